@@ -1,0 +1,164 @@
+// tinyllm ask [--model M] [--system S] [--json] PROMPT — one direct model call; tokens are
+// written to stdout as they arrive.
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/terminal.hpp"
+#include "messages/chat.hpp"
+#include "tinyllm/json.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace tinyllm::cli {
+namespace {
+
+struct AskOptions {
+    std::string model;
+    std::string system;
+    bool as_json = false;
+    bool think = false;
+    std::string format;
+    std::optional<double> temperature;
+    std::optional<int64_t> seed;
+    int64_t timeout_ms = 0;
+    std::vector<std::string> prompt;
+};
+
+// --format: "json", a JSON Schema inline, or @FILE holding one.
+std::string format_json(const std::string &format) {
+    if (format == "json") return "\"json\"";
+    std::string text = format;
+    if (!format.empty() && format[0] == '@') {
+        std::ifstream in(format.substr(1));
+        if (!in) throw Error(ErrorCode::usage, "--format: cannot read " + format.substr(1));
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const json::Document schema = json::parse_object(text, "--format", ErrorCode::usage);
+    return json::to_string(schema);
+}
+
+std::string read_prompt(const AskOptions &o) {
+    std::string prompt;
+    for (const auto &p : o.prompt) prompt += (prompt.empty() ? "" : " ") + p;
+    if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
+        std::ostringstream in;
+        in << std::cin.rdbuf();
+        prompt = in.str();
+    }
+    if (prompt.empty() || prompt == "-") {
+        throw Error(ErrorCode::usage, "ask needs a PROMPT (an argument, or text on stdin)");
+    }
+    return prompt;
+}
+
+messages::ChatRequest build_request(const AskOptions &o, const std::string &prompt) {
+    messages::ChatRequest req;
+    req.model = o.model;
+    auto message = [](std::string role, std::string content) {
+        messages::ChatMessage m;
+        m.role = std::move(role);
+        m.content = std::move(content);
+        return m;
+    };
+    if (!o.system.empty()) req.messages.push_back(message("system", o.system));
+    req.messages.push_back(message("user", prompt));
+    req.stream = true;
+    if (o.think) req.think = "true";
+    if (!o.format.empty()) req.format = format_json(o.format);
+    if (o.temperature || o.seed) {
+        json::Document opts(rapidjson::kObjectType);
+        if (o.temperature) opts.AddMember("temperature", *o.temperature, opts.GetAllocator());
+        if (o.seed) opts.AddMember("seed", *o.seed, opts.GetAllocator());
+        req.options = json::to_string(opts);
+    }
+    return req;
+}
+
+// Writes streamed tokens to stdout (thinking to stderr, dimmed) as they arrive.
+class TokenPrinter {
+public:
+    explicit TokenPrinter(bool quiet) : quiet_(quiet), dim_(color_enabled(stderr)) {}
+    void operator()(std::string_view event_json) {
+        if (quiet_) return;
+        const json::Document ev = json::parse_object(event_json, "event");
+        const std::string type = json::get_string(ev, "type").value_or("");
+        const std::string content = json::get_string(ev, "content").value_or("");
+        if (type == "token") {
+            std::fwrite(content.data(), 1, content.size(), stdout);
+            std::fflush(stdout);
+            if (!content.empty()) ends_with_newline_ = content.back() == '\n';
+            wrote_ = wrote_ || !content.empty();
+        } else if (type == "thinking") {
+            std::fputs(paint(content, Color::dim, dim_).c_str(), stderr);
+        }
+    }
+    void finish() const {
+        if (wrote_ && !ends_with_newline_) std::fputs("\n", stdout);
+        std::fflush(stdout);
+    }
+
+private:
+    bool quiet_;
+    bool dim_;
+    bool wrote_ = false;
+    bool ends_with_newline_ = false;
+};
+
+} // namespace
+
+int run_ask(Context &ctx, const std::vector<std::string> &args) {
+    AskOptions o;
+    po::options_description desc("Options");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("model,m", po::value(&o.model)->value_name("NAME"),
+         "model name (default: default_model in models.yaml)")
+        ("system,s", po::value(&o.system)->value_name("TEXT"), "system prompt")
+        ("json", po::bool_switch(&o.as_json), "print the whole response as JSON, no streaming")
+        ("think", po::bool_switch(&o.think), "ask a thinking model to think (shown on stderr)")
+        ("format", po::value(&o.format)->value_name("json|SCHEMA|@FILE"),
+         "constrain the answer to JSON, or to a JSON Schema")
+        ("temperature", po::value<double>()->value_name("T")->notifier(
+             [&](double t) { o.temperature = t; }), "sampling temperature")
+        ("seed", po::value<int64_t>()->value_name("N")->notifier(
+             [&](int64_t s) { o.seed = s; }), "sampling seed, for reproducible answers")
+        ("timeout", po::value(&o.timeout_ms)->value_name("MS"),
+         "give up after MS milliseconds (default: limits.request_timeout_ms)");
+    add_common_options(desc, ctx.options());
+    po::options_description hidden;
+    hidden.add_options()("prompt", po::value(&o.prompt));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("prompt", -1);
+    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    if (vm.count("help")) {
+        print_help("ask [OPTIONS] PROMPT...",
+                   "Sends PROMPT (or stdin) to one model and streams the answer to stdout.", desc);
+        return kExitOk;
+    }
+    const std::string prompt = read_prompt(o);
+    runtime::Runtime &rt = ctx.runtime();
+    const int64_t budget =
+        o.timeout_ms > 0 ? o.timeout_ms : rt.config().system.limits.request_timeout_ms;
+    std::optional<runtime::Clock::time_point> deadline;
+    if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+
+    TokenPrinter printer(o.as_json);
+    runtime::CallContext call(ctx.cancel_token(), deadline,
+                              [&printer](std::string_view ev) { printer(ev); });
+    const std::string response = rt.chat(call, messages::to_json(build_request(o, prompt)));
+    if (o.as_json) {
+        std::cout << json::to_pretty_string(json::parse(response, "response")) << "\n";
+    } else {
+        printer.finish();
+    }
+    return kExitOk;
+}
+
+} // namespace tinyllm::cli

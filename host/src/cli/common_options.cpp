@@ -1,0 +1,58 @@
+#include "cli/common_options.hpp"
+
+#include "tinyllm/error.hpp"
+
+#include <iostream>
+
+namespace tinyllm::cli {
+
+void add_common_options(po::options_description &desc, GlobalOptions &opts) {
+    desc.add_options()
+        ("config", po::value<std::string>()->value_name("DIR")->notifier(
+             [&opts](const std::string &v) { opts.config_dir = v; }),
+         "config directory (default: $TINYLLM_CONFIG, ./config, ~/.config/tinyllm, installed)")
+        ("plugins", po::value<std::vector<std::string>>()->value_name("DIR")->composing()
+             ->notifier([&opts](const std::vector<std::string> &v) {
+                 opts.plugin_paths.insert(opts.plugin_paths.end(), v.begin(), v.end());
+             }),
+         "load plugins from DIR or a .so file (repeatable; also $TINYLLM_PLUGIN_PATH)")
+        ("no-default-plugins", po::bool_switch(&opts.no_default_plugins),
+         "do not load the plugins installed next to the executable")
+        ("verbose,v", "more logging on stderr (-v debug, -vv trace)")
+        ("log-level", po::value<std::string>()->value_name("LEVEL")->notifier(
+             [&opts](const std::string &v) { opts.log_level = v; }),
+         "trace, debug, info, warn, error or off (default: system.yaml, $TINYLLM_LOG_LEVEL)");
+}
+
+po::variables_map parse_command_line(const std::vector<std::string> &args,
+                                     const po::options_description &desc,
+                                     const po::positional_options_description &positional,
+                                     GlobalOptions &opts) {
+    po::variables_map vm;
+    try {
+        po::parsed_options parsed = po::command_line_parser(args)
+                                        .options(desc)
+                                        .positional(positional)
+                                        .style(po::command_line_style::default_style &
+                                               ~po::command_line_style::allow_guessing)
+                                        .run();
+        // -v may repeat (-v -v, -vv): count it here, since a plain option may occur only once.
+        std::erase_if(parsed.options, [&](const po::option &o) {
+            if (o.string_key != "verbose") return false;
+            ++opts.verbosity; // "-vv" arrives as two entries
+            return true;
+        });
+        po::store(parsed, vm);
+        po::notify(vm);
+    } catch (const po::error &e) {
+        throw Error(ErrorCode::usage, std::string(e.what()) + " (see --help)");
+    }
+    return vm;
+}
+
+void print_help(const std::string &usage, const std::string &summary,
+                const po::options_description &desc) {
+    std::cout << "Usage: tinyllm " << usage << "\n\n" << summary << "\n\n" << desc << std::flush;
+}
+
+} // namespace tinyllm::cli

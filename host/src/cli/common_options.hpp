@@ -1,0 +1,30 @@
+// Parsing helpers shared by every command: the options all commands accept (so `tinyllm ask -v`
+// works as well as `tinyllm -v ask`), --help, and usage errors.
+#pragma once
+
+#include "cli/global_options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tinyllm::cli {
+
+namespace po = boost::program_options;
+
+// Adds --config, --plugins, --no-default-plugins, -v/--verbose, --log-level, bound to `opts`.
+void add_common_options(po::options_description &desc, GlobalOptions &opts);
+
+// Parses `args` with `desc` (and `positional`), applying -v counting. Throws Error(usage) with
+// program_options' message and a pointer to --help. Returns the variables map.
+po::variables_map parse_command_line(const std::vector<std::string> &args,
+                                     const po::options_description &desc,
+                                     const po::positional_options_description &positional,
+                                     GlobalOptions &opts);
+
+// Prints "Usage: tinyllm <usage>\n\n<summary>\n\n<options>" to stdout.
+void print_help(const std::string &usage, const std::string &summary,
+                const po::options_description &desc);
+
+} // namespace tinyllm::cli

@@ -1,0 +1,108 @@
+#include "cli/context.hpp"
+
+#include "cli/terminal.hpp"
+#include "logging/logging.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+
+namespace tinyllm::cli {
+namespace {
+
+// The token SIGINT trips. A signal handler may only touch lock-free atomics, so it holds a
+// pointer to the flag owned by the token.
+std::atomic<bool> *g_interrupt_flag = nullptr;
+
+extern "C" void on_interrupt(int) {
+    if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
+    // A second Ctrl-C kills the process the usual way if the first did not stop it.
+    std::signal(SIGINT, SIG_DFL);
+}
+
+std::string effective_level(const GlobalOptions &opts, const config::Config *config) {
+    if (opts.log_level) return *opts.log_level;
+    if (opts.verbosity >= 2) return "trace";
+    if (opts.verbosity == 1) return "debug";
+    if (config != nullptr) return std::string(config::to_string(config->system.logging.level));
+    if (const char *env = std::getenv("TINYLLM_LOG_LEVEL"); env != nullptr && *env) return env;
+    return "warn";
+}
+
+} // namespace
+
+Context::Context(GlobalOptions options) : options_(std::move(options)) {
+    apply_logging(nullptr);
+    static_assert(std::atomic<bool>::is_always_lock_free);
+    g_interrupt_flag = cancel_.raw_flag();
+    std::signal(SIGINT, on_interrupt);
+}
+
+Context::~Context() {
+    std::signal(SIGINT, SIG_DFL);
+    g_interrupt_flag = nullptr;
+    // Instances go before the libraries that contain their code.
+    runtime_.reset();
+    registry_.reset();
+}
+
+void Context::apply_logging(const config::Config *config) {
+    logging::Options lo;
+    lo.level = effective_level(options_, config);
+    lo.color = color_enabled(stderr);
+    if (config != nullptr) lo.file = config->system.logging.file.string();
+    logging::setup(lo);
+}
+
+const config::Config *Context::try_config(std::optional<Error> &error) {
+    if (!config_tried_) {
+        config_tried_ = true;
+        try {
+            config::LoadOptions lo;
+            lo.config_dir = options_.config_dir;
+            lo.installed_dir = plugin::default_plugin_dir().parent_path().parent_path()
+                                   .parent_path() / "share" / "tinyllm" / "config";
+            config_ = config::load(lo);
+            apply_logging(&*config_);
+        } catch (const Error &e) {
+            config_error_ = e;
+        }
+    }
+    if (config_error_) error = config_error_;
+    return config_ ? &*config_ : nullptr;
+}
+
+const config::Config &Context::config() {
+    std::optional<Error> error;
+    const config::Config *c = try_config(error);
+    if (c == nullptr) throw *error;
+    return *c;
+}
+
+plugin::Registry &Context::registry(bool log_failures) {
+    if (!registry_) {
+        std::optional<Error> ignored;
+        const config::Config *config = try_config(ignored);
+        plugin::DiscoveryOptions d;
+        d.cli_paths = options_.plugin_paths;
+        if (const char *env = std::getenv("TINYLLM_PLUGIN_PATH")) d.env_path = env;
+        if (config != nullptr) d.config_paths = config->system.plugins;
+        d.use_default = !options_.no_default_plugins;
+        registry_ = std::make_unique<plugin::Registry>();
+        registry_->set_log_failures(log_failures);
+        registry_->load(plugin::search_paths(d));
+    }
+    return *registry_;
+}
+
+runtime::Runtime &Context::runtime() {
+    if (!runtime_) {
+        const config::Config &c = config();
+        runtime_ = std::make_unique<runtime::Runtime>(c, registry());
+    }
+    return *runtime_;
+}
+
+} // namespace tinyllm::cli

@@ -1,0 +1,50 @@
+// What a command needs, built on first use: the config, the plugin registry, the runtime, and
+// the cancellation token Ctrl-C trips. Commands that only list plugins never touch a backend.
+#pragma once
+
+#include "cli/global_options.hpp"
+#include "config/config.hpp"
+#include "plugin/registry.hpp"
+#include "runtime/call_context.hpp"
+#include "runtime/runtime.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace tinyllm::cli {
+
+class Context {
+public:
+    explicit Context(GlobalOptions options);
+    ~Context();
+
+    GlobalOptions &options() noexcept { return options_; }
+
+    // The config; throws its Error (file:line:col) when it does not load.
+    const config::Config &config();
+    // The config, or null with the reason in `error` (for doctor and plugins list, which must
+    // work, and say why, when the config is broken).
+    const config::Config *try_config(std::optional<Error> &error);
+
+    // Plugins from --plugins, TINYLLM_PLUGIN_PATH, system.yaml (when the config loads) and the
+    // default directory. `log_failures` false when the command reports failures itself.
+    plugin::Registry &registry(bool log_failures = true);
+
+    runtime::Runtime &runtime();
+
+    // Tripped by SIGINT while a command runs.
+    runtime::CancelToken cancel_token() const { return cancel_; }
+
+private:
+    void apply_logging(const config::Config *config);
+
+    GlobalOptions options_;
+    std::optional<config::Config> config_;
+    std::optional<Error> config_error_;
+    bool config_tried_ = false;
+    std::unique_ptr<plugin::Registry> registry_;
+    std::unique_ptr<runtime::Runtime> runtime_;
+    runtime::CancelToken cancel_;
+};
+
+} // namespace tinyllm::cli

@@ -1,0 +1,88 @@
+#include "cli/terminal.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <unistd.h>
+
+namespace tinyllm::cli {
+
+bool is_terminal(std::FILE *stream) { return ::isatty(::fileno(stream)) == 1; }
+
+bool color_enabled(std::FILE *stream) {
+    const char *no_color = std::getenv("NO_COLOR");
+    if (no_color != nullptr && *no_color != '\0') return false;
+    const char *term = std::getenv("TERM");
+    if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+    return is_terminal(stream);
+}
+
+std::string paint(std::string_view text, Color color, bool enabled) {
+    if (!enabled) return std::string(text);
+    const char *code = "";
+    switch (color) {
+    case Color::red: code = "\033[31m"; break;
+    case Color::green: code = "\033[32m"; break;
+    case Color::yellow: code = "\033[33m"; break;
+    case Color::blue: code = "\033[34m"; break;
+    case Color::dim: code = "\033[2m"; break;
+    case Color::bold: code = "\033[1m"; break;
+    }
+    return std::string(code) + std::string(text) + "\033[0m";
+}
+
+std::string human_bytes(int64_t bytes) {
+    static constexpr const char *kUnits[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1000.0 && unit + 1 < std::size(kUnits)) {
+        value /= 1000.0;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+    return buf;
+}
+
+ProgressBar::ProgressBar() : enabled_(is_terminal(stderr)) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::update(std::string_view label, int64_t completed, int64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // Redraw at most 20 times a second unless the label changed: a pull sends many events.
+    if (drawn_ && label == last_label_ && now - last_draw_ < std::chrono::milliseconds(50) &&
+        completed < total) {
+        return;
+    }
+    last_draw_ = now;
+    if (drawn_ && label != last_label_ && !last_label_.empty()) std::fputs("\n", stderr);
+    last_label_ = std::string(label);
+    drawn_ = true;
+    if (total <= 0) {
+        std::fprintf(stderr, "\r\033[K%.*s", static_cast<int>(label.size()), label.data());
+        std::fflush(stderr);
+        return;
+    }
+    constexpr int kWidth = 30;
+    const double fraction = std::min(1.0, static_cast<double>(completed) / total);
+    const int filled = static_cast<int>(fraction * kWidth);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '-');
+    std::fprintf(stderr, "\r\033[K%.*s %3d%% [%s] %s/%s", static_cast<int>(label.size()),
+                 label.data(), static_cast<int>(fraction * 100), bar.c_str(),
+                 human_bytes(completed).c_str(), human_bytes(total).c_str());
+    std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+    if (enabled_ && drawn_) {
+        std::fputs("\n", stderr);
+        std::fflush(stderr);
+    }
+    drawn_ = false;
+    last_label_.clear();
+}
+
+} // namespace tinyllm::cli

@@ -1,0 +1,40 @@
+// Terminal habits: colour only on a terminal and never with NO_COLOR; progress bars only on a
+// terminal (on a pipe, long work prints nothing but its result).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace tinyllm::cli {
+
+bool is_terminal(std::FILE *stream);
+// True when `stream` is a terminal, NO_COLOR is unset or empty, and TERM is not "dumb".
+bool color_enabled(std::FILE *stream);
+
+enum class Color { red, green, yellow, blue, dim, bold };
+
+// `text` wrapped in the colour's escape codes when `enabled`.
+std::string paint(std::string_view text, Color color, bool enabled);
+
+// "1.2 GB", "512 B".
+std::string human_bytes(int64_t bytes);
+
+// A one-line progress bar redrawn in place on stderr; silent when stderr is not a terminal.
+class ProgressBar {
+public:
+    ProgressBar();
+    ~ProgressBar();
+    void update(std::string_view label, int64_t completed, int64_t total);
+    void finish();
+
+private:
+    bool enabled_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point last_draw_{};
+    std::string last_label_;
+};
+
+} // namespace tinyllm::cli

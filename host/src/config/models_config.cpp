@@ -1,0 +1,247 @@
+#include "config/models_config.hpp"
+
+#include "config/config_file.hpp"
+#include "config/suggest.hpp"
+
+#include <map>
+
+namespace tinyllm::config {
+
+namespace {
+
+constexpr std::string_view schema_text = R"json({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "models.yaml",
+  "description": "The model servers TinyLLM talks to and the models its graphs use.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["backends", "models"],
+  "properties": {
+    "default_model": {
+      "description": "The model used when a request names none; must be one of models[].name. Default: the first model.",
+      "type": "string",
+      "minLength": 1
+    },
+    "backends": {
+      "description": "Model servers. At least one is required.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "type"],
+        "properties": {
+          "name": {
+            "description": "A unique name that models[].backend refers to.",
+            "type": "string",
+            "minLength": 1
+          },
+          "type": {
+            "description": "The backend component that talks to the server, provided by a plugin (e.g. \"ollama\").",
+            "type": "string",
+            "minLength": 1
+          },
+          "config": {
+            "description": "Settings of the backend, checked against the plugin's own config schema (see `tinyllm plugins inspect`).",
+            "type": "object",
+            "default": {}
+          }
+        }
+      }
+    },
+    "models": {
+      "description": "The models graphs can use. At least one is required.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+          "name": {
+            "description": "A unique name that graphs and `--model` use.",
+            "type": "string",
+            "minLength": 1
+          },
+          "model": {
+            "description": "The model's name on the server. Default: the same as name.",
+            "type": "string",
+            "minLength": 1
+          },
+          "backend": {
+            "description": "The backends[].name that serves the model. Default: the first backend.",
+            "type": "string",
+            "minLength": 1
+          },
+          "roles": {
+            "description": "Free-form tags the graph layer selects models by (e.g. router, general, code, math).",
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": []
+          },
+          "options": {
+            "description": "Options passed to the server as they are (Ollama: temperature, seed, num_ctx, num_predict, stop, top_k, top_p...).",
+            "type": "object",
+            "default": {}
+          },
+          "keep_alive": {
+            "description": "How long the server keeps the model loaded after a request: a duration such as \"5m\", or seconds. Default: the server's.",
+            "type": ["string", "number"]
+          },
+          "think": {
+            "description": "Ask a thinking model to reason before answering (true) or not (false). Default: the model's behaviour.",
+            "type": "boolean"
+          }
+        }
+      }
+    }
+  }
+})json";
+
+const Schema &models_schema() {
+    static const Schema schema(schema_text, "models.yaml schema");
+    return schema;
+}
+
+std::string string_at(const json::Value &object, std::string_view key) {
+    return json::get_string(object, key).value_or("");
+}
+
+std::string quoted(const std::string &text) { return "\"" + text + "\""; }
+
+[[noreturn]] void fail(const ConfigFile &file, const std::string &pointer,
+                       const std::string &message) {
+    throw Error(ErrorCode::config, file.at().describe(pointer, message));
+}
+
+BackendConfig parse_backend(const ConfigFile &file, rapidjson::SizeType index) {
+    const std::string pointer = "/backends/" + std::to_string(index);
+    const json::Value &entry = file.root()["backends"][index];
+    BackendConfig backend;
+    backend.name = string_at(entry, "name");
+    backend.type = string_at(entry, "type");
+    backend.config = file.share(entry["config"]);
+    backend.config_source = file.at(pointer + "/config");
+    backend.location = file.at(pointer).location();
+    return backend;
+}
+
+ModelConfig parse_model(const ConfigFile &file, rapidjson::SizeType index) {
+    const json::Value &entry = file.root()["models"][index];
+    ModelConfig model;
+    model.name = string_at(entry, "name");
+    model.model = json::get_string(entry, "model").value_or(model.name);
+    model.backend = string_at(entry, "backend"); // "" = the first backend, filled in later
+    for (const json::Value &role : entry["roles"].GetArray()) {
+        model.roles.emplace_back(role.GetString(), role.GetStringLength());
+    }
+    model.options = file.share(entry["options"]);
+    if (const json::Value *keep_alive = json::find(entry, "keep_alive")) {
+        model.keep_alive = file.share(*keep_alive);
+    }
+    model.think = json::get_bool(entry, "think");
+    model.location = file.at("/models/" + std::to_string(index)).location();
+    return model;
+}
+
+// Names must be unique: the second occurrence is the error, and it says where the first is.
+template <typename Entry>
+void check_unique(const ConfigFile &file, const std::vector<Entry> &entries,
+                  const std::string &list, const std::string &noun) {
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const auto [first, inserted] = seen.emplace(entries[i].name, i);
+        if (inserted) continue;
+        fail(file, "/" + list + "/" + std::to_string(i) + "/name",
+             "duplicate " + noun + " name " + quoted(entries[i].name) + " (first at line " +
+                 std::to_string(entries[first->second].location.line) + ")");
+    }
+}
+
+std::vector<std::string> names_of(const auto &entries) {
+    std::vector<std::string> names;
+    for (const auto &entry : entries) names.push_back(entry.name);
+    return names;
+}
+
+// "unknown backend \"remot\" (did you mean \"remote\"?)" or "... (backends: a, b)".
+std::string unknown_name(const std::string &noun, const std::string &name,
+                         const std::vector<std::string> &known, const std::string &list) {
+    std::string message = "unknown " + noun + " " + quoted(name);
+    if (const auto match = closest_match(name, known)) {
+        return message + " (did you mean " + quoted(*match) + "?)";
+    }
+    return message + " (" + list + ": " + join(known) + ")";
+}
+
+void resolve_backends(const ConfigFile &file, ModelsConfig &config) {
+    const std::vector<std::string> known = names_of(config.backends);
+    for (size_t i = 0; i < config.models.size(); ++i) {
+        ModelConfig &model = config.models[i];
+        if (model.backend.empty()) {
+            model.backend = config.backends.front().name;
+        } else if (config.find_backend(model.backend) == nullptr) {
+            fail(file, "/models/" + std::to_string(i) + "/backend",
+                 unknown_name("backend", model.backend, known, "backends"));
+        }
+    }
+}
+
+void resolve_default_model(const ConfigFile &file, ModelsConfig &config) {
+    const auto chosen = json::get_string(file.root(), "default_model");
+    if (!chosen) {
+        config.default_model = config.models.front().name;
+        return;
+    }
+    if (config.find_model(*chosen) == nullptr) {
+        fail(file, "/default_model",
+             unknown_name("model", *chosen, names_of(config.models), "models"));
+    }
+    config.default_model = *chosen;
+}
+
+void require_entries(const ConfigFile &file, const char *list, const char *noun) {
+    if (file.root()[list].Empty()) {
+        fail(file, std::string("/") + list, std::string("at least one ") + noun + " is required");
+    }
+}
+
+} // namespace
+
+const BackendConfig *ModelsConfig::find_backend(std::string_view name) const {
+    for (const BackendConfig &backend : backends) {
+        if (backend.name == name) return &backend;
+    }
+    return nullptr;
+}
+
+const ModelConfig *ModelsConfig::find_model(std::string_view name) const {
+    for (const ModelConfig &model : models) {
+        if (model.name == name) return &model;
+    }
+    return nullptr;
+}
+
+std::string_view models_schema_text() { return schema_text; }
+
+ModelsConfig load_models_config(const std::filesystem::path &path) {
+    // models.yaml has no environment overrides; a backend's x-env belong to its plugin schema.
+    const ConfigFile file =
+        load_config_file(path, models_schema(), [](const std::string &) { return std::nullopt; });
+    require_entries(file, "backends", "backend");
+    require_entries(file, "models", "model");
+
+    ModelsConfig config;
+    config.source = path;
+    for (rapidjson::SizeType i = 0; i < file.root()["backends"].Size(); ++i) {
+        config.backends.push_back(parse_backend(file, i));
+    }
+    for (rapidjson::SizeType i = 0; i < file.root()["models"].Size(); ++i) {
+        config.models.push_back(parse_model(file, i));
+    }
+    check_unique(file, config.backends, "backends", "backend");
+    check_unique(file, config.models, "models", "model");
+    resolve_backends(file, config);
+    resolve_default_model(file, config);
+    return config;
+}
+
+} // namespace tinyllm::config

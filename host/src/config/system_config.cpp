@@ -1,0 +1,155 @@
+#include "config/system_config.hpp"
+
+#include "config/config_file.hpp"
+#include "config/paths.hpp"
+
+#include <array>
+
+namespace tinyllm::config {
+
+namespace {
+
+constexpr std::string_view schema_text = R"json({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "system.yaml",
+  "description": "Host-wide settings of TinyLLM.",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "data_dir": {
+      "description": "Where runs, traces and graph versions are stored. \"~\" is the home directory; a relative path is relative to the config dir.",
+      "type": "string",
+      "minLength": 1,
+      "default": "~/.local/share/tinyllm"
+    },
+    "plugins": {
+      "description": "Extra plugin directories or plugin .so files, loaded in addition to the installed plugins. Relative paths are relative to the config dir.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "default": []
+    },
+    "logging": {
+      "description": "Where log lines go and how many.",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "level": {
+          "description": "The least severe level written: trace, debug, info, warn, error or off. The environment variable TINYLLM_LOG_LEVEL overrides it.",
+          "type": "string",
+          "enum": ["trace", "debug", "info", "warn", "error", "off"],
+          "default": "info",
+          "x-env": "TINYLLM_LOG_LEVEL"
+        },
+        "file": {
+          "description": "Also append log lines to this file (\"\" = stderr only). \"~\" is the home directory; a relative path is relative to the config dir.",
+          "type": "string",
+          "default": ""
+        }
+      }
+    },
+    "limits": {
+      "description": "Resource limits of the host.",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "max_concurrent_runs": {
+          "description": "How many graph runs may execute at once (1..1024); further requests wait.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1024,
+          "default": 8
+        },
+        "request_timeout_ms": {
+          "description": "Wall-clock budget of one request in milliseconds; 0 = no limit.",
+          "type": "integer",
+          "minimum": 0,
+          "default": 300000
+        }
+      }
+    }
+  }
+})json";
+
+const Schema &system_schema() {
+    static const Schema schema(schema_text, "system.yaml schema");
+    return schema;
+}
+
+constexpr std::array<std::pair<std::string_view, LogLevel>, 6> log_levels = {{
+    {"trace", LogLevel::trace},
+    {"debug", LogLevel::debug},
+    {"info", LogLevel::info},
+    {"warn", LogLevel::warn},
+    {"error", LogLevel::error},
+    {"off", LogLevel::off},
+}};
+
+std::string string_at(const json::Value &object, std::string_view key) {
+    return json::get_string(object, key).value_or("");
+}
+
+// A path from the file, or an error at the key's position when "~" cannot be expanded.
+std::filesystem::path path_at(const ConfigFile &file, const std::string &pointer,
+                              const std::string &text, const std::filesystem::path &base,
+                              const Getenv &getenv) {
+    if (text.empty()) return {};
+    const auto resolved = resolve_path(text, base, getenv);
+    if (resolved) return *resolved;
+    // A default was never in the file: pointing at a line would send the user looking for it.
+    if (file.positions->find(pointer) == nullptr) {
+        throw Error(ErrorCode::config, file.path.string() + ": " + file.at().path(pointer) +
+                                           ": the default \"" + text +
+                                           "\" needs HOME, which is not set (set HOME or the key)");
+    }
+    throw Error(ErrorCode::config,
+                file.at().describe(pointer, "cannot expand \"~\": HOME is not set"));
+}
+
+} // namespace
+
+std::string_view to_string(LogLevel level) noexcept {
+    for (const auto &[name, value] : log_levels) {
+        if (value == level) return name;
+    }
+    return "info";
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
+    for (const auto &[name, value] : log_levels) {
+        if (name == text) return value;
+    }
+    return std::nullopt;
+}
+
+std::string_view system_schema_text() { return schema_text; }
+
+SystemConfig load_system_config(const std::filesystem::path &path,
+                                const std::filesystem::path &config_dir, const Getenv &getenv) {
+    const ConfigFile file = load_config_file(path, system_schema(), getenv);
+    const json::Value &root = file.root();
+    const json::Value &logging = root["logging"];
+    const json::Value &limits = root["limits"];
+
+    SystemConfig config;
+    config.source = path;
+    config.data_dir = path_at(file, "/data_dir", string_at(root, "data_dir"), config_dir, getenv);
+    const json::Value &plugins = root["plugins"];
+    for (rapidjson::SizeType i = 0; i < plugins.Size(); ++i) {
+        const std::string text(plugins[i].GetString(), plugins[i].GetStringLength());
+        config.plugins.push_back(
+            path_at(file, "/plugins/" + std::to_string(i), text, config_dir, getenv));
+    }
+    // The schema's enum already admitted the value, so parsing cannot fail here.
+    config.logging.level = parse_log_level(string_at(logging, "level")).value_or(LogLevel::info);
+    config.logging.file =
+        path_at(file, "/logging/file", string_at(logging, "file"), config_dir, getenv);
+    config.limits.max_concurrent_runs =
+        static_cast<int>(json::get_int(limits, "max_concurrent_runs").value_or(8));
+    config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
+    config.env_overrides = file.env_overrides;
+    return config;
+}
+
+} // namespace tinyllm::config

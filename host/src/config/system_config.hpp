@@ -1,0 +1,51 @@
+// config/system.yaml: host-wide settings (where data lives, plugins, logging, limits).
+#pragma once
+
+#include "config/env.hpp"
+#include "config/schema.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinyllm::config {
+
+enum class LogLevel { trace, debug, info, warn, error, off };
+
+std::string_view to_string(LogLevel level) noexcept;
+std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
+
+struct LoggingConfig {
+    LogLevel level = LogLevel::info;
+    std::filesystem::path file; // absolute; empty = stderr only
+};
+
+struct LimitsConfig {
+    int max_concurrent_runs = 8;
+    int64_t request_timeout_ms = 300000; // 0 = no limit
+};
+
+struct SystemConfig {
+    std::filesystem::path source;               // the system.yaml it came from
+    std::filesystem::path data_dir;             // absolute, "~" expanded
+    std::vector<std::filesystem::path> plugins; // absolute
+    LoggingConfig logging;
+    LimitsConfig limits;
+    std::vector<EnvOverride> env_overrides; // applied from the environment, for the log
+};
+
+// The JSON Schema of system.yaml: the documentation of every key (description, default).
+// TINYLLM_LOG_LEVEL is declared on logging.level as "x-env".
+std::string_view system_schema_text();
+
+// Load and validate `path`. Relative paths in it are resolved against `config_dir` (which
+// should be absolute); HOME comes from `getenv`. Errors are Error(ErrorCode::config) naming
+// file:line:column, or the environment variable for an overridden value.
+SystemConfig load_system_config(const std::filesystem::path &path,
+                                const std::filesystem::path &config_dir,
+                                const Getenv &getenv = process_getenv);
+
+} // namespace tinyllm::config

@@ -1,0 +1,147 @@
+#include "runtime/runtime.hpp"
+
+#include "config/schema.hpp"
+#include "messages/chat.hpp"
+#include "tinyllm/json.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tinyllm::runtime {
+
+Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
+    : config_(config) {
+    for (const auto &bc : config_.models.backends) create_backend(bc, registry);
+}
+
+Runtime::~Runtime() = default;
+
+void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Registry &registry) {
+    BackendSlot slot{bc.name, bc.type, nullptr, std::nullopt};
+    try {
+        const plugin::ComponentRef ref = registry.find(TLLM_KIND_BACKEND, bc.type);
+        if (ref.component == nullptr) {
+            std::string known;
+            for (const auto &c : registry.of_kind(TLLM_KIND_BACKEND)) {
+                known += (known.empty() ? "" : ", ") + std::string(c.component->name);
+            }
+            throw Error(ErrorCode::plugin,
+                        bc.location.to_string() + ": backend " + bc.name +
+                            ": no loaded plugin provides backend type \"" + bc.type +
+                            "\" (available: " + (known.empty() ? "none" : known) + ")");
+        }
+        // Defaults, then environment overrides, then validation, on a copy: the loaded config
+        // stays as the user wrote it.
+        json::Document cfg;
+        cfg.CopyFrom(*bc.config, cfg.GetAllocator());
+        if (ref.component->config_schema != nullptr) {
+            const config::Schema schema(ref.component->config_schema,
+                                        std::string("config schema of ") + bc.type);
+            config::apply_defaults(cfg, schema.root(), cfg.GetAllocator());
+            const auto overrides = config::apply_env_overrides(cfg, schema.root(),
+                                                               cfg.GetAllocator(),
+                                                               config::process_getenv);
+            for (const auto &o : overrides) {
+                spdlog::info("backend {}: {} from ${} = {}", bc.name, o.pointer, o.variable,
+                             o.value);
+            }
+            schema.validate(cfg, bc.config_source, overrides);
+        }
+        slot.backend = std::make_unique<Backend>(bc.name, ref, json::to_string(cfg), this);
+    } catch (const Error &e) {
+        spdlog::debug("backend {} unavailable: {}", bc.name, e.what());
+        slot.error = e;
+    }
+    backends_.push_back(std::move(slot));
+}
+
+Backend &Runtime::backend(const std::string &name) const {
+    for (const auto &slot : backends_) {
+        if (slot.name != name) continue;
+        if (slot.backend) return *slot.backend;
+        throw *slot.error;
+    }
+    throw Error(ErrorCode::not_found, "no backend named \"" + name + "\" in models.yaml");
+}
+
+ResolvedModel Runtime::resolve(const std::string &model) const {
+    const std::string name = model.empty() ? config_.models.default_model : model;
+    if (const config::ModelConfig *mc = config_.models.find_model(name)) {
+        return {&backend(mc->backend), mc->model, mc};
+    }
+    if (config_.models.backends.empty()) {
+        throw Error(ErrorCode::config, "models.yaml configures no backend");
+    }
+    spdlog::debug("model {} is not in models.yaml; using backend {}", name,
+                  config_.models.backends.front().name);
+    return {&backend(config_.models.backends.front().name), name, nullptr};
+}
+
+namespace {
+
+// Configured options are defaults: a key the request sets wins.
+std::string merge_options(const json::Value &configured, const std::optional<std::string> &given) {
+    json::Document merged;
+    merged.CopyFrom(configured, merged.GetAllocator());
+    if (!merged.IsObject()) merged.SetObject();
+    if (given) {
+        const json::Document req =
+            json::parse_object(*given, "request options", ErrorCode::invalid_argument);
+        for (const auto &m : req.GetObject()) {
+            json::Value key(m.name, merged.GetAllocator());
+            if (auto it = merged.FindMember(key); it != merged.MemberEnd()) {
+                it->value.CopyFrom(m.value, merged.GetAllocator());
+            } else {
+                merged.AddMember(key, json::Value(m.value, merged.GetAllocator()),
+                                 merged.GetAllocator());
+            }
+        }
+    }
+    return json::to_string(merged);
+}
+
+} // namespace
+
+std::string Runtime::prepare_request(const std::string &request_json,
+                                     ResolvedModel &resolved) const {
+    messages::ChatRequest req = messages::parse_chat_request(request_json);
+    resolved = resolve(req.model);
+    req.model = resolved.server_name;
+    if (const config::ModelConfig *mc = resolved.config) {
+        if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
+            req.options = merge_options(*mc->options, req.options);
+        }
+        if (!req.keep_alive && mc->keep_alive && !mc->keep_alive->IsNull()) {
+            req.keep_alive = json::to_string(*mc->keep_alive);
+        }
+        if (!req.think && mc->think) req.think = *mc->think ? "true" : "false";
+    }
+    return messages::to_json(req);
+}
+
+std::string Runtime::chat(CallContext &call, const std::string &request_json) {
+    ResolvedModel resolved;
+    const std::string request = prepare_request(request_json, resolved);
+    const std::string response = resolved.backend->chat(call, request);
+    // A backend answering something that is not a chat response is reported here, once,
+    // instead of confusing whoever reads it next.
+    try {
+        return messages::to_json(messages::parse_chat_response(response));
+    } catch (const Error &e) {
+        throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
+                                             " returned an invalid chat response: " + e.what());
+    }
+}
+
+std::string Runtime::chat(const tllm_call *parent, const std::string &request_json) {
+    CallContext call(parent);
+    return chat(call, request_json);
+}
+
+std::string Runtime::call_tool(const tllm_call *, const std::string &tool, const std::string &) {
+    // The tool registry arrives with the tinyllm.tool/1 interface; until then no tool exists.
+    throw Error(ErrorCode::not_found, "no tool named \"" + tool +
+                                          "\": this host has no tool plugins (tinyllm.tool/1 "
+                                          "is not implemented yet)");
+}
+
+} // namespace tinyllm::runtime

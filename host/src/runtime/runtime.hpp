@@ -1,0 +1,66 @@
+// The runtime: the backends configured in models.yaml, created from the loaded plugins, and
+// the routing of model calls to them. It implements the services plugins call back into.
+#pragma once
+
+#include "config/config.hpp"
+#include "plugin/registry.hpp"
+#include "runtime/backend.hpp"
+#include "runtime/instance_host.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tinyllm::runtime {
+
+// Where a model name leads: the backend, the name on the server and the configured defaults.
+struct ResolvedModel {
+    Backend *backend = nullptr;
+    std::string server_name;
+    const config::ModelConfig *config = nullptr; // null for a model not in models.yaml
+};
+
+class Runtime final : public HostServices {
+public:
+    // Creates every configured backend. A backend that cannot be created (no plugin provides
+    // its type, its config fails the plugin's schema, create() fails) is recorded, not thrown:
+    // the others keep working, and using it later raises the recorded error.
+    Runtime(const config::Config &config, const plugin::Registry &registry);
+    ~Runtime() override;
+
+    const config::Config &config() const noexcept { return config_; }
+
+    struct BackendSlot {
+        std::string name;
+        std::string type;
+        std::unique_ptr<Backend> backend; // null when creation failed
+        std::optional<Error> error;
+    };
+    const std::vector<BackendSlot> &backends() const noexcept { return backends_; }
+    // A backend by name; throws the recorded creation error or not_found.
+    Backend &backend(const std::string &name) const;
+
+    // Resolve a model name ("" = default_model). A name not in models.yaml goes to the first
+    // backend under the same name, so any model the server has can be asked for.
+    ResolvedModel resolve(const std::string &model) const;
+
+    // One chat call: fills the configured options for the model, calls its backend and returns
+    // the validated chat response JSON.
+    std::string chat(CallContext &call, const std::string &request_json);
+
+    // HostServices, for plugins.
+    std::string chat(const tllm_call *parent, const std::string &request_json) override;
+    std::string call_tool(const tllm_call *parent, const std::string &tool,
+                          const std::string &arguments_json) override;
+
+private:
+    void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
+    std::string prepare_request(const std::string &request_json, ResolvedModel &resolved) const;
+
+    const config::Config &config_;
+    std::vector<BackendSlot> backends_;
+};
+
+} // namespace tinyllm::runtime

@@ -1,0 +1,30 @@
+# tinyllm_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
+#
+# Builds one TinyLLM plugin as a loadable module named tinyllm-<name>.so with hidden visibility
+# (only tinyllm_plugin_entry is exported) and no undefined symbols (so a missing dependency fails
+# at link time here, not at load time on a user's machine). Used by every in-tree plugin; third-
+# party plugins may include this file too (installed under share/tinyllm/cmake).
+function(tinyllm_add_plugin name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "tinyllm_add_plugin(${name}): SOURCES is required")
+  endif()
+  set(target tinyllm-plugin-${name})
+  add_library(${target} MODULE ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE tinyllm::sdk ${ARG_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME tinyllm-${name}
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(NOT TINYLLM_SANITIZE)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
+  if(DEFINED TINYLLM_PLUGIN_OUTPUT_DIR)
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${TINYLLM_PLUGIN_OUTPUT_DIR})
+  endif()
+  if(DEFINED TINYLLM_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${target} LIBRARY DESTINATION ${TINYLLM_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()

@@ -1,0 +1,197 @@
+// YAML -> JSON: scalar typing, positions by JSON Pointer, and the errors yaml-cpp leaves to us.
+#include "config/yaml_json.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tinyllm::config {
+namespace {
+
+using test::config_error;
+using test::TempDir;
+
+TEST(YamlJson, PlainScalarsFollowTheYaml12CoreSchema) {
+    const YamlDocument doc = parse_yaml(R"(yes_bool: true
+caps_bool: FALSE
+off_word: off
+yes_word: yes
+int: 42
+negative: -7
+hex: 0x1F
+octal: 0o17
+float: 0.5
+exponent: 1e3
+huge: 99999999999999999999
+tilde: ~
+null_word: null
+empty:
+duration: 5m
+model: qwen2.5:0.5b
+version: "1.10"
+quoted_int: '42'
+quoted_null: "null"
+forced_str: !!str 5
+forced_int: !!int "12"
+infinity: .inf
+leading_dot: .5
+trailing_dot: 5.
+plus: +3
+bad_exponent: 1e
+)",
+                                        "t.yaml");
+    const json::Value &v = doc.value;
+    EXPECT_TRUE(v["yes_bool"].IsTrue());
+    EXPECT_TRUE(v["caps_bool"].IsFalse());
+    EXPECT_STREQ(v["off_word"].GetString(), "off"); // YAML 1.1 would say false
+    EXPECT_STREQ(v["yes_word"].GetString(), "yes");
+    EXPECT_TRUE(v["int"].IsInt64());
+    EXPECT_EQ(v["int"].GetInt64(), 42);
+    EXPECT_EQ(v["negative"].GetInt64(), -7);
+    EXPECT_EQ(v["hex"].GetInt64(), 31);
+    EXPECT_EQ(v["octal"].GetInt64(), 15);
+    EXPECT_TRUE(v["float"].IsDouble());
+    EXPECT_DOUBLE_EQ(v["float"].GetDouble(), 0.5);
+    EXPECT_DOUBLE_EQ(v["exponent"].GetDouble(), 1000.0);
+    EXPECT_TRUE(v["huge"].IsDouble()); // beyond int64
+    EXPECT_TRUE(v["tilde"].IsNull());
+    EXPECT_TRUE(v["null_word"].IsNull());
+    EXPECT_TRUE(v["empty"].IsNull());
+    EXPECT_STREQ(v["duration"].GetString(), "5m");
+    EXPECT_STREQ(v["model"].GetString(), "qwen2.5:0.5b");
+    EXPECT_STREQ(v["version"].GetString(), "1.10");
+    EXPECT_STREQ(v["quoted_int"].GetString(), "42");
+    EXPECT_STREQ(v["quoted_null"].GetString(), "null");
+    EXPECT_STREQ(v["forced_str"].GetString(), "5");
+    EXPECT_EQ(v["forced_int"].GetInt64(), 12);
+    EXPECT_STREQ(v["infinity"].GetString(), ".inf"); // JSON has no infinity
+    EXPECT_DOUBLE_EQ(v["leading_dot"].GetDouble(), 0.5);
+    EXPECT_DOUBLE_EQ(v["trailing_dot"].GetDouble(), 5.0);
+    EXPECT_EQ(v["plus"].GetInt64(), 3);
+    EXPECT_STREQ(v["bad_exponent"].GetString(), "1e");
+}
+
+TEST(YamlJson, ListsAndFlowCollections) {
+    const YamlDocument doc = parse_yaml("roles: [router, general]\n"
+                                        "options: {temperature: 0.2, num_ctx: 4096}\n",
+                                        "t.yaml");
+    ASSERT_TRUE(doc.value["roles"].IsArray());
+    EXPECT_STREQ(doc.value["roles"][1].GetString(), "general");
+    EXPECT_EQ(doc.value["options"]["num_ctx"].GetInt64(), 4096);
+}
+
+TEST(YamlJson, JsonPointerGivesSourcePosition) {
+    const YamlDocument doc = parse_yaml(R"(default_model: a
+backends:
+  - name: local
+    config:
+      url: http://127.0.0.1:11434
+roles: [x, "y"]
+)",
+                                        "models.yaml");
+    const SourceMap &map = *doc.positions;
+    EXPECT_EQ(map.value_location("").to_string(), "models.yaml:1:1");
+    EXPECT_EQ(map.value_location("/default_model").to_string(), "models.yaml:1:16");
+    EXPECT_EQ(map.key_location("/default_model").to_string(), "models.yaml:1:1");
+    EXPECT_EQ(map.value_location("/backends/0").to_string(), "models.yaml:3:5");
+    EXPECT_EQ(map.value_location("/backends/0/config/url").to_string(), "models.yaml:5:12");
+    EXPECT_EQ(map.key_location("/backends/0/config/url").to_string(), "models.yaml:5:7");
+    EXPECT_EQ(map.value_location("/roles/1").to_string(), "models.yaml:6:12");
+    // A node that is not in the file (a default filled in later) falls back to its parent.
+    EXPECT_EQ(map.value_location("/backends/0/config/timeout_ms").to_string(), "models.yaml:5:7");
+    EXPECT_EQ(map.display_path("/backends/0/config/url"), "backends[0].config.url");
+}
+
+TEST(YamlJson, EmptyValuePointsAtItsKey) {
+    // yaml-cpp places an empty value at the next token; the key is where a reader looks.
+    const YamlDocument doc = parse_yaml("a:\nb: 1\n", "t.yaml");
+    EXPECT_EQ(doc.positions->value_location("/a").to_string(), "t.yaml:1:1");
+}
+
+TEST(YamlJson, AnchorsAliasesAndMergeKeys) {
+    const YamlDocument doc = parse_yaml(R"(base: &base
+  temperature: 0.2
+  num_ctx: 4096
+fast:
+  <<: *base
+  num_ctx: 2048
+copy: *base
+)",
+                                        "t.yaml");
+    EXPECT_DOUBLE_EQ(doc.value["fast"]["temperature"].GetDouble(), 0.2);
+    EXPECT_EQ(doc.value["fast"]["num_ctx"].GetInt64(), 2048); // the mapping's own key wins
+    EXPECT_FALSE(doc.value["fast"].HasMember("<<"));
+    EXPECT_EQ(doc.value["copy"]["num_ctx"].GetInt64(), 4096);
+    // A merged key points at where it is written: in the anchored mapping.
+    EXPECT_EQ(doc.positions->value_location("/fast/temperature").to_string(), "t.yaml:2:16");
+}
+
+TEST(YamlJson, EmptyFileIsNull) {
+    EXPECT_TRUE(parse_yaml("# only a comment\n", "t.yaml").value.IsNull());
+}
+
+TEST(YamlJson, MissingFileNamesThePath) {
+    TempDir dir;
+    const auto path = dir.path() / "config" / "models.yaml";
+    EXPECT_EQ(config_error([&] { load_yaml_file(path); }),
+              path.string() + ": cannot open: No such file or directory");
+}
+
+TEST(YamlJson, LoadsAFile) {
+    TempDir dir;
+    const auto path = dir.write("x.yaml", "a: 1\n");
+    const YamlDocument doc = load_yaml_file(path);
+    EXPECT_EQ(doc.value["a"].GetInt64(), 1);
+    EXPECT_EQ(doc.positions->value_location("/a").to_string(), path.string() + ":1:4");
+}
+
+TEST(YamlJson, MalformedYamlGivesFileLineColumn) {
+    // yaml-cpp notices the unclosed flow sequence where the next line's mapping begins.
+    EXPECT_EQ(config_error([] { parse_yaml("a: 1\nb: [1, 2\nc: 3\n", "bad.yaml"); }),
+              "bad.yaml:3:2: end of sequence flow not found");
+    EXPECT_EQ(config_error([] { parse_yaml("a: b: c\n", "bad.yaml"); }),
+              "bad.yaml:1:5: illegal map value");
+    EXPECT_EQ(config_error([] { parse_yaml("a: *nope\n", "bad.yaml"); }),
+              "bad.yaml:1:4: the referenced anchor is not defined");
+}
+
+TEST(YamlJson, DuplicateKeyIsAnError) {
+    EXPECT_EQ(
+        config_error([] { parse_yaml("logging:\n  level: info\n  level: debug\n", "s.yaml"); }),
+        "s.yaml:3:3: duplicate key \"level\" (first at line 2)");
+}
+
+TEST(YamlJson, NonStringKeyIsAnError) {
+    EXPECT_EQ(config_error([] { parse_yaml("a: 1\n? [x, y]\n: 2\n", "k.yaml"); }),
+              "k.yaml:2:3: keys must be strings, got a sequence");
+}
+
+TEST(YamlJson, RecursiveAliasIsAnErrorNotACrash) {
+    const std::string message = config_error([] { parse_yaml("x: &a [*a]\n", "r.yaml"); });
+    EXPECT_NE(message.find("r.yaml:1:4: nesting deeper than"), std::string::npos) << message;
+}
+
+TEST(YamlJson, AliasBombIsAnError) {
+    std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int level = 1; level <= 6; ++level) { // 10^7 nodes once expanded
+        const std::string prev = "*a" + std::to_string(level - 1);
+        yaml += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+        for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + prev;
+        yaml += "]\n";
+    }
+    const std::string message = config_error([&] { parse_yaml(yaml, "bomb.yaml"); });
+    EXPECT_NE(message.find("too many nodes"), std::string::npos) << message;
+}
+
+TEST(YamlJson, SeveralDocumentsAreAnError) {
+    EXPECT_EQ(config_error([] { parse_yaml("a: 1\n---\nb: 2\n", "m.yaml"); }),
+              "m.yaml:3:1: expected one YAML document, found 2");
+}
+
+TEST(YamlJson, BadForcedTypeIsAnError) {
+    EXPECT_EQ(config_error([] { parse_yaml("n: !!int abc\n", "t.yaml"); }),
+              "t.yaml:1:4: \"abc\" is not a valid !!int");
+}
+
+} // namespace
+} // namespace tinyllm::config
