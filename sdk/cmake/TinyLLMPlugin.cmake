@@ -18,6 +18,8 @@ function(tinyllm_add_plugin name)
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  # Static libraries linked in stay private to the plugin (only the entry point is exported).
+  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL)
   if(NOT TINYLLM_SANITIZE)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()

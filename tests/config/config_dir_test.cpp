@@ -31,7 +31,7 @@ TEST(ConfigLoad, CommittedDefaultsLoad) {
     EXPECT_EQ(config.source, ConfigSource::flag);
     EXPECT_TRUE(config.dir.is_absolute());
     EXPECT_EQ(config.system.data_dir, "/home/u/.local/share/tinyllm");
-    EXPECT_EQ(config.system.logging.level, LogLevel::info);
+    EXPECT_EQ(config.system.logging.level, LogLevel::warn);
     EXPECT_EQ(config.system.limits.max_concurrent_runs, 8);
     EXPECT_EQ(config.system.limits.request_timeout_ms, 300000);
     EXPECT_EQ(config.models.default_model, "qwen2.5:0.5b");

@@ -23,7 +23,7 @@ TEST(SystemConfig, EmptyFileMeansAllDefaults) {
     const SystemConfig config = load(dir, "# nothing set\n");
     EXPECT_EQ(config.data_dir, "/home/u/.local/share/tinyllm");
     EXPECT_TRUE(config.plugins.empty());
-    EXPECT_EQ(config.logging.level, LogLevel::info);
+    EXPECT_EQ(config.logging.level, LogLevel::warn);
     EXPECT_TRUE(config.logging.file.empty());
     EXPECT_EQ(config.limits.max_concurrent_runs, 8);
     EXPECT_EQ(config.limits.request_timeout_ms, 300000);

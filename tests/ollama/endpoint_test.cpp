@@ -16,6 +16,9 @@ struct Case {
     const char *expect;
 };
 
+// Named by its input, so test names are stable (not raw bytes holding pointers).
+void PrintTo(const Case &c, std::ostream *os) { *os << '[' << c.value << ']'; }
+
 class EndpointTable : public ::testing::TestWithParam<Case> {};
 
 TEST_P(EndpointTable, NormalisesLikeOllama) {

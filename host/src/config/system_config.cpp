@@ -38,7 +38,7 @@ constexpr std::string_view schema_text = R"json({
           "description": "The least severe level written: trace, debug, info, warn, error or off. The environment variable TINYLLM_LOG_LEVEL overrides it.",
           "type": "string",
           "enum": ["trace", "debug", "info", "warn", "error", "off"],
-          "default": "info",
+          "default": "warn",
           "x-env": "TINYLLM_LOG_LEVEL"
         },
         "file": {
@@ -142,7 +142,7 @@ SystemConfig load_system_config(const std::filesystem::path &path,
             path_at(file, "/plugins/" + std::to_string(i), text, config_dir, getenv));
     }
     // The schema's enum already admitted the value, so parsing cannot fail here.
-    config.logging.level = parse_log_level(string_at(logging, "level")).value_or(LogLevel::info);
+    config.logging.level = parse_log_level(string_at(logging, "level")).value_or(LogLevel::warn);
     config.logging.file =
         path_at(file, "/logging/file", string_at(logging, "file"), config_dir, getenv);
     config.limits.max_concurrent_runs =

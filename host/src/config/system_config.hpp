@@ -19,7 +19,7 @@ std::string_view to_string(LogLevel level) noexcept;
 std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
 
 struct LoggingConfig {
-    LogLevel level = LogLevel::info;
+    LogLevel level = LogLevel::warn;
     std::filesystem::path file; // absolute; empty = stderr only
 };
 

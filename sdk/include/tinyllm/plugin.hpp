@@ -221,6 +221,8 @@ template <class T> void destroy(void *instance) noexcept { delete static_cast<T 
 
 template <class T> struct BackendTable {
     static T &self(void *i) { return *static_cast<T *>(i); }
+    // The host never passes NULL, but a C caller might: treat it as an empty document.
+    static std::string_view doc(const char *r) { return r != nullptr ? r : ""; }
     template <class Fn> static tllm_status run(const tllm_call *c, Fn &&fn) noexcept {
         return guarded(c, [&] {
             Call call(c);
@@ -231,22 +233,22 @@ template <class T> struct BackendTable {
     static constexpr tllm_backend_v1 table{
         sizeof(tllm_backend_v1),
         [](void *i, const tllm_call *c, const char *r) {
-            return run(c, [&](Call &call) { return self(i).chat(call, r); });
+            return run(c, [&](Call &call) { return self(i).chat(call, doc(r)); });
         },
         [](void *i, const tllm_call *c, const char *r) {
-            return run(c, [&](Call &call) { return self(i).generate(call, r); });
+            return run(c, [&](Call &call) { return self(i).generate(call, doc(r)); });
         },
         [](void *i, const tllm_call *c, const char *r) {
-            return run(c, [&](Call &call) { return self(i).embed(call, r); });
+            return run(c, [&](Call &call) { return self(i).embed(call, doc(r)); });
         },
         [](void *i, const tllm_call *c) {
             return run(c, [&](Call &call) { return self(i).list_models(call); });
         },
         [](void *i, const tllm_call *c, const char *r) {
-            return run(c, [&](Call &call) { return self(i).show_model(call, r); });
+            return run(c, [&](Call &call) { return self(i).show_model(call, doc(r)); });
         },
         [](void *i, const tllm_call *c, const char *r) {
-            return run(c, [&](Call &call) { return self(i).pull_model(call, r); });
+            return run(c, [&](Call &call) { return self(i).pull_model(call, doc(r)); });
         },
         [](void *i, const tllm_call *c) {
             return run(c, [&](Call &call) { return self(i).server_version(call); });
