@@ -22,5 +22,6 @@ int run_doctor(Context &context, const std::vector<std::string> &args);
 int run_plugins(Context &context, const std::vector<std::string> &args);
 int run_models(Context &context, const std::vector<std::string> &args);
 int run_ask(Context &context, const std::vector<std::string> &args);
+int run_config(Context &context, const std::vector<std::string> &args);
 
 } // namespace tinyllm::cli

@@ -34,6 +34,9 @@ void describe(const json::Value &schema, const std::string &prefix, std::vector<
         if (auto desc = json::get_string(p, "description")) out.push_back("    " + *desc);
         if (const json::Value *e = json::find(p, "enum")) out.push_back("    one of " + json::to_string(*e));
         describe(p, key + ".", out);
+        if (const json::Value *items = json::find(p, "items"); items && items->IsObject()) {
+            describe(*items, key + "[].", out);
+        }
     }
 }
 

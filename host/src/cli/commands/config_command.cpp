@@ -1,0 +1,93 @@
+// tinyllm config path | schema [system|models] | check — where the config is, what every key
+// means, and whether it is valid.
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/schema_help.hpp"
+#include "tinyllm/json.hpp"
+
+#include <iostream>
+
+namespace tinyllm::cli {
+namespace {
+
+int schema(const std::string &which, bool as_json) {
+    std::vector<std::pair<std::string, std::string_view>> files;
+    if (which.empty() || which == "system")
+        files.emplace_back("system.yaml", config::system_schema_text());
+    if (which.empty() || which == "models")
+        files.emplace_back("models.yaml", config::models_schema_text());
+    if (files.empty()) {
+        throw Error(ErrorCode::usage,
+                    "config schema takes system or models, not \"" + which + "\"");
+    }
+    for (const auto &[name, text] : files) {
+        const json::Document doc = json::parse(text, name, ErrorCode::internal);
+        if (as_json) {
+            std::cout << json::to_pretty_string(doc) << "\n";
+            continue;
+        }
+        std::cout << name << "\n";
+        for (const auto &line : describe_schema(doc))
+            std::cout << "  " << line << "\n";
+        std::cout << "\n";
+    }
+    return kExitOk;
+}
+
+int check(Context &ctx, bool as_json) {
+    const config::Config &c = ctx.config(); // throws the first problem, file:line:col
+    if (as_json) {
+        json::Document doc(rapidjson::kObjectType);
+        auto &a = doc.GetAllocator();
+        doc.AddMember("dir", json::string_value(c.dir.string(), a), a);
+        doc.AddMember("source", json::string_value(config::to_string(c.source), a), a);
+        doc.AddMember("data_dir", json::string_value(c.system.data_dir.string(), a), a);
+        doc.AddMember("backends", json::Value(static_cast<uint64_t>(c.models.backends.size())), a);
+        doc.AddMember("models", json::Value(static_cast<uint64_t>(c.models.models.size())), a);
+        doc.AddMember("default_model", json::string_value(c.models.default_model, a), a);
+        json::Value graphs(rapidjson::kArrayType);
+        for (const auto &g : c.graph_files)
+            graphs.PushBack(json::string_value(g.string(), a), a);
+        doc.AddMember("graph_files", graphs, a);
+        std::cout << json::to_pretty_string(doc) << "\n";
+    } else {
+        std::cout << "config " << c.dir.string() << " (from " << config::to_string(c.source)
+                  << ") is valid: " << c.models.backends.size() << " backend(s), "
+                  << c.models.models.size() << " model(s), default " << c.models.default_model
+                  << "\n";
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+int run_config(Context &ctx, const std::vector<std::string> &args) {
+    po::options_description desc("Options");
+    bool as_json = false;
+    desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
+                                                   "print data as JSON");
+    add_common_options(desc, ctx.options());
+    po::options_description hidden;
+    hidden.add_options()("action", po::value<std::string>())("file", po::value<std::string>());
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("action", 1).add("file", 1);
+    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    if (vm.count("help")) {
+        print_help("config check|schema [system|models] [--json]",
+                   "check: load the config and report the first problem (file:line:column).\n"
+                   "schema: every key of system.yaml / models.yaml, its type, default and meaning.",
+                   desc);
+        return kExitOk;
+    }
+    const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "check";
+    if (action == "check") return check(ctx, as_json);
+    if (action == "schema")
+        return schema(vm.count("file") ? vm["file"].as<std::string>() : "", as_json);
+    throw Error(ErrorCode::usage, "unknown config action \"" + action + "\" (see --help)");
+}
+
+} // namespace tinyllm::cli

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Run the whole test suite from any checkout, fresh or not: install missing packages, build with
+# warnings as errors, run every test; then the same under AddressSanitizer + UBSan.
+# The last lines printed are ctest's summary.
+set -euo pipefail
+
+usage() {
+    cat <<'TXT'
+Usage: scripts/test.sh [--no-sanitize] [-- CTEST_ARGS...]
+
+  --no-sanitize   skip the ASan+UBSan build and run (faster, for local iteration)
+  CTEST_ARGS      passed to both ctest runs, e.g. -- -R e2e
+TXT
+}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SANITIZE=1
+CTEST_ARGS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --no-sanitize) SANITIZE=0 ;;
+    -h | --help) usage; exit 0 ;;
+    --) shift; CTEST_ARGS=("$@"); break ;;
+    *) echo "test.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+"$ROOT/scripts/setup.sh" --deps-only
+JOBS=$(nproc)
+
+build_and_test() {
+    local dir=$1
+    shift
+    cmake -S "$ROOT" -B "$dir" -G Ninja -DTINYLLM_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$JOBS"
+    (cd "$dir" && ctest --output-on-failure -j "$JOBS" "${CTEST_ARGS[@]}")
+}
+
+build_and_test "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "$SANITIZE" -eq 1 ]; then
+    # Benchmarks are not built here: they measure speed, which sanitizers distort.
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    build_and_test "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DTINYLLM_SANITIZE=ON \
+        -DTINYLLM_BUILD_BENCH=OFF
+fi
