@@ -4,6 +4,23 @@
 # (only tinyllm_plugin_entry is exported) and no undefined symbols (so a missing dependency fails
 # at link time here, not at load time on a user's machine). Used by every in-tree plugin; third-
 # party plugins may include this file too (installed under share/tinyllm/cmake).
+# Outside TinyLLM's own build there is no tinyllm::sdk target yet: define it from the headers
+# next to this file (sdk/include in a checkout, <prefix>/include when installed).
+if(NOT TARGET tinyllm::sdk)
+  foreach(candidate ${CMAKE_CURRENT_LIST_DIR}/../include ${CMAKE_CURRENT_LIST_DIR}/../../../include)
+    if(EXISTS ${candidate}/tinyllm/plugin.h)
+      get_filename_component(TINYLLM_SDK_INCLUDE_DIR ${candidate} ABSOLUTE)
+      break()
+    endif()
+  endforeach()
+  if(NOT TINYLLM_SDK_INCLUDE_DIR)
+    message(FATAL_ERROR "TinyLLMPlugin.cmake: cannot find tinyllm/plugin.h next to ${CMAKE_CURRENT_LIST_DIR}")
+  endif()
+  add_library(tinyllm_sdk_headers INTERFACE)
+  target_include_directories(tinyllm_sdk_headers INTERFACE ${TINYLLM_SDK_INCLUDE_DIR})
+  add_library(tinyllm::sdk ALIAS tinyllm_sdk_headers)
+endif()
+
 function(tinyllm_add_plugin name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
   if(NOT ARG_SOURCES)
