@@ -62,8 +62,9 @@ const config::Config *Context::try_config(std::optional<Error> &error) {
         try {
             config::LoadOptions lo;
             lo.config_dir = options_.config_dir;
-            lo.installed_dir = plugin::default_plugin_dir().parent_path().parent_path()
-                                   .parent_path() / "share" / "tinyllm" / "config";
+            if (const auto prefix = plugin::install_prefix(); !prefix.empty()) {
+                lo.installed_dir = prefix / "share" / "tinyllm" / "config";
+            }
             config_ = config::load(lo);
             apply_logging(&*config_);
         } catch (const Error &e) {

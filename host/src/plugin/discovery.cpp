@@ -5,17 +5,20 @@
 #include <sstream>
 #include <system_error>
 
-#include <unistd.h>
-
 namespace tinyllm::plugin {
 
 namespace fs = std::filesystem;
 
-fs::path default_plugin_dir() {
+fs::path install_prefix() {
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) return {};
-    return (exe.parent_path() / ".." / "lib" / "tinyllm" / "plugins").lexically_normal();
+    return exe.parent_path().parent_path();
+}
+
+fs::path default_plugin_dir() {
+    const fs::path prefix = install_prefix();
+    return prefix.empty() ? prefix : prefix / "lib" / "tinyllm" / "plugins";
 }
 
 std::vector<SearchPath> search_paths(const DiscoveryOptions &options) {

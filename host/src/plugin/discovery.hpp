@@ -23,8 +23,11 @@ struct DiscoveryOptions {
 
 std::vector<SearchPath> search_paths(const DiscoveryOptions &options);
 
-// The directory plugins are installed in, relative to the running executable
-// (<prefix>/bin/tinyllm-host -> <prefix>/lib/tinyllm/plugins; the build tree mirrors it).
+// The prefix the running executable is installed under (<prefix>/bin/tinyllm-host); the build
+// tree mirrors the install tree, so this works there too. Empty if it cannot be determined.
+std::filesystem::path install_prefix();
+
+// <prefix>/lib/tinyllm/plugins.
 std::filesystem::path default_plugin_dir();
 
 // Expand search paths into candidate files: every regular *.so in a directory (sorted, not

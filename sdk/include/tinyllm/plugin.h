@@ -172,7 +172,7 @@ struct tllm_host {
  * function tables are defined in a later minor version, and the host reports a component of a
  * kind it does not know as "unsupported kind" without refusing the rest of the plugin. */
 #define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client       */
-#define TLLM_KIND_NODE "tinyllm.node/1"       /* reserved: a step of a graph                  */
+#define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph              */
 #define TLLM_KIND_TOOL "tinyllm.tool/1"       /* reserved: an exact capability for models     */
 #define TLLM_KIND_JUDGE "tinyllm.judge/1"     /* reserved: grades an output                   */
 #define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* reserved: rewrites a graph                 */
@@ -244,6 +244,27 @@ typedef struct tllm_backend_v1 {
      * uses. */
     tllm_status (*server_version)(void *instance, const tllm_call *call);
 } tllm_backend_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* tinyllm.node/1 — a step of a graph                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A node receives the run's current message and returns the next one. The host creates one
+ * instance per node of a graph (with that node's `config`), and may run `process` on it for
+ * several runs at once from different threads unless the component sets
+ * TLLM_COMPONENT_SERIALIZED.
+ *
+ * Input (docs/sdk.md#graph-message): the message, a JSON object such as
+ *   {"input":"what is 2+2?","content":"what is 2+2?","route":"","attempt":1,"data":{}}
+ * Output, through call->set_output:
+ *   {"message":{...the next message...},"route":"math"}
+ * "route" is optional; graph edges may test it (`route == "math"`). A node that only routes
+ * may return the message unchanged. Model calls go through tllm_host.chat with this call, so
+ * their tokens stream to whoever runs the graph and they are recorded in the run's trace. */
+typedef struct tllm_node_v1 {
+    uint32_t struct_size;
+    tllm_status (*process)(void *instance, const tllm_call *call, const char *message_json);
+} tllm_node_v1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The plugin descriptor and entry point                                                       */

@@ -166,6 +166,17 @@ protected:
     }
 };
 
+// Base class of a tinyllm.node/1 component: `process` takes the message JSON and returns the
+// output document {"message": {...}, "route": "..."} (route optional). One instance serves one
+// node of a graph; `process` may run concurrently for different runs unless kFlags says
+// TLLM_COMPONENT_SERIALIZED.
+class Node {
+public:
+    static constexpr const char *kKind = TLLM_KIND_NODE;
+    virtual ~Node() = default;
+    virtual std::string process(Call &call, std::string_view message_json) = 0;
+};
+
 // Plugin-level metadata for TINYLLM_PLUGIN.
 struct PluginInfo {
     const char *id = nullptr;
@@ -219,16 +230,22 @@ template <class T> tllm_status create(const tllm_host *host, const char *config_
 
 template <class T> void destroy(void *instance) noexcept { delete static_cast<T *>(instance); }
 
+// The host never passes NULL, but a C caller might: treat it as an empty document.
+inline std::string_view doc(const char *r) { return r != nullptr ? r : ""; }
+
+// Runs a component function returning its result document, and hands it to the call.
+template <class Fn> tllm_status run_call(const tllm_call *c, Fn &&fn) noexcept {
+    return guarded(c, [&] {
+        Call call(c);
+        const std::string out = fn(call);
+        c->set_output(c, out.c_str());
+    });
+}
+
 template <class T> struct BackendTable {
     static T &self(void *i) { return *static_cast<T *>(i); }
-    // The host never passes NULL, but a C caller might: treat it as an empty document.
-    static std::string_view doc(const char *r) { return r != nullptr ? r : ""; }
     template <class Fn> static tllm_status run(const tllm_call *c, Fn &&fn) noexcept {
-        return guarded(c, [&] {
-            Call call(c);
-            const std::string out = fn(call);
-            c->set_output(c, out.c_str());
-        });
+        return run_call(c, std::forward<Fn>(fn));
     }
     static constexpr tllm_backend_v1 table{
         sizeof(tllm_backend_v1),
@@ -256,12 +273,25 @@ template <class T> struct BackendTable {
     };
 };
 
+template <class T> struct NodeTable {
+    static constexpr tllm_node_v1 table{
+        sizeof(tllm_node_v1),
+        [](void *i, const tllm_call *c, const char *m) {
+            return run_call(c, [&](Call &call) {
+                return static_cast<T *>(i)->process(call, doc(m));
+            });
+        },
+    };
+};
+
 template <class T> constexpr const void *vtable_of() {
     if constexpr (std::is_base_of_v<Backend, T>) {
         return &BackendTable<T>::table;
+    } else if constexpr (std::is_base_of_v<Node, T>) {
+        return &NodeTable<T>::table;
     } else {
-        static_assert(std::is_base_of_v<Backend, T>, "a component class must derive from a "
-                                                     "tinyllm::sdk kind base class");
+        static_assert(std::is_base_of_v<Backend, T> || std::is_base_of_v<Node, T>,
+                      "a component class must derive from a tinyllm::sdk kind base class");
         return nullptr;
     }
 }

@@ -1,0 +1,25 @@
+#include "runtime/component_instance.hpp"
+
+namespace tinyllm::runtime {
+
+ComponentInstance::ComponentInstance(std::string_view role, const std::string &name,
+                                     plugin::ComponentRef ref, const std::string &config_json,
+                                     HostServices *services)
+    : label_(std::string(role) + " " + name), ref_(ref),
+      host_(std::string(ref.component->name) + ":" + name, services) {
+    char error[512] = {};
+    const tllm_status st =
+        ref_.component->create(host_.raw(), config_json.c_str(), &instance_, error, sizeof error);
+    error[sizeof error - 1] = '\0';
+    if (st != TLLM_OK || instance_ == nullptr) {
+        throw Error(ErrorCode::plugin, label_ + " (" + ref_.component->name +
+                                           "): create failed: " +
+                                           (error[0] ? error : std::string(status_name(st))));
+    }
+}
+
+ComponentInstance::~ComponentInstance() {
+    if (instance_ != nullptr) ref_.component->destroy(instance_);
+}
+
+} // namespace tinyllm::runtime

@@ -1,0 +1,58 @@
+// One instance of a plugin component: created from its config, destroyed with this object, and
+// invoked under the component's concurrency rule. Backend and Node wrap it with typed calls.
+#pragma once
+
+#include "plugin/registry.hpp"
+#include "runtime/call_context.hpp"
+#include "runtime/instance_host.hpp"
+
+#include <mutex>
+#include <string>
+
+namespace tinyllm::runtime {
+
+class ComponentInstance {
+public:
+    // `role` and `name` name the instance in errors ("backend local", "node answer") and logs
+    // ("ollama:local"); `config_json` must already satisfy the component's schema.
+    ComponentInstance(std::string_view role, const std::string &name, plugin::ComponentRef ref,
+                      const std::string &config_json, HostServices *services);
+    ~ComponentInstance();
+    ComponentInstance(const ComponentInstance &) = delete;
+    ComponentInstance &operator=(const ComponentInstance &) = delete;
+
+    const std::string &label() const noexcept { return label_; }
+    const tllm_component &component() const noexcept { return *ref_.component; }
+    void *handle() const noexcept { return instance_; }
+
+    // Calls `fn(instance, call.raw(), args...)` (NULL fn = unsupported), holding the serial
+    // lock when the component asks for it, and returns the call's output or throws its error.
+    template <class Fn, class... Args>
+    std::string invoke(const char *what, Fn fn, CallContext &call, Args... args) {
+        const std::string where = label_ + " " + what;
+        if (fn == nullptr) {
+            throw Error(ErrorCode::unsupported, label_ + " (" + ref_.component->name +
+                                                    ") does not support " + what);
+        }
+        if (call.cancelled()) throw Error(ErrorCode::cancelled, where + ": cancelled");
+        std::unique_lock<std::mutex> lock(serial_, std::defer_lock);
+        if (ref_.component->flags & TLLM_COMPONENT_SERIALIZED) lock.lock();
+        const tllm_status st = fn(instance_, call.raw(), args...);
+        return call.take_output(st, where);
+    }
+
+private:
+    std::string label_;
+    plugin::ComponentRef ref_;
+    InstanceHost host_;
+    void *instance_ = nullptr;
+    std::mutex serial_;
+};
+
+// A field of a plugin's function table, or NULL when the plugin's table is too old to have it
+// (tables grow at the end within a major version and carry their struct_size).
+#define TLLM_TABLE_FN(table, type, field)                                                        \
+    ((table)->struct_size >= offsetof(type, field) + sizeof((table)->field) ? (table)->field     \
+                                                                            : nullptr)
+
+} // namespace tinyllm::runtime
