@@ -16,9 +16,17 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::unsupported: return "unsupported";
     case ErrorCode::remote: return "remote";
     case ErrorCode::io: return "io";
+    case ErrorCode::limit_exceeded: return "limit_exceeded";
     case ErrorCode::internal: return "internal";
     }
     return "internal";
+}
+
+ErrorCode parse_error_code(std::string_view name) noexcept {
+    for (int c = 0; c <= static_cast<int>(ErrorCode::internal); ++c) {
+        if (to_string(static_cast<ErrorCode>(c)) == name) return static_cast<ErrorCode>(c);
+    }
+    return ErrorCode::internal;
 }
 
 ErrorCode from_status(tllm_status status) noexcept {
@@ -51,6 +59,7 @@ tllm_status to_status(ErrorCode code) noexcept {
     case ErrorCode::remote: return TLLM_ERR_REMOTE;
     case ErrorCode::plugin:
     case ErrorCode::io:
+    case ErrorCode::limit_exceeded:
     case ErrorCode::internal: break;
     }
     return TLLM_ERR_INTERNAL;

@@ -23,6 +23,7 @@ enum class ErrorCode {
     unsupported,
     remote,          // the remote side reported a failure
     io,              // a local file or directory could not be read or written
+    limit_exceeded,  // a configured bound was hit (max_steps, max_visits)
     internal,
 };
 
@@ -36,6 +37,8 @@ private:
 };
 
 std::string_view to_string(ErrorCode code) noexcept;
+// The code named by to_string, or internal for an unknown name (a record from a newer version).
+ErrorCode parse_error_code(std::string_view name) noexcept;
 ErrorCode from_status(tllm_status status) noexcept;
 tllm_status to_status(ErrorCode code) noexcept;
 std::string_view status_name(tllm_status status) noexcept;

@@ -16,7 +16,11 @@ void add_common_options(po::options_description &desc, GlobalOptions &opts) {
                  opts.plugin_paths.insert(opts.plugin_paths.end(), v.begin(), v.end());
              }),
          "load plugins from DIR or a .so file (repeatable; also $TINYLLM_PLUGIN_PATH)")
-        ("no-default-plugins", po::bool_switch(&opts.no_default_plugins),
+        // Only ever sets the flag: a command re-parsing its own arguments must not reset a
+        // --no-default-plugins given before the command name.
+        ("no-default-plugins", po::bool_switch()->notifier([&opts](bool on) {
+             if (on) opts.no_default_plugins = true;
+         }),
          "do not load the plugins installed next to the executable")
         ("verbose,v", "more logging on stderr (-v debug, -vv trace)")
         ("log-level", po::value<std::string>()->value_name("LEVEL")->notifier(

@@ -40,9 +40,14 @@ std::string walk(std::string_view where, const Value &object, const Handlers &ha
     json::Document extra(rapidjson::kObjectType);
     for (const auto &m : object.GetObject()) {
         const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-        // A null known member is kept verbatim in `extra` (Ollama streams "images": null), so
-        // the round trip stays exact without every field needing a null state.
-        if (auto it = handlers.find(key); it != handlers.end() && !m.value.IsNull()) {
+        // A null or empty-array known member ("images": null, "tool_calls": []) is kept
+        // verbatim in `extra`, which overrides the field when written back: the round trip
+        // stays exact without every field needing a "present but empty" state.
+        auto it = handlers.find(key);
+        const bool list_member = key == "tool_calls" || key == "images" || key == "messages";
+        const bool verbatim =
+            m.value.IsNull() || (list_member && m.value.IsArray() && m.value.Empty());
+        if (it != handlers.end() && !verbatim) {
             it->second(m.value);
         } else {
             extra.AddMember(Value(m.name, extra.GetAllocator()),
@@ -81,7 +86,11 @@ public:
         const json::Document doc = json::parse(extra, "extra", ErrorCode::invalid_argument);
         if (!doc.IsObject()) return;
         for (const auto &m : doc.GetObject()) {
-            target_.AddMember(Value(m.name, alloc_), Value(m.value, alloc_), alloc_);
+            if (auto it = target_.FindMember(m.name); it != target_.MemberEnd()) {
+                it->value.CopyFrom(m.value, alloc_);
+            } else {
+                target_.AddMember(Value(m.name, alloc_), Value(m.value, alloc_), alloc_);
+            }
         }
     }
     Allocator &alloc() { return alloc_; }

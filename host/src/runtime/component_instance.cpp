@@ -12,7 +12,11 @@ ComponentInstance::ComponentInstance(std::string_view role, const std::string &n
         ref_.component->create(host_.raw(), config_json.c_str(), &instance_, error, sizeof error);
     error[sizeof error - 1] = '\0';
     if (st != TLLM_OK || instance_ == nullptr) {
-        throw Error(ErrorCode::plugin, label_ + " (" + ref_.component->name +
+        // The plugin rejecting its config is a config problem the user fixes in a file; any
+        // other failure is the plugin's.
+        const ErrorCode code =
+            st == TLLM_ERR_INVALID_ARGUMENT ? ErrorCode::config : ErrorCode::plugin;
+        throw Error(code, label_ + " (" + ref_.component->name +
                                            "): create failed: " +
                                            (error[0] ? error : std::string(status_name(st))));
     }

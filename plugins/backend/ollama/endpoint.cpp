@@ -96,7 +96,7 @@ bool valid_host_char(unsigned char c) {
 
 [[noreturn]] void invalid(std::string_view value, const std::string &why) {
     throw sdk::Error(TLLM_ERR_INVALID_ARGUMENT,
-                     "invalid Ollama URL \"" + std::string(value) + "\": " + why);
+                     "url: invalid Ollama URL \"" + std::string(value) + "\": " + why);
 }
 
 } // namespace

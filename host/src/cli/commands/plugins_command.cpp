@@ -170,6 +170,9 @@ int validate(const std::string &file) {
                   << text << "\n";
         if (!ok) ++failures;
     };
+    if (!std::filesystem::exists(file)) {
+        throw Error(ErrorCode::not_found, file + ": no such file");
+    }
     plugin::Registry reg;
     reg.set_log_failures(false);
     reg.load_file(std::filesystem::absolute(file));

@@ -1,0 +1,249 @@
+// What a user sees when something is wrong: bad config, missing plugins, a server that is down,
+// slow, broken or busy. Each is one line on stderr with the right exit code, naming the file,
+// position and key (or the URL) so the user knows what to fix.
+#include "e2e_support.hpp"
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using namespace std::chrono_literals;
+using testing::Reply;
+
+using ErrorsTest = E2ETest;
+
+// "<file>:<line>:<column>" of the first occurrence of `needle` in `text` (1-based), as the
+// config loader reports positions.
+std::string position_of(const std::string &file, const std::string &text,
+                        const std::string &needle) {
+    const int line = line_number_of(text, needle);
+    EXPECT_GT(line, 0) << needle;
+    const std::string line_text = split_lines(text)[static_cast<size_t>(std::max(line, 1) - 1)];
+    return file + ":" + std::to_string(line) + ":" + std::to_string(line_text.find(needle) + 1);
+}
+
+// ---- config ---------------------------------------------------------------------------
+
+TEST_F(ErrorsTest, MalformedModelsYaml) {
+    write_config_file("models.yaml", "backends:\n"
+                                     "  - name: local\n"
+                                     "    type: [ollama\n"
+                                     "models: []\n");
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, ContainsRegex("models\\.yaml:[0-9]+:[0-9]+: "));
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+}
+
+TEST_F(ErrorsTest, UnknownKeyInSystemYamlSuggestsTheRightOne) {
+    const std::string text = "data_dir: " + (root() / "data").string() +
+                             "\n"
+                             "logign:\n"
+                             "  level: warn\n";
+    write_config_file("system.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(position_of("system.yaml", text, "logign")));
+    EXPECT_THAT(r.err, HasSubstr("unknown key \"logign\""));
+    EXPECT_THAT(r.err, HasSubstr("did you mean \"logging\""));
+}
+
+TEST_F(ErrorsTest, WrongTypeNamesTheKeyAndPosition) {
+    const std::string text = "limits:\n"
+                             "  max_concurrent_runs: lots\n";
+    write_config_file("system.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(position_of("system.yaml", text, "lots")));
+    EXPECT_THAT(r.err, HasSubstr("limits.max_concurrent_runs"));
+    EXPECT_THAT(r.err, HasSubstr("integer"));
+}
+
+TEST_F(ErrorsTest, MissingModelsYamlAndMissingConfigDir) {
+    fs::remove(config_dir() / "models.yaml");
+    const RunResult missing = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(missing, kConfig);
+    EXPECT_TRUE(OneErrorLine(missing));
+    EXPECT_THAT(missing.err, HasSubstr((config_dir() / "models.yaml").string()));
+
+    // A dir the user named must exist: no silent fallback to some other config.
+    const fs::path nowhere = root() / "no-such-config";
+    const RunResult no_dir = run({"--config", nowhere.string(), "ask", "hello"});
+    EXPECT_EXIT_CODE(no_dir, kConfig);
+    EXPECT_TRUE(OneErrorLine(no_dir));
+    EXPECT_THAT(no_dir.err, HasSubstr(nowhere.string()));
+    EXPECT_THAT(no_dir.err, HasSubstr("does not exist"));
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+}
+
+TEST_F(ErrorsTest, BackendConfigFailingThePluginSchemaPointsIntoModelsYaml) {
+    const std::string text = models_yaml(ollama_.url(), {"connect_timeout_ms: \"abc\""});
+    write_config_file("models.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(position_of("models.yaml", text, "\"abc\"")));
+    EXPECT_THAT(r.err, HasSubstr("connect_timeout_ms"));
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+}
+
+TEST_F(ErrorsTest, BackendTypeNoPluginProvides) {
+    std::string text = models_yaml(ollama_.url());
+    text.replace(text.find("type: ollama"), 12, "type: llamacpp");
+    write_config_file("models.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kPlugin);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("\"llamacpp\""));
+    EXPECT_THAT(r.err, HasSubstr("models.yaml:" +
+                                 std::to_string(line_number_of(text, "- name: local")) + ":"));
+    // It says what is available instead.
+    EXPECT_THAT(r.err, HasSubstr("ollama"));
+}
+
+TEST_F(ErrorsTest, DuplicateKeyIsAnError) {
+    // YAML parsers usually keep the last of two equal keys; a typo'd paste must not silently
+    // drop the first list (docs/config.md).
+    std::string text = models_yaml(ollama_.url());
+    text += "models:\n  - name: other\n";
+    write_config_file("models.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err,
+                HasSubstr("models.yaml:" + std::to_string(split_lines(text).size() - 1) + ":1: "));
+    EXPECT_THAT(r.err, HasSubstr("duplicate key \"models\""));
+}
+
+// docs/config.md: "a bad [environment value] is blamed on the variable", exit 3.
+TEST_F(ErrorsTest, BadLogLevelFromTheEnvironmentIsBlamedOnTheVariable) {
+    const RunResult r = host({"ask", "hello"}, {{"TINYLLM_LOG_LEVEL", "nonsense"}});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("nonsense"));
+    EXPECT_THAT(r.err, HasSubstr("TINYLLM_LOG_LEVEL"));
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+}
+
+// docs/config.md: "a bad [environment value] is blamed on the variable", exit 3; the user may
+// not know OLLAMA_HOST is set in their shell, so the message must say where the URL came from.
+TEST_F(ErrorsTest, BadOllamaHostIsBlamedOnTheVariable) {
+    const RunResult r = host({"ask", "hello"}, {{"OLLAMA_HOST", "http://[bad"}});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("OLLAMA_HOST"));
+    EXPECT_THAT(r.err, HasSubstr("http://[bad"));
+}
+
+// docs/config.md: a config problem is "one line naming the file, line, column and key, and exit
+// code 3". An unusable url is a config problem, not a plugin that failed to load (exit 4).
+TEST_F(ErrorsTest, BadUrlInModelsYamlPointsAtTheKey) {
+    std::string text = models_yaml(ollama_.url());
+    text.replace(text.find(ollama_.url()), ollama_.url().size(), "\"http://[bad\"");
+    write_config_file("models.yaml", text);
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    // The line of the key; the column is left to the implementation (key or value).
+    EXPECT_THAT(r.err,
+                HasSubstr("models.yaml:" + std::to_string(line_number_of(text, "url:")) + ":"));
+    EXPECT_THAT(r.err, HasSubstr("url"));
+}
+
+// ---- the model server -----------------------------------------------------------------
+
+TEST_F(ErrorsTest, ServerDown) {
+    const RefusingPort dead;
+    write_config_file("models.yaml", models_yaml(dead.url()));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kUnavailable);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(dead.url()));
+    EXPECT_THAT(r.err, HasSubstr("Connection refused"));
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ErrorsTest, ReadTimeoutNamesTheSetting) {
+    write_config_file("models.yaml", models_yaml(ollama_.url(), {"read_timeout_ms: 200"}));
+    // Headers that never come (the fake's destructor ends the delay when the test is done).
+    ollama_.enqueue("/api/chat", testing::chat_json(kModel, "late").delay_headers(1h));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("read_timeout_ms"));
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ErrorsTest, OverallTimeoutFlag) {
+    ollama_.enqueue("/api/chat", Reply::stream()
+                                     .add_line(testing::chat_chunk_line(kModel, "Hello"))
+                                     .add_line(testing::chat_chunk_line(kModel, " there"), 1h)
+                                     .add_line(testing::chat_final_line(kModel, {})));
+    const RunResult r = host({"ask", "--timeout", "300", "hello"});
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.out, StartsWith("Hello"));
+}
+
+TEST_F(ErrorsTest, ErrorInTheMiddleOfAStream) {
+    const std::string message = "an error was encountered while running the model: out of memory";
+    ollama_.enqueue("/api/chat", Reply::stream({testing::chat_chunk_line(kModel, "Hel"),
+                                                testing::chat_chunk_line(kModel, "lo")})
+                                     .add_error_line(message));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kFailure);
+    // What arrived before the error was shown; the error says what the server said.
+    EXPECT_THAT(r.out, StartsWith("Hello"));
+    EXPECT_THAT(r.out, ::testing::AnyOf("Hello", "Hello\n"));
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(message));
+}
+
+TEST_F(ErrorsTest, ModelNotFound) {
+    const RunResult r = host({"ask", "--model", "nosuch-model", "hello"});
+    EXPECT_EXIT_CODE(r, kNotFound);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("nosuch-model"));
+    EXPECT_THAT(r.err, HasSubstr("not found"));
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ErrorsTest, GarbageBodyIsAProtocolError) {
+    ollama_.enqueue("/api/chat",
+                    Reply::text(200, "<html><body>It works!</body></html>", "text/html"));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kFailure);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(ollama_.url()));
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ErrorsTest, BusyServerIsRetriedTransparently) {
+    ollama_.enqueue("/api/chat", Reply::error(503, "server busy, please try again.  "
+                                                   "maximum pending requests exceeded"));
+    const RunResult r = host({"ask", "hello"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_EQ(r.out, kAnswerLine);
+    EXPECT_EQ(ollama_.count("/api/chat"), 2u);
+    EXPECT_TRUE(NoCrashNoise(r.err));
+}
+
+TEST_F(ErrorsTest, ServerClosesTheConnectionMidStream) {
+    ollama_.enqueue("/api/chat",
+                    testing::chat_stream(kModel, {"Hel", "lo", " there", "!"}).close_after(2));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kUnavailable);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(ollama_.url()));
+    EXPECT_THAT(r.out, StartsWith("Hello"));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("there")));
+}
+
+} // namespace
+} // namespace tinyllm::e2e

@@ -1,0 +1,238 @@
+// Plugins: listing, inspecting and validating them, each broken .so refused for its own reason
+// without taking the good plugins down, and the C plugin driving a real `ask`.
+#include "e2e_support.hpp"
+
+#include <map>
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+using PluginsTest = E2ETest;
+
+TEST_F(PluginsTest, ListShowsTheOllamaPlugin) {
+    // Other installed plugins may be listed too: the test looks for ollama's entry, wherever.
+    const RunResult r = host({"plugins", "list"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const auto lines = split_lines(r.out);
+    const int n = line_number_of(r.out, "org.tinyllm.ollama ");
+    ASSERT_GT(n, 0) << r.out;
+    ASSERT_GT(lines.size(), static_cast<size_t>(n)) << r.out;
+    const std::string &header = lines[static_cast<size_t>(n - 1)];
+    const std::string &component = lines[static_cast<size_t>(n)];
+    EXPECT_THAT(header, StartsWith("org.tinyllm.ollama "));
+    EXPECT_THAT(header, HasSubstr(kOllamaPlugin.string()));
+    EXPECT_THAT(component, HasSubstr("tinyllm.backend/1"));
+    EXPECT_THAT(component, HasSubstr(" ollama "));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("not loaded")));
+    EXPECT_EQ(r.err, "");
+
+    const RunResult json = host({"plugins", "list", "--json"});
+    ASSERT_EXIT_CODE(json, kOk);
+    const json::Document doc = parse_json(json.out);
+    ASSERT_TRUE(doc.IsObject()) << json.out;
+    ASSERT_TRUE(doc["plugins"].IsArray());
+    const json::Value *plugin = nullptr;
+    for (const auto &p : doc["plugins"].GetArray()) {
+        if (std::string(p["id"].GetString()) == "org.tinyllm.ollama") plugin = &p;
+    }
+    ASSERT_NE(plugin, nullptr) << json.out;
+    EXPECT_STREQ((*plugin)["abi"].GetString(), "1.0");
+    EXPECT_EQ((*plugin)["path"].GetString(), kOllamaPlugin.string());
+    ASSERT_EQ((*plugin)["components"].Size(), 1u);
+    EXPECT_STREQ((*plugin)["components"][0]["name"].GetString(), "ollama");
+    EXPECT_STREQ((*plugin)["components"][0]["kind"].GetString(), "tinyllm.backend/1");
+    EXPECT_EQ(doc["failures"].Size(), 0u);
+}
+
+TEST_F(PluginsTest, EveryBadPluginIsRefusedForItsOwnReasonAndTheGoodOnesStillWork) {
+    const RunResult r = host({"--plugins", kBadPluginDir.string(), "plugins", "list"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const std::string bad = kBadPluginDir.string() + "/";
+    // file -> what its line must say (the kind of failure, then the specific cause).
+    const std::map<std::string, std::vector<std::string>> expected = {
+        {"not-elf.so", {"not a plugin"}},
+        {"tinyllm-test-no-entry.so", {"not a plugin", "tinyllm_plugin_entry"}},
+        {"tinyllm-test-abi-major.so", {"ABI mismatch (plugin 2.0, host 1.0)"}},
+        {"tinyllm-test-abi-minor.so", {"ABI mismatch (plugin 1.1, host 1.0)"}},
+        {"tinyllm-test-init-fails.so", {"init failed", "license key not found in $TEST_LICENSE"}},
+        {"tinyllm-test-bad-component.so", {"invalid descriptor", "Bad Name"}},
+        // The dynamic loader's own words: they tell the user which symbol / library to find.
+        {"tinyllm-test-missing-symbol.so",
+         {"missing dependency", "undefined symbol: tinyllm_test_symbol_nobody_provides"}},
+        {"tinyllm-test-missing-library.so",
+         {"missing dependency", "libtinyllm_test_dependency.so: cannot open shared object file"}},
+    };
+    const auto lines = split_lines(r.out);
+    for (const auto &[file, needles] : expected) {
+        const int n = line_number_of(r.out, "  " + bad + file + ": ");
+        ASSERT_GT(n, 0) << file << " is not listed as not loaded:\n" << r.out;
+        for (const auto &needle : needles) {
+            EXPECT_THAT(lines[static_cast<size_t>(n - 1)], HasSubstr(needle)) << file;
+        }
+    }
+    // The good plugin, and the good component of the half-broken one, still load.
+    EXPECT_THAT(r.out, HasSubstr("org.tinyllm.ollama"));
+    EXPECT_THAT(r.out, HasSubstr("half-good"));
+    EXPECT_TRUE(NoCrashNoise(r.err));
+
+    const RunResult json = host({"--plugins", kBadPluginDir.string(), "plugins", "list", "--json"});
+    ASSERT_EXIT_CODE(json, kOk);
+    const json::Document doc = parse_json(json.out);
+    ASSERT_TRUE(doc.IsObject()) << json.out;
+    EXPECT_EQ(doc["failures"].Size(), expected.size()) << json.out;
+    std::map<std::string, std::string> kinds; // file name -> "error"
+    for (const auto &f : doc["failures"].GetArray()) {
+        const std::string path = f["path"].GetString();
+        kinds[path.substr(path.rfind('/') + 1)] = f["error"].GetString();
+        EXPECT_STRNE(f["message"].GetString(), "") << path;
+    }
+    EXPECT_EQ(kinds["tinyllm-test-abi-major.so"], kinds["tinyllm-test-abi-minor.so"]);
+    EXPECT_EQ(kinds["tinyllm-test-missing-symbol.so"], kinds["tinyllm-test-missing-library.so"]);
+    EXPECT_NE(kinds["tinyllm-test-abi-major.so"], kinds["tinyllm-test-init-fails.so"]);
+
+    // A bad plugin on the path never stops the good ones from doing real work.
+    const RunResult ask = host({"--plugins", kBadPluginDir.string(), "ask", "hello"});
+    ASSERT_EXIT_CODE(ask, kOk);
+    EXPECT_EQ(ask.out, kAnswerLine);
+    EXPECT_TRUE(NoCrashNoise(ask.err));
+}
+
+TEST_F(PluginsTest, PluginPathsFromEveryPlace) {
+    // --plugins after the command name works as before it (docs/cli.md).
+    const RunResult after = host({"plugins", "list", "--plugins", kGoodPluginDir.string()});
+    ASSERT_EXIT_CODE(after, kOk);
+    EXPECT_THAT(after.out, HasSubstr("org.tinyllm.test.echo"));
+
+    // TINYLLM_PLUGIN_PATH is ':'-separated; an entry that does not exist is reported, not fatal.
+    const fs::path nowhere = root() / "no-plugins-here";
+    const RunResult env =
+        host({"plugins", "list"},
+             {{"TINYLLM_PLUGIN_PATH", kGoodPluginDir.string() + ":" + nowhere.string()}});
+    ASSERT_EXIT_CODE(env, kOk);
+    EXPECT_THAT(env.out, HasSubstr("org.tinyllm.test.echo"));
+    EXPECT_THAT(env.out, HasSubstr("org.tinyllm.ollama"));
+    EXPECT_THAT(env.out, HasSubstr(nowhere.string()));
+
+    // system.yaml `plugins:`, relative to the config dir.
+    fs::create_directories(config_dir() / "extra");
+    fs::copy_file(kGoodPluginDir / "tinyllm-echo.so", config_dir() / "extra" / "tinyllm-echo.so");
+    write_config_file("system.yaml",
+                      "data_dir: " + (root() / "data").string() + "\nplugins: [extra]\n");
+    const RunResult config = host({"plugins", "list"});
+    ASSERT_EXIT_CODE(config, kOk);
+    EXPECT_THAT(config.out, HasSubstr((config_dir() / "extra" / "tinyllm-echo.so").string()));
+
+    // The same plugin found twice (here: good dir + the copy from system.yaml): the first wins,
+    // the second is reported as a duplicate instead of shadowing it silently.
+    const RunResult dup = host({"--plugins", kGoodPluginDir.string(), "plugins", "list"});
+    ASSERT_EXIT_CODE(dup, kOk);
+    const int line = line_number_of(dup.out, ": duplicate: ");
+    ASSERT_GT(line, 0) << dup.out;
+    EXPECT_THAT(split_lines(dup.out)[static_cast<size_t>(line - 1)],
+                HasSubstr("org.tinyllm.test.echo"));
+}
+
+// docs/cli.md: the common options work "before or after the command name".
+TEST_F(PluginsTest, NoDefaultPluginsBeforeOrAfterTheCommandName) {
+    const RunResult after = host({"plugins", "list", "--no-default-plugins"});
+    ASSERT_EXIT_CODE(after, kOk);
+    EXPECT_EQ(after.out, "no plugins loaded\n");
+
+    const RunResult before = host({"--no-default-plugins", "plugins", "list"});
+    ASSERT_EXIT_CODE(before, kOk);
+    EXPECT_EQ(before.out, "no plugins loaded\n");
+
+    // And so no backend to talk to: a plugin error naming the missing type, no request sent.
+    const RunResult ask = host({"--no-default-plugins", "ask", "hello"});
+    EXPECT_EXIT_CODE(ask, kPlugin);
+    EXPECT_TRUE(OneErrorLine(ask));
+    EXPECT_THAT(ask.err, HasSubstr("\"ollama\""));
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+}
+
+TEST_F(PluginsTest, InspectAndValidate) {
+    const RunResult inspect = host({"plugins", "inspect", "ollama"});
+    ASSERT_EXIT_CODE(inspect, kOk);
+    EXPECT_THAT(inspect.out, HasSubstr("Plugin org.tinyllm.ollama"));
+    EXPECT_THAT(inspect.out, HasSubstr("Component ollama"));
+    // The schema keys a user can set, and the environment override of url.
+    for (const char *key : {"url", "connect_timeout_ms", "read_timeout_ms", "max_retries"}) {
+        EXPECT_GT(line_number_of(inspect.out, std::string("    ") + key + " "), 0) << key;
+    }
+    const int url_line = line_number_of(inspect.out, "    url ");
+    ASSERT_GT(url_line, 0) << inspect.out;
+    EXPECT_THAT(split_lines(inspect.out)[static_cast<size_t>(url_line - 1)],
+                HasSubstr("env OLLAMA_HOST"));
+
+    const RunResult inspect_json = host({"plugins", "inspect", "ollama", "--json"});
+    ASSERT_EXIT_CODE(inspect_json, kOk);
+    const json::Document doc = parse_json(inspect_json.out);
+    ASSERT_TRUE(doc.IsObject()) << inspect_json.out;
+    const auto &schema = doc["components"][0]["config_schema"];
+    ASSERT_TRUE(schema.IsObject()) << inspect_json.out;
+    EXPECT_TRUE(schema["properties"].HasMember("url"));
+
+    // A broken .so given by path is loaded on its own so its failure can be shown.
+    const fs::path major = kBadPluginDir / "tinyllm-test-abi-major.so";
+    const RunResult broken = host({"plugins", "inspect", major.string()});
+    EXPECT_EXIT_CODE(broken, kPlugin);
+    EXPECT_TRUE(OneErrorLine(broken));
+    EXPECT_THAT(broken.err, HasSubstr("ABI mismatch (plugin 2.0, host 1.0)"));
+    EXPECT_EQ(broken.out, "");
+
+    const RunResult nosuch = host({"plugins", "inspect", "nosuch"});
+    EXPECT_EXIT_CODE(nosuch, kNotFound);
+    EXPECT_TRUE(OneErrorLine(nosuch));
+    EXPECT_THAT(nosuch.err, HasSubstr("nosuch"));
+
+    const RunResult valid = host({"plugins", "validate", kOllamaPlugin.string()});
+    EXPECT_EXIT_CODE(valid, kOk);
+    for (const auto &line : split_lines(valid.out))
+        EXPECT_THAT(line, StartsWith("ok ")) << valid.out;
+
+    const RunResult invalid =
+        host({"plugins", "validate", (kBadPluginDir / "tinyllm-test-bad-component.so").string()});
+    EXPECT_EXIT_CODE(invalid, kPlugin);
+    EXPECT_THAT(invalid.out, HasSubstr("FAIL invalid descriptor"));
+    EXPECT_THAT(invalid.out, HasSubstr("Bad Name"));
+    EXPECT_TRUE(NoCrashNoise(invalid.err));
+
+    const RunResult usage = host({"plugins", "inspect"});
+    EXPECT_EXIT_CODE(usage, kUsage);
+    EXPECT_TRUE(OneErrorLine(usage));
+}
+
+TEST_F(PluginsTest, BackendWrittenInCAnswers) {
+    // Only the C plugin: nothing C++ is loaded, so a working answer proves the ABI is C.
+    write_config_file("models.yaml", "backends:\n"
+                                     "  - name: inproc\n"
+                                     "    type: echo\n"
+                                     "models:\n"
+                                     "  - name: echo\n");
+    const RunResult r = host(
+        {"ask", "--no-default-plugins", "--plugins", kGoodPluginDir.string(), "hello there C"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_EQ(r.out, "hello there C\n");
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(ollama_.requests().size(), 0u);
+
+    // Its config, validated against the schema it declares, reaches it.
+    write_config_file("models.yaml", "backends:\n"
+                                     "  - name: inproc\n"
+                                     "    type: echo\n"
+                                     "    config: {prefix: \"C> \"}\n"
+                                     "models:\n"
+                                     "  - name: echo\n");
+    const RunResult prefixed =
+        host({"ask", "--no-default-plugins", "--plugins", kGoodPluginDir.string(), "--json", "hi"});
+    ASSERT_EXIT_CODE(prefixed, kOk);
+    const json::Document doc = parse_json(prefixed.out);
+    ASSERT_TRUE(doc.IsObject()) << prefixed.out;
+    EXPECT_STREQ(doc["message"]["content"].GetString(), "C> hi");
+}
+
+} // namespace
+} // namespace tinyllm::e2e
