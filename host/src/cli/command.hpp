@@ -23,5 +23,8 @@ int run_plugins(Context &context, const std::vector<std::string> &args);
 int run_models(Context &context, const std::vector<std::string> &args);
 int run_ask(Context &context, const std::vector<std::string> &args);
 int run_config(Context &context, const std::vector<std::string> &args);
+int run_graph(Context &context, const std::vector<std::string> &args);
+int run_run(Context &context, const std::vector<std::string> &args);
+int run_runs(Context &context, const std::vector<std::string> &args);
 
 } // namespace tinyllm::cli

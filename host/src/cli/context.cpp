@@ -23,11 +23,22 @@ extern "C" void on_interrupt(int) {
 }
 
 std::string effective_level(const GlobalOptions &opts, const config::Config *config) {
-    if (opts.log_level) return *opts.log_level;
+    if (opts.log_level) {
+        if (!logging::parse_level(*opts.log_level)) {
+            throw Error(ErrorCode::usage, "--log-level: unknown level \"" + *opts.log_level +
+                                              "\" (use trace, debug, info, warn, error or off)");
+        }
+        return *opts.log_level;
+    }
     if (opts.verbosity >= 2) return "trace";
     if (opts.verbosity == 1) return "debug";
     if (config != nullptr) return std::string(config::to_string(config->system.logging.level));
-    if (const char *env = std::getenv("TINYLLM_LOG_LEVEL"); env != nullptr && *env) return env;
+    // Before the config is loaded: a bad value is left for the config loader, which blames
+    // the variable by name.
+    if (const char *env = std::getenv("TINYLLM_LOG_LEVEL");
+        env != nullptr && logging::parse_level(env)) {
+        return env;
+    }
     return "warn";
 }
 
@@ -40,10 +51,33 @@ Context::Context(GlobalOptions options) : options_(std::move(options)) {
     std::signal(SIGINT, on_interrupt);
 }
 
+store::RunStore &Context::store() {
+    if (!store_) {
+        store::StoreOptions so;
+        so.path = config().system.data_dir / "runs.db";
+        store_ = store::RunStore::open(so);
+    }
+    return *store_;
+}
+
+std::filesystem::path Context::graph_path(const std::string &name) {
+    if (std::filesystem::is_regular_file(name)) return name;
+    const config::Config &c = config();
+    std::string known;
+    for (const auto &file : c.graph_files) {
+        if (file.stem() == name) return file;
+        known += (known.empty() ? "" : ", ") + file.stem().string();
+    }
+    throw Error(ErrorCode::not_found, "no graph \"" + name + "\": not a file, and not in " +
+                                          (c.dir / "graphs").string() +
+                                          " (graphs: " + (known.empty() ? "none" : known) + ")");
+}
+
 Context::~Context() {
     std::signal(SIGINT, SIG_DFL);
     g_interrupt_flag = nullptr;
     // Instances go before the libraries that contain their code.
+    store_.reset();
     runtime_.reset();
     registry_.reset();
 }

@@ -7,6 +7,7 @@
 #include "plugin/registry.hpp"
 #include "runtime/call_context.hpp"
 #include "runtime/runtime.hpp"
+#include "store/run_store.hpp"
 
 #include <memory>
 #include <optional>
@@ -32,6 +33,12 @@ public:
 
     runtime::Runtime &runtime();
 
+    // The run store in system.yaml's data_dir (runs.db), opened on first use.
+    store::RunStore &store();
+
+    // A graph file: FILE if it is a path to one, else the config dir's graphs/NAME.yaml.
+    std::filesystem::path graph_path(const std::string &name_or_file);
+
     // Tripped by SIGINT while a command runs.
     runtime::CancelToken cancel_token() const { return cancel_; }
 
@@ -44,6 +51,7 @@ private:
     bool config_tried_ = false;
     std::unique_ptr<plugin::Registry> registry_;
     std::unique_ptr<runtime::Runtime> runtime_;
+    std::unique_ptr<store::RunStore> store_;
     runtime::CancelToken cancel_;
 };
 

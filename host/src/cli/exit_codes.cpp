@@ -16,6 +16,7 @@ int exit_code_for(ErrorCode code) noexcept {
     case ErrorCode::unsupported:
     case ErrorCode::remote:
     case ErrorCode::io:
+    case ErrorCode::limit_exceeded:
     case ErrorCode::internal: break;
     }
     return kExitFailure;

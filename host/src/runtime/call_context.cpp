@@ -35,8 +35,19 @@ CallContext *CallContext::self(const tllm_call *call) noexcept {
 }
 
 bool CallContext::cancelled() const noexcept {
-    if (token_.cancelled()) return true;
+    if (token_.cancelled() || deadline_passed()) return true;
     return parent_ != nullptr && parent_->is_cancelled(parent_) != 0;
+}
+
+bool CallContext::deadline_passed() const noexcept {
+    if (deadline_ && Clock::now() >= *deadline_) return true;
+    if (parent_ != nullptr) return self(parent_)->deadline_passed();
+    return false;
+}
+
+CallObserver *CallContext::observer() const noexcept {
+    if (observer_ != nullptr || parent_ == nullptr) return observer_;
+    return self(parent_)->observer();
 }
 
 int64_t CallContext::remaining_ms() const noexcept {
@@ -70,6 +81,11 @@ void CallContext::emit(std::string_view event_json) const {
 
 std::string CallContext::take_output(tllm_status status, std::string_view what) {
     if (status != TLLM_OK) {
+        // A plugin that stopped because the deadline passed reports "cancelled"; the caller
+        // must see a timeout.
+        if (status == TLLM_ERR_CANCELLED && !token_.cancelled() && deadline_passed()) {
+            status = TLLM_ERR_TIMEOUT;
+        }
         std::string message = error_message_.empty()
                                   ? std::string(what) + " failed: " +
                                         std::string(status_name(status))

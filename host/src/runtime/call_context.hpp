@@ -17,17 +17,57 @@
 
 namespace tinyllm::runtime {
 
-// A cancellation flag shared by everything working for one request.
+// A cancellation flag shared by everything working for one request. A child token (one branch
+// of a fan-out) is cancelled with its parent, and can also be cancelled alone (the branches
+// that lost a first-success race).
 class CancelToken {
 public:
-    CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
-    void cancel() const noexcept { flag_->store(true, std::memory_order_relaxed); }
-    bool cancelled() const noexcept { return flag_->load(std::memory_order_relaxed); }
+    CancelToken() : state_(std::make_shared<State>()) {}
+    CancelToken child() const {
+        CancelToken c;
+        c.state_->parent = state_;
+        return c;
+    }
+    void cancel() const noexcept { state_->flag.store(true, std::memory_order_relaxed); }
+    bool cancelled() const noexcept {
+        for (const State *s = state_.get(); s != nullptr; s = s->parent.get()) {
+            if (s->flag.load(std::memory_order_relaxed)) return true;
+        }
+        return false;
+    }
     // For a signal handler, which may only store to a lock-free atomic.
-    std::atomic<bool> *raw_flag() const noexcept { return flag_.get(); }
+    std::atomic<bool> *raw_flag() const noexcept { return &state_->flag; }
 
 private:
-    std::shared_ptr<std::atomic<bool>> flag_;
+    struct State {
+        std::atomic<bool> flag{false};
+        std::shared_ptr<const State> parent;
+    };
+    std::shared_ptr<State> state_;
+};
+
+// Told about the model and tool calls made within a call (the trace recorder of a node).
+struct ModelCallRecord {
+    std::string model;
+    std::string backend;
+    int64_t started_at_ms = 0;
+    int64_t duration_us = 0;
+    std::string response_json; // empty on error
+    std::string error;
+};
+struct ToolCallRecord {
+    std::string tool;
+    std::string arguments;
+    std::string result;
+    int64_t started_at_ms = 0;
+    int64_t duration_us = 0;
+    std::string error;
+};
+class CallObserver {
+public:
+    virtual ~CallObserver() = default;
+    virtual void on_model_call(const ModelCallRecord &record) = 0;
+    virtual void on_tool_call(const ToolCallRecord &record) = 0;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -44,6 +84,15 @@ public:
     CallContext &operator=(const CallContext &) = delete;
 
     const tllm_call *raw() const noexcept { return &call_; }
+
+    // The observer of this call, or inherited from the parent call (null when none).
+    void set_observer(CallObserver *observer) noexcept { observer_ = observer; }
+    CallObserver *observer() const noexcept;
+    // True once the deadline has passed (a deadline also cancels: a plugin polling
+    // is_cancelled stops in time without knowing about deadlines).
+    bool deadline_passed() const noexcept;
+    // The CallContext behind a tllm_call the host created (every tllm_call a plugin can hold).
+    static CallContext *from(const tllm_call *call) noexcept { return self(call); }
 
     bool cancelled() const noexcept;
     int64_t remaining_ms() const noexcept;
@@ -62,6 +111,7 @@ private:
     const tllm_call *parent_ = nullptr;
     std::optional<Clock::time_point> deadline_;
     EventSink sink_;
+    CallObserver *observer_ = nullptr;
     std::optional<std::string> output_;
     tllm_status error_status_ = TLLM_OK;
     std::string error_message_;

@@ -33,20 +33,31 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
         // stays as the user wrote it.
         json::Document cfg;
         cfg.CopyFrom(*bc.config, cfg.GetAllocator());
+        std::vector<config::EnvOverride> overrides;
         if (ref.component->config_schema != nullptr) {
             const config::Schema schema(ref.component->config_schema,
                                         std::string("config schema of ") + bc.type);
             config::apply_defaults(cfg, schema.root(), cfg.GetAllocator());
-            const auto overrides = config::apply_env_overrides(cfg, schema.root(),
-                                                               cfg.GetAllocator(),
-                                                               config::process_getenv);
+            overrides = config::apply_env_overrides(cfg, schema.root(), cfg.GetAllocator(),
+                                                    config::process_getenv);
             for (const auto &o : overrides) {
                 spdlog::info("backend {}: {} from ${} = {}", bc.name, o.pointer, o.variable,
                              o.value);
             }
             schema.validate(cfg, bc.config_source, overrides);
         }
-        slot.backend = std::make_unique<Backend>(bc.name, ref, json::to_string(cfg), this);
+        try {
+            slot.backend = std::make_unique<Backend>(bc.name, ref, json::to_string(cfg), this);
+        } catch (const Error &e) {
+            if (e.code() != ErrorCode::config) throw;
+            // The plugin refused a value: point at the config, or at the variable it came from.
+            std::string where = bc.config_source.location().to_string();
+            for (const auto &o : overrides) {
+                where += " (" + o.variable + "=" + o.value + " sets " +
+                         bc.config_source.path(o.pointer) + ")";
+            }
+            throw Error(ErrorCode::config, where + ": " + e.what());
+        }
     } catch (const Error &e) {
         spdlog::debug("backend {} unavailable: {}", bc.name, e.what());
         slot.error = e;
@@ -121,14 +132,37 @@ std::string Runtime::prepare_request(const std::string &request_json,
 std::string Runtime::chat(CallContext &call, const std::string &request_json) {
     ResolvedModel resolved;
     const std::string request = prepare_request(request_json, resolved);
-    const std::string response = resolved.backend->chat(call, request);
-    // A backend answering something that is not a chat response is reported here, once,
-    // instead of confusing whoever reads it next.
+    ModelCallRecord record;
+    record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
+    record.backend = resolved.backend->name();
+    record.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const auto start = Clock::now();
+    CallObserver *observer = call.observer();
+    auto finish = [&](std::string response, std::string error) {
+        record.duration_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        record.response_json = std::move(response);
+        record.error = std::move(error);
+        if (observer != nullptr) observer->on_model_call(record);
+    };
     try {
-        return messages::to_json(messages::parse_chat_response(response));
+        const std::string response = resolved.backend->chat(call, request);
+        // A backend answering something that is not a chat response is reported here, once,
+        // instead of confusing whoever reads it next.
+        std::string checked;
+        try {
+            checked = messages::to_json(messages::parse_chat_response(response));
+        } catch (const Error &e) {
+            throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
+                                                 " returned an invalid chat response: " + e.what());
+        }
+        if (observer != nullptr) finish(checked, "");
+        return checked;
     } catch (const Error &e) {
-        throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
-                                             " returned an invalid chat response: " + e.what());
+        finish("", e.what());
+        throw;
     }
 }
 

@@ -1,0 +1,181 @@
+// tinyllm run [--graph NAME|FILE] [--trace] [--json] PROMPT — run a graph end to end; every run
+// is recorded in the run store, whatever its outcome.
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/terminal.hpp"
+#include "graph/executor.hpp"
+#include "graph/graph_builder.hpp"
+#include "graph/graph_def.hpp"
+#include "store/run_id.hpp"
+#include "trace/trace_json.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+namespace tinyllm::cli {
+namespace {
+
+// Writes the run to the store as it progresses. A storage failure must not abort the run; it
+// is kept and reported once the run is over.
+class StoreRecorder final : public graph::RunObserver {
+public:
+    explicit StoreRecorder(store::RunStore &store) : store_(store) {}
+    void on_run_start(const trace::Run &run) override {
+        guard([&] { store_.begin_run(run); });
+    }
+    void on_node(const trace::Run &run, const trace::NodeExecution &node) override {
+        guard([&] { store_.add_node(run.id, node); });
+    }
+    void on_run_end(const trace::Run &run) override {
+        guard([&] { store_.finish_run(run); });
+    }
+    const std::optional<Error> &error() const { return error_; }
+
+private:
+    template <class Fn> void guard(Fn &&fn) {
+        try {
+            fn();
+        } catch (const Error &e) {
+            std::lock_guard lock(mutex_);
+            if (!error_) error_ = e;
+            spdlog::error("run store: {}", e.what());
+        }
+    }
+    store::RunStore &store_;
+    std::mutex mutex_;
+    std::optional<Error> error_;
+};
+
+// Streams the answer's tokens (from exit nodes) to stdout as they arrive.
+class AnswerPrinter {
+public:
+    explicit AnswerPrinter(bool quiet) : quiet_(quiet) {}
+    void operator()(const graph::NodeEvent &ev) {
+        if (quiet_ || !ev.final_answer) return;
+        const json::Document doc = json::parse_object(ev.event_json, "event");
+        if (json::get_string(doc, "type").value_or("") != "token") return;
+        const std::string text = json::get_string(doc, "content").value_or("");
+        std::lock_guard lock(mutex_);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        if (!text.empty()) {
+            streamed_ = true;
+            newline_ = text.back() == '\n';
+        }
+    }
+    // After the run: print the answer if nothing was streamed, end the line.
+    void finish(const trace::Run &run) {
+        if (quiet_) return;
+        if (!streamed_ && !run.answer.empty()) {
+            std::fputs(run.answer.c_str(), stdout);
+            newline_ = run.answer.back() == '\n';
+            streamed_ = true;
+        }
+        if (streamed_ && !newline_) std::fputs("\n", stdout);
+        std::fflush(stdout);
+    }
+
+private:
+    bool quiet_;
+    std::mutex mutex_;
+    bool streamed_ = false;
+    bool newline_ = false;
+};
+
+std::string join_prompt(const std::vector<std::string> &words) {
+    std::string prompt;
+    for (const auto &w : words) prompt += (prompt.empty() ? "" : " ") + w;
+    if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
+        std::ostringstream in;
+        in << std::cin.rdbuf();
+        prompt = in.str();
+    }
+    if (prompt.empty() || prompt == "-") {
+        throw Error(ErrorCode::usage, "run needs a PROMPT (an argument, or text on stdin)");
+    }
+    return prompt;
+}
+
+} // namespace
+
+int run_run(Context &ctx, const std::vector<std::string> &args) {
+    std::string graph_name = "default";
+    bool as_json = false;
+    bool with_trace = false;
+    int64_t timeout_ms = 0;
+    std::vector<std::string> words;
+    po::options_description desc("Options");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("graph,g", po::value(&graph_name)->value_name("NAME|FILE"),
+         "graph to run: a name in the config's graphs/ or a YAML file (default: default)")
+        ("json", po::bool_switch(&as_json), "print the run (answer, status, timings) as JSON")
+        ("trace", po::bool_switch(&with_trace),
+         "print one JSON document with the answer and the full trace (implies --json)")
+        ("timeout", po::value(&timeout_ms)->value_name("MS"),
+         "give up after MS milliseconds (default: limits.request_timeout_ms)");
+    add_common_options(desc, ctx.options());
+    po::options_description hidden;
+    hidden.add_options()("prompt", po::value(&words));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("prompt", -1);
+    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    if (vm.count("help")) {
+        print_help("run [OPTIONS] PROMPT...",
+                   "Runs a graph on PROMPT (or stdin) and streams the answer. Every run is\n"
+                   "recorded (see tinyllm runs list).",
+                   desc);
+        return kExitOk;
+    }
+    const bool json_out = as_json || with_trace;
+    if (timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
+    const std::string prompt = join_prompt(words);
+
+    runtime::Runtime &rt = ctx.runtime();
+    const auto graph = graph::build_graph(graph::load_graph_def(ctx.graph_path(graph_name)),
+                                          ctx.registry(), &rt, true);
+    for (const auto &w : graph->warnings) spdlog::warn("{}", w);
+    store::RunStore &store = ctx.store();
+
+    StoreRecorder recorder(store);
+    AnswerPrinter printer(json_out);
+    graph::RunOptions options;
+    options.run_id = store::new_run_id();
+    options.cancel = ctx.cancel_token();
+    const int64_t budget = timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
+    if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+    options.on_event = [&printer](const graph::NodeEvent &ev) { printer(ev); };
+    options.observer = &recorder;
+
+    const trace::Run run = graph::Executor(*graph).run(prompt, options);
+
+    if (json_out) {
+        json::Document doc;
+        doc.CopyFrom(trace::to_json(run, false, doc.GetAllocator()), doc.GetAllocator());
+        if (with_trace) {
+            doc.AddMember("trace", trace::to_json(run, true, doc.GetAllocator()),
+                          doc.GetAllocator());
+        }
+        std::cout << json::to_pretty_string(doc) << "\n" << std::flush;
+    } else {
+        printer.finish(run);
+    }
+    if (recorder.error()) {
+        spdlog::error("run {} could not be fully recorded: {}", run.id, recorder.error()->what());
+    }
+    if (run.status != trace::RunStatus::succeeded) {
+        const ErrorCode code = parse_error_code(run.error_code);
+        throw Error(code, run.error_message + " (run " + run.id + ")");
+    }
+    return recorder.error() ? exit_code_for(ErrorCode::io) : kExitOk;
+}
+
+} // namespace tinyllm::cli

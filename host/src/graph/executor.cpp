@@ -1,0 +1,509 @@
+#include "graph/executor.hpp"
+
+#include "tinyllm/json.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace tinyllm::graph {
+namespace {
+
+using runtime::CallContext;
+using runtime::CancelToken;
+using runtime::Clock;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+int64_t micros_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+// A failure inside the graph, with the node it happened in (empty for run-level limits).
+class RunFailure : public Error {
+public:
+    RunFailure(ErrorCode code, const std::string &message, std::string node)
+        : Error(code, message), node_(std::move(node)) {}
+    const std::string &node() const noexcept { return node_; }
+
+private:
+    std::string node_;
+};
+
+bool retryable(ErrorCode code) {
+    return code == ErrorCode::unavailable || code == ErrorCode::timeout ||
+           code == ErrorCode::remote;
+}
+
+// Collects the model and tool calls a node makes into its trace entry.
+class NodeRecorder final : public runtime::CallObserver {
+public:
+    explicit NodeRecorder(trace::NodeExecution &exec) : exec_(exec) {}
+
+    void on_model_call(const runtime::ModelCallRecord &r) override {
+        trace::ModelCall call;
+        call.model = r.model;
+        call.backend = r.backend;
+        call.started_at_ms = r.started_at_ms;
+        call.duration_us = r.duration_us;
+        call.error = r.error;
+        if (!r.response_json.empty()) {
+            try {
+                const json::Document doc = json::parse_object(r.response_json, "chat response");
+                call.prompt_tokens = json::get_int(doc, "prompt_eval_count");
+                call.completion_tokens = json::get_int(doc, "eval_count");
+                call.load_duration_ns = json::get_int(doc, "load_duration");
+                call.prompt_eval_duration_ns = json::get_int(doc, "prompt_eval_duration");
+                call.eval_duration_ns = json::get_int(doc, "eval_duration");
+                call.total_duration_ns = json::get_int(doc, "total_duration");
+            } catch (const Error &) {
+                // The runtime validated it already; nothing more to learn from a bad one.
+            }
+        }
+        std::lock_guard lock(mutex_);
+        exec_.model_calls.push_back(std::move(call));
+    }
+
+    void on_tool_call(const runtime::ToolCallRecord &r) override {
+        std::lock_guard lock(mutex_);
+        exec_.tool_calls.push_back({r.tool, r.arguments, r.result, r.started_at_ms,
+                                    r.duration_us, r.error});
+    }
+
+private:
+    trace::NodeExecution &exec_;
+    std::mutex mutex_;
+};
+
+// The state of one run, shared by its branches.
+struct RunState {
+    const Graph &graph;
+    const RunOptions &options;
+    trace::Run &run;
+    std::optional<Clock::time_point> deadline;
+    std::mutex mutex; // guards run.nodes, visits, next_seq
+    std::vector<int> visits;
+    int64_t next_seq = 0;
+    int steps = 0;
+    bool has_first_success_join = false;
+
+    void check_alive(const CancelToken &token) const {
+        if (token.cancelled()) throw RunFailure(ErrorCode::cancelled, "cancelled", "");
+        if (deadline && Clock::now() >= *deadline) {
+            throw RunFailure(ErrorCode::timeout, "the run's time budget ran out", "");
+        }
+    }
+
+    void record(const trace::NodeExecution &exec) {
+        {
+            std::lock_guard lock(mutex);
+            run.nodes.push_back(exec);
+        }
+        if (options.observer != nullptr) options.observer->on_node(run, exec);
+    }
+};
+
+// A message between nodes, kept both parsed (for conditions) and as text (for the ABI).
+struct Message {
+    json::Document doc;
+    std::string text;
+};
+
+Message parse_node_output(const std::string &output, const Node &node, int visit) {
+    const NodeDef &def = *node.def;
+    json::Document out;
+    out.Parse(output.data(), output.size());
+    if (out.HasParseError() || !out.IsObject()) {
+        throw Error(ErrorCode::protocol,
+                    "node " + def.id + " (" + def.type + ") returned output that is not a JSON "
+                    "object");
+    }
+    auto msg = out.FindMember("message");
+    if (msg == out.MemberEnd() || !msg->value.IsObject()) {
+        throw Error(ErrorCode::protocol, "node " + def.id + " (" + def.type +
+                                             ") returned no \"message\" object");
+    }
+    Message result;
+    result.doc.CopyFrom(msg->value, result.doc.GetAllocator());
+    auto &alloc = result.doc.GetAllocator();
+    auto set = [&](const char *key, json::Value value) {
+        if (auto it = result.doc.FindMember(key); it != result.doc.MemberEnd()) {
+            it->value = value;
+        } else {
+            result.doc.AddMember(json::Value(key, alloc), value, alloc);
+        }
+    };
+    if (auto route = out.FindMember("route"); route != out.MemberEnd()) {
+        if (!route->value.IsString()) {
+            throw Error(ErrorCode::protocol,
+                        "node " + def.id + " (" + def.type + ") returned a non-string route");
+        }
+        set("route", json::Value(route->value, alloc));
+    }
+    // `attempt` counts how often the node that produced the message has run in this run, so a
+    // gate loop can say `attempt < 3`.
+    set("attempt", json::Value(visit));
+    result.text = json::to_string(result.doc);
+    return result;
+}
+
+// Runs one node, retrying per its policy. Records every attempt.
+Message execute(RunState &st, const Node &node, const Message &input, const CancelToken &token,
+                const std::string &branch) {
+    const NodeDef &def = *node.def;
+    int visit = 0;
+    {
+        std::lock_guard lock(st.mutex);
+        visit = ++st.visits[node.index];
+    }
+    if (def.max_visits > 0 && visit > def.max_visits) {
+        throw RunFailure(ErrorCode::limit_exceeded,
+                         "node " + def.id + " was entered more than " +
+                             std::to_string(def.max_visits) + " times (max_visits)",
+                         def.id);
+    }
+    for (int attempt = 1;; ++attempt) {
+        st.check_alive(token);
+        trace::NodeExecution exec;
+        {
+            std::lock_guard lock(st.mutex);
+            if (++st.steps > st.graph.def.limits.max_steps) {
+                throw RunFailure(ErrorCode::limit_exceeded,
+                                 "the run exceeded max_steps (" +
+                                     std::to_string(st.graph.def.limits.max_steps) +
+                                     " node executions) at node " + def.id,
+                                 def.id);
+            }
+            exec.seq = st.next_seq++;
+        }
+        exec.node_id = def.id;
+        exec.node_type = def.type;
+        exec.attempt = attempt;
+        exec.visit = visit;
+        exec.branch = branch;
+        exec.started_at_ms = now_ms();
+        exec.input = input.text;
+        const auto start = Clock::now();
+
+        std::optional<Clock::time_point> deadline = st.deadline;
+        if (def.timeout_ms > 0) {
+            const auto own = start + std::chrono::milliseconds(def.timeout_ms);
+            deadline = deadline ? std::min(*deadline, own) : own;
+        }
+        runtime::EventSink sink;
+        if (st.options.on_event) {
+            sink = [&st, &node](std::string_view event) {
+                st.options.on_event(NodeEvent{node.def->id, node.is_exit, event});
+            };
+        }
+        CallContext call(token, deadline, std::move(sink));
+        NodeRecorder recorder(exec);
+        call.set_observer(&recorder);
+        try {
+            Message out = parse_node_output(node.instance->process(call, input.text), node, visit);
+            exec.duration_us = micros_since(start);
+            exec.status = trace::NodeStatus::succeeded;
+            exec.output = out.text;
+            if (const auto route = json::get_string(out.doc, "route")) exec.route = *route;
+            st.record(exec);
+            return out;
+        } catch (const Error &e) {
+            exec.duration_us = micros_since(start);
+            ErrorCode code = e.code();
+            std::string message = e.what();
+            if (code == ErrorCode::cancelled && !token.cancelled()) {
+                code = ErrorCode::timeout; // stopped by its deadline, not by the user
+            }
+            if (code == ErrorCode::timeout && def.timeout_ms > 0 &&
+                (!st.deadline || Clock::now() < *st.deadline)) {
+                message = "timed out after " + std::to_string(def.timeout_ms) +
+                          " ms (timeout_ms): " + message;
+            }
+            exec.status = code == ErrorCode::cancelled ? trace::NodeStatus::cancelled
+                          : code == ErrorCode::timeout ? trace::NodeStatus::timed_out
+                                                       : trace::NodeStatus::failed;
+            exec.error = message;
+            st.record(exec);
+            if (code == ErrorCode::cancelled) throw RunFailure(code, "cancelled", def.id);
+            const bool run_out_of_time = st.deadline && Clock::now() >= *st.deadline;
+            if (retryable(code) && attempt < def.retry.max_attempts && !run_out_of_time) {
+                // Exponential backoff, waited in small steps so cancellation stays prompt.
+                int64_t wait = def.retry.backoff_ms;
+                for (int i = 1; i < attempt; ++i) wait = std::min(wait * 2, def.retry.max_backoff_ms);
+                const auto until = Clock::now() + std::chrono::milliseconds(wait);
+                while (Clock::now() < until) {
+                    st.check_alive(token);
+                    std::this_thread::sleep_for(std::min<Clock::duration>(
+                        until - Clock::now(), std::chrono::milliseconds(10)));
+                }
+                continue;
+            }
+            const std::string attempts =
+                attempt > 1 ? " after " + std::to_string(attempt) + " attempts" : "";
+            throw RunFailure(code, "node " + def.id + " (" + def.type + ") failed" + attempts +
+                                       ": " + message,
+                             def.id);
+        }
+    }
+}
+
+// The edges to follow from `node` for `message`: every matching conditional or unconditional
+// edge, or the "else" edge when none matched.
+std::vector<size_t> choose(const Node &node, const Message &message) {
+    std::vector<size_t> next;
+    const Edge *otherwise = nullptr;
+    for (const Edge &e : node.out) {
+        if (e.is_else) {
+            otherwise = &e;
+        } else if (!e.when || e.when->evaluate(message.doc)) {
+            next.push_back(e.to);
+        }
+    }
+    if (next.empty() && otherwise != nullptr) next.push_back(otherwise->to);
+    return next;
+}
+
+struct Arrival {
+    Message message;
+    size_t node = 0;
+    bool at_join = false;
+};
+
+Arrival walk(RunState &st, size_t start, Message message, const CancelToken &token,
+             const std::string &branch, bool in_branch);
+
+Message copy_of(const Message &m) {
+    Message c;
+    c.doc.CopyFrom(m.doc, c.doc.GetAllocator());
+    c.text = m.text;
+    return c;
+}
+
+// Runs every successor as a branch until they reach their join, then merges them.
+Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &successors,
+                const Message &message, const CancelToken &token, const std::string &branch) {
+    const size_t n = successors.size();
+    std::vector<std::optional<Arrival>> results(n);
+    std::vector<std::exception_ptr> errors(n);
+    std::vector<CancelToken> tokens;
+    for (size_t i = 0; i < n; ++i) tokens.push_back(token.child());
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    size_t finished = 0;
+    std::optional<size_t> winner;
+
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        threads.emplace_back([&, i] {
+            const std::string label = (branch.empty() ? "" : branch + ".") + std::to_string(i);
+            std::optional<Arrival> result;
+            std::exception_ptr error;
+            try {
+                result = walk(st, successors[i], copy_of(message), tokens[i], label, true);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            std::lock_guard lock(mutex);
+            results[i] = std::move(result);
+            errors[i] = error;
+            ++finished;
+            done_cv.notify_all();
+        });
+    }
+
+    // Wait for all branches, or (first_success) for the first to arrive; the others are then
+    // cancelled. Either way every thread is joined before returning.
+    {
+        std::unique_lock lock(mutex);
+        done_cv.wait(lock, [&] {
+            if (finished == n) return true;
+            for (size_t i = 0; i < n; ++i) {
+                if (results[i] && results[i]->at_join &&
+                    st.graph.nodes[results[i]->node].def->join == JoinMode::first_success) {
+                    winner = i;
+                    return true;
+                }
+                // One failure decides the fan-out, unless a first-success join could still be
+                // reached by another branch (the graph has one).
+                if (errors[i] && !st.has_first_success_join) return true;
+            }
+            return false;
+        });
+    }
+    for (size_t i = 0; i < n; ++i) {
+        if (!winner || *winner != i) tokens[i].cancel();
+    }
+    for (auto &t : threads) t.join();
+
+    // The join every branch must have reached.
+    std::optional<size_t> join;
+    for (size_t i = 0; i < n; ++i) {
+        if (results[i] && results[i]->at_join) {
+            join = results[i]->node;
+            break;
+        }
+    }
+    const JoinMode mode = join ? st.graph.nodes[*join].def->join : JoinMode::all;
+    if (mode == JoinMode::first_success) {
+        if (!winner) {
+            for (size_t i = 0; i < n; ++i) {
+                if (results[i] && results[i]->at_join) winner = i;
+            }
+        }
+        if (winner) return std::move(*results[*winner]);
+    }
+    // "all": the first failure (in branch order) is the run's failure; a user cancellation
+    // is reported as such rather than as whichever branch noticed it first.
+    if (token.cancelled()) throw RunFailure(ErrorCode::cancelled, "cancelled", "");
+    // Branches cancelled because another failed report "cancelled": the real cause comes first.
+    auto is_cancellation = [](const std::exception_ptr &p) {
+        try {
+            std::rethrow_exception(p);
+        } catch (const Error &e) {
+            return e.code() == ErrorCode::cancelled;
+        } catch (...) {
+            return false;
+        }
+    };
+    for (size_t i = 0; i < n; ++i) {
+        if (errors[i] && !is_cancellation(errors[i])) std::rethrow_exception(errors[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        if (errors[i]) std::rethrow_exception(errors[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        if (!results[i]->at_join || results[i]->node != *join) {
+            throw RunFailure(ErrorCode::invalid_argument,
+                             "fan-out from node " + from.def->id + ": branch " +
+                                 std::to_string(i) + " ended at node " +
+                                 st.graph.nodes[results[i]->node].def->id +
+                                 " instead of the join node " + st.graph.nodes[*join].def->id,
+                             from.def->id);
+        }
+    }
+    // Merge: the fan-out source's message, with every branch's message under "branches" and
+    // their contents joined (in edge order) as the new content.
+    Arrival merged;
+    merged.node = *join;
+    merged.at_join = true;
+    merged.message = copy_of(message);
+    auto &doc = merged.message.doc;
+    auto &alloc = doc.GetAllocator();
+    json::Value branches(rapidjson::kArrayType);
+    std::string content;
+    for (size_t i = 0; i < n; ++i) {
+        const json::Document &b = results[i]->message.doc;
+        if (auto c = json::get_string(b, "content")) content += (i ? "\n\n" : "") + *c;
+        branches.PushBack(json::Value(b, alloc), alloc);
+    }
+    doc.RemoveMember("branches");
+    doc.AddMember("branches", branches, alloc);
+    doc.RemoveMember("content");
+    doc.AddMember("content", json::string_value(content, alloc), alloc);
+    merged.message.text = json::to_string(doc);
+    return merged;
+}
+
+// Runs nodes from `start` until an exit, or (inside a branch) until a join node is reached.
+Arrival walk(RunState &st, size_t start, Message message, const CancelToken &token,
+             const std::string &branch, bool in_branch) {
+    size_t current = start;
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    size_t joined = kNone; // a join this walk itself merged into: run it, don't stop there
+    for (;;) {
+        st.check_alive(token);
+        const Node &node = st.graph.nodes[current];
+        if (in_branch && node.def->join != JoinMode::none && joined != current) {
+            return {std::move(message), current, true};
+        }
+        joined = kNone;
+        message = execute(st, node, message, token, branch);
+        if (node.is_exit) return {std::move(message), current, false};
+        const std::vector<size_t> next = choose(node, message);
+        if (next.empty()) {
+            const std::string route = json::get_string(message.doc, "route").value_or("");
+            throw RunFailure(ErrorCode::invalid_argument,
+                             "dead end at node " + node.def->id +
+                                 ": no outgoing edge matched (route \"" + route + "\")",
+                             node.def->id);
+        }
+        if (next.size() == 1) {
+            current = next.front();
+            continue;
+        }
+        Arrival merged = fan_out(st, node, next, message, token, branch);
+        message = std::move(merged.message);
+        current = merged.node;
+        joined = current;
+    }
+}
+
+} // namespace
+
+std::string initial_message(const std::string &input) {
+    json::Document doc(rapidjson::kObjectType);
+    auto &a = doc.GetAllocator();
+    doc.AddMember("input", json::string_value(input, a), a);
+    doc.AddMember("content", json::string_value(input, a), a);
+    doc.AddMember("route", "", a);
+    doc.AddMember("attempt", 1, a);
+    doc.AddMember("data", json::Value(rapidjson::kObjectType), a);
+    return json::to_string(doc);
+}
+
+trace::Run Executor::run(const std::string &input, const RunOptions &options) const {
+    trace::Run run;
+    run.id = options.run_id;
+    run.graph_id = graph_.def.id;
+    run.graph_version = graph_.def.version;
+    run.input = input;
+    run.started_at_ms = now_ms();
+
+    RunState st{graph_, options, run, options.deadline, {}, {}, 0, 0};
+    st.visits.assign(graph_.nodes.size(), 0);
+    st.has_first_success_join =
+        std::any_of(graph_.nodes.begin(), graph_.nodes.end(),
+                    [](const Node &n) { return n.def->join == JoinMode::first_success; });
+    if (graph_.def.limits.timeout_ms > 0) {
+        const auto own = Clock::now() + std::chrono::milliseconds(graph_.def.limits.timeout_ms);
+        st.deadline = st.deadline ? std::min(*st.deadline, own) : own;
+    }
+    if (options.observer != nullptr) options.observer->on_run_start(run);
+
+    try {
+        Message first;
+        first.text = initial_message(input);
+        first.doc.Parse(first.text.c_str());
+        Arrival end = walk(st, graph_.entry, std::move(first), options.cancel, "", false);
+        run.status = trace::RunStatus::succeeded;
+        run.answer = json::get_string(end.message.doc, "content").value_or("");
+        run.output = std::move(end.message.text);
+    } catch (const RunFailure &f) {
+        run.status = f.code() == ErrorCode::cancelled ? trace::RunStatus::cancelled
+                                                      : trace::RunStatus::failed;
+        run.error_code = std::string(to_string(f.code()));
+        run.error_message = f.what();
+        run.error_node = f.node();
+    } catch (const Error &e) {
+        run.status = trace::RunStatus::failed;
+        run.error_code = std::string(to_string(e.code()));
+        run.error_message = e.what();
+    } catch (const std::exception &e) {
+        run.status = trace::RunStatus::failed;
+        run.error_code = "internal";
+        run.error_message = std::string("unexpected: ") + e.what();
+    }
+    run.finished_at_ms = now_ms();
+    std::sort(run.nodes.begin(), run.nodes.end(),
+              [](const auto &a, const auto &b) { return a.seq < b.seq; });
+    if (options.observer != nullptr) options.observer->on_run_end(run);
+    return run;
+}
+
+} // namespace tinyllm::graph

@@ -1,0 +1,60 @@
+// The executor: runs a built Graph for one request, from the entry node to an exit, following
+// conditional edges, retrying failed nodes, bounding loops, running fan-outs in parallel and
+// joining them. It keeps no per-run state in itself, so one Executor serves any number of
+// concurrent runs (each on its caller's thread, plus one thread per extra fan-out branch).
+#pragma once
+
+#include "graph/graph.hpp"
+#include "runtime/call_context.hpp"
+#include "trace/trace.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace tinyllm::graph {
+
+// Told as a run progresses, so a crash loses at most the node in flight (the run store).
+// Called from the threads running the run; implementations must be thread-safe.
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void on_run_start(const trace::Run &run) = 0;
+    virtual void on_node(const trace::Run &run, const trace::NodeExecution &node) = 0;
+    virtual void on_run_end(const trace::Run &run) = 0;
+};
+
+// An event a node emitted (a token, progress), with the node it came from. `final_answer` is
+// true for nodes that are exits: their tokens are the answer the user is waiting for.
+struct NodeEvent {
+    const std::string &node_id;
+    bool final_answer;
+    std::string_view event_json;
+};
+
+struct RunOptions {
+    std::string run_id; // recorded as trace::Run::id
+    runtime::CancelToken cancel;
+    std::optional<runtime::Clock::time_point> deadline; // the caller's budget
+    std::function<void(const NodeEvent &)> on_event;   // may be empty
+    RunObserver *observer = nullptr;                   // may be null
+};
+
+class Executor {
+public:
+    explicit Executor(const Graph &graph) : graph_(graph) {}
+
+    // Runs the graph for `input`. Always returns the recorded run: status succeeded (output is
+    // the final message, answer its content), failed (error_* say why and where) or
+    // cancelled. Never throws for a failure inside the graph.
+    trace::Run run(const std::string &input, const RunOptions &options) const;
+
+private:
+    const Graph &graph_;
+};
+
+// The first message of a run: {"input": input, "content": input, "route": "", "attempt": 1,
+// "data": {}}.
+std::string initial_message(const std::string &input);
+
+} // namespace tinyllm::graph

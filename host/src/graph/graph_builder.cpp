@@ -1,0 +1,386 @@
+#include "graph/graph_builder.hpp"
+
+#include "config/schema.hpp"
+#include "config/suggest.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+
+namespace tinyllm::graph {
+
+namespace {
+
+using config::Located;
+
+std::string in_quotes(const std::string &text) {
+    return "\"" + text + "\"";
+}
+
+// ---- Where a problem is ----------------------------------------------------------------------
+
+// Every node's config_source carries the positions of the whole file; a def built in code (not
+// loaded from a file) has none, and its messages name the node instead of a line.
+std::shared_ptr<const config::SourceMap> positions_of(const GraphDef &def) {
+    for (const NodeDef &node : def.nodes) {
+        if (node.config_source.positions) return node.config_source.positions;
+    }
+    return nullptr;
+}
+
+std::string prefixed(const config::SourceLocation &where, const std::string &message) {
+    const std::string text = where.to_string();
+    return text.empty() ? message : text + ": " + message;
+}
+
+// "file:line:col: nodes[2].type: message".
+std::string describe_node(const GraphDef &def, size_t index, std::string_view relative,
+                          const std::string &message) {
+    const NodeDef &node = def.nodes[index];
+    if (const auto positions = positions_of(def)) {
+        const Located at{positions, "/nodes/" + std::to_string(index)};
+        return at.describe(relative, message);
+    }
+    return prefixed(node.location, message);
+}
+
+// "file:line:col: edges[3]: message".
+std::string describe_edge(const GraphDef &def, size_t index, std::string_view relative,
+                          const std::string &message) {
+    if (const auto positions = positions_of(def)) {
+        const Located at{positions, "/edges/" + std::to_string(index)};
+        return at.describe(relative, message);
+    }
+    return prefixed(def.edges[index].location, message);
+}
+
+[[noreturn]] void fail(std::string message) {
+    throw Error(ErrorCode::config, std::move(message));
+}
+
+// ---- Node types and configs -----------------------------------------------------------------
+
+std::string unknown_type(const std::string &type, const plugin::Registry &registry) {
+    std::vector<std::string> known;
+    for (const plugin::ComponentRef &ref : registry.of_kind(TLLM_KIND_NODE)) {
+        known.emplace_back(ref.component->name);
+    }
+    std::string message = "unknown node type " + in_quotes(type);
+    if (const auto match = config::closest_match(type, known)) {
+        return message + " (did you mean " + in_quotes(*match) + "?)";
+    }
+    if (known.empty()) return message + " (no loaded plugin provides node types)";
+    return message + " (available: " + config::join(known) + ")";
+}
+
+// One compiled schema per component, however many nodes use it.
+class SchemaCache {
+public:
+    const config::Schema *get(const tllm_component &component) {
+        if (component.config_schema == nullptr) return nullptr;
+        auto it = schemas_.find(&component);
+        if (it == schemas_.end()) {
+            it = schemas_
+                     .emplace(&component,
+                              std::make_unique<config::Schema>(
+                                  component.config_schema,
+                                  std::string("config schema of node type ") + component.name))
+                     .first;
+        }
+        return it->second.get();
+    }
+
+private:
+    std::map<const tllm_component *, std::unique_ptr<config::Schema>> schemas_;
+};
+
+// The node's config with its schema's defaults, validated; it replaces NodeDef::config so that
+// the instance, the executor and render(Graph) all see the same effective settings.
+void check_config(NodeDef &node, const tllm_component &component, SchemaCache &schemas) {
+    const config::Schema *schema = schemas.get(component);
+    if (schema == nullptr) return;
+    auto config = std::make_shared<json::Document>();
+    config->CopyFrom(*node.config, config->GetAllocator());
+    config::apply_defaults(*config, schema->root(), config->GetAllocator());
+    schema->validate(*config, node.config_source);
+    node.config = std::shared_ptr<const json::Value>(config, config.get());
+}
+
+std::vector<plugin::ComponentRef> resolve_types(GraphDef &def, const plugin::Registry &registry) {
+    std::vector<plugin::ComponentRef> refs;
+    SchemaCache schemas;
+    for (size_t i = 0; i < def.nodes.size(); ++i) {
+        NodeDef &node = def.nodes[i];
+        const plugin::ComponentRef ref = registry.find(TLLM_KIND_NODE, node.type);
+        if (ref.component == nullptr) {
+            fail(describe_node(def, i, "/type", unknown_type(node.type, registry)));
+        }
+        if (!node.config)
+            node.config = std::make_shared<const json::Document>(rapidjson::kObjectType);
+        check_config(node, *ref.component, schemas);
+        refs.push_back(ref);
+    }
+    return refs;
+}
+
+// ---- Edges ------------------------------------------------------------------------------------
+
+size_t node_index(const Graph &graph, size_t edge, const std::string &field,
+                  const std::string &id) {
+    if (const Node *node = graph.find(id)) return node->index;
+    fail(describe_edge(graph.def, edge, "/" + field, "unknown node " + in_quotes(id)));
+}
+
+// load_graph_def has checked the condition already; a def built in code has not.
+std::optional<Condition> compile(const Graph &graph, size_t index) {
+    const EdgeDef &edge = graph.def.edges[index];
+    if (edge.when.empty() || edge.when == "else") return std::nullopt;
+    try {
+        return Condition::parse(edge.when);
+    } catch (const ConditionError &e) {
+        config::SourceLocation where = edge.when_location;
+        if (where.line != 0) where.column += e.offset;
+        fail(prefixed(where,
+                      "edges[" + std::to_string(index) + "].when: invalid condition: " + e.detail));
+    }
+}
+
+void resolve_edges(Graph &graph) {
+    for (size_t i = 0; i < graph.def.edges.size(); ++i) {
+        const EdgeDef &def = graph.def.edges[i];
+        const size_t from = node_index(graph, i, "from", def.from);
+        Edge edge;
+        edge.to = node_index(graph, i, "to", def.to);
+        edge.when = compile(graph, i);
+        edge.is_else = def.when == "else";
+        graph.nodes[from].out.push_back(std::move(edge));
+    }
+}
+
+// ---- Structure ------------------------------------------------------------------------------
+
+using Adjacency = std::vector<std::vector<size_t>>;
+
+Adjacency successors(const Graph &graph) {
+    Adjacency out(graph.nodes.size());
+    for (const Node &node : graph.nodes) {
+        for (const Edge &edge : node.out)
+            out[node.index].push_back(edge.to);
+    }
+    return out;
+}
+
+Adjacency reversed(const Adjacency &adjacency) {
+    Adjacency in(adjacency.size());
+    for (size_t from = 0; from < adjacency.size(); ++from) {
+        for (const size_t to : adjacency[from])
+            in[to].push_back(from);
+    }
+    return in;
+}
+
+// Which nodes a walk from `starts` reaches (the starts included).
+std::vector<bool> reach(const Adjacency &adjacency, const std::vector<size_t> &starts) {
+    std::vector<bool> seen(adjacency.size(), false);
+    std::deque<size_t> queue;
+    for (const size_t start : starts) {
+        if (!seen[start]) queue.push_back(start);
+        seen[start] = true;
+    }
+    while (!queue.empty()) {
+        const size_t at = queue.front();
+        queue.pop_front();
+        for (const size_t next : adjacency[at]) {
+            if (!seen[next]) queue.push_back(next);
+            seen[next] = true;
+        }
+    }
+    return seen;
+}
+
+void check_reachable(const Graph &graph, const Adjacency &out) {
+    const std::vector<bool> reached = reach(out, {graph.entry});
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        if (reached[i]) continue;
+        fail(describe_node(graph.def, i, "",
+                           "node " + in_quotes(graph.def.nodes[i].id) +
+                               " is not reachable from the entry node " +
+                               in_quotes(graph.def.entry)));
+    }
+}
+
+void check_exit_paths(const Graph &graph, const Adjacency &out) {
+    std::vector<size_t> exits;
+    for (const Node &node : graph.nodes) {
+        if (node.is_exit) exits.push_back(node.index);
+    }
+    const std::vector<bool> leads_out = reach(reversed(out), exits);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        if (leads_out[i]) continue;
+        fail(describe_node(
+            graph.def, i, "",
+            "node " + in_quotes(graph.def.nodes[i].id) +
+                " has no path to an exit node (exits: " + config::join(graph.def.exits) + ")"));
+    }
+}
+
+// Finds a cycle among the nodes that set no max_visits: such a loop could only be stopped by
+// limits.max_steps, which is a safety net, not a design. Depth-first, nodes and edges in the
+// order written, so the cycle reported is the same every time.
+class UnboundedCycleFinder {
+public:
+    explicit UnboundedCycleFinder(const Graph &graph)
+        : graph_(graph), edges_out_(graph.nodes.size()),
+          state_(graph.nodes.size(), State::unvisited) {
+        // Edge indexes of the def, so a report can point at the edge that closes the cycle.
+        for (size_t e = 0; e < graph.def.edges.size(); ++e) {
+            edges_out_[graph.find(graph.def.edges[e].from)->index].push_back(e);
+        }
+    }
+
+    void check() {
+        for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+            if (state_[i] == State::unvisited && unbounded(i)) visit(i);
+        }
+    }
+
+private:
+    enum class State { unvisited, on_stack, done };
+
+    bool unbounded(size_t node) const { return graph_.nodes[node].def->max_visits == 0; }
+
+    void visit(size_t node) {
+        state_[node] = State::on_stack;
+        stack_.push_back(node);
+        for (const size_t edge : edges_out_[node]) {
+            const size_t next = graph_.find(graph_.def.edges[edge].to)->index;
+            if (!unbounded(next)) continue;
+            if (state_[next] == State::on_stack) report(edge, next);
+            if (state_[next] == State::unvisited) visit(next);
+        }
+        stack_.pop_back();
+        state_[node] = State::done;
+    }
+
+    [[noreturn]] void report(size_t edge, size_t back_to) const {
+        std::string path;
+        bool in_cycle = false;
+        for (const size_t node : stack_) {
+            in_cycle = in_cycle || node == back_to;
+            if (in_cycle) path += graph_.def.nodes[node].id + " → ";
+        }
+        path += graph_.def.nodes[back_to].id;
+        fail(describe_edge(graph_.def, edge, "",
+                           "unbounded cycle " + path + ": set max_visits on one of its nodes"));
+    }
+
+    const Graph &graph_;
+    std::vector<std::vector<size_t>> edges_out_;
+    std::vector<State> state_;
+    std::vector<size_t> stack_;
+};
+
+// A join waits for the branches of a fan-out: it needs a node with two different successors
+// from which it can be reached both ways.
+bool joins_a_fan_out(size_t join, const Adjacency &out,
+                     const std::vector<std::vector<bool>> &reach_from) {
+    for (size_t fan = 0; fan < out.size(); ++fan) {
+        const std::set<size_t> branches(out[fan].begin(), out[fan].end());
+        size_t arriving = 0;
+        for (const size_t branch : branches)
+            arriving += reach_from[branch][join] ? 1 : 0;
+        if (arriving >= 2) return true;
+    }
+    return false;
+}
+
+void warn_joins(Graph &graph, const Adjacency &out) {
+    std::vector<std::vector<bool>> reach_from;
+    for (const Node &node : graph.nodes) {
+        if (node.def->join == JoinMode::none) continue;
+        if (reach_from.empty()) {
+            for (size_t i = 0; i < out.size(); ++i)
+                reach_from.push_back(reach(out, {i}));
+        }
+        if (joins_a_fan_out(node.index, out, reach_from)) continue;
+        graph.warnings.push_back(describe_node(
+            graph.def, node.index, "/join",
+            "node " + in_quotes(node.def->id) +
+                " is a join, but no fan-out reaches it by two or more paths, so it has "
+                "nothing to wait for"));
+    }
+}
+
+void warn_dead_ends(Graph &graph) {
+    for (const Node &node : graph.nodes) {
+        if (node.is_exit || node.out.empty()) continue;
+        bool always = false;
+        for (const Edge &edge : node.out)
+            always = always || edge.is_else || !edge.when;
+        if (always) continue;
+        graph.warnings.push_back(describe_node(
+            graph.def, node.index, "",
+            "node " + in_quotes(node.def->id) +
+                " may dead-end at run time: all its outgoing edges have conditions and none "
+                "is \"else\""));
+    }
+}
+
+// ---- Assembly -------------------------------------------------------------------------------
+
+void add_nodes(Graph &graph) {
+    const std::set<std::string> exits(graph.def.exits.begin(), graph.def.exits.end());
+    for (size_t i = 0; i < graph.def.nodes.size(); ++i) {
+        Node node;
+        node.index = i;
+        node.def = &graph.def.nodes[i];
+        node.is_exit = exits.count(node.def->id) != 0;
+        graph.nodes.push_back(std::move(node));
+    }
+}
+
+void resolve_entry_and_exits(Graph &graph) {
+    const Node *entry = graph.find(graph.def.entry);
+    if (entry == nullptr) fail("entry: unknown node " + in_quotes(graph.def.entry));
+    graph.entry = entry->index;
+    for (const std::string &exit : graph.def.exits) {
+        if (graph.find(exit) == nullptr) fail("exits: unknown node " + in_quotes(exit));
+    }
+}
+
+void instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
+                 runtime::HostServices *services) {
+    for (Node &node : graph.nodes) {
+        try {
+            node.instance = std::make_unique<runtime::Node>(
+                node.def->id, refs[node.index], json::to_string(*node.def->config), services);
+        } catch (const Error &e) {
+            throw Error(ErrorCode::plugin, prefixed(node.def->location, e.what()));
+        }
+    }
+}
+
+} // namespace
+
+std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
+                                   runtime::HostServices *services, bool create_instances) {
+    auto graph = std::make_unique<Graph>();
+    graph->def = std::move(def);
+    const std::vector<plugin::ComponentRef> refs = resolve_types(graph->def, registry);
+    // Node::def points into graph->def, which stays put from here on.
+    add_nodes(*graph);
+    resolve_entry_and_exits(*graph);
+    resolve_edges(*graph);
+
+    const Adjacency out = successors(*graph);
+    check_reachable(*graph, out);
+    check_exit_paths(*graph, out);
+    UnboundedCycleFinder(*graph).check();
+    warn_dead_ends(*graph);
+    warn_joins(*graph, out);
+
+    if (create_instances) instantiate(*graph, refs, services);
+    return graph;
+}
+
+} // namespace tinyllm::graph

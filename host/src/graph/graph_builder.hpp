@@ -1,0 +1,29 @@
+// Building a GraphDef into the Graph the executor runs: node types resolved against the plugins,
+// node configs checked against their components' schemas, conditions compiled, edges resolved to
+// indexes, and the structure checked (reachability, a way out from every node, bounded loops).
+#pragma once
+
+#include "graph/graph.hpp"
+#include "plugin/registry.hpp"
+#include "runtime/instance_host.hpp"
+
+#include <memory>
+
+namespace tinyllm::graph {
+
+// Build `def` (normally from load_graph_def). Throws Error(ErrorCode::config) naming
+// file:line:col for: a node type no plugin provides as tinyllm.node/1 (with did-you-mean), a
+// node config its component's schema rejects, a node the entry cannot reach, a node with no path
+// to an exit, a cycle on which no node sets max_visits ("unbounded cycle a → b → a"); and, for
+// defs not checked by load_graph_def, edges naming unknown nodes or bad conditions.
+// Adds warnings (Graph::warnings) for a non-exit node whose outgoing edges all have conditions
+// and none is "else" (it may dead-end at run time) and for a join node that no fan-out reaches
+// by two or more paths.
+// Each node's config in the result has its schema's defaults filled in. With
+// `create_instances`, each node gets its runtime::Node (services may be null when the nodes make
+// no model or tool calls); a failing create throws Error(ErrorCode::plugin) naming the node.
+// Without it, everything but the creation is still checked (`tinyllm graph validate`).
+std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
+                                   runtime::HostServices *services, bool create_instances);
+
+} // namespace tinyllm::graph

@@ -1,0 +1,26 @@
+// One instance of a tinyllm.node/1 component: one node of a built graph.
+#pragma once
+
+#include "runtime/component_instance.hpp"
+
+#include <string>
+
+namespace tinyllm::runtime {
+
+class Node {
+public:
+    // `node_id` is the graph's id for the node; `config_json` must satisfy the schema.
+    Node(const std::string &node_id, plugin::ComponentRef ref, const std::string &config_json,
+         HostServices *services);
+
+    const char *type() const noexcept { return instance_.component().name; }
+
+    // The node's output document {"message": {...}, "route": "..."}; throws Error.
+    std::string process(CallContext &call, const std::string &message_json);
+
+private:
+    ComponentInstance instance_;
+    const tllm_node_v1 *vtable_;
+};
+
+} // namespace tinyllm::runtime

@@ -1,0 +1,292 @@
+#include "store/run_store.hpp"
+
+#include "store/owner.hpp"
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+#include "store/trace_rows.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tinyllm::store {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::SqliteError;
+using sqlite::Transaction;
+
+constexpr size_t kMaxCandidates = 10; // ids listed in an "ambiguous prefix" error
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+[[noreturn]] void fail_errno(const std::string &label, const std::string &what) {
+    throw Error(ErrorCode::io, label + ": " + what + ": " + std::strerror(errno));
+}
+
+// Missing parent directories, created 0700 (one by one: create_directories cannot set a
+// mode, and an existing directory's mode is not ours to change).
+void create_parent_dirs(const fs::path &file, const std::string &label) {
+    std::vector<fs::path> missing;
+    std::error_code ec;
+    for (fs::path dir = file.parent_path(); !dir.empty() && !fs::exists(dir, ec);
+         dir = dir.parent_path()) {
+        missing.push_back(dir);
+        if (dir == dir.parent_path()) break;
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+            fail_errno(label, "cannot create directory " + it->string());
+        }
+    }
+}
+
+// Create the file 0600 before SQLite does (it would use 0644): runs hold users' requests, and
+// SQLite gives its -wal and -shm files the database file's mode. An empty file is a valid empty
+// database.
+void create_private_file(const fs::path &file, const std::string &label) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    if (errno != EEXIST) fail_errno(label, "cannot create the file");
+}
+
+} // namespace
+
+// Threads: one connection per RunStore, behind a mutex. SQLite lets only one writer at a time
+// into a database anyway, so connections per thread would not write in parallel: they would
+// queue in SQLite's busy handler instead (sleep-and-poll, unfair, ending in SQLITE_BUSY under
+// load), and each would need its own prepared statements. A mutex queues writers fairly and
+// cheaply, the hot statements are prepared once, and reads (listing, one trace) are rare and
+// short. Processes: WAL lets readers run beside the one writer; writers take the lock at BEGIN
+// IMMEDIATE, wait for it up to busy_timeout_ms, and the few SQLITE_BUSY cases that SQLite
+// returns without waiting are retried within the same budget (with_retry).
+struct RunStore::Impl {
+    StoreOptions options;
+    std::string label; // "run store <path>", starts every error message
+    Owner owner = current_owner();
+    std::mutex mutex;
+    sqlite::Database db;
+
+    Impl(StoreOptions options_in, std::string label_in)
+        : options(std::move(options_in)), label(std::move(label_in)), db(options.path, label) {}
+
+    // Run `body` again while it fails with SQLITE_BUSY, until busy_timeout_ms is spent. `body`
+    // must be a whole transaction (or none), so that a retry starts from a clean state.
+    template <class F> auto with_retry(F &&body) -> decltype(body()) {
+        using namespace std::chrono;
+        const auto deadline = steady_clock::now() + milliseconds(options.busy_timeout_ms);
+        for (int attempt = 0;; ++attempt) {
+            try {
+                return body();
+            } catch (const SqliteError &e) {
+                if (!e.busy() || steady_clock::now() >= deadline) throw;
+            }
+            std::this_thread::sleep_for(milliseconds(std::min(1 << std::min(attempt, 6), 50)));
+        }
+    }
+
+    // Run `body` under the mutex, retried when busy; an SQLite failure becomes one line naming
+    // the file, what was being done and SQLite's reason.
+    template <class F> auto guarded(const std::string &what, F &&body) -> decltype(body()) {
+        const std::lock_guard lock(mutex);
+        try {
+            return with_retry(body);
+        } catch (const SqliteError &e) {
+            std::string message = label + ": " + what + ": " + e.sqlite_message();
+            if (e.busy()) {
+                message += " (another process held it for more than " +
+                           std::to_string(options.busy_timeout_ms) + " ms)";
+            }
+            throw Error(e.constraint() ? ErrorCode::invalid_argument : ErrorCode::io, message);
+        }
+    }
+
+    // `body` in one write transaction.
+    template <class F> void write(const std::string &what, F &&body) {
+        guarded(what, [&] {
+            Transaction transaction(db, Transaction::Mode::immediate);
+            body();
+            transaction.commit();
+        });
+    }
+
+    void configure() {
+        db.set_busy_timeout(options.busy_timeout_ms);
+        // The first statement that reads the file: a file that is not a database fails here.
+        const std::string mode = db.query_text("PRAGMA journal_mode = WAL");
+        if (mode != "wal") {
+            throw Error(ErrorCode::io, label + ": cannot use WAL mode (journal mode stays \"" +
+                                           mode + "\"); a run store needs a local file system");
+        }
+        // Per connection, not stored in the file: set on every open.
+        db.exec("PRAGMA foreign_keys = ON");
+        // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts the
+        // file, and commits do not wait for fsync (add_node is on the run's path).
+        db.exec("PRAGMA synchronous = NORMAL");
+        schema::migrate(db);
+    }
+
+    // Runs to mark interrupted: those whose owner is gone, and those idle for `idle_ms`.
+    std::vector<std::string> interrupted(bool by_owner, int64_t idle_ms) {
+        const auto running =
+            guarded("cannot look for interrupted runs", [&] { return rows::select_running(db); });
+        const int64_t now = now_ms();
+        std::vector<std::string> ids;
+        for (const rows::RunningRun &run : running) {
+            const bool idle = idle_ms > 0 && run.updated_at_ms < now - idle_ms;
+            if (idle || (by_owner && owner_is_gone(run.owner))) ids.push_back(run.id);
+        }
+        return ids;
+    }
+
+    size_t mark_interrupted(const std::vector<std::string> &ids) {
+        if (ids.empty()) return 0; // no write lock taken on the common path
+        size_t marked = 0;
+        write("cannot mark interrupted runs", [&] {
+            marked = 0; // a retried transaction starts over
+            for (const std::string &id : ids) {
+                // Re-checked in the transaction: the run may have finished meanwhile.
+                if (rows::mark_interrupted(db, id, to_string(ErrorCode::internal),
+                                           kInterruptedMessage)) {
+                    ++marked;
+                }
+            }
+        });
+        return marked;
+    }
+};
+
+RunStore::RunStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RunStore::~RunStore() = default;
+
+std::unique_ptr<RunStore> RunStore::open(const StoreOptions &options) {
+    if (options.path.empty()) {
+        throw Error(ErrorCode::invalid_argument, "run store: no database path given");
+    }
+    const std::string label = "run store " + options.path.string();
+    create_parent_dirs(options.path, label);
+    create_private_file(options.path, label);
+    auto impl = std::make_unique<Impl>(options, label);
+    try {
+        impl->with_retry([&] { impl->configure(); });
+    } catch (const SqliteError &e) {
+        if (e.not_a_database()) {
+            throw Error(ErrorCode::io, label + ": not a TinyLLM run store: " + e.sqlite_message());
+        }
+        throw Error(ErrorCode::io, label + ": cannot open: " + e.sqlite_message());
+    }
+    impl->mark_interrupted(impl->interrupted(true, options.interrupted_after_ms));
+    return std::unique_ptr<RunStore>(new RunStore(std::move(impl)));
+}
+
+const std::filesystem::path &RunStore::path() const noexcept {
+    return impl_->options.path;
+}
+
+void RunStore::begin_run(const trace::Run &run) {
+    Impl &impl = *impl_;
+    if (run.id.empty()) {
+        throw Error(ErrorCode::invalid_argument, impl.label + ": cannot record a run without id");
+    }
+    impl.write("cannot record the start of run " + run.id, [&] {
+        if (rows::run_exists(impl.db, run.id)) {
+            throw Error(ErrorCode::invalid_argument,
+                        impl.label + ": run " + run.id + " is already recorded");
+        }
+        rows::insert_run(impl.db, run, impl.owner);
+    });
+}
+
+void RunStore::add_node(const std::string &run_id, const trace::NodeExecution &node) {
+    Impl &impl = *impl_;
+    const std::string what = "cannot record node " + std::to_string(node.seq) + " (" +
+                             node.node_id + ") of run " + run_id;
+    impl.write(what, [&] {
+        try {
+            rows::insert_node(impl.db, run_id, node);
+        } catch (const SqliteError &e) {
+            if (!e.foreign_key()) throw;
+            throw Error(ErrorCode::not_found,
+                        impl.label + ": " + what + ": no such run (begin_run first)");
+        }
+    });
+}
+
+void RunStore::finish_run(const trace::Run &run) {
+    Impl &impl = *impl_;
+    if (run.id.empty()) {
+        throw Error(ErrorCode::invalid_argument, impl.label + ": cannot record a run without id");
+    }
+    if (run.status == trace::RunStatus::running) {
+        throw Error(ErrorCode::invalid_argument,
+                    impl.label + ": cannot finish run " + run.id + " with status running");
+    }
+    impl.write("cannot record the end of run " + run.id, [&] {
+        rows::upsert_finished_run(impl.db, run, impl.owner);
+        for (const trace::NodeExecution &node : run.nodes) {
+            if (!rows::node_exists(impl.db, run.id, node.seq)) {
+                rows::insert_node(impl.db, run.id, node);
+            }
+        }
+        rows::update_run_totals(impl.db, run.id);
+    });
+}
+
+std::vector<trace::Run> RunStore::list(const ListFilter &filter) const {
+    Impl &impl = *impl_;
+    rows::RunQuery query;
+    query.limit = filter.limit;
+    if (filter.status) query.status = trace::to_string(*filter.status);
+    if (filter.graph_id) query.graph_id = *filter.graph_id;
+    return impl.guarded("cannot list runs", [&] { return rows::select_runs(impl.db, query); });
+}
+
+std::optional<trace::Run> RunStore::get(const std::string &id_or_prefix) const {
+    Impl &impl = *impl_;
+    if (id_or_prefix.empty()) {
+        throw Error(ErrorCode::invalid_argument, impl.label + ": no run id given");
+    }
+    return impl.guarded("cannot read run " + id_or_prefix, [&]() -> std::optional<trace::Run> {
+        // One snapshot for the run and all its rows, even while another process writes.
+        Transaction transaction(impl.db, Transaction::Mode::deferred);
+        std::optional<trace::Run> run = rows::select_run(impl.db, id_or_prefix);
+        if (!run) {
+            const auto ids = rows::ids_with_prefix(impl.db, id_or_prefix, kMaxCandidates + 1);
+            if (ids.empty()) return std::nullopt;
+            if (ids.size() > 1) {
+                std::string message = impl.label + ": run id prefix \"" + id_or_prefix +
+                                      "\" is ambiguous; it matches ";
+                for (size_t i = 0; i < std::min(ids.size(), kMaxCandidates); ++i) {
+                    message += (i == 0 ? "" : ", ") + ids[i];
+                }
+                if (ids.size() > kMaxCandidates) message += " and more";
+                throw Error(ErrorCode::invalid_argument, message);
+            }
+            run = rows::select_run(impl.db, ids.front());
+        }
+        if (run) rows::load_nodes(impl.db, *run);
+        transaction.commit();
+        return run;
+    });
+}
+
+size_t RunStore::recover_interrupted(int64_t idle_ms) {
+    return impl_->mark_interrupted(impl_->interrupted(false, std::max<int64_t>(idle_ms, 0)));
+}
+
+} // namespace tinyllm::store

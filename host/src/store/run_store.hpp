@@ -1,0 +1,98 @@
+// The run store: every run of a graph (succeeded, failed or cancelled) with its full trace, in a
+// SQLite database (<data_dir>/runs.db). SQLite because it is embedded, transactional and safe
+// for several processes at once in WAL mode: no server to run.
+//
+// Recording is incremental so that a crash loses little: begin_run when a run starts, add_node as
+// each node execution finishes, finish_run at the end. Every write is one transaction; a failed
+// write throws Error(io) naming the file and SQLite's reason (nothing is dropped silently).
+//
+// One RunStore may be used from many threads at once, and several processes (two `tinyllm run`
+// in parallel) may each open the same file.
+#pragma once
+
+#include "trace/trace.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tinyllm::store {
+
+struct StoreOptions {
+    std::filesystem::path path; // <data_dir>/runs.db
+    // How long a write (or a read) waits for another process's lock before failing.
+    int busy_timeout_ms = 5000;
+    // At open, a run still "running" with no recorded activity for this long is marked
+    // interrupted (see RunStore::open); 0 or less turns that rule off.
+    int64_t interrupted_after_ms = 24LL * 60 * 60 * 1000;
+};
+
+class RunStore {
+public:
+    // Open or create the store: creates missing parent directories (mode 0700) and the file
+    // (0600: runs hold users' requests), turns on WAL, foreign keys, synchronous=NORMAL and the
+    // busy timeout, and migrates the schema. A file that is not a TinyLLM run store, or has a
+    // newer schema, is refused with Error(io) and left untouched.
+    //
+    // Then it marks as failed ("interrupted (the process ended before the run finished)") the
+    // runs left "running" by a process that died. A run counts as interrupted when either
+    //   - it was recorded on this host by a pid that no longer exists (a crash, kill -9), or
+    //   - nothing was recorded for it (start, or a node finishing) for interrupted_after_ms
+    //     (other hosts, reused pids).
+    // A live run misjudged by the second rule is not lost: its add_node calls still land and
+    // its finish_run overwrites the status.
+    static std::unique_ptr<RunStore> open(const StoreOptions &options);
+    ~RunStore();
+    RunStore(const RunStore &) = delete;
+    RunStore &operator=(const RunStore &) = delete;
+
+    const std::filesystem::path &path() const noexcept;
+
+    // Record a run as soon as it starts, status running: id, graph_id, graph_version, input,
+    // started_at_ms (run.nodes are ignored). An empty id, or an id already recorded, is
+    // Error(invalid_argument). Ids come from new_run_id() (run_id.hpp).
+    void begin_run(const trace::Run &run);
+
+    // Append one node execution with its model and tool calls, as it finishes. The run must
+    // have been begun (else Error(not_found)); a seq already recorded is Error(invalid_argument).
+    void add_node(const std::string &run_id, const trace::NodeExecution &node);
+
+    // Record the end: status (not running: Error(invalid_argument)), output, answer, error
+    // fields, finished_at_ms; duration, node count and token sums are computed in SQL from the
+    // stored rows. Nodes in run.nodes whose seq is not recorded yet are added, and a run never
+    // begun is inserted whole, so finish_run alone also records a complete run.
+    void finish_run(const trace::Run &run);
+
+    struct ListFilter {
+        size_t limit = 20; // 0: no limit
+        std::optional<trace::RunStatus> status;
+        std::optional<std::string> graph_id;
+    };
+    // Newest first (by started_at_ms, then id); nodes are not loaded.
+    std::vector<trace::Run> list(const ListFilter &filter) const;
+
+    // The full trace (nodes by seq, each with its model and tool calls) of the run whose id is
+    // `id_or_prefix`, or else the one run whose id starts with it; nullopt when none does. A
+    // prefix shared by several runs is Error(invalid_argument) listing (some of) them.
+    std::optional<trace::Run> get(const std::string &id_or_prefix) const;
+
+    // Mark as interrupted the runs still running with no recorded activity for `idle_ms`
+    // (regardless of owner). Returns how many were marked. open() applies this with
+    // interrupted_after_ms; a caller that knows better (e.g. `tinyllm runs recover`) may call it.
+    size_t recover_interrupted(int64_t idle_ms);
+
+    // The error message given to interrupted runs.
+    static constexpr const char *kInterruptedMessage =
+        "interrupted (the process ended before the run finished)";
+
+private:
+    struct Impl;
+    explicit RunStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace tinyllm::store

@@ -1,0 +1,112 @@
+// The model node: asks a model (through the host, so models.yaml decides the backend and its
+// options) and puts the answer into the message's content. Prompts are Mustache templates over
+// the message's fields.
+#include "prompt_template.hpp"
+
+#include "tinyllm/json.hpp"
+
+#include <tinyllm/plugin.hpp>
+
+namespace {
+
+using tinyllm::ErrorCode;
+namespace json = tinyllm::json;
+using tinyllm::sdk::Error;
+
+constexpr const char *kSchema = R"json({
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "model": {"type": "string", "default": "",
+              "description": "A models.yaml model name; empty = default_model."},
+    "system": {"type": "string", "default": "",
+               "description": "System prompt (a Mustache template over the message)."},
+    "prompt": {"type": "string", "default": "{{content}}",
+               "description": "User prompt (a Mustache template over the message: {{input}}, {{content}}, {{feedback}}, {{data.x}})."},
+    "options": {"type": "object", "default": {},
+                "description": "Model options for this node (temperature, seed, num_predict...); they override models.yaml's."},
+    "format": {"type": ["string", "object"],
+               "description": "\"json\" or a JSON Schema the answer must follow."},
+    "think": {"type": "boolean", "description": "Let a thinking model think first."},
+    "stream": {"type": "boolean", "default": true,
+               "description": "Stream tokens while the model answers."}
+  }
+})json";
+
+class ModelNode final : public tinyllm::sdk::Node {
+public:
+    static constexpr const char *kName = "model";
+    static constexpr const char *kDescription =
+        "asks a model (prompt templates over the message) and sets content to the answer";
+    static constexpr const char *kConfigSchema = kSchema;
+
+    ModelNode(tinyllm::sdk::Host host, std::string_view config_json)
+        : host_(host), config_(parse_config(config_json)),
+          system_(json::get_string(config_, "system").value_or(""), "system"),
+          prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt") {}
+
+    std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
+        json::Document message = json::parse_object(message_json, "message",
+                                                    ErrorCode::invalid_argument);
+        const std::string response = host_.chat(call, request_for(message));
+        const json::Document doc = json::parse_object(response, "chat response");
+        const json::Value *msg = json::find(doc, "message");
+        const std::string answer =
+            msg != nullptr ? json::get_string(*msg, "content").value_or("") : "";
+        auto &a = message.GetAllocator();
+        message.RemoveMember("content");
+        message.AddMember("content", json::string_value(answer, a), a);
+        return "{\"message\":" + json::to_string(message) + "}";
+    }
+
+private:
+    static json::Document parse_config(std::string_view text) {
+        try {
+            return json::parse_object(text, "model node config", ErrorCode::invalid_argument);
+        } catch (const tinyllm::Error &e) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, e.what());
+        }
+    }
+
+    std::string request_for(const json::Value &message) const {
+        json::Document req(rapidjson::kObjectType);
+        auto &a = req.GetAllocator();
+        req.AddMember("model",
+                      json::string_value(json::get_string(config_, "model").value_or(""), a), a);
+        json::Value messages(rapidjson::kArrayType);
+        auto add = [&](const char *role, const std::string &content) {
+            json::Value m(rapidjson::kObjectType);
+            m.AddMember("role", json::Value(role, a), a);
+            m.AddMember("content", json::string_value(content, a), a);
+            messages.PushBack(m, a);
+        };
+        if (!system_.empty()) add("system", system_.render(message));
+        add("user", prompt_.render(message));
+        req.AddMember("messages", messages, a);
+        req.AddMember("stream", json::get_bool(config_, "stream").value_or(true), a);
+        for (const char *key : {"options", "format", "think"}) {
+            if (const json::Value *v = json::find(config_, key)) {
+                req.AddMember(json::Value(key, a), json::Value(*v, a), a);
+            }
+        }
+        return json::to_string(req);
+    }
+
+    tinyllm::sdk::Host host_;
+    json::Document config_;
+    tinyllm::node::PromptTemplate system_;
+    tinyllm::node::PromptTemplate prompt_;
+};
+
+constexpr tinyllm::sdk::PluginInfo kInfo{
+    .id = "org.tinyllm.node.model",
+    .name = "Model node",
+    .version = "0.1.0",
+    .description = "A graph node that asks a model, with Mustache prompt templates.",
+    .vendor = "TinyLLM",
+    .license = "MIT",
+};
+
+} // namespace
+
+TINYLLM_PLUGIN(kInfo, ModelNode)

@@ -1,0 +1,351 @@
+// The executor, with real node plugins from the build tree (tinyllm-test-nodes.so): conditional
+// edges, retries, timeouts, loop bounds, fan-out/join, cancellation, concurrency, bad nodes.
+#include "graph/executor.hpp"
+
+#include "graph_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace tinyllm::graph::test {
+namespace {
+
+using trace::NodeStatus;
+using trace::RunStatus;
+
+// Records what the executor tells an observer, as the run store would receive it.
+struct Recorder final : RunObserver {
+    std::atomic<int> starts{0}, nodes{0}, ends{0};
+    void on_run_start(const trace::Run &) override { ++starts; }
+    void on_node(const trace::Run &, const trace::NodeExecution &) override { ++nodes; }
+    void on_run_end(const trace::Run &) override { ++ends; }
+};
+
+class ExecutorTest : public ::testing::Test {
+protected:
+    trace::Run run(const std::string &yaml, const std::string &input = "hi",
+                   RunOptions options = {}) {
+        graph_ = build_text(dir_, yaml, true);
+        options.run_id = "r-test";
+        options.observer = &recorder_;
+        return Executor(*graph_).run(input, options);
+    }
+    std::string content(const trace::Run &r) const {
+        return json::get_string(json::parse(r.output, "output"), "content").value_or("<none>");
+    }
+    TempDir dir_;
+    std::unique_ptr<Graph> graph_;
+    Recorder recorder_;
+};
+
+const char *kHeader = "id: t\nversion: 1.0.0\n";
+
+TEST_F(ExecutorTest, RunsAChainAndRecordsEveryNode) {
+    const auto r = run(std::string(kHeader) + R"(entry: a
+exits: [c]
+nodes:
+  - {id: a, type: append, config: {text: "-a"}}
+  - {id: b, type: noop}
+  - {id: c, type: append, config: {text: "-c"}}
+edges:
+  - {from: a, to: b}
+  - {from: b, to: c}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "hi-a-c");
+    ASSERT_EQ(r.nodes.size(), 3u);
+    EXPECT_EQ(r.nodes[0].node_id, "a");
+    EXPECT_EQ(r.nodes[2].node_id, "c");
+    EXPECT_EQ(recorder_.starts, 1);
+    EXPECT_EQ(recorder_.nodes, 3);
+    EXPECT_EQ(recorder_.ends, 1);
+}
+
+TEST_F(ExecutorTest, FollowsConditionalEdgesAndElse) {
+    const std::string yaml = std::string(kHeader) + R"(entry: r
+exits: [m, g]
+nodes:
+  - {id: r, type: route_by, config: {field: content}}
+  - {id: m, type: append, config: {text: " -> math"}}
+  - {id: g, type: append, config: {text: " -> general"}}
+edges:
+  - {from: r, to: m, when: 'route == "math"'}
+  - {from: r, to: g, when: else}
+)";
+    EXPECT_EQ(run(yaml, "math").answer, "math -> math");
+    EXPECT_EQ(run(yaml, "poetry").answer, "poetry -> general");
+    EXPECT_EQ(run(yaml, "math").nodes[0].route, "math");
+}
+
+TEST_F(ExecutorTest, RetriesRetryableFailuresWithBackoff) {
+    const auto r = run(std::string(kHeader) + R"(entry: f
+exits: [f]
+nodes:
+  - id: f
+    type: fail
+    config: {times: 2, status: unavailable}
+    retry: {max_attempts: 3, backoff_ms: 1}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    ASSERT_EQ(r.nodes.size(), 3u);
+    EXPECT_EQ(r.nodes[0].status, NodeStatus::failed);
+    EXPECT_EQ(r.nodes[1].attempt, 2);
+    EXPECT_EQ(r.nodes[2].status, NodeStatus::succeeded);
+}
+
+TEST_F(ExecutorTest, DoesNotRetryNonRetryableFailures) {
+    const auto r = run(std::string(kHeader) + R"(entry: f
+exits: [f]
+nodes:
+  - id: f
+    type: fail
+    config: {times: 1, status: invalid_argument}
+    retry: {max_attempts: 3, backoff_ms: 1}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.nodes.size(), 1u);
+    EXPECT_EQ(r.error_node, "f");
+    EXPECT_EQ(r.error_code, "invalid_argument");
+}
+
+TEST_F(ExecutorTest, GivesUpAfterMaxAttempts) {
+    const auto r = run(std::string(kHeader) + R"(entry: f
+exits: [f]
+nodes:
+  - id: f
+    type: fail
+    config: {times: -1, status: unavailable}
+    retry: {max_attempts: 2, backoff_ms: 1}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.nodes.size(), 2u);
+    EXPECT_NE(r.error_message.find("after 2 attempts"), std::string::npos) << r.error_message;
+}
+
+TEST_F(ExecutorTest, NodeTimeoutStopsTheNode) {
+    const auto r = run(std::string(kHeader) + R"(entry: s
+exits: [s]
+nodes:
+  - {id: s, type: sleep, config: {ms: 60000}, timeout_ms: 50}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_code, "timeout");
+    ASSERT_EQ(r.nodes.size(), 1u);
+    EXPECT_EQ(r.nodes[0].status, NodeStatus::timed_out);
+    EXPECT_NE(r.error_message.find("timeout_ms"), std::string::npos) << r.error_message;
+}
+
+TEST_F(ExecutorTest, LoopBoundIsAClearErrorNotAHang) {
+    const auto r = run(std::string(kHeader) + R"(entry: a
+exits: [z]
+nodes:
+  - {id: a, type: noop, max_visits: 3}
+  - {id: b, type: noop}
+  - {id: z, type: noop}
+edges:
+  - {from: a, to: b}
+  - {from: b, to: a, when: 'true'}
+  - {from: b, to: z, when: 'false'}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_code, "limit_exceeded");
+    EXPECT_NE(r.error_message.find("more than 3 times"), std::string::npos) << r.error_message;
+    EXPECT_EQ(r.nodes.size(), 6u); // a b a b a b, then the fourth entry into a is refused
+}
+
+TEST_F(ExecutorTest, LoopRunsUntilItsConditionStops) {
+    // A gate-shaped loop: `attempt` counts the visits of the node that produced the message.
+    const auto r = run(std::string(kHeader) + R"(entry: work
+exits: [done]
+nodes:
+  - {id: work, type: append, config: {text: "+"}, max_visits: 5}
+  - {id: done, type: noop}
+edges:
+  - {from: work, to: work, when: 'attempt < 3'}
+  - {from: work, to: done, when: else}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "hi+++");
+}
+
+TEST_F(ExecutorTest, MaxStepsBoundsTheRun) {
+    const auto r = run(std::string(kHeader) + R"(entry: a
+exits: [z]
+limits: {max_steps: 4}
+nodes:
+  - {id: a, type: noop, max_visits: 100}
+  - {id: z, type: noop}
+edges:
+  - {from: a, to: a, when: 'true'}
+  - {from: a, to: z, when: 'false'}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_code, "limit_exceeded");
+    EXPECT_NE(r.error_message.find("max_steps"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, FanOutJoinAllMergesEveryBranch) {
+    const auto r = run(std::string(kHeader) + R"(entry: start
+exits: [end]
+nodes:
+  - {id: start, type: noop}
+  - {id: x, type: append, config: {text: "-x"}}
+  - {id: y, type: append, config: {text: "-y"}}
+  - {id: end, type: noop, join: all}
+edges:
+  - {from: start, to: x}
+  - {from: start, to: y}
+  - {from: x, to: end}
+  - {from: y, to: end}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "hi-x\n\nhi-y");
+    const json::Document out = json::parse(r.output, "output");
+    ASSERT_TRUE(out.HasMember("branches"));
+    EXPECT_EQ(out["branches"].Size(), 2u);
+    EXPECT_EQ(r.nodes.size(), 4u);
+}
+
+TEST_F(ExecutorTest, FanOutFirstSuccessTakesTheFirstAndCancelsTheRest) {
+    const auto r = run(std::string(kHeader) + R"(entry: start
+exits: [end]
+nodes:
+  - {id: start, type: noop}
+  - {id: slow, type: sleep, config: {ms: 60000}}
+  - {id: fast, type: append, config: {text: "-fast"}}
+  - {id: end, type: noop, join: first_success}
+edges:
+  - {from: start, to: slow}
+  - {from: start, to: fast}
+  - {from: slow, to: end}
+  - {from: fast, to: end}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "hi-fast");
+    // The slow branch was cancelled: either mid-sleep, or before it even started.
+    for (const auto &n : r.nodes) {
+        if (n.node_id == "slow") {
+            EXPECT_EQ(n.status, NodeStatus::cancelled);
+        }
+    }
+}
+
+TEST_F(ExecutorTest, AFailingBranchFailsAJoinAll) {
+    const auto r = run(std::string(kHeader) + R"(entry: start
+exits: [end]
+nodes:
+  - {id: start, type: noop}
+  - {id: ok, type: noop}
+  - {id: bad, type: fail, config: {times: -1, status: invalid_argument}}
+  - {id: end, type: noop, join: all}
+edges:
+  - {from: start, to: ok}
+  - {from: start, to: bad}
+  - {from: ok, to: end}
+  - {from: bad, to: end}
+)");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_node, "bad");
+}
+
+TEST_F(ExecutorTest, CancellationStopsARunningNode) {
+    RunOptions options;
+    std::thread canceller([token = options.cancel] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        token.cancel();
+    });
+    const auto r = run(std::string(kHeader) + R"(entry: s
+exits: [s]
+nodes:
+  - {id: s, type: sleep, config: {ms: 60000}}
+)",
+                       "hi", options);
+    canceller.join();
+    EXPECT_EQ(r.status, RunStatus::cancelled);
+    ASSERT_EQ(r.nodes.size(), 1u);
+    EXPECT_EQ(r.nodes[0].status, NodeStatus::cancelled);
+    EXPECT_EQ(recorder_.ends, 1); // a cancelled run is recorded too
+}
+
+TEST_F(ExecutorTest, RunBudgetEndsTheRun) {
+    RunOptions options;
+    options.deadline = runtime::Clock::now() + std::chrono::milliseconds(50);
+    const auto r = run(std::string(kHeader) + R"(entry: s
+exits: [s]
+nodes:
+  - {id: s, type: sleep, config: {ms: 60000}}
+)",
+                       "hi", options);
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_code, "timeout");
+}
+
+TEST_F(ExecutorTest, BadNodeOutputIsAProtocolErrorNamingTheNode) {
+    for (const char *mode : {"not_json", "no_message"}) {
+        const auto r = run(std::string(kHeader) + "entry: b\nexits: [b]\nnodes:\n"
+                                                  "  - {id: b, type: bad_json, config: {mode: " +
+                           mode + "}}\n");
+        EXPECT_EQ(r.status, RunStatus::failed) << mode;
+        EXPECT_EQ(r.error_code, "protocol") << mode;
+        EXPECT_EQ(r.error_node, "b") << mode;
+    }
+}
+
+TEST_F(ExecutorTest, ANodeThatThrowsFailsTheRunCleanly) {
+    const auto r = run(std::string(kHeader) + "entry: t\nexits: [t]\nnodes:\n"
+                                              "  - {id: t, type: throw}\n");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_node, "t");
+    EXPECT_FALSE(r.error_message.empty());
+}
+
+TEST_F(ExecutorTest, DeadEndIsAClearError) {
+    const auto r = run(std::string(kHeader) + R"(entry: r
+exits: [m]
+nodes:
+  - {id: r, type: route_by, config: {field: content}}
+  - {id: m, type: noop}
+edges:
+  - {from: r, to: m, when: 'route == "math"'}
+)",
+                       "poetry");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_NE(r.error_message.find("dead end at node r"), std::string::npos) << r.error_message;
+}
+
+TEST_F(ExecutorTest, ManyRunsExecuteConcurrentlyOnOneExecutor) {
+    graph_ = build_text(dir_, std::string(kHeader) + R"(entry: a
+exits: [c]
+nodes:
+  - {id: a, type: append, config: {text: "-a"}}
+  - {id: b, type: route_by, config: {field: content}}
+  - {id: c, type: append, config: {text: "-c"}}
+edges:
+  - {from: a, to: b}
+  - {from: b, to: c}
+)",
+                        true);
+    const Executor executor(*graph_);
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 25; ++i) {
+                const std::string input = "t" + std::to_string(t) + "i" + std::to_string(i);
+                RunOptions options;
+                const auto r = executor.run(input, options);
+                if (r.status == RunStatus::succeeded && r.answer == input + "-a-c" &&
+                    r.nodes.size() == 3) {
+                    ++ok;
+                }
+            }
+        });
+    }
+    for (auto &t : threads) t.join();
+    EXPECT_EQ(ok, 200);
+}
+
+} // namespace
+} // namespace tinyllm::graph::test

@@ -1,0 +1,364 @@
+// Building graphs (graph/graph_builder.hpp) against the test node plugin: node types and configs,
+// edges and conditions, reachability, exits, loop bounds, warnings and node instances.
+#include "graph_test_support.hpp"
+
+#include "runtime/call_context.hpp"
+#include "tinyllm/json.hpp"
+
+#include <gmock/gmock.h>
+
+namespace tinyllm::graph::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string at(const TempDir &dir, const std::string &line_col) {
+    return (dir.path() / "graph.yaml").string() + ":" + line_col + ": ";
+}
+
+std::string build_error(const TempDir &dir, const std::string &yaml) {
+    return config_error([&] { build_text(dir, yaml); });
+}
+
+// A graph of noop nodes: `nodes` are "{id: x}" items' ids, `edges` YAML flow items.
+std::string noop_graph(const std::string &entry, const std::string &exits,
+                       const std::vector<std::string> &nodes,
+                       const std::vector<std::string> &edges) {
+    std::string yaml = "id: g\nentry: " + entry + "\nexits: [" + exits + "]\nnodes:\n";
+    for (const std::string &node : nodes)
+        yaml += "  - {id: " + node + ", type: noop}\n";
+    if (!edges.empty()) yaml += "edges:\n";
+    for (const std::string &edge : edges)
+        yaml += "  - " + edge + "\n";
+    return yaml;
+}
+
+// ---- A good graph ---------------------------------------------------------------------------
+
+TEST(GraphBuilder, BuildsTheRouterFixture) {
+    const auto graph =
+        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, false);
+    ASSERT_EQ(graph->nodes.size(), 4u);
+    EXPECT_EQ(graph->entry, 0u);
+    EXPECT_TRUE(graph->warnings.empty());
+    const Node &classify = graph->nodes[0];
+    EXPECT_EQ(classify.def, &graph->def.nodes[0]);
+    EXPECT_EQ(classify.instance, nullptr);
+    EXPECT_FALSE(classify.is_exit);
+    ASSERT_EQ(classify.out.size(), 2u); // in the order written
+    EXPECT_EQ(classify.out[0].to, 1u);
+    ASSERT_TRUE(classify.out[0].when.has_value());
+    EXPECT_EQ(classify.out[0].when->to_string(), "(route == \"math\")");
+    EXPECT_FALSE(classify.out[0].is_else);
+    EXPECT_EQ(classify.out[1].to, 2u);
+    EXPECT_FALSE(classify.out[1].when.has_value());
+    EXPECT_TRUE(classify.out[1].is_else);
+    ASSERT_EQ(graph->nodes[1].out.size(), 1u);
+    EXPECT_FALSE(graph->nodes[1].out[0].when.has_value());
+    EXPECT_FALSE(graph->nodes[1].out[0].is_else);
+    EXPECT_TRUE(graph->nodes[3].is_exit);
+    EXPECT_TRUE(graph->nodes[3].out.empty());
+}
+
+TEST(GraphBuilder, FindsNodesById) {
+    const auto graph =
+        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, false);
+    ASSERT_NE(graph->find("general"), nullptr);
+    EXPECT_EQ(graph->find("general")->index, 2u);
+    EXPECT_EQ(graph->find("nope"), nullptr);
+}
+
+TEST(GraphBuilder, NodeConfigsGetTheirSchemaDefaults) {
+    TempDir dir;
+    const auto graph = build_text(dir, R"(id: g
+entry: r
+exits: [a]
+nodes:
+  - {id: r, type: route_by}
+  - {id: a, type: fail, config: {times: 2}}
+edges:
+  - {from: r, to: a}
+)");
+    EXPECT_EQ(json::to_string(*graph->def.nodes[0].config), R"({"field":"content"})");
+    EXPECT_EQ(json::to_string(*graph->def.nodes[1].config),
+              R"({"times":2,"status":"unavailable","on_create":false})");
+    // Still pointing at the file, for errors found later.
+    EXPECT_EQ(graph->def.nodes[1].config_source.location().to_string(),
+              (dir.path() / "graph.yaml").string() + ":6:33");
+}
+
+// ---- Node types and configs -----------------------------------------------------------------
+
+TEST(GraphBuilderErrors, UnknownNodeTypeSuggestsTheClosest) {
+    const std::string message = config_error([] {
+        build_graph(load_graph_def(fixture("unknown_type.yaml")), test_registry(), nullptr, false);
+    });
+    EXPECT_EQ(message, fixture("unknown_type.yaml").string() +
+                           ":6:11: nodes[0].type: unknown node type \"appnd\" (did you mean "
+                           "\"append\"?)");
+}
+
+TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
+    TempDir dir;
+    EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
+              at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
+                                "set, route_by, fail, sleep, throw, bad_json, append, "
+                                "ask_model)");
+}
+
+TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {
+    TempDir dir;
+    const plugin::Registry empty;
+    const std::string message = config_error([&] {
+        build_graph(load_text(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: noop}]\n"),
+                    empty, nullptr, false);
+    });
+    EXPECT_EQ(message, at(dir, "4:23") + "nodes[0].type: unknown node type \"noop\" (no loaded "
+                                         "plugin provides node types)");
+}
+
+TEST(GraphBuilderErrors, NodeConfigIsCheckedAgainstTheComponentSchema) {
+    TempDir dir;
+    const std::string head = "id: g\nentry: a\nexits: [a]\nnodes:\n  - id: a\n    type: append\n";
+    EXPECT_EQ(build_error(dir, head + "    config: {text: 5}\n"),
+              at(dir, "7:20") + "nodes[0].config.text: expected string, got integer 5");
+    EXPECT_EQ(build_error(dir, head + "    config:\n      txt: x\n"),
+              at(dir, "8:7") + "nodes[0].config: unknown key \"txt\" (did you mean \"text\"?)");
+    EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes:\n  - id: a\n    type: fail\n"
+                               "    config: {status: busy}\n"),
+              at(dir, "7:22") + "nodes[0].config.status: must be one of: invalid_argument, "
+                                "not_found, unavailable, timeout, cancelled, protocol, "
+                                "unsupported, remote, internal (got \"busy\")");
+}
+
+// ---- Structure ------------------------------------------------------------------------------
+
+TEST(GraphBuilderErrors, EveryNodeMustBeReachableFromTheEntry) {
+    TempDir dir;
+    EXPECT_EQ(build_error(dir, noop_graph("a", "c", {"a", "b", "c"},
+                                          {"{from: a, to: c}", "{from: b, to: c}"})),
+              at(dir, "6:5") + "nodes[1]: node \"b\" is not reachable from the entry node \"a\"");
+}
+
+TEST(GraphBuilderErrors, EveryNodeNeedsAPathToAnExit) {
+    TempDir dir;
+    // b is a dead end that is not an exit; c loops forever without a way out.
+    EXPECT_EQ(build_error(dir, noop_graph("a", "d", {"a", "b", "d"},
+                                          {"{from: a, to: b}", "{from: a, to: d}"})),
+              at(dir, "6:5") + "nodes[1]: node \"b\" has no path to an exit node (exits: d)");
+    EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [d]\nnodes:\n"
+                               "  - {id: a, type: noop}\n  - {id: c, type: noop, max_visits: 2}\n"
+                               "  - {id: d, type: noop}\n"
+                               "edges:\n  - {from: a, to: d}\n  - {from: a, to: c}\n"
+                               "  - {from: c, to: c}\n"),
+              at(dir, "6:5") + "nodes[1]: node \"c\" has no path to an exit node (exits: d)");
+}
+
+TEST(GraphBuilderCycles, SelfLoopWithoutMaxVisitsIsUnbounded) {
+    TempDir dir;
+    EXPECT_EQ(build_error(dir, noop_graph("a", "b", {"a", "b"},
+                                          {"{from: a, to: a, when: again}", "{from: a, to: b}"})),
+              at(dir, "8:5") + "edges[0]: unbounded cycle a → a: set max_visits on one of its "
+                               "nodes");
+}
+
+TEST(GraphBuilderCycles, TwoNodeCycleNamesTheEdgeThatClosesIt) {
+    const std::string message = config_error([] {
+        build_graph(load_graph_def(fixture("unbounded_cycle.yaml")), test_registry(), nullptr,
+                    false);
+    });
+    EXPECT_EQ(message, fixture("unbounded_cycle.yaml").string() +
+                           ":10:5: edges[1]: unbounded cycle a → b → a: set max_visits on one "
+                           "of its nodes");
+}
+
+TEST(GraphBuilderCycles, MaxVisitsOnAnyNodeOfTheCycleBoundsIt) {
+    EXPECT_NO_THROW(
+        build_graph(load_graph_def(fixture("loop.yaml")), test_registry(), nullptr, false));
+    TempDir dir;
+    // a → b → c → a with the bound on c, the last node of the walk.
+    const auto graph = build_text(dir, R"(id: g
+entry: a
+exits: [d]
+nodes:
+  - {id: a, type: noop}
+  - {id: b, type: noop}
+  - {id: c, type: route_by, max_visits: 5}
+  - {id: d, type: noop}
+edges:
+  - {from: a, to: b}
+  - {from: b, to: c}
+  - {from: c, to: a, when: route == "again"}
+  - {from: c, to: d, when: else}
+)");
+    EXPECT_EQ(graph->nodes.size(), 4u);
+}
+
+TEST(GraphBuilderCycles, AnUnboundedInnerCycleInsideABoundedOuterOneIsFound) {
+    TempDir dir;
+    // Outer loop a → b → c → a is bounded by a; the inner b → c → b avoids a.
+    const std::string yaml = R"(id: g
+entry: a
+exits: [d]
+nodes:
+  - {id: a, type: noop, max_visits: 3}
+  - {id: b, type: noop}
+  - {id: c, type: route_by}
+  - {id: d, type: noop}
+edges:
+  - {from: a, to: b}
+  - {from: b, to: c}
+  - {from: c, to: b, when: route == "inner"}
+  - {from: c, to: a, when: route == "outer"}
+  - {from: c, to: d, when: else}
+)";
+    EXPECT_EQ(build_error(dir, yaml),
+              at(dir, "12:5") + "edges[2]: unbounded cycle b → c → b: set max_visits on one of "
+                                "its nodes");
+    // Bounding the inner loop too makes it fine.
+    std::string bounded = yaml;
+    bounded.replace(bounded.find("{id: b, type: noop}"), 19, "{id: b, type: noop, max_visits: 4}");
+    EXPECT_NO_THROW(build_text(dir, bounded));
+}
+
+TEST(GraphBuilderCycles, AcyclicDiamondsAreNotCycles) {
+    TempDir dir;
+    EXPECT_NO_THROW(
+        build_text(dir, noop_graph("a", "d", {"a", "b", "c", "d"},
+                                   {"{from: a, to: b}", "{from: a, to: c}", "{from: b, to: d}",
+                                    "{from: c, to: d}", "{from: b, to: c}"})));
+}
+
+// ---- Warnings -------------------------------------------------------------------------------
+
+TEST(GraphBuilderWarnings, AllConditionalEdgesWithoutElseMayDeadEnd) {
+    TempDir dir;
+    const auto graph = build_text(dir, R"(id: g
+entry: r
+exits: [a, b]
+nodes:
+  - {id: r, type: route_by}
+  - {id: a, type: noop}
+  - {id: b, type: noop}
+edges:
+  - {from: r, to: a, when: route == "a"}
+  - {from: r, to: b, when: route == "b"}
+)");
+    ASSERT_EQ(graph->warnings.size(), 1u);
+    EXPECT_EQ(graph->warnings[0], at(dir, "5:5") + "nodes[0]: node \"r\" may dead-end at run "
+                                                   "time: all its outgoing edges have "
+                                                   "conditions and none is \"else\"");
+}
+
+TEST(GraphBuilderWarnings, AnUnconditionalOrElseEdgeIsAWayOut) {
+    TempDir dir;
+    const std::string head = "id: g\nentry: r\nexits: [a, b]\nnodes:\n  - {id: r, type: noop}\n"
+                             "  - {id: a, type: noop}\n  - {id: b, type: noop}\nedges:\n"
+                             "  - {from: r, to: a, when: route == \"a\"}\n";
+    EXPECT_TRUE(build_text(dir, head + "  - {from: r, to: b}\n")->warnings.empty());
+    EXPECT_TRUE(build_text(dir, head + "  - {from: r, to: b, when: else}\n")->warnings.empty());
+}
+
+TEST(GraphBuilderWarnings, AJoinThatNoFanOutReachesTwice) {
+    TempDir dir;
+    const auto graph = build_text(dir, R"(id: g
+entry: a
+exits: [b]
+nodes:
+  - {id: a, type: noop}
+  - {id: b, type: noop, join: all}
+edges:
+  - {from: a, to: b}
+)");
+    ASSERT_EQ(graph->warnings.size(), 1u);
+    EXPECT_EQ(graph->warnings[0],
+              at(dir, "6:31") + "nodes[1].join: node \"b\" is a join, but no fan-out reaches it "
+                                "by two or more paths, so it has nothing to wait for");
+}
+
+TEST(GraphBuilderWarnings, AJoinAfterAFanOutIsFine) {
+    const auto graph =
+        build_graph(load_graph_def(fixture("fanout.yaml")), test_registry(), nullptr, false);
+    EXPECT_TRUE(graph->warnings.empty());
+    TempDir dir;
+    // The branches may be longer than one edge, and may be conditional.
+    const auto longer = build_text(dir, R"(id: g
+entry: s
+exits: [j]
+nodes:
+  - {id: s, type: route_by}
+  - {id: l1, type: noop}
+  - {id: l2, type: noop}
+  - {id: r, type: noop}
+  - {id: j, type: noop, join: first_success}
+edges:
+  - {from: s, to: l1, when: route == "left"}
+  - {from: s, to: r, when: else}
+  - {from: l1, to: l2}
+  - {from: l2, to: j}
+  - {from: r, to: j}
+)");
+    EXPECT_TRUE(longer->warnings.empty());
+}
+
+// ---- Defs built in code ---------------------------------------------------------------------
+
+TEST(GraphBuilderErrors, ADefBuiltInCodeIsCheckedToo) {
+    GraphDef def;
+    def.id = "code";
+    def.version = "1.0.0";
+    def.entry = "a";
+    def.exits = {"a"};
+    NodeDef a;
+    a.id = "a";
+    a.type = "noop";
+    def.nodes.push_back(a);
+    EdgeDef edge;
+    edge.from = "a";
+    edge.to = "zz";
+    def.edges.push_back(edge);
+    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, false); }),
+              "unknown node \"zz\"");
+    def.edges.clear();
+    const auto graph = build_graph(def, test_registry(), nullptr, false);
+    EXPECT_EQ(json::to_string(*graph->def.nodes[0].config), "{}");
+}
+
+// ---- Instances ------------------------------------------------------------------------------
+
+TEST(GraphBuilderInstances, CreatesOneInstancePerNode) {
+    const auto graph =
+        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, true);
+    for (const Node &node : graph->nodes) {
+        ASSERT_NE(node.instance, nullptr) << node.def->id;
+        EXPECT_EQ(std::string(node.instance->type()), node.def->type);
+    }
+    runtime::CallContext call(runtime::CancelToken{}, std::nullopt, nullptr);
+    const std::string out =
+        graph->nodes[0].instance->process(call, R"({"content":"2+2","topic":"math"})");
+    EXPECT_EQ(out, R"({"message":{"content":"2+2","topic":"math"},"route":"math"})");
+}
+
+TEST(GraphBuilderInstances, ACreateFailureIsAPluginErrorNamingTheNode) {
+    TempDir dir;
+    const auto e = error_of([&] {
+        build_text(dir,
+                   "id: g\nentry: a\nexits: [a]\nnodes:\n  - id: a\n    type: fail\n"
+                   "    config: {on_create: true}\n",
+                   true);
+    });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_EQ(std::string(e->what()),
+              at(dir, "5:5") + "node a (fail): create failed: fail node: refusing to be created");
+}
+
+TEST(GraphBuilderInstances, WithoutInstancesConfigsAreStillChecked) {
+    TempDir dir;
+    EXPECT_THAT(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes:\n  - id: a\n    type: sleep\n"
+                                 "    config: {ms: -5}\n"),
+                HasSubstr("nodes[0].config.ms: must be >= 0, got integer -5"));
+}
+
+} // namespace
+} // namespace tinyllm::graph::test
