@@ -26,11 +26,10 @@ std::string one_word_request() {
     return R"({"model":"echo","messages":[{"role":"user","content":"ping"}],"stream":false})";
 }
 
-void BM_AbiCall(benchmark::State &state, const std::filesystem::path &file,
-                const char *component) {
+void BM_AbiCall(benchmark::State &state, const std::filesystem::path &file, const char *component) {
     LoadedBackend loaded(file, component, "{}");
-    const std::string request = state.range(0) == 1 ? one_word_request()
-                                                    : typical_chat_request(false);
+    const std::string request =
+        state.range(0) == 1 ? one_word_request() : typical_chat_request(false);
     int64_t events = 0;
     for (auto _ : state) {
         auto call = make_call([&events](std::string_view) { ++events; });

@@ -109,9 +109,9 @@ template <class T> void teardown(benchmark::State &state) {
 // forwarded (9 for stream:1, 0 for stream:0). Averaged over threads, not summed.
 void report_events(benchmark::State &state, int64_t events) {
     if (state.iterations() == 0) return;
-    state.counters["events/req"] = benchmark::Counter(
-        static_cast<double>(events) / static_cast<double>(state.iterations()),
-        benchmark::Counter::kAvgThreads);
+    state.counters["events/req"] =
+        benchmark::Counter(static_cast<double>(events) / static_cast<double>(state.iterations()),
+                           benchmark::Counter::kAvgThreads);
 }
 
 // ---- (a) raw libcurl -------------------------------------------------------------------
@@ -205,21 +205,20 @@ struct HostEnv {
               ("tinyllm-bench-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir);
         // data_dir is set so that loading needs no HOME (the benchmark passes no environment).
-        std::ofstream(dir / "system.yaml") << "data_dir: " << (dir / "data").string()
-                                           << "\nplugins: []\n";
-        std::ofstream(dir / "models.yaml")
-            << "default_model: qwen2.5:0.5b\n"
-               "backends:\n"
-               "  - name: local\n"
-               "    type: ollama\n"
-               "    config: {url: \""
-            << server().url()
-            << "\"}\n"
-               "models:\n"
-               "  - name: qwen2.5:0.5b\n"
-               "    backend: local\n"
-               "    options: {temperature: 0.2, num_ctx: 4096}\n"
-               "    keep_alive: 5m\n";
+        std::ofstream(dir / "system.yaml")
+            << "data_dir: " << (dir / "data").string() << "\nplugins: []\n";
+        std::ofstream(dir / "models.yaml") << "default_model: qwen2.5:0.5b\n"
+                                              "backends:\n"
+                                              "  - name: local\n"
+                                              "    type: ollama\n"
+                                              "    config: {url: \""
+                                           << server().url()
+                                           << "\"}\n"
+                                              "models:\n"
+                                              "  - name: qwen2.5:0.5b\n"
+                                              "    backend: local\n"
+                                              "    options: {temperature: 0.2, num_ctx: 4096}\n"
+                                              "    keep_alive: 5m\n";
         config::LoadOptions options;
         options.config_dir = dir;
         options.getenv = [](const std::string &) -> std::optional<std::string> { return {}; };

@@ -16,7 +16,8 @@ std::string_view last_content(std::string_view json) {
     if (at == std::string_view::npos) return {};
     const size_t begin = at + key.size();
     size_t end = begin;
-    while (end < json.size() && !(json[end] == '"' && json[end - 1] != '\\')) ++end;
+    while (end < json.size() && !(json[end] == '"' && json[end - 1] != '\\'))
+        ++end;
     return json.substr(begin, end - begin);
 }
 

@@ -23,9 +23,9 @@ Document parse(std::string_view text, std::string_view what, ErrorCode code) {
     doc.Parse(text.data(), text.size());
     if (doc.HasParseError()) {
         const Position pos = position_of(text, doc.GetErrorOffset());
-        throw Error(code, std::string(what) + ": invalid JSON at line " +
-                              std::to_string(pos.line) + " column " + std::to_string(pos.column) +
-                              ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+        throw Error(code, std::string(what) + ": invalid JSON at line " + std::to_string(pos.line) +
+                              " column " + std::to_string(pos.column) + ": " +
+                              rapidjson::GetParseError_En(doc.GetParseError()));
     }
     return doc;
 }

@@ -176,7 +176,8 @@ TEST(YamlJson, AliasBombIsAnError) {
     for (int level = 1; level <= 6; ++level) { // 10^7 nodes once expanded
         const std::string prev = "*a" + std::to_string(level - 1);
         yaml += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
-        for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + prev;
+        for (int i = 0; i < 10; ++i)
+            yaml += (i ? ", " : "") + prev;
         yaml += "]\n";
     }
     const std::string message = config_error([&] { parse_yaml(yaml, "bomb.yaml"); });

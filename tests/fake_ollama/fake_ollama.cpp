@@ -55,9 +55,9 @@ char ascii_lower(char c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 bool icontains(std::string_view haystack, std::string_view needle) {
@@ -69,13 +69,14 @@ bool icontains(std::string_view haystack, std::string_view needle) {
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
     return s;
 }
 
-template <typename Int>
-std::optional<Int> parse_int(std::string_view s, int base = 10) {
+template <typename Int> std::optional<Int> parse_int(std::string_view s, int base = 10) {
     Int value{};
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
     if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
@@ -106,7 +107,8 @@ std::string fake_sha256_hex(std::string_view name) {
     std::uint64_t h = fnv1a(name);
     for (int word = 0; word < 4; ++word) {
         h = splitmix64(h);
-        for (int nibble = 15; nibble >= 0; --nibble) out += kHex[(h >> (nibble * 4)) & 0xf];
+        for (int nibble = 15; nibble >= 0; --nibble)
+            out += kHex[(h >> (nibble * 4)) & 0xf];
     }
     return out;
 }
@@ -135,7 +137,8 @@ std::string parameter_size(std::string_view name) {
     if (colon != std::string_view::npos) {
         std::string_view tag = name.substr(colon + 1);
         std::size_t i = 0;
-        while (i < tag.size() && ((tag[i] >= '0' && tag[i] <= '9') || tag[i] == '.')) ++i;
+        while (i < tag.size() && ((tag[i] >= '0' && tag[i] <= '9') || tag[i] == '.'))
+            ++i;
         if (i > 0 && i < tag.size() && (tag[i] == 'b' || tag[i] == 'm' || tag[i] == 'B')) {
             return std::string(tag.substr(0, i)) + (tag[i] == 'm' ? 'M' : 'B');
         }
@@ -145,7 +148,7 @@ std::string parameter_size(std::string_view name) {
 
 // ---- JSON output helpers (bodies are assembled by hand: fast and in Ollama's field order) --
 
-void append_quoted(std::string& out, std::string_view text) {
+void append_quoted(std::string &out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -157,7 +160,9 @@ void append_quoted(std::string& out, std::string_view text) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         // Go's encoding/json escapes HTML-significant characters; Ollama streams show this.
-        case '<': case '>': case '&':
+        case '<':
+        case '>':
+        case '&':
             out += "\\u00";
             out += kHex[c >> 4];
             out += kHex[c & 0xf];
@@ -181,25 +186,25 @@ void append_quoted(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void append_field(std::string& out, std::string_view key, std::string_view string_value) {
+void append_field(std::string &out, std::string_view key, std::string_view string_value) {
     append_quoted(out, key);
     out += ':';
     append_quoted(out, string_value);
 }
 
-void append_number(std::string& out, std::string_view key, std::uint64_t value) {
+void append_number(std::string &out, std::string_view key, std::uint64_t value) {
     append_quoted(out, key);
     out += ':';
     out += std::to_string(value);
 }
 
-void append_float(std::string& out, float value) {
+void append_float(std::string &out, float value) {
     std::array<char, 32> buf{};
     auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
     out.append(buf.data(), ec == std::errc{} ? static_cast<std::size_t>(end - buf.data()) : 0);
 }
 
-std::string head_fields(const std::string& model) {
+std::string head_fields(const std::string &model) {
     std::string out = "{";
     append_field(out, "model", model);
     out += ',';
@@ -208,7 +213,7 @@ std::string head_fields(const std::string& model) {
 }
 
 // Durations are invented but plausible and internally consistent (all in nanoseconds).
-void append_metrics(std::string& out, const Usage& usage, std::size_t produced) {
+void append_metrics(std::string &out, const Usage &usage, std::size_t produced) {
     const std::uint64_t eval_count = usage.eval_count ? usage.eval_count : produced;
     const std::uint64_t load = 1'234'567;
     const std::uint64_t prompt_eval = 2'000'000 + usage.prompt_eval_count * 400'000;
@@ -227,7 +232,7 @@ void append_metrics(std::string& out, const Usage& usage, std::size_t produced) 
     append_number(out, "eval_duration", eval);
 }
 
-void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls) {
+void append_tool_calls(std::string &out, const std::vector<ToolCall> &calls) {
     out += ",\"tool_calls\":[";
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (i) out += ',';
@@ -240,7 +245,7 @@ void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls) {
     out += ']';
 }
 
-std::string chat_message(std::string_view content, const std::vector<ToolCall>& calls) {
+std::string chat_message(std::string_view content, const std::vector<ToolCall> &calls) {
     std::string out = ",\"message\":{\"role\":\"assistant\",";
     append_field(out, "content", content);
     if (!calls.empty()) append_tool_calls(out, calls);
@@ -248,7 +253,9 @@ std::string chat_message(std::string_view content, const std::vector<ToolCall>& 
     return out;
 }
 
-std::size_t estimate_tokens(std::size_t chars) { return chars / 4 + 1; }
+std::size_t estimate_tokens(std::size_t chars) {
+    return chars / 4 + 1;
+}
 
 // ---- HTTP helpers ---------------------------------------------------------------------
 
@@ -303,7 +310,7 @@ bool send_all(int fd, std::string_view data) {
     return true;
 }
 
-bool recv_more(int fd, std::string& buf) {
+bool recv_more(int fd, std::string &buf) {
     std::array<char, 16384> tmp;
     for (;;) {
         const ssize_t n = ::recv(fd, tmp.data(), tmp.size(), 0);
@@ -312,13 +319,13 @@ bool recv_more(int fd, std::string& buf) {
             return true;
         }
         if (n < 0 && errno == EINTR) continue;
-        return false;  // orderly close, reset, or shutdown() by stop()
+        return false; // orderly close, reset, or shutdown() by stop()
     }
 }
 
 enum class ReadStatus { ok, closed, bad_request };
 
-bool parse_head(std::string_view head, Request& req) {
+bool parse_head(std::string_view head, Request &req) {
     const std::size_t line_end = head.find("\r\n");
     const std::string_view line = head.substr(0, line_end);
     const std::size_t sp1 = line.find(' ');
@@ -346,7 +353,7 @@ bool parse_head(std::string_view head, Request& req) {
 }
 
 // Reads a chunked request body (libcurl uses it for uploads of unknown size).
-ReadStatus read_chunked_body(int fd, std::string& buf, std::string& body) {
+ReadStatus read_chunked_body(int fd, std::string &buf, std::string &body) {
     for (;;) {
         std::size_t eol;
         while ((eol = buf.find("\r\n")) == std::string::npos) {
@@ -378,12 +385,13 @@ ReadStatus read_chunked_body(int fd, std::string& buf, std::string& body) {
 }
 
 // Reads one request from `fd`; `buf` carries bytes already received (keep-alive/pipelining).
-ReadStatus read_request(int fd, std::string& buf, Request& req) {
+ReadStatus read_request(int fd, std::string &buf, Request &req) {
     std::size_t scan_from = 0;
     std::size_t head_end;
     for (;;) {
         // RFC 9112 allows (and Go ignores) empty lines before a request line.
-        while (buf.starts_with("\r\n")) buf.erase(0, 2);
+        while (buf.starts_with("\r\n"))
+            buf.erase(0, 2);
         head_end = buf.find("\r\n\r\n", scan_from);
         if (head_end != std::string::npos) break;
         if (buf.size() > kMaxHeaderBytes) return ReadStatus::bad_request;
@@ -421,14 +429,14 @@ ReadStatus read_request(int fd, std::string& buf, Request& req) {
     return ReadStatus::ok;
 }
 
-bool wants_keep_alive(const Request& req) {
+bool wants_keep_alive(const Request &req) {
     const auto connection = req.header("Connection");
     if (connection && icontains(*connection, "close")) return false;
     if (req.version == "HTTP/1.0") return connection && icontains(*connection, "keep-alive");
     return true;
 }
 
-void append_chunk(std::string& out, std::string_view bytes) {
+void append_chunk(std::string &out, std::string_view bytes) {
     std::array<char, 20> hex{};
     auto [end, ec] = std::to_chars(hex.data(), hex.data() + hex.size(), bytes.size(), 16);
     (void)ec;
@@ -440,44 +448,44 @@ void append_chunk(std::string& out, std::string_view bytes) {
 
 // ---- request-body helpers for the built-in handlers ---------------------------------------
 
-std::string string_member(const rapidjson::Value& obj, const char* key) {
+std::string string_member(const rapidjson::Value &obj, const char *key) {
     const auto it = obj.FindMember(key);
     return it != obj.MemberEnd() && it->value.IsString()
                ? std::string(it->value.GetString(), it->value.GetStringLength())
                : std::string();
 }
 
-bool bool_member(const rapidjson::Value& obj, const char* key, bool fallback) {
+bool bool_member(const rapidjson::Value &obj, const char *key, bool fallback) {
     const auto it = obj.FindMember(key);
     return it != obj.MemberEnd() && it->value.IsBool() ? it->value.GetBool() : fallback;
 }
 
 // Mirrors gin's ShouldBindJSON failures in Ollama's handlers.
-std::optional<Reply> parse_json_body(const Request& req, rapidjson::Document& doc) {
+std::optional<Reply> parse_json_body(const Request &req, rapidjson::Document &doc) {
     if (req.body.empty()) return Reply::error(400, "missing request body");
     doc.Parse(req.body.data(), req.body.size());
     if (doc.HasParseError() || !doc.IsObject()) return Reply::error(400, "invalid request body");
     return std::nullopt;
 }
 
-std::string model_member(const rapidjson::Value& obj) {
+std::string model_member(const rapidjson::Value &obj) {
     std::string model = string_member(obj, "model");
-    return model.empty() ? string_member(obj, "name") : model;  // "name" is the legacy key
+    return model.empty() ? string_member(obj, "name") : model; // "name" is the legacy key
 }
 
-std::string serialize(const rapidjson::Value& value) {
+std::string serialize(const rapidjson::Value &value) {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> writer(sb);
     value.Accept(writer);
     return std::string(sb.GetString(), sb.GetSize());
 }
 
-}  // namespace
+} // namespace
 
 // ---- Request / Reply -------------------------------------------------------------------
 
 std::optional<std::string> Request::header(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
+    for (const auto &[key, value] : headers) {
         if (iequals(key, name)) return value;
     }
     return std::nullopt;
@@ -502,13 +510,14 @@ Reply Reply::error(int status, std::string_view message) {
     return json(status, error_json(message));
 }
 
-Reply Reply::stream(const std::vector<std::string>& ndjson_lines, int status) {
+Reply Reply::stream(const std::vector<std::string> &ndjson_lines, int status) {
     Reply r;
     r.kind = Kind::stream;
     r.status = status;
     r.content_type = std::string(kNdjson);
     r.chunks.reserve(ndjson_lines.size() + 1);
-    for (const auto& line : ndjson_lines) r.add_line(line);
+    for (const auto &line : ndjson_lines)
+        r.add_line(line);
     return r;
 }
 
@@ -518,45 +527,46 @@ Reply Reply::disconnect() {
     return r;
 }
 
-Reply& Reply::add_line(std::string json, milliseconds delay) {
+Reply &Reply::add_line(std::string json, milliseconds delay) {
     json += '\n';
     chunks.push_back(Chunk{std::move(json), delay});
     return *this;
 }
 
-Reply& Reply::add_raw(std::string bytes, milliseconds delay) {
+Reply &Reply::add_raw(std::string bytes, milliseconds delay) {
     chunks.push_back(Chunk{std::move(bytes), delay});
     return *this;
 }
 
-Reply& Reply::add_error_line(std::string_view message, milliseconds delay) {
+Reply &Reply::add_error_line(std::string_view message, milliseconds delay) {
     return add_line(error_json(message), delay);
 }
 
-Reply& Reply::add_split_line(const std::string& json, std::size_t split_at, milliseconds delay) {
+Reply &Reply::add_split_line(const std::string &json, std::size_t split_at, milliseconds delay) {
     split_at = std::min(split_at, json.size());
     chunks.push_back(Chunk{json.substr(0, split_at), milliseconds{0}});
     chunks.push_back(Chunk{json.substr(split_at) + '\n', delay});
     return *this;
 }
 
-Reply& Reply::delay_headers(milliseconds delay) {
+Reply &Reply::delay_headers(milliseconds delay) {
     header_delay = delay;
     return *this;
 }
 
-Reply& Reply::close_after(std::size_t n) {
+Reply &Reply::close_after(std::size_t n) {
     close_after_chunks = n;
     return *this;
 }
 
-Reply& Reply::with_header(std::string name, std::string value) {
+Reply &Reply::with_header(std::string name, std::string value) {
     extra_headers.emplace_back(std::move(name), std::move(value));
     return *this;
 }
 
-Reply& Reply::with_chunk_delay(milliseconds delay) {
-    for (auto& chunk : chunks) chunk.delay = delay;
+Reply &Reply::with_chunk_delay(milliseconds delay) {
+    for (auto &chunk : chunks)
+        chunk.delay = delay;
     return *this;
 }
 
@@ -572,8 +582,7 @@ std::string json_quote(std::string_view text) {
 std::string rfc3339_now() {
     const auto now = std::chrono::system_clock::now();
     const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-    const auto nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
     const std::time_t t = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     gmtime_r(&t, &tm);
@@ -582,7 +591,8 @@ std::string rfc3339_now() {
                           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                           tm.tm_sec, static_cast<long long>(nanos));
     // Go's RFC3339Nano drops trailing zeros of the fraction (and the dot if nothing is left).
-    while (n > 0 && buf[static_cast<std::size_t>(n - 1)] == '0') --n;
+    while (n > 0 && buf[static_cast<std::size_t>(n - 1)] == '0')
+        --n;
     if (n > 0 && buf[static_cast<std::size_t>(n - 1)] == '.') --n;
     return std::string(buf.data(), static_cast<std::size_t>(n)) + 'Z';
 }
@@ -598,14 +608,14 @@ std::vector<std::string> default_answer_tokens() {
     return {"Hello", "!", " How", " can", " I", " help", " you", " today", "?"};
 }
 
-std::string chat_chunk_line(const std::string& model, std::string_view content) {
+std::string chat_chunk_line(const std::string &model, std::string_view content) {
     std::string out = head_fields(model);
     out += chat_message(content, {});
     out += ",\"done\":false}";
     return out;
 }
 
-std::string chat_final_line(const std::string& model, const Usage& usage,
+std::string chat_final_line(const std::string &model, const Usage &usage,
                             std::string_view done_reason) {
     std::string out = head_fields(model);
     out += chat_message("", {});
@@ -617,11 +627,12 @@ std::string chat_final_line(const std::string& model, const Usage& usage,
     return out;
 }
 
-Reply chat_stream(const std::string& model, const std::vector<std::string>& tokens,
-                  const std::vector<ToolCall>& tool_calls, Usage usage) {
+Reply chat_stream(const std::string &model, const std::vector<std::string> &tokens,
+                  const std::vector<ToolCall> &tool_calls, Usage usage) {
     Reply r = Reply::stream();
     r.chunks.reserve(tokens.size() + 2);
-    for (const auto& token : tokens) r.add_line(chat_chunk_line(model, token));
+    for (const auto &token : tokens)
+        r.add_line(chat_chunk_line(model, token));
     if (!tool_calls.empty()) {
         // Ollama delivers tool calls in their own done:false chunk with empty content.
         std::string line = head_fields(model);
@@ -634,8 +645,8 @@ Reply chat_stream(const std::string& model, const std::vector<std::string>& toke
     return r;
 }
 
-Reply chat_json(const std::string& model, std::string_view content,
-                const std::vector<ToolCall>& tool_calls, Usage usage) {
+Reply chat_json(const std::string &model, std::string_view content,
+                const std::vector<ToolCall> &tool_calls, Usage usage) {
     std::string out = head_fields(model);
     out += chat_message(content, tool_calls);
     out += ",\"done_reason\":\"stop\",\"done\":true";
@@ -644,7 +655,7 @@ Reply chat_json(const std::string& model, std::string_view content,
     return Reply::json(200, std::move(out));
 }
 
-std::string generate_chunk_line(const std::string& model, std::string_view response) {
+std::string generate_chunk_line(const std::string &model, std::string_view response) {
     std::string out = head_fields(model);
     out += ',';
     append_field(out, "response", response);
@@ -652,7 +663,7 @@ std::string generate_chunk_line(const std::string& model, std::string_view respo
     return out;
 }
 
-std::string generate_final_line(const std::string& model, const Usage& usage,
+std::string generate_final_line(const std::string &model, const Usage &usage,
                                 std::string_view done_reason) {
     std::string out = head_fields(model);
     out += ",\"response\":\"\",\"done\":true,";
@@ -663,17 +674,18 @@ std::string generate_final_line(const std::string& model, const Usage& usage,
     return out;
 }
 
-Reply generate_stream(const std::string& model, const std::vector<std::string>& tokens,
+Reply generate_stream(const std::string &model, const std::vector<std::string> &tokens,
                       Usage usage) {
     Reply r = Reply::stream();
     r.chunks.reserve(tokens.size() + 1);
-    for (const auto& token : tokens) r.add_line(generate_chunk_line(model, token));
+    for (const auto &token : tokens)
+        r.add_line(generate_chunk_line(model, token));
     if (usage.eval_count == 0) usage.eval_count = tokens.size();
     r.add_line(generate_final_line(model, usage));
     return r;
 }
 
-Reply generate_json(const std::string& model, std::string_view response, Usage usage) {
+Reply generate_json(const std::string &model, std::string_view response, Usage usage) {
     std::string out = head_fields(model);
     out += ',';
     append_field(out, "response", response);
@@ -683,7 +695,7 @@ Reply generate_json(const std::string& model, std::string_view response, Usage u
     return Reply::json(200, std::move(out));
 }
 
-Reply tags_json(const std::vector<std::string>& models) {
+Reply tags_json(const std::vector<std::string> &models) {
     std::string out = "{\"models\":[";
     const std::string modified = rfc3339_now();
     for (std::size_t i = 0; i < models.size(); ++i) {
@@ -712,13 +724,14 @@ Reply tags_json(const std::vector<std::string>& models) {
     return Reply::json(200, std::move(out));
 }
 
-Reply show_json(const std::string& model, std::uint32_t context_length) {
+Reply show_json(const std::string &model, std::uint32_t context_length) {
     const std::string family = model_family(model);
     std::string out = "{";
     append_field(out, "modelfile",
                  "# Modelfile generated by \"ollama show\"\n# To build a new Modelfile based on "
-                 "this one, replace the FROM line with:\n# FROM " + normalize_model(model) +
-                 "\n\nFROM " + model + "\nTEMPLATE \"\"\"{{ .Prompt }}\"\"\"\n");
+                 "this one, replace the FROM line with:\n# FROM " +
+                     normalize_model(model) + "\n\nFROM " + model +
+                     "\nTEMPLATE \"\"\"{{ .Prompt }}\"\"\"\n");
     out += ',';
     append_field(out, "parameters", "stop                           \"<|im_end|>\"");
     out += ',';
@@ -750,7 +763,7 @@ Reply version_json(std::string_view version) {
     return Reply::json(200, std::move(out));
 }
 
-Reply pull_stream(const std::string& model) {
+Reply pull_stream(const std::string &model) {
     const std::string digest = fake_sha256_hex(normalize_model(model));
     const std::uint64_t total = 397'807'936;
     Reply r = Reply::stream({R"({"status":"pulling manifest"})"});
@@ -775,7 +788,9 @@ Reply pull_stream(const std::string& model) {
     return r;
 }
 
-Reply pull_json() { return Reply::json(200, R"({"status":"success"})"); }
+Reply pull_json() {
+    return Reply::json(200, R"({"status":"success"})");
+}
 
 std::vector<float> fake_embedding(std::string_view text, std::size_t dims) {
     std::vector<float> v(dims);
@@ -788,12 +803,13 @@ std::vector<float> fake_embedding(std::string_view text, std::size_t dims) {
     }
     norm = std::sqrt(norm);
     if (norm > 0) {
-        for (auto& x : v) x = static_cast<float>(x / norm);
+        for (auto &x : v)
+            x = static_cast<float>(x / norm);
     }
     return v;
 }
 
-Reply embed_json(const std::string& model, const std::vector<std::string>& inputs,
+Reply embed_json(const std::string &model, const std::vector<std::string> &inputs,
                  std::size_t dims) {
     std::string out = "{";
     append_field(out, "model", model);
@@ -823,12 +839,12 @@ Reply embed_json(const std::string& model, const std::vector<std::string>& input
 // ---- server implementation --------------------------------------------------------------
 
 struct FakeOllama::Impl {
-    using RouteKey = std::pair<std::string, std::string>;  // (method, path)
+    using RouteKey = std::pair<std::string, std::string>; // (method, path)
 
     struct Connection {
         std::thread thread;
-        int fd = -1;          // guarded by conn_mu; -1 once the connection thread closed it
-        bool finished = false;  // guarded by conn_mu
+        int fd = -1;           // guarded by conn_mu; -1 once the connection thread closed it
+        bool finished = false; // guarded by conn_mu
         std::uint64_t id = 0;
     };
 
@@ -844,9 +860,9 @@ struct FakeOllama::Impl {
 
     std::mutex conn_mu;
     std::list<std::unique_ptr<Connection>> connections;
-    std::uint64_t next_connection_id = 1;  // acceptor thread only
+    std::uint64_t next_connection_id = 1; // acceptor thread only
 
-    mutable std::mutex mu;  // guards everything below
+    mutable std::mutex mu; // guards everything below
     std::map<RouteKey, std::deque<Reply>> scripts;
     std::map<RouteKey, std::shared_ptr<const Handler>> defaults;
     std::vector<std::string> models{"qwen2.5:0.5b"};
@@ -856,7 +872,7 @@ struct FakeOllama::Impl {
     milliseconds token_delay{0};
     bool recording = true;
     std::vector<Request> recorded;
-    std::shared_ptr<const std::function<void(const Request&)>> observer;
+    std::shared_ptr<const std::function<void(const Request &)>> observer;
 
     explicit Impl(std::uint16_t requested_port) {
         open_listener(requested_port);
@@ -882,9 +898,9 @@ struct FakeOllama::Impl {
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         addr.sin_port = htons(requested_port);
         socklen_t len = sizeof addr;
-        if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        if (::bind(listen_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
             ::listen(listen_fd, SOMAXCONN) != 0 ||
-            ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+            ::getsockname(listen_fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
             const int err = errno;
             ::close(listen_fd);
             throw std::system_error(err, std::generic_category(),
@@ -906,12 +922,12 @@ struct FakeOllama::Impl {
         std::list<std::unique_ptr<Connection>> all;
         {
             std::lock_guard lock(conn_mu);
-            for (auto& c : connections) {
+            for (auto &c : connections) {
                 if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
             }
             all.swap(connections);
         }
-        for (auto& c : all) {
+        for (auto &c : all) {
             if (c->thread.joinable()) c->thread.join();
         }
         ::close(listen_fd);
@@ -941,18 +957,18 @@ struct FakeOllama::Impl {
 
     void accept_one() {
         const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) return;  // e.g. ECONNABORTED; poll again
+        if (fd < 0) return; // e.g. ECONNABORTED; poll again
         const int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // streamed lines now
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); // streamed lines now
         reap_finished();
         auto conn = std::make_unique<Connection>();
         conn->fd = fd;
         conn->id = next_connection_id++;
-        Connection* raw = conn.get();
+        Connection *raw = conn.get();
         std::lock_guard lock(conn_mu);
         try {
             conn->thread = std::thread([this, raw] { serve(*raw); });
-        } catch (const std::system_error&) {
+        } catch (const std::system_error &) {
             ::close(fd);
             return;
         }
@@ -970,10 +986,11 @@ struct FakeOllama::Impl {
                 it = next;
             }
         }
-        for (auto& c : done) c->thread.join();
+        for (auto &c : done)
+            c->thread.join();
     }
 
-    void serve(Connection& conn) {
+    void serve(Connection &conn) {
         int fd;
         {
             std::lock_guard lock(conn_mu);
@@ -1001,8 +1018,8 @@ struct FakeOllama::Impl {
         conn.finished = true;
     }
 
-    void record(const Request& req) {
-        std::shared_ptr<const std::function<void(const Request&)>> obs;
+    void record(const Request &req) {
+        std::shared_ptr<const std::function<void(const Request &)>> obs;
         {
             std::lock_guard lock(mu);
             if (recording) recorded.push_back(req);
@@ -1011,7 +1028,7 @@ struct FakeOllama::Impl {
         if (obs) (*obs)(req);
     }
 
-    Reply pick_reply(const Request& req) {
+    Reply pick_reply(const Request &req) {
         std::shared_ptr<const Handler> handler;
         {
             std::lock_guard lock(mu);
@@ -1027,7 +1044,7 @@ struct FakeOllama::Impl {
     }
 
     // Returns false when the connection must be closed (abrupt close, stop, write error).
-    bool write_reply(int fd, const Request& req, const Reply& reply, bool keep_alive) {
+    bool write_reply(int fd, const Request &req, const Reply &reply, bool keep_alive) {
         if (!pause(reply.header_delay)) return false;
         if (reply.kind == Reply::Kind::disconnect) return false;
         const bool head_only = req.method == "HEAD";
@@ -1041,7 +1058,7 @@ struct FakeOllama::Impl {
             out += reply.content_type;
             out += "\r\n";
         }
-        for (const auto& [name, value] : reply.extra_headers) {
+        for (const auto &[name, value] : reply.extra_headers) {
             out += name;
             out += ": ";
             out += value;
@@ -1065,17 +1082,17 @@ struct FakeOllama::Impl {
 
     // Consecutive chunks without a delay share one send(); a delay flushes what is pending
     // first, so the client really receives the earlier chunks before the pause.
-    bool write_chunks(int fd, const Reply& reply, std::string& out) {
+    bool write_chunks(int fd, const Reply &reply, std::string &out) {
         const std::size_t limit = reply.close_after_chunks.value_or(reply.chunks.size() + 1);
         std::size_t sent = 0;
-        for (const Chunk& chunk : reply.chunks) {
+        for (const Chunk &chunk : reply.chunks) {
             if (sent == limit) break;
             if (chunk.delay.count() > 0) {
                 if (!send_all(fd, out)) return false;
                 out.clear();
                 if (!pause(chunk.delay)) return false;
             }
-            if (!chunk.bytes.empty()) append_chunk(out, chunk.bytes);  // size 0 would end it
+            if (!chunk.bytes.empty()) append_chunk(out, chunk.bytes); // size 0 would end it
             ++sent;
         }
         if (reply.close_after_chunks) {
@@ -1093,10 +1110,10 @@ struct FakeOllama::Impl {
         const std::string wanted = normalize_model(name);
         std::lock_guard lock(mu);
         return std::any_of(models.begin(), models.end(),
-                           [&](const std::string& m) { return normalize_model(m) == wanted; });
+                           [&](const std::string &m) { return normalize_model(m) == wanted; });
     }
 
-    Reply builtin(const Request& req) {
+    Reply builtin(const Request &req) {
         const std::string_view method = req.method;
         const std::string_view path = req.path;
         const bool get = method == "GET" || method == "HEAD";
@@ -1130,20 +1147,19 @@ struct FakeOllama::Impl {
         return token_delay;
     }
 
-    static Reply model_not_found(const std::string& model) {
+    static Reply model_not_found(const std::string &model) {
         return Reply::error(404, "model \"" + model + "\" not found, try pulling it first");
     }
 
-    Reply handle_chat(const Request& req) {
+    Reply handle_chat(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = string_member(doc, "model");
         if (model.empty()) return Reply::error(400, "model is required");
         if (!has_model(model)) return model_not_found(model);
-        const rapidjson::Value& body = doc;  // const view: avoids C++20 iterator ambiguity
+        const rapidjson::Value &body = doc; // const view: avoids C++20 iterator ambiguity
         const auto messages = body.FindMember("messages");
-        if (messages == body.MemberEnd() || !messages->value.IsArray() ||
-            messages->value.Empty()) {
+        if (messages == body.MemberEnd() || !messages->value.IsArray() || messages->value.Empty()) {
             // Ollama answers an empty chat by loading the model, always as one JSON object.
             std::string out = head_fields(model);
             out += chat_message("", {});
@@ -1151,7 +1167,7 @@ struct FakeOllama::Impl {
             return Reply::json(200, std::move(out));
         }
         std::size_t chars = 0;
-        for (const auto& m : messages->value.GetArray()) {
+        for (const auto &m : messages->value.GetArray()) {
             if (m.IsObject()) chars += string_member(m, "content").size();
         }
         const Usage usage{estimate_tokens(chars), 0};
@@ -1162,7 +1178,7 @@ struct FakeOllama::Impl {
             .with_chunk_delay(current_token_delay());
     }
 
-    Reply handle_generate(const Request& req) {
+    Reply handle_generate(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = string_member(doc, "model");
@@ -1171,10 +1187,10 @@ struct FakeOllama::Impl {
         const std::string prompt = string_member(doc, "prompt");
         if (prompt.empty()) {
             // An empty prompt loads (or with keep_alive 0, unloads) the model.
-            const rapidjson::Value& body = doc;
+            const rapidjson::Value &body = doc;
             const auto keep = body.FindMember("keep_alive");
-            const bool unload = keep != body.MemberEnd() && keep->value.IsNumber() &&
-                                keep->value.GetDouble() == 0;
+            const bool unload =
+                keep != body.MemberEnd() && keep->value.IsNumber() && keep->value.GetDouble() == 0;
             std::string out = head_fields(model);
             out += ",\"response\":\"\",\"done\":true,";
             append_field(out, "done_reason", unload ? "unload" : "load");
@@ -1187,7 +1203,7 @@ struct FakeOllama::Impl {
             .with_chunk_delay(current_token_delay());
     }
 
-    Reply handle_show(const Request& req) {
+    Reply handle_show(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = model_member(doc);
@@ -1197,7 +1213,7 @@ struct FakeOllama::Impl {
         return show_json(model, context_length);
     }
 
-    Reply handle_pull(const Request& req) {
+    Reply handle_pull(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = model_member(doc);
@@ -1210,24 +1226,24 @@ struct FakeOllama::Impl {
         return pull_stream(model).with_chunk_delay(current_token_delay());
     }
 
-    static std::vector<std::string> embed_inputs(const rapidjson::Value& input) {
+    static std::vector<std::string> embed_inputs(const rapidjson::Value &input) {
         std::vector<std::string> inputs;
         if (input.IsString()) inputs.emplace_back(input.GetString(), input.GetStringLength());
         if (input.IsArray()) {
-            for (const auto& item : input.GetArray()) {
+            for (const auto &item : input.GetArray()) {
                 if (item.IsString()) inputs.emplace_back(item.GetString(), item.GetStringLength());
             }
         }
         return inputs;
     }
 
-    Reply handle_embed(const Request& req) {
+    Reply handle_embed(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = string_member(doc, "model");
         if (model.empty()) return Reply::error(400, "model is required");
         if (!has_model(model)) return model_not_found(model);
-        const rapidjson::Value& body = doc;
+        const rapidjson::Value &body = doc;
         const auto input = body.FindMember("input");
         std::vector<std::string> inputs;
         if (input != body.MemberEnd()) inputs = embed_inputs(input->value);
@@ -1235,7 +1251,7 @@ struct FakeOllama::Impl {
         return embed_json(model, inputs, embedding_dims);
     }
 
-    Reply handle_legacy_embeddings(const Request& req) {
+    Reply handle_legacy_embeddings(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = string_member(doc, "model");
@@ -1256,13 +1272,13 @@ struct FakeOllama::Impl {
         return Reply::json(200, std::move(out));
     }
 
-    Reply handle_delete(const Request& req) {
+    Reply handle_delete(const Request &req) {
         rapidjson::Document doc;
         if (auto bad = parse_json_body(req, doc)) return *bad;
         const std::string model = model_member(doc);
         const std::string wanted = normalize_model(model);
         std::lock_guard lock(mu);
-        const auto it = std::find_if(models.begin(), models.end(), [&](const std::string& m) {
+        const auto it = std::find_if(models.begin(), models.end(), [&](const std::string &m) {
             return normalize_model(m) == wanted;
         });
         if (it == models.end()) return Reply::error(404, "model '" + model + "' not found");
@@ -1275,12 +1291,11 @@ struct FakeOllama::Impl {
 
 namespace {
 
-[[noreturn]] void script_error(std::size_t index, const std::string& what) {
-    throw std::invalid_argument("fake-ollama script entry " + std::to_string(index) + ": " +
-                                what);
+[[noreturn]] void script_error(std::size_t index, const std::string &what) {
+    throw std::invalid_argument("fake-ollama script entry " + std::to_string(index) + ": " + what);
 }
 
-milliseconds delay_member(const rapidjson::Value& obj, const char* key, std::size_t index) {
+milliseconds delay_member(const rapidjson::Value &obj, const char *key, std::size_t index) {
     const auto it = obj.FindMember(key);
     if (it == obj.MemberEnd()) return milliseconds{0};
     if (!it->value.IsInt64() || it->value.GetInt64() < 0) {
@@ -1289,7 +1304,7 @@ milliseconds delay_member(const rapidjson::Value& obj, const char* key, std::siz
     return milliseconds{it->value.GetInt64()};
 }
 
-void add_stream_item(Reply& reply, const rapidjson::Value& item, std::size_t index) {
+void add_stream_item(Reply &reply, const rapidjson::Value &item, std::size_t index) {
     if (!item.IsObject()) script_error(index, "stream items must be objects");
     const milliseconds delay = delay_member(item, "delay_ms", index);
     if (const auto line = item.FindMember("line"); line != item.MemberEnd()) {
@@ -1314,7 +1329,7 @@ void add_stream_item(Reply& reply, const rapidjson::Value& item, std::size_t ind
     }
 }
 
-Reply parse_script_reply(const rapidjson::Value& entry, std::size_t index) {
+Reply parse_script_reply(const rapidjson::Value &entry, std::size_t index) {
     int status = 200;
     if (const auto it = entry.FindMember("status"); it != entry.MemberEnd()) {
         if (!it->value.IsInt()) script_error(index, "status must be an integer");
@@ -1326,11 +1341,12 @@ Reply parse_script_reply(const rapidjson::Value& entry, std::size_t index) {
     } else if (const auto stream = entry.FindMember("stream"); stream != entry.MemberEnd()) {
         if (!stream->value.IsArray()) script_error(index, "stream must be an array");
         reply = Reply::stream({}, status);
-        for (const auto& item : stream->value.GetArray()) add_stream_item(reply, item, index);
+        for (const auto &item : stream->value.GetArray())
+            add_stream_item(reply, item, index);
     } else if (const auto text = entry.FindMember("body_text"); text != entry.MemberEnd()) {
         if (!text->value.IsString()) script_error(index, "body_text must be a string");
-        reply = Reply::text(status, std::string(text->value.GetString(),
-                                                text->value.GetStringLength()));
+        reply = Reply::text(status,
+                            std::string(text->value.GetString(), text->value.GetStringLength()));
     } else if (const auto body = entry.FindMember("body"); body != entry.MemberEnd()) {
         reply = Reply::json(status, serialize(body->value));
     } else {
@@ -1342,7 +1358,7 @@ Reply parse_script_reply(const rapidjson::Value& entry, std::size_t index) {
     }
     if (const auto headers = entry.FindMember("headers"); headers != entry.MemberEnd()) {
         if (!headers->value.IsObject()) script_error(index, "headers must be an object");
-        for (const auto& h : headers->value.GetObject()) {
+        for (const auto &h : headers->value.GetObject()) {
             if (!h.value.IsString()) script_error(index, "header values must be strings");
             reply.with_header(h.name.GetString(), h.value.GetString());
         }
@@ -1355,7 +1371,7 @@ Reply parse_script_reply(const rapidjson::Value& entry, std::size_t index) {
     return reply;
 }
 
-}  // namespace
+} // namespace
 
 // ---- FakeOllama ------------------------------------------------------------------------
 
@@ -1363,11 +1379,17 @@ FakeOllama::FakeOllama(std::uint16_t port) : impl_(std::make_unique<Impl>(port))
 
 FakeOllama::~FakeOllama() = default;
 
-std::uint16_t FakeOllama::port() const { return impl_->port; }
+std::uint16_t FakeOllama::port() const {
+    return impl_->port;
+}
 
-std::string FakeOllama::url() const { return "http://" + host_port(); }
+std::string FakeOllama::url() const {
+    return "http://" + host_port();
+}
 
-std::string FakeOllama::host_port() const { return "127.0.0.1:" + std::to_string(impl_->port); }
+std::string FakeOllama::host_port() const {
+    return "127.0.0.1:" + std::to_string(impl_->port);
+}
 
 void FakeOllama::enqueue(std::string method, std::string path, Reply reply) {
     std::lock_guard lock(impl_->mu);
@@ -1387,10 +1409,10 @@ void FakeOllama::set_default(std::string method, std::string path, Handler handl
 
 void FakeOllama::set_default(std::string method, std::string path, Reply reply) {
     set_default(std::move(method), std::move(path),
-                Handler([reply = std::move(reply)](const Request&) { return reply; }));
+                Handler([reply = std::move(reply)](const Request &) { return reply; }));
 }
 
-void FakeOllama::clear_default(const std::string& method, const std::string& path) {
+void FakeOllama::clear_default(const std::string &method, const std::string &path) {
     std::lock_guard lock(impl_->mu);
     impl_->defaults.erase({method, path});
 }
@@ -1398,7 +1420,8 @@ void FakeOllama::clear_default(const std::string& method, const std::string& pat
 std::size_t FakeOllama::pending() const {
     std::lock_guard lock(impl_->mu);
     std::size_t total = 0;
-    for (const auto& [key, queue] : impl_->scripts) total += queue.size();
+    for (const auto &[key, queue] : impl_->scripts)
+        total += queue.size();
     return total;
 }
 
@@ -1419,7 +1442,7 @@ void FakeOllama::load_script(std::string_view json_text) {
     };
     std::vector<Entry> entries;
     std::size_t index = 0;
-    for (const auto& item : doc.GetArray()) {
+    for (const auto &item : doc.GetArray()) {
         if (!item.IsObject()) script_error(index, "entries must be objects");
         std::string path = string_member(item, "path");
         if (path.empty() || path.front() != '/') script_error(index, "path must start with /");
@@ -1434,16 +1457,17 @@ void FakeOllama::load_script(std::string_view json_text) {
                            repeat, bool_member(item, "default", false)});
         ++index;
     }
-    for (auto& e : entries) {
+    for (auto &e : entries) {
         if (e.is_default) {
             set_default(e.method, e.path, e.reply);
             continue;
         }
-        for (unsigned i = 0; i < e.repeat; ++i) enqueue(e.method, e.path, e.reply);
+        for (unsigned i = 0; i < e.repeat; ++i)
+            enqueue(e.method, e.path, e.reply);
     }
 }
 
-void FakeOllama::load_script_file(const std::string& file_name) {
+void FakeOllama::load_script_file(const std::string &file_name) {
     std::ifstream in(file_name, std::ios::binary);
     if (!in) throw std::runtime_error("fake-ollama: cannot open script " + file_name);
     std::ostringstream text;
@@ -1456,7 +1480,9 @@ void FakeOllama::set_models(std::vector<std::string> models) {
     impl_->models = std::move(models);
 }
 
-std::vector<std::string> FakeOllama::models() const { return impl_->current_models(); }
+std::vector<std::string> FakeOllama::models() const {
+    return impl_->current_models();
+}
 
 void FakeOllama::set_version(std::string version) {
     std::lock_guard lock(impl_->mu);
@@ -1485,9 +1511,9 @@ std::vector<Request> FakeOllama::requests() const {
 
 Request FakeOllama::last_request(std::string_view path) const {
     std::lock_guard lock(impl_->mu);
-    const auto& all = impl_->recorded;
-    const auto it = std::find_if(all.rbegin(), all.rend(),
-                                 [&](const Request& r) { return r.path == path; });
+    const auto &all = impl_->recorded;
+    const auto it =
+        std::find_if(all.rbegin(), all.rend(), [&](const Request &r) { return r.path == path; });
     if (it == all.rend()) {
         throw std::out_of_range("FakeOllama: no request recorded for " + std::string(path));
     }
@@ -1498,7 +1524,7 @@ std::size_t FakeOllama::count(std::string_view path) const {
     std::lock_guard lock(impl_->mu);
     return static_cast<std::size_t>(
         std::count_if(impl_->recorded.begin(), impl_->recorded.end(),
-                      [&](const Request& r) { return r.path == path; }));
+                      [&](const Request &r) { return r.path == path; }));
 }
 
 void FakeOllama::clear_requests() {
@@ -1511,12 +1537,12 @@ void FakeOllama::set_recording(bool enabled) {
     impl_->recording = enabled;
 }
 
-void FakeOllama::set_request_observer(std::function<void(const Request&)> observer) {
-    auto shared = observer ? std::make_shared<const std::function<void(const Request&)>>(
-                                 std::move(observer))
-                           : nullptr;
+void FakeOllama::set_request_observer(std::function<void(const Request &)> observer) {
+    auto shared =
+        observer ? std::make_shared<const std::function<void(const Request &)>>(std::move(observer))
+                 : nullptr;
     std::lock_guard lock(impl_->mu);
     impl_->observer = std::move(shared);
 }
 
-}  // namespace tinyllm::testing
+} // namespace tinyllm::testing

@@ -31,13 +31,13 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // One HTTP request as received by the fake server.
 struct Request {
-    std::string method;          // "GET", "POST", ...
-    std::string target;          // request-target as sent, including any query string
-    std::string path;            // target without the query string
-    std::string version;         // "HTTP/1.1"
-    Headers headers;             // in arrival order, names as sent
-    std::string body;            // raw body bytes (de-chunked if sent chunked)
-    std::uint64_t connection_id = 0;  // TCP connection that carried it (1, 2, ...)
+    std::string method;              // "GET", "POST", ...
+    std::string target;              // request-target as sent, including any query string
+    std::string path;                // target without the query string
+    std::string version;             // "HTTP/1.1"
+    Headers headers;                 // in arrival order, names as sent
+    std::string body;                // raw body bytes (de-chunked if sent chunked)
+    std::uint64_t connection_id = 0; // TCP connection that carried it (1, 2, ...)
 
     // Case-insensitive header lookup; first match wins.
     std::optional<std::string> header(std::string_view name) const;
@@ -45,16 +45,16 @@ struct Request {
 
 // One piece of a streamed body, written as exactly one HTTP chunk.
 struct Chunk {
-    std::string bytes;                    // written verbatim; empty chunks only apply the delay
-    std::chrono::milliseconds delay{0};   // pause before this chunk is written
+    std::string bytes;                  // written verbatim; empty chunks only apply the delay
+    std::chrono::milliseconds delay{0}; // pause before this chunk is written
 };
 
 // A scripted answer. Build with the static factories, refine with the fluent setters.
 struct Reply {
     enum class Kind {
-        body,        // status + headers + Content-Length body
-        stream,      // status + headers + chunked body made of `chunks`
-        disconnect,  // close the connection without sending anything
+        body,       // status + headers + Content-Length body
+        stream,     // status + headers + chunked body made of `chunks`
+        disconnect, // close the connection without sending anything
     };
 
     Kind kind = Kind::body;
@@ -69,65 +69,65 @@ struct Reply {
     static Reply json(int status, std::string body);
     static Reply text(int status, std::string body,
                       std::string content_type = "text/plain; charset=utf-8");
-    static Reply error(int status, std::string_view message);  // {"error":"message"}
-    static Reply stream(const std::vector<std::string>& ndjson_lines = {}, int status = 200);
+    static Reply error(int status, std::string_view message); // {"error":"message"}
+    static Reply stream(const std::vector<std::string> &ndjson_lines = {}, int status = 200);
     static Reply disconnect();
 
     // Stream building. `add_line` appends "json\n" as one chunk; `add_raw` appends bytes as-is.
-    Reply& add_line(std::string json, std::chrono::milliseconds delay = {});
-    Reply& add_raw(std::string bytes, std::chrono::milliseconds delay = {});
-    Reply& add_error_line(std::string_view message, std::chrono::milliseconds delay = {});
+    Reply &add_line(std::string json, std::chrono::milliseconds delay = {});
+    Reply &add_raw(std::string bytes, std::chrono::milliseconds delay = {});
+    Reply &add_error_line(std::string_view message, std::chrono::milliseconds delay = {});
     // Delivers one NDJSON line in two chunks split at byte `split_at` (e.g. inside a multi-byte
     // UTF-8 character), with `delay` between the two writes.
-    Reply& add_split_line(const std::string& json, std::size_t split_at,
+    Reply &add_split_line(const std::string &json, std::size_t split_at,
                           std::chrono::milliseconds delay);
 
-    Reply& delay_headers(std::chrono::milliseconds delay);
-    Reply& close_after(std::size_t chunks);  // abrupt close, no terminating zero-size chunk
-    Reply& with_header(std::string name, std::string value);
-    Reply& with_chunk_delay(std::chrono::milliseconds delay);  // same delay before every chunk
+    Reply &delay_headers(std::chrono::milliseconds delay);
+    Reply &close_after(std::size_t chunks); // abrupt close, no terminating zero-size chunk
+    Reply &with_header(std::string name, std::string value);
+    Reply &with_chunk_delay(std::chrono::milliseconds delay); // same delay before every chunk
 };
 
 // ---- Ollama-faithful body builders -------------------------------------------------------
 
 struct ToolCall {
     std::string name;
-    std::string arguments_json = "{}";  // JSON object text, inserted verbatim
+    std::string arguments_json = "{}"; // JSON object text, inserted verbatim
 };
 
 // Counters reported in the final object; durations are derived (nanoseconds).
 struct Usage {
     std::uint64_t prompt_eval_count = 26;
-    std::uint64_t eval_count = 0;  // 0 means "number of tokens/chunks produced"
+    std::uint64_t eval_count = 0; // 0 means "number of tokens/chunks produced"
 };
 
-std::string json_quote(std::string_view text);  // Go encoding/json style quoted string
-std::string rfc3339_now();                      // "2025-10-26T17:21:21.196249Z"
+std::string json_quote(std::string_view text); // Go encoding/json style quoted string
+std::string rfc3339_now();                     // "2025-10-26T17:21:21.196249Z"
 std::string error_json(std::string_view message);
 
-std::string chat_chunk_line(const std::string& model, std::string_view content);
-std::string chat_final_line(const std::string& model, const Usage& usage,
+std::string chat_chunk_line(const std::string &model, std::string_view content);
+std::string chat_final_line(const std::string &model, const Usage &usage,
                             std::string_view done_reason = "stop");
-Reply chat_stream(const std::string& model, const std::vector<std::string>& tokens,
-                  const std::vector<ToolCall>& tool_calls = {}, Usage usage = {});
-Reply chat_json(const std::string& model, std::string_view content,
-                const std::vector<ToolCall>& tool_calls = {}, Usage usage = {});
+Reply chat_stream(const std::string &model, const std::vector<std::string> &tokens,
+                  const std::vector<ToolCall> &tool_calls = {}, Usage usage = {});
+Reply chat_json(const std::string &model, std::string_view content,
+                const std::vector<ToolCall> &tool_calls = {}, Usage usage = {});
 
-std::string generate_chunk_line(const std::string& model, std::string_view response);
-std::string generate_final_line(const std::string& model, const Usage& usage,
+std::string generate_chunk_line(const std::string &model, std::string_view response);
+std::string generate_final_line(const std::string &model, const Usage &usage,
                                 std::string_view done_reason = "stop");
-Reply generate_stream(const std::string& model, const std::vector<std::string>& tokens,
+Reply generate_stream(const std::string &model, const std::vector<std::string> &tokens,
                       Usage usage = {});
-Reply generate_json(const std::string& model, std::string_view response, Usage usage = {});
+Reply generate_json(const std::string &model, std::string_view response, Usage usage = {});
 
-Reply tags_json(const std::vector<std::string>& models);
-Reply show_json(const std::string& model, std::uint32_t context_length = 32768);
+Reply tags_json(const std::vector<std::string> &models);
+Reply show_json(const std::string &model, std::uint32_t context_length = 32768);
 Reply version_json(std::string_view version = "0.12.0");
-Reply pull_stream(const std::string& model);
-Reply pull_json();  // {"status":"success"}
-Reply embed_json(const std::string& model, const std::vector<std::string>& inputs,
+Reply pull_stream(const std::string &model);
+Reply pull_json(); // {"status":"success"}
+Reply embed_json(const std::string &model, const std::vector<std::string> &inputs,
                  std::size_t dims = 16);
-std::vector<float> fake_embedding(std::string_view text, std::size_t dims);  // L2-normalised
+std::vector<float> fake_embedding(std::string_view text, std::size_t dims); // L2-normalised
 
 // The default assistant answer and its token split.
 inline constexpr std::string_view kDefaultAnswer = "Hello! How can I help you today?";
@@ -137,17 +137,17 @@ std::vector<std::string> default_answer_tokens();
 
 class FakeOllama {
 public:
-    using Handler = std::function<Reply(const Request&)>;
+    using Handler = std::function<Reply(const Request &)>;
 
     // Binds 127.0.0.1:`port` (0 = ephemeral) and starts serving; throws std::system_error.
     explicit FakeOllama(std::uint16_t port = 0);
-    ~FakeOllama();  // stops accepting, interrupts delays, closes connections, joins threads
-    FakeOllama(const FakeOllama&) = delete;
-    FakeOllama& operator=(const FakeOllama&) = delete;
+    ~FakeOllama(); // stops accepting, interrupts delays, closes connections, joins threads
+    FakeOllama(const FakeOllama &) = delete;
+    FakeOllama &operator=(const FakeOllama &) = delete;
 
     std::uint16_t port() const;
-    std::string url() const;        // "http://127.0.0.1:PORT"
-    std::string host_port() const;  // "127.0.0.1:PORT"
+    std::string url() const;       // "http://127.0.0.1:PORT"
+    std::string host_port() const; // "127.0.0.1:PORT"
 
     // Scripting. Replies queued for (method, path) are served first-in first-out.
     void enqueue(std::string method, std::string path, Reply reply);
@@ -157,15 +157,15 @@ public:
     // Answer used when the queue for (method, path) is empty; replaces the built-in default.
     void set_default(std::string method, std::string path, Handler handler);
     void set_default(std::string method, std::string path, Reply reply);
-    void clear_default(const std::string& method, const std::string& path);
-    std::size_t pending() const;  // scripted replies not consumed yet (all routes)
+    void clear_default(const std::string &method, const std::string &path);
+    std::size_t pending() const; // scripted replies not consumed yet (all routes)
 
     // Loads a JSON script (format in README.md / fake_ollama_main.cpp); throws on bad input.
     void load_script(std::string_view json_text);
-    void load_script_file(const std::string& file_name);
+    void load_script_file(const std::string &file_name);
 
     // Built-in defaults' configuration.
-    void set_models(std::vector<std::string> models);  // default {"qwen2.5:0.5b"}
+    void set_models(std::vector<std::string> models); // default {"qwen2.5:0.5b"}
     std::vector<std::string> models() const;
     void set_version(std::string version);             // default "0.12.0"
     void set_context_length(std::uint32_t tokens);     // /api/show; default 32768
@@ -174,16 +174,16 @@ public:
 
     // Recording (thread-safe). Disable for long benchmarks to keep memory flat.
     std::vector<Request> requests() const;
-    Request last_request(std::string_view path) const;  // throws std::out_of_range if none
+    Request last_request(std::string_view path) const; // throws std::out_of_range if none
     std::size_t count(std::string_view path) const;
     void clear_requests();
     void set_recording(bool enabled);
     // Called on the connection thread for every request (e.g. logging); keep it cheap.
-    void set_request_observer(std::function<void(const Request&)> observer);
+    void set_request_observer(std::function<void(const Request &)> observer);
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace tinyllm::testing
+} // namespace tinyllm::testing

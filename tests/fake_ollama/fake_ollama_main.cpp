@@ -82,8 +82,8 @@ std::vector<std::string> split_commas(std::string_view text) {
     return out;
 }
 
-unsigned parse_unsigned(std::string_view flag, const std::string& value, unsigned max) {
-    char* end = nullptr;
+unsigned parse_unsigned(std::string_view flag, const std::string &value, unsigned max) {
+    char *end = nullptr;
     const unsigned long v = std::strtoul(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0' || v > max) {
         throw std::invalid_argument(std::string(flag) + ": invalid value '" + value + "'");
@@ -92,7 +92,7 @@ unsigned parse_unsigned(std::string_view flag, const std::string& value, unsigne
 }
 
 // Returns nullopt when --help was requested.
-std::optional<Options> parse_args(int argc, char** argv) {
+std::optional<Options> parse_args(int argc, char **argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -118,7 +118,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
     return options;
 }
 
-void log_request(const Request& req) {
+void log_request(const Request &req) {
     // One fwrite per line so lines from concurrent connections don't interleave.
     const std::string line = "fake-ollama: #" + std::to_string(req.connection_id) + " " +
                              req.method + " " + req.target + " (" +
@@ -126,13 +126,13 @@ void log_request(const Request& req) {
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-}  // namespace
+} // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
     std::optional<Options> options;
     try {
         options = parse_args(argc, argv);
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         std::cerr << "fake-ollama: " << e.what() << "\n\n" << kUsage;
         return 2;
     }
@@ -156,11 +156,11 @@ int main(int argc, char** argv) {
         if (!options->script.empty()) server.load_script_file(options->script);
         if (options->verbose) server.set_request_observer(log_request);
 
-        std::cout << "listening on " << server.host_port() << std::endl;  // endl: flush
+        std::cout << "listening on " << server.host_port() << std::endl; // endl: flush
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
         if (options->verbose) std::cerr << "fake-ollama: stopping\n";
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         std::cerr << "fake-ollama: " << e.what() << '\n';
         return 1;
     }

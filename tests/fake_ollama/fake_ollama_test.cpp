@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+extern char **environ;
 
 namespace {
 
@@ -40,13 +40,13 @@ struct HttpResult {
     CURLcode code = CURLE_OK;
     long status = 0;
     std::string body;
-    std::string headers;  // raw header block(s)
+    std::string headers; // raw header block(s)
     std::string content_type;
-    long new_connections = 0;  // CURLINFO_NUM_CONNECTS: 0 means the connection was reused
+    long new_connections = 0; // CURLINFO_NUM_CONNECTS: 0 means the connection was reused
 };
 
-size_t append_to_string(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
+size_t append_to_string(char *data, size_t size, size_t n, void *out) {
+    static_cast<std::string *>(out)->append(data, size * n);
     return size * n;
 }
 
@@ -55,10 +55,10 @@ class Client {
 public:
     Client() : curl_(curl_easy_init()) {}
     ~Client() { curl_easy_cleanup(curl_); }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
 
-    HttpResult post(const std::string& url, const std::string& body,
+    HttpResult post(const std::string &url, const std::string &body,
                     std::vector<std::string> extra_headers = {}, long timeout_ms = 30'000) {
         extra_headers.insert(extra_headers.begin(), "Content-Type: application/json");
         curl_easy_setopt(curl_, CURLOPT_POST, 1L);
@@ -67,20 +67,21 @@ public:
         return perform(url, extra_headers, timeout_ms);
     }
 
-    HttpResult get(const std::string& url, long timeout_ms = 30'000) {
+    HttpResult get(const std::string &url, long timeout_ms = 30'000) {
         curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
         return perform(url, {}, timeout_ms);
     }
 
-    CURL* handle() { return curl_; }
+    CURL *handle() { return curl_; }
 
-    HttpResult perform(const std::string& url, const std::vector<std::string>& headers,
+    HttpResult perform(const std::string &url, const std::vector<std::string> &headers,
                        long timeout_ms) {
         HttpResult result;
-        curl_slist* list = nullptr;
-        for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+        curl_slist *list = nullptr;
+        for (const auto &h : headers)
+            list = curl_slist_append(list, h.c_str());
         curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");  // never route loopback via a proxy
+        curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*"); // never route loopback via a proxy
         curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
         curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -91,7 +92,7 @@ public:
         result.code = curl_easy_perform(curl_);
         curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &result.status);
         curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &result.new_connections);
-        char* ct = nullptr;
+        char *ct = nullptr;
         curl_easy_getinfo(curl_, CURLINFO_CONTENT_TYPE, &ct);
         if (ct) result.content_type = ct;
         curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, nullptr);
@@ -100,10 +101,10 @@ public:
     }
 
 private:
-    CURL* curl_;
+    CURL *curl_;
 };
 
-std::vector<std::string> ndjson_lines(const std::string& body) {
+std::vector<std::string> ndjson_lines(const std::string &body) {
     std::vector<std::string> lines;
     std::size_t start = 0;
     while (start < body.size()) {
@@ -115,23 +116,23 @@ std::vector<std::string> ndjson_lines(const std::string& body) {
     return lines;
 }
 
-rapidjson::Document parse(const std::string& text) {
+rapidjson::Document parse(const std::string &text) {
     rapidjson::Document doc;
     doc.Parse(text.c_str(), text.size());
     EXPECT_FALSE(doc.HasParseError()) << text;
     return doc;
 }
 
-std::string str(const rapidjson::Value& v, const char* key) {
-    if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) return "<missing " +
-                                                                         std::string(key) + ">";
+std::string str(const rapidjson::Value &v, const char *key) {
+    if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString())
+        return "<missing " + std::string(key) + ">";
     return v[key].GetString();
 }
 
 // Concatenates message.content (chat) or response (generate) over all stream lines.
-std::string stream_text(const std::string& body) {
+std::string stream_text(const std::string &body) {
     std::string text;
-    for (const auto& line : ndjson_lines(body)) {
+    for (const auto &line : ndjson_lines(body)) {
         const auto doc = parse(line);
         if (doc.HasMember("message")) text += str(doc["message"], "content");
         if (doc.HasMember("response")) text += str(doc, "response");
@@ -186,7 +187,7 @@ TEST(FakeOllama, StreamedChatArrivesAsSeveralNdjsonLines) {
     const auto last = parse(lines.back());
     EXPECT_TRUE(last["done"].GetBool());
     EXPECT_EQ(str(last, "done_reason"), "stop");
-    for (const char* key : {"total_duration", "load_duration", "prompt_eval_count",
+    for (const char *key : {"total_duration", "load_duration", "prompt_eval_count",
                             "prompt_eval_duration", "eval_count", "eval_duration"}) {
         EXPECT_TRUE(last.HasMember(key) && last[key].IsUint64()) << key;
     }
@@ -220,8 +221,8 @@ TEST(FakeOllama, ChatWithoutMessagesLoadsTheModel) {
 TEST(FakeOllama, GenerateStreamsResponseFieldAndHonoursStreamFalse) {
     FakeOllama server;
     Client client;
-    const auto streamed = client.post(server.url() + "/api/generate",
-                                      R"({"model":"qwen2.5:0.5b","prompt":"Why?"})");
+    const auto streamed =
+        client.post(server.url() + "/api/generate", R"({"model":"qwen2.5:0.5b","prompt":"Why?"})");
     EXPECT_EQ(streamed.content_type, "application/x-ndjson");
     EXPECT_GT(ndjson_lines(streamed.body).size(), 2u);
     EXPECT_EQ(stream_text(streamed.body), fo::kDefaultAnswer);
@@ -263,7 +264,7 @@ TEST(FakeOllama, UnknownPathIs404PlainText) {
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(r.body, "404 page not found");
     EXPECT_EQ(r.content_type, "text/plain");
-    EXPECT_EQ(client.get(server.url() + "/api/chat").status, 404);  // wrong method
+    EXPECT_EQ(client.get(server.url() + "/api/chat").status, 404); // wrong method
 }
 
 TEST(FakeOllama, KeepAliveReusesOneConnection) {
@@ -303,12 +304,12 @@ TEST(FakeOllama, ScriptedRepliesAreFifoPerRouteThenDefault) {
     server.enqueue("/api/version", fo::version_json("9.9.9"));
     EXPECT_EQ(server.pending(), 3u);
     Client client;
-    EXPECT_EQ(str(parse(client.post(server.url() + "/api/chat", kChatBody).body)["message"],
-                  "content"),
-              "first");
-    EXPECT_EQ(str(parse(client.post(server.url() + "/api/chat", kChatBody).body)["message"],
-                  "content"),
-              "second");
+    EXPECT_EQ(
+        str(parse(client.post(server.url() + "/api/chat", kChatBody).body)["message"], "content"),
+        "first");
+    EXPECT_EQ(
+        str(parse(client.post(server.url() + "/api/chat", kChatBody).body)["message"], "content"),
+        "second");
     EXPECT_EQ(stream_text(client.post(server.url() + "/api/chat", kChatBody).body),
               fo::kDefaultAnswer);
     EXPECT_EQ(client.get(server.url() + "/api/version").body, R"({"version":"9.9.9"})");
@@ -317,7 +318,7 @@ TEST(FakeOllama, ScriptedRepliesAreFifoPerRouteThenDefault) {
 
 TEST(FakeOllama, CustomDefaultHandlerSeesTheRequest) {
     FakeOllama server;
-    server.set_default("POST", "/api/chat", [](const Request& req) {
+    server.set_default("POST", "/api/chat", [](const Request &req) {
         return Reply::json(201, fo::json_quote(req.body));
     });
     Client client;
@@ -371,9 +372,9 @@ TEST(FakeOllama, LongHeaderDelayTriggersClientTimeout) {
 
 TEST(FakeOllama, ShortDelaysStillDeliverEverything) {
     FakeOllama server;
-    server.enqueue("/api/chat",
-                   fo::chat_stream("qwen2.5:0.5b", {"a", "b", "c"}).delay_headers(20ms)
-                       .with_chunk_delay(5ms));
+    server.enqueue(
+        "/api/chat",
+        fo::chat_stream("qwen2.5:0.5b", {"a", "b", "c"}).delay_headers(20ms).with_chunk_delay(5ms));
     Client client;
     const auto r = client.post(server.url() + "/api/chat", kChatBody);
     ASSERT_EQ(r.code, CURLE_OK);
@@ -382,11 +383,11 @@ TEST(FakeOllama, ShortDelaysStillDeliverEverything) {
 
 TEST(FakeOllama, AbruptCloseMidStream) {
     FakeOllama server;
-    server.enqueue("/api/chat", fo::chat_stream("qwen2.5:0.5b", {"one", "two", "three", "four"})
-                                    .close_after(2));
+    server.enqueue("/api/chat",
+                   fo::chat_stream("qwen2.5:0.5b", {"one", "two", "three", "four"}).close_after(2));
     Client client;
     const auto r = client.post(server.url() + "/api/chat", kChatBody);
-    EXPECT_NE(r.code, CURLE_OK);  // transfer closed with outstanding read data remaining
+    EXPECT_NE(r.code, CURLE_OK); // transfer closed with outstanding read data remaining
     EXPECT_EQ(r.status, 200);
     const auto lines = ndjson_lines(r.body);
     ASSERT_EQ(lines.size(), 2u);
@@ -403,7 +404,7 @@ TEST(FakeOllama, CloseAfterAllChunksStillOmitsTheTerminator) {
     Client client;
     const auto r = client.post(server.url() + "/api/chat", kChatBody);
     EXPECT_NE(r.code, CURLE_OK);
-    EXPECT_EQ(ndjson_lines(r.body).size(), 2u);  // token line + final line, then the cut
+    EXPECT_EQ(ndjson_lines(r.body).size(), 2u); // token line + final line, then the cut
 }
 
 TEST(FakeOllama, HeadAnswersHeadersOnly) {
@@ -445,7 +446,8 @@ TEST(FakeOllama, ConcurrentRequestsFromFourThreads) {
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto &t : threads)
+        t.join();
     EXPECT_EQ(ok.load(), kThreads * kPerThread);
     EXPECT_EQ(server.count("/api/chat"), static_cast<std::size_t>(kThreads * kPerThread));
 }
@@ -461,10 +463,11 @@ TEST(FakeOllama, SlowRequestDoesNotBlockOthers) {
             Client client;
             slow_result = client.post(url + "/api/generate", R"({"model":"qwen2.5:0.5b"})");
         });
-        while (server.count("/api/generate") == 0) std::this_thread::sleep_for(1ms);
+        while (server.count("/api/generate") == 0)
+            std::this_thread::sleep_for(1ms);
         Client fast;
         EXPECT_EQ(fast.post(url + "/api/chat", kChatBody).status, 200);
-    }  // stopping the server ends the stalled exchange
+    } // stopping the server ends the stalled exchange
     slow.join();
     EXPECT_NE(slow_result.code, CURLE_OK);
 }
@@ -475,7 +478,7 @@ TEST(FakeOllama, Utf8CharacterSplitAcrossChunks) {
     const std::size_t euro = line.find("\xe2\x82\xac");
     ASSERT_NE(euro, std::string::npos);
     server.enqueue("/api/chat", Reply::stream()
-                                    .add_split_line(line, euro + 1, 20ms)  // inside the euro
+                                    .add_split_line(line, euro + 1, 20ms) // inside the euro
                                     .add_line(fo::chat_final_line("qwen2.5:0.5b", {})));
     Client client;
     const auto r = client.post(server.url() + "/api/chat", kChatBody);
@@ -489,7 +492,7 @@ TEST(FakeOllama, Utf8CharacterSplitAcrossChunks) {
 TEST(FakeOllama, RecordsRequests) {
     FakeOllama server;
     std::atomic<int> observed{0};
-    server.set_request_observer([&](const Request&) { ++observed; });
+    server.set_request_observer([&](const Request &) { ++observed; });
     Client client;
     client.post(server.url() + "/api/chat?x=1", kChatBody, {"X-Test: yes"});
     client.get(server.url() + "/api/tags");
@@ -531,7 +534,7 @@ TEST(FakeOllama, TagsListConfiguredModels) {
     server.set_models({"llama3.2", "gemma3:1b"});
     doc = parse(client.get(server.url() + "/api/tags").body);
     ASSERT_EQ(doc["models"].Size(), 2u);
-    EXPECT_EQ(str(doc["models"][0], "name"), "llama3.2:latest");  // Ollama's normalisation
+    EXPECT_EQ(str(doc["models"][0], "name"), "llama3.2:latest"); // Ollama's normalisation
     EXPECT_EQ(str(doc["models"][1], "model"), "gemma3:1b");
     const std::string chat =
         R"({"model":"llama3.2:latest","messages":[{"role":"user","content":"x"}]})";
@@ -546,7 +549,7 @@ TEST(FakeOllama, PullStreamsProgressAndAddsTheModel) {
     EXPECT_EQ(r.content_type, "application/x-ndjson");
     std::vector<std::string> statuses;
     bool saw_completed = false;
-    for (const auto& line : ndjson_lines(r.body)) {
+    for (const auto &line : ndjson_lines(r.body)) {
         const auto doc = parse(line);
         statuses.push_back(str(doc, "status"));
         saw_completed |= doc.HasMember("completed") && doc.HasMember("total");
@@ -586,7 +589,7 @@ TEST(FakeOllama, EmbedReturnsOneDeterministicVectorPerInput) {
                                R"({"model":"qwen2.5:0.5b","input":["a","b","a"]})");
     ASSERT_EQ(r.status, 200);
     const auto doc = parse(r.body);
-    const auto& e = doc["embeddings"];
+    const auto &e = doc["embeddings"];
     ASSERT_EQ(e.Size(), 3u);
     ASSERT_EQ(e[0].Size(), 8u);
     double norm = 0;
@@ -596,18 +599,18 @@ TEST(FakeOllama, EmbedReturnsOneDeterministicVectorPerInput) {
     }
     EXPECT_NEAR(norm, 1.0, 1e-4);
     EXPECT_NE(e[0][0].GetDouble(), e[1][0].GetDouble());
-    const auto one =
-        parse(client.post(server.url() + "/api/embed", R"({"model":"qwen2.5:0.5b","input":"a"})")
-                  .body);
+    const auto one = parse(
+        client.post(server.url() + "/api/embed", R"({"model":"qwen2.5:0.5b","input":"a"})").body);
     EXPECT_EQ(one["embeddings"].Size(), 1u);
 }
 
 TEST(FakeOllama, BuildersMatchOllamaShapes) {
-    const auto reply = fo::chat_stream("llama3.2", {"Hel", "lo"},
-                                       {{"get_weather", R"({"city":"Tokyo"})"}});
+    const auto reply =
+        fo::chat_stream("llama3.2", {"Hel", "lo"}, {{"get_weather", R"({"city":"Tokyo"})"}});
     ASSERT_EQ(reply.kind, Reply::Kind::stream);
     ASSERT_EQ(reply.chunks.size(), 4u);
-    for (const auto& chunk : reply.chunks) EXPECT_TRUE(chunk.bytes.ends_with("\n"));
+    for (const auto &chunk : reply.chunks)
+        EXPECT_TRUE(chunk.bytes.ends_with("\n"));
     const auto tool = parse(reply.chunks[2].bytes);
     EXPECT_EQ(str(tool["message"]["tool_calls"][0]["function"], "name"), "get_weather");
     EXPECT_EQ(str(tool["message"]["tool_calls"][0]["function"]["arguments"], "city"), "Tokyo");
@@ -626,8 +629,8 @@ TEST(FakeOllama, BuildersMatchOllamaShapes) {
 TEST(FakeOllama, ExpectContinueWithLargeBody) {
     FakeOllama server;
     server.enqueue("/api/chat", fo::chat_json("qwen2.5:0.5b", "ok"));
-    const std::string big = R"({"model":"qwen2.5:0.5b","pad":")" + std::string(2 << 20, 'x') +
-                            R"("})";
+    const std::string big =
+        R"({"model":"qwen2.5:0.5b","pad":")" + std::string(2 << 20, 'x') + R"("})";
     Client client;
     const auto r = client.post(server.url() + "/api/chat", big, {"Expect: 100-continue"});
     ASSERT_EQ(r.code, CURLE_OK);
@@ -641,10 +644,10 @@ TEST(FakeOllama, ChunkedRequestBody) {
         std::string data;
         std::size_t offset = 0;
     } source{kChatBodyNoStream};
-    auto read = +[](char* buf, size_t size, size_t n, void* user) -> size_t {
-        auto* s = static_cast<Source*>(user);
-        const std::size_t len = std::min(size * n, std::min<std::size_t>(7, s->data.size() -
-                                                                                 s->offset));
+    auto read = +[](char *buf, size_t size, size_t n, void *user) -> size_t {
+        auto *s = static_cast<Source *>(user);
+        const std::size_t len =
+            std::min(size * n, std::min<std::size_t>(7, s->data.size() - s->offset));
         s->data.copy(buf, len, s->offset);
         s->offset += len;
         return len;
@@ -654,8 +657,8 @@ TEST(FakeOllama, ChunkedRequestBody) {
     curl_easy_setopt(client.handle(), CURLOPT_POSTFIELDS, nullptr);
     curl_easy_setopt(client.handle(), CURLOPT_READFUNCTION, read);
     curl_easy_setopt(client.handle(), CURLOPT_READDATA, &source);
-    const auto r = client.perform(server.url() + "/api/chat", {"Transfer-Encoding: chunked"},
-                                  30'000);
+    const auto r =
+        client.perform(server.url() + "/api/chat", {"Transfer-Encoding: chunked"}, 30'000);
     ASSERT_EQ(r.code, CURLE_OK);
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(server.last_request("/api/chat").body, kChatBodyNoStream);
@@ -687,7 +690,7 @@ TEST(FakeOllama, LoadScript) {
     EXPECT_EQ(client.post(server.url() + "/api/chat", kChatBody).status, 503);
     EXPECT_EQ(client.post(server.url() + "/api/chat", kChatBody).body,
               R"({"error":"server busy"})");
-    EXPECT_EQ(client.post(server.url() + "/api/chat", kChatBody).status, 200);  // default
+    EXPECT_EQ(client.post(server.url() + "/api/chat", kChatBody).status, 200); // default
     for (int i = 0; i < 2; ++i) {
         EXPECT_EQ(client.get(server.url() + "/api/version").body, R"({"version":"1.2.3"})");
     }
@@ -713,8 +716,8 @@ TEST(FakeOllama, LoadScriptRejectsBadInputAtomically) {
 // Spawns the fake-ollama executable, talks to it, then stops it with SIGTERM.
 TEST(FakeOllamaExecutable, ServesScriptUntilSigterm) {
     // Per-process name: several builds' test binaries may run at the same time.
-    const std::string script = ::testing::TempDir() + "fake_ollama_test_script." +
-                               std::to_string(getpid()) + ".json";
+    const std::string script =
+        ::testing::TempDir() + "fake_ollama_test_script." + std::to_string(getpid()) + ".json";
     std::ofstream(script) << R"([{"path":"/api/chat","status":503,"body":{"error":"busy"}}])";
     int out[2];
     ASSERT_EQ(pipe(out), 0);
@@ -723,8 +726,9 @@ TEST(FakeOllamaExecutable, ServesScriptUntilSigterm) {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     std::vector<std::string> args = {FAKE_OLLAMA_EXE, "--models", "a:1b,b", "--script", script};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    std::vector<char *> argv;
+    for (auto &a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = 0;
     ASSERT_EQ(posix_spawn(&pid, FAKE_OLLAMA_EXE, &actions, nullptr, argv.data(), environ), 0);
@@ -733,7 +737,8 @@ TEST(FakeOllamaExecutable, ServesScriptUntilSigterm) {
 
     std::string banner;
     char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') banner += c;
+    while (read(out[0], &c, 1) == 1 && c != '\n')
+        banner += c;
     close(out[0]);
     ASSERT_TRUE(banner.starts_with("listening on 127.0.0.1:")) << banner;
     const std::string url = "http://" + banner.substr(std::string("listening on ").size());
@@ -750,4 +755,4 @@ TEST(FakeOllamaExecutable, ServesScriptUntilSigterm) {
     std::remove(script.c_str());
 }
 
-}  // namespace
+} // namespace

@@ -284,8 +284,9 @@ nodes:
 
 TEST_F(ExecutorTest, BadNodeOutputIsAProtocolErrorNamingTheNode) {
     for (const char *mode : {"not_json", "no_message"}) {
-        const auto r = run(std::string(kHeader) + "entry: b\nexits: [b]\nnodes:\n"
-                                                  "  - {id: b, type: bad_json, config: {mode: " +
+        const auto r = run(std::string(kHeader) +
+                           "entry: b\nexits: [b]\nnodes:\n"
+                           "  - {id: b, type: bad_json, config: {mode: " +
                            mode + "}}\n");
         EXPECT_EQ(r.status, RunStatus::failed) << mode;
         EXPECT_EQ(r.error_code, "protocol") << mode;
@@ -343,7 +344,8 @@ edges:
             }
         });
     }
-    for (auto &t : threads) t.join();
+    for (auto &t : threads)
+        t.join();
     EXPECT_EQ(ok, 200);
 }
 

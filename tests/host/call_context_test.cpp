@@ -20,8 +20,7 @@ using ::testing::ElementsAre;
 struct RootCall {
     CancelToken token;
     std::vector<std::string> events;
-    CallContext ctx{token, std::nullopt,
-                    [this](std::string_view e) { events.emplace_back(e); }};
+    CallContext ctx{token, std::nullopt, [this](std::string_view e) { events.emplace_back(e); }};
     const tllm_call *raw() const { return ctx.raw(); }
 };
 

@@ -35,12 +35,10 @@ TEST(ModelNames, SameModelComparesWithTheDefaultTag) {
 
 TEST(ExitCodes, EachErrorCodeMapsToItsDocumentedExitCode) {
     const std::vector<std::pair<ErrorCode, int>> table = {
-        {ErrorCode::usage, 2},         {ErrorCode::config, 3},
-        {ErrorCode::plugin, 4},        {ErrorCode::unavailable, 5},
-        {ErrorCode::timeout, 6},       {ErrorCode::not_found, 7},
-        {ErrorCode::cancelled, 130},   {ErrorCode::invalid_argument, 1},
-        {ErrorCode::protocol, 1},      {ErrorCode::unsupported, 1},
-        {ErrorCode::remote, 1},        {ErrorCode::io, 1},
+        {ErrorCode::usage, 2},       {ErrorCode::config, 3},           {ErrorCode::plugin, 4},
+        {ErrorCode::unavailable, 5}, {ErrorCode::timeout, 6},          {ErrorCode::not_found, 7},
+        {ErrorCode::cancelled, 130}, {ErrorCode::invalid_argument, 1}, {ErrorCode::protocol, 1},
+        {ErrorCode::unsupported, 1}, {ErrorCode::remote, 1},           {ErrorCode::io, 1},
         {ErrorCode::internal, 1},
     };
     for (const auto &[code, exit] : table) {
@@ -63,8 +61,8 @@ TEST(Terminal, HumanBytesUsesDecimalUnits) {
 }
 
 TEST(Terminal, PaintWithoutColourIsThePlainText) {
-    for (const Color c : {Color::red, Color::green, Color::yellow, Color::blue, Color::dim,
-                          Color::bold}) {
+    for (const Color c :
+         {Color::red, Color::green, Color::yellow, Color::blue, Color::dim, Color::bold}) {
         EXPECT_EQ(paint("ok", c, false), "ok");
     }
     EXPECT_EQ(paint("", Color::red, false), "");

@@ -151,20 +151,20 @@ TEST(AbiIncompatibility, OlderOrEqualMinorIsCompatible) {
 }
 
 TEST(AbiIncompatibility, NewerMinorIsRefused) {
-    EXPECT_EQ(abi_incompatibility({kMajor, kMinor + 1}),
-              "(plugin " + version(kMajor, kMinor + 1) + ", host " + version(kMajor, kMinor) +
-                  "): the plugin needs a newer host");
+    EXPECT_EQ(abi_incompatibility({kMajor, kMinor + 1}), "(plugin " + version(kMajor, kMinor + 1) +
+                                                             ", host " + version(kMajor, kMinor) +
+                                                             "): the plugin needs a newer host");
     EXPECT_NE(abi_incompatibility({kMajor, kMinor + 7}), "");
 }
 
 TEST(AbiIncompatibility, OtherMajorIsRefusedWhateverTheMinor) {
-    for (const tllm_abi_version v : {tllm_abi_version{kMajor + 1, 0},
-                                     tllm_abi_version{kMajor + 1, kMinor},
-                                     tllm_abi_version{kMajor - 1, 0},
-                                     tllm_abi_version{kMajor - 1, kMinor + 5}}) {
+    for (const tllm_abi_version v :
+         {tllm_abi_version{kMajor + 1, 0}, tllm_abi_version{kMajor + 1, kMinor},
+          tllm_abi_version{kMajor - 1, 0}, tllm_abi_version{kMajor - 1, kMinor + 5}}) {
         const std::string why = abi_incompatibility(v);
         EXPECT_EQ(why, "(plugin " + version(v.major, v.minor) + ", host " +
-                           version(kMajor, kMinor) + "): rebuild the plugin against this host's SDK");
+                           version(kMajor, kMinor) +
+                           "): rebuild the plugin against this host's SDK");
     }
 }
 

@@ -19,14 +19,16 @@ using host_test::error_of;
 using host_test::read_file;
 using ::testing::HasSubstr;
 
-json::Document doc(std::string_view text) { return json::parse(text, "test document"); }
+json::Document doc(std::string_view text) {
+    return json::parse(text, "test document");
+}
 
 // Structural equality (RapidJSON's operator==: member order does not matter), with both
 // documents in the failure message.
 ::testing::AssertionResult same_json(std::string_view expected, std::string_view actual) {
     if (doc(expected) == doc(actual)) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "expected " << json::to_string(doc(expected))
-                                         << "\n  actual " << actual;
+    return ::testing::AssertionFailure()
+           << "expected " << json::to_string(doc(expected)) << "\n  actual " << actual;
 }
 
 std::string example(const std::string &name) {
@@ -34,14 +36,10 @@ std::string example(const std::string &name) {
 }
 
 const std::vector<std::string> kRequests = {
-    "09-chat-streaming.request.json",
-    "10-chat-streaming-with-tools.request.json",
-    "11-chat-nonstreaming.request.json",
-    "12-chat-nonstreaming-with-tools.request.json",
-    "13-chat-structured-outputs.request.json",
-    "14-chat-history-with-tools.request.json",
-    "15-chat-with-tools-paris.request.json",
-    "16-chat-reproducible.request.json",
+    "09-chat-streaming.request.json",          "10-chat-streaming-with-tools.request.json",
+    "11-chat-nonstreaming.request.json",       "12-chat-nonstreaming-with-tools.request.json",
+    "13-chat-structured-outputs.request.json", "14-chat-history-with-tools.request.json",
+    "15-chat-with-tools-paris.request.json",   "16-chat-reproducible.request.json",
     "17-chat-load-model.request.json",
 };
 
@@ -87,8 +85,7 @@ std::string test_name(const ::testing::TestParamInfo<std::string> &info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Docs, OllamaRequestExample, ::testing::ValuesIn(kRequests), test_name);
-INSTANTIATE_TEST_SUITE_P(Docs, OllamaResponseExample, ::testing::ValuesIn(kResponses),
-                         test_name);
+INSTANTIATE_TEST_SUITE_P(Docs, OllamaResponseExample, ::testing::ValuesIn(kResponses), test_name);
 
 // The examples also land in the right fields, not only in `extra`.
 TEST(OllamaExamples, FieldsAreParsedNotJustCarried) {
@@ -115,7 +112,7 @@ TEST(OllamaExamples, FieldsAreParsedNotJustCarried) {
     const ChatResponse chunk = parse_chat_response(example(kResponses[0]));
     EXPECT_FALSE(chunk.done);
     EXPECT_EQ(chunk.message.content, "The");
-    EXPECT_FALSE(chunk.message.images);                    // null is not an empty list...
+    EXPECT_FALSE(chunk.message.images);                   // null is not an empty list...
     EXPECT_EQ(chunk.message.extra, R"({"images":null})"); // ...it is carried as it came
 
     const ChatResponse final = parse_chat_response(example(kResponses[1]));
@@ -269,17 +266,14 @@ TEST(ChatMessages, TypeErrorsNameTheField) {
     EXPECT_THAT(
         invalid(request, R"({"model":"m","messages":[{"role":"u","content":"","images":"x"}]})"),
         HasSubstr("\"images\" must be an array"));
-    EXPECT_THAT(invalid(request,
-                        R"({"model":"m","messages":[{"role":"assistant","content":"",)"
-                        R"("tool_calls":[{"function":{"name":"f","index":"0"}}]}]})"),
+    EXPECT_THAT(invalid(request, R"({"model":"m","messages":[{"role":"assistant","content":"",)"
+                                 R"("tool_calls":[{"function":{"name":"f","index":"0"}}]}]})"),
                 HasSubstr("\"index\" must be an integer"));
-    EXPECT_THAT(invalid(request,
-                        R"({"model":"m","messages":[{"role":"assistant","content":"",)"
-                        R"("tool_calls":[{"id":"x"}]}]})"),
+    EXPECT_THAT(invalid(request, R"({"model":"m","messages":[{"role":"assistant","content":"",)"
+                                 R"("tool_calls":[{"id":"x"}]}]})"),
                 HasSubstr("missing \"function\""));
-    EXPECT_THAT(invalid(request,
-                        R"({"model":"m","messages":[{"role":"assistant","content":"",)"
-                        R"("tool_calls":[{"function":{"name":"f","strict":true}}]}]})"),
+    EXPECT_THAT(invalid(request, R"({"model":"m","messages":[{"role":"assistant","content":"",)"
+                                 R"("tool_calls":[{"function":{"name":"f","strict":true}}]}]})"),
                 HasSubstr("unexpected members"));
 }
 

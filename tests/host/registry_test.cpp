@@ -30,7 +30,8 @@ struct QuietRegistry : Registry {
 
 std::vector<SearchPath> dirs(std::initializer_list<fs::path> paths) {
     std::vector<SearchPath> out;
-    for (const auto &p : paths) out.push_back({p, "--plugins", true});
+    for (const auto &p : paths)
+        out.push_back({p, "--plugins", true});
     return out;
 }
 
@@ -42,7 +43,8 @@ TEST(Registry, GoodPluginsLoadNextToBadOnes) {
     EXPECT_TRUE(r.path_problems().empty());
 
     std::vector<std::string> ids;
-    for (const auto &p : r.plugins()) ids.emplace_back(p->descriptor->id);
+    for (const auto &p : r.plugins())
+        ids.emplace_back(p->descriptor->id);
     EXPECT_EQ(ids.front(), "org.tinyllm.test.echo") << "the good dir is loaded first";
     EXPECT_EQ(std::count(ids.begin(), ids.end(), "org.tinyllm.test.bad-component"), 1);
     for (const auto &f : r.failures()) {
@@ -150,8 +152,8 @@ TEST(CandidateFiles, DirectoryScanIsSortedAndKeepsOnlySharedObjects) {
     for (const char *name : {"b.so", "a.so", "c.so", "notes.txt", "libx.so.1", "so"}) {
         tmp.write(name, "x");
     }
-    fs::create_directories(tmp.path() / "dir.so");     // a directory, whatever its name
-    tmp.write("sub/nested.so", "x");                   // not recursive
+    fs::create_directories(tmp.path() / "dir.so"); // a directory, whatever its name
+    tmp.write("sub/nested.so", "x");               // not recursive
     std::vector<std::string> problems;
     const auto files = candidate_files(dirs({tmp.path()}), problems);
     EXPECT_TRUE(problems.empty());
@@ -162,10 +164,9 @@ TEST(CandidateFiles, DirectoryScanIsSortedAndKeepsOnlySharedObjects) {
 TEST(CandidateFiles, MissingPathIsReportedWithItsOrigin) {
     TempDir tmp;
     std::vector<std::string> problems;
-    const auto files = candidate_files(
-        {{tmp.path() / "gone", "TINYLLM_PLUGIN_PATH", true}, {tmp.path() / "absent", "default",
-                                                               false}},
-        problems);
+    const auto files = candidate_files({{tmp.path() / "gone", "TINYLLM_PLUGIN_PATH", true},
+                                        {tmp.path() / "absent", "default", false}},
+                                       problems);
     EXPECT_TRUE(files.empty());
     // Only the path that must exist is a problem: the default dir may be absent.
     ASSERT_EQ(problems.size(), 1u);
@@ -210,7 +211,8 @@ TEST(CandidateFiles, DanglingSymlinkDoesNotHideTheRestOfTheDirectory) {
     const auto files = candidate_files(dirs({tmp.path()}), problems);
     const fs::path base = fs::canonical(tmp.path());
     EXPECT_EQ(files, (std::vector<fs::path>{base / "a.so", base / "z.so"}));
-    for (const auto &p : problems) ADD_FAILURE() << "unexpected problem: " << p;
+    for (const auto &p : problems)
+        ADD_FAILURE() << "unexpected problem: " << p;
 }
 
 TEST(SearchPaths, OrderIsCliThenEnvThenConfigThenDefault) {
@@ -222,8 +224,10 @@ TEST(SearchPaths, OrderIsCliThenEnvThenConfigThenDefault) {
 
     ASSERT_EQ(paths.size(), 6u);
     const std::vector<std::pair<std::string, std::string>> expected = {
-        {"/cli/one", "--plugins"},         {"/cli/two.so", "--plugins"},
-        {"/env/a", "TINYLLM_PLUGIN_PATH"}, {"/env/b", "TINYLLM_PLUGIN_PATH"},
+        {"/cli/one", "--plugins"},
+        {"/cli/two.so", "--plugins"},
+        {"/env/a", "TINYLLM_PLUGIN_PATH"},
+        {"/env/b", "TINYLLM_PLUGIN_PATH"},
         {"/etc/tinyllm/plugins", "system.yaml plugins"}};
     for (size_t i = 0; i < expected.size(); ++i) {
         EXPECT_EQ(paths[i].path, expected[i].first) << i;

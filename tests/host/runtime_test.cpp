@@ -24,14 +24,14 @@ namespace {
 
 using host_test::error_of;
 using host_test::TempDir;
-using testing::FakeOllama;
 using ::testing::ElementsAre;
+using testing::FakeOllama;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Loaded once: plugins are read-only after loading, and dlopen'ing them per test buys nothing.
 const plugin::Registry &registry() {
-    static const plugin::Registry &r = [] () -> const plugin::Registry & {
+    static const plugin::Registry &r = []() -> const plugin::Registry & {
         static plugin::Registry reg;
         reg.set_log_failures(false);
         reg.load({{host_test::good_dir(), "--plugins", true},
@@ -72,7 +72,9 @@ std::string main_models(const FakeOllama &ollama) {
            "    config: {prefix: \"> \"}\n"
            "  - name: local\n"
            "    type: ollama\n"
-           "    config: {url: \"" + ollama.url() + "\", max_retries: 0}\n"
+           "    config: {url: \"" +
+           ollama.url() +
+           "\", max_retries: 0}\n"
            "models:\n"
            "  - name: small\n"
            "    model: qwen2.5:0.5b\n"
@@ -84,9 +86,13 @@ std::string main_models(const FakeOllama &ollama) {
            "    backend: parrot-server\n";
 }
 
-json::Document doc(std::string_view text) { return json::parse(text, "test document"); }
+json::Document doc(std::string_view text) {
+    return json::parse(text, "test document");
+}
 
-bool same_json(std::string_view a, const json::Value &b) { return doc(a) == b; }
+bool same_json(std::string_view a, const json::Value &b) {
+    return doc(a) == b;
+}
 
 class RuntimeTest : public ::testing::Test {
 protected:
@@ -108,9 +114,7 @@ protected:
                         [this](std::string_view e) { events.emplace_back(e); }};
     };
 
-    json::Document sent_chat_body() const {
-        return doc(ollama_.last_request("/api/chat").body);
-    }
+    json::Document sent_chat_body() const { return doc(ollama_.last_request("/api/chat").body); }
 
     FakeOllama ollama_;
     TestConfig config_{main_models(ollama_)};
@@ -156,9 +160,9 @@ TEST_F(RuntimeTest, ResolvesDefaultConfiguredAndUnconfiguredModels) {
 TEST_F(RuntimeTest, ConfiguredOptionsAreDefaultsTheRequestOverrides) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const std::string response = runtime.chat(
-        call.ctx, R"({"model":"small","messages":[{"role":"user","content":"hi"}],)"
-                  R"("stream":false,"options":{"temperature":0.9,"seed":7}})");
+    const std::string response =
+        runtime.chat(call.ctx, R"({"model":"small","messages":[{"role":"user","content":"hi"}],)"
+                               R"("stream":false,"options":{"temperature":0.9,"seed":7}})");
 
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b"); // the server's name for it
@@ -188,19 +192,33 @@ TEST_F(RuntimeTest, RequestKeepAliveAndThinkWin) {
 
 TEST_F(RuntimeTest, UnconfiguredModelGetsNoConfiguredDefaults) {
     TestConfig ollama_first(
-        "backends: [{name: local, type: ollama, config: {url: \"" + ollama_.url() + "\"}}]\n"
+        "backends: [{name: local, type: ollama, config: {url: \"" + ollama_.url() +
+        "\"}}]\n"
         "models:\n"
         "  - {name: small, model: qwen2.5:0.5b, options: {temperature: 0.2}, keep_alive: 5m}\n");
     Runtime runtime(ollama_first.get(), registry());
     Call call;
-    runtime.chat(call.ctx,
-                 R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],)"
-                 R"("stream":false})");
+    runtime.chat(call.ctx, R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],)"
+                           R"("stream":false})");
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "llama3.2");
     EXPECT_FALSE(body.HasMember("options"));
     EXPECT_FALSE(body.HasMember("keep_alive"));
     EXPECT_FALSE(body.HasMember("think"));
+}
+
+TEST_F(RuntimeTest, NullMembersDoNotUndoWhatTheRuntimeFilledIn) {
+    // The parser takes "model": null / "options": null as absent, so the runtime fills in the
+    // default model and the configured options; the backend must receive those, not the nulls.
+    Runtime runtime(config_.get(), registry());
+    Call call;
+    EXPECT_NO_THROW(runtime.chat(call.ctx,
+                                 R"({"model":null,"messages":[{"role":"user","content":"hi"}],)"
+                                 R"("stream":false,"options":null,"keep_alive":null})"));
+    const json::Document body = sent_chat_body();
+    EXPECT_TRUE(same_json(R"("qwen2.5:0.5b")", body["model"]));
+    EXPECT_TRUE(same_json(R"({"temperature":0.2,"num_ctx":4096})", body["options"]));
+    EXPECT_TRUE(same_json(R"("5m")", body["keep_alive"]));
 }
 
 TEST_F(RuntimeTest, StreamedOllamaChatEmitsTokenEvents) {
@@ -222,9 +240,8 @@ TEST_F(RuntimeTest, StreamedOllamaChatEmitsTokenEvents) {
 TEST_F(RuntimeTest, RequestOptionsThatAreNotAnObjectAreRejected) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const auto e = error_of([&] {
-        runtime.chat(call.ctx, R"({"model":"small","messages":[],"options":[1]})");
-    });
+    const auto e = error_of(
+        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"options":[1]})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::invalid_argument);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u); // refused before anything was sent
@@ -245,9 +262,8 @@ TEST_F(RuntimeTest, InvalidChatResponseFromABackendIsAProtocolError) {
                                                            R"("content":"x"},"done":"yes"})"));
     Runtime runtime(config_.get(), registry());
     Call call;
-    const auto e = error_of([&] {
-        runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})");
-    });
+    const auto e = error_of(
+        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::protocol) << e->what();
 }
@@ -292,9 +308,8 @@ TEST_F(RuntimeTest, CancelledCallDoesNotReachTheBackend) {
     Runtime runtime(config_.get(), registry());
     Call call;
     call.token.cancel();
-    const auto e = error_of([&] {
-        runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})");
-    });
+    const auto e = error_of(
+        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::cancelled);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u);
@@ -400,18 +415,18 @@ TEST(InstanceHost, WithoutServicesModelAndToolCallsAreUnsupported) {
 // --- Backends that cannot be created are recorded, and the rest keep working ---
 
 TEST_F(RuntimeTest, BackendCreationErrorsAreRecordedWithTheirSource) {
-    TestConfig broken("backends:\n"                       // 1
-                      "  - name: parrot-server\n"         // 2
-                      "    type: echo\n"                  // 3
-                      "  - name: gpu\n"                   // 4
-                      "    type: vllm\n"                  // 5
-                      "  - name: strict\n"                // 6
-                      "    type: ollama\n"                // 7
-                      "    config:\n"                     // 8
-                      "      connect_timeout_ms: soon\n"  // 9
-                      "  - name: odd-url\n"               // 10
-                      "    type: ollama\n"                // 11
-                      "    config: {url: \"ftp://x\"}\n"  // 12
+    TestConfig broken("backends:\n"                      // 1
+                      "  - name: parrot-server\n"        // 2
+                      "    type: echo\n"                 // 3
+                      "  - name: gpu\n"                  // 4
+                      "    type: vllm\n"                 // 5
+                      "  - name: strict\n"               // 6
+                      "    type: ollama\n"               // 7
+                      "    config:\n"                    // 8
+                      "      connect_timeout_ms: soon\n" // 9
+                      "  - name: odd-url\n"              // 10
+                      "    type: ollama\n"               // 11
+                      "    config: {url: \"ftp://x\"}\n" // 12
                       "models:\n"
                       "  - {name: on-gpu, backend: gpu}\n"
                       "  - {name: p, backend: parrot-server}\n");

@@ -20,14 +20,24 @@ namespace tinyllm::host_test {
 
 namespace fs = std::filesystem;
 
-inline fs::path good_dir() { return TINYLLM_TEST_GOOD_PLUGIN_DIR; }
-inline fs::path bad_dir() { return TINYLLM_TEST_BAD_PLUGIN_DIR; }
-inline fs::path echo_plugin() { return good_dir() / "tinyllm-echo.so"; }
+inline fs::path good_dir() {
+    return TINYLLM_TEST_GOOD_PLUGIN_DIR;
+}
+inline fs::path bad_dir() {
+    return TINYLLM_TEST_BAD_PLUGIN_DIR;
+}
+inline fs::path echo_plugin() {
+    return good_dir() / "tinyllm-echo.so";
+}
 inline fs::path bad_plugin(const std::string &name) {
     return bad_dir() / ("tinyllm-test-" + name + ".so");
 }
-inline fs::path ollama_plugin() { return TINYLLM_TEST_OLLAMA_PLUGIN; }
-inline fs::path data_dir() { return TINYLLM_TEST_DATA_DIR; }
+inline fs::path ollama_plugin() {
+    return TINYLLM_TEST_OLLAMA_PLUGIN;
+}
+inline fs::path data_dir() {
+    return TINYLLM_TEST_DATA_DIR;
+}
 
 inline std::string read_file(const fs::path &path) {
     std::ifstream in(path, std::ios::binary);

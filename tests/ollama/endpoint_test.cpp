@@ -17,7 +17,9 @@ struct Case {
 };
 
 // Named by its input, so test names are stable (not raw bytes holding pointers).
-void PrintTo(const Case &c, std::ostream *os) { *os << '[' << c.value << ']'; }
+void PrintTo(const Case &c, std::ostream *os) {
+    *os << '[' << c.value << ']';
+}
 
 class EndpointTable : public ::testing::TestWithParam<Case> {};
 

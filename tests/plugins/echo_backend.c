@@ -23,7 +23,8 @@ static const char *last_content(const char *json, size_t *len) {
     }
     if (found == NULL) return NULL;
     const char *end = found;
-    while (*end && !(*end == '"' && end[-1] != '\\')) ++end;
+    while (*end && !(*end == '"' && end[-1] != '\\'))
+        ++end;
     *len = (size_t)(end - found);
     return found;
 }
@@ -40,7 +41,8 @@ static tllm_status echo_create(const tllm_host *host, const char *config_json, v
     if (p != NULL) {
         p += strlen("\"prefix\":\"");
         size_t n = 0;
-        while (p[n] && p[n] != '"' && n + 1 < sizeof inst->prefix) ++n;
+        while (p[n] && p[n] != '"' && n + 1 < sizeof inst->prefix)
+            ++n;
         memcpy(inst->prefix, p, n);
         inst->prefix[n] = '\0';
     }
@@ -49,7 +51,9 @@ static tllm_status echo_create(const tllm_host *host, const char *config_json, v
     return TLLM_OK;
 }
 
-static void echo_destroy(void *instance) { free(instance); }
+static void echo_destroy(void *instance) {
+    free(instance);
+}
 
 static tllm_status echo_chat(void *instance, const tllm_call *call, const char *request) {
     echo_instance *inst = instance;

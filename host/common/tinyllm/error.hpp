@@ -11,19 +11,19 @@
 namespace tinyllm {
 
 enum class ErrorCode {
-    usage,           // bad command line
-    config,          // a config file is missing, malformed or invalid
-    plugin,          // a plugin could not be found, loaded or initialised
+    usage,  // bad command line
+    config, // a config file is missing, malformed or invalid
+    plugin, // a plugin could not be found, loaded or initialised
     invalid_argument,
     not_found,
-    unavailable,     // a server is down or overloaded
+    unavailable, // a server is down or overloaded
     timeout,
     cancelled,
-    protocol,        // a peer answered something malformed
+    protocol, // a peer answered something malformed
     unsupported,
-    remote,          // the remote side reported a failure
-    io,              // a local file or directory could not be read or written
-    limit_exceeded,  // a configured bound was hit (max_steps, max_visits)
+    remote,         // the remote side reported a failure
+    io,             // a local file or directory could not be read or written
+    limit_exceeded, // a configured bound was hit (max_steps, max_visits)
     internal,
 };
 

@@ -22,8 +22,7 @@ using Allocator = rapidjson::Document::AllocatorType;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Parse `text`; on failure throw Error(`code`) "<what>: invalid JSON at line L column C: msg".
-Document parse(std::string_view text, std::string_view what,
-               ErrorCode code = ErrorCode::protocol);
+Document parse(std::string_view text, std::string_view what, ErrorCode code = ErrorCode::protocol);
 
 // Parse and require an object at the top level.
 Document parse_object(std::string_view text, std::string_view what,

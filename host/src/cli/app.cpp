@@ -37,7 +37,8 @@ void print_main_help(const po::options_description &desc) {
     for (const Command &c : commands()) {
         std::printf("  %-10s %s\n", c.name, c.summary);
     }
-    std::cout << "\n" << desc
+    std::cout << "\n"
+              << desc
               << "\nRun 'tinyllm COMMAND --help' for a command's options. Docs: docs/cli.md\n";
 }
 
@@ -94,4 +95,6 @@ int run(int argc, char **argv) {
 
 } // namespace tinyllm::cli
 
-int main(int argc, char **argv) { return tinyllm::cli::run(argc, argv); }
+int main(int argc, char **argv) {
+    return tinyllm::cli::run(argc, argv);
+}

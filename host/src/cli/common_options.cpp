@@ -7,25 +7,28 @@
 namespace tinyllm::cli {
 
 void add_common_options(po::options_description &desc, GlobalOptions &opts) {
-    desc.add_options()
-        ("config", po::value<std::string>()->value_name("DIR")->notifier(
-             [&opts](const std::string &v) { opts.config_dir = v; }),
-         "config directory (default: $TINYLLM_CONFIG, ./config, ~/.config/tinyllm, installed)")
-        ("plugins", po::value<std::vector<std::string>>()->value_name("DIR")->composing()
-             ->notifier([&opts](const std::vector<std::string> &v) {
-                 opts.plugin_paths.insert(opts.plugin_paths.end(), v.begin(), v.end());
-             }),
-         "load plugins from DIR or a .so file (repeatable; also $TINYLLM_PLUGIN_PATH)")
+    desc.add_options()(
+        "config",
+        po::value<std::string>()->value_name("DIR")->notifier(
+            [&opts](const std::string &v) { opts.config_dir = v; }),
+        "config directory (default: $TINYLLM_CONFIG, ./config, ~/.config/tinyllm, installed)")(
+        "plugins",
+        po::value<std::vector<std::string>>()->value_name("DIR")->composing()->notifier(
+            [&opts](const std::vector<std::string> &v) {
+                opts.plugin_paths.insert(opts.plugin_paths.end(), v.begin(), v.end());
+            }),
+        "load plugins from DIR or a .so file (repeatable; also $TINYLLM_PLUGIN_PATH)")
         // Only ever sets the flag: a command re-parsing its own arguments must not reset a
         // --no-default-plugins given before the command name.
         ("no-default-plugins", po::bool_switch()->notifier([&opts](bool on) {
-             if (on) opts.no_default_plugins = true;
-         }),
-         "do not load the plugins installed next to the executable")
-        ("verbose,v", "more logging on stderr (-v debug, -vv trace)")
-        ("log-level", po::value<std::string>()->value_name("LEVEL")->notifier(
-             [&opts](const std::string &v) { opts.log_level = v; }),
-         "trace, debug, info, warn, error or off (default: system.yaml, $TINYLLM_LOG_LEVEL)");
+            if (on) opts.no_default_plugins = true;
+        }),
+         "do not load the plugins installed next to the executable")(
+            "verbose,v", "more logging on stderr (-v debug, -vv trace)")(
+            "log-level",
+            po::value<std::string>()->value_name("LEVEL")->notifier(
+                [&opts](const std::string &v) { opts.log_level = v; }),
+            "trace, debug, info, warn, error or off (default: system.yaml, $TINYLLM_LOG_LEVEL)");
 }
 
 po::variables_map parse_command_line(const std::vector<std::string> &args,

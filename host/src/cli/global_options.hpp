@@ -9,11 +9,11 @@
 namespace tinyllm::cli {
 
 struct GlobalOptions {
-    std::optional<std::filesystem::path> config_dir;  // --config
-    std::vector<std::filesystem::path> plugin_paths;  // --plugins (repeatable)
-    bool no_default_plugins = false;                  // --no-default-plugins
-    int verbosity = 0;                                // -v, -vv
-    std::optional<std::string> log_level;             // --log-level
+    std::optional<std::filesystem::path> config_dir; // --config
+    std::vector<std::filesystem::path> plugin_paths; // --plugins (repeatable)
+    bool no_default_plugins = false;                 // --no-default-plugins
+    int verbosity = 0;                               // -v, -vv
+    std::optional<std::string> log_level;            // --log-level
 };
 
 } // namespace tinyllm::cli

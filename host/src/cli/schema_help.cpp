@@ -28,11 +28,13 @@ void describe(const json::Value &schema, const std::string &prefix, std::vector<
         std::string type = type_of(p);
         type.resize(std::max<size_t>(type.size() + 1, 16), ' ');
         line += type;
-        if (const json::Value *d = json::find(p, "default")) line += "default " + json::to_string(*d);
+        if (const json::Value *d = json::find(p, "default"))
+            line += "default " + json::to_string(*d);
         if (auto env = json::get_string(p, "x-env")) line += "   env " + *env;
         out.push_back(line);
         if (auto desc = json::get_string(p, "description")) out.push_back("    " + *desc);
-        if (const json::Value *e = json::find(p, "enum")) out.push_back("    one of " + json::to_string(*e));
+        if (const json::Value *e = json::find(p, "enum"))
+            out.push_back("    one of " + json::to_string(*e));
         describe(p, key + ".", out);
         if (const json::Value *items = json::find(p, "items"); items && items->IsObject()) {
             describe(*items, key + "[].", out);

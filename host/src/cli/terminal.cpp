@@ -7,7 +7,9 @@
 
 namespace tinyllm::cli {
 
-bool is_terminal(std::FILE *stream) { return ::isatty(::fileno(stream)) == 1; }
+bool is_terminal(std::FILE *stream) {
+    return ::isatty(::fileno(stream)) == 1;
+}
 
 bool color_enabled(std::FILE *stream) {
     const char *no_color = std::getenv("NO_COLOR");
@@ -35,7 +37,8 @@ std::string human_bytes(int64_t bytes) {
     static constexpr const char *kUnits[] = {"B", "KB", "MB", "GB", "TB"};
     double value = static_cast<double>(bytes);
     size_t unit = 0;
-    while (value >= 1000.0 && unit + 1 < std::size(kUnits)) {
+    // 999.96 KB would print as "1000.0 KB": move up a unit once it rounds to 1000.
+    while (value >= 999.95 && unit + 1 < std::size(kUnits)) {
         value /= 1000.0;
         ++unit;
     }
@@ -46,7 +49,9 @@ std::string human_bytes(int64_t bytes) {
 
 ProgressBar::ProgressBar() : enabled_(is_terminal(stderr)) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+    finish();
+}
 
 void ProgressBar::update(std::string_view label, int64_t completed, int64_t total) {
     if (!enabled_) return;

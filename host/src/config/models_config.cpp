@@ -105,7 +105,9 @@ std::string string_at(const json::Value &object, std::string_view key) {
     return json::get_string(object, key).value_or("");
 }
 
-std::string quoted(const std::string &text) { return "\"" + text + "\""; }
+std::string quoted(const std::string &text) {
+    return "\"" + text + "\"";
+}
 
 [[noreturn]] void fail(const ConfigFile &file, const std::string &pointer,
                        const std::string &message) {
@@ -158,7 +160,8 @@ void check_unique(const ConfigFile &file, const std::vector<Entry> &entries,
 
 std::vector<std::string> names_of(const auto &entries) {
     std::vector<std::string> names;
-    for (const auto &entry : entries) names.push_back(entry.name);
+    for (const auto &entry : entries)
+        names.push_back(entry.name);
     return names;
 }
 
@@ -220,7 +223,9 @@ const ModelConfig *ModelsConfig::find_model(std::string_view name) const {
     return nullptr;
 }
 
-std::string_view models_schema_text() { return schema_text; }
+std::string_view models_schema_text() {
+    return schema_text;
+}
 
 ModelsConfig load_models_config(const std::filesystem::path &path) {
     // models.yaml has no environment overrides; a backend's x-env belong to its plugin schema.

@@ -36,7 +36,8 @@ std::string enum_member(const json::Value &value) {
 std::vector<std::string> string_list(const json::Value *array) {
     std::vector<std::string> out;
     if (array == nullptr || !array->IsArray()) return out;
-    for (const json::Value &item : array->GetArray()) out.push_back(enum_member(item));
+    for (const json::Value &item : array->GetArray())
+        out.push_back(enum_member(item));
     return out;
 }
 
@@ -169,7 +170,9 @@ Schema::~Schema() = default;
 Schema::Schema(Schema &&) noexcept = default;
 Schema &Schema::operator=(Schema &&) noexcept = default;
 
-const json::Value &Schema::root() const { return impl_->document; }
+const json::Value &Schema::root() const {
+    return impl_->document;
+}
 
 std::optional<Violation> Schema::check(const json::Value &value) const {
     rapidjson::SchemaValidator validator(*impl_->compiled);

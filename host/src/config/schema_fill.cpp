@@ -76,7 +76,8 @@ void apply_defaults(json::Value &value, const json::Value &schema, json::Allocat
     if (value.IsArray()) {
         const json::Value *items = json::find(schema, "items");
         if (items == nullptr || !items->IsObject()) return;
-        for (json::Value &item : value.GetArray()) apply_defaults(item, *items, alloc);
+        for (json::Value &item : value.GetArray())
+            apply_defaults(item, *items, alloc);
         return;
     }
     const json::Value *properties = properties_of(schema);

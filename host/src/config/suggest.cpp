@@ -10,8 +10,10 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     const size_t cols = b.size() + 1;
     std::vector<size_t> d(rows * cols, 0);
     auto at = [&](size_t i, size_t j) -> size_t & { return d[i * cols + j]; };
-    for (size_t i = 0; i < rows; ++i) at(i, 0) = i;
-    for (size_t j = 0; j < cols; ++j) at(0, j) = j;
+    for (size_t i = 0; i < rows; ++i)
+        at(i, 0) = i;
+    for (size_t j = 0; j < cols; ++j)
+        at(0, j) = j;
     for (size_t i = 1; i < rows; ++i) {
         for (size_t j = 1; j < cols; ++j) {
             const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;

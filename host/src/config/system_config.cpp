@@ -123,7 +123,9 @@ std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
     return std::nullopt;
 }
 
-std::string_view system_schema_text() { return schema_text; }
+std::string_view system_schema_text() {
+    return schema_text;
+}
 
 SystemConfig load_system_config(const std::filesystem::path &path,
                                 const std::filesystem::path &config_dir, const Getenv &getenv) {

@@ -42,7 +42,8 @@ bool is_digit(char c, int base) {
 // Advance `i` past a run of digits; true when there was at least one.
 bool skip_digits(std::string_view text, size_t &i, int base = 10) {
     const size_t start = i;
-    while (i < text.size() && is_digit(text[i], base)) ++i;
+    while (i < text.size() && is_digit(text[i], base))
+        ++i;
     return i > start;
 }
 
@@ -263,7 +264,8 @@ private:
     void merge(json::Value &object, const YAML::Node &source, const std::set<std::string> &own,
                const std::string &pointer, int depth) {
         if (source.IsSequence()) {
-            for (const YAML::Node &item : source) merge(object, item, own, pointer, depth);
+            for (const YAML::Node &item : source)
+                merge(object, item, own, pointer, depth);
             return;
         }
         if (!source.IsMap()) {
@@ -304,7 +306,8 @@ std::string read_file(const std::filesystem::path &path) {
     std::string text;
     char buffer[65536];
     size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0)
+        text.append(buffer, n);
     const bool failed = std::ferror(file) != 0;
     const int error = errno;
     std::fclose(file);

@@ -71,8 +71,8 @@ public:
 
     void on_tool_call(const runtime::ToolCallRecord &r) override {
         std::lock_guard lock(mutex_);
-        exec_.tool_calls.push_back({r.tool, r.arguments, r.result, r.started_at_ms,
-                                    r.duration_us, r.error});
+        exec_.tool_calls.push_back(
+            {r.tool, r.arguments, r.result, r.started_at_ms, r.duration_us, r.error});
     }
 
 private:
@@ -119,14 +119,14 @@ Message parse_node_output(const std::string &output, const Node &node, int visit
     json::Document out;
     out.Parse(output.data(), output.size());
     if (out.HasParseError() || !out.IsObject()) {
-        throw Error(ErrorCode::protocol,
-                    "node " + def.id + " (" + def.type + ") returned output that is not a JSON "
-                    "object");
+        throw Error(ErrorCode::protocol, "node " + def.id + " (" + def.type +
+                                             ") returned output that is not a JSON "
+                                             "object");
     }
     auto msg = out.FindMember("message");
     if (msg == out.MemberEnd() || !msg->value.IsObject()) {
-        throw Error(ErrorCode::protocol, "node " + def.id + " (" + def.type +
-                                             ") returned no \"message\" object");
+        throw Error(ErrorCode::protocol,
+                    "node " + def.id + " (" + def.type + ") returned no \"message\" object");
     }
     Message result;
     result.doc.CopyFrom(msg->value, result.doc.GetAllocator());
@@ -234,7 +234,8 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
             if (retryable(code) && attempt < def.retry.max_attempts && !run_out_of_time) {
                 // Exponential backoff, waited in small steps so cancellation stays prompt.
                 int64_t wait = def.retry.backoff_ms;
-                for (int i = 1; i < attempt; ++i) wait = std::min(wait * 2, def.retry.max_backoff_ms);
+                for (int i = 1; i < attempt; ++i)
+                    wait = std::min(wait * 2, def.retry.max_backoff_ms);
                 const auto until = Clock::now() + std::chrono::milliseconds(wait);
                 while (Clock::now() < until) {
                     st.check_alive(token);
@@ -245,9 +246,9 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
             }
             const std::string attempts =
                 attempt > 1 ? " after " + std::to_string(attempt) + " attempts" : "";
-            throw RunFailure(code, "node " + def.id + " (" + def.type + ") failed" + attempts +
-                                       ": " + message,
-                             def.id);
+            throw RunFailure(
+                code, "node " + def.id + " (" + def.type + ") failed" + attempts + ": " + message,
+                def.id);
         }
     }
 }
@@ -291,7 +292,8 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
     std::vector<std::optional<Arrival>> results(n);
     std::vector<std::exception_ptr> errors(n);
     std::vector<CancelToken> tokens;
-    for (size_t i = 0; i < n; ++i) tokens.push_back(token.child());
+    for (size_t i = 0; i < n; ++i)
+        tokens.push_back(token.child());
     std::mutex mutex;
     std::condition_variable done_cv;
     size_t finished = 0;
@@ -339,7 +341,8 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
     for (size_t i = 0; i < n; ++i) {
         if (!winner || *winner != i) tokens[i].cancel();
     }
-    for (auto &t : threads) t.join();
+    for (auto &t : threads)
+        t.join();
 
     // The join every branch must have reached.
     std::optional<size_t> join;
@@ -380,9 +383,8 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
     for (size_t i = 0; i < n; ++i) {
         if (!results[i]->at_join || results[i]->node != *join) {
             throw RunFailure(ErrorCode::invalid_argument,
-                             "fan-out from node " + from.def->id + ": branch " +
-                                 std::to_string(i) + " ended at node " +
-                                 st.graph.nodes[results[i]->node].def->id +
+                             "fan-out from node " + from.def->id + ": branch " + std::to_string(i) +
+                                 " ended at node " + st.graph.nodes[results[i]->node].def->id +
                                  " instead of the join node " + st.graph.nodes[*join].def->id,
                              from.def->id);
         }

@@ -36,8 +36,8 @@ struct RunOptions {
     std::string run_id; // recorded as trace::Run::id
     runtime::CancelToken cancel;
     std::optional<runtime::Clock::time_point> deadline; // the caller's budget
-    std::function<void(const NodeEvent &)> on_event;   // may be empty
-    RunObserver *observer = nullptr;                   // may be null
+    std::function<void(const NodeEvent &)> on_event;    // may be empty
+    RunObserver *observer = nullptr;                    // may be null
 };
 
 class Executor {

@@ -32,7 +32,7 @@ enum class JoinMode {
 
 struct NodeDef {
     std::string id;
-    std::string type; // a tinyllm.node/1 component name
+    std::string type;                          // a tinyllm.node/1 component name
     std::shared_ptr<const json::Value> config; // {} when absent
     config::Located config_source;
     int64_t timeout_ms = 0; // per attempt; 0 = only the run's budget applies
@@ -51,8 +51,9 @@ struct EdgeDef {
 };
 
 struct Limits {
-    int max_steps = 100;    // node executions per run (all branches), a safety net for loops
-    int64_t timeout_ms = 0; // wall-clock budget of a run; 0 = the caller's (limits.request_timeout_ms)
+    int max_steps = 100; // node executions per run (all branches), a safety net for loops
+    int64_t timeout_ms =
+        0; // wall-clock budget of a run; 0 = the caller's (limits.request_timeout_ms)
 };
 
 struct GraphDef {

@@ -52,7 +52,8 @@ void setup(const Options &options) {
             throw Error(ErrorCode::io, "cannot open log file " + options.file + ": " + e.what());
         }
     }
-    for (auto &sink : sinks) sink->set_pattern(kPattern);
+    for (auto &sink : sinks)
+        sink->set_pattern(kPattern);
 
     std::lock_guard lock(g_mutex);
     g_sinks = sinks;

@@ -33,9 +33,8 @@ using Handlers = std::map<std::string_view, std::function<void(const Value &)>>;
 
 std::string walk(std::string_view where, const Value &object, const Handlers &handlers) {
     if (!object.IsObject()) {
-        throw Error(ErrorCode::invalid_argument,
-                    std::string(where) + ": expected an object, got " +
-                        std::string(json::type_name(object)));
+        throw Error(ErrorCode::invalid_argument, std::string(where) + ": expected an object, got " +
+                                                     std::string(json::type_name(object)));
     }
     json::Document extra(rapidjson::kObjectType);
     for (const auto &m : object.GetObject()) {
@@ -103,28 +102,22 @@ private:
 ToolCall read_tool_call(const Value &v) {
     ToolCall call;
     bool has_function = false;
-    call.extra = walk("tool_calls[]", v,
-                      {{"id", [&](const Value &x) { call.id = str("tool_call", "id", x); }},
-                       {"function", [&](const Value &f) {
-                            has_function = true;
-                            // function's own unknown members are not expected; be strict.
-                            const std::string fextra = walk(
-                                "tool_calls[].function", f,
-                                {{"name", [&](const Value &x) {
-                                      call.name = str("function", "name", x);
-                                  }},
-                                 {"index", [&](const Value &x) {
-                                      call.index = integer("function", "index", x);
-                                  }},
-                                 {"arguments", [&](const Value &x) {
-                                      call.arguments = json::to_string(x);
-                                  }}});
-                            if (fextra != "{}") {
-                                throw Error(ErrorCode::invalid_argument,
-                                            "tool_calls[].function: unexpected members " +
-                                                fextra);
-                            }
-                        }}});
+    call.extra = walk(
+        "tool_calls[]", v,
+        {{"id", [&](const Value &x) { call.id = str("tool_call", "id", x); }},
+         {"function", [&](const Value &f) {
+              has_function = true;
+              // function's own unknown members are not expected; be strict.
+              const std::string fextra = walk(
+                  "tool_calls[].function", f,
+                  {{"name", [&](const Value &x) { call.name = str("function", "name", x); }},
+                   {"index", [&](const Value &x) { call.index = integer("function", "index", x); }},
+                   {"arguments", [&](const Value &x) { call.arguments = json::to_string(x); }}});
+              if (fextra != "{}") {
+                  throw Error(ErrorCode::invalid_argument,
+                              "tool_calls[].function: unexpected members " + fextra);
+              }
+          }}});
     if (!has_function) {
         throw Error(ErrorCode::invalid_argument, "tool_calls[]: missing \"function\"");
     }
@@ -145,22 +138,24 @@ void write_tool_call(const ToolCall &c, Value &out, Allocator &alloc) {
 
 ChatMessage read_message(const Value &v) {
     ChatMessage m;
-    m.extra = walk(
-        "message", v,
-        {{"role", [&](const Value &x) { m.role = str("message", "role", x); }},
-         {"content", [&](const Value &x) { m.content = str("message", "content", x); }},
-         {"thinking", [&](const Value &x) { m.thinking = str("message", "thinking", x); }},
-         {"tool_name", [&](const Value &x) { m.tool_name = str("message", "tool_name", x); }},
-         {"images",
-          [&](const Value &x) {
-              if (!x.IsArray()) type_error("message", "images", "an array", x);
-              m.images.emplace();
-              for (const auto &i : x.GetArray()) m.images->push_back(str("message", "images", i));
-          }},
-         {"tool_calls", [&](const Value &x) {
-              if (!x.IsArray()) type_error("message", "tool_calls", "an array", x);
-              for (const auto &c : x.GetArray()) m.tool_calls.push_back(read_tool_call(c));
-          }}});
+    m.extra =
+        walk("message", v,
+             {{"role", [&](const Value &x) { m.role = str("message", "role", x); }},
+              {"content", [&](const Value &x) { m.content = str("message", "content", x); }},
+              {"thinking", [&](const Value &x) { m.thinking = str("message", "thinking", x); }},
+              {"tool_name", [&](const Value &x) { m.tool_name = str("message", "tool_name", x); }},
+              {"images",
+               [&](const Value &x) {
+                   if (!x.IsArray()) type_error("message", "images", "an array", x);
+                   m.images.emplace();
+                   for (const auto &i : x.GetArray())
+                       m.images->push_back(str("message", "images", i));
+               }},
+              {"tool_calls", [&](const Value &x) {
+                   if (!x.IsArray()) type_error("message", "tool_calls", "an array", x);
+                   for (const auto &c : x.GetArray())
+                       m.tool_calls.push_back(read_tool_call(c));
+               }}});
     return m;
 }
 
@@ -171,7 +166,8 @@ void write_message(const ChatMessage &m, Value &out, Allocator &alloc) {
     b.put_opt_string("thinking", m.thinking);
     if (m.images) {
         Value arr(rapidjson::kArrayType);
-        for (const auto &i : *m.images) arr.PushBack(json::string_value(i, alloc), alloc);
+        for (const auto &i : *m.images)
+            arr.PushBack(json::string_value(i, alloc), alloc);
         b.put("images", std::move(arr));
     }
     if (!m.tool_calls.empty()) {
@@ -211,7 +207,8 @@ ChatRequest parse_chat_request(std::string_view text) {
                     {"messages",
                      [&](const Value &x) {
                          if (!x.IsArray()) type_error("chat request", "messages", "an array", x);
-                         for (const auto &m : x.GetArray()) r.messages.push_back(read_message(m));
+                         for (const auto &m : x.GetArray())
+                             r.messages.push_back(read_message(m));
                      }},
                     {"tools", raw(r.tools)},
                     {"format", raw(r.format)},
@@ -253,29 +250,29 @@ ChatResponse parse_chat_response(std::string_view text) {
     const auto count = [](std::optional<int64_t> &slot, std::string_view key) {
         return [&slot, key](const Value &x) { slot = integer("chat response", key, x); };
     };
-    r.extra = walk(
-        "chat response", doc,
-        {{"model", [&](const Value &x) { r.model = str("chat response", "model", x); }},
-         {"created_at",
-          [&](const Value &x) { r.created_at = str("chat response", "created_at", x); }},
-         {"message",
-          [&](const Value &x) {
-              has_message = true;
-              r.message = read_message(x);
-          }},
-         {"done",
-          [&](const Value &x) {
-              if (!x.IsBool()) type_error("chat response", "done", "a boolean", x);
-              r.done = x.GetBool();
-          }},
-         {"done_reason",
-          [&](const Value &x) { r.done_reason = str("chat response", "done_reason", x); }},
-         {"total_duration", count(r.total_duration, "total_duration")},
-         {"load_duration", count(r.load_duration, "load_duration")},
-         {"prompt_eval_count", count(r.prompt_eval_count, "prompt_eval_count")},
-         {"prompt_eval_duration", count(r.prompt_eval_duration, "prompt_eval_duration")},
-         {"eval_count", count(r.eval_count, "eval_count")},
-         {"eval_duration", count(r.eval_duration, "eval_duration")}});
+    r.extra =
+        walk("chat response", doc,
+             {{"model", [&](const Value &x) { r.model = str("chat response", "model", x); }},
+              {"created_at",
+               [&](const Value &x) { r.created_at = str("chat response", "created_at", x); }},
+              {"message",
+               [&](const Value &x) {
+                   has_message = true;
+                   r.message = read_message(x);
+               }},
+              {"done",
+               [&](const Value &x) {
+                   if (!x.IsBool()) type_error("chat response", "done", "a boolean", x);
+                   r.done = x.GetBool();
+               }},
+              {"done_reason",
+               [&](const Value &x) { r.done_reason = str("chat response", "done_reason", x); }},
+              {"total_duration", count(r.total_duration, "total_duration")},
+              {"load_duration", count(r.load_duration, "load_duration")},
+              {"prompt_eval_count", count(r.prompt_eval_count, "prompt_eval_count")},
+              {"prompt_eval_duration", count(r.prompt_eval_duration, "prompt_eval_duration")},
+              {"eval_count", count(r.eval_count, "eval_count")},
+              {"eval_duration", count(r.eval_duration, "eval_duration")}});
     if (!has_message) {
         throw Error(ErrorCode::invalid_argument, "chat response: missing \"message\"");
     }

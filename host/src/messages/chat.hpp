@@ -13,10 +13,10 @@ namespace tinyllm::messages {
 
 struct ToolCall {
     std::optional<std::string> id;
-    std::optional<int64_t> index;    // function.index
-    std::string name;                // function.name
-    std::string arguments = "{}";    // function.arguments: a JSON object, kept as text
-    std::string extra = "{}";        // unknown members of the tool call object
+    std::optional<int64_t> index; // function.index
+    std::string name;             // function.name
+    std::string arguments = "{}"; // function.arguments: a JSON object, kept as text
+    std::string extra = "{}";     // unknown members of the tool call object
     bool operator==(const ToolCall &) const = default;
 };
 
@@ -34,9 +34,9 @@ struct ChatMessage {
 struct ChatRequest {
     std::string model;
     std::vector<ChatMessage> messages;
-    std::optional<std::string> tools;      // JSON array of {"type":"function","function":{...}}
-    std::optional<std::string> format;     // JSON: "json" or a JSON Schema object
-    std::optional<std::string> options;    // JSON object: temperature, seed, num_ctx, ...
+    std::optional<std::string> tools;   // JSON array of {"type":"function","function":{...}}
+    std::optional<std::string> format;  // JSON: "json" or a JSON Schema object
+    std::optional<std::string> options; // JSON object: temperature, seed, num_ctx, ...
     std::optional<bool> stream;
     std::optional<std::string> keep_alive; // JSON: "5m" or a number of seconds
     std::optional<std::string> think;      // JSON: true/false or "low"/"medium"/"high"

@@ -23,12 +23,14 @@ fs::path default_plugin_dir() {
 
 std::vector<SearchPath> search_paths(const DiscoveryOptions &options) {
     std::vector<SearchPath> out;
-    for (const auto &p : options.cli_paths) out.push_back({p, "--plugins", true});
+    for (const auto &p : options.cli_paths)
+        out.push_back({p, "--plugins", true});
     std::stringstream env(options.env_path);
     for (std::string item; std::getline(env, item, ':');) {
         if (!item.empty()) out.push_back({item, "TINYLLM_PLUGIN_PATH", true});
     }
-    for (const auto &p : options.config_paths) out.push_back({p, "system.yaml plugins", true});
+    for (const auto &p : options.config_paths)
+        out.push_back({p, "system.yaml plugins", true});
     if (options.use_default) {
         if (fs::path dir = default_plugin_dir(); !dir.empty()) {
             out.push_back({dir, "default", false});
@@ -39,7 +41,9 @@ std::vector<SearchPath> search_paths(const DiscoveryOptions &options) {
 
 namespace {
 
-bool is_shared_object(const fs::path &p) { return p.extension() == ".so"; }
+bool is_shared_object(const fs::path &p) {
+    return p.extension() == ".so";
+}
 
 } // namespace
 
@@ -83,7 +87,8 @@ std::vector<fs::path> candidate_files(const std::vector<SearchPath> &paths,
             continue;
         }
         std::sort(files.begin(), files.end());
-        for (const auto &f : files) add(f);
+        for (const auto &f : files)
+            add(f);
     }
     return out;
 }

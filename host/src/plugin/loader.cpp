@@ -70,8 +70,8 @@ bool valid_component_name(const char *name) {
     if (name == nullptr || *name == '\0') return false;
     for (const char *p = name; *p; ++p) {
         const char c = *p;
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '-' || c == '.';
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
         if (!ok) return false;
     }
     return true;
@@ -133,8 +133,8 @@ LoadResult load_plugin(const std::filesystem::path &path,
                            std::string("not a TinyLLM plugin (no ") + TLLM_PLUGIN_ENTRY_SYMBOL +
                                " symbol)"};
     }
-    const auto entry = plugin->library.get<const tllm_plugin_descriptor *()>(
-        TLLM_PLUGIN_ENTRY_SYMBOL);
+    const auto entry =
+        plugin->library.get<const tllm_plugin_descriptor *()>(TLLM_PLUGIN_ENTRY_SYMBOL);
     const tllm_plugin_descriptor *d = entry();
     if (d == nullptr) {
         return LoadFailure{path, FailureKind::invalid_descriptor,
@@ -172,10 +172,10 @@ LoadResult load_plugin(const std::filesystem::path &path,
     for (uint32_t i = 0; i < d->component_count; ++i) {
         const tllm_component &c = d->components[i];
         if (std::string why = component_problem(c); !why.empty()) {
-            component_failures.push_back(
-                {path, FailureKind::invalid_descriptor,
-                 std::string("plugin ") + d->id + ": component " + std::to_string(i) + " (" +
-                     (c.name ? c.name : "?") + "): " + why});
+            component_failures.push_back({path, FailureKind::invalid_descriptor,
+                                          std::string("plugin ") + d->id + ": component " +
+                                              std::to_string(i) + " (" + (c.name ? c.name : "?") +
+                                              "): " + why});
             continue;
         }
         plugin->components.push_back(&c);

@@ -9,9 +9,11 @@
 namespace tinyllm::plugin {
 
 void Registry::load(const std::vector<SearchPath> &paths) {
-    for (const auto &file : candidate_files(paths, path_problems_)) load_file(file);
+    for (const auto &file : candidate_files(paths, path_problems_))
+        load_file(file);
     if (!log_failures_) return;
-    for (const auto &problem : path_problems_) spdlog::warn("plugin path {}", problem);
+    for (const auto &problem : path_problems_)
+        spdlog::warn("plugin path {}", problem);
 }
 
 void Registry::load_file(const std::filesystem::path &path) {
@@ -42,7 +44,8 @@ void Registry::load_file(const std::filesystem::path &path) {
         if (other.component == nullptr) return false;
         component_failures.push_back({path, FailureKind::duplicate,
                                       std::string("component ") + c->kind + " " + c->name +
-                                          " is already provided by " + other.plugin->path.string()});
+                                          " is already provided by " +
+                                          other.plugin->path.string()});
         return true;
     });
     for (auto &f : component_failures) {

@@ -10,7 +10,9 @@ CallContext::CallContext(CancelToken token, std::optional<Clock::time_point> dea
     bind();
 }
 
-CallContext::CallContext(const tllm_call *parent) : parent_(parent) { bind(); }
+CallContext::CallContext(const tllm_call *parent) : parent_(parent) {
+    bind();
+}
 
 void CallContext::bind() {
     call_.struct_size = sizeof(tllm_call);
@@ -53,8 +55,8 @@ CallObserver *CallContext::observer() const noexcept {
 int64_t CallContext::remaining_ms() const noexcept {
     int64_t own = -1;
     if (deadline_) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            *deadline_ - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
         own = std::max<int64_t>(0, left.count());
     }
     if (parent_ == nullptr) return own;
@@ -76,6 +78,8 @@ void CallContext::emit(std::string_view event_json) const {
     } catch (const std::exception &e) {
         // An event consumer failing (e.g. stdout closed) must not unwind into plugin code.
         spdlog::debug("event sink failed: {}", e.what());
+    } catch (...) {
+        spdlog::debug("event sink failed with a non-standard exception");
     }
 }
 
@@ -86,10 +90,10 @@ std::string CallContext::take_output(tllm_status status, std::string_view what) 
         if (status == TLLM_ERR_CANCELLED && !token_.cancelled() && deadline_passed()) {
             status = TLLM_ERR_TIMEOUT;
         }
-        std::string message = error_message_.empty()
-                                  ? std::string(what) + " failed: " +
-                                        std::string(status_name(status))
-                                  : error_message_;
+        std::string message =
+            error_message_.empty()
+                ? std::string(what) + " failed: " + std::string(status_name(status))
+                : error_message_;
         throw Error(from_status(status), message);
     }
     if (!output_) {

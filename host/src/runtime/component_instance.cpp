@@ -16,9 +16,8 @@ ComponentInstance::ComponentInstance(std::string_view role, const std::string &n
         // other failure is the plugin's.
         const ErrorCode code =
             st == TLLM_ERR_INVALID_ARGUMENT ? ErrorCode::config : ErrorCode::plugin;
-        throw Error(code, label_ + " (" + ref_.component->name +
-                                           "): create failed: " +
-                                           (error[0] ? error : std::string(status_name(st))));
+        throw Error(code, label_ + " (" + ref_.component->name + "): create failed: " +
+                              (error[0] ? error : std::string(status_name(st))));
     }
 }
 

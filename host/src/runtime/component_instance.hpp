@@ -31,8 +31,8 @@ public:
     std::string invoke(const char *what, Fn fn, CallContext &call, Args... args) {
         const std::string where = label_ + " " + what;
         if (fn == nullptr) {
-            throw Error(ErrorCode::unsupported, label_ + " (" + ref_.component->name +
-                                                    ") does not support " + what);
+            throw Error(ErrorCode::unsupported,
+                        label_ + " (" + ref_.component->name + ") does not support " + what);
         }
         if (call.cancelled()) throw Error(ErrorCode::cancelled, where + ": cancelled");
         std::unique_lock<std::mutex> lock(serial_, std::defer_lock);
@@ -51,8 +51,8 @@ private:
 
 // A field of a plugin's function table, or NULL when the plugin's table is too old to have it
 // (tables grow at the end within a major version and carry their struct_size).
-#define TLLM_TABLE_FN(table, type, field)                                                        \
-    ((table)->struct_size >= offsetof(type, field) + sizeof((table)->field) ? (table)->field     \
+#define TLLM_TABLE_FN(table, type, field)                                                          \
+    ((table)->struct_size >= offsetof(type, field) + sizeof((table)->field) ? (table)->field       \
                                                                             : nullptr)
 
 } // namespace tinyllm::runtime

@@ -59,8 +59,7 @@ InstanceHost::InstanceHost(std::string log_name, HostServices *services)
     host_.log_enabled = [](const tllm_host *h, tllm_log_level level) -> int32_t {
         return self(h)->logger_->should_log(to_spdlog(level)) ? 1 : 0;
     };
-    host_.chat = [](const tllm_host *h, const tllm_call *call, const char *request,
-                    char **out) {
+    host_.chat = [](const tllm_host *h, const tllm_call *call, const char *request, char **out) {
         return serve(out, [&] {
             if (self(h)->services_ == nullptr || call == nullptr || request == nullptr) {
                 throw Error(ErrorCode::unsupported, "model calls are not available here");

@@ -8,9 +8,9 @@
 
 namespace tinyllm::runtime {
 
-Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
-    : config_(config) {
-    for (const auto &bc : config_.models.backends) create_backend(bc, registry);
+Runtime::Runtime(const config::Config &config, const plugin::Registry &registry) : config_(config) {
+    for (const auto &bc : config_.models.backends)
+        create_backend(bc, registry);
 }
 
 Runtime::~Runtime() = default;
@@ -115,6 +115,12 @@ std::string merge_options(const json::Value &configured, const std::optional<std
 std::string Runtime::prepare_request(const std::string &request_json,
                                      ResolvedModel &resolved) const {
     messages::ChatRequest req = messages::parse_chat_request(request_json);
+    // A null member ("options": null) is kept verbatim in `extra` and would override what is
+    // filled in below; for these fields null means "not given".
+    json::Document extra = json::parse_object(req.extra, "request extra");
+    for (const char *key : {"model", "options", "keep_alive", "think"})
+        extra.RemoveMember(key);
+    req.extra = json::to_string(extra);
     resolved = resolve(req.model);
     req.model = resolved.server_name;
     if (const config::ModelConfig *mc = resolved.config) {

@@ -35,8 +35,12 @@ template <class E, class Table> std::optional<E> parse(const Table &table, std::
 
 } // namespace
 
-std::string_view to_string(NodeStatus status) noexcept { return name_of(kNodeStatuses, status); }
-std::string_view to_string(RunStatus status) noexcept { return name_of(kRunStatuses, status); }
+std::string_view to_string(NodeStatus status) noexcept {
+    return name_of(kNodeStatuses, status);
+}
+std::string_view to_string(RunStatus status) noexcept {
+    return name_of(kRunStatuses, status);
+}
 std::optional<NodeStatus> parse_node_status(std::string_view text) noexcept {
     return parse<NodeStatus>(kNodeStatuses, text);
 }

@@ -18,9 +18,9 @@ struct ModelCall {
     std::string model;   // the name the request used (models.yaml name)
     std::string backend; // backends[].name
     int64_t started_at_ms = 0;
-    int64_t duration_us = 0; // measured by the host, around the backend call
-    std::optional<int64_t> prompt_tokens;        // prompt_eval_count
-    std::optional<int64_t> completion_tokens;    // eval_count
+    int64_t duration_us = 0;                  // measured by the host, around the backend call
+    std::optional<int64_t> prompt_tokens;     // prompt_eval_count
+    std::optional<int64_t> completion_tokens; // eval_count
     std::optional<int64_t> load_duration_ns;
     std::optional<int64_t> prompt_eval_duration_ns;
     std::optional<int64_t> eval_duration_ns;
@@ -40,12 +40,12 @@ struct ToolCall {
 enum class NodeStatus { succeeded, failed, cancelled, timed_out };
 
 struct NodeExecution {
-    int64_t seq = 0;         // order of start within the run, from 0
-    std::string node_id;     // the graph's node id
-    std::string node_type;   // the component name
-    int attempt = 1;         // 1 for the first try, 2 for the first retry...
-    int visit = 1;           // how many times the run has entered this node (loops)
-    std::string branch;      // "" on the main path; "0.1" for branch 1 of the fan-out in branch 0
+    int64_t seq = 0;       // order of start within the run, from 0
+    std::string node_id;   // the graph's node id
+    std::string node_type; // the component name
+    int attempt = 1;       // 1 for the first try, 2 for the first retry...
+    int visit = 1;         // how many times the run has entered this node (loops)
+    std::string branch;    // "" on the main path; "0.1" for branch 1 of the fan-out in branch 0
     int64_t started_at_ms = 0;
     int64_t duration_us = 0;
     NodeStatus status = NodeStatus::succeeded;
@@ -64,9 +64,9 @@ struct Run {
     std::string graph_id;
     std::string graph_version;
     RunStatus status = RunStatus::running;
-    std::string input;  // the request text
-    std::string output; // the final message JSON, empty unless succeeded
-    std::string answer; // the final message's "content", for listing
+    std::string input;         // the request text
+    std::string output;        // the final message JSON, empty unless succeeded
+    std::string answer;        // the final message's "content", for listing
     std::string error_code;    // tinyllm::to_string(ErrorCode) when failed/cancelled
     std::string error_message; // one line
     std::string error_node;    // the node that failed, if one did

@@ -61,8 +61,10 @@ Value node_json(const NodeExecution &n, json::Allocator &a) {
     v.AddMember("output", embedded(n.output, a), a);
     if (!n.error.empty()) v.AddMember("error", json::string_value(n.error, a), a);
     Value models(rapidjson::kArrayType), tools(rapidjson::kArrayType);
-    for (const auto &c : n.model_calls) models.PushBack(model_call_json(c, a), a);
-    for (const auto &c : n.tool_calls) tools.PushBack(tool_call_json(c, a), a);
+    for (const auto &c : n.model_calls)
+        models.PushBack(model_call_json(c, a), a);
+    for (const auto &c : n.tool_calls)
+        tools.PushBack(tool_call_json(c, a), a);
     v.AddMember("model_calls", models, a);
     v.AddMember("tool_calls", tools, a);
     return v;

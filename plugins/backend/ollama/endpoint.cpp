@@ -23,7 +23,9 @@ std::string_view trim_chars(std::string_view s, std::string_view chars) {
     return s.substr(b, e - b + 1);
 }
 
-std::string_view trim_space(std::string_view s) { return trim_chars(s, " \t\r\n\v\f"); }
+std::string_view trim_space(std::string_view s) {
+    return trim_chars(s, " \t\r\n\v\f");
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);

@@ -12,7 +12,8 @@ public:
     static constexpr const char *kDescription =
         "local models served by Ollama (chat, generate, embed, list, show, pull) over HTTP";
     // Long descriptions are split into adjacent raw literals only to keep lines short.
-    static constexpr const char *kConfigSchema = R"({
+    static constexpr const char *kConfigSchema =
+        R"({
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "Ollama backend",
   "type": "object",

@@ -11,7 +11,9 @@ namespace tinyllm::ollama {
 // Ollama answers 503 when its request queue is full (OLLAMA_MAX_QUEUE) and a proxy in front of
 // it may answer 429; both mean "try again later". Nothing else is retried: a 500 is a model
 // failure that would fail again, and a refused connection means the server is not running.
-inline bool is_retryable_status(long status) { return status == 503 || status == 429; }
+inline bool is_retryable_status(long status) {
+    return status == 503 || status == 429;
+}
 
 struct RetryPolicy {
     int max_retries = 3;

@@ -46,8 +46,8 @@ public:
           prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt") {}
 
     std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
-        json::Document message = json::parse_object(message_json, "message",
-                                                    ErrorCode::invalid_argument);
+        json::Document message =
+            json::parse_object(message_json, "message", ErrorCode::invalid_argument);
         const std::string response = host_.chat(call, request_for(message));
         const json::Document doc = json::parse_object(response, "chat response");
         const json::Value *msg = json::find(doc, "message");

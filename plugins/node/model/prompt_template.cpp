@@ -21,17 +21,19 @@ namespace {
 mustache::data to_data(const json::Value &v) {
     if (v.IsObject()) {
         mustache::data obj{mustache::data::type::object};
-        for (const auto &m : v.GetObject()) obj.set(m.name.GetString(), to_data(m.value));
+        for (const auto &m : v.GetObject())
+            obj.set(m.name.GetString(), to_data(m.value));
         return obj;
     }
     if (v.IsArray()) {
         mustache::data list{mustache::data::type::list};
-        for (const auto &item : v.GetArray()) list.push_back(to_data(item));
+        for (const auto &item : v.GetArray())
+            list.push_back(to_data(item));
         return list;
     }
     if (v.IsString()) return mustache::data{std::string(v.GetString(), v.GetStringLength())};
-    if (v.IsBool()) return v.GetBool() ? mustache::data::type::bool_true
-                                       : mustache::data::type::bool_false;
+    if (v.IsBool())
+        return v.GetBool() ? mustache::data::type::bool_true : mustache::data::type::bool_false;
     if (v.IsNull()) return mustache::data::type::bool_false;
     return mustache::data{json::to_string(v)};
 }

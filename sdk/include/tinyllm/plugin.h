@@ -171,10 +171,10 @@ struct tllm_host {
  * the struct named next to its id. Kinds named here without a struct are reserved: their
  * function tables are defined in a later minor version, and the host reports a component of a
  * kind it does not know as "unsupported kind" without refusing the rest of the plugin. */
-#define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client       */
-#define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph              */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"       /* reserved: an exact capability for models     */
-#define TLLM_KIND_JUDGE "tinyllm.judge/1"     /* reserved: grades an output                   */
+#define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client       */
+#define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph              */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* reserved: an exact capability for models     */
+#define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* reserved: grades an output                   */
 #define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* reserved: rewrites a graph                 */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
@@ -301,8 +301,10 @@ typedef const tllm_plugin_descriptor *(*tllm_plugin_entry_fn)(void);
 /* Declared here, inside extern "C", so that a C++ definition gets C linkage. */
 TLLM_EXPORT const tllm_plugin_descriptor *tinyllm_plugin_entry(void);
 
-#define TLLM_DEFINE_PLUGIN(descriptor)                                                         \
-    TLLM_EXPORT const tllm_plugin_descriptor *tinyllm_plugin_entry(void) { return &(descriptor); }
+#define TLLM_DEFINE_PLUGIN(descriptor)                                                             \
+    TLLM_EXPORT const tllm_plugin_descriptor *tinyllm_plugin_entry(void) {                         \
+        return &(descriptor);                                                                      \
+    }
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -92,9 +92,8 @@ public:
         emit("{\"type\":\"thinking\",\"content\":\"" + json_escape(text) + "\"}");
     }
     void progress(std::string_view status, int64_t completed, int64_t total) const {
-        emit("{\"type\":\"progress\",\"status\":\"" + json_escape(status) +
-             "\",\"completed\":" + std::to_string(completed) +
-             ",\"total\":" + std::to_string(total) + "}");
+        emit("{\"type\":\"progress\",\"status\":\"" + json_escape(status) + "\",\"completed\":" +
+             std::to_string(completed) + ",\"total\":" + std::to_string(total) + "}");
     }
 
     const tllm_call *raw() const noexcept { return call_; }
@@ -212,8 +211,9 @@ template <class Fn> tllm_status guarded(const tllm_call *call, Fn &&fn) noexcept
     return TLLM_ERR_INTERNAL;
 }
 
-template <class T> tllm_status create(const tllm_host *host, const char *config_json,
-                                      void **out, char *error, size_t error_size) noexcept {
+template <class T>
+tllm_status create(const tllm_host *host, const char *config_json, void **out, char *error,
+                   size_t error_size) noexcept {
     try {
         *out = new T(Host(host), std::string_view(config_json ? config_json : "{}"));
         return TLLM_OK;
@@ -228,10 +228,14 @@ template <class T> tllm_status create(const tllm_host *host, const char *config_
     return TLLM_ERR_INTERNAL;
 }
 
-template <class T> void destroy(void *instance) noexcept { delete static_cast<T *>(instance); }
+template <class T> void destroy(void *instance) noexcept {
+    delete static_cast<T *>(instance);
+}
 
 // The host never passes NULL, but a C caller might: treat it as an empty document.
-inline std::string_view doc(const char *r) { return r != nullptr ? r : ""; }
+inline std::string_view doc(const char *r) {
+    return r != nullptr ? r : "";
+}
 
 // Runs a component function returning its result document, and hands it to the call.
 template <class Fn> tllm_status run_call(const tllm_call *c, Fn &&fn) noexcept {
@@ -277,9 +281,8 @@ template <class T> struct NodeTable {
     static constexpr tllm_node_v1 table{
         sizeof(tllm_node_v1),
         [](void *i, const tllm_call *c, const char *m) {
-            return run_call(c, [&](Call &call) {
-                return static_cast<T *>(i)->process(call, doc(m));
-            });
+            return run_call(c,
+                            [&](Call &call) { return static_cast<T *>(i)->process(call, doc(m)); });
         },
     };
 };
@@ -297,19 +300,23 @@ template <class T> constexpr const void *vtable_of() {
 }
 
 template <class T> constexpr const char *config_schema_of() {
-    if constexpr (requires { T::kConfigSchema; }) return T::kConfigSchema;
-    else return nullptr;
+    if constexpr (requires { T::kConfigSchema; })
+        return T::kConfigSchema;
+    else
+        return nullptr;
 }
 
 template <class T> constexpr uint32_t flags_of() {
-    if constexpr (requires { T::kFlags; }) return T::kFlags;
-    else return 0;
+    if constexpr (requires { T::kFlags; })
+        return T::kFlags;
+    else
+        return 0;
 }
 
 template <class T> constexpr tllm_component component() {
-    return tllm_component{sizeof(tllm_component), T::kKind,          T::kName,
-                          T::kDescription,        config_schema_of<T>(), flags_of<T>(),
-                          &create<T>,             &destroy<T>,       vtable_of<T>()};
+    return tllm_component{sizeof(tllm_component), T::kKind,      T::kName,   T::kDescription,
+                          config_schema_of<T>(),  flags_of<T>(), &create<T>, &destroy<T>,
+                          vtable_of<T>()};
 }
 
 template <class... Ts> struct Components {
@@ -338,13 +345,13 @@ constexpr tllm_plugin_descriptor descriptor(const PluginInfo &info, uint32_t cou
 } // namespace tinyllm::sdk
 
 // Defines the plugin's entry point from a PluginInfo and the list of component classes.
-#define TINYLLM_PLUGIN(info, ...)                                                              \
-    namespace {                                                                                \
-    using tllm_plugin_components_ = ::tinyllm::sdk::detail::Components<__VA_ARGS__>;          \
+#define TINYLLM_PLUGIN(info, ...)                                                                  \
+    namespace {                                                                                    \
+    using tllm_plugin_components_ = ::tinyllm::sdk::detail::Components<__VA_ARGS__>;               \
     constexpr tllm_plugin_descriptor tllm_plugin_descriptor_ = ::tinyllm::sdk::detail::descriptor( \
-        info, static_cast<uint32_t>(tllm_plugin_components_::list.size()),                    \
-        tllm_plugin_components_::list.data());                                                 \
-    }                                                                                          \
+        info, static_cast<uint32_t>(tllm_plugin_components_::list.size()),                         \
+        tllm_plugin_components_::list.data());                                                     \
+    }                                                                                              \
     TLLM_DEFINE_PLUGIN(tllm_plugin_descriptor_)
 
 #endif // TINYLLM_PLUGIN_HPP

@@ -44,7 +44,8 @@ std::string format_json(const std::string &format) {
 
 std::string read_prompt(const AskOptions &o) {
     std::string prompt;
-    for (const auto &p : o.prompt) prompt += (prompt.empty() ? "" : " ") + p;
+    for (const auto &p : o.prompt)
+        prompt += (prompt.empty() ? "" : " ") + p;
     if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
         std::ostringstream in;
         in << std::cin.rdbuf();
@@ -114,21 +115,21 @@ private:
 int run_ask(Context &ctx, const std::vector<std::string> &args) {
     AskOptions o;
     po::options_description desc("Options");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("model,m", po::value(&o.model)->value_name("NAME"),
-         "model name (default: default_model in models.yaml)")
-        ("system,s", po::value(&o.system)->value_name("TEXT"), "system prompt")
-        ("json", po::bool_switch(&o.as_json), "print the whole response as JSON, no streaming")
-        ("think", po::bool_switch(&o.think), "ask a thinking model to think (shown on stderr)")
-        ("format", po::value(&o.format)->value_name("json|SCHEMA|@FILE"),
-         "constrain the answer to JSON, or to a JSON Schema")
-        ("temperature", po::value<double>()->value_name("T")->notifier(
-             [&](double t) { o.temperature = t; }), "sampling temperature")
-        ("seed", po::value<int64_t>()->value_name("N")->notifier(
-             [&](int64_t s) { o.seed = s; }), "sampling seed, for reproducible answers")
-        ("timeout", po::value(&o.timeout_ms)->value_name("MS"),
-         "give up after MS milliseconds (default: limits.request_timeout_ms)");
+    desc.add_options()("help,h",
+                       "show this help")("model,m", po::value(&o.model)->value_name("NAME"),
+                                         "model name (default: default_model in models.yaml)")(
+        "system,s", po::value(&o.system)->value_name("TEXT"), "system prompt")(
+        "json", po::bool_switch(&o.as_json), "print the whole response as JSON, no streaming")(
+        "think", po::bool_switch(&o.think), "ask a thinking model to think (shown on stderr)")(
+        "format", po::value(&o.format)->value_name("json|SCHEMA|@FILE"),
+        "constrain the answer to JSON, or to a JSON Schema")(
+        "temperature",
+        po::value<double>()->value_name("T")->notifier([&](double t) { o.temperature = t; }),
+        "sampling temperature")(
+        "seed", po::value<int64_t>()->value_name("N")->notifier([&](int64_t s) { o.seed = s; }),
+        "sampling seed, for reproducible answers")(
+        "timeout", po::value(&o.timeout_ms)->value_name("MS"),
+        "give up after MS milliseconds (default: limits.request_timeout_ms)");
     add_common_options(desc, ctx.options());
     po::options_description hidden;
     hidden.add_options()("prompt", po::value(&o.prompt));

@@ -60,8 +60,7 @@ void check_plugins(Context &ctx, std::vector<Check> &checks) {
                           std::string(p->descriptor->version) + ": " + kinds, ""});
     }
     for (const auto &f : reg.failures()) {
-        checks.push_back({"plugin", f.path.filename().string(), Outcome::fail,
-                          plugin::describe(f),
+        checks.push_back({"plugin", f.path.filename().string(), Outcome::fail, plugin::describe(f),
                           fix_for(f.kind, f.path)});
     }
     for (const auto &problem : reg.path_problems()) {
@@ -78,14 +77,14 @@ void check_plugins(Context &ctx, std::vector<Check> &checks) {
 void check_backends(Context &ctx, std::vector<Check> &checks) {
     runtime::Runtime &rt = ctx.runtime();
     std::map<std::string, std::vector<std::string>> models_on; // backend -> names present
-    std::map<std::string, std::string> unreachable;             // backend -> reason
+    std::map<std::string, std::string> unreachable;            // backend -> reason
     for (const auto &slot : rt.backends()) {
         const std::string subject = slot.name + " (" + slot.type + ")";
         if (!slot.backend) {
             checks.push_back({"backend", subject, Outcome::fail, slot.error->what(),
                               slot.error->code() == ErrorCode::plugin
-                                  ? "install the plugin that provides backend type \"" +
-                                        slot.type + "\" or fix models.yaml"
+                                  ? "install the plugin that provides backend type \"" + slot.type +
+                                        "\" or fix models.yaml"
                                   : "fix the backend's config in models.yaml"});
             unreachable[slot.name] = "backend not created";
             continue;
@@ -190,8 +189,8 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
     std::optional<Error> config_error;
     const config::Config *config = ctx.try_config(config_error);
     if (config != nullptr) {
-        checks.push_back({"config", config->dir.string(), Outcome::ok,
-                          "system.yaml and models.yaml valid", ""});
+        checks.push_back(
+            {"config", config->dir.string(), Outcome::ok, "system.yaml and models.yaml valid", ""});
     } else {
         checks.push_back({"config", "config", Outcome::fail, config_error->what(),
                           "correct the file at the position shown (docs/config.md)"});
@@ -200,8 +199,10 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
     if (config != nullptr) check_backends(ctx, checks);
     const bool healthy = std::none_of(checks.begin(), checks.end(),
                                       [](const Check &c) { return c.outcome == Outcome::fail; });
-    if (as_json) print_json(checks, healthy);
-    else print(checks);
+    if (as_json)
+        print_json(checks, healthy);
+    else
+        print(checks);
     return healthy ? kExitOk : kExitFailure;
 }
 

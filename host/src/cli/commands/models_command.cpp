@@ -66,7 +66,8 @@ int list(Context &ctx, bool as_json) {
             if (same_model(n, m.model)) size = s;
         }
         std::string roles;
-        for (const auto &r : m.roles) roles += (roles.empty() ? "" : ",") + r;
+        for (const auto &r : m.roles)
+            roles += (roles.empty() ? "" : ",") + r;
         add_row(m.name, m.backend, m.model, true, size, roles);
         seen.insert({m.backend, with_tag(m.model)});
     }
@@ -150,8 +151,10 @@ int pull(Context &ctx, const std::string &name, bool as_json) {
     });
     const std::string out = m.backend->pull_model(call, model_request(m));
     bar.finish();
-    if (as_json) std::cout << json::to_pretty_string(json::parse(out, "pull")) << "\n";
-    else std::cout << "pulled " << m.server_name << " on " << m.backend->name() << "\n";
+    if (as_json)
+        std::cout << json::to_pretty_string(json::parse(out, "pull")) << "\n";
+    else
+        std::cout << "pulled " << m.server_name << " on " << m.backend->name() << "\n";
     return kExitOk;
 }
 

@@ -17,7 +17,9 @@ namespace {
 
 using json::Value;
 
-std::string opt(const char *s) { return s != nullptr ? s : ""; }
+std::string opt(const char *s) {
+    return s != nullptr ? s : "";
+}
 
 Value plugin_to_json(const plugin::LoadedPlugin &p, json::Allocator &a, bool with_schema) {
     const tllm_plugin_descriptor &d = *p.descriptor;
@@ -28,8 +30,9 @@ Value plugin_to_json(const plugin::LoadedPlugin &p, json::Allocator &a, bool wit
     v.AddMember("description", json::string_value(opt(d.description), a), a);
     v.AddMember("vendor", json::string_value(opt(d.vendor), a), a);
     v.AddMember("license", json::string_value(opt(d.license), a), a);
-    v.AddMember("abi", json::string_value(std::to_string(d.abi.major) + "." +
-                                              std::to_string(d.abi.minor), a), a);
+    v.AddMember(
+        "abi",
+        json::string_value(std::to_string(d.abi.major) + "." + std::to_string(d.abi.minor), a), a);
     v.AddMember("path", json::string_value(p.path.string(), a), a);
     Value comps(rapidjson::kArrayType);
     for (const tllm_component *c : p.components) {
@@ -66,8 +69,10 @@ int list(Context &ctx, bool as_json) {
         json::Document doc(rapidjson::kObjectType);
         auto &a = doc.GetAllocator();
         Value plugins(rapidjson::kArrayType), failures(rapidjson::kArrayType);
-        for (const auto &p : reg.plugins()) plugins.PushBack(plugin_to_json(*p, a, false), a);
-        for (const auto &f : reg.failures()) failures.PushBack(failure_to_json(f, a), a);
+        for (const auto &p : reg.plugins())
+            plugins.PushBack(plugin_to_json(*p, a, false), a);
+        for (const auto &f : reg.failures())
+            failures.PushBack(failure_to_json(f, a), a);
         doc.AddMember("plugins", plugins, a);
         doc.AddMember("failures", failures, a);
         std::cout << json::to_pretty_string(doc) << "\n";
@@ -88,7 +93,8 @@ int list(Context &ctx, bool as_json) {
         for (const auto &f : reg.failures()) {
             std::cout << "  " << f.path.string() << ": " << plugin::describe(f) << "\n";
         }
-        for (const auto &pp : reg.path_problems()) std::cout << "  " << pp << "\n";
+        for (const auto &pp : reg.path_problems())
+            std::cout << "  " << pp << "\n";
     }
     return kExitOk;
 }
@@ -146,8 +152,8 @@ int inspect(Context &ctx, const std::string &key, bool as_json) {
             }
         }
         if (found == nullptr) {
-            throw Error(ErrorCode::not_found, "no plugin or component named \"" + key +
-                                                  "\" (see tinyllm plugins list)");
+            throw Error(ErrorCode::not_found,
+                        "no plugin or component named \"" + key + "\" (see tinyllm plugins list)");
         }
     }
     if (as_json) {
@@ -195,8 +201,8 @@ int validate(const std::string &file) {
                 runtime::InstanceHost host("validate:" + std::string(c->name), nullptr);
                 void *instance = nullptr;
                 char err[512] = {};
-                const tllm_status st = c->create(host.raw(), cfg_text.c_str(), &instance, err,
-                                                 sizeof err);
+                const tllm_status st =
+                    c->create(host.raw(), cfg_text.c_str(), &instance, err, sizeof err);
                 if (st != TLLM_OK || instance == nullptr) {
                     line(false, label + ": create with default config failed: " + err);
                     continue;

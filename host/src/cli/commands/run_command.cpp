@@ -90,7 +90,8 @@ private:
 
 std::string join_prompt(const std::vector<std::string> &words) {
     std::string prompt;
-    for (const auto &w : words) prompt += (prompt.empty() ? "" : " ") + w;
+    for (const auto &w : words)
+        prompt += (prompt.empty() ? "" : " ") + w;
     if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
         std::ostringstream in;
         in << std::cin.rdbuf();
@@ -111,15 +112,14 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     int64_t timeout_ms = 0;
     std::vector<std::string> words;
     po::options_description desc("Options");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("graph,g", po::value(&graph_name)->value_name("NAME|FILE"),
-         "graph to run: a name in the config's graphs/ or a YAML file (default: default)")
-        ("json", po::bool_switch(&as_json), "print the run (answer, status, timings) as JSON")
-        ("trace", po::bool_switch(&with_trace),
-         "print one JSON document with the answer and the full trace (implies --json)")
-        ("timeout", po::value(&timeout_ms)->value_name("MS"),
-         "give up after MS milliseconds (default: limits.request_timeout_ms)");
+    desc.add_options()("help,h", "show this help")(
+        "graph,g", po::value(&graph_name)->value_name("NAME|FILE"),
+        "graph to run: a name in the config's graphs/ or a YAML file (default: default)")(
+        "json", po::bool_switch(&as_json), "print the run (answer, status, timings) as JSON")(
+        "trace", po::bool_switch(&with_trace),
+        "print one JSON document with the answer and the full trace (implies --json)")(
+        "timeout", po::value(&timeout_ms)->value_name("MS"),
+        "give up after MS milliseconds (default: limits.request_timeout_ms)");
     add_common_options(desc, ctx.options());
     po::options_description hidden;
     hidden.add_options()("prompt", po::value(&words));
@@ -142,7 +142,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     runtime::Runtime &rt = ctx.runtime();
     const auto graph = graph::build_graph(graph::load_graph_def(ctx.graph_path(graph_name)),
                                           ctx.registry(), &rt, true);
-    for (const auto &w : graph->warnings) spdlog::warn("{}", w);
+    for (const auto &w : graph->warnings)
+        spdlog::warn("{}", w);
     store::RunStore &store = ctx.store();
 
     StoreRecorder recorder(store);
@@ -150,7 +151,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     graph::RunOptions options;
     options.run_id = store::new_run_id();
     options.cancel = ctx.cancel_token();
-    const int64_t budget = timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
+    const int64_t budget =
+        timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
     options.on_event = [&printer](const graph::NodeEvent &ev) { printer(ev); };
     options.observer = &recorder;

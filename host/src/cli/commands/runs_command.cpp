@@ -47,15 +47,16 @@ int list(Context &ctx, size_t last, const std::string &status, const std::string
         filter.status = trace::parse_run_status(status);
         if (!filter.status) {
             throw Error(ErrorCode::usage, "--status must be running, succeeded, failed or "
-                                          "cancelled, not \"" + status + "\"");
+                                          "cancelled, not \"" +
+                                              status + "\"");
         }
     }
     if (!graph.empty()) filter.graph_id = graph;
     const auto runs = ctx.store().list(filter);
     if (as_json) {
         json::Document doc(rapidjson::kArrayType);
-        for (const auto &r : runs) doc.PushBack(trace::to_json(r, false, doc.GetAllocator()),
-                                                doc.GetAllocator());
+        for (const auto &r : runs)
+            doc.PushBack(trace::to_json(r, false, doc.GetAllocator()), doc.GetAllocator());
         std::cout << json::to_pretty_string(doc) << "\n";
         return kExitOk;
     }
@@ -90,11 +91,11 @@ int show(Context &ctx, const std::string &id, bool as_json) {
     }
     const bool color = color_enabled(stdout);
     std::cout << paint("Run " + run->id, Color::bold, color) << "\n";
-    std::printf("  %-10s %s %s\n  %-10s %s\n  %-10s %s\n", "Graph", run->graph_id.c_str(),
-                run->graph_version.c_str(), "Status",
-                paint(std::string(trace::to_string(run->status)), status_color(run->status), color)
-                    .c_str(),
-                "Started", local_time(run->started_at_ms).c_str());
+    std::printf(
+        "  %-10s %s %s\n  %-10s %s\n  %-10s %s\n", "Graph", run->graph_id.c_str(),
+        run->graph_version.c_str(), "Status",
+        paint(std::string(trace::to_string(run->status)), status_color(run->status), color).c_str(),
+        "Started", local_time(run->started_at_ms).c_str());
     if (run->finished_at_ms > 0) {
         std::printf("  %-10s %lld ms\n", "Duration",
                     static_cast<long long>(run->finished_at_ms - run->started_at_ms));
@@ -107,8 +108,8 @@ int show(Context &ctx, const std::string &id, bool as_json) {
                     run->error_node.empty() ? "" : (" (node " + run->error_node + ")").c_str());
     }
     std::cout << "\n";
-    std::printf("  %-4s %-16s %-12s %-3s %-10s %10s  %s\n", "SEQ", "NODE", "TYPE", "TRY",
-                "STATUS", "US", "MODEL CALLS / ROUTE / ERROR");
+    std::printf("  %-4s %-16s %-12s %-3s %-10s %10s  %s\n", "SEQ", "NODE", "TYPE", "TRY", "STATUS",
+                "US", "MODEL CALLS / ROUTE / ERROR");
     for (const auto &n : run->nodes) {
         std::string detail;
         for (const auto &m : n.model_calls) {
@@ -117,9 +118,8 @@ int show(Context &ctx, const std::string &id, bool as_json) {
         }
         if (!n.route.empty()) detail += "route=" + n.route + " ";
         if (!n.error.empty()) detail += n.error;
-        std::printf("  %-4lld %-16s %-12s %-3d %-10s %10lld  %s\n",
-                    static_cast<long long>(n.seq), one_line(n.node_id, 16).c_str(),
-                    one_line(n.node_type, 12).c_str(), n.attempt,
+        std::printf("  %-4lld %-16s %-12s %-3d %-10s %10lld  %s\n", static_cast<long long>(n.seq),
+                    one_line(n.node_id, 16).c_str(), one_line(n.node_type, 12).c_str(), n.attempt,
                     std::string(trace::to_string(n.status)).c_str(),
                     static_cast<long long>(n.duration_us), one_line(detail, 80).c_str());
     }
@@ -133,13 +133,14 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
     size_t last = 20;
     std::string status, graph;
     po::options_description desc("Options");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("json", po::bool_switch(&as_json), "print data as JSON")
-        ("last,n", po::value(&last)->value_name("N"), "list the N newest runs (default 20; 0 = all)")
-        ("status", po::value(&status)->value_name("S"), "only runs with status S: running, "
-                                                        "succeeded, failed, cancelled")
-        ("graph", po::value(&graph)->value_name("ID"), "only runs of graph ID");
+    desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
+                                                   "print data as JSON")(
+        "last,n", po::value(&last)->value_name("N"),
+        "list the N newest runs (default 20; 0 = all)")("status",
+                                                        po::value(&status)->value_name("S"),
+                                                        "only runs with status S: running, "
+                                                        "succeeded, failed, cancelled")(
+        "graph", po::value(&graph)->value_name("ID"), "only runs of graph ID");
     add_common_options(desc, ctx.options());
     po::options_description hidden;
     hidden.add_options()("action", po::value<std::string>())("id", po::value<std::string>());
