@@ -1,4 +1,5 @@
-# tinyllm_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
+# tinyllm_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>] [NO_INSTALL])
+# NO_INSTALL: a plugin for tests or benchmarks, never installed with the product.
 #
 # Builds one TinyLLM plugin as a loadable module named tinyllm-<name>.so with hidden visibility
 # (only tinyllm_plugin_entry is exported) and no undefined symbols (so a missing dependency fails
@@ -22,7 +23,7 @@ if(NOT TARGET tinyllm::sdk)
 endif()
 
 function(tinyllm_add_plugin name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "" "SOURCES;LIBRARIES")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "tinyllm_add_plugin(${name}): SOURCES is required")
   endif()
@@ -43,7 +44,7 @@ function(tinyllm_add_plugin name)
   if(DEFINED TINYLLM_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${TINYLLM_PLUGIN_OUTPUT_DIR})
   endif()
-  if(DEFINED TINYLLM_PLUGIN_INSTALL_DIR)
+  if(DEFINED TINYLLM_PLUGIN_INSTALL_DIR AND NOT ARG_NO_INSTALL)
     install(TARGETS ${target} LIBRARY DESTINATION ${TINYLLM_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()
