@@ -77,6 +77,25 @@ bool valid_component_name(const char *name) {
     return true;
 }
 
+// A tool's table must be complete: the host sends its schema to models and validates every
+// call against it, so a schema that does not parse would fail on every call instead of once.
+std::string tool_problem(const tllm_component &c) {
+    const auto *table = static_cast<const tllm_tool_v1 *>(c.vtable);
+    if (table->struct_size < sizeof(tllm_tool_v1)) return "tool table struct_size too small";
+    if (table->invoke == nullptr) return "tool has no invoke function";
+    if (table->parameters_schema == nullptr) return "tool has no parameters_schema";
+    try {
+        const json::Document schema =
+            json::parse_object(table->parameters_schema, "parameters_schema");
+        if (json::get_string(schema, "type") != "object") {
+            return "parameters_schema must describe an object (\"type\": \"object\")";
+        }
+    } catch (const Error &e) {
+        return e.what();
+    }
+    return {};
+}
+
 // Empty when the component honours the contract, else why not.
 std::string component_problem(const tllm_component &c) {
     if (c.struct_size < sizeof(tllm_component)) return "struct_size too small";
@@ -91,6 +110,7 @@ std::string component_problem(const tllm_component &c) {
             return e.what();
         }
     }
+    if (std::string_view(c.kind) == TLLM_KIND_TOOL) return tool_problem(c);
     return {};
 }
 

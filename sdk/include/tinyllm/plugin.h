@@ -42,7 +42,7 @@ extern "C" {
  * struct, changing a function's signature). Bump MINOR when adding something old plugins can
  * ignore (a new host service appended at the end of tllm_host, a new component kind). */
 #define TLLM_ABI_VERSION_MAJOR 1
-#define TLLM_ABI_VERSION_MINOR 0
+#define TLLM_ABI_VERSION_MINOR 1
 
 typedef struct tllm_abi_version {
     uint32_t major;
@@ -153,8 +153,10 @@ struct tllm_host {
     tllm_status (*chat)(const tllm_host *host, const tllm_call *call, const char *request_json,
                         char **out_json);
 
-    /* Invoke a tool by name with JSON arguments (docs/sdk.md#tools). Same conventions as
-     * `chat`; *out_json receives the tool's result document or the error message.
+    /* Invoke a tool by name with a JSON arguments object (docs/sdk.md#tools). Same conventions
+     * as `chat`; *out_json receives the tool's result document or the error message. The
+     * arguments are checked against the tool's parameters schema first (TLLM_ERR_INVALID_ARGUMENT
+     * naming the offending argument), and the call is recorded in the run's trace.
      * [any-thread, but `call` must be the call the plugin is running] */
     tllm_status (*call_tool)(const tllm_host *host, const tllm_call *call, const char *tool_name,
                              const char *arguments_json, char **out_json);
@@ -173,7 +175,7 @@ struct tllm_host {
  * kind it does not know as "unsupported kind" without refusing the rest of the plugin. */
 #define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client       */
 #define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph              */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* reserved: an exact capability for models     */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* tllm_tool_v1: an exact capability (ABI 1.1)  */
 #define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* reserved: grades an output                   */
 #define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* reserved: rewrites a graph                 */
 
@@ -265,6 +267,40 @@ typedef struct tllm_node_v1 {
     uint32_t struct_size;
     tllm_status (*process)(void *instance, const tllm_call *call, const char *message_json);
 } tllm_node_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* tinyllm.tool/1 — an exact capability models can call (since ABI 1.1)                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A tool does one exact thing (arithmetic, running code) for a model or a user. Its
+ * tllm_component.description is what the model reads to decide when to call it, so write it for
+ * a model: what the tool does and what it returns, in one or two sentences.
+ *
+ * parameters_schema: a JSON Schema of the arguments object, in the shape Ollama's
+ *   tools[].function.parameters takes:
+ *     {"type":"object","properties":{"expression":{"type":"string","description":"..."}},
+ *      "required":["expression"]}
+ *   The host sends it to models as it is and validates every call's arguments against it
+ *   before `invoke` (draft-04 subset, like config schemas). A tool whose schema has exactly
+ *   one required string property can be called from the command line with a bare string
+ *   (`tinyllm tool calculator "2 + 2"`).
+ *
+ * invoke: arguments (a JSON object that passed parameters_schema) -> result document, through
+ *   call->set_output:
+ *     {"content":"4", "is_error":false, ...tool-specific fields}
+ *   "content" (string, required) is what the model reads as the `role: tool` message and what
+ *   `tinyllm tool` prints. "is_error": true says the tool ran and the outcome is a failure the
+ *   caller should see (a program that exited non-zero); the status is still TLLM_OK.
+ *   A non-OK status says the tool could not do its work (an expression that does not parse:
+ *   TLLM_ERR_INVALID_ARGUMENT; a sandbox that is not available: TLLM_ERR_UNAVAILABLE; a
+ *   wall-clock limit: TLLM_ERR_TIMEOUT); the message goes back to the model as a tool error.
+ *   Long work polls call->is_cancelled and honours call->remaining_ms.
+ *   [any-thread] unless the component sets TLLM_COMPONENT_SERIALIZED. */
+typedef struct tllm_tool_v1 {
+    uint32_t struct_size;
+    const char *parameters_schema; /* static JSON text, never NULL */
+    tllm_status (*invoke)(void *instance, const tllm_call *call, const char *arguments_json);
+} tllm_tool_v1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The plugin descriptor and entry point                                                       */

@@ -176,6 +176,30 @@ public:
     virtual std::string process(Call &call, std::string_view message_json) = 0;
 };
 
+// Base class of a tinyllm.tool/1 component. The class also declares
+//     static constexpr const char *kParameters = R"({"type":"object",...})";
+// (the JSON Schema of its arguments); `invoke` takes the arguments JSON, already checked
+// against it, and returns the result document {"content": "...", "is_error": false, ...}.
+// Use tool_result() to build the common shape. Throw Error(TLLM_ERR_INVALID_ARGUMENT, ...) for
+// arguments the tool cannot use.
+class Tool {
+public:
+    static constexpr const char *kKind = TLLM_KIND_TOOL;
+    virtual ~Tool() = default;
+    virtual std::string invoke(Call &call, std::string_view arguments_json) = 0;
+};
+
+// {"content":"<content>","is_error":<is_error><extra_members>} where `extra_members` is empty
+// or starts with a comma: ,"value":"4".
+inline std::string tool_result(std::string_view content, bool is_error = false,
+                               std::string_view extra_members = {}) {
+    std::string out = "{\"content\":\"" + json_escape(content) + "\",\"is_error\":";
+    out += is_error ? "true" : "false";
+    out += extra_members;
+    out += '}';
+    return out;
+}
+
 // Plugin-level metadata for TINYLLM_PLUGIN.
 struct PluginInfo {
     const char *id = nullptr;
@@ -287,13 +311,27 @@ template <class T> struct NodeTable {
     };
 };
 
+template <class T> struct ToolTable {
+    static constexpr tllm_tool_v1 table{
+        sizeof(tllm_tool_v1),
+        T::kParameters,
+        [](void *i, const tllm_call *c, const char *a) {
+            return run_call(c,
+                            [&](Call &call) { return static_cast<T *>(i)->invoke(call, doc(a)); });
+        },
+    };
+};
+
 template <class T> constexpr const void *vtable_of() {
     if constexpr (std::is_base_of_v<Backend, T>) {
         return &BackendTable<T>::table;
     } else if constexpr (std::is_base_of_v<Node, T>) {
         return &NodeTable<T>::table;
+    } else if constexpr (std::is_base_of_v<Tool, T>) {
+        return &ToolTable<T>::table;
     } else {
-        static_assert(std::is_base_of_v<Backend, T> || std::is_base_of_v<Node, T>,
+        static_assert(std::is_base_of_v<Backend, T> || std::is_base_of_v<Node, T> ||
+                          std::is_base_of_v<Tool, T>,
                       "a component class must derive from a tinyllm::sdk kind base class");
         return nullptr;
     }
