@@ -6,6 +6,7 @@
 #include "runtime/backend.hpp"
 #include "runtime/call_context.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -14,7 +15,12 @@
 namespace tinyllm::bench {
 
 // Set by bench/CMakeLists.txt: the build tree's plugin dir and the two benchmark-only plugins.
-inline const std::filesystem::path kPluginDir = TINYLLM_BENCH_PLUGIN_DIR;
+// TINYLLM_BENCH_PLUGIN_DIR in the environment overrides the plugin dir (to compare a saved
+// copy of the executable and its plugins with the current build).
+inline const std::filesystem::path kPluginDir = [] {
+    const char *dir = std::getenv("TINYLLM_BENCH_PLUGIN_DIR");
+    return std::filesystem::path(dir != nullptr && *dir != '\0' ? dir : TINYLLM_BENCH_PLUGIN_DIR);
+}();
 inline const std::filesystem::path kCEchoPlugin = TINYLLM_BENCH_C_ECHO;
 inline const std::filesystem::path kSdkEchoPlugin = TINYLLM_BENCH_SDK_ECHO;
 

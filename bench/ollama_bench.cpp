@@ -18,6 +18,7 @@
 // threads:8 runs 8 callers on one shared client/runtime (the server has a thread per
 // connection); read items_per_second there (requests per second over all threads).
 #include "bench_support.hpp"
+#include "host_support.hpp"
 
 #include "config/config.hpp"
 #include "fake_ollama.hpp"
@@ -39,81 +40,6 @@
 namespace tinyllm::bench {
 namespace {
 
-// One server for the whole process: starting it is not what is measured, and keeping it up
-// does not affect any layer under test (it holds no plugin and no client state).
-testing::FakeOllama &server() {
-    static testing::FakeOllama *const fake = [] {
-        auto *s = new testing::FakeOllama();
-        s->set_recording(false); // keeps memory flat over millions of requests
-        return s;
-    }();
-    return *fake;
-}
-
-// Runs `body` once per iteration; a failure stops the benchmark with its message instead of
-// terminating the process (an exception must not escape a benchmark function). Each request is
-// also timed on its own (two clock reads, ~50 ns against tens of microseconds) so that the
-// median and the tail are reported next to the mean: a mean alone hides rare stalls.
-template <class Body> void run(benchmark::State &state, Body &&body) {
-    using Clock = std::chrono::steady_clock;
-    std::vector<double> micros;
-    micros.reserve(1 << 16);
-    for (auto _ : state) {
-        const auto start = Clock::now();
-        try {
-            body();
-        } catch (const std::exception &e) {
-            state.SkipWithError(e.what());
-            break;
-        }
-        micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
-    }
-    state.SetItemsProcessed(state.iterations());
-    if (micros.empty()) return;
-    std::sort(micros.begin(), micros.end());
-    const auto at = [&](double q) {
-        return micros[std::min(micros.size() - 1, static_cast<size_t>(q * micros.size()))];
-    };
-    // Per-thread percentiles, averaged over threads.
-    state.counters["p50_us"] = benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
-    state.counters["p99_us"] = benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
-    state.counters["max_us"] = benchmark::Counter(micros.back(), benchmark::Counter::kAvgThreads);
-}
-
-// Shared by the threads of one run: made by thread 0 before the loop and destroyed by it after
-// (benchmark synchronises all threads at the start and the end of the loop).
-template <class T> struct PerRun {
-    static inline std::unique_ptr<T> value;
-    static inline std::string error;
-};
-template <class T, class Make> void setup(benchmark::State &state, Make &&make) {
-    if (state.thread_index() != 0) return;
-    PerRun<T>::error.clear();
-    try {
-        PerRun<T>::value = make();
-    } catch (const std::exception &e) {
-        PerRun<T>::error = e.what();
-    }
-}
-// The shared object, read inside the loop only: that is after the start barrier, so thread 0's
-// setup is complete. Throws (ending the run with the reason) when the setup failed.
-template <class T> T &shared() {
-    if (T *v = PerRun<T>::value.get()) return *v;
-    throw std::runtime_error("setup failed: " + PerRun<T>::error);
-}
-template <class T> void teardown(benchmark::State &state) {
-    if (state.thread_index() == 0) PerRun<T>::value.reset();
-}
-
-// Token events the caller received per request: proves the stream was really parsed and
-// forwarded (9 for stream:1, 0 for stream:0). Averaged over threads, not summed.
-void report_events(benchmark::State &state, int64_t events) {
-    if (state.iterations() == 0) return;
-    state.counters["events/req"] =
-        benchmark::Counter(static_cast<double>(events) / static_cast<double>(state.iterations()),
-                           benchmark::Counter::kAvgThreads);
-}
-
 // ---- (a) raw libcurl -------------------------------------------------------------------
 
 size_t collect(char *data, size_t size, size_t count, void *out) {
@@ -122,7 +48,7 @@ size_t collect(char *data, size_t size, size_t count, void *out) {
 }
 
 void BM_OllamaDirect(benchmark::State &state) {
-    const std::string url = server().url() + "/api/chat";
+    const std::string url = server_url() + "/api/chat";
     const std::string request = typical_chat_request(state.range(0) != 0);
     std::string body;
     CURL *easy = curl_easy_init();
@@ -157,7 +83,7 @@ void BM_OllamaDirect(benchmark::State &state) {
 void BM_OllamaClient(benchmark::State &state) {
     setup<ollama::OllamaClient>(state, [] {
         ollama::ClientConfig config;
-        config.url = server().url();
+        config.url = server_url();
         return std::make_unique<ollama::OllamaClient>(config);
     });
     const std::string request = typical_chat_request(state.range(0) != 0);
@@ -177,7 +103,7 @@ void BM_OllamaClient(benchmark::State &state) {
 void BM_OllamaPlugin(benchmark::State &state) {
     setup<LoadedBackend>(state, [] {
         return std::make_unique<LoadedBackend>(kPluginDir / "tinyllm-ollama.so", "ollama",
-                                               R"({"url":")" + server().url() + R"("})");
+                                               R"({"url":")" + server_url() + R"("})");
     });
     const std::string request = typical_chat_request(state.range(0) != 0);
     int64_t events = 0;
@@ -190,48 +116,7 @@ void BM_OllamaPlugin(benchmark::State &state) {
     teardown<LoadedBackend>(state);
 }
 
-// ---- (c) the whole host: Registry + Runtime --------------------------------------------
-
-// A config dir in the temp dir with one ollama backend pointing at the fake server, the
-// plugins loaded from the build tree, and the Runtime over both (destroyed in reverse order).
-struct HostEnv {
-    std::filesystem::path dir;
-    config::Config config;
-    plugin::Registry registry;
-    std::unique_ptr<runtime::Runtime> runtime;
-
-    HostEnv() {
-        dir = std::filesystem::temp_directory_path() /
-              ("tinyllm-bench-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir);
-        // data_dir is set so that loading needs no HOME (the benchmark passes no environment).
-        std::ofstream(dir / "system.yaml")
-            << "data_dir: " << (dir / "data").string() << "\nplugins: []\n";
-        std::ofstream(dir / "models.yaml") << "default_model: qwen2.5:0.5b\n"
-                                              "backends:\n"
-                                              "  - name: local\n"
-                                              "    type: ollama\n"
-                                              "    config: {url: \""
-                                           << server().url()
-                                           << "\"}\n"
-                                              "models:\n"
-                                              "  - name: qwen2.5:0.5b\n"
-                                              "    backend: local\n"
-                                              "    options: {temperature: 0.2, num_ctx: 4096}\n"
-                                              "    keep_alive: 5m\n";
-        config::LoadOptions options;
-        options.config_dir = dir;
-        options.getenv = [](const std::string &) -> std::optional<std::string> { return {}; };
-        config = config::load(options);
-        registry.load({plugin::SearchPath{kPluginDir, "bench", true}});
-        runtime = std::make_unique<runtime::Runtime>(config, registry);
-    }
-    ~HostEnv() {
-        runtime.reset();
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-};
+// ---- (c) the whole host: Registry + Runtime (HostEnv, host_support.hpp) -------------
 
 void BM_OllamaThroughHost(benchmark::State &state) {
     setup<HostEnv>(state, [] { return std::make_unique<HostEnv>(); });

@@ -1,0 +1,237 @@
+// Issue 3's overhead benchmark: one run of the default graph (config/graphs/default.yaml: one
+// model node) against a zero-latency Ollama-protocol server, compared with the same single
+// model call made directly. The difference is TinyLLM's overhead per request.
+//
+//   BM_DefaultGraph          the real thing: config/graphs/default.yaml built with the plugins
+//                            of the build tree (model node, Ollama backend) through the host's
+//                            Registry and Runtime, run by graph::Executor with its trace recorded
+//                            in memory and the answer's tokens delivered to an on_event callback,
+//                            as `tinyllm run` does (run store excluded: see BM_DefaultGraphStored).
+//   BM_DefaultGraphStored    the same plus the SQLite run store (begin_run, add_node, finish_run
+//                            in <tmp>/runs.db), i.e. all that `tinyllm run` does per request.
+//   BM_DefaultGraphDirect    "direct": the same chat request, byte for byte what the graph run
+//                            puts on the wire (checked at setup), sent straight through the
+//                            Ollama client library (tinyllm_ollama_client linked in, no plugin,
+//                            no runtime, no graph) with its tokens delivered to a callback. This
+//                            is what a program calling Ollama with a good HTTP client would pay.
+//   BM_DefaultGraphRawCurl   the same bytes through a bare libcurl easy handle on a kept-alive
+//                            connection, body collected into a string: the floor for HTTP/1.1.
+//
+// stream:1 is the default graph as shipped (the model node streams: 9 token lines + a final
+// line); stream:0 sets `stream: false` on the node (one JSON answer). threads:8 is 8 callers
+// in a loop on one shared graph/runtime/client; read items_per_second (requests per second).
+#include "bench_support.hpp"
+#include "host_support.hpp"
+
+#include "graph/executor.hpp"
+#include "graph/graph_builder.hpp"
+#include "graph/graph_def.hpp"
+#include "ollama_client.hpp"
+#include "store/run_id.hpp"
+#include "store/run_store.hpp"
+
+#include <benchmark/benchmark.h>
+#include <curl/curl.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+namespace tinyllm::bench {
+namespace {
+
+const std::filesystem::path kDefaultGraph = TINYLLM_BENCH_DEFAULT_GRAPH;
+constexpr const char *kQuestion = "What is the capital of Australia?";
+
+// The default graph's text, with `stream: false` added to the model node's config for stream:0.
+std::string default_graph_yaml(bool stream) {
+    std::ifstream in(kDefaultGraph);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    if (yaml.empty()) throw std::runtime_error("cannot read " + kDefaultGraph.string());
+    if (!stream) {
+        const std::string anchor = "      prompt: \"{{input}}\"\n";
+        const size_t at = yaml.find(anchor);
+        if (at == std::string::npos) {
+            throw std::runtime_error(kDefaultGraph.string() + " changed: no prompt line to " +
+                                     "add `stream: false` after");
+        }
+        yaml.insert(at + anchor.size(), "      stream: false\n");
+    }
+    return yaml;
+}
+
+// What the graph run sends to the server for kQuestion: the model node's request (system
+// prompt, the input as the user message, stream) with models.yaml's options and keep_alive
+// merged by the runtime.
+std::string wire_request(bool stream) {
+    return std::string(R"({"model":"qwen2.5:0.5b","messages":[)") +
+           R"({"role":"system","content":"You are a helpful, concise assistant."},)" +
+           R"({"role":"user","content":")" + kQuestion + R"("}],)" +
+           R"("options":{"temperature":0.2,"num_ctx":4096},"stream":)" +
+           (stream ? "true" : "false") + R"(,"keep_alive":"5m"})";
+}
+
+// The answer FakeOllama gives by default, which every path must have received.
+void check_answer(const std::string &answer) {
+    if (answer != testing::kDefaultAnswer) {
+        throw std::runtime_error("unexpected answer: \"" + answer + "\"");
+    }
+}
+
+// Records every run in a SQLite run store, as `tinyllm run`'s observer does.
+class StoreObserver final : public graph::RunObserver {
+public:
+    explicit StoreObserver(store::RunStore &store) : store_(store) {}
+    void on_run_start(const trace::Run &run) override { store_.begin_run(run); }
+    void on_node(const trace::Run &run, const trace::NodeExecution &node) override {
+        store_.add_node(run.id, node);
+    }
+    void on_run_end(const trace::Run &run) override { store_.finish_run(run); }
+
+private:
+    store::RunStore &store_;
+};
+
+// The host with the default graph built over it (nodes hold the runtime: destroyed first).
+struct GraphEnv {
+    HostEnv host;
+    std::unique_ptr<graph::Graph> graph;
+    std::unique_ptr<store::RunStore> store;
+    std::unique_ptr<StoreObserver> observer;
+
+    GraphEnv(bool stream, bool with_store) {
+        const auto path = host.dir / "default.yaml";
+        std::ofstream(path) << default_graph_yaml(stream);
+        graph = graph::build_graph(graph::load_graph_def(path), host.registry, host.runtime.get(),
+                                   true);
+        if (with_store) {
+            store::StoreOptions options;
+            options.path = host.dir / "data" / "runs.db";
+            store = store::RunStore::open(options);
+            observer = std::make_unique<StoreObserver>(*store);
+        }
+        // Fairness check: the graph's request on the wire is the direct benchmarks' request.
+        if (!external_server()) {
+            server().clear_requests();
+            server().set_recording(true);
+            graph::RunOptions options;
+            const trace::Run run = graph::Executor(*graph).run(kQuestion, options);
+            server().set_recording(false);
+            if (run.status != trace::RunStatus::succeeded) {
+                throw std::runtime_error("default graph run failed: " + run.error_message);
+            }
+            const std::string sent = server().last_request("/api/chat").body;
+            server().clear_requests();
+            if (sent != wire_request(stream)) {
+                throw std::runtime_error("the graph sent " + sent + ", not the direct request " +
+                                         wire_request(stream));
+            }
+        }
+    }
+    ~GraphEnv() {
+        graph.reset();
+        observer.reset();
+        store.reset();
+    }
+};
+
+template <bool kStore> void graph_bench(benchmark::State &state) {
+    const bool stream = state.range(0) != 0;
+    setup<GraphEnv>(state, [&] { return std::make_unique<GraphEnv>(stream, kStore); });
+    int64_t tokens = 0;
+    run(state, [&] {
+        GraphEnv &env = shared<GraphEnv>();
+        graph::RunOptions options;
+        options.run_id = store::new_run_id();
+        options.on_event = [&tokens](const graph::NodeEvent &ev) {
+            if (ev.final_answer) ++tokens;
+        };
+        options.observer = env.observer.get();
+        const trace::Run run = graph::Executor(*env.graph).run(kQuestion, options);
+        if (run.status != trace::RunStatus::succeeded) {
+            throw std::runtime_error("run failed: " + run.error_message);
+        }
+        check_answer(run.answer);
+        benchmark::DoNotOptimize(run.output.data());
+    });
+    report_events(state, tokens);
+    teardown<GraphEnv>(state);
+}
+
+void BM_DefaultGraph(benchmark::State &state) {
+    graph_bench<false>(state);
+}
+void BM_DefaultGraphStored(benchmark::State &state) {
+    graph_bench<true>(state);
+}
+
+void BM_DefaultGraphDirect(benchmark::State &state) {
+    setup<ollama::OllamaClient>(state, [] {
+        ollama::ClientConfig config;
+        config.url = server_url();
+        return std::make_unique<ollama::OllamaClient>(config);
+    });
+    const std::string request = wire_request(state.range(0) != 0);
+    int64_t events = 0;
+    run(state, [&] {
+        auto call = make_call([&events](std::string_view) { ++events; });
+        const sdk::Call c(call.raw());
+        const std::string out = shared<ollama::OllamaClient>().chat(c, request);
+        // The answer's content, as the graph's caller gets it (run.answer).
+        const json::Document doc = json::parse_object(out, "chat response");
+        const json::Value *msg = json::find(doc, "message");
+        check_answer(msg != nullptr ? json::get_string(*msg, "content").value_or("") : "");
+    });
+    report_events(state, events);
+    teardown<ollama::OllamaClient>(state);
+}
+
+size_t collect(char *data, size_t size, size_t count, void *out) {
+    static_cast<std::string *>(out)->append(data, size * count);
+    return size * count;
+}
+
+void BM_DefaultGraphRawCurl(benchmark::State &state) {
+    const std::string url = server_url() + "/api/chat";
+    const std::string request = wire_request(state.range(0) != 0);
+    std::string body;
+    CURL *easy = curl_easy_init();
+    curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &collect);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+    run(state, [&] {
+        body.clear();
+        const CURLcode rc = curl_easy_perform(easy);
+        long status = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        if (rc != CURLE_OK || status != 200) {
+            throw std::runtime_error(std::string("raw POST failed: ") + curl_easy_strerror(rc) +
+                                     ", HTTP " + std::to_string(status));
+        }
+        benchmark::DoNotOptimize(body.data());
+    });
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(easy);
+}
+
+void args(benchmark::internal::Benchmark *b) {
+    b->ArgName("stream")->Arg(1)->Arg(0)->Threads(1)->Threads(8)->UseRealTime();
+}
+// Interleaved per configuration would be better still; benchmark runs them in this order.
+BENCHMARK(BM_DefaultGraphRawCurl)->Apply(args);
+BENCHMARK(BM_DefaultGraphDirect)->Apply(args);
+BENCHMARK(BM_DefaultGraph)->Apply(args);
+BENCHMARK(BM_DefaultGraphStored)->Apply(args);
+
+} // namespace
+} // namespace tinyllm::bench
