@@ -1,0 +1,1 @@
+#include "code_tool_fixture.hpp"
