@@ -2,6 +2,7 @@
 
 #include "tinyllm/json.hpp"
 
+#include <array>
 #include <functional>
 #include <map>
 
@@ -301,6 +302,238 @@ std::string to_json(const ChatResponse &r) {
 
 std::string to_json(const ChatMessage &m) {
     return serialize([&](Value &out, Allocator &alloc) { write_message(m, out, alloc); });
+}
+
+} // namespace tinyllm::messages
+
+// ---- The host's hot path -------------------------------------------------------------------
+
+namespace tinyllm::messages {
+namespace {
+
+using json::Value;
+using PlainWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+bool key_is(const Value &name, std::string_view key) {
+    return name.GetStringLength() == key.size() &&
+           std::char_traits<char>::compare(name.GetString(), key.data(), key.size()) == 0;
+}
+
+// Finds which of `keys` `name` is; -1 for none.
+template <size_t N> int key_index(const Value &name, const std::array<std::string_view, N> &keys) {
+    for (size_t i = 0; i < N; ++i) {
+        if (key_is(name, keys[i])) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+void write_key(PlainWriter &w, std::string_view key) {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+// A message of the plain shape, checked into `slots` (in write order); false when it is not.
+constexpr std::array<std::string_view, 5> kMessageKeys = {"role", "content", "thinking", "images",
+                                                          "tool_name"};
+using MessageSlots = std::array<const Value *, kMessageKeys.size()>;
+
+bool plain_message(const Value &m, MessageSlots &slots) {
+    if (!m.IsObject()) return false;
+    slots.fill(nullptr);
+    for (const auto &member : m.GetObject()) {
+        const int i = key_index(member.name, kMessageKeys);
+        if (i < 0 || slots[i] != nullptr) return false; // unknown (tool_calls...) or duplicated
+        const Value &v = member.value;
+        if (kMessageKeys[i] == "images") {
+            if (!v.IsArray() || v.Empty()) return false;
+            for (const auto &img : v.GetArray()) {
+                if (!img.IsString()) return false;
+            }
+        } else if (!v.IsString()) {
+            return false;
+        }
+        slots[i] = &v;
+    }
+    return true;
+}
+
+// As write_message writes it: role and content always, then the optional members.
+void write_plain_message(PlainWriter &w, const MessageSlots &slots) {
+    w.StartObject();
+    for (size_t i = 0; i < kMessageKeys.size(); ++i) {
+        const bool always = i < 2; // role, content
+        if (slots[i] == nullptr && !always) continue;
+        write_key(w, kMessageKeys[i]);
+        if (slots[i] != nullptr) {
+            slots[i]->Accept(w);
+        } else {
+            w.String("", 0);
+        }
+    }
+    w.EndObject();
+}
+
+std::string text_of(const rapidjson::StringBuffer &buffer) {
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+// The members of a chat response in to_json's order.
+constexpr std::array<std::string_view, 11> kResponseKeys = {
+    "model",         "created_at",        "message",
+    "done",          "done_reason",       "total_duration",
+    "load_duration", "prompt_eval_count", "prompt_eval_duration",
+    "eval_count",    "eval_duration"};
+
+std::optional<std::string> plain_response(std::string_view text) {
+    json::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    std::array<const Value *, kResponseKeys.size()> slots{};
+    for (const auto &member : doc.GetObject()) {
+        const int i = key_index(member.name, kResponseKeys);
+        if (i < 0 || slots[i] != nullptr) return std::nullopt;
+        const Value &v = member.value;
+        const std::string_view key = kResponseKeys[i];
+        const bool ok = key == "model" || key == "created_at" || key == "done_reason" ? v.IsString()
+                        : key == "message"                                            ? v.IsObject()
+                        : key == "done"                                               ? v.IsBool()
+                                                                                      : v.IsInt64();
+        if (!ok) return std::nullopt;
+        slots[i] = &v;
+    }
+    MessageSlots message{};
+    if (slots[2] == nullptr || !plain_message(*slots[2], message)) return std::nullopt;
+
+    rapidjson::StringBuffer buffer;
+    PlainWriter w(buffer);
+    w.StartObject();
+    for (size_t i = 0; i < kResponseKeys.size(); ++i) {
+        const std::string_view key = kResponseKeys[i];
+        if (key == "model") {
+            write_key(w, key);
+            if (slots[i] != nullptr) {
+                slots[i]->Accept(w);
+            } else {
+                w.String("", 0);
+            }
+        } else if (key == "message") {
+            write_key(w, key);
+            write_plain_message(w, message);
+        } else if (key == "done") {
+            write_key(w, key);
+            w.Bool(slots[i] == nullptr || slots[i]->GetBool());
+        } else if (slots[i] != nullptr) {
+            write_key(w, key);
+            if (slots[i]->IsString()) {
+                slots[i]->Accept(w);
+            } else {
+                w.Int64(slots[i]->GetInt64());
+            }
+        }
+    }
+    w.EndObject();
+    return text_of(buffer);
+}
+
+constexpr std::array<std::string_view, 8> kRequestKeys = {
+    "model", "messages", "tools", "format", "options", "stream", "keep_alive", "think"};
+
+} // namespace
+
+std::string normalize_chat_response(std::string_view text) {
+    if (auto plain = plain_response(text)) return std::move(*plain);
+    return to_json(parse_chat_response(text));
+}
+
+std::optional<PlainChatRequest> PlainChatRequest::parse(std::string_view text) {
+    PlainChatRequest r;
+    r.doc_.Parse(text.data(), text.size());
+    if (r.doc_.HasParseError() || !r.doc_.IsObject()) return std::nullopt;
+    std::array<const Value *, kRequestKeys.size()> slots{};
+    for (const auto &member : r.doc_.GetObject()) {
+        const int i = key_index(member.name, kRequestKeys);
+        if (i < 0 || slots[i] != nullptr) return std::nullopt;
+        const Value &v = member.value;
+        const std::string_view key = kRequestKeys[i];
+        bool ok = false;
+        if (key == "model" || key == "format") {
+            ok = v.IsString();
+        } else if (key == "messages") {
+            ok = v.IsArray() && !v.Empty();
+            MessageSlots m;
+            for (size_t j = 0; ok && j < v.Size(); ++j)
+                ok = plain_message(v[static_cast<rapidjson::SizeType>(j)], m);
+        } else if (key == "options") {
+            ok = v.IsObject() && v.MemberCount() == 0;
+        } else if (key == "stream") {
+            ok = v.IsBool();
+        } else if (key == "keep_alive") {
+            ok = v.IsString() || v.IsInt64();
+        } else if (key == "think") {
+            ok = v.IsBool() || v.IsString();
+        } // tools: never plain
+        if (!ok) return std::nullopt;
+        slots[i] = &v;
+    }
+    if (slots[0] != nullptr) r.model_.assign(slots[0]->GetString(), slots[0]->GetStringLength());
+    r.messages_ = slots[1];
+    r.format_ = slots[3];
+    r.options_ = slots[4];
+    r.stream_ = slots[5];
+    r.keep_alive_ = slots[6];
+    r.think_ = slots[7];
+    return r;
+}
+
+std::string PlainChatRequest::to_json(std::string_view model, const std::string *options,
+                                      const std::string *keep_alive,
+                                      const std::string *think) const {
+    rapidjson::StringBuffer buffer;
+    PlainWriter w(buffer);
+    const auto raw = [&w](std::string_view key, const std::string &json_text) {
+        write_key(w, key);
+        w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+    };
+    w.StartObject();
+    write_key(w, "model");
+    w.String(model.data(), static_cast<rapidjson::SizeType>(model.size()));
+    write_key(w, "messages");
+    w.StartArray();
+    if (messages_ != nullptr) {
+        MessageSlots m;
+        for (const auto &message : messages_->GetArray()) {
+            plain_message(message, m); // checked by parse()
+            write_plain_message(w, m);
+        }
+    }
+    w.EndArray();
+    if (format_ != nullptr) {
+        write_key(w, "format");
+        format_->Accept(w);
+    }
+    if (options != nullptr) {
+        raw("options", *options);
+    } else if (options_ != nullptr) {
+        write_key(w, "options");
+        options_->Accept(w);
+    }
+    if (stream_ != nullptr) {
+        write_key(w, "stream");
+        stream_->Accept(w);
+    }
+    if (keep_alive != nullptr) {
+        raw("keep_alive", *keep_alive);
+    } else if (keep_alive_ != nullptr) {
+        write_key(w, "keep_alive");
+        keep_alive_->Accept(w);
+    }
+    if (think != nullptr) {
+        raw("think", *think);
+    } else if (think_ != nullptr) {
+        write_key(w, "think");
+        think_->Accept(w);
+    }
+    w.EndObject();
+    return text_of(buffer);
 }
 
 } // namespace tinyllm::messages

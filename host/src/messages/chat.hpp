@@ -4,6 +4,8 @@
 // their absence and members this version does not know are carried in `extra`.
 #pragma once
 
+#include "tinyllm/json.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,5 +71,47 @@ ChatMessage parse_chat_message(std::string_view json);
 std::string to_json(const ChatRequest &request);
 std::string to_json(const ChatResponse &response);
 std::string to_json(const ChatMessage &message);
+
+// ---- The host's hot path ---------------------------------------------------------------------
+// The typed round trip above is exact, but it costs a DOM, a copy into the structs (one
+// std::function per member) and a second DOM to write them back. The two functions below give
+// the same bytes in one parse and one write for the documents the host handles on every model
+// call (a node's chat request, a backend's chat response), and fall back to the typed round
+// trip for anything unusual (unknown, null, duplicated or mistyped members, tool calls, tools,
+// non-empty request options...), so their results and errors are always the typed path's.
+
+// to_json(parse_chat_response(text)).
+std::string normalize_chat_response(std::string_view text);
+
+// A chat request in the plain shape nodes send, parsed once: every member known and given at
+// most once, none null; messages with role, content, thinking, tool_name (strings) and images
+// (a non-empty array of strings) only; no tools; options absent or {}; format a string;
+// keep_alive a string or an integer; think a boolean or a string.
+class PlainChatRequest {
+public:
+    // nullopt when `text` is not such a request (parse_chat_request decides then).
+    static std::optional<PlainChatRequest> parse(std::string_view text);
+
+    const std::string &model() const noexcept { return model_; } // "" when absent
+    bool has_keep_alive() const noexcept { return keep_alive_ != nullptr; }
+    bool has_think() const noexcept { return think_ != nullptr; }
+
+    // What to_json(parse_chat_request(text)) gives after setting model to `model` and, for the
+    // non-null arguments, options / keep_alive / think to that JSON text.
+    std::string to_json(std::string_view model, const std::string *options,
+                        const std::string *keep_alive, const std::string *think) const;
+
+private:
+    PlainChatRequest() = default;
+    json::Document doc_;
+    std::string model_;
+    // Into doc_ (its pool: they stay valid when the document moves); null when absent.
+    const json::Value *messages_ = nullptr;
+    const json::Value *format_ = nullptr;
+    const json::Value *options_ = nullptr;
+    const json::Value *stream_ = nullptr;
+    const json::Value *keep_alive_ = nullptr;
+    const json::Value *think_ = nullptr;
+};
 
 } // namespace tinyllm::messages

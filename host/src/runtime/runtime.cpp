@@ -110,10 +110,34 @@ std::string merge_options(const json::Value &configured, const std::optional<std
     return json::to_string(merged);
 }
 
+// A member as to_json(ChatRequest) writes one it holds as JSON text: parsed and written again.
+std::string rewritten(const std::string &json_text) {
+    return json::to_string(json::parse(json_text, "request member", ErrorCode::invalid_argument));
+}
+
 } // namespace
 
 std::string Runtime::prepare_request(const std::string &request_json,
                                      ResolvedModel &resolved) const {
+    // The plain requests nodes send: one parse and one write, the same bytes as below.
+    if (const auto plain = messages::PlainChatRequest::parse(request_json)) {
+        resolved = resolve(plain->model());
+        std::optional<std::string> options;
+        std::optional<std::string> keep_alive;
+        std::optional<std::string> think;
+        if (const config::ModelConfig *mc = resolved.config) {
+            // A plain request's options are absent or {}: the merge is the configured options.
+            if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
+                options = rewritten(merge_options(*mc->options, std::nullopt));
+            }
+            if (!plain->has_keep_alive() && mc->keep_alive && !mc->keep_alive->IsNull()) {
+                keep_alive = rewritten(json::to_string(*mc->keep_alive));
+            }
+            if (!plain->has_think() && mc->think) think = *mc->think ? "true" : "false";
+        }
+        return plain->to_json(resolved.server_name, options ? &*options : nullptr,
+                              keep_alive ? &*keep_alive : nullptr, think ? &*think : nullptr);
+    }
     messages::ChatRequest req = messages::parse_chat_request(request_json);
     // A null member ("options": null) is kept verbatim in `extra` and would override what is
     // filled in below; for these fields null means "not given".
@@ -159,7 +183,7 @@ std::string Runtime::chat(CallContext &call, const std::string &request_json) {
         // instead of confusing whoever reads it next.
         std::string checked;
         try {
-            checked = messages::to_json(messages::parse_chat_response(response));
+            checked = messages::normalize_chat_response(response);
         } catch (const Error &e) {
             throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
                                                  " returned an invalid chat response: " + e.what());
