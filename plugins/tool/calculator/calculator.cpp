@@ -45,13 +45,12 @@ Number literal(const std::string &text, size_t column) {
     }
     const long size = static_cast<long>(digits.size()) + scale;
     if (size > kMaxDecimalDigits) {
-        throw CalcError(column, "number " + text + " too large (more than " +
-                                    std::to_string(kMaxDecimalDigits) + " digits)" + at(column));
+        throw CalcError(column, "number " + text + " too large (limit: 1e" +
+                                    std::to_string(kMaxDecimalDigits) + ")" + at(column));
     }
     if (-scale > kMaxDecimalDigits) {
-        throw CalcError(column, "number " + text + " needs more than " +
-                                    std::to_string(kMaxDecimalDigits) + " digits to be exact" +
-                                    at(column));
+        throw CalcError(column, "number " + text + " too small (limit: 1e-" +
+                                    std::to_string(kMaxDecimalDigits) + ")" + at(column));
     }
     Integer n(digits);
     Integer p = mp::pow(Integer(10), static_cast<unsigned>(std::labs(scale)));

@@ -110,8 +110,8 @@ Number f_exp(const Args &a, const FunctionContext &) {
     const Number &x = a[0];
     if (x.is_zero()) return Number::integer(1);
     const Real r = x.to_real();
-    if (r > exp_limit()) throw NumberError("exp overflow: result above 1e40000");
-    if (r < -exp_limit()) throw NumberError("exp underflow: result below 1e-40000");
+    if (r > exp_limit()) throw NumberError("result too large (limit: 1e40000)");
+    if (r < -exp_limit()) throw NumberError("result too small (limit: 1e-40000)");
     return Number(checked(mp::exp(r)));
 }
 

@@ -17,13 +17,12 @@ const Real &noise_ratio() {
 }
 
 [[noreturn]] void too_large() {
-    throw NumberError("result too large (more than " + std::to_string(kMaxDecimalDigits) +
-                      " digits)");
+    throw NumberError("result too large (limit: 1e" + std::to_string(kMaxDecimalDigits) + ")");
 }
 
 [[noreturn]] void too_precise() {
-    throw NumberError("result needs more than " + std::to_string(kMaxDecimalDigits) +
-                      " digits to be exact");
+    throw NumberError("exact result needs more than " + std::to_string(kMaxDecimalDigits) +
+                      " digits");
 }
 
 long bits_of(const Integer &n) {
@@ -112,7 +111,7 @@ Real checked(const Real &value, const Real &scale) {
     const long e = binary_exponent(value);
     if (e > kMaxBits) too_large();
     if (e < -kMaxBits) {
-        throw NumberError("result too small (below 1e-" + std::to_string(kMaxDecimalDigits) + ")");
+        throw NumberError("result too small (limit: 1e-" + std::to_string(kMaxDecimalDigits) + ")");
     }
     return value;
 }
@@ -209,7 +208,7 @@ Number real_power(const Real &base, const Real &exponent) {
     static const Real limit = Real(kMaxDecimalDigits) * mp::log(Real(10));
     if (log_result > limit) too_large();
     if (log_result < -limit) {
-        throw NumberError("result too small (below 1e-" + std::to_string(kMaxDecimalDigits) + ")");
+        throw NumberError("result too small (limit: 1e-" + std::to_string(kMaxDecimalDigits) + ")");
     }
     return Number(checked(mp::pow(base, exponent)));
 }

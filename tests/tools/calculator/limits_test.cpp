@@ -1,0 +1,81 @@
+// Length and nesting limits, and that hostile inputs fail fast instead of hanging, eating
+// memory or overflowing the stack.
+#include "calculator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace {
+
+namespace calc = tinyllm::calculator;
+
+std::string repeat(const std::string &s, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i)
+        out += s;
+    return out;
+}
+
+// The error of `expression`, or "" when it evaluates.
+calc::CalcError error_of(const std::string &expression, const calc::Options &options = {}) {
+    try {
+        calc::evaluate(expression, options);
+    } catch (const calc::CalcError &e) {
+        return e;
+    }
+    return calc::CalcError(0, "");
+}
+
+TEST(CalculatorLimits, Length) {
+    const std::string ok = repeat("1+", 499) + "1"; // 999 characters
+    EXPECT_EQ(calc::evaluate(ok).text, "500");
+    const calc::CalcError e = error_of(repeat("1+", 500) + "1");
+    EXPECT_STREQ(e.what(), "expression too long (1001 characters; the limit is 1000)");
+    EXPECT_EQ(e.column(), 1001u);
+    calc::Options options;
+    options.max_length = 5;
+    EXPECT_STREQ(error_of("1 + 2 + 3", options).what(),
+                 "expression too long (9 characters; the limit is 5)");
+    // Characters, not bytes: "π×π" is 3 characters and 6 bytes.
+    options.max_length = 3;
+    EXPECT_EQ(calc::evaluate("\xCF\x80\xC3\x97\xCF\x80", options).text,
+              "9.8696044010893586188344909998761511353136994072408");
+}
+
+TEST(CalculatorLimits, NestingDepth) {
+    EXPECT_EQ(calc::evaluate(repeat("(", 199) + "1" + repeat(")", 199)).text, "1");
+    const calc::CalcError e = error_of(repeat("(", 201) + "1" + repeat(")", 201));
+    EXPECT_STREQ(e.what(), "at column 201: expression nested too deeply (more than 200 levels)");
+    EXPECT_EQ(e.column(), 201u);
+    EXPECT_EQ(error_of(repeat("-", 300) + "1").column(), 201u);
+    EXPECT_EQ(error_of(repeat("2^", 250) + "2").column(), 401u);
+    EXPECT_EQ(error_of("1" + repeat("!", 300)).column(), 201u);
+    EXPECT_EQ(error_of(repeat("sqrt(", 250) + "1" + repeat(")", 250)).column(), 1001u);
+}
+
+TEST(CalculatorLimits, HugeInputsDoNotOverflowTheStack) {
+    calc::Options options;
+    options.max_length = 300000;
+    EXPECT_STREQ(error_of(repeat("(", 100000), options).what(),
+                 "at column 201: expression nested too deeply (more than 200 levels)");
+    // A long flat sum is one node, not a deep tree.
+    EXPECT_EQ(calc::evaluate(repeat("1+", 100000) + "1", options).text, "100001");
+}
+
+TEST(CalculatorLimits, AbsurdExpressionsFailFast) {
+    const char *absurd[] = {"2^2^2^2^2^2",           "10^10^10",          "9^9^9",
+                            "exp(10^100)",           "2^2^100",           "factorial(10^100)",
+                            "(10^39999)^(10^39999)", "1.0000001^(10^30)", "0.9999999^(10^30)",
+                            "(-1.5)^(10^20)",        "sqrt(2)^(10^20)"};
+    for (const char *expression : absurd) {
+        const auto start = std::chrono::steady_clock::now();
+        EXPECT_THROW(calc::evaluate(expression), calc::CalcError) << expression;
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        // Generous: sanitizer builds are several times slower.
+        EXPECT_LT(elapsed, std::chrono::seconds(2)) << expression;
+    }
+}
+
+} // namespace
