@@ -82,7 +82,7 @@ std::vector<std::string> bwrap_argv(const std::string &bwrap_path, const Sandbox
         // bwrap builds / and /dev as writable tmpfs owned by the sandbox uid; without these a
         // program could fill memory through them, bypassing /tmp's size limit.
         "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp", "--seccomp",
-        std::to_string(kSeccompFd), "--info-fd", std::to_string(kInfoFd), "--",
+        std::to_string(kSeccompFd), "--",
         // RLIMIT_NPROC counts processes per (user namespace, uid). Set here, after bwrap
         // created the namespace, it counts only this sandbox's processes: set before, it
         // would count every process of the uid on the host (a developer's whole session, or

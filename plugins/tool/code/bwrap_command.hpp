@@ -15,7 +15,6 @@ enum class Language { python, sh };
 // The fds the process runner hands to bwrap (it places them at these numbers in the child).
 inline constexpr int kCodeFd = 3;    // the program text, copied to kScriptDir/main.<ext>
 inline constexpr int kSeccompFd = 4; // the BPF program (bwrap --seccomp)
-inline constexpr int kInfoFd = 5;    // bwrap writes {"child-pid": N} here (bwrap --info-fd)
 
 // Where the program text appears inside the sandbox (read-only).
 inline constexpr const char *kScriptDir = "/code";

@@ -176,9 +176,7 @@ RunOutcome CodeRunner::run_sandboxed(const std::string &bwrap, std::string_view 
     spec.argv = bwrap_argv(bwrap, options_, script, program);
     spec.env = {"PATH=/usr/bin:/bin"}; // bwrap's own; the program gets program_environment()
     spec.fds = {code_fd.get(), seccomp_fd.get()};
-    static_assert(kCodeFd == 3 && kSeccompFd == 4 && kInfoFd == 5,
-                  "fds are placed at 3, 4, ... in the order of spec.fds, then the info pipe");
-    spec.bwrap_info_fd = true;
+    static_assert(kCodeFd == 3 && kSeccompFd == 4, "spec.fds are placed at 3, 4, ... in order");
 
     RunOutcome outcome;
     outcome.process = run_process(spec);

@@ -76,10 +76,6 @@ int pidfd_open(pid_t pid) {
     return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
 
-int pidfd_send_signal(int pidfd, int sig) {
-    return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
-}
-
 // ---- the child, between fork and exec -------------------------------------------------------
 // The host is multithreaded: only async-signal-safe calls from here on (raw syscalls, no
 // allocation, no locks), with everything they need prepared by the parent.
@@ -96,11 +92,15 @@ enum ChildStep : int {
     kStepNoNewPrivs,
     kStepSeccomp,
     kStepExec,
+    kStepSubreaper,
+    kStepFork,
 };
 
 const char *step_name(int step) {
     switch (step) {
-    case kStepSetsid: return "setsid";
+    case kStepSetsid: return "setsid/setpgid";
+    case kStepSubreaper: return "prctl(PR_SET_CHILD_SUBREAPER)";
+    case kStepFork: return "fork";
     case kStepFds: return "setting up file descriptors";
     case kStepChdir: return "chdir";
     case kStepSetgroups: return "setgroups";
@@ -139,7 +139,9 @@ struct ChildPlan {
     } limits[8];
     int limit_count;
     const sock_fprog *seccomp;
-    pid_t parent;
+    pid_t parent;  // the host process
+    pid_t keeper;  // set by the keeper before it forks the launcher
+    int status_fd; // keeper -> parent: the launcher's pid, then its wait status
 };
 
 [[noreturn]] void child_fail(int fd, int step) {
@@ -149,14 +151,10 @@ struct ChildPlan {
     _exit(127);
 }
 
-[[noreturn]] void child_main(const ChildPlan &p) {
-    int error_fd = p.error_fd_source;
-    // A new session and process group: the whole tree can be killed with kill(-pid), and the
-    // program has no controlling terminal of the host's.
-    if (setsid() < 0) child_fail(error_fd, kStepSetsid);
-
-    // The host's signal state is inherited through exec (an ignored SIGINT or SIGPIPE, a
-    // blocked mask of a worker thread); the program starts from the defaults.
+// The host's signal state is inherited through fork and exec (its handlers, an ignored
+// SIGINT or SIGPIPE, a worker thread's blocked mask). Neither the keeper nor the program may
+// run host handlers or start with host dispositions.
+void reset_signals() {
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         struct sigaction sa;
@@ -167,6 +165,14 @@ struct ChildPlan {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// The launcher: becomes the program (bwrap, or the interpreter when unsandboxed).
+[[noreturn]] void launcher_main(const ChildPlan &p) {
+    int error_fd = p.error_fd_source;
+    // Its own process group inside the keeper's session: the parent kills the whole group on
+    // a timeout without killing the keeper, which must stay to reap.
+    if (setpgid(0, 0) < 0) child_fail(error_fd, kStepSetsid);
 
     // Lift every source above the targets first, so a dup2 never overwrites a source that is
     // still to be moved; then place them; then close everything else the host had open.
@@ -207,9 +213,9 @@ struct ChildPlan {
             child_fail(error_fd, kStepRlimit);
         }
     }
-    // After the uid change, which clears it. Dies with the host thread that waits for it.
+    // After the uid change, which clears it. Dies with the keeper.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(error_fd, kStepPdeathsig);
-    if (getppid() != p.parent) _exit(127);
+    if (getppid() != p.keeper) _exit(127);
     // No setuid/file-capability binary can give the program more than it has.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(error_fd, kStepNoNewPrivs);
     if (p.seccomp != nullptr && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p.seccomp) != 0) {
@@ -217,6 +223,100 @@ struct ChildPlan {
     }
     execve(p.argv[0], p.argv, p.envp);
     child_fail(error_fd, kStepExec);
+}
+
+// Writes all of `size` bytes (async-signal-safe).
+void write_all(int fd, const void *data, size_t size) {
+    const char *p = static_cast<const char *>(data);
+    while (size > 0) {
+        const ssize_t n = ::write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        size -= static_cast<size_t>(n);
+    }
+}
+
+// SIGKILLs every current child of this (single-threaded) process, listed by the kernel in
+// /proc/self/task/<pid>/children. Async-signal-safe: no stdio, no allocation.
+void kill_children(pid_t self) {
+    char path[64] = "/proc/self/task/";
+    char digits[16];
+    int n = 0;
+    for (pid_t v = self; v > 0 && n < 15; v /= 10)
+        digits[n++] = static_cast<char>('0' + v % 10);
+    size_t len = std::strlen(path);
+    while (n > 0)
+        path[len++] = digits[--n];
+    std::memcpy(path + len, "/children", sizeof "/children");
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[1024];
+    long pid = 0;
+    bool in_number = false;
+    for (;;) {
+        const ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        for (ssize_t i = 0; i < got; ++i) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                pid = pid * 10 + (buf[i] - '0');
+                in_number = true;
+            } else if (in_number) {
+                kill(static_cast<pid_t>(pid), SIGKILL);
+                pid = 0;
+                in_number = false;
+            }
+        }
+    }
+    if (in_number) kill(static_cast<pid_t>(pid), SIGKILL);
+    ::close(fd);
+}
+
+// The keeper: a forked copy of the host that never execs. It is a child subreaper, so every
+// process the program leaves behind - bwrap's pid 1 once bwrap exits, a daemon that double
+// forked - is re-parented to it rather than to the host's init. Once the launcher has ended it
+// kills those leftovers and reaps everything; it exits only when it has no child left. Its
+// own rusage, which the parent reads with wait4, then covers the whole tree's CPU time.
+[[noreturn]] void keeper_main(ChildPlan &p) {
+    reset_signals();
+    if (setsid() < 0) child_fail(p.error_fd_source, kStepSetsid);
+    // Dies with the host thread that waits for it; the launcher dies with the keeper, and
+    // bwrap's --die-with-parent takes the sandbox down with the launcher.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(p.error_fd_source, kStepPdeathsig);
+    if (getppid() != p.parent) _exit(127);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) child_fail(p.error_fd_source, kStepSubreaper);
+
+    p.keeper = getpid();
+    // _Fork, not fork: no atfork handlers (the host's, or a sanitizer's, whose locks another
+    // host thread may have held at our fork).
+    const pid_t launcher = _Fork();
+    if (launcher < 0) child_fail(p.error_fd_source, kStepFork);
+    if (launcher == 0) launcher_main(p);
+
+    write_all(p.status_fd, &launcher, sizeof launcher);
+    // Hold no pipe end: the parent's EOFs must depend on the program alone.
+    const int status_fd = p.status_fd;
+    if (status_fd > 0) syscall(SYS_close_range, 0, status_fd - 1, 0);
+    syscall(SYS_close_range, status_fd + 1, ~0u, 0);
+
+    int launcher_status = 0;
+    bool launcher_done = false;
+    for (;;) {
+        int status = 0;
+        const pid_t w = wait4(-1, &status, 0, nullptr);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            break; // ECHILD: nothing left
+        }
+        if (w == launcher) {
+            launcher_status = status;
+            launcher_done = true;
+        }
+        if (launcher_done) kill_children(p.keeper);
+    }
+    write_all(status_fd, &launcher_status, sizeof launcher_status);
+    _exit(0);
 }
 
 // ---- the parent -----------------------------------------------------------------------------
@@ -258,19 +358,6 @@ void set_nonblocking(int fd) {
     if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-// Parses bwrap's --info-fd document: {"child-pid": 1234, ...}.
-pid_t parse_child_pid(const std::string &info) {
-    const auto key = info.find("\"child-pid\"");
-    if (key == std::string::npos) return -1;
-    const auto colon = info.find(':', key);
-    if (colon == std::string::npos) return -1;
-    const char *p = info.c_str() + colon + 1;
-    char *end = nullptr;
-    const long v = std::strtol(p, &end, 10);
-    if (end == p || v <= 0) return -1;
-    return static_cast<pid_t>(v);
-}
-
 // True once the child has exited (without reaping it: the zombie keeps its pid and process
 // group id reserved, so kill(-pid) cannot reach a recycled pid).
 bool child_exited(pid_t pid) {
@@ -282,17 +369,33 @@ bool child_exited(pid_t pid) {
     return info.si_pid == pid;
 }
 
-// Waits up to `ms` for `pidfd` to become readable (its process exited).
-bool wait_pidfd(int pidfd, int ms) {
-    pollfd p{pidfd, POLLIN, 0};
+// Waits up to `ms` for the child to exit (without reaping it).
+bool wait_exit(pid_t pid, int pidfd, int ms) {
     const auto start = Clock::now();
     for (;;) {
+        if (child_exited(pid)) return true;
         const int left = ms - static_cast<int>(ms_since(start));
         if (left <= 0) return false;
-        const int rc = ::poll(&p, 1, left);
-        if (rc > 0) return true;
-        if (rc < 0 && errno != EINTR) return false;
+        if (pidfd >= 0) {
+            pollfd p{pidfd, POLLIN, 0};
+            ::poll(&p, 1, std::min(left, 100));
+        } else {
+            ::poll(nullptr, 0, std::min(left, 5));
+        }
     }
+}
+
+// Reads exactly `size` bytes; false on EOF or error before that.
+bool read_exact(int fd, void *data, size_t size) {
+    char *p = static_cast<char *>(data);
+    while (size > 0) {
+        const ssize_t n = ::read(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= static_cast<size_t>(n);
+    }
+    return true;
 }
 
 } // namespace
@@ -324,11 +427,11 @@ ProcessResult run_process(const ProcessSpec &spec) {
     if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
         throw sdk::Error(TLLM_ERR_INTERNAL, "code tool: argv[0] must be an absolute path");
     }
-    if (spec.fds.size() + 5 > static_cast<size_t>(kMaxChildFds)) {
+    if (spec.fds.size() + 4 > static_cast<size_t>(kMaxChildFds)) {
         throw sdk::Error(TLLM_ERR_INTERNAL, "code tool: too many fds for the child");
     }
 
-    // Everything the child needs, built before fork (no allocation after it).
+    // Everything the children need, built before fork (no allocation after it).
     std::vector<char *> argv;
     for (const auto &a : spec.argv)
         argv.push_back(const_cast<char *>(a.c_str()));
@@ -341,11 +444,11 @@ ProcessResult run_process(const ProcessSpec &spec) {
     Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!dev_null) host_failure("open /dev/null");
     Stream out, err;
-    Fd out_w, err_w, info_r, info_w, error_r, error_w;
+    Fd out_w, err_w, error_r, error_w, status_r, status_w;
     make_pipe(out.fd, out_w);
     make_pipe(err.fd, err_w);
-    if (spec.bwrap_info_fd) make_pipe(info_r, info_w);
     make_pipe(error_r, error_w);
+    make_pipe(status_r, status_w);
 
     ChildPlan plan{};
     plan.sources[plan.count++] = dev_null.get();
@@ -353,9 +456,9 @@ ProcessResult run_process(const ProcessSpec &spec) {
     plan.sources[plan.count++] = err_w.get();
     for (int fd : spec.fds)
         plan.sources[plan.count++] = fd;
-    if (spec.bwrap_info_fd) plan.sources[plan.count++] = info_w.get();
     plan.sources[plan.count++] = error_w.get();
     plan.error_fd_source = error_w.get();
+    plan.status_fd = status_w.get();
     plan.cwd = spec.cwd.c_str();
     plan.argv = argv.data();
     plan.envp = envp.data();
@@ -381,26 +484,25 @@ ProcessResult run_process(const ProcessSpec &spec) {
     plan.parent = getpid();
 
     const auto start = Clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) host_failure("fork");
-    if (pid == 0) child_main(plan);
+    const pid_t keeper = fork();
+    if (keeper < 0) host_failure("fork");
+    if (keeper == 0) keeper_main(plan);
 
     out_w.reset();
     err_w.reset();
-    info_w.reset();
     error_w.reset();
+    status_w.reset();
     dev_null.reset();
 
     ProcessResult result;
-    // EOF: exec succeeded (the pipe is close-on-exec). Otherwise the child says what failed.
+    // The keeper first reports the launcher's pid (nothing, if it failed before forking it).
+    pid_t launcher = -1;
+    if (!read_exact(status_r.get(), &launcher, sizeof launcher)) launcher = -1;
+    // EOF on the error pipe: exec succeeded (close-on-exec). Otherwise: which step failed.
     ChildError child_error{0, 0};
-    ssize_t got;
-    do {
-        got = ::read(error_r.get(), &child_error, sizeof child_error);
-    } while (got < 0 && errno == EINTR);
-    if (got == static_cast<ssize_t>(sizeof child_error)) {
+    if (read_exact(error_r.get(), &child_error, sizeof child_error)) {
         int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        while (waitpid(keeper, &status, 0) < 0 && errno == EINTR) {
         }
         result.spawn_error = step_name(child_error.step);
         result.spawn_errno = child_error.err;
@@ -408,28 +510,13 @@ ProcessResult run_process(const ProcessSpec &spec) {
         return result;
     }
 
-    Fd child_pidfd(pidfd_open(pid));
-    Fd init_pidfd; // the sandbox's pid 1, once bwrap told us its pid
-    std::string info;
+    Fd keeper_pidfd(pidfd_open(keeper));
     set_nonblocking(out.fd.get());
     set_nonblocking(err.fd.get());
-    if (info_r) set_nonblocking(info_r.get());
 
     const size_t cap = spec.max_output_bytes;
     const auto deadline = start + std::chrono::milliseconds(std::max<int64_t>(spec.timeout_ms, 0));
     bool kill_now = false;
-
-    auto read_info = [&] {
-        if (!info_r) return;
-        const bool open = read_available(info_r.get(), [&](const char *b, size_t n) {
-            if (info.size() < 4096) info.append(b, n);
-        });
-        if (!init_pidfd) {
-            const pid_t init = parse_child_pid(info);
-            if (init > 0) init_pidfd = Fd(pidfd_open(init));
-        }
-        if (!open) info_r.reset();
-    };
     auto read_stream = [&](Stream &s) {
         if (!s.fd) return;
         if (!read_available(s.fd.get(),
@@ -442,8 +529,9 @@ ProcessResult run_process(const ProcessSpec &spec) {
         }
     };
 
+    // The keeper exits once the program and everything it started are gone.
     for (;;) {
-        if (child_exited(pid)) break;
+        if (child_exited(keeper)) break;
         if (spec.cancelled && spec.cancelled()) {
             result.cancelled = true;
             break;
@@ -455,50 +543,40 @@ ProcessResult run_process(const ProcessSpec &spec) {
         }
         if (kill_now) break;
 
-        pollfd fds[4];
+        pollfd fds[3];
         nfds_t n = 0;
-        auto watch = [&](int fd) {
-            if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
-        };
-        watch(out.fd.get());
-        watch(err.fd.get());
-        watch(info_r.get());
-        watch(child_pidfd.get());
+        if (out.fd) fds[n++] = pollfd{out.fd.get(), POLLIN, 0};
+        if (err.fd) fds[n++] = pollfd{err.fd.get(), POLLIN, 0};
+        if (keeper_pidfd) fds[n++] = pollfd{keeper_pidfd.get(), POLLIN, 0};
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
         const int wait_ms = static_cast<int>(std::min<int64_t>(left, 20));
-        const int rc = ::poll(fds, n, wait_ms);
-        if (rc < 0 && errno != EINTR) host_failure("poll");
-        read_info();
+        if (::poll(fds, n, wait_ms) < 0 && errno != EINTR) host_failure("poll");
         read_stream(out);
         read_stream(err);
     }
 
-    const bool killing = result.cancelled || result.timed_out || kill_now;
-    if (killing) {
-        read_info();
-        // Kill the sandbox's pid 1 first: the kernel then kills every process of its pid
-        // namespace, bwrap reaps them (so their CPU time is counted) and exits by itself.
-        if (init_pidfd) {
-            pidfd_send_signal(init_pidfd.get(), SIGKILL);
-            if (child_pidfd) wait_pidfd(child_pidfd.get(), 500);
-        }
+    if (result.cancelled || result.timed_out || kill_now) {
+        // The launcher's process group: bwrap (whose --die-with-parent then kills the sandbox's
+        // pid 1, and with it the whole pid namespace), or the unsandboxed program and its jobs.
+        // The keeper reaps them and kills whatever was re-parented to it. The group id stays
+        // valid while the keeper has not reaped the launcher; after that, pids are handed out
+        // cyclically, so it is not reused within the few ms this takes.
+        if (launcher > 0) kill(-launcher, SIGKILL);
+        if (!wait_exit(keeper, keeper_pidfd.get(), 2000)) kill(keeper, SIGKILL);
     }
-    // bwrap (or the program) is at most a zombie after this, so its pid still names our
-    // process group: kill whatever is left in it (an unsandboxed program's background jobs).
-    kill(-pid, SIGKILL);
-    int status = 0;
+    int keeper_status = 0;
     rusage usage{};
-    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    while (wait4(keeper, &keeper_status, 0, &usage) < 0 && errno == EINTR) {
     }
     result.wall_ms = ms_since(start);
-    // The namespace's pid 1 exits only after every other process in it is gone; bwrap
-    // normally waited for it, but not when bwrap itself was killed.
-    read_info();
-    if (init_pidfd) wait_pidfd(init_pidfd.get(), 2000);
+    int status = 0;
+    if (!read_exact(status_r.get(), &status, sizeof status)) {
+        status = SIGKILL; // the keeper itself had to be killed: report the program as killed
+    }
 
-    // What the program wrote before it ended. Its writers are gone (or killed), so this ends at
-    // EOF; the bound only covers an unsandboxed process that escaped its process group.
+    // What the program wrote before it ended. Every writer is gone, so this ends at EOF at
+    // once; the bound is only a safety net.
     const auto drain_until = Clock::now() + std::chrono::milliseconds(200);
     while ((out.fd || err.fd) && Clock::now() < drain_until) {
         pollfd fds[2];
@@ -516,6 +594,7 @@ ProcessResult run_process(const ProcessSpec &spec) {
     } else if (WIFSIGNALED(status)) {
         result.term_signal = WTERMSIG(status);
     }
+    // The keeper reaped every process of the run, so its children's time is the run's.
     result.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
                     (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
     result.out = std::move(out.data);

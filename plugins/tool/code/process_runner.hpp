@@ -1,7 +1,7 @@
 // Runs one child process to completion under a wall-clock limit: fork + exec with a clean fd
 // table, resource limits and (optionally) an unprivileged uid; stdout/stderr read through
 // pipes with bounded memory; cancellation; kill and reap with no process left behind.
-// Knows nothing about languages or JSON; bwrap appears only as the optional --info-fd pipe.
+// Knows nothing about languages, bwrap or JSON.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +28,6 @@ struct ProcessSpec {
     std::vector<std::string> argv; // argv[0] is an absolute path, executed as is (no PATH)
     std::vector<std::string> env;  // the complete environment, KEY=VALUE
     std::vector<int> fds;          // passed to the child as fds 3, 4, ... (caller keeps them)
-    bool bwrap_info_fd = false;    // a pipe at fd 3 + fds.size() for `bwrap --info-fd`
     std::string cwd = "/";         // the host's cwd may be unreadable to the sandbox uid
     bool drop_privileges = false;  // when the host is root: run as kSandboxUid/kSandboxGid
     ResourceLimits limits;
@@ -52,15 +51,15 @@ struct ProcessResult {
     bool cancelled = false;
     bool output_limit = false; // killed for writing more than kill_output_bytes
     int64_t wall_ms = 0;
-    int64_t cpu_ms = 0; // user + system of argv[0] and every descendant it reaped
+    int64_t cpu_ms = 0; // user + system of argv[0] and all its descendants
     // Set when the child failed before exec (nothing ran): which step and errno.
     std::string spawn_error;
     int spawn_errno = 0;
 };
 
-// Runs the process; returns once it and every process of its process group (and, with
-// bwrap_info_fd, of the sandbox's pid namespace) are gone. Throws sdk::Error(INTERNAL) only
-// when the host itself cannot create pipes or fork.
+// Runs the process; returns once it and every descendant it left (daemons included) are gone
+// and reaped. Throws sdk::Error(INTERNAL) only when the host itself cannot create pipes or
+// fork.
 ProcessResult run_process(const ProcessSpec &spec);
 
 // Processes whose real uid is `uid` right now (for RLIMIT_NPROC when there is no user
