@@ -29,6 +29,9 @@ public:
     std::string call_tool(const tllm_call *, const std::string &, const std::string &) override {
         throw Error(ErrorCode::unsupported, "no tools");
     }
+    std::string describe_tool(const std::string &) override {
+        throw Error(ErrorCode::unsupported, "no tools");
+    }
     std::string last_request;
 };
 

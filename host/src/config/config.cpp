@@ -105,6 +105,7 @@ Config load(const LoadOptions &options) {
     const fs::path models_file = found.path / "models.yaml";
     config.system = load_system_config(system_file, config.dir, options.getenv);
     config.models = load_models_config(models_file);
+    config.tools = load_tools_config(found.path / "tools.yaml");
     config.graph_files = graph_files(found.path);
     return config;
 }

@@ -1,9 +1,11 @@
-// Finding and loading the config dir: system.yaml, models.yaml and the list of graph files.
+// Finding and loading the config dir: system.yaml, models.yaml, tools.yaml (optional) and the
+// list of graph files.
 #pragma once
 
 #include "config/env.hpp"
 #include "config/models_config.hpp"
 #include "config/system_config.hpp"
+#include "config/tools_config.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -40,6 +42,7 @@ struct Config {
     ConfigSource source = ConfigSource::flag;
     SystemConfig system;
     ModelsConfig models;
+    ToolsConfig tools; // empty when the dir has no tools.yaml
     // config/graphs/*.yaml (and *.yml), sorted; not parsed yet.
     std::vector<std::filesystem::path> graph_files;
 };

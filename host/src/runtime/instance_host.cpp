@@ -77,6 +77,14 @@ InstanceHost::InstanceHost(std::string log_name, HostServices *services)
         });
     };
     host_.free_string = [](const tllm_host *, char *s) { std::free(s); };
+    host_.describe_tool = [](const tllm_host *h, const char *tool, char **out) {
+        return serve(out, [&] {
+            if (self(h)->services_ == nullptr || tool == nullptr) {
+                throw Error(ErrorCode::unsupported, "tools are not available here");
+            }
+            return self(h)->services_->describe_tool(tool);
+        });
+    };
 }
 
 InstanceHost *InstanceHost::self(const tllm_host *host) noexcept {

@@ -20,6 +20,8 @@ public:
     virtual std::string chat(const tllm_call *call, const std::string &request_json) = 0;
     virtual std::string call_tool(const tllm_call *call, const std::string &tool,
                                   const std::string &arguments_json) = 0;
+    // {"type":"function","function":{...}} for a chat request's "tools".
+    virtual std::string describe_tool(const std::string &tool) = 0;
 };
 
 class InstanceHost {

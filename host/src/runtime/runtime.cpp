@@ -1,14 +1,15 @@
 #include "runtime/runtime.hpp"
 
-#include "config/schema.hpp"
 #include "messages/chat.hpp"
+#include "runtime/component_config.hpp"
 #include "tinyllm/json.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace tinyllm::runtime {
 
-Runtime::Runtime(const config::Config &config, const plugin::Registry &registry) : config_(config) {
+Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
+    : config_(config), tools_(config.tools, registry, this) {
     for (const auto &bc : config_.models.backends)
         create_backend(bc, registry);
 }
@@ -29,35 +30,11 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
                             ": no loaded plugin provides backend type \"" + bc.type +
                             "\" (available: " + (known.empty() ? "none" : known) + ")");
         }
-        // Defaults, then environment overrides, then validation, on a copy: the loaded config
-        // stays as the user wrote it.
-        json::Document cfg;
-        cfg.CopyFrom(*bc.config, cfg.GetAllocator());
-        std::vector<config::EnvOverride> overrides;
-        if (ref.component->config_schema != nullptr) {
-            const config::Schema schema(ref.component->config_schema,
-                                        std::string("config schema of ") + bc.type);
-            config::apply_defaults(cfg, schema.root(), cfg.GetAllocator());
-            overrides = config::apply_env_overrides(cfg, schema.root(), cfg.GetAllocator(),
-                                                    config::process_getenv);
-            for (const auto &o : overrides) {
-                spdlog::info("backend {}: {} from ${} = {}", bc.name, o.pointer, o.variable,
-                             o.value);
-            }
-            schema.validate(cfg, bc.config_source, overrides);
-        }
-        try {
-            slot.backend = std::make_unique<Backend>(bc.name, ref, json::to_string(cfg), this);
-        } catch (const Error &e) {
-            if (e.code() != ErrorCode::config) throw;
-            // The plugin refused a value: point at the config, or at the variable it came from.
-            std::string where = bc.config_source.location().to_string();
-            for (const auto &o : overrides) {
-                where += " (" + o.variable + "=" + o.value + " sets " +
-                         bc.config_source.path(o.pointer) + ")";
-            }
-            throw Error(ErrorCode::config, where + ": " + e.what());
-        }
+        const ComponentConfig cfg = make_component_config(*ref.component, *bc.config,
+                                                          bc.config_source, "backend " + bc.name);
+        slot.backend = create_with_config(cfg, bc.config_source, [&](const std::string &json) {
+            return std::make_unique<Backend>(bc.name, ref, json, this);
+        });
     } catch (const Error &e) {
         spdlog::debug("backend {} unavailable: {}", bc.name, e.what());
         slot.error = e;
@@ -201,11 +178,49 @@ std::string Runtime::chat(const tllm_call *parent, const std::string &request_js
     return chat(call, request_json);
 }
 
-std::string Runtime::call_tool(const tllm_call *, const std::string &tool, const std::string &) {
-    // The tool registry arrives with the tinyllm.tool/1 interface; until then no tool exists.
-    throw Error(ErrorCode::not_found, "no tool named \"" + tool +
-                                          "\": this host has no tool plugins (tinyllm.tool/1 "
-                                          "is not implemented yet)");
+namespace {
+
+int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+std::string Runtime::call_tool(CallContext &call, const std::string &tool,
+                               const std::string &arguments_json) {
+    ToolCallRecord record;
+    record.tool = tool;
+    record.arguments = arguments_json;
+    record.started_at_ms = wall_clock_ms();
+    const auto start = Clock::now();
+    CallObserver *observer = call.observer();
+    auto finish = [&](std::string result, std::string error) {
+        record.duration_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        record.result = std::move(result);
+        record.error = std::move(error);
+        if (observer != nullptr) observer->on_tool_call(record);
+    };
+    try {
+        std::string result = tools_.get(tool).invoke(call, arguments_json);
+        finish(result, "");
+        return result;
+    } catch (const Error &e) {
+        finish("", e.what());
+        throw;
+    }
+}
+
+std::string Runtime::call_tool(const tllm_call *parent, const std::string &tool,
+                               const std::string &arguments_json) {
+    CallContext call(parent);
+    return call_tool(call, tool, arguments_json);
+}
+
+std::string Runtime::describe_tool(const std::string &tool) {
+    return tools_.get(tool).definition();
 }
 
 } // namespace tinyllm::runtime

@@ -6,6 +6,7 @@
 #include "plugin/registry.hpp"
 #include "runtime/backend.hpp"
 #include "runtime/instance_host.hpp"
+#include "runtime/tool_set.hpp"
 
 #include <map>
 #include <memory>
@@ -50,10 +51,19 @@ public:
     // the validated chat response JSON.
     std::string chat(CallContext &call, const std::string &request_json);
 
+    // The tools models and `tinyllm tool` may call.
+    ToolSet &tools() noexcept { return tools_; }
+
+    // One tool call: validates the arguments, invokes the tool and tells the call's observer
+    // (the trace) about it, failed or not. Returns the result document; throws Error.
+    std::string call_tool(CallContext &call, const std::string &tool,
+                          const std::string &arguments_json);
+
     // HostServices, for plugins.
     std::string chat(const tllm_call *parent, const std::string &request_json) override;
     std::string call_tool(const tllm_call *parent, const std::string &tool,
                           const std::string &arguments_json) override;
+    std::string describe_tool(const std::string &tool) override;
 
 private:
     void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
@@ -61,6 +71,7 @@ private:
 
     const config::Config &config_;
     std::vector<BackendSlot> backends_;
+    ToolSet tools_;
 };
 
 } // namespace tinyllm::runtime

@@ -163,6 +163,12 @@ struct tllm_host {
 
     /* Release a string the host returned. NULL is ignored. [any-thread] */
     void (*free_string)(const tllm_host *host, char *string);
+
+    /* Since ABI 1.1 (check struct_size). A tool's definition as a model's chat request takes it
+     * in "tools": {"type":"function","function":{"name":"...","description":"...",
+     * "parameters":{...JSON Schema...}}}. *out_json receives it, or the error message (an
+     * unknown or disabled tool: TLLM_ERR_NOT_FOUND); free it with free_string. [any-thread] */
+    tllm_status (*describe_tool)(const tllm_host *host, const char *tool_name, char **out_json);
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 #include <tinyllm/plugin.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -128,6 +129,18 @@ public:
         char *out = nullptr;
         const tllm_status st =
             host_->call_tool(host_, call.raw(), tool.c_str(), arguments_json.c_str(), &out);
+        return take(st, out);
+    }
+
+    // A tool's definition for a chat request's "tools" list; throws Error (NOT_FOUND for an
+    // unknown tool, UNSUPPORTED from a host older than ABI 1.1).
+    std::string describe_tool(const std::string &tool) const {
+        if (host_->struct_size < offsetof(tllm_host, describe_tool) + sizeof host_->describe_tool ||
+            host_->describe_tool == nullptr) {
+            throw Error(TLLM_ERR_UNSUPPORTED, "this host cannot describe tools (ABI < 1.1)");
+        }
+        char *out = nullptr;
+        const tllm_status st = host_->describe_tool(host_, tool.c_str(), &out);
         return take(st, out);
     }
 

@@ -1,0 +1,46 @@
+// The config a component instance is created with, made the same way for every kind: the
+// user's settings, the schema's defaults, environment overrides ("x-env"), then validation
+// against the plugin's schema, with errors naming file:line:column or the variable.
+#pragma once
+
+#include "config/schema.hpp"
+#include "config/source_map.hpp"
+#include "tinyllm/error.hpp"
+#include "tinyllm/json.hpp"
+
+#include <tinyllm/plugin.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinyllm::runtime {
+
+struct ComponentConfig {
+    std::string json; // what create() receives
+    std::vector<config::EnvOverride> overrides;
+};
+
+// `label` names the instance in log lines ("backend local", "tool code"). The loaded config
+// is not modified: defaults and overrides go into a copy.
+ComponentConfig make_component_config(const tllm_component &component, const json::Value &given,
+                                      const config::Located &where, std::string_view label);
+
+// Runs `create` (which builds the instance); a config error the plugin raises is re-thrown
+// pointing at the config (or at the variable an override came from).
+template <class Create>
+auto create_with_config(const ComponentConfig &config, const config::Located &where,
+                        Create &&create) {
+    try {
+        return create(config.json);
+    } catch (const Error &e) {
+        if (e.code() != ErrorCode::config) throw;
+        std::string at = where.location().to_string();
+        for (const auto &o : config.overrides) {
+            at += " (" + o.variable + "=" + o.value + " sets " + where.path(o.pointer) + ")";
+        }
+        throw Error(ErrorCode::config, at + ": " + e.what());
+    }
+}
+
+} // namespace tinyllm::runtime

@@ -1,0 +1,103 @@
+#include "runtime/tool_set.hpp"
+
+#include "config/suggest.hpp"
+#include "runtime/component_config.hpp"
+
+#include <algorithm>
+
+namespace tinyllm::runtime {
+
+namespace {
+
+std::vector<std::string> names_of(const std::vector<ToolSet::Entry> &entries) {
+    std::vector<std::string> names;
+    for (const auto &e : entries)
+        names.push_back(e.name);
+    return names;
+}
+
+} // namespace
+
+ToolSet::ToolSet(const config::ToolsConfig &config, const plugin::Registry &registry,
+                 HostServices *services)
+    : services_(services) {
+    for (const config::ToolConfig &tc : config.tools) {
+        if (!tc.enabled) continue;
+        Entry entry{tc.name, registry.find(TLLM_KIND_TOOL, tc.type), &tc, std::nullopt};
+        if (entry.ref.component == nullptr) {
+            std::string known;
+            for (const auto &c : registry.of_kind(TLLM_KIND_TOOL)) {
+                known += (known.empty() ? "" : ", ") + std::string(c.component->name);
+            }
+            entry.problem = Error(ErrorCode::plugin,
+                                  tc.location.to_string() + ": tool " + tc.name +
+                                      ": no loaded plugin provides tool type \"" + tc.type +
+                                      "\" (available: " + (known.empty() ? "none" : known) + ")");
+        }
+        entries_.push_back(std::move(entry));
+    }
+    // A component is available under its own name unless tools.yaml uses that name (for the
+    // component itself, for another one, or to disable it).
+    for (const plugin::ComponentRef &ref : registry.of_kind(TLLM_KIND_TOOL)) {
+        if (config.find(ref.component->name) != nullptr) continue;
+        entries_.push_back(Entry{ref.component->name, ref, nullptr, std::nullopt});
+    }
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry &a, const Entry &b) { return a.name < b.name; });
+}
+
+ToolSet::~ToolSet() = default;
+
+const ToolSet::Entry *ToolSet::find(std::string_view name) const {
+    for (const Entry &e : entries_) {
+        if (e.name == name) return &e;
+    }
+    return nullptr;
+}
+
+std::string ToolSet::description_of(const Entry &entry) {
+    if (entry.config != nullptr && entry.config->description) return *entry.config->description;
+    if (entry.ref.component != nullptr && entry.ref.component->description != nullptr) {
+        return entry.ref.component->description;
+    }
+    return {};
+}
+
+Tool &ToolSet::get(const std::string &name) {
+    const Entry *entry = find(name);
+    if (entry == nullptr) {
+        std::string message = "no tool named \"" + name + "\"";
+        const std::vector<std::string> known = names_of(entries_);
+        if (const auto match = config::closest_match(name, known)) {
+            message += " (did you mean \"" + *match + "\"?)";
+        } else {
+            message += known.empty() ? " (no tool plugins are loaded)"
+                                     : " (tools: " + config::join(known) + ")";
+        }
+        throw Error(ErrorCode::not_found, message);
+    }
+    if (entry->problem) throw *entry->problem;
+
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = created_.find(name); it != created_.end()) return *it->second;
+    if (auto it = failed_.find(name); it != failed_.end()) throw it->second;
+    try {
+        static const json::Value empty_object(rapidjson::kObjectType);
+        const json::Value &given = entry->config != nullptr ? *entry->config->config : empty_object;
+        const config::Located where =
+            entry->config != nullptr ? entry->config->config_source : config::Located{};
+        const ComponentConfig cfg =
+            make_component_config(*entry->ref.component, given, where, "tool " + name);
+        auto tool = create_with_config(cfg, where, [&](const std::string &json) {
+            return std::make_unique<Tool>(name, entry->ref, json, services_,
+                                          entry->config != nullptr ? entry->config->description
+                                                                   : std::nullopt);
+        });
+        return *created_.emplace(name, std::move(tool)).first->second;
+    } catch (const Error &e) {
+        failed_.emplace(name, e);
+        throw;
+    }
+}
+
+} // namespace tinyllm::runtime
