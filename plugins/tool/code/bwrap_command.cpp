@@ -49,7 +49,7 @@ std::vector<std::string> bwrap_argv(const std::string &bwrap_path, const Sandbox
         std::to_string(kSandboxGid),
         "--hostname",
         "sandbox",
-        // The sandbox dies when bwrap or its parent (this host thread) dies: no orphans.
+        // The sandbox dies when bwrap or its parent (the runner's keeper process) dies.
         "--die-with-parent",
         // setsid(): the program has no controlling terminal to push input into (TIOCSTI).
         "--new-session",
@@ -63,31 +63,42 @@ std::vector<std::string> bwrap_argv(const std::string &bwrap_path, const Sandbox
         const auto eq = kv.find('=');
         argv.insert(argv.end(), {"--setenv", kv.substr(0, eq), kv.substr(eq + 1)});
     }
+    // clang-format off
     const std::vector<std::string> filesystem = {
         // The OS's programs and libraries, read-only. Nothing else of the host: no /home,
         // /root, /etc, /var, /run, no TinyLLM config or data directory.
-        "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin",
-        "/sbin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/bin", "/bin",
+        "--symlink", "usr/sbin", "/sbin",
+        "--symlink", "usr/lib", "/lib",
+        "--symlink", "usr/lib64", "/lib64",
         // The dynamic loader's cache (a list of the libraries in /usr anyway) and the
         // alternatives symlinks (awk, editor...). Not /etc as a whole: it holds host secrets.
-        "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--ro-bind-try",
-        "/etc/alternatives", "/etc/alternatives",
-        // A procfs of the sandbox's own pid namespace, and a minimal /dev (null, zero, random,
-        // urandom, tty, pts).
-        "--proc", "/proc", "--dev", "/dev",
+        "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+        "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+        // A procfs of the sandbox's own pid namespace, and a minimal /dev (null, zero, full,
+        // random, urandom, tty, pts).
+        "--proc", "/proc",
+        "--dev", "/dev",
         // The only writable place: a fresh, size-limited tmpfs, gone when the run ends.
         "--size", tmp_size, "--tmpfs", "/tmp",
         // The program text, read-only.
         "--ro-bind-data", fd, script_path,
         // bwrap builds / and /dev as writable tmpfs owned by the sandbox uid; without these a
         // program could fill memory through them, bypassing /tmp's size limit.
-        "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp", "--seccomp",
-        std::to_string(kSeccompFd), "--",
+        "--remount-ro", "/dev",
+        "--remount-ro", "/",
+        "--chdir", "/tmp",
+        // Applied by bwrap after its own setup, right before exec (seccomp_filter.cpp).
+        "--seccomp", std::to_string(kSeccompFd),
+        "--",
         // RLIMIT_NPROC counts processes per (user namespace, uid). Set here, after bwrap
         // created the namespace, it counts only this sandbox's processes: set before, it
         // would count every process of the uid on the host (a developer's whole session, or
         // every concurrent run as "nobody") and make the first fork fail.
-        kPrlimitPath, "--nproc=" + std::to_string(options.max_processes), "--"};
+        kPrlimitPath, "--nproc=" + std::to_string(options.max_processes), "--",
+    };
+    // clang-format on
     argv.insert(argv.end(), filesystem.begin(), filesystem.end());
     argv.insert(argv.end(), program.begin(), program.end());
     return argv;

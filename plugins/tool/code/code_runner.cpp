@@ -305,7 +305,9 @@ RunOutcome CodeRunner::run(std::string_view code, Language language, const sdk::
     }
 
     if (!options_.allow_unsandboxed) throw sdk::Error(TLLM_ERR_UNAVAILABLE, problem);
-    warn_("code tool: running code WITHOUT the sandbox (allow_unsandboxed is set): " + problem);
+    const auto hint = problem.rfind(kFixHint);
+    warn_("code tool: running code WITHOUT the sandbox (allow_unsandboxed is set): " +
+          (hint == std::string::npos ? problem : problem.substr(0, hint)));
     check_interpreter(interpreter, language, false);
     RunOutcome o = run_unsandboxed(code, language, timeout_ms, call);
     if (o.process.cancelled) throw sdk::Error(TLLM_ERR_CANCELLED, "cancelled");

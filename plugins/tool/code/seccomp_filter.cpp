@@ -115,10 +115,10 @@ void build(Filter &f) {
 }
 
 // libseccomp writes the program to a file descriptor only; a memfd keeps it off the disk.
-std::string export_to_memory(const Filter &f, bool pfc) {
+std::string export_bpf(const Filter &f) {
     const int fd = memfd_create("tinyllm-seccomp", MFD_CLOEXEC);
     if (fd < 0) Filter::fail("memfd_create", -errno);
-    const int rc = pfc ? seccomp_export_pfc(f.get(), fd) : seccomp_export_bpf(f.get(), fd);
+    const int rc = seccomp_export_bpf(f.get(), fd);
     std::string out;
     if (rc == 0 && lseek(fd, 0, SEEK_SET) == 0) {
         char buf[4096];
@@ -127,7 +127,7 @@ std::string export_to_memory(const Filter &f, bool pfc) {
             out.append(buf, static_cast<size_t>(n));
     }
     close(fd);
-    if (rc != 0) Filter::fail(pfc ? "seccomp_export_pfc" : "seccomp_export_bpf", rc);
+    if (rc != 0) Filter::fail("seccomp_export_bpf", rc);
     return out;
 }
 
@@ -137,17 +137,11 @@ const std::vector<unsigned char> &seccomp_bpf() {
     static const std::vector<unsigned char> program = [] {
         Filter f;
         build(f);
-        const std::string bytes = export_to_memory(f, false);
+        const std::string bytes = export_bpf(f);
         if (bytes.empty()) Filter::fail("seccomp_export_bpf (empty program)", -EINVAL);
         return std::vector<unsigned char>(bytes.begin(), bytes.end());
     }();
     return program;
-}
-
-std::string seccomp_pfc() {
-    Filter f;
-    build(f);
-    return export_to_memory(f, true);
 }
 
 } // namespace tinyllm::code_tool

@@ -5,7 +5,6 @@
 // the short programs a model writes.
 #pragma once
 
-#include <string>
 #include <vector>
 
 namespace tinyllm::code_tool {
@@ -14,8 +13,5 @@ namespace tinyllm::code_tool {
 // `bwrap --seccomp FD` and seccomp(SECCOMP_SET_MODE_FILTER) take. Built once per process and
 // cached. Throws sdk::Error(TLLM_ERR_INTERNAL) when libseccomp refuses.
 const std::vector<unsigned char> &seccomp_bpf();
-
-// The filter in libseccomp's readable form, for docs and debugging.
-std::string seccomp_pfc();
 
 } // namespace tinyllm::code_tool
