@@ -8,12 +8,39 @@ namespace tinyllm::node {
 
 namespace mustache = kainjow::mustache;
 
+namespace {
+
+// The two shapes nearly every prompt has, rendered without building Mustache data from the
+// whole message: text without tags, and one top-level variable ("{{input}}", "{{content}}").
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::string single_variable(const std::string &text) {
+    if (text.size() <= 4 || text.compare(0, 2, "{{") != 0 ||
+        text.compare(text.size() - 2, 2, "}}") != 0) {
+        return {};
+    }
+    const std::string name = text.substr(2, text.size() - 4);
+    for (const char c : name) {
+        if (!is_name_char(c)) return {};
+    }
+    return name;
+}
+
+} // namespace
+
 struct PromptTemplate::Impl {
-    explicit Impl(const std::string &text) : tmpl(text) {
+    explicit Impl(const std::string &text)
+        : tmpl(text), constant(text.find("{{") == std::string::npos),
+          variable(single_variable(text)), text(text) {
         tmpl.set_custom_escape([](const std::string &s) { return s; });
     }
     mustache::mustache tmpl;
-    std::mutex mutex; // kainjow's render() mutates the template; runs share one node
+    std::mutex mutex;           // kainjow's render() mutates the template; runs share one node
+    const bool constant;        // no tags: renders as itself
+    const std::string variable; // the template is just {{variable}}: its string value
+    const std::string text;
 };
 
 namespace {
@@ -53,6 +80,22 @@ PromptTemplate::PromptTemplate(PromptTemplate &&) noexcept = default;
 PromptTemplate &PromptTemplate::operator=(PromptTemplate &&) noexcept = default;
 
 std::string PromptTemplate::render(const json::Value &message) const {
+    if (impl_->constant) return impl_->text;
+    if (!impl_->variable.empty() && message.IsObject()) {
+        // Mustache data keeps the last of duplicated members; so does this.
+        const json::Value *value = nullptr;
+        for (const auto &m : message.GetObject()) {
+            if (m.name.GetStringLength() == impl_->variable.size() &&
+                impl_->variable.compare(0, impl_->variable.size(), m.name.GetString(),
+                                        m.name.GetStringLength()) == 0) {
+                value = &m.value;
+            }
+        }
+        // A string renders as itself (no escaping); other values take the general path.
+        if (value != nullptr && value->IsString()) {
+            return {value->GetString(), value->GetStringLength()};
+        }
+    }
     const mustache::data data = to_data(message);
     std::lock_guard lock(impl_->mutex);
     return impl_->tmpl.render(data);
