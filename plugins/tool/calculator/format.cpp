@@ -63,8 +63,8 @@ Integer pow10(long n) {
 
 // The exact decimal expansion of q when it terminates within `max_digits` significant digits.
 std::optional<Decimal> terminating(const Rational &q, size_t max_digits) {
-    const Integer &n = mp::numerator(q);
-    const Integer &d = mp::denominator(q);
+    const Integer &n = q.num();
+    const Integer &d = q.den();
     const long twos = static_cast<long>(mp::lsb(d));
     const Integer rest = d >> twos;
     long fives = 0;
@@ -96,13 +96,13 @@ std::optional<Decimal> terminating(const Rational &q, size_t max_digits) {
 // q rounded half-up to `digits` significant digits, computed exactly.
 Decimal rounded(const Rational &q, int digits) {
     Decimal out;
-    if (q == 0) {
+    if (q.sign() == 0) {
         out.digits = "0";
         return out;
     }
-    out.negative = q < 0;
-    const Integer n = mp::abs(mp::numerator(q));
-    const Integer &d = mp::denominator(q);
+    out.negative = q.sign() < 0;
+    const Integer n = mp::abs(q.num());
+    const Integer &d = q.den();
     // |q| * 10^-e in [1, 10): estimate e from the bit sizes, then correct it.
     long e = static_cast<long>(std::floor(
         (static_cast<double>(mp::msb(n)) - static_cast<double>(mp::msb(d))) * std::log10(2.0)));
@@ -171,11 +171,11 @@ Formatted format_number(const Number &value, int digits) {
         return out;
     }
     const Rational &q = value.rational();
-    if (mp::denominator(q) == 1) {
-        out.text = mp::numerator(q).str();
+    if (q.den() == 1) {
+        out.text = q.num().str();
         return out;
     }
-    out.fraction = mp::numerator(q).str() + "/" + mp::denominator(q).str();
+    out.fraction = q.num().str() + "/" + q.den().str();
     if (auto d = terminating(q, 100)) {
         out.text = d->exponent >= -30 ? plain(*d) : scientific(*d);
         return out;

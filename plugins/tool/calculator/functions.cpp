@@ -83,8 +83,7 @@ Number f_sqrt(const Args &a, const FunctionContext &) {
     if (x.sign() < 0) throw NumberError("sqrt of a negative number");
     if (x.exact()) {
         Integer n, d;
-        if (exact_root(mp::numerator(x.rational()), 2, n) &&
-            exact_root(mp::denominator(x.rational()), 2, d)) {
+        if (exact_root(x.rational().num(), 2, n) && exact_root(x.rational().den(), 2, d)) {
             return Number(Rational(n, d));
         }
     }
@@ -96,8 +95,7 @@ Number f_cbrt(const Args &a, const FunctionContext &) {
     const Number m = x.sign() < 0 ? -x : x;
     if (m.exact()) {
         Integer n, d;
-        if (exact_root(mp::numerator(m.rational()), 3, n) &&
-            exact_root(mp::denominator(m.rational()), 3, d)) {
+        if (exact_root(m.rational().num(), 3, n) && exact_root(m.rational().den(), 3, d)) {
             const Number r(Rational(n, d));
             return x.sign() < 0 ? -r : r;
         }
@@ -110,8 +108,8 @@ Number f_exp(const Args &a, const FunctionContext &) {
     const Number &x = a[0];
     if (x.is_zero()) return Number::integer(1);
     const Real r = x.to_real();
-    if (r > exp_limit()) throw NumberError("result too large (limit: 1e40000)");
-    if (r < -exp_limit()) throw NumberError("result too small (limit: 1e-40000)");
+    if (r > exp_limit()) too_large_error();
+    if (r < -exp_limit()) too_small_error();
     return Number(checked(mp::exp(r)));
 }
 
@@ -207,7 +205,7 @@ Integer ceil_of(const Rational &q) {
     return -floor_of(-q);
 }
 Integer round_of(const Rational &q) { // half away from zero
-    const Integer f = floor_of(mp::abs(q) + Rational(1, 2));
+    const Integer f = floor_of(abs(q) + Rational(1, 2));
     return q.sign() < 0 ? Integer(-f) : f;
 }
 Integer trunc_of(const Rational &q) {
@@ -256,7 +254,7 @@ Integer integer_argument(const Number &x, const char *name) {
 Number f_gcd(const Args &a, const FunctionContext &) {
     Integer g = 0;
     for (const Number &x : a)
-        g = mp::gcd(g, mp::abs(integer_argument(x, "gcd")));
+        g = euclid_gcd(g, integer_argument(x, "gcd"));
     return Number(Rational(g));
 }
 
@@ -265,7 +263,7 @@ Number f_lcm(const Args &a, const FunctionContext &) {
     for (const Number &x : a) {
         const Integer v = mp::abs(integer_argument(x, "lcm"));
         if (v == 0) return Number::integer(0);
-        l = mp::lcm(l, v);
+        l = l / euclid_gcd(l, v) * v;
         (void)Number(Rational(l)); // throws when the result is beyond the size limit
     }
     return Number(Rational(l));

@@ -16,10 +16,6 @@ const Real &noise_ratio() {
     return ratio;
 }
 
-[[noreturn]] void too_large() {
-    throw NumberError("result too large (limit: 1e" + std::to_string(kMaxDecimalDigits) + ")");
-}
-
 [[noreturn]] void too_precise() {
     throw NumberError("exact result needs more than " + std::to_string(kMaxDecimalDigits) +
                       " digits");
@@ -41,8 +37,8 @@ bool is_odd(const Integer &n) {
 }
 
 Rational exact_integer_power(const Rational &base, const Integer &k) {
-    const Integer &n = mp::numerator(base);
-    const Integer &d = mp::denominator(base);
+    const Integer &n = base.num();
+    const Integer &d = base.den();
     if (n == 0) {
         if (k < 0) throw NumberError("division by zero (zero to a negative power)");
         return k == 0 ? Rational(1) : Rational(0);
@@ -55,7 +51,7 @@ Rational exact_integer_power(const Rational &base, const Integer &k) {
     const Integer need = mp::abs(k) * bits;
     if (need > kMaxBits) {
         const bool grows = (mp::abs(n) > d) == (k > 0);
-        if (grows) too_large();
+        if (grows) too_large_error();
         too_precise();
     }
     const auto e = mp::abs(k).convert_to<unsigned>();
@@ -66,13 +62,21 @@ Rational exact_integer_power(const Rational &base, const Integer &k) {
 
 } // namespace
 
+void too_large_error() {
+    throw NumberError("result too large (limit: 1e" + std::to_string(kMaxDecimalDigits) + ")");
+}
+
+void too_small_error() {
+    throw NumberError("result too small (limit: 1e-" + std::to_string(kMaxDecimalDigits) + ")");
+}
+
 Number::Number(Rational r) : value_(std::move(r)) {
     const Rational &v = std::get<Rational>(value_);
-    if (bits_of(mp::numerator(v)) > kMaxBits) {
-        if (mp::abs(v) >= 1) too_large();
+    if (bits_of(v.num()) > kMaxBits) {
+        if (abs(v).compare(Rational(1)) >= 0) too_large_error();
         too_precise();
     }
-    if (bits_of(mp::denominator(v)) > kMaxBits) too_precise();
+    if (bits_of(v.den()) > kMaxBits) too_precise();
 }
 
 Number::Number(Real r) : value_(std::move(r)) {}
@@ -80,7 +84,7 @@ Number::Number(Real r) : value_(std::move(r)) {}
 Real Number::to_real() const {
     if (!exact()) return real_value();
     const Rational &r = rational();
-    return Real(mp::numerator(r)) / Real(mp::denominator(r));
+    return Real(r.num()) / Real(r.den());
 }
 
 int Number::sign() const {
@@ -90,7 +94,7 @@ int Number::sign() const {
 }
 
 bool Number::is_integer() const {
-    if (exact()) return mp::denominator(rational()) == 1;
+    if (exact()) return rational().den() == 1;
     const Real &x = real_value();
     // Beyond the guard digits an "integer" is mostly rounding noise: do not pretend.
     if (mp::abs(x) >= Real("1e70")) return false;
@@ -99,19 +103,19 @@ bool Number::is_integer() const {
 }
 
 Integer Number::to_integer() const {
-    if (exact()) return mp::numerator(rational());
+    if (exact()) return rational().num();
     return mp::round(real_value()).convert_to<Integer>();
 }
 
 Real checked(const Real &value, const Real &scale) {
     if (mp::isnan(value)) throw NumberError("result is not a real number");
-    if (mp::isinf(value)) too_large();
+    if (mp::isinf(value)) too_large_error();
     if (value == 0) return value;
     if (mp::abs(value) <= scale * noise_ratio()) return Real(0);
     const long e = binary_exponent(value);
-    if (e > kMaxBits) too_large();
+    if (e > kMaxBits) too_large_error();
     if (e < -kMaxBits) {
-        throw NumberError("result too small (limit: 1e-" + std::to_string(kMaxDecimalDigits) + ")");
+        too_small_error();
     }
     return value;
 }
@@ -147,8 +151,8 @@ Number divide(const Number &a, const Number &b) {
 }
 
 Integer floor_of(const Rational &a) {
-    const Integer &n = mp::numerator(a);
-    const Integer &d = mp::denominator(a);
+    const Integer &n = a.num();
+    const Integer &d = a.den();
     Integer q = n / d; // truncates toward zero
     if (n < 0 && q * d != n) --q;
     return q;
@@ -192,13 +196,13 @@ namespace {
 
 // base^(p/q) for exact base > 0 and small q when base is a perfect q-th power.
 bool exact_rational_power(const Rational &base, const Rational &exponent, Rational &out) {
-    const Integer &q = mp::denominator(exponent);
+    const Integer &q = exponent.den();
     if (q > 64) return false;
     const auto k = q.convert_to<unsigned>();
     Integer num, den;
-    if (!exact_root(mp::numerator(base), k, num)) return false;
-    if (!exact_root(mp::denominator(base), k, den)) return false;
-    out = exact_integer_power(Rational(num, den), mp::numerator(exponent));
+    if (!exact_root(base.num(), k, num)) return false;
+    if (!exact_root(base.den(), k, den)) return false;
+    out = exact_integer_power(Rational(num, den), exponent.num());
     return true;
 }
 
@@ -206,9 +210,9 @@ Number real_power(const Real &base, const Real &exponent) {
     // base > 0 here. Check the size of the result from its logarithm before computing it.
     const Real log_result = exponent * mp::log(base);
     static const Real limit = Real(kMaxDecimalDigits) * mp::log(Real(10));
-    if (log_result > limit) too_large();
+    if (log_result > limit) too_large_error();
     if (log_result < -limit) {
-        throw NumberError("result too small (limit: 1e-" + std::to_string(kMaxDecimalDigits) + ")");
+        too_small_error();
     }
     return Number(checked(mp::pow(base, exponent)));
 }
@@ -216,8 +220,8 @@ Number real_power(const Real &base, const Real &exponent) {
 } // namespace
 
 Number power(const Number &base, const Number &exponent) {
-    if (exponent.exact() && mp::denominator(exponent.rational()) == 1) {
-        const Integer k = mp::numerator(exponent.rational());
+    if (exponent.exact() && exponent.rational().den() == 1) {
+        const Integer k = exponent.rational().num();
         if (base.exact()) return Number(exact_integer_power(base.rational(), k));
         if (k == 0) return Number(Rational(1));
         if (base.is_zero()) {
@@ -236,10 +240,10 @@ Number power(const Number &base, const Number &exponent) {
     if (base.sign() < 0) {
         // A real odd root exists: (-8)^(1/3) = -2, (-8)^(2/3) = 4. Only an exact fraction tells
         // us the denominator is odd.
-        if (!exponent.exact() || !is_odd(mp::denominator(exponent.rational()))) {
+        if (!exponent.exact() || !is_odd(exponent.rational().den())) {
             throw NumberError("negative number to a non-integer power is not a real number");
         }
-        sign = is_odd(mp::numerator(exponent.rational())) ? -1 : 1;
+        sign = is_odd(exponent.rational().num()) ? -1 : 1;
     }
     const Number magnitude = base.sign() < 0 ? -base : base;
     if (magnitude.exact() && exponent.exact()) {

@@ -1,10 +1,11 @@
-// The calculator's value type: an exact rational (cpp_rational) as long as every step can stay
+// The calculator's value type: an exact rational (rational.hpp) as long as every step can stay
 // exact, otherwise a binary float with 80 decimal digits (cpp_bin_float). Results are printed with
 // at most 60 significant digits, so a float carries 20 guard digits that absorb rounding error.
 #pragma once
 
+#include "rational.hpp"
+
 #include <boost/multiprecision/cpp_bin_float.hpp>
-#include <boost/multiprecision/cpp_int.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -12,8 +13,6 @@
 
 namespace tinyllm::calculator {
 
-using Integer = boost::multiprecision::cpp_int;
-using Rational = boost::multiprecision::cpp_rational;
 // Expression templates off: simpler types in function signatures, and nothing here is hot enough
 // for them to matter.
 using Real = boost::multiprecision::number<boost::multiprecision::cpp_bin_float<80>,
@@ -27,9 +26,9 @@ inline constexpr int kMaxPrintDigits = 60;
 // Every value, exact or not, must stay below 10^kMaxDecimalDigits in magnitude, and exact
 // numerators/denominators below that many digits; an inexact non-zero value must stay above
 // 10^-kMaxDecimalDigits. This bounds memory and time of every operation.
-inline constexpr long kMaxDecimalDigits = 40000;
+inline constexpr long kMaxDecimalDigits = 10000;
 // kMaxDecimalDigits * log2(10), rounded up.
-inline constexpr long kMaxBits = 132878;
+inline constexpr long kMaxBits = 33220;
 
 // An arithmetic failure (domain, division by zero, size). The message has no position: the
 // evaluator appends the column of the operator or function that failed.
@@ -37,6 +36,10 @@ class NumberError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// Throw NumberError "result too large (limit: 1e10000)" / "result too small (limit: 1e-10000)".
+[[noreturn]] void too_large_error();
+[[noreturn]] void too_small_error();
 
 class Number {
 public:

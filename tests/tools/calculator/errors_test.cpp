@@ -122,20 +122,21 @@ const std::vector<ErrorCase> kDomain = {
 };
 
 const std::vector<ErrorCase> kSize = {
-    {"factorial(10001)", 1, "factorial argument too large (limit: 10000) at column 1"},
-    {"10001!", 6, "factorial argument too large (limit: 10000) at column 6"},
-    {"2^2^2^2^2^2", 2, "result too large (limit: 1e40000) at column 2"},
-    {"10^10^10", 3, "result too large (limit: 1e40000) at column 3"},
-    {"9^9^9", 2, "result too large (limit: 1e40000) at column 2"},
-    {"2^200000", 2, "result too large (limit: 1e40000) at column 2"},
-    {"0.5^200000", 4, "exact result needs more than 40000 digits at column 4"},
-    {"factorial(10000) * factorial(10000)", 18, "result too large (limit: 1e40000) at column 18"},
-    {"exp(100000)", 1, "result too large (limit: 1e40000) at column 1"},
-    {"exp(-100000)", 1, "result too small (limit: 1e-40000) at column 1"},
-    {"2^200000.5", 2, "result too large (limit: 1e40000) at column 2"},
-    {"1e50000", 1, "number 1e50000 too large (limit: 1e40000) at column 1"},
-    {"1 + 1e-50000", 5, "number 1e-50000 too small (limit: 1e-40000) at column 5"},
-    {"1e999999999999", 1, "number 1e999999999999 too large (limit: 1e40000) at column 1"},
+    {"factorial(3001)", 1, "factorial argument too large (limit: 3000) at column 1"},
+    {"3001!", 5, "factorial argument too large (limit: 3000) at column 5"},
+    {"2^2^2^2^2^2", 4, "result too large (limit: 1e10000) at column 4"},
+    {"10^10^10", 3, "result too large (limit: 1e10000) at column 3"},
+    {"9^9^9", 2, "result too large (limit: 1e10000) at column 2"},
+    {"2^200000", 2, "result too large (limit: 1e10000) at column 2"},
+    {"2^40000", 2, "result too large (limit: 1e10000) at column 2"},
+    {"0.5^200000", 4, "exact result needs more than 10000 digits at column 4"},
+    {"factorial(3000) * factorial(3000)", 17, "result too large (limit: 1e10000) at column 17"},
+    {"exp(100000)", 1, "result too large (limit: 1e10000) at column 1"},
+    {"exp(-100000)", 1, "result too small (limit: 1e-10000) at column 1"},
+    {"2^200000.5", 2, "result too large (limit: 1e10000) at column 2"},
+    {"1e50000", 1, "number 1e50000 too large (limit: 1e10000) at column 1"},
+    {"1 + 1e-50000", 5, "number 1e-50000 too small (limit: 1e-10000) at column 5"},
+    {"1e999999999999", 1, "number 1e999999999999 too large (limit: 1e10000) at column 1"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Syntax, CalculatorErrors, ::testing::ValuesIn(kSyntax));
