@@ -128,6 +128,17 @@ private:
         throw CalcError(column, unexpected_character(column));
     }
 
+    bool valid_sequence(unsigned char lead) const {
+        if (lead < 0x80) return true;
+        if (lead < 0xC2 || lead > 0xF4) return false;
+        const size_t n = sequence_length(lead);
+        if (pos_ + n > in_.size()) return false;
+        for (size_t i = 1; i < n; ++i) {
+            if ((static_cast<unsigned char>(in_[pos_ + i]) & 0xC0) != 0x80) return false;
+        }
+        return true;
+    }
+
     std::string unexpected_character(size_t column) const {
         const auto lead = static_cast<unsigned char>(in_[pos_]);
         std::string shown;
@@ -135,8 +146,13 @@ private:
             char buf[16];
             std::snprintf(buf, sizeof buf, "U+%04X", lead);
             shown = buf;
-        } else {
+        } else if (valid_sequence(lead)) {
             shown = "'" + std::string(in_.substr(pos_, sequence_length(lead))) + "'";
+        } else {
+            // Invalid UTF-8 must not reach the message: the host prints it and embeds it in JSON.
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "byte 0x%02X", lead);
+            shown = buf;
         }
         std::string message =
             "at column " + std::to_string(column) + ": unexpected character " + shown;

@@ -18,7 +18,7 @@ constexpr const char *kParametersSchema = R"json({
   "properties": {
     "expression": {
       "type": "string",
-      "description": "An arithmetic expression such as \"123456789 * 987654321\", \"2^100\", \"(1/3 + 1/6) * 12\" or \"sqrt(2)\". Operators: + - * / % (remainder) ^ (power) ! (factorial) and parentheses. Functions: sqrt cbrt exp ln log log2 log10 sin cos tan asin acos atan atan2 abs floor ceil round trunc sign min max factorial gcd lcm mod. Constants: pi, e. Write * explicitly (2*pi, not 2pi)."
+      "description": "An arithmetic expression such as \"123456789 * 987654321\", \"2^100\", \"(1/3 + 1/6) * 12\" or \"sqrt(2)\". Operators: + - * / % (remainder) ^ (power) ! (factorial) and parentheses. Functions: sqrt cbrt exp ln log log2 log10 sin cos tan asin acos atan atan2 abs floor ceil round trunc sign min max factorial gcd lcm mod. log(x) is the natural logarithm, log(b, x) the logarithm in base b. Constants: pi, e. Write * explicitly (2*pi, not 2pi)."
     }
   },
   "required": ["expression"],
@@ -91,7 +91,13 @@ public:
     static constexpr const char *kParameters = kParametersSchema;
 
     CalculatorTool(tinyllm::sdk::Host, std::string_view config_json)
-        : options_(parse_options(config_json)) {}
+        : options_(parse_options(config_json)) {
+        // Boost computes constants (pi, ln 2...) and function-local statics on first use. Do it
+        // here, on the load thread, so that concurrent invocations only ever read them.
+        (void)calc::evaluate("exp(1) + ln(3) + sin(1) + cos(1) + tan(1) + asin(0.5) + acos(0.5) + "
+                             "atan(2) + atan2(1, 2) + sqrt(2) + cbrt(2) + 2^0.5 + pi + e + tau + "
+                             "floor(pi) + 1/3 % 1/4");
+    }
 
     std::string invoke(tinyllm::sdk::Call &, std::string_view arguments_json) override {
         const std::string expression = expression_of(arguments_json);

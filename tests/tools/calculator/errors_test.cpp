@@ -72,6 +72,8 @@ const std::vector<ErrorCase> kSyntax = {
     {"\xC3\x97 3", 1, "at column 1: expected a number, '(' or a function, got '\xC3\x97'"},
     {"3 \xC3\x97 4 \xE2\x9C\x93", 7, "at column 7: unexpected character '\xE2\x9C\x93'"},
     {"1 +\x01", 4, "at column 4: unexpected character U+0001"},
+    {"1 + \xFF", 5, "at column 5: unexpected character byte 0xFF"},
+    {"1 + \xE2\x88", 5, "at column 5: unexpected character byte 0xE2"},
     {"", 1, "empty expression"},
     {"   ", 1, "empty expression"},
 };

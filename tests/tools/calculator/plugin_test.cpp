@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -165,6 +167,36 @@ TEST(CalculatorPlugin, ConfigChangesPrecisionUnitAndLength) {
     TestCall longer;
     EXPECT_EQ(instance.invoke(longer, R"({"expression":"1+2+3+4+5"})"), TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(longer.error(), "expression too long (9 characters; the limit is 8)");
+}
+
+// The component has no TLLM_COMPONENT_SERIALIZED flag: one instance serves calls from many
+// threads at once.
+TEST(CalculatorPlugin, ConcurrentInvocations) {
+    Instance instance;
+    std::vector<std::thread> threads;
+    std::vector<int> failures(4, 0);
+    for (size_t t = 0; t < failures.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                TestCall call;
+                const std::string expression = "sin(" + std::to_string(i) + ") + 1/" +
+                                               std::to_string(t + 3) + " - 2^" + std::to_string(i);
+                if (instance.invoke(call, "{\"expression\":\"" + expression + "\"}") != TLLM_OK) {
+                    ++failures[t];
+                }
+                TestCall again;
+                if (instance.invoke(again, R"j({"expression":"atan(1)*4"})j") != TLLM_OK ||
+                    json::get_string(again.output_json(), "content") !=
+                        "3.1415926535897932384626433832795028841971693993751") {
+                    ++failures[t];
+                }
+            }
+        });
+    }
+    for (auto &thread : threads)
+        thread.join();
+    for (int f : failures)
+        EXPECT_EQ(f, 0);
 }
 
 TEST(CalculatorPlugin, BadConfigFailsCreate) {
