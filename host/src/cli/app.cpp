@@ -23,6 +23,7 @@ const std::vector<Command> &commands() {
         {"plugins", "list, inspect and validate plugins", run_plugins},
         {"models", "list, show and pull models", run_models},
         {"ask", "send one prompt to a model and stream the answer", run_ask},
+        {"tool", "list the tools, or call one (tool calculator \"2 + 2\")", run_tool},
         {"config", "check the config, or print what every key means", run_config},
     };
     return list;

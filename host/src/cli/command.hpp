@@ -26,5 +26,6 @@ int run_config(Context &context, const std::vector<std::string> &args);
 int run_graph(Context &context, const std::vector<std::string> &args);
 int run_run(Context &context, const std::vector<std::string> &args);
 int run_runs(Context &context, const std::vector<std::string> &args);
+int run_tool(Context &context, const std::vector<std::string> &args);
 
 } // namespace tinyllm::cli

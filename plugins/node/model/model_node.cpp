@@ -2,6 +2,7 @@
 // options) and puts the answer into the message's content. Prompts are Mustache templates over
 // the message's fields.
 #include "prompt_template.hpp"
+#include "tool_loop.hpp"
 
 #include "tinyllm/json.hpp"
 
@@ -29,7 +30,12 @@ constexpr const char *kSchema = R"json({
                "description": "\"json\" or a JSON Schema the answer must follow."},
     "think": {"type": "boolean", "description": "Let a thinking model think first."},
     "stream": {"type": "boolean", "default": true,
-               "description": "Stream tokens while the model answers."}
+               "description": "Stream tokens while the model answers."},
+    "tools": {"type": "array", "default": [], "uniqueItems": true,
+              "items": {"type": "string", "minLength": 1},
+              "description": "Tools the model may call (`tinyllm tool list`); their results go back to the model until it answers."},
+    "max_tool_rounds": {"type": "integer", "minimum": 1, "maximum": 64, "default": 4,
+                        "description": "How many times the model may ask for tools before the node fails."}
   }
 })json";
 
@@ -43,13 +49,15 @@ public:
     ModelNode(tinyllm::sdk::Host host, std::string_view config_json)
         : host_(host), config_(parse_config(config_json)),
           system_(json::get_string(config_, "system").value_or(""), "system"),
-          prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt") {}
+          prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt"),
+          tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
+    }
 
     std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
         json::Document message =
             json::parse_object(message_json, "message", ErrorCode::invalid_argument);
-        const std::string response = host_.chat(call, request_for(message));
-        const json::Document doc = json::parse_object(response, "chat response");
+        json::Document request = request_for(message);
+        const json::Document doc = tools_.run(call, request);
         const json::Value *msg = json::find(doc, "message");
         const std::string answer =
             msg != nullptr ? json::get_string(*msg, "content").value_or("") : "";
@@ -68,7 +76,16 @@ private:
         }
     }
 
-    std::string request_for(const json::Value &message) const {
+    static std::vector<std::string> tool_names(const json::Value &config) {
+        std::vector<std::string> names;
+        if (const json::Value *tools = json::find(config, "tools"); tools && tools->IsArray()) {
+            for (const auto &name : tools->GetArray())
+                names.emplace_back(name.GetString(), name.GetStringLength());
+        }
+        return names;
+    }
+
+    json::Document request_for(const json::Value &message) const {
         json::Document req(rapidjson::kObjectType);
         auto &a = req.GetAllocator();
         req.AddMember("model",
@@ -89,13 +106,14 @@ private:
                 req.AddMember(json::Value(key, a), json::Value(*v, a), a);
             }
         }
-        return json::to_string(req);
+        return req;
     }
 
     tinyllm::sdk::Host host_;
     json::Document config_;
     tinyllm::node::PromptTemplate system_;
     tinyllm::node::PromptTemplate prompt_;
+    tinyllm::node::ToolLoop tools_;
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{

@@ -1,0 +1,193 @@
+// `tinyllm run` and `tinyllm runs` end to end: the default graph streams an answer, --trace
+// shows every node with its model and tool calls, every run is recorded (failed ones too), and
+// a model node with tools runs the calculator from the build tree when the model asks for it
+// through tool_calls.
+#include "e2e_support.hpp"
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class RunTest : public E2ETest {
+protected:
+    RunTest() {
+        std::filesystem::create_directories(config_dir() / "graphs");
+        std::filesystem::copy_file(kSourceConfigDir / "graphs" / "default.yaml",
+                                   config_dir() / "graphs" / "default.yaml");
+    }
+
+    // A graph with one model node that may use `tools`.
+    void write_tool_graph(const std::string &tools, int max_rounds = 4) const {
+        write_config_file("graphs/calc.yaml", "id: calc\n"
+                                              "version: 1.0.0\n"
+                                              "entry: solve\n"
+                                              "exits: [solve]\n"
+                                              "nodes:\n"
+                                              "  - id: solve\n"
+                                              "    type: model\n"
+                                              "    config:\n"
+                                              "      prompt: \"{{input}}\"\n"
+                                              "      stream: false\n"
+                                              "      tools: " +
+                                                  tools +
+                                                  "\n"
+                                                  "      max_tool_rounds: " +
+                                                  std::to_string(max_rounds) + "\n");
+    }
+
+    // The /api/chat requests the fake received, parsed, in order.
+    std::vector<json::Document> chat_requests() const {
+        std::vector<json::Document> out;
+        for (const auto &r : ollama_.requests()) {
+            if (r.path == "/api/chat") out.push_back(parse_json(r.body));
+        }
+        return out;
+    }
+};
+
+TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
+    const RunResult first = host({"run", "hello world"});
+    ASSERT_EXIT_CODE(first, kOk);
+    EXPECT_EQ(first.out, kAnswerLine);
+    EXPECT_EQ(first.err, "");
+
+    const RunResult traced = host({"run", "--trace", "test"});
+    ASSERT_EXIT_CODE(traced, kOk);
+    const json::Document doc = parse_json(traced.out);
+    ASSERT_TRUE(doc.IsObject()) << traced.out;
+    EXPECT_EQ(std::string(doc["answer"].GetString()), testing::kDefaultAnswer);
+    const json::Value &trace = doc["trace"];
+    ASSERT_EQ(trace["nodes"].Size(), 1u);
+    const json::Value &node = trace["nodes"][0];
+    EXPECT_STREQ(node["node"].GetString(), "answer");
+    EXPECT_TRUE(node["duration_us"].IsInt64());
+    ASSERT_EQ(node["model_calls"].Size(), 1u);
+    EXPECT_GT(node["model_calls"][0]["prompt_tokens"].GetInt64(), 0);
+    EXPECT_EQ(node["model_calls"][0]["completion_tokens"].GetInt64(), 9);
+
+    const RunResult listed = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    const json::Document runs = parse_json(listed.out);
+    ASSERT_TRUE(runs.IsArray()) << listed.out;
+    ASSERT_EQ(runs.Size(), 2u) << listed.out;
+    EXPECT_STREQ(runs[0]["run_id"].GetString(), doc["run_id"].GetString()); // newest first
+    EXPECT_STREQ(runs[1]["input"].GetString(), "hello world");
+}
+
+TEST_F(RunTest, TheModelUsesTheCalculatorThroughToolCalls) {
+    write_tool_graph("[calculator]");
+    ollama_.enqueue("/api/chat",
+                    testing::chat_json(
+                        kModel, "", {{"calculator", R"({"expression":"123456789*987654321"})"}}));
+    ollama_.enqueue("/api/chat", testing::chat_json(kModel, "It is 121932631112635269."));
+
+    const RunResult r = host({"run", "--graph", "calc", "--trace", "What is 123456789*987654321?"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const json::Document doc = parse_json(r.out);
+    ASSERT_TRUE(doc.IsObject()) << r.out;
+    EXPECT_STREQ(doc["answer"].GetString(), "It is 121932631112635269.");
+
+    // The first request offers the tool with its schema; the second carries the exchange.
+    const std::vector<json::Document> requests = chat_requests();
+    ASSERT_EQ(requests.size(), 2u);
+    ASSERT_TRUE(requests[0].HasMember("tools")) << json::to_string(requests[0]);
+    const json::Value &tool = requests[0]["tools"][0];
+    EXPECT_STREQ(tool["type"].GetString(), "function");
+    EXPECT_STREQ(tool["function"]["name"].GetString(), "calculator");
+    EXPECT_TRUE(tool["function"]["parameters"]["properties"].HasMember("expression"));
+    const json::Value &history = requests[1]["messages"];
+    ASSERT_EQ(history.Size(), 3u) << json::to_string(requests[1]);
+    EXPECT_STREQ(history[1]["role"].GetString(), "assistant");
+    EXPECT_STREQ(history[1]["tool_calls"][0]["function"]["name"].GetString(), "calculator");
+    EXPECT_STREQ(history[2]["role"].GetString(), "tool");
+    EXPECT_STREQ(history[2]["tool_name"].GetString(), "calculator");
+    EXPECT_STREQ(history[2]["content"].GetString(), "121932631112635269");
+
+    // The trace shows the tool call: arguments, result, duration.
+    const json::Value &node = doc["trace"]["nodes"][0];
+    ASSERT_EQ(node["model_calls"].Size(), 2u);
+    ASSERT_EQ(node["tool_calls"].Size(), 1u) << json::to_string(node);
+    const json::Value &call = node["tool_calls"][0];
+    EXPECT_STREQ(call["tool"].GetString(), "calculator");
+    EXPECT_THAT(json::to_string(call["arguments"]), HasSubstr("123456789*987654321"));
+    EXPECT_THAT(json::to_string(call["result"]), HasSubstr("121932631112635269"));
+    EXPECT_TRUE(call["duration_us"].IsInt64());
+
+    // And the stored run has it too.
+    const RunResult shown = host({"runs", "show", doc["run_id"].GetString(), "--json"});
+    ASSERT_EXIT_CODE(shown, kOk);
+    EXPECT_THAT(shown.out, HasSubstr("121932631112635269"));
+    EXPECT_THAT(shown.out, HasSubstr("\"tool\": \"calculator\""));
+}
+
+TEST_F(RunTest, ToolErrorsGoBackToTheModelInsteadOfFailingTheRun) {
+    write_tool_graph("[calculator]");
+    ollama_.enqueue("/api/chat", testing::chat_json(kModel, "",
+                                                    {{"calculator", R"({"expr":"1+1"})"},
+                                                     {"calculator", R"({"expression":"1/0"})"},
+                                                     {"weather", R"({"city":"Oslo"})"}}));
+    ollama_.enqueue("/api/chat", testing::chat_json(kModel, "Sorry."));
+    const RunResult r = host({"run", "--graph", "calc", "--json", "divide"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const std::vector<json::Document> requests = chat_requests();
+    ASSERT_EQ(requests.size(), 2u);
+    const json::Value &history = requests[1]["messages"];
+    ASSERT_EQ(history.Size(), 5u) << json::to_string(requests[1]);
+    EXPECT_THAT(history[2]["content"].GetString(), StartsWith("error: tool calculator: argument"));
+    EXPECT_THAT(history[3]["content"].GetString(), StartsWith("error: "));
+    EXPECT_THAT(history[3]["content"].GetString(), HasSubstr("division by zero"));
+    EXPECT_STREQ(history[4]["content"].GetString(),
+                 "error: there is no tool named \"weather\"; the tools are: calculator");
+}
+
+TEST_F(RunTest, AModelThatNeverStopsAskingForToolsHitsTheBoundAndTheRunIsRecorded) {
+    write_tool_graph("[calculator]", 2);
+    for (int i = 0; i < 3; ++i) {
+        ollama_.enqueue("/api/chat", testing::chat_json(
+                                         kModel, "", {{"calculator", R"({"expression":"1+1"})"}}));
+    }
+    const RunResult r = host({"run", "--graph", "calc", "loop"});
+    EXPECT_EXIT_CODE(r, kFailure);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("still asked for tools after 2 rounds (max_tool_rounds)"));
+    EXPECT_EQ(ollama_.count("/api/chat"), 3u);
+
+    const RunResult failed = host({"runs", "list", "--status", "failed", "--json"});
+    ASSERT_EXIT_CODE(failed, kOk);
+    const json::Document runs = parse_json(failed.out);
+    ASSERT_TRUE(runs.IsArray()) << failed.out;
+    ASSERT_EQ(runs.Size(), 1u) << failed.out;
+    EXPECT_THAT(json::to_string(runs[0]["error"]), HasSubstr("max_tool_rounds"));
+}
+
+TEST_F(RunTest, AnUnknownToolInAGraphIsAnErrorBeforeAnyModelCall) {
+    write_tool_graph("[calculater]");
+    const RunResult r = host({"run", "--graph", "calc", "x"});
+    EXPECT_NE(r.exit_code, kOk);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("no tool named \"calculater\" (did you mean \"calculator\"?)"));
+    EXPECT_THAT(r.err, HasSubstr("calc.yaml:"));
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u);
+}
+
+TEST_F(RunTest, AServerThatGoesAwayMidRunFailsTheRunAndItIsRecorded) {
+    // The default graph tries the node twice; the server breaks off both answers.
+    for (int i = 0; i < 2; ++i) {
+        ollama_.enqueue("/api/chat", testing::chat_stream(kModel, {"a", "b", "c"}).close_after(2));
+    }
+    const RunResult r = host({"run", "--graph", "default", "hello"});
+    EXPECT_NE(r.exit_code, kOk);
+    EXPECT_THAT(r.err, HasSubstr("tinyllm: error: "));
+    EXPECT_TRUE(NoCrashNoise(r.err));
+    const RunResult failed = host({"runs", "list", "--status", "failed", "--json"});
+    ASSERT_EXIT_CODE(failed, kOk);
+    const json::Document runs = parse_json(failed.out);
+    ASSERT_TRUE(runs.IsArray()) << failed.out;
+    ASSERT_EQ(runs.Size(), 1u) << failed.out;
+    EXPECT_THAT(json::to_string(runs[0]["error"]), HasSubstr("answer"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e
