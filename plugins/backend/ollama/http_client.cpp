@@ -13,20 +13,6 @@
 
 namespace tinyllm::ollama {
 
-// One pooled transfer context. The connection cache of a multi handle outlives the transfers
-// run through it, so keeping the pair together is what gives keep-alive across requests.
-struct HttpClient::Slot {
-    CURLM *multi = nullptr;
-    CURL *easy = nullptr;
-    Slot() : multi(curl_multi_init()), easy(curl_easy_init()) {}
-    ~Slot() {
-        if (easy != nullptr) curl_easy_cleanup(easy);
-        if (multi != nullptr) curl_multi_cleanup(multi);
-    }
-    Slot(const Slot &) = delete;
-    Slot &operator=(const Slot &) = delete;
-};
-
 namespace {
 
 // A buffered (non-streamed) body larger than this is refused instead of exhausting memory.
@@ -176,6 +162,28 @@ struct MultiMembership {
 
 } // namespace
 
+// One pooled transfer context. The connection cache of a multi handle outlives the transfers
+// run through it, so keeping the pair together is what gives keep-alive across requests.
+// The easy handle stays configured between requests (no curl_easy_reset + setopt of everything
+// per request): its callbacks' data is `transfer` and its error buffer `errbuf`, both here,
+// so only the URL (when it changes) and the body are set for each request.
+struct HttpClient::Slot {
+    CURLM *multi = nullptr;
+    CURL *easy = nullptr;
+    bool configured = false;
+    std::string url; // the URL the handle is set to
+    Slist headers;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    Transfer transfer;
+    Slot() : multi(curl_multi_init()), easy(curl_easy_init()) {}
+    ~Slot() {
+        if (easy != nullptr) curl_easy_cleanup(easy);
+        if (multi != nullptr) curl_multi_cleanup(multi);
+    }
+    Slot(const Slot &) = delete;
+    Slot &operator=(const Slot &) = delete;
+};
+
 HttpClient::HttpClient(std::string base_url, HttpOptions options)
     : base_url_(std::move(base_url)), options_(options) {
     global_init();
@@ -209,6 +217,40 @@ void HttpClient::release(std::unique_ptr<Slot> slot) {
     if (idle_.size() < options_.max_idle_handles) idle_.push_back(std::move(slot));
 }
 
+// The options every request of this client shares, set once per handle.
+void HttpClient::configure(Slot &slot) const {
+    CURL *easy = slot.easy;
+    for (const char *h :
+         {"Content-Type: application/json", "Accept: application/x-ndjson, application/json",
+          "Expect:"}) { // no 100-continue round trip for large bodies
+        curl_slist *next = curl_slist_append(slot.headers.get(), h);
+        if (next == nullptr) throw sdk::Error(TLLM_ERR_INTERNAL, "out of memory");
+        (void)slot.headers.release();
+        slot.headers.reset(next);
+    }
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // we run on arbitrary threads
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, slot.errbuf);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, slot.headers.get());
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "tinyllm-ollama/0.1");
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(1, options_.connect_timeout.count())));
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    if (options_.bypass_proxy) curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    Transfer *t = &slot.transfer;
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &on_prereq);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
+    slot.configured = true;
+}
+
 HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl &control,
                               const BodySink &sink) {
     const std::string what = describe(request);
@@ -227,54 +269,33 @@ HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl 
 
     std::unique_ptr<Slot> slot = acquire();
     CURL *easy = slot->easy;
-    curl_easy_reset(easy); // options only: the connection cache lives in the multi handle
+    if (!slot->configured) configure(*slot);
 
     HttpResponse response;
-    Transfer t;
+    Transfer &t = slot->transfer;
+    t = Transfer{};
     t.easy = easy;
     t.sink = &sink;
     t.response = &response;
-    char errbuf[CURL_ERROR_SIZE] = {0};
-
-    Slist headers;
-    for (const char *h :
-         {"Content-Type: application/json", "Accept: application/x-ndjson, application/json",
-          "Expect:"}) { // no 100-continue round trip for large bodies
-        curl_slist *next = curl_slist_append(headers.get(), h);
-        if (next == nullptr) throw sdk::Error(TLLM_ERR_INTERNAL, "out of memory");
-        (void)headers.release();
-        headers.reset(next);
-    }
+    char *errbuf = slot->errbuf;
+    errbuf[0] = '\0';
 
     const std::string url = base_url_ + request.path;
-    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // we run on arbitrary threads
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "tinyllm-ollama/0.1");
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::max<int64_t>(1, options_.connect_timeout.count())));
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-    if (options_.bypass_proxy) curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    if (url != slot->url) {
+        slot->url = url;
+        curl_easy_setopt(easy, CURLOPT_URL, slot->url.c_str());
+    }
     if (request.method == Method::post) {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size()));
     } else {
+        // What curl_easy_reset would leave: no body (setting it makes the method POST), GET.
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, static_cast<const char *>(nullptr));
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     }
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &on_prereq);
-    curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t);
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_progress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
 
     if (curl_multi_add_handle(slot->multi, easy) != CURLM_OK) {
         throw sdk::Error(TLLM_ERR_INTERNAL, "cannot start a libcurl transfer");
@@ -324,11 +345,14 @@ HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl 
     // its connection kept alive if libcurl judged it reusable.
     const std::string reason =
         result == CURLE_OK ? std::string() : failure_reason(easy, result, errbuf);
-    curl_easy_reset(easy); // drop pointers into this frame (errbuf, headers, callbacks' data)
+    const std::exception_ptr sink_error = t.error;
+    const bool too_large = t.too_large;
+    // The handle keeps a pointer to this request's body; the next request replaces it, and
+    // nothing reads it in between. (`t` belongs to the slot: not to be read after this.)
     release(std::move(slot));
 
-    if (t.error) std::rethrow_exception(t.error);
-    if (t.too_large) {
+    if (sink_error) std::rethrow_exception(sink_error);
+    if (too_large) {
         throw sdk::Error(TLLM_ERR_PROTOCOL, "the answer of Ollama at " + base_url_ + " to " + what +
                                                 " is larger than " +
                                                 std::to_string(kMaxBufferedBody >> 20) + " MiB");

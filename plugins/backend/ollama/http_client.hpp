@@ -93,6 +93,7 @@ public:
 
 private:
     std::unique_ptr<Slot> acquire();
+    void configure(Slot &slot) const;
     void release(std::unique_ptr<Slot> slot);
 
     std::string base_url_;
