@@ -13,15 +13,15 @@
 
 namespace tinyllm::calculator {
 
-// Expression templates off: simpler types in function signatures, and nothing here is hot enough
-// for them to matter.
-using Real = boost::multiprecision::number<boost::multiprecision::cpp_bin_float<80>,
-                                           boost::multiprecision::et_off>;
-
 // Working precision of Real in decimal digits, and the largest precision a result may be printed
 // with: the difference is the guard digits.
-inline constexpr int kWorkingDigits = 80;
+inline constexpr unsigned kWorkingDigits = 80;
 inline constexpr int kMaxPrintDigits = 60;
+
+// Expression templates off: simpler types in function signatures, and nothing here is hot enough
+// for them to matter.
+using Real = boost::multiprecision::number<boost::multiprecision::cpp_bin_float<kWorkingDigits>,
+                                           boost::multiprecision::et_off>;
 
 // Every value, exact or not, must stay below 10^kMaxDecimalDigits in magnitude, and exact
 // numerators/denominators below that many digits; an inexact non-zero value must stay above

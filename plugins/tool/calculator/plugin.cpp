@@ -85,7 +85,8 @@ public:
     static constexpr const char *kName = "calculator";
     static constexpr const char *kDescription =
         "Evaluates an arithmetic expression (+ - * / % ^ !, sqrt, ln, log, sin, factorial, gcd...) "
-        "and returns the answer: exact for integers and fractions (no rounding, any size), 50 "
+        "and returns the answer: exact for integers and fractions (no rounding, up to 10000 "
+        "digits), 50 "
         "significant digits otherwise; use it instead of calculating yourself.";
     static constexpr const char *kConfigSchema = kSchema;
     static constexpr const char *kParameters = kParametersSchema;
