@@ -86,8 +86,7 @@ public:
     static constexpr const char *kDescription =
         "Evaluates an arithmetic expression (+ - * / % ^ !, sqrt, ln, log, sin, factorial, gcd...) "
         "and returns the answer: exact for integers and fractions (no rounding, up to 10000 "
-        "digits), 50 "
-        "significant digits otherwise; use it instead of calculating yourself.";
+        "digits), 50 significant digits otherwise; use it instead of calculating yourself.";
     static constexpr const char *kConfigSchema = kSchema;
     static constexpr const char *kParameters = kParametersSchema;
 
