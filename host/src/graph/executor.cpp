@@ -196,8 +196,21 @@ Message parse_node_output(const std::string &output, const Node &node, int visit
         throw Error(ErrorCode::protocol,
                     "node " + def.id + " (" + def.type + ") returned no \"message\" object");
     }
+    json::Value route;
+    if (auto it = out.FindMember("route"); it != out.MemberEnd()) {
+        if (!it->value.IsString()) {
+            throw Error(ErrorCode::protocol,
+                        "node " + def.id + " (" + def.type + ") returned a non-string route");
+        }
+        route.Swap(it->value);
+    }
+    // The message object becomes the document's root, moved, not copied: its strings stay in
+    // the document's pool.
     Message result;
-    result.doc.CopyFrom(msg->value, result.doc.GetAllocator());
+    json::Value message;
+    message.Swap(msg->value);
+    static_cast<json::Value &>(out).Swap(message);
+    result.doc.Swap(out);
     auto &alloc = result.doc.GetAllocator();
     auto set = [&](const char *key, json::Value value) {
         if (auto it = result.doc.FindMember(key); it != result.doc.MemberEnd()) {
@@ -206,13 +219,7 @@ Message parse_node_output(const std::string &output, const Node &node, int visit
             result.doc.AddMember(json::Value(key, alloc), value, alloc);
         }
     };
-    if (auto route = out.FindMember("route"); route != out.MemberEnd()) {
-        if (!route->value.IsString()) {
-            throw Error(ErrorCode::protocol,
-                        "node " + def.id + " (" + def.type + ") returned a non-string route");
-        }
-        set("route", json::Value(route->value, alloc));
-    }
+    if (route.IsString()) set("route", std::move(route));
     // `attempt` counts how often the node that produced the message has run in this run, so a
     // gate loop can say `attempt < 3`.
     set("attempt", json::Value(visit));
@@ -516,14 +523,23 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
 
 } // namespace
 
-std::string initial_message(const std::string &input) {
-    json::Document doc(rapidjson::kObjectType);
+namespace {
+
+void build_initial(json::Document &doc, const std::string &input) {
+    doc.SetObject();
     auto &a = doc.GetAllocator();
     doc.AddMember("input", json::string_value(input, a), a);
     doc.AddMember("content", json::string_value(input, a), a);
     doc.AddMember("route", "", a);
     doc.AddMember("attempt", 1, a);
     doc.AddMember("data", json::Value(rapidjson::kObjectType), a);
+}
+
+} // namespace
+
+std::string initial_message(const std::string &input) {
+    json::Document doc;
+    build_initial(doc, input);
     return json::to_string(doc);
 }
 
@@ -547,9 +563,9 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     if (options.observer != nullptr) options.observer->on_run_start(run);
 
     try {
-        Message first;
-        first.text = initial_message(input);
-        first.doc.Parse(first.text.c_str());
+        Message first; // initial_message(input), built once
+        build_initial(first.doc, input);
+        first.text = json::to_string(first.doc);
         Arrival end = walk(st, graph_.entry, std::move(first), options.cancel, "", false);
         run.status = trace::RunStatus::succeeded;
         run.answer = json::get_string(end.message.doc, "content").value_or("");
