@@ -6,6 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+#include <vector>
+
 namespace tinyllm::runtime {
 
 Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
@@ -92,6 +95,19 @@ std::string rewritten(const std::string &json_text) {
     return json::to_string(json::parse(json_text, "request member", ErrorCode::invalid_argument));
 }
 
+// rewritten(json_text), remembered per thread for the few texts it sees on every request: the
+// configured options and keep_alive of the models it serves (the text is the key, so a changed
+// config is never answered from the memo).
+std::string rewritten_memo(const std::string &json_text) {
+    thread_local std::vector<std::pair<std::string, std::string>> memo;
+    for (const auto &[text, result] : memo) {
+        if (text == json_text) return result;
+    }
+    if (memo.size() >= 16) memo.erase(memo.begin());
+    memo.emplace_back(json_text, rewritten(json_text));
+    return memo.back().second;
+}
+
 } // namespace
 
 std::string Runtime::prepare_request(const std::string &request_json,
@@ -103,12 +119,13 @@ std::string Runtime::prepare_request(const std::string &request_json,
         std::optional<std::string> keep_alive;
         std::optional<std::string> think;
         if (const config::ModelConfig *mc = resolved.config) {
-            // A plain request's options are absent or {}: the merge is the configured options.
+            // A plain request's options are absent or {}: the merge is the configured options,
+            // merge_options(options, none) == to_string(options).
             if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
-                options = rewritten(merge_options(*mc->options, std::nullopt));
+                options = rewritten_memo(json::to_string(*mc->options));
             }
             if (!plain->has_keep_alive() && mc->keep_alive && !mc->keep_alive->IsNull()) {
-                keep_alive = rewritten(json::to_string(*mc->keep_alive));
+                keep_alive = rewritten_memo(json::to_string(*mc->keep_alive));
             }
             if (!plain->has_think() && mc->think) think = *mc->think ? "true" : "false";
         }
