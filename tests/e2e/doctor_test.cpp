@@ -116,5 +116,40 @@ TEST_F(DoctorTest, ShippedConfigIsHealthyWithOllamaHost) {
     EXPECT_THAT(r.out, HasSubstr("reachable at " + ollama_.url()));
 }
 
+TEST_F(DoctorTest, ChecksEveryToolIncludingTheSandbox) {
+    const RunResult r = host({"doctor"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const auto tools = lines_about(r.out, "tool");
+    ASSERT_EQ(tools.size(), 2u) << r.out;
+    EXPECT_EQ(tools[0], "ok   tool calculator: ready");
+    EXPECT_EQ(tools[1], "ok   tool code: bubblewrap sandbox works");
+}
+
+TEST_F(DoctorTest, AMissingSandboxFailsWithTheFixAndUnsandboxedIsAWarning) {
+    write_config_file("tools.yaml", "tools:\n"
+                                    "  - name: code\n"
+                                    "    config: {bwrap: /nonexistent/bwrap}\n");
+    const RunResult missing = host({"doctor"});
+    EXPECT_EXIT_CODE(missing, kFailure);
+    const auto failed = lines_about(missing.out, "tool");
+    ASSERT_EQ(failed.size(), 2u) << missing.out;
+    EXPECT_THAT(failed[1], StartsWith("FAIL tool code: "));
+    EXPECT_THAT(failed[1], HasSubstr("bwrap"));
+    EXPECT_THAT(failed[1], HasSubstr("(fix: "));
+    // The tool refuses to run rather than running unsandboxed.
+    const RunResult refused = host({"tool", "code", "print(1)"});
+    EXPECT_EXIT_CODE(refused, kUnavailable);
+    EXPECT_TRUE(OneErrorLine(refused));
+
+    write_config_file("tools.yaml",
+                      "tools:\n"
+                      "  - name: code\n"
+                      "    config: {bwrap: /nonexistent/bwrap, allow_unsandboxed: true}\n");
+    const RunResult warned = host({"doctor"});
+    EXPECT_EXIT_CODE(warned, kOk);
+    EXPECT_THAT(lines_about(warned.out, "tool")[1],
+                StartsWith("warn tool code: allow_unsandboxed"));
+}
+
 } // namespace
 } // namespace tinyllm::e2e

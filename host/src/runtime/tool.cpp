@@ -58,4 +58,13 @@ std::string Tool::invoke(CallContext &call, const std::string &arguments_json) {
     return result;
 }
 
+Tool::Health Tool::check(CallContext &call) {
+    const auto fn = TLLM_TABLE_FN(vtable_, tllm_tool_v1, check);
+    if (fn == nullptr) return {"ready", false};
+    const std::string out = instance_.invoke("check", fn, call);
+    const json::Document doc = json::parse_object(out, "tool " + name_ + " check");
+    return {json::get_string(doc, "detail").value_or("ready"),
+            json::get_bool(doc, "warning").value_or(false)};
+}
+
 } // namespace tinyllm::runtime

@@ -32,6 +32,14 @@ public:
     // {"content":"...","is_error":false,...}; throws Error.
     std::string invoke(CallContext &call, const std::string &arguments_json);
 
+    struct Health {
+        std::string detail;
+        bool warning = false;
+    };
+    // The tool's own check that it can work here (`tinyllm doctor`); throws Error saying what
+    // is missing. A tool without a check is ready once created.
+    Health check(CallContext &call);
+
 private:
     std::string name_;
     ComponentInstance instance_;

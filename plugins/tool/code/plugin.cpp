@@ -68,6 +68,18 @@ public:
         return result_json(outcome, runner_.options());
     }
 
+    std::string check(sdk::Call &) override {
+        const std::string problem = runner_.sandbox_problem();
+        if (problem.empty()) {
+            return R"({"detail":"bubblewrap sandbox works","warning":false})";
+        }
+        if (!runner_.options().allow_unsandboxed) throw sdk::Error(TLLM_ERR_UNAVAILABLE, problem);
+        return "{\"detail\":\"" +
+               sdk::json_escape("allow_unsandboxed is set: code runs WITHOUT isolation (" +
+                                problem + ")") +
+               "\",\"warning\":true}";
+    }
+
 private:
     sdk::Host host_;
     CodeRunner runner_;

@@ -306,6 +306,13 @@ typedef struct tllm_tool_v1 {
     uint32_t struct_size;
     const char *parameters_schema; /* static JSON text, never NULL */
     tllm_status (*invoke)(void *instance, const tllm_call *call, const char *arguments_json);
+
+    /* Optional (may be NULL). A quick check that the tool can work on this machine (the
+     * sandbox it needs is usable), for `tinyllm doctor`. Output through call->set_output:
+     *   {"detail":"bubblewrap sandbox works","warning":false}
+     * "warning": true flags a tool that works in a degraded way (no sandbox, by config).
+     * A non-OK status + message says what is missing and how to fix it. [any-thread] */
+    tllm_status (*check)(void *instance, const tllm_call *call);
 } tllm_tool_v1;
 
 /* ------------------------------------------------------------------------------------------ */

@@ -200,6 +200,9 @@ public:
     static constexpr const char *kKind = TLLM_KIND_TOOL;
     virtual ~Tool() = default;
     virtual std::string invoke(Call &call, std::string_view arguments_json) = 0;
+    // `tinyllm doctor`'s check that the tool can work here: {"detail":"...","warning":false}
+    // or throw Error saying what is missing. Override when the tool needs something.
+    virtual std::string check(Call &) { return R"({"detail":"ready","warning":false})"; }
 };
 
 // {"content":"<content>","is_error":<is_error><extra_members>} where `extra_members` is empty
@@ -331,6 +334,9 @@ template <class T> struct ToolTable {
         [](void *i, const tllm_call *c, const char *a) {
             return run_call(c,
                             [&](Call &call) { return static_cast<T *>(i)->invoke(call, doc(a)); });
+        },
+        [](void *i, const tllm_call *c) {
+            return run_call(c, [&](Call &call) { return static_cast<T *>(i)->check(call); });
         },
     };
 };

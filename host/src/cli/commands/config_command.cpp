@@ -1,4 +1,4 @@
-// tinyllm config path | schema [system|models] | check — where the config is, what every key
+// tinyllm config check | schema [system|models|tools] — where the config is, what every key
 // means, and whether it is valid.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
@@ -18,9 +18,11 @@ int schema(const std::string &which, bool as_json) {
         files.emplace_back("system.yaml", config::system_schema_text());
     if (which.empty() || which == "models")
         files.emplace_back("models.yaml", config::models_schema_text());
+    if (which.empty() || which == "tools")
+        files.emplace_back("tools.yaml", config::tools_schema_text());
     if (files.empty()) {
         throw Error(ErrorCode::usage,
-                    "config schema takes system or models, not \"" + which + "\"");
+                    "config schema takes system, models or tools, not \"" + which + "\"");
     }
     for (const auto &[name, text] : files) {
         const json::Document doc = json::parse(text, name, ErrorCode::internal);
@@ -47,6 +49,9 @@ int check(Context &ctx, bool as_json) {
         doc.AddMember("backends", json::Value(static_cast<uint64_t>(c.models.backends.size())), a);
         doc.AddMember("models", json::Value(static_cast<uint64_t>(c.models.models.size())), a);
         doc.AddMember("default_model", json::string_value(c.models.default_model, a), a);
+        doc.AddMember("tools_file", json::string_value(c.tools.source.string(), a), a);
+        doc.AddMember("configured_tools",
+                      json::Value(static_cast<uint64_t>(c.tools.tools.size())), a);
         json::Value graphs(rapidjson::kArrayType);
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
@@ -77,9 +82,10 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
     pos.add("action", 1).add("file", 1);
     const auto vm = parse_command_line(args, all, pos, ctx.options());
     if (vm.count("help")) {
-        print_help("config check|schema [system|models] [--json]",
+        print_help("config check|schema [system|models|tools] [--json]",
                    "check: load the config and report the first problem (file:line:column).\n"
-                   "schema: every key of system.yaml / models.yaml, its type, default and meaning.",
+                   "schema: every key of system.yaml / models.yaml / tools.yaml, its type, "
+                   "default and meaning.",
                    desc);
         return kExitOk;
     }

@@ -135,6 +135,33 @@ void check_backends(Context &ctx, std::vector<Check> &checks) {
     }
 }
 
+// Every tool can be created and passes its own check (the code tool's sandbox probe).
+void check_tools(Context &ctx, std::vector<Check> &checks) {
+    runtime::ToolSet &tools = ctx.runtime().tools();
+    for (const auto &entry : tools.entries()) {
+        const std::string subject =
+            entry.ref.component != nullptr && entry.name != entry.ref.component->name
+                ? entry.name + " (" + entry.ref.component->name + ")"
+                : entry.name;
+        try {
+            runtime::Tool &tool = tools.get(entry.name);
+            runtime::CallContext call(ctx.cancel_token(), std::nullopt, nullptr);
+            const runtime::Tool::Health health = tool.check(call);
+            checks.push_back(
+                {"tool", subject, health.warning ? Outcome::warn : Outcome::ok, health.detail, ""});
+        } catch (const Error &e) {
+            std::string fix = "fix the tool's entry in tools.yaml";
+            if (e.code() == ErrorCode::unavailable) {
+                fix = "install what is missing, or disable the tool in tools.yaml "
+                      "(enabled: false)";
+            } else if (e.code() == ErrorCode::plugin) {
+                fix = "install the plugin that provides the tool, or fix tools.yaml";
+            }
+            checks.push_back({"tool", subject, Outcome::fail, e.what(), fix});
+        }
+    }
+}
+
 void print(const std::vector<Check> &checks) {
     const bool color = color_enabled(stdout);
     for (const Check &c : checks) {
@@ -181,7 +208,8 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
     if (vm.count("help")) {
         print_help("doctor [--json]",
                    "Checks that the config is valid, every plugin loads, each model server is\n"
-                   "reachable and each configured model is present. Exit 1 when a check fails.",
+                   "reachable, each configured model is present and each tool can work here\n"
+                   "(the code tool's sandbox). Exit 1 when a check fails.",
                    desc);
         return kExitOk;
     }
@@ -189,14 +217,20 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
     std::optional<Error> config_error;
     const config::Config *config = ctx.try_config(config_error);
     if (config != nullptr) {
-        checks.push_back(
-            {"config", config->dir.string(), Outcome::ok, "system.yaml and models.yaml valid", ""});
+        checks.push_back({"config", config->dir.string(), Outcome::ok,
+                          config->tools.source.empty() ? "system.yaml and models.yaml valid"
+                                                       : "system.yaml, models.yaml and "
+                                                         "tools.yaml valid",
+                          ""});
     } else {
         checks.push_back({"config", "config", Outcome::fail, config_error->what(),
                           "correct the file at the position shown (docs/config.md)"});
     }
     check_plugins(ctx, checks);
-    if (config != nullptr) check_backends(ctx, checks);
+    if (config != nullptr) {
+        check_backends(ctx, checks);
+        check_tools(ctx, checks);
+    }
     const bool healthy = std::none_of(checks.begin(), checks.end(),
                                       [](const Check &c) { return c.outcome == Outcome::fail; });
     if (as_json)
