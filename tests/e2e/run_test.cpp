@@ -120,6 +120,10 @@ TEST_F(RunTest, TheModelUsesTheCalculatorThroughToolCalls) {
     ASSERT_EXIT_CODE(shown, kOk);
     EXPECT_THAT(shown.out, HasSubstr("121932631112635269"));
     EXPECT_THAT(shown.out, HasSubstr("\"tool\": \"calculator\""));
+    const RunResult text = host({"runs", "show", doc["run_id"].GetString()});
+    ASSERT_EXIT_CODE(text, kOk);
+    EXPECT_THAT(text.out, HasSubstr("tool calculator {\"expression\":\"123456789*987654321\"} -> "
+                                    "121932631112635269 ("));
 }
 
 TEST_F(RunTest, ToolErrorsGoBackToTheModelInsteadOfFailingTheRun) {
@@ -187,6 +191,34 @@ TEST_F(RunTest, AServerThatGoesAwayMidRunFailsTheRunAndItIsRecorded) {
     ASSERT_TRUE(runs.IsArray()) << failed.out;
     ASSERT_EQ(runs.Size(), 1u) << failed.out;
     EXPECT_THAT(json::to_string(runs[0]["error"]), HasSubstr("answer"));
+}
+
+TEST_F(RunTest, EveryShippedGraphIsValidWithTheShippedPlugins) {
+    size_t graphs = 0;
+    for (const auto &entry : std::filesystem::directory_iterator(kSourceConfigDir / "graphs")) {
+        const RunResult r = host({"graph", "validate", entry.path().string()});
+        EXPECT_EXIT_CODE(r, kOk);
+        EXPECT_EQ(r.err, "") << entry.path();
+        ++graphs;
+    }
+    EXPECT_GE(graphs, 2u);
+}
+
+TEST_F(RunTest, TheShippedToolsGraphAnswersWithTheCalculator) {
+    std::filesystem::copy_file(kSourceConfigDir / "graphs" / "tools.yaml",
+                               config_dir() / "graphs" / "tools.yaml");
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, "",
+                                                    {{"calculator", R"({"expression":"2^100"})"}}));
+    ollama_.enqueue("/api/chat",
+                    testing::chat_json(kBigModel, "2^100 = 1267650600228229401496703205376"));
+    const RunResult r = host({"run", "--graph", "tools", "What is 2^100?"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_EQ(r.out, "2^100 = 1267650600228229401496703205376\n");
+    const std::vector<json::Document> requests = chat_requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[0]["tools"].Size(), 2u);
+    EXPECT_STREQ(requests[1]["messages"][3]["content"].GetString(),
+                 "1267650600228229401496703205376");
 }
 
 } // namespace

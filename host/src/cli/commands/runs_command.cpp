@@ -80,6 +80,16 @@ int list(Context &ctx, size_t last, const std::string &status, const std::string
     return kExitOk;
 }
 
+// What the model read from a tool call: the result's content (the document when it has none).
+std::string tool_content(const std::string &result) {
+    try {
+        const json::Document doc = json::parse_object(result, "tool result");
+        if (auto content = json::get_string(doc, "content")) return *content;
+    } catch (const Error &) {
+    }
+    return result;
+}
+
 int show(Context &ctx, const std::string &id, bool as_json) {
     const auto run = ctx.store().get(id);
     if (!run) throw Error(ErrorCode::not_found, "no run with id \"" + id + "\"");
@@ -109,12 +119,15 @@ int show(Context &ctx, const std::string &id, bool as_json) {
     }
     std::cout << "\n";
     std::printf("  %-4s %-16s %-12s %-3s %-10s %10s  %s\n", "SEQ", "NODE", "TYPE", "TRY", "STATUS",
-                "US", "MODEL CALLS / ROUTE / ERROR");
+                "US", "MODEL AND TOOL CALLS / ROUTE / ERROR");
     for (const auto &n : run->nodes) {
         std::string detail;
         for (const auto &m : n.model_calls) {
             detail += m.model + " (" + std::to_string(m.prompt_tokens.value_or(0)) + "→" +
                       std::to_string(m.completion_tokens.value_or(0)) + " tokens) ";
+        }
+        for (const auto &t : n.tool_calls) {
+            detail += t.tool + (t.error.empty() ? "" : "(failed)") + " ";
         }
         if (!n.route.empty()) detail += "route=" + n.route + " ";
         if (!n.error.empty()) detail += n.error;
@@ -122,6 +135,13 @@ int show(Context &ctx, const std::string &id, bool as_json) {
                     one_line(n.node_id, 16).c_str(), one_line(n.node_type, 12).c_str(), n.attempt,
                     std::string(trace::to_string(n.status)).c_str(),
                     static_cast<long long>(n.duration_us), one_line(detail, 80).c_str());
+        for (const auto &t : n.tool_calls) {
+            std::printf("         tool %s %s -> %s (%lld us)\n", t.tool.c_str(),
+                        one_line(t.arguments, 60).c_str(),
+                        one_line(t.error.empty() ? tool_content(t.result) : "error: " + t.error, 60)
+                            .c_str(),
+                        static_cast<long long>(t.duration_us));
+        }
     }
     return kExitOk;
 }
