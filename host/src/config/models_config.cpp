@@ -1,9 +1,8 @@
 #include "config/models_config.hpp"
 
 #include "config/config_file.hpp"
+#include "config/named_entries.hpp"
 #include "config/suggest.hpp"
-
-#include <map>
 
 namespace tinyllm::config {
 
@@ -144,20 +143,6 @@ ModelConfig parse_model(const ConfigFile &file, rapidjson::SizeType index) {
     return model;
 }
 
-// Names must be unique: the second occurrence is the error, and it says where the first is.
-template <typename Entry>
-void check_unique(const ConfigFile &file, const std::vector<Entry> &entries,
-                  const std::string &list, const std::string &noun) {
-    std::map<std::string, size_t> seen;
-    for (size_t i = 0; i < entries.size(); ++i) {
-        const auto [first, inserted] = seen.emplace(entries[i].name, i);
-        if (inserted) continue;
-        fail(file, "/" + list + "/" + std::to_string(i) + "/name",
-             "duplicate " + noun + " name " + quoted(entries[i].name) + " (first at line " +
-                 std::to_string(entries[first->second].location.line) + ")");
-    }
-}
-
 std::vector<std::string> names_of(const auto &entries) {
     std::vector<std::string> names;
     for (const auto &entry : entries)
@@ -210,17 +195,11 @@ void require_entries(const ConfigFile &file, const char *list, const char *noun)
 } // namespace
 
 const BackendConfig *ModelsConfig::find_backend(std::string_view name) const {
-    for (const BackendConfig &backend : backends) {
-        if (backend.name == name) return &backend;
-    }
-    return nullptr;
+    return find_named(backends, name);
 }
 
 const ModelConfig *ModelsConfig::find_model(std::string_view name) const {
-    for (const ModelConfig &model : models) {
-        if (model.name == name) return &model;
-    }
-    return nullptr;
+    return find_named(models, name);
 }
 
 std::string_view models_schema_text() {
@@ -242,8 +221,8 @@ ModelsConfig load_models_config(const std::filesystem::path &path) {
     for (rapidjson::SizeType i = 0; i < file.root()["models"].Size(); ++i) {
         config.models.push_back(parse_model(file, i));
     }
-    check_unique(file, config.backends, "backends", "backend");
-    check_unique(file, config.models, "models", "model");
+    check_unique_names(file, config.backends, "backends", "backend");
+    check_unique_names(file, config.models, "models", "model");
     resolve_backends(file, config);
     resolve_default_model(file, config);
     return config;

@@ -1,8 +1,7 @@
 #include "config/tools_config.hpp"
 
 #include "config/config_file.hpp"
-
-#include <map>
+#include "config/named_entries.hpp"
 
 namespace tinyllm::config {
 
@@ -77,15 +76,7 @@ ToolConfig parse_tool(const ConfigFile &file, rapidjson::SizeType index) {
 } // namespace
 
 const ToolConfig *ToolsConfig::find(std::string_view name) const {
-    for (const ToolConfig &tool : tools) {
-        if (tool.name == name) return &tool;
-    }
-    return nullptr;
-}
-
-const ToolConfig *ToolsConfig::find_for_type(std::string_view type) const {
-    const ToolConfig *same = find(type);
-    return same != nullptr && same->type == type ? same : nullptr;
+    return find_named(tools, name);
 }
 
 std::string_view tools_schema_text() {
@@ -99,20 +90,10 @@ ToolsConfig load_tools_config(const std::filesystem::path &path) {
     const ConfigFile file =
         load_config_file(path, tools_schema(), [](const std::string &) { return std::nullopt; });
     config.source = path;
-    std::map<std::string, size_t> seen;
     for (rapidjson::SizeType i = 0; i < file.root()["tools"].Size(); ++i) {
-        ToolConfig tool = parse_tool(file, i);
-        const auto [first, inserted] = seen.emplace(tool.name, i);
-        if (!inserted) {
-            throw Error(
-                ErrorCode::config,
-                file.at("/tools/" + std::to_string(i) + "/name")
-                    .describe("", "duplicate tool name \"" + tool.name + "\" (first at line " +
-                                      std::to_string(config.tools[first->second].location.line) +
-                                      ")"));
-        }
-        config.tools.push_back(std::move(tool));
+        config.tools.push_back(parse_tool(file, i));
     }
+    check_unique_names(file, config.tools, "tools", "tool");
     return config;
 }
 

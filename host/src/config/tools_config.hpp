@@ -33,9 +33,6 @@ struct ToolsConfig {
     std::vector<ToolConfig> tools;
 
     const ToolConfig *find(std::string_view name) const;
-    // The entry that configures tool component `type` under its own name (the entry a bare
-    // component name falls back to), or null.
-    const ToolConfig *find_for_type(std::string_view type) const;
 };
 
 // The JSON Schema of tools.yaml (descriptions and defaults of every key).
