@@ -32,6 +32,16 @@ TEST_F(ToolTest, ListShowsBothToolsWithTheirArguments) {
     EXPECT_EQ(names, (std::vector<std::string>{"calculator", "code"}));
 }
 
+TEST_F(ToolTest, PluginsInspectShowsAToolsArguments) {
+    const RunResult r = host({"plugins", "inspect", "calculator"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_THAT(r.out, HasSubstr("Kind         tinyllm.tool/1"));
+    EXPECT_THAT(r.out, HasSubstr("  Arguments (what a model passes):\n    expression "));
+    const RunResult json = host({"plugins", "inspect", "calculator", "--json"});
+    ASSERT_EXIT_CODE(json, kOk);
+    EXPECT_THAT(json.out, HasSubstr("\"parameters_schema\""));
+}
+
 TEST_F(ToolTest, CalculatorPrintsTheExactAnswer) {
     const RunResult r = host({"tool", "calculator", "2 + 2"});
     ASSERT_EXIT_CODE(r, kOk);

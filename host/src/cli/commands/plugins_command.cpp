@@ -15,6 +15,12 @@
 namespace tinyllm::cli {
 namespace {
 
+// A tool component's arguments schema (the loader checked it), or null for other kinds.
+const char *tool_parameters(const tllm_component &c) {
+    if (std::string_view(c.kind) != TLLM_KIND_TOOL) return nullptr;
+    return static_cast<const tllm_tool_v1 *>(c.vtable)->parameters_schema;
+}
+
 using json::Value;
 
 std::string opt(const char *s) {
@@ -47,6 +53,10 @@ Value plugin_to_json(const plugin::LoadedPlugin &p, json::Allocator &a, bool wit
                 cv.AddMember("config_schema", Value(schema, a), a);
             } else {
                 cv.AddMember("config_schema", Value(rapidjson::kNullType), a);
+            }
+            if (const char *parameters = tool_parameters(*c)) {
+                const json::Document schema = json::parse(parameters, "parameters_schema");
+                cv.AddMember("parameters_schema", Value(schema, a), a);
             }
         }
         comps.PushBack(cv, a);
@@ -113,6 +123,12 @@ void print_plugin(const plugin::LoadedPlugin &p) {
         std::printf("  %-12s %s\n  %-12s %s\n  %-12s %s\n", "Kind", c->kind, "Description",
                     opt(c->description).c_str(), "Concurrency",
                     (c->flags & TLLM_COMPONENT_SERIALIZED) ? "serialized" : "concurrent");
+        if (const char *parameters = tool_parameters(*c)) {
+            std::cout << "  Arguments (what a model passes):\n";
+            for (const auto &line : describe_schema(json::parse(parameters, "parameters_schema"))) {
+                std::cout << "    " << line << "\n";
+            }
+        }
         if (c->config_schema == nullptr) {
             std::cout << "  Config       none\n\n";
             continue;
