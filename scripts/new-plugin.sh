@@ -26,11 +26,11 @@ if [ -n "$HEADER" ]; then
         sed -n 's/^#define TLLM_ABI_VERSION_MINOR \([0-9]*\).*/\1/p' "$HEADER")
 else
     NAMED_KINDS="backend node tool judge mutation"
-    DEFINED_KINDS="backend node"
+    DEFINED_KINDS="backend node tool"
     ABI="1.x"
 fi
 # The kinds this script has a template for.
-TEMPLATE_KINDS="backend node"
+TEMPLATE_KINDS="backend node tool"
 
 usage() {
     cat <<TXT
@@ -38,9 +38,11 @@ Usage: $PROG KIND NAME [DIR]
 
 Create a new TinyLLM plugin project that builds against the SDK alone.
 
-  KIND   the component kind: backend (a model server client, tinyllm.backend/1) or
-         node (a step of a graph, tinyllm.node/1). The SDK (ABI $ABI) names these kinds:
-         ${NAMED_KINDS% }; the others have no interface yet.
+  KIND   the component kind: backend (a model server client, tinyllm.backend/1),
+         node (a step of a graph, tinyllm.node/1) or tool (an exact capability that
+         models and 'tinyllm tool NAME' call, tinyllm.tool/1).
+         The SDK (ABI $ABI) names these kinds: ${NAMED_KINDS% };
+         the others have no interface yet.
   NAME   the component name: lowercase letters, digits, '_' and '-' ([a-z0-9_-]+).
          The plugin file will be tinyllm-NAME.so.
   DIR    where to create the project (default: ./tinyllm-plugin-NAME); must not exist.
@@ -122,6 +124,7 @@ esac
 case "$KIND" in
 backend) CLASS="${CLASS}Backend" ;;
 node) CLASS="${CLASS}Node" ;;
+tool) CLASS="${CLASS}Tool" ;;
 esac
 
 # ---- create ----------------------------------------------------------------------------------
@@ -215,6 +218,19 @@ CPP
 // TODOs mark where yours goes.
 CPP
         ;;
+    tool)
+        render <<'CPP'
+// @NAME@: a TinyLLM tool plugin (tinyllm.tool/1).
+// Scaffolded by scripts/new-plugin.sh.
+//
+// A tool does one exact thing for a model or a user: the host hands it an arguments object that
+// already matches its parameters schema and expects a result document {"content": "...",
+// "is_error": false, ...} back (docs/sdk.md#tools in the TinyLLM repository). This template
+// returns its one argument, `text`, reversed character by character, so that it builds,
+// validates and answers `tinyllm tool @NAME@ "abc"` before any real logic exists. The TODOs
+// mark where yours goes.
+CPP
+        ;;
     esac
     render <<'CPP'
 //
@@ -223,9 +239,15 @@ CPP
 // to choose the status), and results are copied by the host, so returning a std::string is fine.
 #include <tinyllm/plugin.hpp>
 
-#include <optional>
-#include <string>
-#include <string_view>
+CPP
+    if [ "$KIND" = tool ]; then
+        printf '%s\n' '#include <charconv>' '#include <cstddef>' '#include <cstdint>'
+    fi
+    printf '%s\n' '#include <optional>' '#include <string>' '#include <string_view>'
+    if [ "$KIND" = tool ]; then
+        printf '%s\n' '#include <system_error>'
+    fi
+    render <<'CPP'
 
 namespace {
 
@@ -380,6 +402,210 @@ private:
 };
 CPP
         ;;
+    tool)
+        render <<'CPP'
+// TODO: a JSON library does this too. Decodes the inside of a JSON string literal (what
+// raw_member returns for a string) into UTF-8: \" \\ \/ \b \f \n \r \t and \uXXXX escapes,
+// surrogate pairs included (a lone surrogate becomes U+FFFD).
+std::string json_unescape(std::string_view s) {
+    const auto bad = [] {
+        return tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT, "malformed JSON string escape");
+    };
+    const auto hex4 = [&](size_t at) {
+        if (at + 4 > s.size()) throw bad();
+        uint32_t v = 0;
+        for (size_t k = at; k < at + 4; ++k) {
+            const char c = s[k];
+            v <<= 4;
+            if (c >= '0' && c <= '9') {
+                v |= static_cast<uint32_t>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                v |= static_cast<uint32_t>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                v |= static_cast<uint32_t>(c - 'A' + 10);
+            } else {
+                throw bad();
+            }
+        }
+        return v;
+    };
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\') {
+            out += s[i];
+            continue;
+        }
+        if (++i == s.size()) throw bad();
+        switch (s[i]) {
+        case '"': case '\\': case '/': out += s[i]; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+            uint32_t cp = hex4(i + 1);
+            i += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && s.substr(i + 1, 2) == "\\u") {
+                const uint32_t low = hex4(i + 3);
+                if (low >= 0xDC00 && low <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+            const auto byte = [](uint32_t b) { return static_cast<char>(b); };
+            if (cp < 0x80) {
+                out += byte(cp);
+            } else if (cp < 0x800) {
+                out += byte(0xC0 | (cp >> 6));
+                out += byte(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out += byte(0xE0 | (cp >> 12));
+                out += byte(0x80 | ((cp >> 6) & 0x3F));
+                out += byte(0x80 | (cp & 0x3F));
+            } else {
+                out += byte(0xF0 | (cp >> 18));
+                out += byte(0x80 | ((cp >> 12) & 0x3F));
+                out += byte(0x80 | ((cp >> 6) & 0x3F));
+                out += byte(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default: throw bad();
+        }
+    }
+    return out;
+}
+
+// Reverses UTF-8 text by code point (a character written as several code points, such as a
+// letter with a combining accent, comes out reordered) and counts the code points.
+std::string reverse_utf8(std::string_view text, size_t &characters) {
+    std::string out(text.size(), '\0');
+    size_t end = text.size();
+    characters = 0;
+    for (size_t i = 0; i < text.size();) {
+        size_t len = 1;
+        while (i + len < text.size() &&
+               (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80) {
+            ++len;
+        }
+        end -= len;
+        text.copy(out.data() + end, len, i);
+        i += len;
+        ++characters;
+    }
+    return out;
+}
+
+class @CLASS@ final : public tinyllm::sdk::Tool {
+public:
+    // The tool's name: what models call, what `tinyllm tool NAME` and a model node's `tools:`
+    // list use (tools.yaml may add more instances under other names).
+    static constexpr const char *kName = "@NAME@";
+    // What a model reads to decide when to call the tool, so write it for a model: what the tool
+    // does and what it returns, in one or two sentences. TODO: describe your tool.
+    static constexpr const char *kDescription =
+        "Reverses a text character by character and returns the reversed text.";
+    // JSON Schema of the arguments object, sent to models as it is (Ollama's
+    // tools[].function.parameters). The host checks every call's arguments against it before
+    // invoke() runs. With exactly one required string property, as here, users can call the
+    // tool with bare text: `tinyllm tool @NAME@ "abc"`. TODO: your tool's arguments; each
+    // "description" tells the model what to put there.
+    static constexpr const char *kParameters = R"({
+  "type": "object",
+  "properties": {
+    "text": {"type": "string", "description": "The text to reverse."}
+  },
+  "required": ["text"],
+  "additionalProperties": false
+})";
+    // JSON Schema of the instance config (tools.yaml's `tools[].config`). The host fills the
+    // defaults and validates before the constructor runs; `tinyllm plugins inspect` shows it.
+    // TODO: replace `max_length` with your tool's settings (limits, paths, an endpoint...).
+    static constexpr const char *kConfigSchema = R"({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "@NAME@ tool",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "max_length": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 1000000,
+      "default": 10000,
+      "description": "Longest text accepted, in bytes."
+    }
+  }
+})";
+    // One instance serves every run and invoke() may run concurrently. If yours cannot,
+    // uncomment this and the host will serialize the calls:
+    // static constexpr uint32_t kFlags = TLLM_COMPONENT_SERIALIZED;
+
+    // Runs when the host first uses the tool (once per tools.yaml entry, or once with the
+    // schema's defaults). Throwing here reports "create failed" with the message.
+    @CLASS@(tinyllm::sdk::Host host, std::string_view config_json) : host_(host) {
+        if (const auto value = raw_member(config_json, "max_length")) {
+            const auto [end, ec] =
+                std::from_chars(value->data(), value->data() + value->size(), max_length_);
+            if (ec != std::errc{} || end != value->data() + value->size() || max_length_ < 1) {
+                throw tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT,
+                                          "max_length must be a positive integer");
+            }
+        }
+        // Plugins log through the host, never to stdout or stderr.
+        host_.debug("@NAME@ tool created");
+    }
+
+    // arguments (they match kParameters) -> {"content": "...", "is_error": false, ...}.
+    // `content` is what the model reads as the tool message and what `tinyllm tool` prints.
+    std::string invoke(tinyllm::sdk::Call &call, std::string_view arguments_json) override {
+        call.check_cancelled();
+        const auto raw = raw_member(arguments_json, "text");
+        if (!raw) throw tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT, "\"text\" is missing");
+        const std::string text = json_unescape(*raw);
+        if (text.size() > max_length_) {
+            // Input the tool cannot use: a non-OK status whose message the model reads (as
+            // "error: ...") so it can try again. Other statuses: TLLM_ERR_UNAVAILABLE (something
+            // the tool needs is missing), TLLM_ERR_TIMEOUT; tinyllm::sdk::Error chooses it.
+            throw tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT,
+                                      "the text is " + std::to_string(text.size()) +
+                                          " bytes long; at most " +
+                                          std::to_string(max_length_) + " are accepted");
+        }
+
+        // TODO: your logic. Long work polls call.cancelled() / call.check_cancelled() and
+        // honours call.remaining_ms() (-1 = no deadline).
+        size_t characters = 0;
+        const std::string reversed = reverse_utf8(text, characters);
+
+        // tool_result(content, is_error, extra members): is_error = true reports an outcome that
+        // failed while the tool itself worked (a program that exited non-zero). The extra
+        // members (here the character count) are shown by `tinyllm tool --json` and traces.
+        return tinyllm::sdk::tool_result(reversed, false,
+                                         ",\"characters\":" + std::to_string(characters));
+    }
+
+    // `tinyllm doctor` asks every tool whether it can work on this machine:
+    // {"detail": "...", "warning": false}, or throw tinyllm::sdk::Error saying what is missing
+    // and how to fix it. This template needs nothing; a tool that needs a program, a file or a
+    // server checks for it here, e.g.
+    //     if (!std::filesystem::exists("/usr/bin/thing"))
+    //         throw tinyllm::sdk::Error(TLLM_ERR_UNAVAILABLE, "needs thing: apt install thing");
+    // ("warning": true flags a tool that works in a degraded way). Without this override the
+    // answer is {"detail":"ready","warning":false}.
+    std::string check(tinyllm::sdk::Call &) override {
+        return "{\"detail\":\"ready, texts up to " + std::to_string(max_length_) +
+               " bytes\",\"warning\":false}";
+    }
+
+private:
+    tinyllm::sdk::Host host_;
+    size_t max_length_ = 10000;
+};
+CPP
+        ;;
     esac
     render <<'CPP'
 
@@ -483,6 +709,55 @@ Then use it as a node `type` in a graph file (`graphs/*.yaml` in your config dir
 - Replace the naive JSON lookup in `@NAME@.cpp` with a JSON library.
 - Implement `process`: read the message, call models through `host_.chat(call, ...)`, return
   the next message and a route. Report failures by throwing `tinyllm::sdk::Error`.
+- Set a real plugin id, vendor and license in `kInfo`.
+MD
+        ;;
+    tool)
+        render <<'MD'
+Every tool a loaded plugin provides is available under its component name, with its default
+config:
+
+```sh
+tinyllm --plugins build tool list  # @NAME@ is listed with its arguments
+tinyllm --plugins build tool @NAME@ "Hello"  # prints: olleH
+tinyllm --plugins build tool @NAME@ '{"text": "Hello"}' --json  # the whole result
+echo "Hello" | tinyllm --plugins build tool @NAME@ -
+```
+
+The bare-text form works because the parameters schema has exactly one required string
+property (`text`); otherwise pass a JSON object of arguments. `tinyllm doctor` runs the tool's
+`check`.
+
+To give it to a model, list it in a graph's `model` node (`graphs/*.yaml` in your config dir);
+the model sees its name, description and parameters schema and may call it:
+
+```yaml
+nodes:
+  - id: answer
+    type: model
+    config:
+      prompt: "{{input}}"
+      tools: [@NAME@]  # names from `tinyllm tool list`
+```
+
+To change its settings, or add a second instance under another name, use `tools.yaml` in your
+config dir; `config` is checked against the schema `plugins inspect` prints:
+
+```yaml
+tools:
+  - name: @NAME@
+    config: {max_length: 1000}
+```
+
+## Next steps
+
+- Replace the naive JSON lookup in `@NAME@.cpp` with a JSON library.
+- Implement `invoke`: declare your arguments in `kParameters`, do the work, return
+  `tinyllm::sdk::tool_result(content, is_error, extra)`. Throw `tinyllm::sdk::Error` with
+  `TLLM_ERR_INVALID_ARGUMENT` for input the tool cannot use (the model reads the message and
+  may try again), `TLLM_ERR_UNAVAILABLE` when something it needs is missing.
+- Write `kDescription` for a model: what the tool does and returns.
+- Make `check` test what the tool needs, for `tinyllm doctor`.
 - Set a real plugin id, vendor and license in `kInfo`.
 MD
         ;;

@@ -63,7 +63,7 @@ done
 expect_output "bad NAME names the rule" "\[a-z0-9_-\]|lowercase letters, digits"
 # Kinds the ABI names without a function table yet. Once the SDK defines one, the script says it
 # has no template for it (still a usage error) until a template is added.
-for kind in tool judge mutation; do
+for kind in judge mutation; do
     check "reserved kind $kind" 2 "$SCRIPT" "$kind" demo "$WORK/bad"
     expect_output "reserved kind $kind explains why" \
         "interface is not defined yet in this SDK|has no template for it yet"
@@ -115,6 +115,7 @@ build_and_check() { # build_and_check KIND NAME: scaffold, build, validate, insp
 }
 build_and_check backend scaffold-check_1
 build_and_check node scaffold-node
+build_and_check tool scaffold-tool_1
 
 # And the backend answers a chat through the real host, streamed and not.
 cd "$WORK/backend"
@@ -133,6 +134,46 @@ check "tinyllm ask through the plugin" 0 "$HOST" --config config --plugins build
 expect_output "the answer is the template's greeting" "Hello from $NAME!"
 check "tinyllm ask --json" 0 "$HOST" --config config --plugins build ask --json --model demo hi
 expect_output "the JSON answer is a chat response" '"done": ?true'
+
+# And the tool answers through the real host: `tinyllm tool NAME TEXT` with the plugin file
+# given by --plugins, its arguments checked against the template's parameters schema. (A config
+# dir needs a backend: the scaffolded one above, loaded too, with the one model it lists.)
+cd "$WORK/tool"
+BACKEND=$NAME
+NAME=scaffold-tool_1
+SO=$WORK/tool/build/tinyllm-$NAME.so
+mkdir -p config
+printf 'data_dir: %s\nplugins: [%s]\n' "$WORK/data" "$WORK/backend/build" >config/system.yaml
+cat >config/models.yaml <<YAML
+backends:
+  - name: mine
+    type: $BACKEND
+models:
+  - name: $BACKEND
+    backend: mine
+YAML
+check "tinyllm tool list" 0 "$HOST" --config config --plugins "$SO" tool list
+expect_output "tool list shows the tool" "^ *$NAME\b"
+check "tinyllm tool $NAME abc" 0 "$HOST" --config config --plugins "$SO" tool "$NAME" abc
+expect_output "the answer is the text reversed" "^cba$"
+# JSON arguments, escapes and multi-byte characters: reversed by character, not by byte.
+check "tinyllm tool $NAME JSON --json" 0 "$HOST" --config config --plugins "$SO" \
+    tool "$NAME" '{"text": "h\u00e9\"\u20ac\ud83d\ude00!"}' --json
+expect_output "the JSON result reverses by character" '"content": ?"!😀€\\"éh"'
+expect_output "the JSON result carries the tool's own fields" '"characters": ?6'
+check "tinyllm tool $NAME from stdin" 0 \
+    sh -c 'printf "hello world" | "$@" -' sh "$HOST" --config config --plugins "$SO" tool "$NAME"
+expect_output "stdin input is reversed" "^dlrow olleh$"
+check "tinyllm doctor runs the tool's check" 0 "$HOST" --config config --plugins "$SO" doctor
+expect_output "doctor reports the tool's check" "tool $NAME: ready, texts up to 10000 bytes"
+# Arguments that do not match the parameters schema are refused before invoke runs.
+check "tinyllm tool $NAME with a wrong argument" 1 "$HOST" --config config --plugins "$SO" \
+    tool "$NAME" '{"txt": "abc"}'
+# tools.yaml config reaches the constructor: input longer than max_length is refused.
+printf 'tools:\n  - name: %s\n    config: {max_length: 2}\n' "$NAME" >config/tools.yaml
+check "tinyllm tool $NAME over max_length" 1 "$HOST" --config config --plugins "$SO" \
+    tool "$NAME" abc
+expect_output "the refusal says why" "at most 2"
 
 if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed"
