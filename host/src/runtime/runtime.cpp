@@ -11,6 +11,21 @@
 
 namespace tinyllm::runtime {
 
+namespace {
+
+// When a model or tool call started (wall clock, for the trace) and how long it took (steady).
+struct CallTimer {
+    int64_t started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    Clock::time_point start = Clock::now();
+    int64_t elapsed_us() const {
+        return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    }
+};
+
+} // namespace
+
 Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
     : config_(config), tools_(config.tools, registry, this) {
     for (const auto &bc : config_.models.backends)
@@ -159,14 +174,11 @@ std::string Runtime::chat(CallContext &call, const std::string &request_json) {
     ModelCallRecord record;
     record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
     record.backend = resolved.backend->name();
-    record.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    const auto start = Clock::now();
+    const CallTimer timer;
+    record.started_at_ms = timer.started_at_ms;
     CallObserver *observer = call.observer();
     auto finish = [&](std::string response, std::string error) {
-        record.duration_us =
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        record.duration_us = timer.elapsed_us();
         record.response_json = std::move(response);
         record.error = std::move(error);
         if (observer != nullptr) observer->on_model_call(record);
@@ -195,27 +207,16 @@ std::string Runtime::chat(const tllm_call *parent, const std::string &request_js
     return chat(call, request_json);
 }
 
-namespace {
-
-int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
-
 std::string Runtime::call_tool(CallContext &call, const std::string &tool,
                                const std::string &arguments_json) {
     ToolCallRecord record;
     record.tool = tool;
     record.arguments = arguments_json;
-    record.started_at_ms = wall_clock_ms();
-    const auto start = Clock::now();
+    const CallTimer timer;
+    record.started_at_ms = timer.started_at_ms;
     CallObserver *observer = call.observer();
     auto finish = [&](std::string result, std::string error) {
-        record.duration_us =
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        record.duration_us = timer.elapsed_us();
         record.result = std::move(result);
         record.error = std::move(error);
         if (observer != nullptr) observer->on_tool_call(record);
