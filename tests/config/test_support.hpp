@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support_common.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -16,38 +18,7 @@
 
 namespace tinyllm::config::test {
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-        const std::string name = std::string("tinyllm-config-") + (info ? info->name() : "test") +
-                                 "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-        path_ = std::filesystem::temp_directory_path() / name;
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-
-    const std::filesystem::path &path() const { return path_; }
-
-    // Write `text` to `relative` (creating parent dirs) and return the full path.
-    std::filesystem::path write(const std::string &relative, const std::string &text) const {
-        const std::filesystem::path file = path_ / relative;
-        std::filesystem::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file;
-    }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // An environment that is just a map; nothing else is set.
 inline Getenv fake_env(std::map<std::string, std::string> vars) {

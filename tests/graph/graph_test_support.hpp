@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support_common.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -44,49 +46,9 @@ inline const plugin::Registry &test_registry() {
     return *registry;
 }
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                (std::string("tinyllm-graph-") + (info ? info->name() : "test") + "-" +
-                 std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
+using test_support::TempDir;
 
-    const fs::path &path() const { return path_; }
-
-    // Write `text` to `relative` (creating parent dirs) and return the full path.
-    fs::path write(const std::string &relative, const std::string &text) const {
-        const fs::path file = path_ / relative;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file;
-    }
-
-private:
-    fs::path path_;
-};
-
-// The Error `f` throws, or nullopt (and a test failure) when it throws none.
-template <typename F> std::optional<Error> error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "expected a tinyllm::Error";
-    return std::nullopt;
-}
+using test_support::error_of;
 
 // The message of the config Error `f` throws ("" and a test failure when it throws none or
 // another kind).

@@ -10,6 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_support_common.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -25,30 +27,10 @@ namespace tinyllm::store_test {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
+// A temp dir whose run store lives at data/runs.db.
+class TempDir : public test_support::TempDir {
 public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                (std::string("tinyllm-store-") + (info ? info->name() : "test") + "-" +
-                 std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-
-    const fs::path &path() const { return path_; }
-    fs::path db() const { return path_ / "data" / "runs.db"; }
-
-private:
-    fs::path path_;
+    std::filesystem::path db() const { return path() / "data" / "runs.db"; }
 };
 
 inline std::string read_file(const fs::path &path) {
@@ -58,16 +40,7 @@ inline std::string read_file(const fs::path &path) {
     return out.str();
 }
 
-// The Error `f` throws, or nullopt (and a test failure) when it throws none.
-template <typename F> std::optional<Error> error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "expected a tinyllm::Error";
-    return std::nullopt;
-}
+using test_support::error_of;
 
 inline int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
