@@ -57,6 +57,37 @@ po::variables_map parse_command_line(const std::vector<std::string> &args,
     return vm;
 }
 
+po::variables_map parse_with_positionals(const std::vector<std::string> &args,
+                                         const po::options_description &desc,
+                                         const std::vector<std::string> &names,
+                                         GlobalOptions &opts) {
+    // Positional arguments are hidden options: they have no --name of their own in --help.
+    po::options_description hidden;
+    po::positional_options_description pos;
+    for (const std::string &name : names) {
+        if (name.ends_with("...")) {
+            const std::string base = name.substr(0, name.size() - 3);
+            hidden.add_options()(base.c_str(), po::value<std::vector<std::string>>());
+            pos.add(base.c_str(), -1);
+        } else {
+            hidden.add_options()(name.c_str(), po::value<std::string>());
+            pos.add(name.c_str(), 1);
+        }
+    }
+    po::options_description all;
+    all.add(desc).add(hidden);
+    return parse_command_line(args, all, pos, opts);
+}
+
+std::string positional(const po::variables_map &vm, const std::string &name,
+                       const std::string &fallback) {
+    return vm.count(name) ? vm[name].as<std::string>() : fallback;
+}
+
+std::vector<std::string> positional_rest(const po::variables_map &vm, const std::string &name) {
+    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
 void print_help(const std::string &usage, const std::string &summary,
                 const po::options_description &desc) {
     std::cout << "Usage: tinyllm " << usage << "\n\n" << summary << "\n\n" << desc << std::flush;

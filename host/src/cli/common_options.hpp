@@ -23,6 +23,17 @@ po::variables_map parse_command_line(const std::vector<std::string> &args,
                                      const po::positional_options_description &positional,
                                      GlobalOptions &opts);
 
+// The same for a command whose positional arguments are `names`, in order: each takes one word,
+// except a last name ending in "..." which takes the rest of the line. Read them back with
+// positional() and positional_rest() (without the "...").
+po::variables_map parse_with_positionals(const std::vector<std::string> &args,
+                                         const po::options_description &desc,
+                                         const std::vector<std::string> &names,
+                                         GlobalOptions &opts);
+std::string positional(const po::variables_map &vm, const std::string &name,
+                       const std::string &fallback = "");
+std::vector<std::string> positional_rest(const po::variables_map &vm, const std::string &name);
+
 // Prints "Usage: tinyllm <usage>\n\n<summary>\n\n<options>" to stdout.
 void print_help(const std::string &usage, const std::string &summary,
                 const po::options_description &desc);

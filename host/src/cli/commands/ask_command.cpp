@@ -131,13 +131,8 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
         "timeout", po::value(&o.timeout_ms)->value_name("MS"),
         "give up after MS milliseconds (default: limits.request_timeout_ms)");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("prompt", po::value(&o.prompt));
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("prompt", -1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"prompt..."}, ctx.options());
+    o.prompt = positional_rest(vm, "prompt");
     if (vm.count("help")) {
         print_help("ask [OPTIONS] PROMPT...",
                    "Sends PROMPT (or stdin) to one model and streams the answer to stdout.", desc);

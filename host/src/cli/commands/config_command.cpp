@@ -50,8 +50,8 @@ int check(Context &ctx, bool as_json) {
         doc.AddMember("models", json::Value(static_cast<uint64_t>(c.models.models.size())), a);
         doc.AddMember("default_model", json::string_value(c.models.default_model, a), a);
         doc.AddMember("tools_file", json::string_value(c.tools.source.string(), a), a);
-        doc.AddMember("configured_tools",
-                      json::Value(static_cast<uint64_t>(c.tools.tools.size())), a);
+        doc.AddMember("configured_tools", json::Value(static_cast<uint64_t>(c.tools.tools.size())),
+                      a);
         json::Value graphs(rapidjson::kArrayType);
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
@@ -74,13 +74,7 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print data as JSON");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("action", po::value<std::string>())("file", po::value<std::string>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("file", 1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action", "file"}, ctx.options());
     if (vm.count("help")) {
         print_help("config check|schema [system|models|tools] [--json]",
                    "check: load the config and report the first problem (file:line:column).\n"
@@ -89,10 +83,9 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
                    desc);
         return kExitOk;
     }
-    const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "check";
+    const std::string action = positional(vm, "action", "check");
     if (action == "check") return check(ctx, as_json);
-    if (action == "schema")
-        return schema(vm.count("file") ? vm["file"].as<std::string>() : "", as_json);
+    if (action == "schema") return schema(positional(vm, "file"), as_json);
     throw Error(ErrorCode::usage, "unknown config action \"" + action + "\" (see --help)");
 }
 

@@ -147,13 +147,7 @@ int run_graph(Context &ctx, const std::vector<std::string> &args) {
         "format", po::value<std::string>(&format)->default_value("text"),
         "show: text, mermaid or dot");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("action", po::value<std::string>())("target", po::value<std::string>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("target", 1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action", "target"}, ctx.options());
     const std::string usage =
         "graph validate FILE|ID [--json] | show FILE|ID [--format text|mermaid|dot] | schema";
     if (vm.count("help")) {
@@ -167,8 +161,8 @@ int run_graph(Context &ctx, const std::vector<std::string> &args) {
         return kExitOk;
     }
     if (!vm.count("action")) throw Error(ErrorCode::usage, "graph needs an action (see --help)");
-    const std::string action = vm["action"].as<std::string>();
-    const std::string target = vm.count("target") ? vm["target"].as<std::string>() : "";
+    const std::string action = positional(vm, "action");
+    const std::string target = positional(vm, "target");
     if (action == "schema") return schema(as_json);
     if (action != "validate" && action != "show") {
         throw Error(ErrorCode::usage, "unknown graph action \"" + action + "\" (see --help)");

@@ -166,13 +166,7 @@ int run_models(Context &ctx, const std::vector<std::string> &args) {
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print data as JSON");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("action", po::value<std::string>())("name", po::value<std::string>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("name", 1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action", "name"}, ctx.options());
     if (vm.count("help")) {
         print_help("models list|show NAME|pull NAME [--json]",
                    "list: configured models and the models each server has.\n"
@@ -181,8 +175,8 @@ int run_models(Context &ctx, const std::vector<std::string> &args) {
                    desc);
         return kExitOk;
     }
-    const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "list";
-    const std::string name = vm.count("name") ? vm["name"].as<std::string>() : "";
+    const std::string action = positional(vm, "action", "list");
+    const std::string name = positional(vm, "name");
     if (action == "list") return list(ctx, as_json);
     if (name.empty()) throw Error(ErrorCode::usage, "models " + action + " needs a NAME");
     if (action == "show") return show(ctx, name, as_json);

@@ -241,13 +241,7 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print data as JSON");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("action", po::value<std::string>())("target", po::value<std::string>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("target", 1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action", "target"}, ctx.options());
     const std::string usage = "plugins list|inspect NAME|validate FILE [--json]";
     if (vm.count("help")) {
         print_help(usage,
@@ -258,8 +252,8 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
                    desc);
         return kExitOk;
     }
-    const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "list";
-    const std::string target = vm.count("target") ? vm["target"].as<std::string>() : "";
+    const std::string action = positional(vm, "action", "list");
+    const std::string target = positional(vm, "target");
     if (action == "list") return list(ctx, as_json);
     if (target.empty()) throw Error(ErrorCode::usage, "plugins " + action + " needs a NAME");
     if (action == "inspect") return inspect(ctx, target, as_json);

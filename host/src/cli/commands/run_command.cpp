@@ -110,7 +110,6 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     bool as_json = false;
     bool with_trace = false;
     int64_t timeout_ms = 0;
-    std::vector<std::string> words;
     po::options_description desc("Options");
     desc.add_options()("help,h", "show this help")(
         "graph,g", po::value(&graph_name)->value_name("NAME|FILE"),
@@ -121,13 +120,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
         "timeout", po::value(&timeout_ms)->value_name("MS"),
         "give up after MS milliseconds (default: limits.request_timeout_ms)");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("prompt", po::value(&words));
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("prompt", -1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"prompt..."}, ctx.options());
+    const std::vector<std::string> words = positional_rest(vm, "prompt");
     if (vm.count("help")) {
         print_help("run [OPTIONS] PROMPT...",
                    "Runs a graph on PROMPT (or stdin) and streams the answer. Every run is\n"

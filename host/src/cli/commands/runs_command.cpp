@@ -162,13 +162,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
                                                         "succeeded, failed, cancelled")(
         "graph", po::value(&graph)->value_name("ID"), "only runs of graph ID");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("action", po::value<std::string>())("id", po::value<std::string>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("id", 1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action", "id"}, ctx.options());
     if (vm.count("help")) {
         print_help("runs list [--last N] [--status S] [--graph ID] | show ID [--json]",
                    "list: the recorded runs, newest first.\n"
@@ -177,11 +171,11 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
                    desc);
         return kExitOk;
     }
-    const std::string action = vm.count("action") ? vm["action"].as<std::string>() : "list";
+    const std::string action = positional(vm, "action", "list");
     if (action == "list") return list(ctx, last, status, graph, as_json);
     if (action == "show") {
         if (!vm.count("id")) throw Error(ErrorCode::usage, "runs show needs an ID");
-        return show(ctx, vm["id"].as<std::string>(), as_json);
+        return show(ctx, positional(vm, "id"), as_json);
     }
     throw Error(ErrorCode::usage, "unknown runs action \"" + action + "\" (see --help)");
 }

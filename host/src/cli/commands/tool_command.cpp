@@ -161,14 +161,7 @@ int run_tool(Context &ctx, const std::vector<std::string> &args) {
     desc.add_options()("help,h", "show this help")(
         "json", po::bool_switch(&as_json), "print the whole result document (or the list) as JSON");
     add_common_options(desc, ctx.options());
-    po::options_description hidden;
-    hidden.add_options()("name", po::value<std::string>())("input",
-                                                           po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("name", 1).add("input", -1);
-    const auto vm = parse_command_line(args, all, pos, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"name", "input..."}, ctx.options());
     if (vm.count("help")) {
         print_help("tool list [--json] | tool NAME INPUT [--json]",
                    "list: the tools models and this command can call, with their arguments.\n"
@@ -179,12 +172,10 @@ int run_tool(Context &ctx, const std::vector<std::string> &args) {
                    desc);
         return kExitOk;
     }
-    const std::string name = vm.count("name") ? vm["name"].as<std::string>() : "list";
+    const std::string name = positional(vm, "name", "list");
     std::string input;
-    if (vm.count("input")) {
-        for (const auto &part : vm["input"].as<std::vector<std::string>>())
-            input += (input.empty() ? "" : " ") + part;
-    }
+    for (const auto &part : positional_rest(vm, "input"))
+        input += (input.empty() ? "" : " ") + part;
     if (name == "list") {
         if (!input.empty()) throw Error(ErrorCode::usage, "tool list takes no arguments");
         return list(ctx, as_json);
