@@ -31,7 +31,6 @@
 #include "store/run_store.hpp"
 
 #include <benchmark/benchmark.h>
-#include <curl/curl.h>
 
 #include <atomic>
 #include <fstream>
@@ -188,40 +187,8 @@ void BM_DefaultGraphDirect(benchmark::State &state) {
     teardown<ollama::OllamaClient>(state);
 }
 
-size_t collect(char *data, size_t size, size_t count, void *out) {
-    static_cast<std::string *>(out)->append(data, size * count);
-    return size * count;
-}
-
 void BM_DefaultGraphRawCurl(benchmark::State &state) {
-    const std::string url = server_url() + "/api/chat";
-    const std::string request = wire_request(state.range(0) != 0);
-    std::string body;
-    CURL *easy = curl_easy_init();
-    curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(easy, CURLOPT_PROXY, "");
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.c_str());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &collect);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-    run(state, [&] {
-        body.clear();
-        const CURLcode rc = curl_easy_perform(easy);
-        long status = 0;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-        if (rc != CURLE_OK || status != 200) {
-            throw std::runtime_error(std::string("raw POST failed: ") + curl_easy_strerror(rc) +
-                                     ", HTTP " + std::to_string(status));
-        }
-        benchmark::DoNotOptimize(body.data());
-    });
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(easy);
+    raw_curl_chat(state, wire_request(state.range(0) != 0));
 }
 
 void args(benchmark::internal::Benchmark *b) {
