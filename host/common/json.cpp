@@ -18,11 +18,15 @@ Position position_of(std::string_view text, size_t offset) {
     return pos;
 }
 
-Document parse(std::string_view text, std::string_view what, ErrorCode code) {
+Document parse(Text text, std::string_view what, ErrorCode code) {
     Document doc;
-    doc.Parse(text.data(), text.size());
+    if (const char *c = text.c_str()) {
+        doc.Parse(c);
+    } else {
+        doc.Parse(text.view().data(), text.view().size());
+    }
     if (doc.HasParseError()) {
-        const Position pos = position_of(text, doc.GetErrorOffset());
+        const Position pos = position_of(text.view(), doc.GetErrorOffset());
         throw Error(code, std::string(what) + ": invalid JSON at line " + std::to_string(pos.line) +
                               " column " + std::to_string(pos.column) + ": " +
                               rapidjson::GetParseError_En(doc.GetParseError()));
@@ -30,7 +34,7 @@ Document parse(std::string_view text, std::string_view what, ErrorCode code) {
     return doc;
 }
 
-Document parse_object(std::string_view text, std::string_view what, ErrorCode code) {
+Document parse_object(Text text, std::string_view what, ErrorCode code) {
     Document doc = parse(text, what, code);
     if (!doc.IsObject()) {
         throw Error(code, std::string(what) + ": expected a JSON object, got " +
@@ -100,6 +104,106 @@ std::string require_string(const Value &object, std::string_view key, std::strin
                               "\" must be a string, got " + std::string(type_name(*v)));
     }
     return {v->GetString(), v->GetStringLength()};
+}
+
+namespace {
+
+// SAX handler for string_at. The open objects on the path are always the outermost ones: the
+// root (depth 1) and then one per matched name, so the innermost of them is at depth
+// matched + 1, and a name counts only when read there.
+class PathReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathReader> {
+public:
+    explicit PathReader(std::initializer_list<std::string_view> path) : path_(path) {}
+    std::optional<std::string> found;
+
+    bool Default() { return value(); }
+    bool String(const char *s, rapidjson::SizeType length, bool) {
+        if (hit_ && matched_ + 1 == path_.size() && !found) found.emplace(s, length);
+        return value();
+    }
+    bool StartObject() {
+        if (hit_ && matched_ + 1 < path_.size()) ++matched_;
+        ++depth_;
+        return value();
+    }
+    bool StartArray() {
+        ++depth_;
+        return value();
+    }
+    bool EndObject(rapidjson::SizeType) { return close(); }
+    bool EndArray(rapidjson::SizeType) { return close(); }
+    bool Key(const char *name, rapidjson::SizeType length, bool) {
+        hit_ = depth_ == matched_ + 1 && matched_ < path_.size() &&
+               path_.begin()[matched_] == std::string_view(name, length);
+        return true;
+    }
+
+private:
+    bool value() {
+        hit_ = false;
+        return true;
+    }
+    bool close() {
+        if (depth_ == matched_ + 1 && matched_ > 0) --matched_;
+        --depth_;
+        return true;
+    }
+    std::initializer_list<std::string_view> path_;
+    size_t depth_ = 0;
+    size_t matched_ = 0;
+    bool hit_ = false;
+};
+
+} // namespace
+
+std::optional<std::string> string_at(Text text, std::initializer_list<std::string_view> path) {
+    PathReader reader(path);
+    if (read(text, reader).IsError()) return std::nullopt;
+    return std::move(reader.found);
+}
+
+std::vector<std::string_view> member_values(std::string_view object) {
+    const auto space = [&](size_t i) {
+        return i < object.size() &&
+               std::string_view(" \t\n\r").find(object[i]) != std::string_view::npos;
+    };
+    // From the opening quote of a string to just after its closing quote.
+    const auto past_string = [&](size_t i) {
+        for (++i; i < object.size() && object[i] != '"'; ++i) {
+            if (object[i] == '\\') ++i;
+        }
+        return i + 1;
+    };
+    std::vector<std::string_view> values;
+    size_t i = object.find('{');
+    if (i == std::string_view::npos) return values;
+    for (++i; i < object.size();) {
+        while (space(i))
+            ++i;
+        if (i >= object.size() || object[i] != '"') break; // "}": no (more) members
+        i = past_string(i);
+        while (space(i) || (i < object.size() && object[i] == ':'))
+            ++i;
+        const size_t begin = i;
+        for (int nesting = 0; i < object.size(); ++i) {
+            const char c = object[i];
+            if (c == '"') {
+                i = past_string(i) - 1;
+            } else if (c == '{' || c == '[') {
+                ++nesting;
+            } else if (c == '}' || c == ']') {
+                if (nesting-- == 0) break;
+            } else if (c == ',' && nesting == 0) {
+                break;
+            }
+        }
+        size_t end = i;
+        while (end > begin && space(end - 1))
+            --end;
+        values.push_back(object.substr(begin, end - begin));
+        if (i < object.size() && object[i] == ',') ++i;
+    }
+    return values;
 }
 
 std::string_view type_name(const Value &value) noexcept {

@@ -6,13 +6,18 @@
 #include "tinyllm/error.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tinyllm::json {
 
@@ -21,12 +26,32 @@ using Document = rapidjson::Document;
 using Allocator = rapidjson::Document::AllocatorType;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// JSON text to read. Text known to end with a NUL byte (a std::string, a C string) is read
+// faster: only then can RapidJSON scan strings 16 bytes at a time (RAPIDJSON_SSE2).
+class Text {
+public:
+    Text(const std::string &text) noexcept : view_(text), terminated_(true) {}
+    Text(const char *text) noexcept : view_(text), terminated_(true) {}
+    Text(std::string_view text) noexcept : view_(text) {}
+    std::string_view view() const noexcept { return view_; }
+    // The text as a C string when it is one, else nullptr. (RapidJSON reads a NUL as the end
+    // of any text, so one inside reads the same either way.)
+    const char *c_str() const noexcept { return terminated_ ? view_.data() : nullptr; }
+
+private:
+    std::string_view view_;
+    bool terminated_ = false;
+};
+
 // Parse `text`; on failure throw Error(`code`) "<what>: invalid JSON at line L column C: msg".
-Document parse(std::string_view text, std::string_view what, ErrorCode code = ErrorCode::protocol);
+Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
 
 // Parse and require an object at the top level.
-Document parse_object(std::string_view text, std::string_view what,
-                      ErrorCode code = ErrorCode::protocol);
+Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
+
+// Runs RapidJSON's SAX reader over `text` with `handler` (Flags: rapidjson::ParseFlag).
+template <unsigned Flags = rapidjson::kParseDefaultFlags, typename Handler>
+rapidjson::ParseResult read(Text text, Handler &handler);
 
 // Compact serialisation (no whitespace), as it crosses the ABI and the wire.
 std::string to_string(const Value &value);
@@ -50,6 +75,16 @@ std::optional<bool> get_bool(const Value &object, std::string_view key);
 std::string require_string(const Value &object, std::string_view key, std::string_view what,
                            ErrorCode code = ErrorCode::protocol);
 
+// The string at `path` (member names from the root object down) in the JSON `text`, read in one
+// SAX pass without building a document: for hot paths that need one field of a document
+// somebody else validated. nullopt when the text is not valid JSON or the member is absent or
+// not a string; of duplicated members the first counts, as with find().
+std::optional<std::string> string_at(Text text, std::initializer_list<std::string_view> path);
+
+// The text of each member value of the JSON object `object`, in order, as written. Only for
+// text a parser has accepted: it follows strings and nesting, and checks nothing.
+std::vector<std::string_view> member_values(std::string_view object);
+
 // A string value that owns a copy of `text`.
 inline Value string_value(std::string_view text, Allocator &alloc) {
     return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);
@@ -57,5 +92,17 @@ inline Value string_value(std::string_view text, Allocator &alloc) {
 
 // Name of a value's JSON type ("object", "string"...), for error messages.
 std::string_view type_name(const Value &value) noexcept;
+
+template <unsigned Flags, typename Handler>
+rapidjson::ParseResult read(Text text, Handler &handler) {
+    rapidjson::Reader reader;
+    if (const char *c = text.c_str()) {
+        rapidjson::StringStream in(c);
+        return reader.Parse<Flags>(in, handler);
+    }
+    rapidjson::MemoryStream ms(text.view().data(), text.view().size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
+    return reader.Parse<Flags>(in, handler);
+}
 
 } // namespace tinyllm::json

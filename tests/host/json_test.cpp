@@ -1,0 +1,85 @@
+// The JSON helpers that are not covered through their users.
+#include "tinyllm/json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tinyllm::json {
+namespace {
+
+// The three kinds of text read the same, a NUL inside included.
+TEST(JsonText, EveryKindOfTextReadsTheSame) {
+    const std::string text = R"({"a":"b c","n":[1,2.5,true,null]})";
+    const std::string_view view(text);
+    EXPECT_EQ(to_string(parse(text, "t")), text);
+    EXPECT_EQ(to_string(parse(text.c_str(), "t")), text);
+    EXPECT_EQ(to_string(parse(view, "t")), text);
+    // A view that ends before its buffer does: only the view is read.
+    const std::string longer = text + " trailing";
+    EXPECT_EQ(to_string(parse(std::string_view(longer).substr(0, text.size()), "t")), text);
+    EXPECT_EQ(string_at(std::string_view(longer).substr(0, text.size()), {"a"}), "b c");
+
+    const std::string nul_after = std::string(R"({"a":"b"})") + '\0' + "garbage";
+    EXPECT_EQ(to_string(parse(nul_after, "t")), to_string(parse(std::string_view(nul_after), "t")));
+    const std::string nul_inside = std::string(R"({"a":"b)") + '\0' + R"("})";
+    EXPECT_THROW(parse(nul_inside, "t"), Error);
+    EXPECT_THROW(parse(std::string_view(nul_inside), "t"), Error);
+    EXPECT_EQ(string_at(nul_inside, {"a"}), std::nullopt);
+    EXPECT_NE(Text(text).c_str(), nullptr);
+    EXPECT_EQ(Text(view).c_str(), nullptr); // a view may not end with a NUL
+}
+
+TEST(StringAt, FindsAStringDownAPath) {
+    const std::string text =
+        R"({"model":"m","message":{"role":"assistant","content":"Hi \"you\" \u00e9"},"n":1})";
+    EXPECT_EQ(string_at(text, {"message", "content"}), "Hi \"you\" \xc3\xa9");
+    EXPECT_EQ(string_at(text, {"message", "role"}), "assistant");
+    EXPECT_EQ(string_at(text, {"model"}), "m");
+}
+
+TEST(StringAt, OnlyTheMembersOnThePathCount) {
+    // The same names elsewhere: in other objects, in arrays, as values, deeper down.
+    const std::string text = R"({"content":"top","data":{"message":{"content":"nested"}},)"
+                             R"("list":[{"message":{"content":"in array"}}],"x":"message",)"
+                             R"("message":{"other":{"content":"deeper"},"content":"right"}})";
+    EXPECT_EQ(string_at(text, {"message", "content"}), "right");
+    EXPECT_EQ(string_at(text, {"content"}), "top");
+    EXPECT_EQ(string_at(text, {"data", "message", "content"}), "nested");
+    EXPECT_EQ(string_at(R"({"a":{"b":[1,{"c":"x"}],"c":"y"}})", {"a", "c"}), "y");
+}
+
+TEST(StringAt, AbsentWrongTypeOrInvalid) {
+    EXPECT_EQ(string_at(R"({"message":{"content":3}})", {"message", "content"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"message":"content"})", {"message", "content"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"message":{}})", {"message", "content"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"message":{"content":{"x":"y"}}})", {"message", "content"}),
+              std::nullopt);
+    EXPECT_EQ(string_at(R"(["message"])", {"message"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"message":{"content":"a"})", {"message", "content"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"a":"b"} trailing)", {"a"}), std::nullopt);
+    EXPECT_EQ(string_at("", {"a"}), std::nullopt);
+}
+
+TEST(StringAt, TheFirstOfDuplicatedMembersCounts) {
+    EXPECT_EQ(string_at(R"({"a":"1","a":"2"})", {"a"}), "1");
+    EXPECT_EQ(string_at(R"({"a":{"b":"1"},"a":{"b":"2"}})", {"a", "b"}), "1");
+}
+
+} // namespace
+} // namespace tinyllm::json
+
+namespace tinyllm::json {
+namespace {
+
+TEST(MemberValues, GivesEachValueAsWritten) {
+    using V = std::vector<std::string_view>;
+    EXPECT_EQ(member_values(R"({"a":1,"b":"x","c":[1,{"d":"}"}],"e":{"f":[]},"g":true})"),
+              (V{"1", R"("x")", R"([1,{"d":"}"}])", R"({"f":[]})", "true"}));
+    EXPECT_EQ(member_values(" { \"a\" : \"q\\\"uo,te}\" ,\n\t\"b\\\"\" :\r null } "),
+              (V{R"("q\"uo,te}")", "null"}));
+    EXPECT_EQ(member_values(R"({"a":"\\","b":-1.5e3})"), (V{R"("\\")", "-1.5e3"}));
+    EXPECT_EQ(member_values("{}"), V{});
+    EXPECT_EQ(member_values(" { } "), V{});
+}
+
+} // namespace
+} // namespace tinyllm::json
