@@ -2,12 +2,7 @@
 
 #include "tinyllm/json.hpp"
 
-#include <rapidjson/encodedstream.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
-
 #include <algorithm>
-#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -45,70 +40,6 @@ bool retryable(ErrorCode code) {
            code == ErrorCode::remote;
 }
 
-// The usage counters at the top level of a chat response, read without building a DOM (one per
-// model call, on the hot path). Gives what json::get_int gives on the parsed object: the first
-// of duplicated members, null as absent, integers and truncated doubles; nothing at all when
-// the text is not a JSON object.
-class UsageReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, UsageReader> {
-public:
-    static constexpr std::array<std::string_view, 6> kKeys = {
-        "prompt_eval_count",    "eval_count",    "load_duration",
-        "prompt_eval_duration", "eval_duration", "total_duration"};
-    std::array<std::optional<int64_t>, kKeys.size()> values;
-
-    bool read(std::string_view text) {
-        rapidjson::MemoryStream ms(text.data(), text.size());
-        rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-        rapidjson::Reader reader;
-        if (!reader.Parse(in, *this).IsError() && object_) return true;
-        values = {};
-        return false;
-    }
-
-    // Handler events (rapidjson's SAX interface).
-    bool Default() { return value(std::nullopt); }
-    bool Int(int i) { return value(i); }
-    bool Uint(unsigned u) { return value(u); }
-    bool Int64(int64_t i) { return value(i); }
-    bool Uint64(uint64_t u) { return value(static_cast<int64_t>(u)); }
-    bool Double(double d) { return value(static_cast<int64_t>(d)); }
-    bool StartObject() {
-        if (depth_ == 0) object_ = true;
-        value(std::nullopt);
-        ++depth_;
-        return true;
-    }
-    bool StartArray() {
-        value(std::nullopt);
-        ++depth_;
-        return true;
-    }
-    bool EndObject(rapidjson::SizeType) { return --depth_, true; }
-    bool EndArray(rapidjson::SizeType) { return --depth_, true; }
-    bool Key(const char *name, rapidjson::SizeType length, bool) {
-        if (depth_ != 1) return true;
-        key_ = -1;
-        for (size_t i = 0; i < kKeys.size(); ++i) {
-            if (kKeys[i] == std::string_view(name, length)) key_ = static_cast<int>(i);
-        }
-        return true;
-    }
-
-private:
-    bool value(std::optional<int64_t> v) {
-        if (depth_ == 1 && key_ >= 0) {
-            if (!seen_[key_]) values[key_] = v;
-            seen_[key_] = true;
-            key_ = -1;
-        }
-        return true;
-    }
-    std::array<bool, kKeys.size()> seen_{};
-    int depth_ = 0;
-    int key_ = -1;
-    bool object_ = false;
-};
-
 // Collects the model and tool calls a node makes into its trace entry.
 class NodeRecorder final : public runtime::CallObserver {
 public:
@@ -121,18 +52,12 @@ public:
         call.started_at_ms = r.started_at_ms;
         call.duration_us = r.duration_us;
         call.error = r.error;
-        if (!r.response_json.empty()) {
-            // The runtime validated it already; nothing more to learn from a bad one.
-            UsageReader usage;
-            if (usage.read(r.response_json)) {
-                call.prompt_tokens = usage.values[0];
-                call.completion_tokens = usage.values[1];
-                call.load_duration_ns = usage.values[2];
-                call.prompt_eval_duration_ns = usage.values[3];
-                call.eval_duration_ns = usage.values[4];
-                call.total_duration_ns = usage.values[5];
-            }
-        }
+        call.prompt_tokens = r.usage.prompt_eval_count;
+        call.completion_tokens = r.usage.eval_count;
+        call.load_duration_ns = r.usage.load_duration;
+        call.prompt_eval_duration_ns = r.usage.prompt_eval_duration;
+        call.eval_duration_ns = r.usage.eval_duration;
+        call.total_duration_ns = r.usage.total_duration;
         std::lock_guard lock(mutex_);
         exec_.model_calls.push_back(std::move(call));
     }

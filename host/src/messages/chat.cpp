@@ -3,6 +3,7 @@
 #include "tinyllm/json.hpp"
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <map>
 
@@ -307,233 +308,262 @@ std::string to_json(const ChatMessage &m) {
 } // namespace tinyllm::messages
 
 // ---- The host's hot path -------------------------------------------------------------------
+// SAX scans of the plain shapes: every member known, given once, of its type and not null.
+// Whatever they do not accept goes to the typed path, which decides.
 
 namespace tinyllm::messages {
 namespace {
 
-using json::Value;
-using PlainWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-bool key_is(const Value &name, std::string_view key) {
-    return name.GetStringLength() == key.size() &&
-           std::char_traits<char>::compare(name.GetString(), key.data(), key.size()) == 0;
-}
-
-// Finds which of `keys` `name` is; -1 for none.
-template <size_t N> int key_index(const Value &name, const std::array<std::string_view, N> &keys) {
+template <size_t N>
+int key_index(std::string_view name, const std::array<std::string_view, N> &keys) {
     for (size_t i = 0; i < N; ++i) {
-        if (key_is(name, keys[i])) return static_cast<int>(i);
+        if (keys[i] == name) return static_cast<int>(i);
     }
     return -1;
 }
 
-void write_key(PlainWriter &w, std::string_view key) {
-    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+constexpr unsigned bit(int i) {
+    return 1u << i;
 }
 
-// A message of the plain shape, checked into `slots` (in write order); false when it is not.
-constexpr std::array<std::string_view, 5> kMessageKeys = {"role", "content", "thinking", "images",
-                                                          "tool_name"};
-using MessageSlots = std::array<const Value *, kMessageKeys.size()>;
-
-bool plain_message(const Value &m, MessageSlots &slots) {
-    if (!m.IsObject()) return false;
-    slots.fill(nullptr);
-    for (const auto &member : m.GetObject()) {
-        const int i = key_index(member.name, kMessageKeys);
-        if (i < 0 || slots[i] != nullptr) return false; // unknown (tool_calls...) or duplicated
-        const Value &v = member.value;
-        if (kMessageKeys[i] == "images") {
-            if (!v.IsArray() || v.Empty()) return false;
-            for (const auto &img : v.GetArray()) {
-                if (!img.IsString()) return false;
-            }
-        } else if (!v.IsString()) {
-            return false;
-        }
-        slots[i] = &v;
-    }
+// Marks `name` as seen in `seen` and makes `slot` its index; false for a name that is not one of
+// `keys` or was seen already.
+template <size_t N>
+bool take(const std::array<std::string_view, N> &keys, std::string_view name, unsigned &seen,
+          int &slot) {
+    slot = key_index(name, keys);
+    if (slot < 0 || (seen & bit(slot)) != 0) return false;
+    seen |= bit(slot);
     return true;
 }
 
-// As write_message writes it: role and content always, then the optional members.
-void write_plain_message(PlainWriter &w, const MessageSlots &slots) {
-    w.StartObject();
-    for (size_t i = 0; i < kMessageKeys.size(); ++i) {
-        const bool always = i < 2; // role, content
-        if (slots[i] == nullptr && !always) continue;
-        write_key(w, kMessageKeys[i]);
-        if (slots[i] != nullptr) {
-            slots[i]->Accept(w);
-        } else {
-            w.String("", 0);
-        }
+// A message of the plain shape: role, content, thinking and tool_name strings, images a
+// non-empty array of strings; no tool_calls. Fed the events from inside the message object.
+class MessageShape {
+public:
+    static constexpr std::array<std::string_view, 5> kKeys = {"role", "content", "thinking",
+                                                              "images", "tool_name"};
+    static constexpr int kRole = 0, kContent = 1, kImages = 3;
+
+    void start() { *this = MessageShape(); }
+    bool has(int key) const { return (seen_ & bit(key)) != 0; }
+    bool in_images() const { return in_images_; }
+    bool key(std::string_view name) { return take(kKeys, name, seen_, key_); }
+    bool string() {
+        if (in_images_) return ++images_, true;
+        return key_ != kImages;
     }
-    w.EndObject();
-}
+    bool start_array() {
+        if (in_images_ || key_ != kImages) return false;
+        in_images_ = true;
+        return true;
+    }
+    bool end_array() {
+        in_images_ = false;
+        return images_ > 0;
+    }
 
-std::string text_of(const rapidjson::StringBuffer &buffer) {
-    return {buffer.GetString(), buffer.GetSize()};
-}
+private:
+    unsigned seen_ = 0;
+    int key_ = -1;
+    bool in_images_ = false;
+    size_t images_ = 0;
+};
 
-// The members of a chat response in to_json's order.
+// The members of a chat response; the counters (from kFirstCounter on) in ChatUsage's order.
 constexpr std::array<std::string_view, 11> kResponseKeys = {
     "model",         "created_at",        "message",
     "done",          "done_reason",       "total_duration",
     "load_duration", "prompt_eval_count", "prompt_eval_duration",
     "eval_count",    "eval_duration"};
 
-std::optional<std::string> plain_response(std::string_view text) {
-    json::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    std::array<const Value *, kResponseKeys.size()> slots{};
-    for (const auto &member : doc.GetObject()) {
-        const int i = key_index(member.name, kResponseKeys);
-        if (i < 0 || slots[i] != nullptr) return std::nullopt;
-        const Value &v = member.value;
-        const std::string_view key = kResponseKeys[i];
-        const bool ok = key == "model" || key == "created_at" || key == "done_reason" ? v.IsString()
-                        : key == "message"                                            ? v.IsObject()
-                        : key == "done"                                               ? v.IsBool()
-                                                                                      : v.IsInt64();
-        if (!ok) return std::nullopt;
-        slots[i] = &v;
-    }
-    MessageSlots message{};
-    if (slots[2] == nullptr || !plain_message(*slots[2], message)) return std::nullopt;
+// Accepts the chat responses of the plain shape (the message's depth is 2, its images' 3) and
+// collects their counters.
+class ResponseScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ResponseScan> {
+public:
+    ChatUsage usage;
 
-    rapidjson::StringBuffer buffer;
-    PlainWriter w(buffer);
-    w.StartObject();
-    for (size_t i = 0; i < kResponseKeys.size(); ++i) {
-        const std::string_view key = kResponseKeys[i];
-        if (key == "model") {
-            write_key(w, key);
-            if (slots[i] != nullptr) {
-                slots[i]->Accept(w);
-            } else {
-                w.String("", 0);
-            }
-        } else if (key == "message") {
-            write_key(w, key);
-            write_plain_message(w, message);
-        } else if (key == "done") {
-            write_key(w, key);
-            w.Bool(slots[i] == nullptr || slots[i]->GetBool());
-        } else if (slots[i] != nullptr) {
-            write_key(w, key);
-            if (slots[i]->IsString()) {
-                slots[i]->Accept(w);
-            } else {
-                w.Int64(slots[i]->GetInt64());
-            }
-        }
-    }
-    w.EndObject();
-    return text_of(buffer);
-}
+    bool complete() const { return depth_ == 0 && (seen_ & bit(kMessage)) != 0; }
 
+    bool Default() { return false; } // null, a double, anything unexpected
+    bool Bool(bool) { return depth_ == 1 && key_ == kDone; }
+    bool Int(int i) { return counter(i); }
+    bool Uint(unsigned u) { return counter(u); }
+    bool Int64(int64_t i) { return counter(i); }
+    bool Uint64(uint64_t u) {
+        return u <= static_cast<uint64_t>(INT64_MAX) && counter(static_cast<int64_t>(u));
+    }
+    bool String(const char *, rapidjson::SizeType, bool) {
+        if (depth_ == 1) return key_ == kModel || key_ == kCreatedAt || key_ == kDoneReason;
+        return depth_ >= 2 && message_.string();
+    }
+    bool StartObject() {
+        if (depth_ == 1 && key_ == kMessage)
+            message_.start();
+        else if (depth_ != 0)
+            return false;
+        return ++depth_, true;
+    }
+    bool EndObject(rapidjson::SizeType) { return --depth_, true; }
+    bool StartArray() { return depth_ == 2 && message_.start_array() && (++depth_, true); }
+    bool EndArray(rapidjson::SizeType) { return --depth_, message_.end_array(); }
+    bool Key(const char *name, rapidjson::SizeType length, bool) {
+        const std::string_view key(name, length);
+        if (depth_ == 1) return take(kResponseKeys, key, seen_, key_);
+        return message_.key(key);
+    }
+
+private:
+    static constexpr int kModel = 0, kCreatedAt = 1, kMessage = 2, kDone = 3, kDoneReason = 4,
+                         kFirstCounter = 5;
+
+    bool counter(int64_t value) {
+        if (depth_ != 1 || key_ < kFirstCounter) return false;
+        std::optional<int64_t> *slots[] = {&usage.total_duration,    &usage.load_duration,
+                                           &usage.prompt_eval_count, &usage.prompt_eval_duration,
+                                           &usage.eval_count,        &usage.eval_duration};
+        *slots[key_ - kFirstCounter] = value;
+        return true;
+    }
+
+    int depth_ = 0;
+    int key_ = -1;
+    unsigned seen_ = 0;
+    MessageShape message_;
+};
+
+// The members of a chat request. `tools` is known but never plain.
 constexpr std::array<std::string_view, 8> kRequestKeys = {
     "model", "messages", "tools", "format", "options", "stream", "keep_alive", "think"};
+constexpr int kModel = 0, kMessages = 1, kTools = 2, kFormat = 3, kOptions = 4, kStream = 5,
+              kKeepAlive = 6, kThink = 7;
+static_assert(kRequestKeys.size() == PlainChatRequest::kMembers);
+
+// Accepts the chat requests of the plain shape (depths: messages 2, a message 3, its images 4)
+// and notes the order of their members; a message must have role and content (the typed path
+// would add them).
+class RequestScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RequestScan> {
+public:
+    std::array<int, kRequestKeys.size()> order{};
+    size_t count = 0;
+    std::string model;
+    // Messages are required: the typed path writes "messages": [] when there are none.
+    bool complete() const { return done_ && (seen_ & bit(kMessages)) != 0; }
+
+    bool Default() { return false; }
+    bool Bool(bool) { return depth_ == 1 && (key_ == kStream || key_ == kThink); }
+    bool Int(int) { return keep_alive(); }
+    bool Uint(unsigned) { return keep_alive(); }
+    bool Int64(int64_t) { return keep_alive(); }
+    bool Uint64(uint64_t u) { return u <= static_cast<uint64_t>(INT64_MAX) && keep_alive(); }
+    bool String(const char *s, rapidjson::SizeType length, bool) {
+        if (depth_ >= 3) return message_.string();
+        if (depth_ != 1) return false;
+        if (key_ == kModel) model.assign(s, length);
+        return key_ == kModel || key_ == kFormat || key_ == kKeepAlive || key_ == kThink;
+    }
+    bool StartObject() {
+        if (depth_ == 2)
+            message_.start();
+        else if (depth_ != 0 && !(depth_ == 1 && key_ == kOptions))
+            return false;
+        return ++depth_, true;
+    }
+    bool EndObject(rapidjson::SizeType) {
+        if (--depth_ == 0) return done_ = true;
+        if (depth_ == 1) return true; // options, which had no member
+        return message_.has(MessageShape::kRole) && message_.has(MessageShape::kContent);
+    }
+    bool StartArray() {
+        if (!(depth_ == 1 && key_ == kMessages) && !(depth_ == 3 && message_.start_array())) {
+            return false;
+        }
+        return ++depth_, true;
+    }
+    bool EndArray(rapidjson::SizeType elements) {
+        if (--depth_ == 1) return elements > 0;
+        return message_.end_array();
+    }
+    bool Key(const char *name, rapidjson::SizeType length, bool) {
+        const std::string_view key(name, length);
+        if (depth_ == 3) return message_.key(key);
+        if (depth_ != 1 || !take(kRequestKeys, key, seen_, key_) || key_ == kTools) return false;
+        order[count++] = key_;
+        return true;
+    }
+
+private:
+    bool keep_alive() const { return depth_ == 1 && key_ == kKeepAlive; }
+
+    int depth_ = 0;
+    int key_ = -1;
+    unsigned seen_ = 0;
+    bool done_ = false;
+    MessageShape message_;
+};
 
 } // namespace
 
-std::string normalize_chat_response(std::string_view text) {
-    if (auto plain = plain_response(text)) return std::move(*plain);
-    return to_json(parse_chat_response(text));
+ChatUsage check_chat_response(json::Text text) {
+    ResponseScan scan;
+    if (!json::read(text, scan).IsError() && scan.complete()) return scan.usage;
+    const ChatResponse r = parse_chat_response(text.view());
+    return {r.total_duration,       r.load_duration, r.prompt_eval_count,
+            r.prompt_eval_duration, r.eval_count,    r.eval_duration};
 }
 
-std::optional<PlainChatRequest> PlainChatRequest::parse(std::string_view text) {
+std::optional<PlainChatRequest> PlainChatRequest::parse(const std::string &text) {
+    RequestScan scan;
+    if (json::read(text, scan).IsError() || !scan.complete()) return std::nullopt;
     PlainChatRequest r;
-    r.doc_.Parse(text.data(), text.size());
-    if (r.doc_.HasParseError() || !r.doc_.IsObject()) return std::nullopt;
-    std::array<const Value *, kRequestKeys.size()> slots{};
-    for (const auto &member : r.doc_.GetObject()) {
-        const int i = key_index(member.name, kRequestKeys);
-        if (i < 0 || slots[i] != nullptr) return std::nullopt;
-        const Value &v = member.value;
-        const std::string_view key = kRequestKeys[i];
-        bool ok = false;
-        if (key == "model" || key == "format") {
-            ok = v.IsString();
-        } else if (key == "messages") {
-            ok = v.IsArray() && !v.Empty();
-            MessageSlots m;
-            for (size_t j = 0; ok && j < v.Size(); ++j)
-                ok = plain_message(v[static_cast<rapidjson::SizeType>(j)], m);
-        } else if (key == "options") {
-            ok = v.IsObject() && v.MemberCount() == 0;
-        } else if (key == "stream") {
-            ok = v.IsBool();
-        } else if (key == "keep_alive") {
-            ok = v.IsString() || v.IsInt64();
-        } else if (key == "think") {
-            ok = v.IsBool() || v.IsString();
-        } // tools: never plain
-        if (!ok) return std::nullopt;
-        slots[i] = &v;
-    }
-    if (slots[0] != nullptr) r.model_.assign(slots[0]->GetString(), slots[0]->GetStringLength());
-    r.messages_ = slots[1];
-    r.format_ = slots[3];
-    r.options_ = slots[4];
-    r.stream_ = slots[5];
-    r.keep_alive_ = slots[6];
-    r.think_ = slots[7];
+    r.model_ = std::move(scan.model);
+    const std::vector<std::string_view> values = json::member_values(text);
+    for (size_t i = 0; i < scan.count; ++i)
+        r.values_[scan.order[i]] = values.at(i);
+    r.order_ = scan.order;
+    r.count_ = scan.count;
     return r;
 }
 
 std::string PlainChatRequest::to_json(std::string_view model, const std::string *options,
                                       const std::string *keep_alive,
                                       const std::string *think) const {
+    std::array<const std::string *, kRequestKeys.size()> replaced{};
+    replaced[kOptions] = options;
+    replaced[kKeepAlive] = keep_alive;
+    replaced[kThink] = think;
     rapidjson::StringBuffer buffer;
-    PlainWriter w(buffer);
-    const auto raw = [&w](std::string_view key, const std::string &json_text) {
-        write_key(w, key);
-        w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+    json::Writer w(buffer);
+    const auto member = [&w](int key, std::string_view value) {
+        w.Key(kRequestKeys[key].data(), static_cast<rapidjson::SizeType>(kRequestKeys[key].size()));
+        w.RawValue(value.data(), value.size(), rapidjson::kObjectType);
     };
     w.StartObject();
-    write_key(w, "model");
+    w.Key("model");
     w.String(model.data(), static_cast<rapidjson::SizeType>(model.size()));
-    write_key(w, "messages");
-    w.StartArray();
-    if (messages_ != nullptr) {
-        MessageSlots m;
-        for (const auto &message : messages_->GetArray()) {
-            plain_message(message, m); // checked by parse()
-            write_plain_message(w, m);
+    for (size_t i = 0; i < count_; ++i) {
+        const int key = order_[i];
+        if (key == kModel) continue;
+        if (const std::string *value = replaced[key]) {
+            member(key, *value);
+            replaced[key] = nullptr;
+        } else {
+            member(key, values_[key]);
         }
     }
-    w.EndArray();
-    if (format_ != nullptr) {
-        write_key(w, "format");
-        format_->Accept(w);
-    }
-    if (options != nullptr) {
-        raw("options", *options);
-    } else if (options_ != nullptr) {
-        write_key(w, "options");
-        options_->Accept(w);
-    }
-    if (stream_ != nullptr) {
-        write_key(w, "stream");
-        stream_->Accept(w);
-    }
-    if (keep_alive != nullptr) {
-        raw("keep_alive", *keep_alive);
-    } else if (keep_alive_ != nullptr) {
-        write_key(w, "keep_alive");
-        keep_alive_->Accept(w);
-    }
-    if (think != nullptr) {
-        raw("think", *think);
-    } else if (think_ != nullptr) {
-        write_key(w, "think");
-        think_->Accept(w);
+    for (const int key : {kOptions, kKeepAlive, kThink}) {
+        if (replaced[key] != nullptr) member(key, *replaced[key]);
     }
     w.EndObject();
-    return text_of(buffer);
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+bool PlainChatRequest::has_keep_alive() const noexcept {
+    return !values_[kKeepAlive].empty();
+}
+
+bool PlainChatRequest::has_think() const noexcept {
+    return !values_[kThink].empty();
 }
 
 } // namespace tinyllm::messages

@@ -6,6 +6,7 @@
 
 #include "tinyllm/json.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,44 +75,57 @@ std::string to_json(const ChatMessage &message);
 
 // ---- The host's hot path ---------------------------------------------------------------------
 // The typed round trip above is exact, but it costs a DOM, a copy into the structs (one
-// std::function per member) and a second DOM to write them back. The two functions below give
-// the same bytes in one parse and one write for the documents the host handles on every model
-// call (a node's chat request, a backend's chat response), and fall back to the typed round
-// trip for anything unusual (unknown, null, duplicated or mistyped members, tool calls, tools,
-// non-empty request options...), so their results and errors are always the typed path's.
+// std::function per member) and a second DOM to write them back. The documents the host handles
+// on every model call (a node's chat request, a backend's chat response) take a shorter way
+// below, and fall back to the typed path for anything unusual (unknown, null, duplicated or
+// mistyped members, tool calls, tools, non-empty request options...), so their verdicts and
+// errors are always the typed path's.
 
-// to_json(parse_chat_response(text)).
-std::string normalize_chat_response(std::string_view text);
+// The counters of a chat response the trace keeps: nanoseconds and tokens, as on the wire.
+struct ChatUsage {
+    std::optional<int64_t> total_duration;
+    std::optional<int64_t> load_duration;
+    std::optional<int64_t> prompt_eval_count;
+    std::optional<int64_t> prompt_eval_duration;
+    std::optional<int64_t> eval_count;
+    std::optional<int64_t> eval_duration;
+    bool operator==(const ChatUsage &) const = default;
+};
 
-// A chat request in the plain shape nodes send, parsed once: every member known and given at
-// most once, none null; messages with role, content, thinking, tool_name (strings) and images
-// (a non-empty array of strings) only; no tools; options absent or {}; format a string;
-// keep_alive a string or an integer; think a boolean or a string.
+// Checks that `text` is a chat response, throwing what parse_chat_response throws when it is
+// not, and returns its counters: parse_chat_response's verdict without its DOM (one SAX pass)
+// for the responses backends send. The text itself is fine to pass on as it is: the typed round
+// trip would only re-format it.
+ChatUsage check_chat_response(json::Text text);
+
+// A chat request in the plain shape nodes send, read in one SAX pass: every member known and
+// given at most once, none null; messages (present, at least one) with role and content, and maybe
+// thinking and tool_name (strings) and images (a non-empty array of strings); no tools; options
+// absent or {}; format a string; keep_alive a string or an integer; think a boolean or a
+// string. It keeps views into the text it was read from, which must outlive it.
 class PlainChatRequest {
 public:
     // nullopt when `text` is not such a request (parse_chat_request decides then).
-    static std::optional<PlainChatRequest> parse(std::string_view text);
+    static std::optional<PlainChatRequest> parse(const std::string &text);
 
     const std::string &model() const noexcept { return model_; } // "" when absent
-    bool has_keep_alive() const noexcept { return keep_alive_ != nullptr; }
-    bool has_think() const noexcept { return think_ != nullptr; }
+    bool has_keep_alive() const noexcept;
+    bool has_think() const noexcept;
 
-    // What to_json(parse_chat_request(text)) gives after setting model to `model` and, for the
-    // non-null arguments, options / keep_alive / think to that JSON text.
+    // The request with model set to `model` and, for the non-null arguments, options /
+    // keep_alive / think set to that JSON text: to_json(parse_chat_request(text)) after the same
+    // changes, as JSON (its members in the request's own order, model first, values as written).
     std::string to_json(std::string_view model, const std::string *options,
                         const std::string *keep_alive, const std::string *think) const;
 
+    static constexpr size_t kMembers = 8; // the members it knows
+
 private:
     PlainChatRequest() = default;
-    json::Document doc_;
     std::string model_;
-    // Into doc_ (its pool: they stay valid when the document moves); null when absent.
-    const json::Value *messages_ = nullptr;
-    const json::Value *format_ = nullptr;
-    const json::Value *options_ = nullptr;
-    const json::Value *stream_ = nullptr;
-    const json::Value *keep_alive_ = nullptr;
-    const json::Value *think_ = nullptr;
+    std::array<std::string_view, kMembers> values_{}; // raw JSON text; empty when absent
+    std::array<int, kMembers> order_{};               // the members as the request had them
+    size_t count_ = 0;
 };
 
 } // namespace tinyllm::messages

@@ -3,6 +3,7 @@
 // deadline, where events go, and the result or error the component reported.
 #pragma once
 
+#include "messages/chat.hpp"
 #include "tinyllm/error.hpp"
 
 #include <tinyllm/plugin.h>
@@ -52,7 +53,7 @@ struct ModelCallRecord {
     std::string backend;
     int64_t started_at_ms = 0;
     int64_t duration_us = 0;
-    std::string response_json; // empty on error
+    messages::ChatUsage usage; // the response's counters; empty on error
     std::string error;
 };
 struct ToolCallRecord {

@@ -30,6 +30,19 @@ Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
     : config_(config), tools_(config.tools, registry, this) {
     for (const auto &bc : config_.models.backends)
         create_backend(bc, registry);
+    for (const config::ModelConfig &mc : config_.models.models) {
+        RequestDefaults &d = defaults_.emplace_back();
+        if (mc.options && mc.options->IsObject() && mc.options->MemberCount() > 0) {
+            d.options = json::to_string(*mc.options);
+        }
+        if (mc.keep_alive && !mc.keep_alive->IsNull())
+            d.keep_alive = json::to_string(*mc.keep_alive);
+        if (mc.think) d.think = *mc.think ? "true" : "false";
+    }
+}
+
+const Runtime::RequestDefaults &Runtime::defaults_of(const config::ModelConfig &model) const {
+    return defaults_.at(static_cast<size_t>(&model - config_.models.models.data()));
 }
 
 Runtime::~Runtime() = default;
@@ -105,47 +118,24 @@ std::string merge_options(const json::Value &configured, const std::optional<std
     return json::to_string(merged);
 }
 
-// A member as to_json(ChatRequest) writes one it holds as JSON text: parsed and written again.
-std::string rewritten(const std::string &json_text) {
-    return json::to_string(json::parse(json_text, "request member", ErrorCode::invalid_argument));
-}
-
-// rewritten(json_text), remembered per thread for the few texts it sees on every request: the
-// configured options and keep_alive of the models it serves (the text is the key, so a changed
-// config is never answered from the memo).
-std::string rewritten_memo(const std::string &json_text) {
-    thread_local std::vector<std::pair<std::string, std::string>> memo;
-    for (const auto &[text, result] : memo) {
-        if (text == json_text) return result;
-    }
-    if (memo.size() >= 16) memo.erase(memo.begin());
-    memo.emplace_back(json_text, rewritten(json_text));
-    return memo.back().second;
-}
-
 } // namespace
 
 std::string Runtime::prepare_request(const std::string &request_json,
                                      ResolvedModel &resolved) const {
-    // The plain requests nodes send: one parse and one write, the same bytes as below.
+    // The plain requests nodes send: one SAX pass, then the request's own text with the model
+    // and the defaults put in.
     if (const auto plain = messages::PlainChatRequest::parse(request_json)) {
         resolved = resolve(plain->model());
-        std::optional<std::string> options;
-        std::optional<std::string> keep_alive;
-        std::optional<std::string> think;
         if (const config::ModelConfig *mc = resolved.config) {
-            // A plain request's options are absent or {}: the merge is the configured options,
-            // merge_options(options, none) == to_string(options).
-            if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
-                options = rewritten_memo(json::to_string(*mc->options));
-            }
-            if (!plain->has_keep_alive() && mc->keep_alive && !mc->keep_alive->IsNull()) {
-                keep_alive = rewritten_memo(json::to_string(*mc->keep_alive));
-            }
-            if (!plain->has_think() && mc->think) think = *mc->think ? "true" : "false";
+            // A plain request's options are absent or {}: merged, that is the configured ones.
+            const RequestDefaults &d = defaults_of(*mc);
+            const std::string *keep_alive =
+                d.keep_alive && !plain->has_keep_alive() ? &*d.keep_alive : nullptr;
+            const std::string *think = d.think && !plain->has_think() ? &*d.think : nullptr;
+            return plain->to_json(resolved.server_name, d.options ? &*d.options : nullptr,
+                                  keep_alive, think);
         }
-        return plain->to_json(resolved.server_name, options ? &*options : nullptr,
-                              keep_alive ? &*keep_alive : nullptr, think ? &*think : nullptr);
+        return plain->to_json(resolved.server_name, nullptr, nullptr, nullptr);
     }
     messages::ChatRequest req = messages::parse_chat_request(request_json);
     // A null member ("options": null) is kept verbatim in `extra` and would override what is
@@ -160,10 +150,9 @@ std::string Runtime::prepare_request(const std::string &request_json,
         if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
             req.options = merge_options(*mc->options, req.options);
         }
-        if (!req.keep_alive && mc->keep_alive && !mc->keep_alive->IsNull()) {
-            req.keep_alive = json::to_string(*mc->keep_alive);
-        }
-        if (!req.think && mc->think) req.think = *mc->think ? "true" : "false";
+        const RequestDefaults &d = defaults_of(*mc);
+        if (!req.keep_alive) req.keep_alive = d.keep_alive;
+        if (!req.think) req.think = d.think;
     }
     return messages::to_json(req);
 }
@@ -177,27 +166,28 @@ std::string Runtime::chat(CallContext &call, const std::string &request_json) {
     const CallTimer timer;
     record.started_at_ms = timer.started_at_ms;
     CallObserver *observer = call.observer();
-    auto finish = [&](std::string response, std::string error) {
+    auto finish = [&](messages::ChatUsage usage, std::string error) {
         record.duration_us = timer.elapsed_us();
-        record.response_json = std::move(response);
+        record.usage = usage;
         record.error = std::move(error);
         if (observer != nullptr) observer->on_model_call(record);
     };
     try {
-        const std::string response = resolved.backend->chat(call, request);
+        std::string response = resolved.backend->chat(call, request);
         // A backend answering something that is not a chat response is reported here, once,
-        // instead of confusing whoever reads it next.
-        std::string checked;
+        // instead of confusing whoever reads it next. Checked, not rewritten: the node gets the
+        // backend's text.
+        messages::ChatUsage usage;
         try {
-            checked = messages::normalize_chat_response(response);
+            usage = messages::check_chat_response(response);
         } catch (const Error &e) {
             throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
                                                  " returned an invalid chat response: " + e.what());
         }
-        if (observer != nullptr) finish(checked, "");
-        return checked;
+        finish(usage, "");
+        return response;
     } catch (const Error &e) {
-        finish("", e.what());
+        finish({}, e.what());
         throw;
     }
 }

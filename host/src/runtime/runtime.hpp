@@ -69,9 +69,18 @@ private:
     void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
     std::string prepare_request(const std::string &request_json, ResolvedModel &resolved) const;
 
+    // What a model's entry in models.yaml adds to a chat request, as JSON text, written once.
+    struct RequestDefaults {
+        std::optional<std::string> options; // absent when none or {}
+        std::optional<std::string> keep_alive;
+        std::optional<std::string> think;
+    };
+    const RequestDefaults &defaults_of(const config::ModelConfig &model) const;
+
     const config::Config &config_;
     std::vector<BackendSlot> backends_;
     ToolSet tools_;
+    std::vector<RequestDefaults> defaults_; // per config_.models.models entry
 };
 
 } // namespace tinyllm::runtime
