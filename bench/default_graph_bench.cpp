@@ -10,10 +10,11 @@
 //   BM_DefaultGraphStored    the same plus the SQLite run store (begin_run, add_node, finish_run
 //                            in <tmp>/runs.db), i.e. all that `tinyllm run` does per request.
 //   BM_DefaultGraphDirect    "direct": the same chat request, byte for byte what the graph run
-//                            puts on the wire (checked at setup), sent straight through the
-//                            Ollama client library (tinyllm_ollama_client linked in, no plugin,
-//                            no runtime, no graph) with its tokens delivered to a callback. This
-//                            is what a program calling Ollama with a good HTTP client would pay.
+//                            puts on the wire (checked at setup), written from the question with
+//                            RapidJSON's Writer and sent straight through the Ollama client
+//                            library (tinyllm_ollama_client linked in, no plugin, no runtime, no
+//                            graph), tokens delivered to a callback, the answer's content read.
+//                            This is what a program calling Ollama with a good client would pay.
 //   BM_DefaultGraphRawCurl   the same bytes through a bare libcurl easy handle on a kept-alive
 //                            connection, body collected into a string: the floor for HTTP/1.1.
 //
@@ -61,15 +62,44 @@ std::string default_graph_yaml(bool stream) {
     return yaml;
 }
 
-// What the graph run sends to the server for kQuestion: the model node's request (system
-// prompt, the input as the user message, stream) with models.yaml's options and keep_alive
-// merged by the runtime.
-std::string wire_request(bool stream) {
-    return std::string(R"({"model":"qwen2.5:0.5b","messages":[)") +
-           R"({"role":"system","content":"You are a helpful, concise assistant."},)" +
-           R"({"role":"user","content":")" + kQuestion + R"("}],)" +
-           R"("options":{"temperature":0.2,"num_ctx":4096},"stream":)" +
-           (stream ? "true" : "false") + R"(,"keep_alive":"5m"})";
+constexpr const char *kSystemPrompt = "You are a helpful, concise assistant.";
+
+// What the graph run sends to the server for `question`: the model node's request (system
+// prompt, the question as the user message, stream) with models.yaml's options and keep_alive
+// added by the runtime. Written per call with RapidJSON's Writer, as a program calling the model
+// directly would write it for each new question.
+std::string wire_request(std::string_view question, bool stream) {
+    rapidjson::StringBuffer buffer;
+    json::Writer w(buffer);
+    const auto message = [&w](const char *role, std::string_view content) {
+        w.StartObject();
+        w.Key("role");
+        w.String(role);
+        w.Key("content");
+        w.String(content.data(), static_cast<rapidjson::SizeType>(content.size()));
+        w.EndObject();
+    };
+    w.StartObject();
+    w.Key("model");
+    w.String("qwen2.5:0.5b");
+    w.Key("messages");
+    w.StartArray();
+    message("system", kSystemPrompt);
+    message("user", question);
+    w.EndArray();
+    w.Key("stream");
+    w.Bool(stream);
+    w.Key("options");
+    w.StartObject();
+    w.Key("temperature");
+    w.Double(0.2);
+    w.Key("num_ctx");
+    w.Int(4096);
+    w.EndObject();
+    w.Key("keep_alive");
+    w.String("5m");
+    w.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
 }
 
 // The answer FakeOllama gives by default, which every path must have received.
@@ -123,9 +153,9 @@ struct GraphEnv {
             }
             const std::string sent = server().last_request("/api/chat").body;
             server().clear_requests();
-            if (sent != wire_request(stream)) {
+            if (sent != wire_request(kQuestion, stream)) {
                 throw std::runtime_error("the graph sent " + sent + ", not the direct request " +
-                                         wire_request(stream));
+                                         wire_request(kQuestion, stream));
             }
         }
     }
@@ -172,12 +202,13 @@ void BM_DefaultGraphDirect(benchmark::State &state) {
         config.url = server_url();
         return std::make_unique<ollama::OllamaClient>(config);
     });
-    const std::string request = wire_request(state.range(0) != 0);
+    const bool stream = state.range(0) != 0;
     int64_t events = 0;
     run(state, [&] {
         auto call = make_call([&events](std::string_view) { ++events; });
         const sdk::Call c(call.raw());
-        const std::string out = shared<ollama::OllamaClient>().chat(c, request);
+        const std::string out =
+            shared<ollama::OllamaClient>().chat(c, wire_request(kQuestion, stream));
         // The answer's content, as the graph's caller gets it (run.answer).
         const json::Document doc = json::parse_object(out, "chat response");
         const json::Value *msg = json::find(doc, "message");
@@ -188,7 +219,7 @@ void BM_DefaultGraphDirect(benchmark::State &state) {
 }
 
 void BM_DefaultGraphRawCurl(benchmark::State &state) {
-    raw_curl_chat(state, wire_request(state.range(0) != 0));
+    raw_curl_chat(state, wire_request(kQuestion, state.range(0) != 0));
 }
 
 void args(benchmark::internal::Benchmark *b) {

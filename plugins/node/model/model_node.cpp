@@ -48,6 +48,9 @@ public:
 
     ModelNode(tinyllm::sdk::Host host, std::string_view config_json)
         : host_(host), config_(parse_config(config_json)),
+          model_(json::get_string(config_, "model").value_or("")),
+          stream_(json::get_bool(config_, "stream").value_or(true)),
+          request_members_(request_members(config_)),
           system_(json::get_string(config_, "system").value_or(""), "system"),
           prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt"),
           tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
@@ -56,11 +59,7 @@ public:
     std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
         json::Document message =
             json::parse_object(message_json, "message", ErrorCode::invalid_argument);
-        json::Document request = request_for(message);
-        const json::Document doc = tools_.run(call, request);
-        const json::Value *msg = json::find(doc, "message");
-        const std::string answer =
-            msg != nullptr ? json::get_string(*msg, "content").value_or("") : "";
+        const std::string answer = tools_.run(call, request_for(message));
         auto &a = message.GetAllocator();
         message.RemoveMember("content");
         message.AddMember("content", json::string_value(answer, a), a);
@@ -85,32 +84,59 @@ private:
         return names;
     }
 
-    json::Document request_for(const json::Value &message) const {
-        json::Document req(rapidjson::kObjectType);
-        auto &a = req.GetAllocator();
-        req.AddMember("model",
-                      json::string_value(json::get_string(config_, "model").value_or(""), a), a);
-        json::Value messages(rapidjson::kArrayType);
-        auto add = [&](const char *role, const std::string &content) {
-            json::Value m(rapidjson::kObjectType);
-            m.AddMember("role", json::Value(role, a), a);
-            m.AddMember("content", json::string_value(content, a), a);
-            messages.PushBack(m, a);
+    // The configured members every request carries after the messages, written once. Empty
+    // options are left out: they would change nothing.
+    static std::vector<std::pair<std::string, std::string>>
+    request_members(const json::Value &config) {
+        std::vector<std::pair<std::string, std::string>> members;
+        for (const char *key : {"options", "format", "think"}) {
+            const json::Value *v = json::find(config, key);
+            const bool no_options =
+                std::string_view(key) == "options" && v != nullptr && v->ObjectEmpty();
+            if (v == nullptr || no_options) continue;
+            members.emplace_back(key, json::to_string(*v));
+        }
+        return members;
+    }
+
+    // The chat request for `message`, written directly (no document: this runs per request).
+    std::string request_for(const json::Value &message) const {
+        rapidjson::StringBuffer buffer;
+        json::Writer w(buffer);
+        const auto string = [&w](std::string_view text) {
+            w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
         };
+        const auto add = [&](std::string_view role, const std::string &content) {
+            w.StartObject();
+            w.Key("role");
+            string(role);
+            w.Key("content");
+            string(content);
+            w.EndObject();
+        };
+        w.StartObject();
+        w.Key("model");
+        string(model_);
+        w.Key("messages");
+        w.StartArray();
         if (!system_.empty()) add("system", system_.render(message));
         add("user", prompt_.render(message));
-        req.AddMember("messages", messages, a);
-        req.AddMember("stream", json::get_bool(config_, "stream").value_or(true), a);
-        for (const char *key : {"options", "format", "think"}) {
-            if (const json::Value *v = json::find(config_, key)) {
-                req.AddMember(json::Value(key, a), json::Value(*v, a), a);
-            }
+        w.EndArray();
+        w.Key("stream");
+        w.Bool(stream_);
+        for (const auto &[key, value] : request_members_) {
+            w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+            w.RawValue(value.data(), value.size(), rapidjson::kObjectType);
         }
-        return req;
+        w.EndObject();
+        return {buffer.GetString(), buffer.GetSize()};
     }
 
     tinyllm::sdk::Host host_;
     json::Document config_;
+    std::string model_;
+    bool stream_;
+    std::vector<std::pair<std::string, std::string>> request_members_;
     tinyllm::node::PromptTemplate system_;
     tinyllm::node::PromptTemplate prompt_;
     tinyllm::node::ToolLoop tools_;

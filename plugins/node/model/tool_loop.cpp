@@ -82,16 +82,23 @@ std::string ToolLoop::execute(sdk::Call &call, const json::Value &tool_call) {
     }
 }
 
-json::Document ToolLoop::run(sdk::Call &call, json::Document &request) {
+std::string ToolLoop::run(sdk::Call &call, const std::string &request_text) {
+    if (empty()) {
+        // The host checked that the answer is a chat response, so only its content is read.
+        return json::string_at(host_.chat(call, request_text), {"message", "content"}).value_or("");
+    }
+    json::Document request = json::parse_object(request_text, "chat request");
     auto &a = request.GetAllocator();
-    if (!empty()) request.AddMember("tools", json::Value(definitions(), a), a);
+    request.AddMember("tools", json::Value(definitions(), a), a);
     for (int64_t round = 0;; ++round) {
         json::Document response =
             json::parse_object(host_.chat(call, json::to_string(request)), "chat response");
         const json::Value *message = json::find(response, "message");
         const json::Value *calls =
             message != nullptr ? json::find(*message, "tool_calls") : nullptr;
-        if (empty() || calls == nullptr || !calls->IsArray() || calls->Empty()) return response;
+        if (calls == nullptr || !calls->IsArray() || calls->Empty()) {
+            return message != nullptr ? json::get_string(*message, "content").value_or("") : "";
+        }
         if (round >= max_rounds_) {
             throw sdk::Error(
                 TLLM_ERR_PROTOCOL,

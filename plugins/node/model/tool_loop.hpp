@@ -22,9 +22,10 @@ public:
 
     bool empty() const noexcept { return names_.empty(); }
 
-    // Sends `request` (a chat request document; its "messages" grow with the exchange) until
-    // the model answers without tool calls, and returns that final chat response.
-    json::Document run(sdk::Call &call, json::Document &request);
+    // Sends `request` (a chat request) until the model answers without tool calls, and returns
+    // the content of that final answer. Without tools that is one chat call, whose answer is
+    // read without a document.
+    std::string run(sdk::Call &call, const std::string &request);
 
 private:
     const json::Value &definitions();
