@@ -92,22 +92,135 @@ struct RunState {
         }
     }
 
-    void record(const trace::NodeExecution &exec) {
-        {
-            std::lock_guard lock(mutex);
-            run.nodes.push_back(exec);
-        }
+    // Tells the observer (which does not look at run.nodes), then keeps the execution.
+    void record(trace::NodeExecution &&exec) {
         if (options.observer != nullptr) options.observer->on_node(run, exec);
+        std::lock_guard lock(mutex);
+        run.nodes.push_back(std::move(exec));
     }
 };
 
-// A message between nodes, kept both parsed (for conditions) and as text (for the ABI).
-struct Message {
-    json::Document doc;
-    std::string text;
+// A message between nodes: its text (what crosses the ABI and goes into the trace), parsed only
+// when something needs the document (a condition, a fan-out's merge).
+class Message {
+public:
+    Message() = default;
+    explicit Message(std::string text, std::optional<std::string> content = std::nullopt)
+        : text_(std::move(text)), content_(std::move(content)) {}
+    explicit Message(json::Document doc) : doc_(std::move(doc)) { text_ = json::to_string(*doc_); }
+
+    const std::string &text() const { return text_; }
+    std::string &&take_text() { return std::move(text_); }
+    const json::Document &doc() const {
+        if (!doc_) doc_ = json::parse(text_, "message");
+        return *doc_;
+    }
+    std::string content() const {
+        if (content_) return *content_;
+        return json::get_string(doc(), "content").value_or("");
+    }
+    std::string route() const { return json::get_string(doc(), "route").value_or(""); }
+
+private:
+    std::string text_;
+    std::optional<std::string> content_; // known without parsing, when the reader saw it
+    mutable std::optional<json::Document> doc_;
 };
 
-Message parse_node_output(const std::string &output, const Node &node, int visit) {
+// Reads a node's output {"message": {...}, "route": "..."} in one SAX pass, for the common case
+// where the executor has nothing to change in the message: no top-level route to move in, and
+// the message's "attempt" already says `visit`. Then the message is the output's own text.
+class OutputScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, OutputScan> {
+public:
+    explicit OutputScan(int visit) : visit_(visit) {}
+
+    // The index of "message" among the output's members; the message's route and content.
+    std::optional<size_t> message_member;
+    std::string route;
+    std::optional<std::string> content;
+
+    bool usable() const {
+        return done_ && message_member && !top_route_ && attempt_ok_ && !duplicate_;
+    }
+
+    bool Default() { return value(); }
+    bool Uint(unsigned u) {
+        if (in_message() && field_ == kAttempt) attempt_ok_ = u == static_cast<unsigned>(visit_);
+        return value();
+    }
+    bool String(const char *s, rapidjson::SizeType length, bool) {
+        if (in_message() && field_ == kRoute) route.assign(s, length);
+        if (in_message() && field_ == kContent) content.emplace(s, length);
+        return value();
+    }
+    bool StartObject() {
+        if (depth_ == 1 && field_ == kMessage) {
+            if (message_member) duplicate_ = true;
+            message_member = members_ - 1;
+            in_message_ = true;
+        }
+        ++depth_;
+        return value();
+    }
+    bool StartArray() {
+        ++depth_;
+        return value();
+    }
+    bool EndObject(rapidjson::SizeType) {
+        if (--depth_ == 0) done_ = true;
+        if (depth_ == 1) in_message_ = false;
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType) { return --depth_, true; }
+    bool Key(const char *name, rapidjson::SizeType length, bool) {
+        const std::string_view key(name, length);
+        field_ = kOther;
+        if (depth_ == 1) {
+            ++members_;
+            if (key == "message") field_ = kMessage;
+            if (key == "route") top_route_ = true; // of any type: the document decides
+        } else if (in_message()) {
+            if (key == "attempt") field_ = kAttempt;
+            if (key == "route") field_ = kRoute;
+            if (key == "content") field_ = kContent;
+            // A repeated member: which one counts is left to the document.
+            if (field_ != kOther && (seen_ & (1u << field_)) != 0) duplicate_ = true;
+            seen_ |= 1u << field_;
+        }
+        return true;
+    }
+
+private:
+    enum Field { kOther, kMessage, kAttempt, kRoute, kContent };
+    bool in_message() const { return in_message_ && depth_ == 2; }
+    bool value() {
+        field_ = kOther;
+        return true;
+    }
+    int visit_;
+    int depth_ = 0;
+    Field field_ = kOther;
+    size_t members_ = 0; // members of the output seen so far
+    unsigned seen_ = 0;
+    bool in_message_ = false;
+    bool attempt_ok_ = false;
+    bool top_route_ = false;
+    bool duplicate_ = false;
+    bool done_ = false;
+};
+
+// The output's message and route as the next node and the trace get them.
+struct NodeOutput {
+    Message message;
+    std::string route;
+};
+
+NodeOutput parse_node_output(const std::string &output, const Node &node, int visit) {
+    OutputScan scan(visit);
+    if (!json::read(output, scan).IsError() && scan.usable()) {
+        std::string_view text = json::member_values(output).at(*scan.message_member);
+        return {Message(std::string(text), std::move(scan.content)), std::move(scan.route)};
+    }
     const NodeDef &def = *node.def;
     json::Document out;
     out.Parse(output.data(), output.size());
@@ -131,25 +244,25 @@ Message parse_node_output(const std::string &output, const Node &node, int visit
     }
     // The message object becomes the document's root, moved, not copied: its strings stay in
     // the document's pool.
-    Message result;
+    json::Document result;
     json::Value message;
     message.Swap(msg->value);
     static_cast<json::Value &>(out).Swap(message);
-    result.doc.Swap(out);
-    auto &alloc = result.doc.GetAllocator();
+    result.Swap(out);
+    auto &alloc = result.GetAllocator();
     auto set = [&](const char *key, json::Value value) {
-        if (auto it = result.doc.FindMember(key); it != result.doc.MemberEnd()) {
+        if (auto it = result.FindMember(key); it != result.MemberEnd()) {
             it->value = value;
         } else {
-            result.doc.AddMember(json::Value(key, alloc), value, alloc);
+            result.AddMember(json::Value(key, alloc), value, alloc);
         }
     };
     if (route.IsString()) set("route", std::move(route));
     // `attempt` counts how often the node that produced the message has run in this run, so a
     // gate loop can say `attempt < 3`.
     set("attempt", json::Value(visit));
-    result.text = json::to_string(result.doc);
-    return result;
+    std::string message_route = json::get_string(result, "route").value_or("");
+    return {Message(std::move(result)), std::move(message_route)};
 }
 
 // Runs one node, retrying per its policy. Records every attempt.
@@ -187,7 +300,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         exec.visit = visit;
         exec.branch = branch;
         exec.started_at_ms = now_ms();
-        exec.input = input.text;
+        exec.input = input.text();
         const auto start = Clock::now();
 
         std::optional<Clock::time_point> deadline = st.deadline;
@@ -205,13 +318,14 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         NodeRecorder recorder(exec);
         call.set_observer(&recorder);
         try {
-            Message out = parse_node_output(node.instance->process(call, input.text), node, visit);
+            NodeOutput out =
+                parse_node_output(node.instance->process(call, input.text()), node, visit);
             exec.duration_us = micros_since(start);
             exec.status = trace::NodeStatus::succeeded;
-            exec.output = out.text;
-            if (const auto route = json::get_string(out.doc, "route")) exec.route = *route;
-            st.record(exec);
-            return out;
+            exec.output = out.message.text();
+            exec.route = std::move(out.route);
+            st.record(std::move(exec));
+            return std::move(out.message);
         } catch (const Error &e) {
             exec.duration_us = micros_since(start);
             ErrorCode code = e.code();
@@ -228,7 +342,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
                           : code == ErrorCode::timeout ? trace::NodeStatus::timed_out
                                                        : trace::NodeStatus::failed;
             exec.error = message;
-            st.record(exec);
+            st.record(std::move(exec));
             if (code == ErrorCode::cancelled) throw RunFailure(code, "cancelled", def.id);
             const bool run_out_of_time = st.deadline && Clock::now() >= *st.deadline;
             if (retryable(code) && attempt < def.retry.max_attempts && !run_out_of_time) {
@@ -261,7 +375,7 @@ std::vector<size_t> choose(const Node &node, const Message &message) {
     for (const Edge &e : node.out) {
         if (e.is_else) {
             otherwise = &e;
-        } else if (!e.when || e.when->evaluate(message.doc)) {
+        } else if (!e.when || e.when->evaluate(message.doc())) {
             next.push_back(e.to);
         }
     }
@@ -277,13 +391,6 @@ struct Arrival {
 
 Arrival walk(RunState &st, size_t start, Message message, const CancelToken &token,
              const std::string &branch, bool in_branch);
-
-Message copy_of(const Message &m) {
-    Message c;
-    c.doc.CopyFrom(m.doc, c.doc.GetAllocator());
-    c.text = m.text;
-    return c;
-}
 
 // Runs every successor as a branch until they reach their join, then merges them.
 Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &successors,
@@ -307,7 +414,7 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
             std::optional<Arrival> result;
             std::exception_ptr error;
             try {
-                result = walk(st, successors[i], copy_of(message), tokens[i], label, true);
+                result = walk(st, successors[i], Message(message.text()), tokens[i], label, true);
             } catch (...) {
                 error = std::current_exception();
             }
@@ -394,13 +501,13 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
     Arrival merged;
     merged.node = *join;
     merged.at_join = true;
-    merged.message = copy_of(message);
-    auto &doc = merged.message.doc;
+    json::Document doc;
+    doc.CopyFrom(message.doc(), doc.GetAllocator());
     auto &alloc = doc.GetAllocator();
     json::Value branches(rapidjson::kArrayType);
     std::string content;
     for (size_t i = 0; i < n; ++i) {
-        const json::Document &b = results[i]->message.doc;
+        const json::Document &b = results[i]->message.doc();
         if (auto c = json::get_string(b, "content")) content += (i ? "\n\n" : "") + *c;
         branches.PushBack(json::Value(b, alloc), alloc);
     }
@@ -408,7 +515,7 @@ Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &succe
     doc.AddMember("branches", branches, alloc);
     doc.RemoveMember("content");
     doc.AddMember("content", json::string_value(content, alloc), alloc);
-    merged.message.text = json::to_string(doc);
+    merged.message = Message(std::move(doc));
     return merged;
 }
 
@@ -429,7 +536,7 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
         if (node.is_exit) return {std::move(message), current, false};
         const std::vector<size_t> next = choose(node, message);
         if (next.empty()) {
-            const std::string route = json::get_string(message.doc, "route").value_or("");
+            const std::string route = message.route();
             throw RunFailure(ErrorCode::invalid_argument,
                              "dead end at node " + node.def->id +
                                  ": no outgoing edge matched (route \"" + route + "\")",
@@ -448,24 +555,26 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
 
 } // namespace
 
-namespace {
-
-void build_initial(json::Document &doc, const std::string &input) {
-    doc.SetObject();
-    auto &a = doc.GetAllocator();
-    doc.AddMember("input", json::string_value(input, a), a);
-    doc.AddMember("content", json::string_value(input, a), a);
-    doc.AddMember("route", "", a);
-    doc.AddMember("attempt", 1, a);
-    doc.AddMember("data", json::Value(rapidjson::kObjectType), a);
-}
-
-} // namespace
-
 std::string initial_message(const std::string &input) {
-    json::Document doc;
-    build_initial(doc, input);
-    return json::to_string(doc);
+    rapidjson::StringBuffer buffer;
+    json::Writer w(buffer);
+    const auto string = [&w](std::string_view text) {
+        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    };
+    w.StartObject();
+    w.Key("input");
+    string(input);
+    w.Key("content");
+    string(input);
+    w.Key("route");
+    string("");
+    w.Key("attempt");
+    w.Int(1);
+    w.Key("data");
+    w.StartObject();
+    w.EndObject();
+    w.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
 }
 
 trace::Run Executor::run(const std::string &input, const RunOptions &options) const {
@@ -488,13 +597,11 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     if (options.observer != nullptr) options.observer->on_run_start(run);
 
     try {
-        Message first; // initial_message(input), built once
-        build_initial(first.doc, input);
-        first.text = json::to_string(first.doc);
-        Arrival end = walk(st, graph_.entry, std::move(first), options.cancel, "", false);
+        Arrival end = walk(st, graph_.entry, Message(initial_message(input), input), options.cancel,
+                           "", false);
         run.status = trace::RunStatus::succeeded;
-        run.answer = json::get_string(end.message.doc, "content").value_or("");
-        run.output = std::move(end.message.text);
+        run.answer = end.message.content();
+        run.output = end.message.take_text();
     } catch (const RunFailure &f) {
         run.status = f.code() == ErrorCode::cancelled ? trace::RunStatus::cancelled
                                                       : trace::RunStatus::failed;
