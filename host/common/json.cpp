@@ -3,6 +3,8 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 
+#include <cstring>
+
 namespace tinyllm::json {
 
 Position position_of(std::string_view text, size_t offset) {
@@ -156,32 +158,44 @@ private:
 
 } // namespace
 
-std::optional<std::string> string_at(Text text, std::initializer_list<std::string_view> path) {
+std::optional<std::string> string_at(std::string_view text,
+                                     std::initializer_list<std::string_view> path) {
     PathReader reader(path);
     if (read(text, reader).IsError()) return std::nullopt;
     return std::move(reader.found);
 }
 
-std::vector<std::string_view> member_values(std::string_view object) {
+std::vector<RawMember> raw_members(std::string_view object) {
     const auto space = [&](size_t i) {
-        return i < object.size() &&
-               std::string_view(" \t\n\r").find(object[i]) != std::string_view::npos;
+        if (i >= object.size()) return false;
+        const char c = object[i];
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     };
-    // From the opening quote of a string to just after its closing quote.
-    const auto past_string = [&](size_t i) {
-        for (++i; i < object.size() && object[i] != '"'; ++i) {
-            if (object[i] == '\\') ++i;
+    // From the opening quote of a string to just after its closing quote: the next quote that
+    // an odd number of backslashes does not escape.
+    const auto past_string = [&](size_t open) {
+        for (size_t from = open + 1; from < object.size();) {
+            const void *q = std::memchr(object.data() + from, '"', object.size() - from);
+            if (q == nullptr) break;
+            const size_t quote = static_cast<size_t>(static_cast<const char *>(q) - object.data());
+            size_t backslashes = 0;
+            while (quote - backslashes > open + 1 && object[quote - backslashes - 1] == '\\')
+                ++backslashes;
+            if (backslashes % 2 == 0) return quote + 1;
+            from = quote + 1;
         }
-        return i + 1;
+        return object.size();
     };
-    std::vector<std::string_view> values;
+    std::vector<RawMember> members;
     size_t i = object.find('{');
-    if (i == std::string_view::npos) return values;
+    if (i == std::string_view::npos) return members;
     for (++i; i < object.size();) {
         while (space(i))
             ++i;
         if (i >= object.size() || object[i] != '"') break; // "}": no (more) members
+        const size_t name = i;
         i = past_string(i);
+        const size_t name_end = i;
         while (space(i) || (i < object.size() && object[i] == ':'))
             ++i;
         const size_t begin = i;
@@ -200,11 +214,35 @@ std::vector<std::string_view> member_values(std::string_view object) {
         size_t end = i;
         while (end > begin && space(end - 1))
             --end;
-        values.push_back(object.substr(begin, end - begin));
+        members.push_back(
+            {object.substr(name, name_end - name), object.substr(begin, end - begin)});
         if (i < object.size() && object[i] == ',') ++i;
     }
-    return values;
+    return members;
 }
+
+namespace detail {
+
+namespace {
+thread_local std::string scratch;
+thread_local bool scratch_in_use = false;
+} // namespace
+
+ScratchCopy::ScratchCopy(std::string_view text) : text_(&own_) {
+    if (!scratch_in_use) {
+        scratch_in_use = true;
+        text_ = &scratch;
+    }
+    text_->assign(text);
+}
+
+ScratchCopy::~ScratchCopy() {
+    if (text_ != &scratch) return;
+    scratch_in_use = false;
+    if (scratch.capacity() > 64 * 1024) std::string().swap(scratch); // keep no big buffer
+}
+
+} // namespace detail
 
 std::string_view type_name(const Value &value) noexcept {
     switch (value.GetType()) {

@@ -70,15 +70,53 @@ TEST(StringAt, TheFirstOfDuplicatedMembersCounts) {
 namespace tinyllm::json {
 namespace {
 
-TEST(MemberValues, GivesEachValueAsWritten) {
+std::vector<std::string_view> member_values(std::string_view object) {
+    std::vector<std::string_view> values;
+    for (const RawMember &m : raw_members(object))
+        values.push_back(m.value);
+    return values;
+}
+
+TEST(RawMembers, GivesEachValueAsWritten) {
     using V = std::vector<std::string_view>;
     EXPECT_EQ(member_values(R"({"a":1,"b":"x","c":[1,{"d":"}"}],"e":{"f":[]},"g":true})"),
               (V{"1", R"("x")", R"([1,{"d":"}"}])", R"({"f":[]})", "true"}));
     EXPECT_EQ(member_values(" { \"a\" : \"q\\\"uo,te}\" ,\n\t\"b\\\"\" :\r null } "),
               (V{R"("q\"uo,te}")", "null"}));
     EXPECT_EQ(member_values(R"({"a":"\\","b":-1.5e3})"), (V{R"("\\")", "-1.5e3"}));
+    EXPECT_EQ(member_values(R"({"a":"x\\\"y","b":"\\\\"})"), (V{R"("x\\\"y")", R"("\\\\")"}));
     EXPECT_EQ(member_values("{}"), V{});
     EXPECT_EQ(member_values(" { } "), V{});
+}
+
+TEST(RawMembers, GivesEachNameAsWritten) {
+    const auto members = raw_members(R"({"a":1, "b\"c" :2,"\u0064":3})");
+    ASSERT_EQ(members.size(), 3u);
+    EXPECT_EQ(members[0].name, R"("a")");
+    EXPECT_EQ(members[1].name, R"("b\"c")");
+    EXPECT_EQ(members[2].name, R"("\u0064")");
+}
+
+// A handler that reads again inside a callback gets its own copy of the text.
+TEST(JsonRead, NestedReadsDoNotShareTheScratchCopy) {
+    struct Inner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Inner> {
+        std::string last;
+        bool String(const char *s, rapidjson::SizeType n, bool) {
+            last.assign(s, n);
+            return true;
+        }
+    };
+    struct Outer : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Outer> {
+        std::vector<std::string> seen;
+        bool String(const char *s, rapidjson::SizeType n, bool) {
+            Inner inner;
+            EXPECT_FALSE(read(R"(["inner text that is long enough to matter"])", inner).IsError());
+            seen.emplace_back(s, n);
+            return true;
+        }
+    } outer;
+    EXPECT_FALSE(read(R"(["one","two"])", outer).IsError());
+    EXPECT_EQ(outer.seen, (std::vector<std::string>{"one", "two"}));
 }
 
 } // namespace

@@ -6,8 +6,6 @@
 #include "tinyllm/error.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/encodedstream.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -49,9 +47,10 @@ Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::pro
 // Parse and require an object at the top level.
 Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
 
-// Runs RapidJSON's SAX reader over `text` with `handler` (Flags: rapidjson::ParseFlag).
+// Runs RapidJSON's SAX reader over `text` with `handler` (Flags: rapidjson::ParseFlag). Strings
+// reach the handler decoded in place in a per-thread copy of the text, valid during the call.
 template <unsigned Flags = rapidjson::kParseDefaultFlags, typename Handler>
-rapidjson::ParseResult read(Text text, Handler &handler);
+rapidjson::ParseResult read(std::string_view text, Handler &handler);
 
 // Compact serialisation (no whitespace), as it crosses the ABI and the wire.
 std::string to_string(const Value &value);
@@ -79,11 +78,17 @@ std::string require_string(const Value &object, std::string_view key, std::strin
 // SAX pass without building a document: for hot paths that need one field of a document
 // somebody else validated. nullopt when the text is not valid JSON or the member is absent or
 // not a string; of duplicated members the first counts, as with find().
-std::optional<std::string> string_at(Text text, std::initializer_list<std::string_view> path);
+std::optional<std::string> string_at(std::string_view text,
+                                     std::initializer_list<std::string_view> path);
 
-// The text of each member value of the JSON object `object`, in order, as written. Only for
-// text a parser has accepted: it follows strings and nesting, and checks nothing.
-std::vector<std::string_view> member_values(std::string_view object);
+// The members of the JSON object `object`, in order, as written: the name with its quotes and
+// the value. Only for text a parser has accepted: it follows strings and nesting, and checks
+// nothing.
+struct RawMember {
+    std::string_view name;
+    std::string_view value;
+};
+std::vector<RawMember> raw_members(std::string_view object);
 
 // A string value that owns a copy of `text`.
 inline Value string_value(std::string_view text, Allocator &alloc) {
@@ -93,16 +98,28 @@ inline Value string_value(std::string_view text, Allocator &alloc) {
 // Name of a value's JSON type ("object", "string"...), for error messages.
 std::string_view type_name(const Value &value) noexcept;
 
+namespace detail {
+// The per-thread copy json::read decodes in (a nested read gets a copy of its own).
+class ScratchCopy {
+public:
+    explicit ScratchCopy(std::string_view text);
+    ~ScratchCopy();
+    ScratchCopy(const ScratchCopy &) = delete;
+    ScratchCopy &operator=(const ScratchCopy &) = delete;
+    char *data() noexcept { return text_->data(); }
+
+private:
+    std::string *text_;
+    std::string own_;
+};
+} // namespace detail
+
 template <unsigned Flags, typename Handler>
-rapidjson::ParseResult read(Text text, Handler &handler) {
+rapidjson::ParseResult read(std::string_view text, Handler &handler) {
+    detail::ScratchCopy copy(text);
+    rapidjson::InsituStringStream in(copy.data());
     rapidjson::Reader reader;
-    if (const char *c = text.c_str()) {
-        rapidjson::StringStream in(c);
-        return reader.Parse<Flags>(in, handler);
-    }
-    rapidjson::MemoryStream ms(text.view().data(), text.view().size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-    return reader.Parse<Flags>(in, handler);
+    return reader.Parse<Flags | rapidjson::kParseInsituFlag>(in, handler);
 }
 
 } // namespace tinyllm::json

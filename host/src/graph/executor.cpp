@@ -218,7 +218,7 @@ struct NodeOutput {
 NodeOutput parse_node_output(const std::string &output, const Node &node, int visit) {
     OutputScan scan(visit);
     if (!json::read(output, scan).IsError() && scan.usable()) {
-        std::string_view text = json::member_values(output).at(*scan.message_member);
+        std::string_view text = json::raw_members(output).at(*scan.message_member).value;
         return {Message(std::string(text), std::move(scan.content)), std::move(scan.route)};
     }
     const NodeDef &def = *node.def;

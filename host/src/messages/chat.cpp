@@ -504,10 +504,10 @@ private:
 
 } // namespace
 
-ChatUsage check_chat_response(json::Text text) {
+ChatUsage check_chat_response(std::string_view text) {
     ResponseScan scan;
     if (!json::read(text, scan).IsError() && scan.complete()) return scan.usage;
-    const ChatResponse r = parse_chat_response(text.view());
+    const ChatResponse r = parse_chat_response(text);
     return {r.total_duration,       r.load_duration, r.prompt_eval_count,
             r.prompt_eval_duration, r.eval_count,    r.eval_duration};
 }
@@ -517,11 +517,12 @@ std::optional<PlainChatRequest> PlainChatRequest::parse(const std::string &text)
     if (json::read(text, scan).IsError() || !scan.complete()) return std::nullopt;
     PlainChatRequest r;
     r.model_ = std::move(scan.model);
-    const std::vector<std::string_view> values = json::member_values(text);
+    const std::vector<json::RawMember> members = json::raw_members(text);
     for (size_t i = 0; i < scan.count; ++i)
-        r.values_[scan.order[i]] = values.at(i);
+        r.values_[scan.order[i]] = members.at(i).value;
     r.order_ = scan.order;
     r.count_ = scan.count;
+    r.size_ = text.size();
     return r;
 }
 
@@ -533,6 +534,8 @@ std::string PlainChatRequest::to_json(std::string_view model, const std::string 
     replaced[kKeepAlive] = keep_alive;
     replaced[kThink] = think;
     rapidjson::StringBuffer buffer;
+    buffer.Reserve(size_ + model.size() + 16 + (options ? options->size() : 0) +
+                   (keep_alive ? keep_alive->size() : 0) + (think ? think->size() : 0) + 64);
     json::Writer w(buffer);
     const auto member = [&w](int key, std::string_view value) {
         w.Key(kRequestKeys[key].data(), static_cast<rapidjson::SizeType>(kRequestKeys[key].size()));

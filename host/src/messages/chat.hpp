@@ -96,7 +96,7 @@ struct ChatUsage {
 // not, and returns its counters: parse_chat_response's verdict without its DOM (one SAX pass)
 // for the responses backends send. The text itself is fine to pass on as it is: the typed round
 // trip would only re-format it.
-ChatUsage check_chat_response(json::Text text);
+ChatUsage check_chat_response(std::string_view text);
 
 // A chat request in the plain shape nodes send, read in one SAX pass: every member known and
 // given at most once, none null; messages (present, at least one) with role and content, and maybe
@@ -126,6 +126,7 @@ private:
     std::array<std::string_view, kMembers> values_{}; // raw JSON text; empty when absent
     std::array<int, kMembers> order_{};               // the members as the request had them
     size_t count_ = 0;
+    size_t size_ = 0; // of the text
 };
 
 } // namespace tinyllm::messages
