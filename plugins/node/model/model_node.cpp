@@ -1,6 +1,7 @@
 // The model node: asks a model (through the host, so models.yaml decides the backend and its
 // options) and puts the answer into the message's content. Prompts are Mustache templates over
 // the message's fields.
+#include "message_text.hpp"
 #include "prompt_template.hpp"
 #include "tool_loop.hpp"
 
@@ -54,19 +55,49 @@ public:
           system_(json::get_string(config_, "system").value_or(""), "system"),
           prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt"),
           tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
+        const auto system = system_.simple_variable();
+        const auto prompt = prompt_.simple_variable();
+        if (system && prompt) simple_fields_ = std::vector<std::string>{*system, *prompt};
     }
 
     std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
-        json::Document message =
-            json::parse_object(message_json, "message", ErrorCode::invalid_argument);
-        const std::string answer = tools_.run(call, request_for(message));
+        // Simple prompts ({{input}}, plain text) need two fields of the message, not a document.
+        if (simple_fields_) {
+            if (const auto values =
+                    tinyllm::node::top_level_strings(message_json, *simple_fields_)) {
+                const std::string answer =
+                    tools_.run(call, request_for(system_.render_simple((*values)[0]),
+                                                 prompt_.render_simple((*values)[1])));
+                if (auto out = tinyllm::node::output_with_content(message_json, answer)) {
+                    return std::move(*out);
+                }
+                return output_of(parse_message(message_json), answer);
+            }
+        }
+        json::Document message = parse_message(message_json);
+        const std::string answer =
+            tools_.run(call, request_for(system_.render(message), prompt_.render(message)));
+        return output_of(std::move(message), answer);
+    }
+
+private:
+    static json::Document parse_message(std::string_view text) {
+        try {
+            return json::parse_object(text, "message", ErrorCode::invalid_argument);
+        } catch (const tinyllm::Error &e) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, e.what()); // not "internal" at the ABI
+        }
+    }
+
+    // {"message": the message with `answer` as its content}
+    static std::string output_of(json::Document message, const std::string &answer) {
         auto &a = message.GetAllocator();
-        message.RemoveMember("content");
+        while (message.RemoveMember("content")) {
+        }
         message.AddMember("content", json::string_value(answer, a), a);
         return "{\"message\":" + json::to_string(message) + "}";
     }
 
-private:
     static json::Document parse_config(std::string_view text) {
         try {
             return json::parse_object(text, "model node config", ErrorCode::invalid_argument);
@@ -99,8 +130,8 @@ private:
         return members;
     }
 
-    // The chat request for `message`, written directly (no document: this runs per request).
-    std::string request_for(const json::Value &message) const {
+    // The chat request for the rendered prompts, written directly (this runs per request).
+    std::string request_for(const std::string &system, const std::string &prompt) const {
         rapidjson::StringBuffer buffer;
         json::Writer w(buffer);
         const auto string = [&w](std::string_view text) {
@@ -119,8 +150,8 @@ private:
         string(model_);
         w.Key("messages");
         w.StartArray();
-        if (!system_.empty()) add("system", system_.render(message));
-        add("user", prompt_.render(message));
+        if (!system_.empty()) add("system", system);
+        add("user", prompt);
         w.EndArray();
         w.Key("stream");
         w.Bool(stream_);
@@ -140,6 +171,8 @@ private:
     tinyllm::node::PromptTemplate system_;
     tinyllm::node::PromptTemplate prompt_;
     tinyllm::node::ToolLoop tools_;
+    // The fields the two prompts need when both are simple (system's, prompt's; "" for none).
+    std::optional<std::vector<std::string>> simple_fields_;
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{

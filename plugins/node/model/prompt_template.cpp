@@ -79,6 +79,16 @@ PromptTemplate::~PromptTemplate() = default;
 PromptTemplate::PromptTemplate(PromptTemplate &&) noexcept = default;
 PromptTemplate &PromptTemplate::operator=(PromptTemplate &&) noexcept = default;
 
+std::optional<std::string> PromptTemplate::simple_variable() const {
+    if (impl_->constant) return std::string();
+    if (!impl_->variable.empty()) return impl_->variable;
+    return std::nullopt;
+}
+
+std::string PromptTemplate::render_simple(std::string_view value) const {
+    return impl_->constant ? impl_->text : std::string(value);
+}
+
 std::string PromptTemplate::render(const json::Value &message) const {
     if (impl_->constant) return impl_->text;
     if (!impl_->variable.empty() && message.IsObject()) {

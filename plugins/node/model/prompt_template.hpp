@@ -7,6 +7,7 @@
 #include "tinyllm/json.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,12 @@ public:
 
     // The template with the message's fields filled in (objects nest: {{data.topic}}).
     std::string render(const json::Value &message) const;
+
+    // For the templates nearly every prompt is, which need no document: "" for text without
+    // tags, the name for exactly one top-level {{name}}; nullopt for any other template.
+    std::optional<std::string> simple_variable() const;
+    // A simple template rendered with its variable's string value (ignored without tags).
+    std::string render_simple(std::string_view value) const;
     bool empty() const noexcept { return empty_; }
 
 private:
