@@ -120,7 +120,10 @@ public:
 
     bool Default() { return value(); }
     bool String(const char *s, rapidjson::SizeType length, bool) {
-        if (hit_ && matched_ + 1 == path_.size() && !found) found.emplace(s, length);
+        if (hit_ && matched_ + 1 == path_.size()) {
+            found.emplace(s, length);
+            return false; // found: stop reading
+        }
         return value();
     }
     bool StartObject() {
@@ -161,7 +164,8 @@ private:
 std::optional<std::string> string_at(std::string_view text,
                                      std::initializer_list<std::string_view> path) {
     PathReader reader(path);
-    if (read(text, reader).IsError()) return std::nullopt;
+    const rapidjson::ParseResult result = read(text, reader);
+    if (result.IsError() && result.Code() != rapidjson::kParseErrorTermination) return std::nullopt;
     return std::move(reader.found);
 }
 

@@ -75,9 +75,10 @@ std::string require_string(const Value &object, std::string_view key, std::strin
                            ErrorCode code = ErrorCode::protocol);
 
 // The string at `path` (member names from the root object down) in the JSON `text`, read in one
-// SAX pass without building a document: for hot paths that need one field of a document
-// somebody else validated. nullopt when the text is not valid JSON or the member is absent or
-// not a string; of duplicated members the first counts, as with find().
+// SAX pass without building a document and stopping there: for hot paths that need one field of
+// a document somebody else validated (what follows the member is not looked at). nullopt when
+// the text is not valid JSON up to the member, or it is absent or not a string; of duplicated
+// members the first counts, as with find().
 std::optional<std::string> string_at(std::string_view text,
                                      std::initializer_list<std::string_view> path);
 

@@ -20,7 +20,11 @@ void CallContext::bind() {
     call_.is_cancelled = [](const tllm_call *c) -> int32_t { return self(c)->cancelled(); };
     call_.remaining_ms = [](const tllm_call *c) -> int64_t { return self(c)->remaining_ms(); };
     call_.emit = [](const tllm_call *c, const char *json) {
-        if (json != nullptr) self(c)->emit(json);
+        if (json == nullptr) return;
+        const CallContext *ctx = self(c);
+        // A child hands the plugin's C string straight on (emit(string_view) would copy it).
+        if (ctx->parent_ != nullptr) return ctx->parent_->emit(ctx->parent_, json);
+        ctx->emit(json);
     };
     call_.set_output = [](const tllm_call *c, const char *json) {
         self(c)->output_ = json != nullptr ? json : "";

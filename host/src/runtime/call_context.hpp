@@ -102,6 +102,7 @@ public:
     // Result of the call, once the component function returned `status`. Throws Error for a
     // failure (with the component's message) and for a success that produced no output.
     std::string take_output(tllm_status status, std::string_view what);
+    bool has_output() const noexcept { return output_.has_value(); }
 
 private:
     void bind();

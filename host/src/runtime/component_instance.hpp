@@ -29,16 +29,17 @@ public:
     // lock when the component asks for it, and returns the call's output or throws its error.
     template <class Fn, class... Args>
     std::string invoke(const char *what, Fn fn, CallContext &call, Args... args) {
-        const std::string where = label_ + " " + what;
         if (fn == nullptr) {
             throw Error(ErrorCode::unsupported,
                         label_ + " (" + ref_.component->name + ") does not support " + what);
         }
-        if (call.cancelled()) throw Error(ErrorCode::cancelled, where + ": cancelled");
+        if (call.cancelled())
+            throw Error(ErrorCode::cancelled, label_ + " " + what + ": cancelled");
         std::unique_lock<std::mutex> lock(serial_, std::defer_lock);
         if (ref_.component->flags & TLLM_COMPONENT_SERIALIZED) lock.lock();
         const tllm_status st = fn(instance_, call.raw(), args...);
-        return call.take_output(st, where);
+        if (st == TLLM_OK && call.has_output()) return call.take_output(st, {});
+        return call.take_output(st, label_ + " " + what); // names the instance in the error
     }
 
 private:

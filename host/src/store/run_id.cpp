@@ -5,6 +5,7 @@
 #include <mutex>
 #include <random>
 
+#include <pthread.h>
 #include <unistd.h>
 
 namespace tinyllm::store {
@@ -13,14 +14,19 @@ namespace {
 struct Generator {
     std::mutex mutex;
     std::mt19937 random;
-    pid_t seeded_by = 0; // reseed after fork, or parent and child would make the same ids
+    bool seeded = false; // cleared in a forked child, or parent and child would make the same ids
     int64_t last_ms = -1;
     uint32_t last_tail = 0;
 };
 
 Generator &generator() {
-    static Generator instance;
-    return instance;
+    static Generator *instance = [] {
+        auto *g = new Generator; // never destroyed: a child may fork while exiting
+        // Told at fork instead of asking getpid() per id, which is a system call.
+        ::pthread_atfork(nullptr, nullptr, [] { generator().seeded = false; });
+        return g;
+    }();
+    return *instance;
 }
 
 } // namespace
@@ -39,12 +45,12 @@ std::string new_run_id() {
                                .count();
     Generator &g = generator();
     const std::lock_guard lock(g.mutex);
-    if (g.seeded_by != ::getpid()) {
+    if (!g.seeded) {
         std::random_device device;
         std::seed_seq seed{device(), device(), device(), device(),
                            static_cast<unsigned>(::getpid())};
         g.random.seed(seed);
-        g.seeded_by = ::getpid();
+        g.seeded = true;
         g.last_ms = -1;
     }
     if (now_ms > g.last_ms) {
