@@ -16,25 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Answers every chat with "echo: <last user message>" and keeps the request.
-class FakeServices : public runtime::HostServices {
-public:
-    std::string chat(const tllm_call *, const std::string &request_json) override {
-        last_request = request_json;
-        const json::Document request = json::parse_object(request_json, "request");
-        const std::string prompt = request["messages"][0]["content"].GetString();
-        return R"({"model":"m","message":{"role":"assistant","content":"echo: )" + prompt +
-               R"("},"done":true})";
-    }
-    std::string call_tool(const tllm_call *, const std::string &, const std::string &) override {
-        throw Error(ErrorCode::unsupported, "no tools");
-    }
-    std::string describe_tool(const std::string &) override {
-        throw Error(ErrorCode::unsupported, "no tools");
-    }
-    std::string last_request;
-};
-
 std::unique_ptr<runtime::Node> make_node(const std::string &type, const std::string &config,
                                          runtime::HostServices *services = nullptr) {
     const plugin::ComponentRef ref = test_registry().find(TLLM_KIND_NODE, type);
@@ -146,7 +127,7 @@ TEST(TestNodes, AppendAddsToContent) {
 }
 
 TEST(TestNodes, AskModelCallsTheHostAndKeepsTheAnswer) {
-    FakeServices services;
+    EchoServices services;
     auto node = make_node("ask_model", R"({"model":"tiny"})", &services);
     EXPECT_EQ(process(*node, R"({"content":"2+2?"})"), R"({"message":{"content":"echo: 2+2?"}})");
     EXPECT_EQ(services.last_request,

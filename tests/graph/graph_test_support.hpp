@@ -5,7 +5,9 @@
 #include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
 #include "plugin/registry.hpp"
+#include "runtime/instance_host.hpp"
 #include "tinyllm/error.hpp"
+#include "tinyllm/json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,6 +35,31 @@ inline fs::path fixture(const std::string &name) {
 inline fs::path repo_config_dir() {
     return TINYLLM_TEST_CONFIG_DIR;
 }
+
+// A host for node tests: answers every chat with "echo: <last message's content>" and keeps
+// the request; has no tools.
+class EchoServices : public runtime::HostServices {
+public:
+    std::string chat(const tllm_call *, const std::string &request_json) override {
+        last_request = request_json;
+        const json::Document request = json::parse_object(request_json, "request");
+        const json::Value &messages = request["messages"];
+        rapidjson::StringBuffer content;
+        json::Writer w(content);
+        const std::string text =
+            std::string("echo: ") + messages[messages.Size() - 1]["content"].GetString();
+        w.String(text.c_str());
+        return std::string(R"({"model":"m","message":{"role":"assistant","content":)") +
+               content.GetString() + R"(},"done":true,"eval_count":3})";
+    }
+    std::string call_tool(const tllm_call *, const std::string &, const std::string &) override {
+        throw Error(ErrorCode::unsupported, "no tools");
+    }
+    std::string describe_tool(const std::string &) override {
+        throw Error(ErrorCode::unsupported, "no tools");
+    }
+    std::string last_request;
+};
 
 // Loaded once: a registry is read-only after loading, and unloading between tests buys nothing.
 inline const plugin::Registry &test_registry() {

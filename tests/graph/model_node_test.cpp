@@ -15,30 +15,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Answers every chat with "echo: <last message's content>" and keeps the request.
-class EchoServices : public runtime::HostServices {
-public:
-    std::string chat(const tllm_call *, const std::string &request_json) override {
-        last_request = request_json;
-        const json::Document request = json::parse_object(request_json, "request");
-        const json::Value &messages = request["messages"];
-        const json::Value &last = messages[messages.Size() - 1];
-        rapidjson::StringBuffer content;
-        json::Writer w(content);
-        const std::string text = std::string("echo: ") + last["content"].GetString();
-        w.String(text.c_str());
-        return std::string(R"({"model":"m","message":{"role":"assistant","content":)") +
-               content.GetString() + R"(},"done":true,"eval_count":3})";
-    }
-    std::string call_tool(const tllm_call *, const std::string &, const std::string &) override {
-        throw Error(ErrorCode::unsupported, "no tools");
-    }
-    std::string describe_tool(const std::string &) override {
-        throw Error(ErrorCode::unsupported, "no tools");
-    }
-    std::string last_request;
-};
-
 const plugin::Registry &model_registry() {
     static const plugin::Registry *registry = [] {
         auto *r = new plugin::Registry; // never freed: instances may still be alive at exit

@@ -307,11 +307,6 @@ TEST(ChatMessages, EmptyToolCallsListIsKept) {
 namespace tinyllm::messages {
 namespace {
 
-ChatUsage usage_of(const ChatResponse &r) {
-    return {r.total_duration,       r.load_duration, r.prompt_eval_count,
-            r.prompt_eval_duration, r.eval_count,    r.eval_duration};
-}
-
 // check_chat_response must give parse_chat_response's verdict: the same counters for a valid
 // response, the same error for an invalid one, whichever of its two ways it takes.
 template <typename F> std::string outcome(F &&f) {
@@ -328,7 +323,8 @@ void expect_same_verdict(const std::string &text) {
     EXPECT_EQ(outcome([&] { check_chat_response(text); }),
               outcome([&] { parse_chat_response(text); }));
     if (outcome([&] { parse_chat_response(text); }) == "accepted") {
-        EXPECT_EQ(check_chat_response(text), usage_of(parse_chat_response(text)));
+        EXPECT_EQ(check_chat_response(text),
+                  static_cast<const ChatUsage &>(parse_chat_response(text)));
     }
 }
 

@@ -507,9 +507,7 @@ private:
 ChatUsage check_chat_response(std::string_view text) {
     ResponseScan scan;
     if (!json::read(text, scan).IsError() && scan.complete()) return scan.usage;
-    const ChatResponse r = parse_chat_response(text);
-    return {r.total_duration,       r.load_duration, r.prompt_eval_count,
-            r.prompt_eval_duration, r.eval_count,    r.eval_duration};
+    return parse_chat_response(text); // its ChatUsage
 }
 
 std::optional<PlainChatRequest> PlainChatRequest::parse(const std::string &text) {

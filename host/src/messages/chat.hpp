@@ -47,19 +47,24 @@ struct ChatRequest {
     bool operator==(const ChatRequest &) const = default;
 };
 
-struct ChatResponse {
-    std::string model;
-    std::optional<std::string> created_at;
-    ChatMessage message;
-    bool done = true;
-    std::optional<std::string> done_reason;
-    // Durations are nanoseconds, as on the wire; counts are tokens.
+// The counters of a chat response the trace keeps: nanoseconds and tokens, as on the wire.
+struct ChatUsage {
     std::optional<int64_t> total_duration;
     std::optional<int64_t> load_duration;
     std::optional<int64_t> prompt_eval_count;
     std::optional<int64_t> prompt_eval_duration;
     std::optional<int64_t> eval_count;
     std::optional<int64_t> eval_duration;
+    bool operator==(const ChatUsage &) const = default;
+};
+
+// The counters (ChatUsage) and the rest.
+struct ChatResponse : ChatUsage {
+    std::string model;
+    std::optional<std::string> created_at;
+    ChatMessage message;
+    bool done = true;
+    std::optional<std::string> done_reason;
     std::string extra = "{}";
     bool operator==(const ChatResponse &) const = default;
 };
@@ -80,17 +85,6 @@ std::string to_json(const ChatMessage &message);
 // below, and fall back to the typed path for anything unusual (unknown, null, duplicated or
 // mistyped members, tool calls, tools, non-empty request options...), so their verdicts and
 // errors are always the typed path's.
-
-// The counters of a chat response the trace keeps: nanoseconds and tokens, as on the wire.
-struct ChatUsage {
-    std::optional<int64_t> total_duration;
-    std::optional<int64_t> load_duration;
-    std::optional<int64_t> prompt_eval_count;
-    std::optional<int64_t> prompt_eval_duration;
-    std::optional<int64_t> eval_count;
-    std::optional<int64_t> eval_duration;
-    bool operator==(const ChatUsage &) const = default;
-};
 
 // Checks that `text` is a chat response, throwing what parse_chat_response throws when it is
 // not, and returns its counters: parse_chat_response's verdict without its DOM (one SAX pass)
