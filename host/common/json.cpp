@@ -191,6 +191,7 @@ std::vector<RawMember> raw_members(std::string_view object) {
         return object.size();
     };
     std::vector<RawMember> members;
+    members.reserve(8);
     size_t i = object.find('{');
     if (i == std::string_view::npos) return members;
     for (++i; i < object.size();) {
@@ -223,6 +224,24 @@ std::vector<RawMember> raw_members(std::string_view object) {
         if (i < object.size() && object[i] == ',') ++i;
     }
     return members;
+}
+
+namespace {
+
+// RapidJSON's output-stream concept over a std::string.
+struct AppendTo {
+    using Ch = char;
+    std::string &out;
+    void Put(char c) { out.push_back(c); }
+    void Flush() {}
+};
+
+} // namespace
+
+void append_quoted(std::string &out, std::string_view text) {
+    AppendTo stream{out};
+    rapidjson::Writer<AppendTo> writer(stream);
+    writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
 namespace detail {

@@ -124,3 +124,19 @@ TEST(JsonRead, NestedReadsDoNotShareTheScratchCopy) {
 
 } // namespace
 } // namespace tinyllm::json
+
+namespace tinyllm::json {
+namespace {
+
+TEST(AppendQuoted, WritesAJsonString) {
+    std::string out = "x=";
+    append_quoted(out, "a \"b\" \\ \n\t\x01 é");
+    EXPECT_EQ(out, "x=\"a \\\"b\\\" \\\\ \\n\\t\\u0001 é\"");
+    std::string empty;
+    append_quoted(empty, "");
+    EXPECT_EQ(empty, "\"\"");
+    EXPECT_EQ(to_string(parse("[" + out.substr(2) + "]", "t")), "[" + out.substr(2) + "]");
+}
+
+} // namespace
+} // namespace tinyllm::json

@@ -91,6 +91,10 @@ struct RawMember {
 };
 std::vector<RawMember> raw_members(std::string_view object);
 
+// Appends `text` to `out` as a JSON string (quoted, escaped): for documents assembled from
+// pieces of JSON text instead of a writer.
+void append_quoted(std::string &out, std::string_view text);
+
 // A string value that owns a copy of `text`.
 inline Value string_value(std::string_view text, Allocator &alloc) {
     return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);

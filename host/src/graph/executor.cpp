@@ -557,6 +557,7 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
 
 std::string initial_message(const std::string &input) {
     rapidjson::StringBuffer buffer;
+    buffer.Reserve(2 * input.size() + 96);
     json::Writer w(buffer);
     const auto string = [&w](std::string_view text) {
         w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));

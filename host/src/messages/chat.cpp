@@ -531,17 +531,15 @@ std::string PlainChatRequest::to_json(std::string_view model, const std::string 
     replaced[kOptions] = options;
     replaced[kKeepAlive] = keep_alive;
     replaced[kThink] = think;
-    rapidjson::StringBuffer buffer;
-    buffer.Reserve(size_ + model.size() + 16 + (options ? options->size() : 0) +
-                   (keep_alive ? keep_alive->size() : 0) + (think ? think->size() : 0) + 64);
-    json::Writer w(buffer);
-    const auto member = [&w](int key, std::string_view value) {
-        w.Key(kRequestKeys[key].data(), static_cast<rapidjson::SizeType>(kRequestKeys[key].size()));
-        w.RawValue(value.data(), value.size(), rapidjson::kObjectType);
+    // Assembled from the request's own member texts: nothing in them needs writing again.
+    std::string out;
+    out.reserve(size_ + model.size() + (options ? options->size() : 0) +
+                (keep_alive ? keep_alive->size() : 0) + (think ? think->size() : 0) + 64);
+    const auto member = [&out](int key, std::string_view value) {
+        out.append(",\"").append(kRequestKeys[key]).append("\":").append(value);
     };
-    w.StartObject();
-    w.Key("model");
-    w.String(model.data(), static_cast<rapidjson::SizeType>(model.size()));
+    out.append(R"({"model":)");
+    json::append_quoted(out, model);
     for (size_t i = 0; i < count_; ++i) {
         const int key = order_[i];
         if (key == kModel) continue;
@@ -555,8 +553,8 @@ std::string PlainChatRequest::to_json(std::string_view model, const std::string 
     for (const int key : {kOptions, kKeepAlive, kThink}) {
         if (replaced[key] != nullptr) member(key, *replaced[key]);
     }
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
+    out.push_back('}');
+    return out;
 }
 
 bool PlainChatRequest::has_keep_alive() const noexcept {

@@ -60,19 +60,17 @@ std::optional<std::vector<std::string>> top_level_strings(std::string_view messa
 }
 
 std::optional<std::string> output_with_content(std::string_view message, std::string_view content) {
-    const std::vector<json::RawMember> members = json::raw_members(message);
-    rapidjson::StringBuffer escaped;
-    json::Writer w(escaped);
-    w.String(content.data(), static_cast<rapidjson::SizeType>(content.size()));
     std::string out;
-    out.reserve(message.size() + escaped.GetSize() + 24);
+    out.reserve(message.size() + content.size() + content.size() / 8 + 32);
     out += R"({"message":{)";
-    for (const json::RawMember &m : members) {
+    for (const json::RawMember &m : json::raw_members(message)) {
         if (m.name.find('\\') != std::string_view::npos) return std::nullopt;
         if (m.name == R"("content")") continue;
         out.append(m.name).append(":").append(m.value).append(",");
     }
-    out.append(R"("content":)").append(escaped.GetString(), escaped.GetSize()).append("}}");
+    out.append(R"("content":)");
+    json::append_quoted(out, content);
+    out.append("}}");
     return out;
 }
 

@@ -133,6 +133,7 @@ private:
     // The chat request for the rendered prompts, written directly (this runs per request).
     std::string request_for(const std::string &system, const std::string &prompt) const {
         rapidjson::StringBuffer buffer;
+        buffer.Reserve(system.size() + prompt.size() + model_.size() + 192);
         json::Writer w(buffer);
         const auto string = [&w](std::string_view text) {
             w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
