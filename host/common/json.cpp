@@ -246,23 +246,15 @@ void append_quoted(std::string &out, std::string_view text) {
 
 namespace detail {
 
-namespace {
-thread_local std::string scratch;
-thread_local bool scratch_in_use = false;
-} // namespace
-
-ScratchCopy::ScratchCopy(std::string_view text) : text_(&own_) {
-    if (!scratch_in_use) {
-        scratch_in_use = true;
-        text_ = &scratch;
+ScratchCopy::ScratchCopy(std::string_view text) {
+    if (text.size() < sizeof small_) {
+        std::memcpy(small_, text.data(), text.size());
+        small_[text.size()] = '\0';
+        data_ = small_;
+    } else {
+        large_.assign(text);
+        data_ = large_.data();
     }
-    text_->assign(text);
-}
-
-ScratchCopy::~ScratchCopy() {
-    if (text_ != &scratch) return;
-    scratch_in_use = false;
-    if (scratch.capacity() > 64 * 1024) std::string().swap(scratch); // keep no big buffer
 }
 
 } // namespace detail

@@ -100,7 +100,8 @@ TEST(RawMembers, GivesEachNameAsWritten) {
     EXPECT_EQ(members[2].name, R"("\u0064")");
 }
 
-// A handler that reads again inside a callback gets its own copy of the text.
+// A handler that reads again inside a callback gets its own copy of the text; small and large
+// texts read the same.
 TEST(JsonRead, NestedReadsDoNotShareTheScratchCopy) {
     struct Inner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Inner> {
         std::string last;
@@ -120,6 +121,11 @@ TEST(JsonRead, NestedReadsDoNotShareTheScratchCopy) {
     } outer;
     EXPECT_FALSE(read(R"(["one","two"])", outer).IsError());
     EXPECT_EQ(outer.seen, (std::vector<std::string>{"one", "two"}));
+
+    const std::string large(5000, 'x');
+    Outer big;
+    EXPECT_FALSE(read("[\"" + large + "\",\"a\\nb\"]", big).IsError());
+    EXPECT_EQ(big.seen, (std::vector<std::string>{large, "a\nb"}));
 }
 
 } // namespace

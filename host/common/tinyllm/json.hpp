@@ -48,7 +48,7 @@ Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::pro
 Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
 
 // Runs RapidJSON's SAX reader over `text` with `handler` (Flags: rapidjson::ParseFlag). Strings
-// reach the handler decoded in place in a per-thread copy of the text, valid during the call.
+// reach the handler decoded in place in a copy of the text, valid during the callback.
 template <unsigned Flags = rapidjson::kParseDefaultFlags, typename Handler>
 rapidjson::ParseResult read(std::string_view text, Handler &handler);
 
@@ -104,18 +104,19 @@ inline Value string_value(std::string_view text, Allocator &alloc) {
 std::string_view type_name(const Value &value) noexcept;
 
 namespace detail {
-// The per-thread copy json::read decodes in (a nested read gets a copy of its own).
+// The copy json::read decodes in: on the stack for the small documents of the hot path (no
+// allocation, and no thread_local, which plugins loaded with dlopen should not carry).
 class ScratchCopy {
 public:
     explicit ScratchCopy(std::string_view text);
-    ~ScratchCopy();
     ScratchCopy(const ScratchCopy &) = delete;
     ScratchCopy &operator=(const ScratchCopy &) = delete;
-    char *data() noexcept { return text_->data(); }
+    char *data() noexcept { return data_; }
 
 private:
-    std::string *text_;
-    std::string own_;
+    char small_[2048];
+    std::string large_;
+    char *data_;
 };
 } // namespace detail
 
