@@ -20,6 +20,7 @@ class RunObserver {
 public:
     virtual ~RunObserver() = default;
     virtual void on_run_start(const trace::Run &run) = 0;
+    // Before `node` joins run.nodes (it is then moved there): read `node`, not run.nodes.
     virtual void on_node(const trace::Run &run, const trace::NodeExecution &node) = 0;
     virtual void on_run_end(const trace::Run &run) = 0;
 };
