@@ -389,10 +389,18 @@ public:
     // as {"input":"...","content":"...","route":"","attempt":1,"data":{}}.
     std::string process(tinyllm::sdk::Call &call, std::string_view message) override {
         call.check_cancelled();
-        // TODO: your logic. To ask a model, build a chat request and call
-        //     const std::string response = host_.chat(call, request_json);
-        // ("model": a models.yaml name, or "" for the default). Its tokens stream to whoever
-        // runs the graph and the call is recorded in the run's trace.
+        // TODO: your logic. To ask a model, no JSON is needed:
+        //     const tllm_chat_message messages[] = {{"user", "What is 2+2?"}};
+        //     tllm_chat_request request{};
+        //     request.struct_size = sizeof request;
+        //     request.model = "";          // a models.yaml name, or "" for the default
+        //     request.messages = messages;
+        //     request.message_count = 1;
+        //     request.stream = 1;
+        //     request.think = -1;          // as configured
+        //     const std::string answer = host_.chat(call, request).content;
+        // Its tokens stream to whoever runs the graph and the call is recorded in the run's
+        // trace. Requests with tools or images go as JSON through host_.chat(call, json).
         return R"({"message":)" + std::string(message) + R"(,"route":")" + route_ + R"("})";
     }
 
@@ -707,7 +715,8 @@ Then use it as a node `type` in a graph file (`graphs/*.yaml` in your config dir
 ## Next steps
 
 - Replace the naive JSON lookup in `@NAME@.cpp` with a JSON library.
-- Implement `process`: read the message, call models through `host_.chat(call, ...)`, return
+- Implement `process`: read the message, call models through `host_.chat(call, request)`
+  (a `tllm_chat_request`, docs/sdk.md#chat-from-c-data), return
   the next message and a route. Report failures by throwing `tinyllm::sdk::Error`.
 - Set a real plugin id, vendor and license in `kInfo`.
 MD

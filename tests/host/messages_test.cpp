@@ -323,8 +323,9 @@ void expect_same_verdict(const std::string &text) {
     EXPECT_EQ(outcome([&] { check_chat_response(text); }),
               outcome([&] { parse_chat_response(text); }));
     if (outcome([&] { parse_chat_response(text); }) == "accepted") {
+        const ChatResponse typed = parse_chat_response(text);
         EXPECT_EQ(check_chat_response(text),
-                  static_cast<const ChatUsage &>(parse_chat_response(text)));
+                  (CheckedResponse{static_cast<const ChatUsage &>(typed), typed.message.content}));
     }
 }
 
@@ -333,18 +334,20 @@ TEST_P(OllamaResponseExample, CheckGivesTheTypedVerdict) {
 }
 
 TEST(ChatResponseCheck, ReadsTheCountersOfAPlainResponse) {
-    const ChatUsage u = check_chat_response(
+    const CheckedResponse checked = check_chat_response(
         R"({"model":"m","created_at":"t","message":{"role":"assistant","content":"hi",)"
         R"("thinking":"hm","images":["aGk="],"tool_name":"x"},"done":true,"done_reason":"stop",)"
         R"("total_duration":9000000000,"load_duration":2,"prompt_eval_count":3,)"
         R"("prompt_eval_duration":4,"eval_count":5,"eval_duration":6})");
+    EXPECT_EQ(checked.content, "hi");
+    const ChatUsage &u = checked.usage;
     EXPECT_EQ(u.total_duration, 9000000000);
     EXPECT_EQ(u.load_duration, 2);
     EXPECT_EQ(u.prompt_eval_count, 3);
     EXPECT_EQ(u.prompt_eval_duration, 4);
     EXPECT_EQ(u.eval_count, 5);
     EXPECT_EQ(u.eval_duration, 6);
-    EXPECT_EQ(check_chat_response(R"({"message":{}})"), ChatUsage{});
+    EXPECT_EQ(check_chat_response(R"({"message":{}})"), CheckedResponse{});
 }
 
 TEST(ChatResponseCheck, UnusualAndInvalidResponsesGetTheTypedVerdict) {

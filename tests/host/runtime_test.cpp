@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -481,6 +483,193 @@ TEST_F(RuntimeTest, EchoConfigIsCheckedAgainstItsSchema) {
     EXPECT_EQ(runtime.backends()[0].error->code(), ErrorCode::config);
     EXPECT_THAT(runtime.backends()[0].error->what(), StartsWith(broken.models_file() + ":4:"));
     EXPECT_THAT(runtime.backends()[0].error->what(), HasSubstr("prefix"));
+}
+
+// --- Chat from C data (tllm_host.chat_messages, ABI 1.2) ---
+
+// A plugin's view of chat_messages: the C table of an InstanceHost over the runtime.
+class ChatMessagesTest : public RuntimeTest {
+protected:
+    struct Answer {
+        tllm_status status = TLLM_ERR_INTERNAL;
+        std::string content;                 // or the error message
+        std::optional<std::string> response; // when asked for and given
+    };
+
+    Answer ask(const tllm_chat_request &request, bool want_response = true) {
+        Answer a;
+        char *content = nullptr;
+        char *response = reinterpret_cast<char *>(&a); // must be reset, even on failure
+        const tllm_host *h = host_.raw();
+        a.status = h->chat_messages(h, parent_.ctx.raw(), &request, &content,
+                                    want_response ? &response : nullptr);
+        EXPECT_NE(content, nullptr);
+        a.content = content != nullptr ? content : "";
+        if (want_response && response != nullptr) a.response = response;
+        h->free_string(h, content);
+        if (want_response) h->free_string(h, response);
+        return a;
+    }
+
+    static tllm_chat_request request(const std::vector<tllm_chat_message> &messages,
+                                     const char *model = "small") {
+        tllm_chat_request r{};
+        r.struct_size = sizeof r;
+        r.model = model;
+        r.messages = messages.data();
+        r.message_count = static_cast<uint32_t>(messages.size());
+        r.think = -1;
+        return r;
+    }
+
+    Runtime runtime_{config_.get(), registry()};
+    InstanceHost host_{"test:node", &runtime_};
+    Call parent_;
+};
+
+TEST_F(ChatMessagesTest, WritesTheRequestWithTheModelsConfigurationAndReturnsTheAnswer) {
+    const std::vector<tllm_chat_message> messages = {{"system", "Be \"brief\"."},
+                                                     {"user", "hi\n\u00e9"}};
+    tllm_chat_request r = request(messages);
+    r.options_json = R"({"temperature":0.9,"seed":7})";
+    r.format_json = R"("json")";
+    r.think = 1;
+    const Answer a = ask(r);
+    ASSERT_EQ(a.status, TLLM_OK) << a.content;
+    EXPECT_EQ(a.content, testing::kDefaultAnswer);
+    ASSERT_TRUE(a.response);
+    EXPECT_EQ(messages::parse_chat_response(*a.response).message.content, testing::kDefaultAnswer);
+
+    const json::Document body = sent_chat_body();
+    EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b");
+    EXPECT_TRUE(same_json(R"([{"role":"system","content":"Be \"brief\"."},)"
+                          R"({"role":"user","content":"hi\n\u00e9"}])",
+                          body["messages"]));
+    EXPECT_TRUE(same_json(R"({"temperature":0.9,"num_ctx":4096,"seed":7})", body["options"]));
+    EXPECT_TRUE(same_json(R"("json")", body["format"]));
+    EXPECT_TRUE(same_json("true", body["think"])); // the request's, over models.yaml's false
+    EXPECT_TRUE(same_json(R"("5m")", body["keep_alive"]));
+    EXPECT_TRUE(same_json("false", body["stream"]));
+}
+
+TEST_F(ChatMessagesTest, SendsWhatTheSameRequestAsJsonWouldSend) {
+    const std::vector<tllm_chat_message> messages = {{"user", "same?"}};
+    ASSERT_EQ(ask(request(messages), false).status, TLLM_OK);
+    const std::string from_c_data = ollama_.last_request("/api/chat").body;
+    Call call;
+    runtime_.chat(call.ctx, R"({"model":"small","messages":[{"role":"user","content":"same?"}],)"
+                            R"("stream":false})");
+    EXPECT_EQ(from_c_data, ollama_.last_request("/api/chat").body); // byte for byte
+}
+
+TEST_F(ChatMessagesTest, StreamsTokensToTheCallingNodesEvents) {
+    const std::vector<tllm_chat_message> messages = {{"user", "a b"}};
+    tllm_chat_request r = request(messages, "parrot");
+    r.stream = 1;
+    const Answer a = ask(r, false);
+    ASSERT_EQ(a.status, TLLM_OK) << a.content;
+    EXPECT_EQ(a.content, "> a b");
+    EXPECT_THAT(parent_.events, ElementsAre(R"({"type":"token","content":"> a "})",
+                                            R"({"type":"token","content":"b"})"));
+}
+
+TEST_F(ChatMessagesTest, AnUnconfiguredModelGetsOnlyWhatTheRequestSays) {
+    TestConfig ollama_only("backends: [{name: local, type: ollama, config: {url: \"" +
+                           ollama_.url() + "\"}}]\nmodels: [{name: small, keep_alive: 5m}]\n");
+    Runtime runtime(ollama_only.get(), registry());
+    InstanceHost host("test:node", &runtime);
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    tllm_chat_request r = request(messages, "llama3.2");
+    r.options_json = R"({"seed":1})";
+    char *content = nullptr;
+    ASSERT_EQ(host.raw()->chat_messages(host.raw(), parent_.ctx.raw(), &r, &content, nullptr),
+              TLLM_OK);
+    host.raw()->free_string(host.raw(), content);
+    const json::Document body = sent_chat_body();
+    EXPECT_STREQ(body["model"].GetString(), "llama3.2");
+    EXPECT_TRUE(same_json(R"({"seed":1})", body["options"]));
+    EXPECT_FALSE(body.HasMember("keep_alive"));
+    EXPECT_FALSE(body.HasMember("think"));
+    EXPECT_FALSE(body.HasMember("format"));
+}
+
+TEST_F(ChatMessagesTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
+    const std::vector<tllm_chat_message> good = {{"user", "hi"}};
+    const std::vector<tllm_chat_message> no_role = {{"user", "hi"}, {nullptr, "x"}};
+    const std::vector<tllm_chat_message> odd_role = {{"robot", "hi"}};
+    const std::vector<tllm_chat_message> no_content = {{"user", nullptr}};
+    struct Case {
+        std::function<void(tllm_chat_request &)> change;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {[&](tllm_chat_request &r) { r.messages = nullptr; }, "a chat needs at least one message"},
+        {[&](tllm_chat_request &r) { r.message_count = 0; }, "a chat needs at least one message"},
+        {[&](tllm_chat_request &r) { r.messages = no_role.data(), r.message_count = 2; },
+         "message 2 has no role"},
+        {[&](tllm_chat_request &r) { r.messages = odd_role.data(); },
+         "message 1: unknown role \"robot\" (system, user, assistant or tool)"},
+        {[&](tllm_chat_request &r) { r.messages = no_content.data(); }, "message 1 has no content"},
+        {[&](tllm_chat_request &r) { r.options_json = "[1]"; }, "options_json"},
+        {[&](tllm_chat_request &r) { r.options_json = "{\"a\":"; }, "options_json"},
+        {[&](tllm_chat_request &r) { r.format_json = "json"; }, "format_json"},
+        {[&](tllm_chat_request &r) { r.format_json = "42"; },
+         "format_json must be a JSON string (\"json\") or a JSON Schema object"},
+        {[&](tllm_chat_request &r) { r.think = 2; }, "think must be -1 (as configured), 0 or 1"},
+        {[&](tllm_chat_request &r) { r.struct_size = 8; }, "struct_size 8 is smaller"},
+    };
+    for (const Case &c : cases) {
+        tllm_chat_request r = request(good);
+        c.change(r);
+        const Answer a = ask(r);
+        SCOPED_TRACE(c.message);
+        EXPECT_EQ(a.status, TLLM_ERR_INVALID_ARGUMENT);
+        EXPECT_THAT(a.content, StartsWith("chat_messages: "));
+        EXPECT_THAT(a.content, HasSubstr(c.message));
+        EXPECT_FALSE(a.response); // reset to NULL on failure
+    }
+    char *content = nullptr;
+    EXPECT_EQ(
+        host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), nullptr, &content, nullptr),
+        TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(content, "chat_messages: no request");
+    host_.raw()->free_string(host_.raw(), content);
+    tllm_chat_request r = request(good);
+    EXPECT_EQ(host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), &r, nullptr, nullptr),
+              TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u); // nothing reached the server
+}
+
+TEST_F(ChatMessagesTest, ServerErrorsComeBackAsStatusAndMessage) {
+    ollama_.enqueue("/api/chat", testing::Reply::error(404, "model \"qwen2.5:0.5b\" not found"));
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const Answer a = ask(request(messages));
+    EXPECT_EQ(a.status, TLLM_ERR_NOT_FOUND);
+    EXPECT_THAT(a.content, HasSubstr("not found"));
+    EXPECT_FALSE(a.response);
+}
+
+TEST_F(ChatMessagesTest, AnInvalidAnswerFromABackendIsAProtocolError) {
+    ollama_.enqueue("/api/chat", testing::Reply::json(200, R"({"message":{"content":7}})"));
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const Answer a = ask(request(messages));
+    EXPECT_EQ(a.status, TLLM_ERR_PROTOCOL);
+    EXPECT_THAT(a.content, HasSubstr("backend local returned an invalid chat response"));
+}
+
+TEST(InstanceHost, WithoutServicesChatMessagesIsUnsupported) {
+    InstanceHost host("test:standalone", nullptr);
+    const tllm_host *h = host.raw();
+    CallContext call(CancelToken{}, std::nullopt, {});
+    const tllm_chat_message message{"user", "hi"};
+    tllm_chat_request r{};
+    r.struct_size = sizeof r;
+    r.messages = &message;
+    r.message_count = 1;
+    char *content = nullptr;
+    EXPECT_EQ(h->chat_messages(h, call.raw(), &r, &content, nullptr), TLLM_ERR_UNSUPPORTED);
+    EXPECT_STREQ(content, "model calls are not available here");
+    h->free_string(h, content);
 }
 
 } // namespace

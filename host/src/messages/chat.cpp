@@ -347,6 +347,7 @@ public:
 
     void start() { *this = MessageShape(); }
     bool has(int key) const { return (seen_ & bit(key)) != 0; }
+    bool at(int key) const { return key_ == key && !in_images_; } // the value being read
     bool in_images() const { return in_images_; }
     bool key(std::string_view name) { return take(kKeys, name, seen_, key_); }
     bool string() {
@@ -382,6 +383,7 @@ constexpr std::array<std::string_view, 11> kResponseKeys = {
 class ResponseScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ResponseScan> {
 public:
     ChatUsage usage;
+    std::string content;
 
     bool complete() const { return depth_ == 0 && (seen_ & bit(kMessage)) != 0; }
 
@@ -393,8 +395,9 @@ public:
     bool Uint64(uint64_t u) {
         return u <= static_cast<uint64_t>(INT64_MAX) && counter(static_cast<int64_t>(u));
     }
-    bool String(const char *, rapidjson::SizeType, bool) {
+    bool String(const char *s, rapidjson::SizeType length, bool) {
         if (depth_ == 1) return key_ == kModel || key_ == kCreatedAt || key_ == kDoneReason;
+        if (depth_ == 2 && message_.at(MessageShape::kContent)) content.assign(s, length);
         return depth_ >= 2 && message_.string();
     }
     bool StartObject() {
@@ -504,10 +507,50 @@ private:
 
 } // namespace
 
-ChatUsage check_chat_response(std::string_view text) {
+CheckedResponse check_chat_response(std::string_view text) {
     ResponseScan scan;
-    if (!json::read(text, scan).IsError() && scan.complete()) return scan.usage;
-    return parse_chat_response(text); // its ChatUsage
+    if (!json::read(text, scan).IsError() && scan.complete()) {
+        return {scan.usage, std::move(scan.content)};
+    }
+    ChatResponse typed = parse_chat_response(text);
+    return {static_cast<const ChatUsage &>(typed), std::move(typed.message.content)};
+}
+
+std::string to_json(const TextChat &chat, std::string_view model, const std::string *options,
+                    const std::string *keep_alive, const std::string *think) {
+    size_t size = model.size() + 96;
+    for (const TextChat::Message &m : chat.messages)
+        size += m.role.size() + m.content.size() + 32;
+    std::string out;
+    out.reserve(size + 64);
+    const auto member = [&out](std::string_view key, std::string_view json_text) {
+        out += ",\"";
+        out += key;
+        out += "\":";
+        out += json_text;
+    };
+    out += "{\"model\":";
+    json::append_quoted(out, model);
+    out += ",\"messages\":[";
+    for (size_t i = 0; i < chat.messages.size(); ++i) {
+        out += i == 0 ? "{\"role\":" : ",{\"role\":";
+        json::append_quoted(out, chat.messages[i].role);
+        out += ",\"content\":";
+        json::append_quoted(out, chat.messages[i].content);
+        out += '}';
+    }
+    out += ']';
+    member("stream", chat.stream ? "true" : "false");
+    if (options != nullptr)
+        member("options", *options);
+    else if (chat.options)
+        member("options", *chat.options);
+    if (chat.format) member("format", *chat.format);
+    if (chat.think) member("think", *chat.think ? "true" : "false");
+    if (keep_alive != nullptr) member("keep_alive", *keep_alive);
+    if (!chat.think && think != nullptr) member("think", *think);
+    out += '}';
+    return out;
 }
 
 std::optional<PlainChatRequest> PlainChatRequest::parse(const std::string &text) {

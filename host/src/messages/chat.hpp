@@ -86,11 +86,41 @@ std::string to_json(const ChatMessage &message);
 // mistyped members, tool calls, tools, non-empty request options...), so their verdicts and
 // errors are always the typed path's.
 
+// What checking a chat response gives: its counters and the answer's text.
+struct CheckedResponse {
+    ChatUsage usage;
+    std::string content; // message.content
+    bool operator==(const CheckedResponse &) const = default;
+};
+
 // Checks that `text` is a chat response, throwing what parse_chat_response throws when it is
-// not, and returns its counters: parse_chat_response's verdict without its DOM (one SAX pass)
-// for the responses backends send. The text itself is fine to pass on as it is: the typed round
-// trip would only re-format it.
-ChatUsage check_chat_response(std::string_view text);
+// not, and returns its counters and content: parse_chat_response's verdict without its DOM (one
+// SAX pass) for the responses backends send. The text itself is fine to pass on as it is: the
+// typed round trip would only re-format it.
+CheckedResponse check_chat_response(std::string_view text);
+
+// A chat request of plain text messages, as plugins hand it over in C data (tllm_chat_request,
+// ABI 1.2) after the host checked it: views into the plugin's strings.
+struct TextChat {
+    struct Message {
+        std::string_view role;
+        std::string_view content;
+    };
+    std::string_view model; // "" = default_model
+    std::vector<Message> messages;
+    bool stream = false;
+    std::optional<std::string_view> options; // a JSON object, as text
+    std::optional<std::string_view> format;  // JSON text: a string or an object
+    std::optional<bool> think;
+};
+
+// The chat request JSON for `chat` with its model set to `model`; the non-null arguments are
+// JSON text a model's configuration adds: `options` replaces the request's own (pass the merged
+// text when both have some), `keep_alive` is added, `think` is added when the request has none.
+// Members in the order the runtime's splice of a node's JSON request gives them: model,
+// messages, stream, options, format, the request's think, keep_alive, the configured think.
+std::string to_json(const TextChat &chat, std::string_view model, const std::string *options,
+                    const std::string *keep_alive, const std::string *think);
 
 // A chat request in the plain shape nodes send, read in one SAX pass: every member known and
 // given at most once, none null; messages (present, at least one) with role and content, and maybe

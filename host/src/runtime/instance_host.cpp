@@ -2,7 +2,9 @@
 
 #include "logging/logging.hpp"
 #include "tinyllm/error.hpp"
+#include "tinyllm/json.hpp"
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -46,7 +48,68 @@ template <class Fn> tllm_status serve(char **out_json, Fn &&fn) noexcept {
     return TLLM_ERR_INTERNAL;
 }
 
+// A plugin's tllm_chat_request as the host's TextChat, or invalid_argument naming what is
+// wrong with it. The JSON members are parsed here, once, so that the request written from them
+// is valid JSON whatever the plugin passed.
+messages::TextChat text_chat_of(const tllm_chat_request *r) {
+    const auto invalid = [](const std::string &what) {
+        return Error(ErrorCode::invalid_argument, "chat_messages: " + what);
+    };
+    if (r == nullptr) throw invalid("no request");
+    constexpr size_t kSize = offsetof(tllm_chat_request, think) + sizeof r->think;
+    if (r->struct_size < kSize) {
+        throw invalid("the request's struct_size " + std::to_string(r->struct_size) +
+                      " is smaller than tllm_chat_request's (" + std::to_string(kSize) + ")");
+    }
+    if (r->messages == nullptr || r->message_count == 0) {
+        throw invalid("a chat needs at least one message");
+    }
+    messages::TextChat chat;
+    chat.model = r->model != nullptr ? r->model : "";
+    chat.messages.reserve(r->message_count);
+    for (uint32_t i = 0; i < r->message_count; ++i) {
+        const tllm_chat_message &m = r->messages[i];
+        const auto which = [i] { return "message " + std::to_string(i + 1); };
+        if (m.role == nullptr) throw invalid(which() + " has no role");
+        const std::string_view role = m.role;
+        if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
+            throw invalid(which() + ": unknown role \"" + std::string(role) +
+                          "\" (system, user, assistant or tool)");
+        }
+        if (m.content == nullptr) throw invalid(which() + " has no content");
+        chat.messages.push_back({role, m.content});
+    }
+    chat.stream = r->stream != 0;
+    if (r->options_json != nullptr) {
+        json::parse_object(r->options_json, "chat_messages: options_json",
+                           ErrorCode::invalid_argument);
+        chat.options = r->options_json;
+    }
+    if (r->format_json != nullptr) {
+        const json::Document format =
+            json::parse(r->format_json, "chat_messages: format_json", ErrorCode::invalid_argument);
+        if (!format.IsString() && !format.IsObject()) {
+            throw invalid("format_json must be a JSON string (\"json\") or a JSON Schema object");
+        }
+        chat.format = r->format_json;
+    }
+    if (r->think < -1 || r->think > 1) {
+        throw invalid("think must be -1 (as configured), 0 or 1, not " + std::to_string(r->think));
+    }
+    if (r->think >= 0) chat.think = r->think == 1;
+    return chat;
+}
+
 } // namespace
+
+HostServices::ChatAnswer HostServices::chat_messages(const tllm_call *call,
+                                                     const messages::TextChat &request) {
+    ChatAnswer answer;
+    answer.response =
+        chat(call, messages::to_json(request, request.model, nullptr, nullptr, nullptr));
+    answer.content = messages::check_chat_response(answer.response).content;
+    return answer;
+}
 
 InstanceHost::InstanceHost(std::string log_name, HostServices *services)
     : logger_(logging::make_logger(log_name)), services_(services) {
@@ -75,6 +138,28 @@ InstanceHost::InstanceHost(std::string log_name, HostServices *services)
             }
             return self(h)->services_->call_tool(call, tool, arguments ? arguments : "{}");
         });
+    };
+    host_.chat_messages = [](const tllm_host *h, const tllm_call *call,
+                             const tllm_chat_request *request, char **out_content,
+                             char **out_response) {
+        if (out_response != nullptr) *out_response = nullptr;
+        const tllm_status status = serve(out_content, [&] {
+            if (self(h)->services_ == nullptr || call == nullptr) {
+                throw Error(ErrorCode::unsupported, "model calls are not available here");
+            }
+            HostServices::ChatAnswer answer =
+                self(h)->services_->chat_messages(call, text_chat_of(request));
+            if (out_response != nullptr) {
+                *out_response = duplicate(answer.response);
+                if (*out_response == nullptr) throw std::bad_alloc();
+            }
+            return std::move(answer.content);
+        });
+        if (status != TLLM_OK && out_response != nullptr) { // only the error message then
+            std::free(*out_response);
+            *out_response = nullptr;
+        }
+        return status;
     };
     host_.free_string = [](const tllm_host *, char *s) { std::free(s); };
     host_.describe_tool = [](const tllm_host *h, const char *tool, char **out) {

@@ -2,6 +2,8 @@
 // services (model calls, tool calls) routed back into the host.
 #pragma once
 
+#include "messages/chat.hpp"
+
 #include <tinyllm/plugin.h>
 
 #include <spdlog/logger.h>
@@ -18,6 +20,17 @@ public:
     virtual ~HostServices() = default;
     // Both return the result JSON or throw tinyllm::Error.
     virtual std::string chat(const tllm_call *call, const std::string &request_json) = 0;
+
+    // The answer of a chat from C data: message.content and the whole response.
+    struct ChatAnswer {
+        std::string content;
+        std::string response;
+    };
+    // A chat from C data (tllm_host.chat_messages), already checked; throws tinyllm::Error.
+    // By default the request is written as JSON and goes through chat(); the Runtime writes it
+    // with the model's configuration in one go.
+    virtual ChatAnswer chat_messages(const tllm_call *call, const messages::TextChat &request);
+
     virtual std::string call_tool(const tllm_call *call, const std::string &tool,
                                   const std::string &arguments_json) = 0;
     // {"type":"function","function":{...}} for a chat request's "tools".

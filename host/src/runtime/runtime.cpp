@@ -160,6 +160,42 @@ std::string Runtime::prepare_request(const std::string &request_json,
 std::string Runtime::chat(CallContext &call, const std::string &request_json) {
     ResolvedModel resolved;
     const std::string request = prepare_request(request_json, resolved);
+    return send_chat(call, resolved, request).response;
+}
+
+std::string Runtime::chat(const tllm_call *parent, const std::string &request_json) {
+    CallContext call(parent);
+    return chat(call, request_json);
+}
+
+HostServices::ChatAnswer Runtime::chat_messages(CallContext &call, const messages::TextChat &chat) {
+    const ResolvedModel resolved = resolve(std::string(chat.model));
+    const config::ModelConfig *mc = resolved.config;
+    if (mc == nullptr) {
+        return send_chat(call, resolved,
+                         messages::to_json(chat, resolved.server_name, nullptr, nullptr, nullptr));
+    }
+    const RequestDefaults &d = defaults_of(*mc);
+    std::optional<std::string> merged; // the request's options over the configured ones
+    if (chat.options && d.options) merged = merge_options(*mc->options, std::string(*chat.options));
+    const std::string *options = merged         ? &*merged
+                                 : chat.options ? nullptr
+                                 : d.options    ? &*d.options
+                                                : nullptr;
+    return send_chat(call, resolved,
+                     messages::to_json(chat, resolved.server_name, options,
+                                       d.keep_alive ? &*d.keep_alive : nullptr,
+                                       d.think ? &*d.think : nullptr));
+}
+
+HostServices::ChatAnswer Runtime::chat_messages(const tllm_call *parent,
+                                                const messages::TextChat &chat) {
+    CallContext call(parent);
+    return chat_messages(call, chat);
+}
+
+HostServices::ChatAnswer Runtime::send_chat(CallContext &call, const ResolvedModel &resolved,
+                                            const std::string &request) {
     ModelCallRecord record;
     record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
     record.backend = resolved.backend->name();
@@ -173,28 +209,25 @@ std::string Runtime::chat(CallContext &call, const std::string &request_json) {
         if (observer != nullptr) observer->on_model_call(record);
     };
     try {
-        std::string response = resolved.backend->chat(call, request);
+        ChatAnswer answer;
+        answer.response = resolved.backend->chat(call, request);
         // A backend answering something that is not a chat response is reported here, once,
         // instead of confusing whoever reads it next. Checked, not rewritten: the node gets the
         // backend's text.
-        messages::ChatUsage usage;
+        messages::CheckedResponse checked;
         try {
-            usage = messages::check_chat_response(response);
+            checked = messages::check_chat_response(answer.response);
         } catch (const Error &e) {
             throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
                                                  " returned an invalid chat response: " + e.what());
         }
-        finish(usage, "");
-        return response;
+        answer.content = std::move(checked.content);
+        finish(checked.usage, "");
+        return answer;
     } catch (const Error &e) {
         finish({}, e.what());
         throw;
     }
-}
-
-std::string Runtime::chat(const tllm_call *parent, const std::string &request_json) {
-    CallContext call(parent);
-    return chat(call, request_json);
 }
 
 std::string Runtime::call_tool(CallContext &call, const std::string &tool,

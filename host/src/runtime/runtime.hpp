@@ -51,6 +51,10 @@ public:
     // the validated chat response JSON.
     std::string chat(CallContext &call, const std::string &request_json);
 
+    // One chat call from C data (tllm_host.chat_messages): the request written once with the
+    // model's configuration, the answer checked; returns its content and the response.
+    ChatAnswer chat_messages(CallContext &call, const messages::TextChat &chat);
+
     // The tools models and `tinyllm tool` may call.
     ToolSet &tools() noexcept { return tools_; }
 
@@ -61,6 +65,7 @@ public:
 
     // HostServices, for plugins.
     std::string chat(const tllm_call *parent, const std::string &request_json) override;
+    ChatAnswer chat_messages(const tllm_call *parent, const messages::TextChat &chat) override;
     std::string call_tool(const tllm_call *parent, const std::string &tool,
                           const std::string &arguments_json) override;
     std::string describe_tool(const std::string &tool) override;
@@ -68,6 +73,9 @@ public:
 private:
     void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
     std::string prepare_request(const std::string &request_json, ResolvedModel &resolved) const;
+    // Sends `request` to the resolved backend, checks the answer and records the call.
+    ChatAnswer send_chat(CallContext &call, const ResolvedModel &resolved,
+                         const std::string &request);
 
     // What a model's entry in models.yaml adds to a chat request, as JSON text, written once.
     struct RequestDefaults {

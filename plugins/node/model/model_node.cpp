@@ -51,7 +51,8 @@ public:
         : host_(host), config_(parse_config(config_json)),
           model_(json::get_string(config_, "model").value_or("")),
           stream_(json::get_bool(config_, "stream").value_or(true)),
-          request_members_(request_members(config_)),
+          options_(member_text(config_, "options")), format_(member_text(config_, "format")),
+          think_(json::get_bool(config_, "think")),
           system_(json::get_string(config_, "system").value_or(""), "system"),
           prompt_(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt"),
           tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
@@ -65,9 +66,8 @@ public:
         if (simple_fields_) {
             if (const auto values =
                     tinyllm::node::top_level_strings(message_json, *simple_fields_)) {
-                const std::string answer =
-                    tools_.run(call, request_for(system_.render_simple((*values)[0]),
-                                                 prompt_.render_simple((*values)[1])));
+                const std::string answer = ask(call, system_.render_simple((*values)[0]),
+                                               prompt_.render_simple((*values)[1]));
                 if (auto out = tinyllm::node::output_with_content(message_json, answer)) {
                     return std::move(*out);
                 }
@@ -75,8 +75,7 @@ public:
             }
         }
         json::Document message = parse_message(message_json);
-        const std::string answer =
-            tools_.run(call, request_for(system_.render(message), prompt_.render(message)));
+        const std::string answer = ask(call, system_.render(message), prompt_.render(message));
         return output_of(std::move(message), answer);
     }
 
@@ -115,22 +114,34 @@ private:
         return names;
     }
 
-    // The configured members every request carries after the messages, written once. Empty
-    // options are left out: they would change nothing.
-    static std::vector<std::pair<std::string, std::string>>
-    request_members(const json::Value &config) {
-        std::vector<std::pair<std::string, std::string>> members;
-        for (const char *key : {"options", "format", "think"}) {
-            const json::Value *v = json::find(config, key);
-            const bool no_options =
-                std::string_view(key) == "options" && v != nullptr && v->ObjectEmpty();
-            if (v == nullptr || no_options) continue;
-            members.emplace_back(key, json::to_string(*v));
-        }
-        return members;
+    // A configured member as JSON text, written once; absent (and empty options) -> nullopt,
+    // since they would change nothing.
+    static std::optional<std::string> member_text(const json::Value &config, const char *key) {
+        const json::Value *v = json::find(config, key);
+        if (v == nullptr || (v->IsObject() && v->ObjectEmpty())) return std::nullopt;
+        return json::to_string(*v);
     }
 
-    // The chat request for the rendered prompts, written directly (this runs per request).
+    // The model's answer to the rendered prompts. Without tools the host takes the request as C
+    // data and hands back the answer's text: no JSON written here or read back by the host.
+    std::string ask(tinyllm::sdk::Call &call, const std::string &system,
+                    const std::string &prompt) {
+        if (!tools_.empty()) return tools_.run(call, request_for(system, prompt));
+        const tllm_chat_message messages[] = {{"system", system.c_str()}, {"user", prompt.c_str()}};
+        const bool with_system = !system_.empty();
+        tllm_chat_request request{};
+        request.struct_size = sizeof request;
+        request.model = model_.c_str();
+        request.messages = with_system ? messages : messages + 1;
+        request.message_count = with_system ? 2 : 1;
+        request.stream = stream_ ? 1 : 0;
+        request.options_json = options_ ? options_->c_str() : nullptr;
+        request.format_json = format_ ? format_->c_str() : nullptr;
+        request.think = think_ ? (*think_ ? 1 : 0) : -1;
+        return host_.chat(call, request).content;
+    }
+
+    // The chat request for the rendered prompts when the model may call tools.
     std::string request_for(const std::string &system, const std::string &prompt) const {
         rapidjson::StringBuffer buffer;
         buffer.Reserve(system.size() + prompt.size() + model_.size() + 192);
@@ -156,9 +167,16 @@ private:
         w.EndArray();
         w.Key("stream");
         w.Bool(stream_);
-        for (const auto &[key, value] : request_members_) {
-            w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-            w.RawValue(value.data(), value.size(), rapidjson::kObjectType);
+        const auto raw = [&w](const char *key, const std::optional<std::string> &value) {
+            if (!value) return;
+            w.Key(key);
+            w.RawValue(value->data(), value->size(), rapidjson::kObjectType);
+        };
+        raw("options", options_);
+        raw("format", format_);
+        if (think_) {
+            w.Key("think");
+            w.Bool(*think_);
         }
         w.EndObject();
         return {buffer.GetString(), buffer.GetSize()};
@@ -168,7 +186,9 @@ private:
     json::Document config_;
     std::string model_;
     bool stream_;
-    std::vector<std::pair<std::string, std::string>> request_members_;
+    std::optional<std::string> options_; // JSON text
+    std::optional<std::string> format_;  // JSON text
+    std::optional<bool> think_;
     tinyllm::node::PromptTemplate system_;
     tinyllm::node::PromptTemplate prompt_;
     tinyllm::node::ToolLoop tools_;

@@ -83,10 +83,6 @@ std::string ToolLoop::execute(sdk::Call &call, const json::Value &tool_call) {
 }
 
 std::string ToolLoop::run(sdk::Call &call, const std::string &request_text) {
-    if (empty()) {
-        // The host checked that the answer is a chat response, so only its content is read.
-        return json::string_at(host_.chat(call, request_text), {"message", "content"}).value_or("");
-    }
     json::Document request = json::parse_object(request_text, "chat request");
     auto &a = request.GetAllocator();
     request.AddMember("tools", json::Value(definitions(), a), a);

@@ -22,9 +22,9 @@ public:
 
     bool empty() const noexcept { return names_.empty(); }
 
-    // Sends `request` (a chat request) until the model answers without tool calls, and returns
-    // the content of that final answer. Without tools that is one chat call, whose answer is
-    // read without a document.
+    // Sends `request` (a chat request) with the tools' definitions until the model answers
+    // without tool calls, and returns the content of that final answer. For a node with tools
+    // (a node without any asks the host directly).
     std::string run(sdk::Call &call, const std::string &request);
 
 private:

@@ -42,7 +42,7 @@ extern "C" {
  * struct, changing a function's signature). Bump MINOR when adding something old plugins can
  * ignore (a new host service appended at the end of tllm_host, a new component kind). */
 #define TLLM_ABI_VERSION_MAJOR 1
-#define TLLM_ABI_VERSION_MINOR 1
+#define TLLM_ABI_VERSION_MINOR 2
 
 typedef struct tllm_abi_version {
     uint32_t major;
@@ -125,6 +125,27 @@ struct tllm_call {
 /* tllm_host — services the host offers to one component instance                             */
 /* ------------------------------------------------------------------------------------------ */
 
+/* A chat request as C data, for tllm_host.chat_messages (since ABI 1.2): the plain-text
+ * conversations most nodes send, without writing a JSON document for the host to read back.
+ * Strings are NUL-terminated UTF-8; the host copies what it keeps. */
+typedef struct tllm_chat_message {
+    const char *role;    /* "system", "user", "assistant" or "tool" */
+    const char *content; /* the text */
+} tllm_chat_message;
+
+typedef struct tllm_chat_request {
+    uint32_t struct_size;               /* sizeof(tllm_chat_request) as the plugin built it */
+    const char *model;                  /* a models.yaml name; NULL or "" for default_model */
+    const tllm_chat_message *messages;  /* in conversation order */
+    uint32_t message_count;             /* at least 1 */
+    int32_t stream;                     /* non-zero: tokens arrive as events on the call */
+    const char *options_json;           /* NULL, or a JSON object of model options; its keys win
+                                           over the model's options in models.yaml */
+    const char *format_json;            /* NULL, or JSON: "json" (with the quotes) or a JSON
+                                           Schema object the answer must follow */
+    int32_t think;                      /* -1: as configured, 0: false, 1: true */
+} tllm_chat_request;
+
 /* The host hands every instance its own tllm_host (so logs are tagged with the instance). It
  * stays valid until the instance is destroyed. New services are appended at the end in a minor
  * version; check `struct_size` before using a field added after 1.0. */
@@ -169,6 +190,21 @@ struct tllm_host {
      * "parameters":{...JSON Schema...}}}. *out_json receives it, or the error message (an
      * unknown or disabled tool: TLLM_ERR_NOT_FOUND); free it with free_string. [any-thread] */
     tllm_status (*describe_tool)(const tllm_host *host, const char *tool_name, char **out_json);
+
+    /* Since ABI 1.2 (check struct_size). A chat call from C data: the host writes the request
+     * (with the model's models.yaml options, keep_alive and think, as for `chat`), calls the
+     * backend, checks its answer and hands back the answer's text, so a node that asks a
+     * question and wants the answer handles no JSON at all. Tokens are emitted to `call` when
+     * request->stream is non-zero; cancellation of `call` cancels the model call.
+     * On TLLM_OK *out_content receives the answer's message content and, when out_response_json
+     * is not NULL, *out_response_json the whole chat response (docs/sdk.md#chat-response: token
+     * counts, timings). On failure *out_content receives the error message (an invalid request:
+     * TLLM_ERR_INVALID_ARGUMENT naming the field) and *out_response_json is NULL. The caller
+     * owns what it receives: release it with free_string. Requests with tools, images or other
+     * members go through `chat`. [any-thread, but `call` must be the call the plugin is running] */
+    tllm_status (*chat_messages)(const tllm_host *host, const tllm_call *call,
+                                 const tllm_chat_request *request, char **out_content,
+                                 char **out_response_json);
 };
 
 /* ------------------------------------------------------------------------------------------ */

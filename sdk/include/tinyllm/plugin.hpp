@@ -144,6 +144,33 @@ public:
         return take(st, out);
     }
 
+    // What a chat from C data hands back: the answer's text, and the whole chat response
+    // (JSON) when it was asked for.
+    struct ChatAnswer {
+        std::string content;
+        std::string response;
+    };
+
+    // A chat call from C data (tllm_host.chat_messages, ABI 1.2): no JSON to write or read.
+    // Throws Error (UNSUPPORTED from a host older than ABI 1.2).
+    ChatAnswer chat(const Call &call, const tllm_chat_request &request,
+                    bool want_response = false) const {
+        if (host_->struct_size < offsetof(tllm_host, chat_messages) + sizeof host_->chat_messages ||
+            host_->chat_messages == nullptr) {
+            throw Error(TLLM_ERR_UNSUPPORTED,
+                        "this host cannot take chat requests as C data (ABI < 1.2)");
+        }
+        char *content = nullptr;
+        char *response = nullptr;
+        const tllm_status st = host_->chat_messages(host_, call.raw(), &request, &content,
+                                                    want_response ? &response : nullptr);
+        ChatAnswer answer;
+        if (response != nullptr) answer.response = response;
+        host_->free_string(host_, response);
+        answer.content = take(st, content);
+        return answer;
+    }
+
     const tllm_host *raw() const noexcept { return host_; }
 
 private:
