@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 
+#include <array>
 #include <cstring>
 
 namespace tinyllm::json {
@@ -228,20 +229,47 @@ std::vector<RawMember> raw_members(std::string_view object) {
 
 namespace {
 
-// RapidJSON's output-stream concept over a std::string.
-struct AppendTo {
-    using Ch = char;
-    std::string &out;
-    void Put(char c) { out.push_back(c); }
-    void Flush() {}
-};
+// How RapidJSON's Writer escapes each byte: 0 = as it is, 'u' = \u00XX, else \ + that letter.
+// Bytes from 0x80 up pass through (UTF-8, not validated, as the Writer does by default).
+constexpr std::array<char, 256> kEscape = [] {
+    std::array<char, 256> table{};
+    for (int c = 0; c < 0x20; ++c)
+        table[c] = 'u';
+    table['\b'] = 'b';
+    table['\f'] = 'f';
+    table['\n'] = 'n';
+    table['\r'] = 'r';
+    table['\t'] = 't';
+    table['"'] = '"';
+    table['\\'] = '\\';
+    return table;
+}();
 
 } // namespace
 
+// The Writer's output byte for byte, but whole runs of plain text are appended at once (the
+// Writer puts one character at a time, which dominated writing requests and messages).
 void append_quoted(std::string &out, std::string_view text) {
-    AppendTo stream{out};
-    rapidjson::Writer<AppendTo> writer(stream);
-    writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    out.reserve(out.size() + text.size() + 2);
+    out += '"';
+    size_t run = 0; // start of the plain text not yet appended
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char escape = kEscape[static_cast<unsigned char>(text[i])];
+        if (escape == 0) continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        if (escape != 'u') {
+            const char pair[2] = {'\\', escape};
+            out.append(pair, 2);
+            continue;
+        }
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        const auto byte = static_cast<unsigned char>(text[i]);
+        const char code[6] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
+        out.append(code, 6);
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
 }
 
 namespace detail {

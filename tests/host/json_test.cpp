@@ -144,5 +144,24 @@ TEST(AppendQuoted, WritesAJsonString) {
     EXPECT_EQ(to_string(parse("[" + out.substr(2) + "]", "t")), "[" + out.substr(2) + "]");
 }
 
+TEST(AppendQuoted, WritesWhatTheWriterWritesForEveryByte) {
+    const auto writer = [](std::string_view text) {
+        rapidjson::StringBuffer buffer;
+        Writer w(buffer);
+        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+        return std::string(buffer.GetString(), buffer.GetSize());
+    };
+    for (int c = 0; c < 256; ++c) {
+        const std::string text =
+            std::string("a") + static_cast<char>(c) + "b" + static_cast<char>(c);
+        std::string out;
+        append_quoted(out, text);
+        EXPECT_EQ(out, writer(text)) << "byte " << c;
+    }
+    std::string out;
+    append_quoted(out, std::string_view("\0x", 2)); // an embedded NUL is escaped, not an end
+    EXPECT_EQ(out, "\"\\u0000x\"");
+}
+
 } // namespace
 } // namespace tinyllm::json
