@@ -16,6 +16,7 @@ namespace {
 TEST(RunId, HasTheDocumentedFormat) {
     EXPECT_EQ(store::make_run_id(0x018f3a2b4c5d, 0x9e1f2a3b), "r018f3a2b4c5d9e1f2a3b");
     EXPECT_EQ(store::make_run_id(1, 2), "r00000000000100000002");
+    EXPECT_EQ(store::make_run_id(0x7fff123456789abc, 0xffffffff), "r123456789abcffffffff");
     const std::string id = store::new_run_id();
     EXPECT_THAT(id, ::testing::MatchesRegex("r[0-9a-f]{20}"));
 }
