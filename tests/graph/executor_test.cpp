@@ -42,6 +42,19 @@ protected:
 
 const char *kHeader = "id: t\nversion: 1.0.0\n";
 
+TEST(InitialMessage, CarriesTheInputAsInputAndContent) {
+    for (const std::string input : {"hello world", "", "a \"b\" \\ \n\t\x01 é {} ,:"}) {
+        const json::Document m = json::parse_object(initial_message(input), "first message");
+        EXPECT_EQ(json::get_string(m, "input"), input);
+        EXPECT_EQ(json::get_string(m, "content"), input);
+        EXPECT_EQ(json::get_string(m, "route"), "");
+        EXPECT_EQ(json::get_int(m, "attempt"), 1);
+        ASSERT_TRUE(m.HasMember("data"));
+        EXPECT_TRUE(m["data"].IsObject() && m["data"].ObjectEmpty());
+        EXPECT_EQ(m.MemberCount(), 5u);
+    }
+}
+
 TEST_F(ExecutorTest, RunsAChainAndRecordsEveryNode) {
     const auto r = run(std::string(kHeader) + R"(entry: a
 exits: [c]

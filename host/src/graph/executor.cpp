@@ -556,26 +556,15 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
 } // namespace
 
 std::string initial_message(const std::string &input) {
-    rapidjson::StringBuffer buffer;
-    buffer.Reserve(2 * input.size() + 96);
-    json::Writer w(buffer);
-    const auto string = [&w](std::string_view text) {
-        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-    };
-    w.StartObject();
-    w.Key("input");
-    string(input);
-    w.Key("content");
-    string(input);
-    w.Key("route");
-    string("");
-    w.Key("attempt");
-    w.Int(1);
-    w.Key("data");
-    w.StartObject();
-    w.EndObject();
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
+    std::string out;
+    out.reserve(2 * input.size() + 64);
+    out += R"({"input":)";
+    json::append_quoted(out, input);
+    const size_t quoted = out.size() - 9; // the same text again for content
+    out += R"(,"content":)";
+    out.append(out, 9, quoted);
+    out += R"(,"route":"","attempt":1,"data":{}})";
+    return out;
 }
 
 trace::Run Executor::run(const std::string &input, const RunOptions &options) const {
