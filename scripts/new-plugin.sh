@@ -212,7 +212,7 @@ CPP
 // Scaffolded by scripts/new-plugin.sh.
 //
 // A node is one step of a graph: it receives the run's current message and returns the next
-// one, optionally with a route that the graph's edges can test (docs/sdk.md#graph-message in
+// one, optionally with a route that the graph's edges can test (docs/sdk.md#graph-messages in
 // the TinyLLM repository). This template passes the message through unchanged and reports a
 // configured route, so that it builds, validates and runs before any real logic exists. The
 // TODOs mark where yours goes.
@@ -385,9 +385,11 @@ public:
         host_.debug("@NAME@ node created");
     }
 
-    // message -> {"message": next message, "route": "..."}. The message is a JSON object such
-    // as {"input":"...","content":"...","route":"","attempt":1,"data":{}}.
-    std::string process(tinyllm::sdk::Call &call, std::string_view message) override {
+    // message -> {"set": {the members that change}, "route": "..."} (or {"message": the whole
+    // next message}). The message is a JSON object such as
+    // {"input":"...","content":"...","route":"","attempt":1,"data":{}}.
+    std::string process(tinyllm::sdk::Call &call,
+                        [[maybe_unused]] std::string_view message) override {
         call.check_cancelled();
         // TODO: your logic. To ask a model, no JSON is needed:
         //     const tllm_chat_message messages[] = {{"user", "What is 2+2?"}};
@@ -401,7 +403,8 @@ public:
         //     const std::string answer = host_.chat(call, request).content;
         // Its tokens stream to whoever runs the graph and the call is recorded in the run's
         // trace. Requests with tools or images go as JSON through host_.chat(call, json).
-        return R"({"message":)" + std::string(message) + R"(,"route":")" + route_ + R"("})";
+        // E.g. {"set":{"content":"the answer"}}. This template changes nothing and routes.
+        return R"({"set":{},"route":")" + route_ + R"("})";
     }
 
 private:

@@ -4,6 +4,7 @@
 
 #include "graph_test_support.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -304,6 +305,136 @@ TEST_F(ExecutorTest, BadNodeOutputIsAProtocolErrorNamingTheNode) {
         EXPECT_EQ(r.status, RunStatus::failed) << mode;
         EXPECT_EQ(r.error_code, "protocol") << mode;
         EXPECT_EQ(r.error_node, "b") << mode;
+    }
+}
+
+// A node may return only what changes: {"set": {...}} is the input message with those members
+// replaced or added. The executor splices plain updates and takes a document for the rest; both
+// ways must give these messages.
+std::string fixed_node(const std::string &id, const std::string &output,
+                       const std::string &more = "") {
+    rapidjson::StringBuffer quoted;
+    json::Writer w(quoted);
+    w.String(output.c_str());
+    return "  - {id: " + id + ", type: fixed, config: {output: " + quoted.GetString() + "}" + more +
+           "}\n";
+}
+
+TEST_F(ExecutorTest, SetUpdatesTheInputMessage) {
+    const std::string first = R"({"input":"hi","content":"hi","route":"","attempt":1,"data":{})";
+    struct Case {
+        std::string output;
+        std::string message; // the message after the node
+        std::string route;   // the node's route in the trace
+    };
+    const std::vector<Case> cases = {
+        {R"({"set":{"content":"answer"}})",
+         R"({"input":"hi","content":"answer","route":"","attempt":1,"data":{}})", ""},
+        {R"({"set":{}})", first + "}", ""},
+        {R"({ "set" : { "content" : "a" , "extra" : {"x":[1,"]}"]} } , "route" : "math" })",
+         R"({"input":"hi","content":"a","route":"math","attempt":1,"data":{},"extra":{"x":[1,"]}"]}})",
+         "math"},
+        {R"({"set":{"route":"code","data":{"k":"v"}}})",
+         R"({"input":"hi","content":"hi","route":"code","attempt":1,"data":{"k":"v"}})", "code"},
+        {R"({"set":{"content":"x","route":"inner"},"route":"outer"})",
+         R"({"input":"hi","content":"x","route":"outer","attempt":1,"data":{}})", "outer"},
+        {R"({"set":{"route":7}})",
+         R"({"input":"hi","content":"hi","route":7,"attempt":1,"data":{}})", ""},
+        {R"({"set":{"content":null,"q":"\"\\\u00e9"}})",
+         R"({"input":"hi","content":null,"route":"","attempt":1,"data":{},"q":"\"\\é"})", ""},
+        // The document's way: attempt is the executor's, repeated and escaped names.
+        {R"({"set":{"attempt":5,"content":"y"}})",
+         R"({"input":"hi","content":"y","route":"","attempt":1,"data":{}})", ""},
+        {R"({"set":{"a":1,"a":2}})",
+         R"({"input":"hi","content":"hi","route":"","attempt":1,"data":{},"a":2})", ""},
+        {R"({"set":{"c\u006fntent":"esc"}})",
+         R"({"input":"hi","content":"esc","route":"","attempt":1,"data":{}})", ""},
+        {R"({"set":{"content":"z"},"route":"r","route":"s"})",
+         R"({"input":"hi","content":"z","route":"r","attempt":1,"data":{}})", "r"},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.output);
+        const auto r = run(std::string(kHeader) + "entry: u\nexits: [u]\nnodes:\n" +
+                           fixed_node("u", c.output));
+        ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+        EXPECT_EQ(json::parse(r.output, "output"), json::parse(c.message, "expected")) << r.output;
+        ASSERT_EQ(r.nodes.size(), 1u);
+        EXPECT_EQ(r.nodes[0].output, r.output);
+        EXPECT_EQ(r.nodes[0].route, c.route);
+        const json::Document expected = json::parse(c.message, "expected");
+        EXPECT_EQ(r.answer, json::get_string(expected, "content").value_or(""));
+    }
+}
+
+TEST_F(ExecutorTest, SetWithManyMembersGivesTheSameMessage) {
+    // More members than the fast way compares (16) or marks (64) take the document's way.
+    for (const int n : {15, 17, 70}) {
+        std::string set,
+            expected = R"({"input":"hi","content":"c","route":"","attempt":1,"data":{})";
+        for (int i = 0; i < n; ++i) {
+            const std::string member = "\"k" + std::to_string(i) + "\":" + std::to_string(i);
+            set += (i == 0 ? "" : ",") + member;
+            expected += "," + member;
+        }
+        const auto r = run(std::string(kHeader) + "entry: u\nexits: [u]\nnodes:\n" +
+                           fixed_node("u", R"({"set":{"content":"c",)" + set + "}}"));
+        ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+        EXPECT_EQ(json::parse(r.output, "output"), json::parse(expected + "}", "expected")) << n;
+    }
+}
+
+TEST_F(ExecutorTest, SetAppliesToWhatThePreviousNodeMadeAndCountsVisits) {
+    // u updates what s wrote (data replaced, route routes), then loops on itself: attempt says
+    // how often u ran.
+    const auto r =
+        run(std::string(kHeader) + R"(entry: s
+exits: [done]
+nodes:
+  - {id: s, type: set, config: {fields: {data: {n: 1}, tag: "kept"}}}
+)" +
+            fixed_node("u", R"({"set":{"data":{"n":2},"content":"from u"},"route":"again"})",
+                       ", max_visits: 5") +
+            R"(  - {id: done, type: noop}
+edges:
+  - {from: s, to: u}
+  - {from: u, to: u, when: 'route == "again" and attempt < 3'}
+  - {from: u, to: done, when: else}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    ASSERT_EQ(r.nodes.size(), 5u); // s, u x3, done
+    for (int visit = 1; visit <= 3; ++visit) {
+        EXPECT_EQ(json::parse(r.nodes[static_cast<size_t>(visit)].output, "u's message"),
+                  json::parse(R"({"input":"hi","content":"from u","route":"again","attempt":)" +
+                                  std::to_string(visit) + R"(,"data":{"n":2},"tag":"kept"})",
+                              "expected"))
+            << r.nodes[static_cast<size_t>(visit)].output;
+    }
+    // attempt is the count of the node that produced the message: done ran once.
+    EXPECT_EQ(json::parse(r.output, "output"),
+              json::parse(R"({"input":"hi","content":"from u","route":"again","attempt":1,)"
+                          R"("data":{"n":2},"tag":"kept"})",
+                          "expected"))
+        << r.output;
+    EXPECT_EQ(r.answer, "from u");
+}
+
+TEST_F(ExecutorTest, MalformedSetOutputIsAProtocolErrorSayingWhy) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"set":[1]})", "returned a \"set\" that is not an object"},
+        {R"({"set":"content"})", "returned a \"set\" that is not an object"},
+        {R"({"set":{},"message":{}})", "returned both \"message\" and \"set\" (one or the other)"},
+        {R"({"route":"x"})", "returned neither a \"message\" nor a \"set\" object"},
+        {R"({"set":{},"route":5})", "returned a non-string route"},
+        {R"({"set":{"content":"x"})", "returned output that is not a JSON object"},
+    };
+    for (const auto &[output, message] : cases) {
+        SCOPED_TRACE(output);
+        const auto r =
+            run(std::string(kHeader) + "entry: u\nexits: [u]\nnodes:\n" + fixed_node("u", output));
+        EXPECT_EQ(r.status, RunStatus::failed);
+        EXPECT_EQ(r.error_code, "protocol");
+        EXPECT_EQ(r.error_node, "u");
+        EXPECT_THAT(r.error_message, ::testing::HasSubstr("node u (fixed) " + message));
     }
 }
 

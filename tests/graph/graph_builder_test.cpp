@@ -102,7 +102,7 @@ TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
     TempDir dir;
     EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
               at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
-                                "set, route_by, fail, sleep, throw, bad_json, append, "
+                                "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
                                 "ask_model)");
 }
 

@@ -143,7 +143,7 @@ TEST(TestNodes, EveryNodeHasAConfigSchema) {
     for (const plugin::ComponentRef &ref : test_registry().of_kind(TLLM_KIND_NODE)) {
         EXPECT_NE(ref.component->config_schema, nullptr) << ref.component->name;
     }
-    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 9u);
+    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 10u);
 }
 
 } // namespace

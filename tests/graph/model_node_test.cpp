@@ -42,15 +42,14 @@ bool same_json(const std::string &a, const std::string &b) {
     return json::parse(a, "a") == json::parse(b, "b");
 }
 
-TEST(ModelNode, SimplePromptsWriteTheRequestAndKeepTheMessage) {
+TEST(ModelNode, SimplePromptsWriteTheRequestAndSetTheContent) {
     ModelNode n(R"({"system":"Be brief.","prompt":"{{input}}","options":{}})");
     const std::string out =
         n.process(R"({"input":"Q \"1\"","content":"old","route":"","attempt":1,"data":{"k":[1]}})");
     EXPECT_EQ(n.services.last_request,
               R"({"model":"","messages":[{"role":"system","content":"Be brief."},)"
               R"({"role":"user","content":"Q \"1\""}],"stream":true})");
-    EXPECT_EQ(out, R"({"message":{"input":"Q \"1\"","route":"","attempt":1,"data":{"k":[1]},)"
-                   R"("content":"echo: Q \"1\""}})");
+    EXPECT_EQ(out, R"({"set":{"content":"echo: Q \"1\""}})"); // the executor keeps the rest
 }
 
 TEST(ModelNode, ConfiguredMembersGoIntoEveryRequest) {

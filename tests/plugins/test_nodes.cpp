@@ -238,6 +238,26 @@ private:
     std::string mode_;
 };
 
+// Returns its configured output verbatim, whatever the message: a node output of any shape,
+// including ones YAML cannot say (duplicate or escaped member names).
+class Fixed final : public tinyllm::sdk::Node {
+public:
+    static constexpr const char *kName = "fixed";
+    static constexpr const char *kDescription = "returns config.output as its output, verbatim";
+    static constexpr const char *kConfigSchema = R"({
+      "type": "object", "additionalProperties": false, "required": ["output"],
+      "properties": {
+        "output": {"description": "The output text, e.g. {\"set\": {\"content\": \"x\"}}.",
+                   "type": "string"}
+      }})";
+    Fixed(Host, std::string_view config)
+        : output_(json::get_string(parse_config(config), "output").value_or("")) {}
+    std::string process(Call &, std::string_view) override { return output_; }
+
+private:
+    std::string output_;
+};
+
 class Append final : public tinyllm::sdk::Node {
 public:
     static constexpr const char *kName = "append";
@@ -319,4 +339,4 @@ constexpr tinyllm::sdk::PluginInfo kInfo{
 
 } // namespace
 
-TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Append, AskModel)
+TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Fixed, Append, AskModel)

@@ -3,7 +3,10 @@
 #include "tinyllm/json.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -105,8 +108,9 @@ struct RunState {
 class Message {
 public:
     Message() = default;
-    explicit Message(std::string text, std::optional<std::string> content = std::nullopt)
-        : text_(std::move(text)), content_(std::move(content)) {}
+    explicit Message(std::string text, std::optional<std::string> content = std::nullopt,
+                     std::optional<std::string> route = std::nullopt)
+        : text_(std::move(text)), content_(std::move(content)), route_(std::move(route)) {}
     explicit Message(json::Document doc) : doc_(std::move(doc)) { text_ = json::to_string(*doc_); }
 
     const std::string &text() const { return text_; }
@@ -119,45 +123,63 @@ public:
         if (content_) return *content_;
         return json::get_string(doc(), "content").value_or("");
     }
-    std::string route() const { return json::get_string(doc(), "route").value_or(""); }
+    std::string route() const {
+        if (route_) return *route_;
+        return json::get_string(doc(), "route").value_or("");
+    }
+    // What is known without parsing.
+    const std::optional<std::string> &known_content() const { return content_; }
+    const std::optional<std::string> &known_route() const { return route_; }
 
 private:
     std::string text_;
     std::optional<std::string> content_; // known without parsing, when the reader saw it
+    std::optional<std::string> route_;   // likewise
     mutable std::optional<json::Document> doc_;
 };
 
-// Reads a node's output {"message": {...}, "route": "..."} in one SAX pass, for the common case
-// where the executor has nothing to change in the message: no top-level route to move in, and
-// the message's "attempt" already says `visit`. Then the message is the output's own text.
+// Reads a node's output in one SAX pass, for the common cases the executor can finish without a
+// document: {"message": {...}} with nothing to change in the message (no top-level route to
+// move in, "attempt" already `visit`): the message is the output's own text; or {"set": {...},
+// "route": "..."} with plain member names, none of them "attempt" or given twice: the input
+// message's text is spliced. Anything else goes the document's way, which also reports errors.
 class OutputScan : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, OutputScan> {
 public:
     explicit OutputScan(int visit) : visit_(visit) {}
 
-    // The index of "message" among the output's members; the message's route and content.
+    // The index among the output's members of "message" / "set"; their route and content.
     std::optional<size_t> message_member;
-    std::string route;
+    std::optional<size_t> set_member;
+    std::optional<std::string> route;
     std::optional<std::string> content;
+    std::optional<std::string> top_route;        // the output's own "route", a string
+    bool route_key = false, content_key = false; // the message / set has them, of any type
 
-    bool usable() const {
-        return done_ && message_member && !top_route_ && attempt_ok_ && !duplicate_;
+    bool message_usable() const {
+        return done_ && message_member && !set_member && !top_member_ && attempt_ok_ && !duplicate_;
+    }
+    bool set_usable() const {
+        return done_ && set_member && !message_member && (!top_member_ || top_route) &&
+               !set_attempt_ && !duplicate_;
     }
 
     bool Default() { return value(); }
     bool Uint(unsigned u) {
-        if (in_message() && field_ == kAttempt) attempt_ok_ = u == static_cast<unsigned>(visit_);
+        if (inner() && field_ == kAttempt) attempt_ok_ = u == static_cast<unsigned>(visit_);
         return value();
     }
     bool String(const char *s, rapidjson::SizeType length, bool) {
-        if (in_message() && field_ == kRoute) route.assign(s, length);
-        if (in_message() && field_ == kContent) content.emplace(s, length);
+        if (inner() && field_ == kRoute) route.emplace(s, length);
+        if (inner() && field_ == kContent) content.emplace(s, length);
+        if (depth_ == 1 && field_ == kTopRoute) top_route.emplace(s, length);
         return value();
     }
     bool StartObject() {
-        if (depth_ == 1 && field_ == kMessage) {
-            if (message_member) duplicate_ = true;
-            message_member = members_ - 1;
-            in_message_ = true;
+        if (depth_ == 1 && (field_ == kMessage || field_ == kSet)) {
+            std::optional<size_t> &member = field_ == kMessage ? message_member : set_member;
+            if (member) duplicate_ = true;
+            member = members_ - 1;
+            inner_ = true;
         }
         ++depth_;
         return value();
@@ -168,7 +190,7 @@ public:
     }
     bool EndObject(rapidjson::SizeType) {
         if (--depth_ == 0) done_ = true;
-        if (depth_ == 1) in_message_ = false;
+        if (depth_ == 1) inner_ = false;
         return true;
     }
     bool EndArray(rapidjson::SizeType) { return --depth_, true; }
@@ -178,21 +200,38 @@ public:
         if (depth_ == 1) {
             ++members_;
             if (key == "message") field_ = kMessage;
-            if (key == "route") top_route_ = true; // of any type: the document decides
-        } else if (in_message()) {
+            if (key == "set") field_ = kSet;
+            if (key == "route") {
+                field_ = kTopRoute;
+                if (top_member_) duplicate_ = true;
+                top_member_ = true; // of any type: the document decides
+            }
+        } else if (inner()) {
             if (key == "attempt") field_ = kAttempt;
-            if (key == "route") field_ = kRoute;
-            if (key == "content") field_ = kContent;
+            if (key == "route") field_ = kRoute, route_key = true;
+            if (key == "content") field_ = kContent, content_key = true;
+            if (field_ == kAttempt && set_member && !message_member) set_attempt_ = true;
             // A repeated member: which one counts is left to the document.
-            if (field_ != kOther && (seen_ & (1u << field_)) != 0) duplicate_ = true;
+            if (set_member && !message_member) {
+                // The names point into the reader's in-place copy, alive for the whole scan.
+                const auto end = set_keys_.begin() + static_cast<std::ptrdiff_t>(set_count_);
+                if (set_count_ == set_keys_.size() ||
+                    std::find(set_keys_.begin(), end, key) != end) {
+                    duplicate_ = true; // or too many to compare here: the document decides
+                } else {
+                    set_keys_[set_count_++] = key;
+                }
+            } else if (field_ != kOther && (seen_ & (1u << field_)) != 0) {
+                duplicate_ = true;
+            }
             seen_ |= 1u << field_;
         }
         return true;
     }
 
 private:
-    enum Field { kOther, kMessage, kAttempt, kRoute, kContent };
-    bool in_message() const { return in_message_ && depth_ == 2; }
+    enum Field { kOther, kMessage, kSet, kTopRoute, kAttempt, kRoute, kContent };
+    bool inner() const { return inner_ && depth_ == 2; }
     bool value() {
         field_ = kOther;
         return true;
@@ -202,12 +241,85 @@ private:
     Field field_ = kOther;
     size_t members_ = 0; // members of the output seen so far
     unsigned seen_ = 0;
-    bool in_message_ = false;
+    std::array<std::string_view, 16> set_keys_{};
+    size_t set_count_ = 0;
+    bool inner_ = false;
     bool attempt_ok_ = false;
-    bool top_route_ = false;
+    bool top_member_ = false;
+    bool set_attempt_ = false;
     bool duplicate_ = false;
     bool done_ = false;
 };
+
+// The input message with a node's "set" members put in (replacing or added), the node's route
+// and `visit` as "attempt", spliced from texts the executor has checked: the input message (its
+// own) and the scanned output. nullopt when a name is escaped or the input repeats a member,
+// where the document's way decides.
+std::optional<std::string> splice_update(const Message &input, std::string_view set_object,
+                                         const std::optional<std::string> &top_route, int visit) {
+    const std::vector<json::RawMember> members = json::raw_members(input.text());
+    const std::vector<json::RawMember> updates = json::raw_members(set_object);
+    const auto escaped = [](const json::RawMember &m) {
+        return m.name.find('\\') != std::string_view::npos;
+    };
+    for (size_t i = 0; i < members.size(); ++i) {
+        if (escaped(members[i])) return std::nullopt;
+        for (size_t j = 0; j < i; ++j)
+            if (members[j].name == members[i].name) return std::nullopt;
+    }
+    if (std::any_of(updates.begin(), updates.end(), escaped)) return std::nullopt;
+
+    std::string out;
+    out.reserve(input.text().size() + set_object.size() + 32);
+    out += '{';
+    const auto put = [&out](std::string_view name, std::string_view value) {
+        if (out.size() > 1) out += ',';
+        out.append(name).append(":").append(value);
+    };
+    const auto put_route = [&out, &top_route] {
+        out.append(out.size() > 1 ? ",\"route\":" : "\"route\":");
+        json::append_quoted(out, *top_route);
+    };
+    char attempt_text[16];
+    const std::string_view attempt(
+        attempt_text,
+        static_cast<size_t>(
+            std::to_chars(attempt_text, attempt_text + sizeof attempt_text, visit).ptr -
+            attempt_text));
+    if (updates.size() > 64) return std::nullopt;
+    uint64_t used = 0; // bit i: updates[i] replaced a member
+    bool had_route = false, had_attempt = false;
+    for (const json::RawMember &m : members) {
+        const auto update =
+            std::find_if(updates.begin(), updates.end(),
+                         [&m](const json::RawMember &u) { return u.name == m.name; });
+        if (m.name == R"("route")") had_route = true;
+        if (m.name == R"("attempt")") {
+            had_attempt = true;
+            put(m.name, attempt);
+        } else if (m.name == R"("route")" && top_route) {
+            put_route();
+        } else if (update != updates.end()) {
+            used |= uint64_t{1} << (update - updates.begin());
+            put(m.name, update->value);
+        } else {
+            put(m.name, m.value);
+        }
+    }
+    for (size_t i = 0; i < updates.size(); ++i) {
+        const bool route_given = top_route && updates[i].name == R"("route")";
+        if ((used & (uint64_t{1} << i)) == 0 && !(route_given && had_route)) {
+            if (route_given)
+                put_route(), had_route = true;
+            else
+                put(updates[i].name, updates[i].value);
+        }
+    }
+    if (top_route && !had_route) put_route();
+    if (!had_attempt) put(R"("attempt")", attempt);
+    out += '}';
+    return out;
+}
 
 // The output's message and route as the next node and the trace get them.
 struct NodeOutput {
@@ -215,40 +327,72 @@ struct NodeOutput {
     std::string route;
 };
 
-NodeOutput parse_node_output(const std::string &output, const Node &node, int visit) {
+NodeOutput parse_node_output(const std::string &output, const Message &input, const Node &node,
+                             int visit) {
     OutputScan scan(visit);
-    if (!json::read(output, scan).IsError() && scan.usable()) {
-        std::string_view text = json::raw_members(output).at(*scan.message_member).value;
-        return {Message(std::string(text), std::move(scan.content)), std::move(scan.route)};
+    if (!json::read(output, scan).IsError()) {
+        if (scan.message_usable()) {
+            std::string_view text = json::raw_members(output).at(*scan.message_member).value;
+            std::string route = scan.route.value_or("");
+            return {Message(std::string(text), std::move(scan.content), route), route};
+        }
+        if (scan.set_usable()) {
+            const std::string_view set = json::raw_members(output).at(*scan.set_member).value;
+            if (auto text = splice_update(input, set, scan.top_route, visit)) {
+                // What the set says wins over the input; a value that is not a string reads as
+                // "" (route) or is left to the document (content).
+                const std::string node_route = scan.top_route   ? *scan.top_route
+                                               : scan.route_key ? scan.route.value_or("")
+                                                                : input.route();
+                std::optional<std::string> content =
+                    scan.content_key ? std::move(scan.content) : input.known_content();
+                return {Message(std::move(*text), std::move(content), node_route), node_route};
+            }
+        }
     }
     const NodeDef &def = *node.def;
+    const auto failure = [&def](const std::string &what) {
+        return Error(ErrorCode::protocol,
+                     "node " + def.id + " (" + def.type + ") returned " + what);
+    };
     json::Document out;
     out.Parse(output.data(), output.size());
     if (out.HasParseError() || !out.IsObject()) {
-        throw Error(ErrorCode::protocol, "node " + def.id + " (" + def.type +
-                                             ") returned output that is not a JSON "
-                                             "object");
+        throw failure("output that is not a JSON object");
     }
-    auto msg = out.FindMember("message");
-    if (msg == out.MemberEnd() || !msg->value.IsObject()) {
-        throw Error(ErrorCode::protocol,
-                    "node " + def.id + " (" + def.type + ") returned no \"message\" object");
+    const auto msg = out.FindMember("message");
+    const auto update = out.FindMember("set");
+    if (msg != out.MemberEnd() && update != out.MemberEnd()) {
+        throw failure("both \"message\" and \"set\" (one or the other)");
     }
     json::Value route;
     if (auto it = out.FindMember("route"); it != out.MemberEnd()) {
-        if (!it->value.IsString()) {
-            throw Error(ErrorCode::protocol,
-                        "node " + def.id + " (" + def.type + ") returned a non-string route");
-        }
+        if (!it->value.IsString()) throw failure("a non-string route");
         route.Swap(it->value);
     }
-    // The message object becomes the document's root, moved, not copied: its strings stay in
-    // the document's pool.
     json::Document result;
-    json::Value message;
-    message.Swap(msg->value);
-    static_cast<json::Value &>(out).Swap(message);
-    result.Swap(out);
+    if (update != out.MemberEnd()) {
+        if (!update->value.IsObject()) throw failure("a \"set\" that is not an object");
+        result.CopyFrom(input.doc(), result.GetAllocator());
+        auto &alloc = result.GetAllocator();
+        for (auto &m : update->value.GetObject()) {
+            if (auto it = result.FindMember(m.name); it != result.MemberEnd()) {
+                it->value.CopyFrom(m.value, alloc);
+            } else {
+                result.AddMember(json::Value(m.name, alloc), json::Value(m.value, alloc), alloc);
+            }
+        }
+    } else {
+        if (msg == out.MemberEnd() || !msg->value.IsObject()) {
+            throw failure("neither a \"message\" nor a \"set\" object");
+        }
+        // The message object becomes the document's root, moved, not copied: its strings stay
+        // in the document's pool.
+        json::Value message;
+        message.Swap(msg->value);
+        static_cast<json::Value &>(out).Swap(message);
+        result.Swap(out);
+    }
     auto &alloc = result.GetAllocator();
     auto set = [&](const char *key, json::Value value) {
         if (auto it = result.FindMember(key); it != result.MemberEnd()) {
@@ -319,7 +463,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         call.set_observer(&recorder);
         try {
             NodeOutput out =
-                parse_node_output(node.instance->process(call, input.text()), node, visit);
+                parse_node_output(node.instance->process(call, input.text()), input, node, visit);
             exec.duration_us = micros_since(start);
             exec.status = trace::NodeStatus::succeeded;
             exec.output = out.message.text();
@@ -587,8 +731,8 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     if (options.observer != nullptr) options.observer->on_run_start(run);
 
     try {
-        Arrival end = walk(st, graph_.entry, Message(initial_message(input), input), options.cancel,
-                           "", false);
+        Arrival end = walk(st, graph_.entry, Message(initial_message(input), input, ""),
+                           options.cancel, "", false);
         run.status = trace::RunStatus::succeeded;
         run.answer = end.message.content();
         run.output = end.message.take_text();

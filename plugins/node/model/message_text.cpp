@@ -59,19 +59,4 @@ std::optional<std::vector<std::string>> top_level_strings(std::string_view messa
     return std::move(reader.values);
 }
 
-std::optional<std::string> output_with_content(std::string_view message, std::string_view content) {
-    std::string out;
-    out.reserve(message.size() + content.size() + content.size() / 8 + 32);
-    out += R"({"message":{)";
-    for (const json::RawMember &m : json::raw_members(message)) {
-        if (m.name.find('\\') != std::string_view::npos) return std::nullopt;
-        if (m.name == R"("content")") continue;
-        out.append(m.name).append(":").append(m.value).append(",");
-    }
-    out.append(R"("content":)");
-    json::append_quoted(out, content);
-    out.append("}}");
-    return out;
-}
-
 } // namespace tinyllm::node

@@ -1,7 +1,6 @@
-// The model node's per-request work on the message it receives, done on the message's text
-// instead of a document when the prompts are simple: reading the fields the prompts name, and
-// writing the output with the answer as content. Anything unusual returns nullopt and the node
-// takes its document path, which decides.
+// The model node's per-request reading of the message it receives, done on the message's text
+// instead of a document when the prompts are simple: the fields the prompts name. Anything
+// unusual returns nullopt and the node takes its document path, which decides.
 #pragma once
 
 #include <optional>
@@ -16,10 +15,5 @@ namespace tinyllm::node {
 // JSON object or one of the members is not a string.
 std::optional<std::vector<std::string>> top_level_strings(std::string_view message,
                                                           const std::vector<std::string> &names);
-
-// The node output {"message": <message without its "content" members, then "content":
-// content>}. `message` must be a JSON object a parser accepted; nullopt when one of its member
-// names is written with an escape (only a document can compare it).
-std::optional<std::string> output_with_content(std::string_view message, std::string_view content);
 
 } // namespace tinyllm::node

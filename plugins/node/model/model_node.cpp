@@ -66,17 +66,12 @@ public:
         if (simple_fields_) {
             if (const auto values =
                     tinyllm::node::top_level_strings(message_json, *simple_fields_)) {
-                const std::string answer = ask(call, system_.render_simple((*values)[0]),
-                                               prompt_.render_simple((*values)[1]));
-                if (auto out = tinyllm::node::output_with_content(message_json, answer)) {
-                    return std::move(*out);
-                }
-                return output_of(parse_message(message_json), answer);
+                return output_of(ask(call, system_.render_simple((*values)[0]),
+                                     prompt_.render_simple((*values)[1])));
             }
         }
-        json::Document message = parse_message(message_json);
-        const std::string answer = ask(call, system_.render(message), prompt_.render(message));
-        return output_of(std::move(message), answer);
+        const json::Document message = parse_message(message_json);
+        return output_of(ask(call, system_.render(message), prompt_.render(message)));
     }
 
 private:
@@ -88,13 +83,13 @@ private:
         }
     }
 
-    // {"message": the message with `answer` as its content}
-    static std::string output_of(json::Document message, const std::string &answer) {
-        auto &a = message.GetAllocator();
-        while (message.RemoveMember("content")) {
-        }
-        message.AddMember("content", json::string_value(answer, a), a);
-        return "{\"message\":" + json::to_string(message) + "}";
+    // The message with `answer` as its content: only the change goes back (the host puts it
+    // into the message it holds).
+    static std::string output_of(const std::string &answer) {
+        std::string out = R"({"set":{"content":)";
+        json::append_quoted(out, answer);
+        out += "}}";
+        return out;
     }
 
     static json::Document parse_config(std::string_view text) {

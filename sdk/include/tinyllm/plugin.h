@@ -298,12 +298,14 @@ typedef struct tllm_backend_v1 {
  * several runs at once from different threads unless the component sets
  * TLLM_COMPONENT_SERIALIZED.
  *
- * Input (docs/sdk.md#graph-message): the message, a JSON object such as
+ * Input (docs/sdk.md#graph-messages): the message, a JSON object such as
  *   {"input":"what is 2+2?","content":"what is 2+2?","route":"","attempt":1,"data":{}}
- * Output, through call->set_output:
- *   {"message":{...the next message...},"route":"math"}
+ * Output, through call->set_output, one of:
+ *   {"message":{...the next message...},"route":"math"}   the whole next message
+ *   {"set":{"content":"4"},"route":"math"}                 since ABI 1.2: the input message
+ *                                                            with these members replaced/added
  * "route" is optional; graph edges may test it (`route == "math"`). A node that only routes
- * may return the message unchanged. Model calls go through tllm_host.chat with this call, so
+ * may return {"set":{},"route":"..."}. Model calls go through tllm_host.chat with this call, so
  * their tokens stream to whoever runs the graph and they are recorded in the run's trace. */
 typedef struct tllm_node_v1 {
     uint32_t struct_size;

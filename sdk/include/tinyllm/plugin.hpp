@@ -206,7 +206,8 @@ protected:
 };
 
 // Base class of a tinyllm.node/1 component: `process` takes the message JSON and returns the
-// output document {"message": {...}, "route": "..."} (route optional). One instance serves one
+// output document {"message": {...}, "route": "..."} or {"set": {...changed members...},
+// "route": "..."} (route optional; docs/sdk.md#graph-messages). One instance serves one
 // node of a graph; `process` may run concurrently for different runs unless kFlags says
 // TLLM_COMPONENT_SERIALIZED.
 class Node {
