@@ -12,8 +12,11 @@
 #include "fake_ollama.hpp"
 #include "test_support.hpp"
 
+#include <tinyllm/plugin.hpp>
+
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -638,6 +641,51 @@ TEST_F(ChatMessagesTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
     EXPECT_EQ(host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), &r, nullptr, nullptr),
               TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u); // nothing reached the server
+}
+
+TEST_F(ChatMessagesTest, ACancelledCallerSendsNothing) {
+    parent_.token.cancel(); // e.g. Ctrl-C while the node was about to ask
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const Answer a = ask(request(messages));
+    EXPECT_EQ(a.status, TLLM_ERR_CANCELLED);
+    EXPECT_THAT(a.content, HasSubstr("cancelled"));
+    EXPECT_FALSE(a.response);
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u);
+}
+
+// plugin.hpp's Host::chat(call, tllm_chat_request), which the model node uses.
+TEST_F(ChatMessagesTest, TheSdkHelperReturnsTheContentAndTheResponseWhenAsked) {
+    const sdk::Host host(host_.raw());
+    const sdk::Call call(parent_.ctx.raw());
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const sdk::Host::ChatAnswer plain = host.chat(call, request(messages));
+    EXPECT_EQ(plain.content, testing::kDefaultAnswer);
+    EXPECT_EQ(plain.response, "");
+    const sdk::Host::ChatAnswer full = host.chat(call, request(messages), true);
+    EXPECT_EQ(full.content, testing::kDefaultAnswer);
+    EXPECT_EQ(messages::parse_chat_response(full.response).message.content,
+              testing::kDefaultAnswer);
+
+    tllm_chat_request bad = request(messages);
+    bad.think = 9;
+    try {
+        host.chat(call, bad, true);
+        ADD_FAILURE() << "no error";
+    } catch (const sdk::Error &e) {
+        EXPECT_EQ(e.status(), TLLM_ERR_INVALID_ARGUMENT);
+        EXPECT_THAT(e.what(), HasSubstr("think must be"));
+    }
+
+    // A host from before ABI 1.2 has no chat_messages: a clear refusal, not a crash.
+    tllm_host older = *host_.raw();
+    older.struct_size = offsetof(tllm_host, chat_messages);
+    try {
+        sdk::Host(&older).chat(call, request(messages));
+        ADD_FAILURE() << "no error";
+    } catch (const sdk::Error &e) {
+        EXPECT_EQ(e.status(), TLLM_ERR_UNSUPPORTED);
+        EXPECT_THAT(e.what(), HasSubstr("ABI < 1.2"));
+    }
 }
 
 TEST_F(ChatMessagesTest, ServerErrorsComeBackAsStatusAndMessage) {
