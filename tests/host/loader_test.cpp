@@ -123,9 +123,11 @@ TEST(Loader, CPluginLoadsWithItsComponent) {
     EXPECT_TRUE(component_failures.empty());
     EXPECT_EQ((*plugin)->path, echo_plugin());
     EXPECT_STREQ((*plugin)->descriptor->id, "org.tinyllm.test.echo");
-    ASSERT_EQ((*plugin)->components.size(), 1u);
+    ASSERT_EQ((*plugin)->components.size(), 2u);
     EXPECT_STREQ((*plugin)->components[0]->kind, TLLM_KIND_BACKEND);
     EXPECT_STREQ((*plugin)->components[0]->name, "echo");
+    EXPECT_STREQ((*plugin)->components[1]->kind, TLLM_KIND_NODE);
+    EXPECT_STREQ((*plugin)->components[1]->name, "c_ask");
 }
 
 TEST(Loader, RealOllamaPluginLoads) {

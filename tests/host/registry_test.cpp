@@ -122,7 +122,10 @@ TEST(Registry, FindsComponentsByKindAndName) {
     ASSERT_EQ(backends.size(), 2u); // in load order
     EXPECT_STREQ(backends[0].component->name, "echo");
     EXPECT_STREQ(backends[1].component->name, "half-good");
-    EXPECT_TRUE(r.of_kind(TLLM_KIND_NODE).empty());
+    const std::vector<ComponentRef> nodes = r.of_kind(TLLM_KIND_NODE);
+    ASSERT_EQ(nodes.size(), 1u);
+    EXPECT_STREQ(nodes[0].component->name, "c_ask");
+    EXPECT_TRUE(r.of_kind(TLLM_KIND_TOOL).empty());
 }
 
 TEST(Registry, FindsPluginsByIdFileNameStemAndPath) {

@@ -7,6 +7,7 @@
 #include "messages/chat.hpp"
 #include "plugin/registry.hpp"
 #include "runtime/instance_host.hpp"
+#include "runtime/node.hpp"
 #include "tinyllm/json.hpp"
 
 #include "fake_ollama.hpp"
@@ -686,6 +687,25 @@ TEST_F(ChatMessagesTest, TheSdkHelperReturnsTheContentAndTheResponseWhenAsked) {
         EXPECT_EQ(e.status(), TLLM_ERR_UNSUPPORTED);
         EXPECT_THAT(e.what(), HasSubstr("ABI < 1.2"));
     }
+}
+
+// The C test plugin's node (tests/plugins/echo_backend.c) asks through chat_messages with no
+// JSON library: the C declarations are usable from C as they stand.
+TEST_F(ChatMessagesTest, ANodeInPlainCAsksWithoutJson) {
+    const plugin::ComponentRef ref = registry().find(TLLM_KIND_NODE, "c_ask");
+    ASSERT_NE(ref.component, nullptr);
+    Node node("ask", ref, R"({"model":"parrot","prompt":"ping from C"})", &runtime_);
+    const std::string out = node.process(parent_.ctx, R"({"input":"x"})");
+    EXPECT_EQ(out, R"({"set":{"content":"> ping from C"}})");
+    EXPECT_THAT(parent_.events, ElementsAre(R"({"type":"token","content":"> ping "})",
+                                            R"({"type":"token","content":"from "})",
+                                            R"({"type":"token","content":"C"})"));
+
+    Node failing("ask", ref, R"({"model":"small","prompt":"hi"})", &runtime_);
+    ollama_.enqueue("/api/chat", testing::Reply::error(500, "the model crashed"));
+    const auto e = error_of([&] { failing.process(parent_.ctx, "{}"); });
+    ASSERT_TRUE(e);
+    EXPECT_THAT(e->what(), HasSubstr("the model crashed"));
 }
 
 TEST_F(ChatMessagesTest, ServerErrorsComeBackAsStatusAndMessage) {
