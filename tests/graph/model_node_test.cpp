@@ -52,6 +52,13 @@ TEST(ModelNode, SimplePromptsWriteTheRequestAndSetTheContent) {
     EXPECT_EQ(out, R"({"set":{"content":"echo: Q \"1\""}})"); // the executor keeps the rest
 }
 
+TEST(ModelNode, APromptHoldingANulByteIsSentWhole) {
+    ModelNode n(R"({"prompt":"{{input}}"})");
+    n.process(R"({"input":"a\u0000b"})");
+    EXPECT_EQ(n.services.last_request,
+              R"({"model":"","messages":[{"role":"user","content":"a\u0000b"}],"stream":true})");
+}
+
 TEST(ModelNode, ConfiguredMembersGoIntoEveryRequest) {
     ModelNode n(R"({"model":"tiny","prompt":"hi","stream":false,"options":{"seed":1},)"
                 R"("format":"json","think":true})");

@@ -503,12 +503,18 @@ protected:
     Answer ask(const tllm_chat_request &request, bool want_response = true) {
         Answer a;
         char *content = nullptr;
+        size_t size = 12345;                           // must be set, even on failure
         char *response = reinterpret_cast<char *>(&a); // must be reset, even on failure
         const tllm_host *h = host_.raw();
-        a.status = h->chat_messages(h, parent_.ctx.raw(), &request, &content,
+        a.status = h->chat_messages(h, parent_.ctx.raw(), &request, &content, &size,
                                     want_response ? &response : nullptr);
         EXPECT_NE(content, nullptr);
-        a.content = content != nullptr ? content : "";
+        if (a.status == TLLM_OK) {
+            a.content.assign(content, size);
+        } else {
+            EXPECT_EQ(size, 0u);
+            a.content = content != nullptr ? content : "";
+        }
         if (want_response && response != nullptr) a.response = response;
         h->free_string(h, content);
         if (want_response) h->free_string(h, response);
@@ -586,8 +592,9 @@ TEST_F(ChatMessagesTest, AnUnconfiguredModelGetsOnlyWhatTheRequestSays) {
     tllm_chat_request r = request(messages, "llama3.2");
     r.options_json = R"({"seed":1})";
     char *content = nullptr;
-    ASSERT_EQ(host.raw()->chat_messages(host.raw(), parent_.ctx.raw(), &r, &content, nullptr),
-              TLLM_OK);
+    ASSERT_EQ(
+        host.raw()->chat_messages(host.raw(), parent_.ctx.raw(), &r, &content, nullptr, nullptr),
+        TLLM_OK);
     host.raw()->free_string(host.raw(), content);
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "llama3.2");
@@ -633,15 +640,29 @@ TEST_F(ChatMessagesTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
         EXPECT_FALSE(a.response); // reset to NULL on failure
     }
     char *content = nullptr;
-    EXPECT_EQ(
-        host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), nullptr, &content, nullptr),
-        TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), nullptr, &content, nullptr,
+                                         nullptr),
+              TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_STREQ(content, "chat_messages: no request");
     host_.raw()->free_string(host_.raw(), content);
     tllm_chat_request r = request(good);
-    EXPECT_EQ(host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), &r, nullptr, nullptr),
-              TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(
+        host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), &r, nullptr, nullptr, nullptr),
+        TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u); // nothing reached the server
+}
+
+TEST_F(ChatMessagesTest, AnAnswerHoldingANulByteArrivesWhole) {
+    ollama_.enqueue("/api/chat", testing::chat_json("qwen2.5:0.5b", std::string("a\0b", 3)));
+    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const Answer a = ask(request(messages));
+    ASSERT_EQ(a.status, TLLM_OK) << a.content;
+    EXPECT_EQ(a.content, std::string("a\0b", 3));
+
+    ollama_.enqueue("/api/chat", testing::chat_json("qwen2.5:0.5b", std::string("c\0d", 3)));
+    const sdk::Host host(host_.raw());
+    EXPECT_EQ(host.chat(sdk::Call(parent_.ctx.raw()), request(messages)).content,
+              std::string("c\0d", 3));
 }
 
 TEST_F(ChatMessagesTest, ACancelledCallerSendsNothing) {
@@ -735,7 +756,8 @@ TEST(InstanceHost, WithoutServicesChatMessagesIsUnsupported) {
     r.messages = &message;
     r.message_count = 1;
     char *content = nullptr;
-    EXPECT_EQ(h->chat_messages(h, call.raw(), &r, &content, nullptr), TLLM_ERR_UNSUPPORTED);
+    EXPECT_EQ(h->chat_messages(h, call.raw(), &r, &content, nullptr, nullptr),
+              TLLM_ERR_UNSUPPORTED);
     EXPECT_STREQ(content, "model calls are not available here");
     h->free_string(h, content);
 }

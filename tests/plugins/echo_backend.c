@@ -191,7 +191,7 @@ static tllm_status ask_process(void *instance, const tllm_call *call, const char
     request.think = -1;
     char *content = NULL;
     const tllm_status status =
-        inst->host->chat_messages(inst->host, call, &request, &content, NULL);
+        inst->host->chat_messages(inst->host, call, &request, &content, NULL, NULL);
     if (status != TLLM_OK) {
         call->set_error(call, status, content != NULL ? content : "chat failed");
         inst->host->free_string(inst->host, content);

@@ -23,7 +23,8 @@ spdlog::level::level_enum to_spdlog(tllm_log_level level) {
 }
 
 // Strings handed to a plugin are malloc'ed so that free_string is a plain free() and a C
-// plugin could even be told to use free() directly in a later minor version.
+// plugin could even be told to use free() directly in a later minor version. NUL-terminated,
+// and whole even when the text holds a NUL byte (the size says where it ends).
 char *duplicate(const std::string &text) {
     char *out = static_cast<char *>(std::malloc(text.size() + 1));
     if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
@@ -141,8 +142,9 @@ InstanceHost::InstanceHost(std::string log_name, HostServices *services)
     };
     host_.chat_messages = [](const tllm_host *h, const tllm_call *call,
                              const tllm_chat_request *request, char **out_content,
-                             char **out_response) {
+                             size_t *out_content_size, char **out_response) {
         if (out_response != nullptr) *out_response = nullptr;
+        if (out_content_size != nullptr) *out_content_size = 0;
         const tllm_status status = serve(out_content, [&] {
             if (self(h)->services_ == nullptr || call == nullptr) {
                 throw Error(ErrorCode::unsupported, "model calls are not available here");
@@ -153,8 +155,10 @@ InstanceHost::InstanceHost(std::string log_name, HostServices *services)
                 *out_response = duplicate(answer.response);
                 if (*out_response == nullptr) throw std::bad_alloc();
             }
+            if (out_content_size != nullptr) *out_content_size = answer.content.size();
             return std::move(answer.content);
         });
+        if (status != TLLM_OK && out_content_size != nullptr) *out_content_size = 0;
         if (status != TLLM_OK && out_response != nullptr) { // only the error message then
             std::free(*out_response);
             *out_response = nullptr;

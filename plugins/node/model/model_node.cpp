@@ -122,6 +122,12 @@ private:
     std::string ask(tinyllm::sdk::Call &call, const std::string &system,
                     const std::string &prompt) {
         if (!tools_.empty()) return tools_.run(call, request_for(system, prompt));
+        // C strings end at a NUL byte; a prompt holding one (a message's "\u0000") goes as JSON.
+        if (system.find('\0') != std::string::npos || prompt.find('\0') != std::string::npos) {
+            return json::string_at(host_.chat(call, request_for(system, prompt)),
+                                   {"message", "content"})
+                .value_or("");
+        }
         const tllm_chat_message messages[] = {{"system", system.c_str()}, {"user", prompt.c_str()}};
         const bool with_system = !system_.empty();
         tllm_chat_request request{};
@@ -136,7 +142,8 @@ private:
         return host_.chat(call, request).content;
     }
 
-    // The chat request for the rendered prompts when the model may call tools.
+    // The chat request for the rendered prompts as JSON: with tools, or text C strings cannot
+    // carry.
     std::string request_for(const std::string &system, const std::string &prompt) const {
         rapidjson::StringBuffer buffer;
         buffer.Reserve(system.size() + prompt.size() + model_.size() + 192);

@@ -127,23 +127,24 @@ struct tllm_call {
 
 /* A chat request as C data, for tllm_host.chat_messages (since ABI 1.2): the plain-text
  * conversations most nodes send, without writing a JSON document for the host to read back.
- * Strings are NUL-terminated UTF-8; the host copies what it keeps. */
+ * Strings are NUL-terminated UTF-8 (text that holds a NUL byte goes as JSON through `chat`,
+ * which can say \u0000); the host copies what it keeps. */
 typedef struct tllm_chat_message {
     const char *role;    /* "system", "user", "assistant" or "tool" */
     const char *content; /* the text */
 } tllm_chat_message;
 
 typedef struct tllm_chat_request {
-    uint32_t struct_size;               /* sizeof(tllm_chat_request) as the plugin built it */
-    const char *model;                  /* a models.yaml name; NULL or "" for default_model */
-    const tllm_chat_message *messages;  /* in conversation order */
-    uint32_t message_count;             /* at least 1 */
-    int32_t stream;                     /* non-zero: tokens arrive as events on the call */
-    const char *options_json;           /* NULL, or a JSON object of model options; its keys win
-                                           over the model's options in models.yaml */
-    const char *format_json;            /* NULL, or JSON: "json" (with the quotes) or a JSON
-                                           Schema object the answer must follow */
-    int32_t think;                      /* -1: as configured, 0: false, 1: true */
+    uint32_t struct_size;              /* sizeof(tllm_chat_request) as the plugin built it */
+    const char *model;                 /* a models.yaml name; NULL or "" for default_model */
+    const tllm_chat_message *messages; /* in conversation order */
+    uint32_t message_count;            /* at least 1 */
+    int32_t stream;                    /* non-zero: tokens arrive as events on the call */
+    const char *options_json;          /* NULL, or a JSON object of model options; its keys win
+                                          over the model's options in models.yaml */
+    const char *format_json;           /* NULL, or JSON: "json" (with the quotes) or a JSON
+                                          Schema object the answer must follow */
+    int32_t think;                     /* -1: as configured, 0: false, 1: true */
 } tllm_chat_request;
 
 /* The host hands every instance its own tllm_host (so logs are tagged with the instance). It
@@ -196,15 +197,17 @@ struct tllm_host {
      * backend, checks its answer and hands back the answer's text, so a node that asks a
      * question and wants the answer handles no JSON at all. Tokens are emitted to `call` when
      * request->stream is non-zero; cancellation of `call` cancels the model call.
-     * On TLLM_OK *out_content receives the answer's message content and, when out_response_json
-     * is not NULL, *out_response_json the whole chat response (docs/sdk.md#chat-response: token
+     * On TLLM_OK *out_content receives the answer's message content, NUL-terminated, and its
+     * length in bytes goes to *out_content_size when that is not NULL (a model may answer a NUL
+     * byte; the length keeps what follows it). When out_response_json is not NULL,
+     * *out_response_json receives the whole chat response (docs/sdk.md#chat-response: token
      * counts, timings). On failure *out_content receives the error message (an invalid request:
      * TLLM_ERR_INVALID_ARGUMENT naming the field) and *out_response_json is NULL. The caller
      * owns what it receives: release it with free_string. Requests with tools, images or other
      * members go through `chat`. [any-thread, but `call` must be the call the plugin is running] */
     tllm_status (*chat_messages)(const tllm_host *host, const tllm_call *call,
                                  const tllm_chat_request *request, char **out_content,
-                                 char **out_response_json);
+                                 size_t *out_content_size, char **out_response_json);
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -161,12 +161,18 @@ public:
                         "this host cannot take chat requests as C data (ABI < 1.2)");
         }
         char *content = nullptr;
+        size_t size = 0;
         char *response = nullptr;
-        const tllm_status st = host_->chat_messages(host_, call.raw(), &request, &content,
+        const tllm_status st = host_->chat_messages(host_, call.raw(), &request, &content, &size,
                                                     want_response ? &response : nullptr);
         ChatAnswer answer;
         if (response != nullptr) answer.response = response;
         host_->free_string(host_, response);
+        if (st == TLLM_OK && content != nullptr) {
+            answer.content.assign(content, size); // the whole answer, NUL bytes included
+            host_->free_string(host_, content);
+            return answer;
+        }
         answer.content = take(st, content);
         return answer;
     }
