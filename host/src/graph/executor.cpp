@@ -129,7 +129,6 @@ public:
     }
     // What is known without parsing.
     const std::optional<std::string> &known_content() const { return content_; }
-    const std::optional<std::string> &known_route() const { return route_; }
 
 private:
     std::string text_;
@@ -286,8 +285,7 @@ std::optional<std::string> splice_update(const Message &input, std::string_view 
         static_cast<size_t>(
             std::to_chars(attempt_text, attempt_text + sizeof attempt_text, visit).ptr -
             attempt_text));
-    if (updates.size() > 64) return std::nullopt;
-    uint64_t used = 0; // bit i: updates[i] replaced a member
+    uint64_t used = 0; // bit i: updates[i] replaced a member (the scan admits at most 16)
     bool had_route = false, had_attempt = false;
     for (const json::RawMember &m : members) {
         const auto update =
