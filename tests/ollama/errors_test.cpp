@@ -1,4 +1,5 @@
 // Every failure maps to one status and one clear line naming the endpoint.
+#include "errors.hpp"
 #include "test_call.hpp"
 #include "test_util.hpp"
 
@@ -86,10 +87,27 @@ TEST(Errors, BodyThatIsNotJsonIsProtocol) {
     TestCall call;
     EXPECT_EQ(chat(client, call, kChatOnce), TLLM_ERR_PROTOCOL);
     EXPECT_TRUE(contains(call.error(), "I am not Ollama")) << call.error();
+    EXPECT_TRUE(
+        contains(call.error(), "the answer of Ollama at " + fake.url() + " to POST /api/chat"))
+        << call.error();
     expect_one_line(call.error());
     TestCall tags;
     EXPECT_EQ(tags.run([&](auto &c) { return client.list_models(c); }), TLLM_ERR_PROTOCOL);
     EXPECT_TRUE(contains(tags.error(), "404 page not found")) << tags.error();
+}
+
+TEST(Errors, OneLineCollapsesControlsAndCutsWithoutSplittingACharacter) {
+    using tinyllm::ollama::one_line;
+    EXPECT_EQ(one_line("a\n\tb\r\n"), "a b");
+    EXPECT_EQ(one_line("\n\nab"), "ab");
+    EXPECT_EQ(one_line("abcd", 4), "abcd");
+    EXPECT_EQ(one_line("abcd ", 4), "abcd");    // trailing space trimmed, nothing cut
+    EXPECT_EQ(one_line("abcd\n\n", 4), "abcd"); // trailing controls too
+    EXPECT_EQ(one_line("abcde", 4), "abcd...");
+    EXPECT_EQ(one_line("abcd e", 4), "abcd...");     // a space past the limit, then more text
+    EXPECT_EQ(one_line("abc\xc3\xa9", 4), "abc..."); // é would be split: cut before it
+    const std::string long_text(100000, 'x');
+    EXPECT_EQ(one_line(long_text, 10), std::string(10, 'x') + "...");
 }
 
 TEST(Errors, ErrorLineMidStreamIsRemoteAndKeepsEmittedTokens) {

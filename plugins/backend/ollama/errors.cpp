@@ -21,6 +21,8 @@ std::string one_line(std::string_view text, size_t max_bytes) {
             space = false;
         }
         out += ch;
+        // A printable byte past the limit: the cut below is decided, the rest is never shown.
+        if (out.size() > max_bytes && c != ' ') break;
     }
     while (!out.empty() && out.back() == ' ')
         out.pop_back();
@@ -35,7 +37,7 @@ std::string one_line(std::string_view text, size_t max_bytes) {
     return out;
 }
 
-json::Document parse_object(std::string_view text, std::string_view what, tllm_status status) {
+json::Document parse_object(json::Text text, std::string_view what, tllm_status status) {
     try {
         return json::parse_object(text, what, from_status(status));
     } catch (const tinyllm::Error &e) {

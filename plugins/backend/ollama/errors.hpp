@@ -16,7 +16,7 @@ namespace tinyllm::ollama {
 std::string one_line(std::string_view text, size_t max_bytes = 400);
 
 // Parse a JSON object, turning the common code's tinyllm::Error into sdk::Error(`status`).
-json::Document parse_object(std::string_view text, std::string_view what, tllm_status status);
+json::Document parse_object(json::Text text, std::string_view what, tllm_status status);
 
 // The text of an Ollama error document ({"error": "..."}), or empty when `doc` is not one.
 std::string error_text(const json::Value &doc);
