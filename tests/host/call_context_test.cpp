@@ -110,6 +110,18 @@ TEST(CallContext, CancellationIsVisibleThroughTheCall) {
     EXPECT_TRUE(root.ctx.cancelled());
 }
 
+TEST(CancelToken, NeverIsNeverCancelledAndItsChildrenStillAre) {
+    const CancelToken never = CancelToken::never();
+    never.cancel(); // nothing to cancel: a no-op, not a crash
+    EXPECT_FALSE(never.cancelled());
+    EXPECT_EQ(never.raw_flag(), nullptr);
+    const CancelToken child = never.child();
+    EXPECT_NE(child.raw_flag(), nullptr);
+    child.cancel();
+    EXPECT_TRUE(child.cancelled());
+    EXPECT_FALSE(never.cancelled());
+}
+
 TEST(CallContext, RemainingTimeFollowsTheDeadline) {
     RootCall none;
     EXPECT_EQ(none.raw()->remaining_ms(none.raw()), -1);

@@ -10,7 +10,7 @@ CallContext::CallContext(CancelToken token, std::optional<Clock::time_point> dea
     bind();
 }
 
-CallContext::CallContext(const tllm_call *parent) : parent_(parent) {
+CallContext::CallContext(const tllm_call *parent) : token_(CancelToken::never()), parent_(parent) {
     bind();
 }
 

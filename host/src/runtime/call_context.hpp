@@ -24,22 +24,28 @@ namespace tinyllm::runtime {
 class CancelToken {
 public:
     CancelToken() : state_(std::make_shared<State>()) {}
+    // A token nobody can cancel, with nothing allocated: a child call's own token (the child
+    // asks its parent call instead).
+    static CancelToken never() noexcept { return CancelToken(nullptr); }
     CancelToken child() const {
         CancelToken c;
         c.state_->parent = state_;
         return c;
     }
-    void cancel() const noexcept { state_->flag.store(true, std::memory_order_relaxed); }
+    void cancel() const noexcept {
+        if (state_) state_->flag.store(true, std::memory_order_relaxed);
+    }
     bool cancelled() const noexcept {
         for (const State *s = state_.get(); s != nullptr; s = s->parent.get()) {
             if (s->flag.load(std::memory_order_relaxed)) return true;
         }
         return false;
     }
-    // For a signal handler, which may only store to a lock-free atomic.
-    std::atomic<bool> *raw_flag() const noexcept { return &state_->flag; }
+    // For a signal handler, which may only store to a lock-free atomic (nullptr for never()).
+    std::atomic<bool> *raw_flag() const noexcept { return state_ ? &state_->flag : nullptr; }
 
 private:
+    explicit CancelToken(std::nullptr_t) noexcept {}
     struct State {
         std::atomic<bool> flag{false};
         std::shared_ptr<const State> parent;
