@@ -85,8 +85,8 @@ std::optional<std::string> PromptTemplate::simple_variable() const {
     return std::nullopt;
 }
 
-std::string PromptTemplate::render_simple(std::string_view value) const {
-    return impl_->constant ? impl_->text : std::string(value);
+const std::string &PromptTemplate::render_simple(const std::string &value) const {
+    return impl_->constant ? impl_->text : value;
 }
 
 std::string PromptTemplate::render(const json::Value &message) const {

@@ -27,8 +27,9 @@ public:
     // For the templates nearly every prompt is, which need no document: "" for text without
     // tags, the name for exactly one top-level {{name}}; nullopt for any other template.
     std::optional<std::string> simple_variable() const;
-    // A simple template rendered with its variable's string value (ignored without tags).
-    std::string render_simple(std::string_view value) const;
+    // A simple template rendered with its variable's string value (ignored without tags):
+    // that value itself or the template's text, so nothing is copied per request.
+    const std::string &render_simple(const std::string &value) const;
     bool empty() const noexcept { return empty_; }
 
 private:
