@@ -127,6 +127,10 @@ public:
         if (route_) return *route_;
         return json::get_string(doc(), "route").value_or("");
     }
+    std::string take_content() {
+        if (content_) return std::move(*content_);
+        return content();
+    }
     // What is known without parsing.
     const std::optional<std::string> &known_content() const { return content_; }
 
@@ -732,7 +736,7 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
         Arrival end = walk(st, graph_.entry, Message(initial_message(input), input, ""),
                            options.cancel, "", false);
         run.status = trace::RunStatus::succeeded;
-        run.answer = end.message.content();
+        run.answer = end.message.take_content();
         run.output = end.message.take_text();
     } catch (const RunFailure &f) {
         run.status = f.code() == ErrorCode::cancelled ? trace::RunStatus::cancelled
