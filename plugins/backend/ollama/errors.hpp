@@ -8,6 +8,8 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace tinyllm::ollama {
 
@@ -17,6 +19,19 @@ std::string one_line(std::string_view text, size_t max_bytes = 400);
 
 // Parse a JSON object, turning the common code's tinyllm::Error into sdk::Error(`status`).
 json::Document parse_object(json::Text text, std::string_view what, tllm_status status);
+
+// The same, for a context that costs more to write than the parse (it quotes the text):
+// `what()` is called only when `text` is not a JSON object, whose error it then names.
+template <class What>
+requires std::is_invocable_r_v<std::string, What> json::Document
+parse_object_lazily(json::Text text, What &&what, tllm_status status) {
+    try {
+        return json::parse_object(text, "text");
+    } catch (const tinyllm::Error &) {
+        // Fails again, now with the words.
+        return parse_object(text, std::forward<What>(what)(), status);
+    }
+}
 
 // The text of an Ollama error document ({"error": "..."}), or empty when `doc` is not one.
 std::string error_text(const json::Value &doc);

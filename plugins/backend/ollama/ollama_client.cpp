@@ -147,18 +147,15 @@ std::string OllamaClient::buffered(const sdk::Call &call, const HttpRequest &req
                              http_.base_url() + ", " + what + "): " + response.broken);
     }
     std::string body = trimmed(response.body);
-    json::Document doc;
-    try {
-        doc = json::parse_object(body, "answer");
-    } catch (const tinyllm::Error &) {
-        // The message quotes the answer: written only when there is an error to report (doing
-        // it for every answer cost a tenth of a request's instructions).
-        parse_object(body,
-                     "the answer of Ollama at " + http_.base_url() + " to " + what + " (\"" +
-                         one_line(body, 80) + "\")",
-                     TLLM_ERR_PROTOCOL);
-        throw; // parse_object threw already; kept for the compiler
-    }
+    // The error's context quotes the answer: written only when there is an error to report
+    // (doing it for every answer cost a tenth of a request's instructions).
+    const json::Document doc = parse_object_lazily(
+        body,
+        [&] {
+            return "the answer of Ollama at " + http_.base_url() + " to " + what + " (\"" +
+                   one_line(body, 80) + "\")";
+        },
+        TLLM_ERR_PROTOCOL);
     if (const std::string err = error_text(doc); !err.empty()) {
         throw sdk::Error(TLLM_ERR_REMOTE, "Ollama at " + http_.base_url() +
                                               " reported an error for " + what + ": " +

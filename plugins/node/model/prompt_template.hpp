@@ -30,6 +30,7 @@ public:
     // A simple template rendered with its variable's string value (ignored without tags):
     // that value itself or the template's text, so nothing is copied per request.
     const std::string &render_simple(const std::string &value) const;
+    const std::string &render_simple(std::string &&) const = delete; // would dangle
     bool empty() const noexcept { return empty_; }
 
 private:
