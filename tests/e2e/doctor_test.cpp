@@ -1,5 +1,6 @@
 // `tinyllm doctor`: one line per check, exit 1 when any fails, each failure with a fix.
 #include "e2e_support.hpp"
+#include "sandbox_precondition.hpp" // tests/support
 
 namespace tinyllm::e2e {
 namespace {
@@ -21,6 +22,7 @@ std::vector<std::string> lines_about(const std::string &out, const std::string &
 }
 
 TEST_F(DoctorTest, GreenAgainstAHealthyServer) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX(); // doctor checks the code tool's sandbox too
     const RunResult r = host({"doctor"});
     ASSERT_EXIT_CODE(r, kOk);
     const auto lines = split_lines(r.out);
@@ -108,6 +110,7 @@ TEST_F(DoctorTest, BrokenConfigIsReportedAndThePluginsStillChecked) {
 }
 
 TEST_F(DoctorTest, ShippedConfigIsHealthyWithOllamaHost) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX(); // doctor checks the code tool's sandbox too
     // The committed config/ (what `scripts/setup.sh` installs) against a server that has its
     // models: OLLAMA_HOST is how a user points it at a non-default server.
     const RunResult r = run({"--config", kSourceConfigDir.string(), "doctor"},
@@ -117,6 +120,7 @@ TEST_F(DoctorTest, ShippedConfigIsHealthyWithOllamaHost) {
 }
 
 TEST_F(DoctorTest, ChecksEveryToolIncludingTheSandbox) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     const RunResult r = host({"doctor"});
     ASSERT_EXIT_CODE(r, kOk);
     const auto tools = lines_about(r.out, "tool");

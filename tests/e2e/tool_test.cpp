@@ -1,6 +1,7 @@
 // `tinyllm tool` end to end with the real calculator and code plugins from the build tree:
 // listing with schemas, bare and JSON input, stdin, --json, failed outcomes and errors.
 #include "e2e_support.hpp"
+#include "sandbox_precondition.hpp" // tests/support
 
 namespace tinyllm::e2e {
 namespace {
@@ -73,6 +74,7 @@ TEST_F(ToolTest, CalculatorErrorsAreOneLineNamingTheColumn) {
 }
 
 TEST_F(ToolTest, CodeRunsSandboxedAndPrintsItsOutput) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     const RunResult r = host({"tool", "code", "print('hello')"});
     ASSERT_EXIT_CODE(r, kOk);
     EXPECT_EQ(r.out, "hello\n");

@@ -266,7 +266,11 @@ edges:
 
 TEST_F(ExecutorTest, CancellationStopsARunningNode) {
     RunOptions options;
-    std::thread canceller([token = options.cancel] {
+    // Counted from the run's start, not the test's: building the graph (dlopen, YAML) can take
+    // longer than 50 ms under sanitizers, and a run cancelled before it starts runs no node.
+    std::thread canceller([this, token = options.cancel] {
+        for (int i = 0; i < 30000 && recorder_.starts == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         token.cancel();
     });

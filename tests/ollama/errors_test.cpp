@@ -204,8 +204,9 @@ TEST(Errors, Busy503ExhaustsRetries) {
 }
 
 TEST(Errors, ConnectionRefusedIsUnavailableWithAHint) {
+    const RefusingPort dead;
     ClientConfig config;
-    config.url = "127.0.0.1:" + std::to_string(unused_port());
+    config.url = "127.0.0.1:" + std::to_string(dead.port());
     OllamaClient client(config);
     TestCall call;
     EXPECT_EQ(chat(client, call), TLLM_ERR_UNAVAILABLE);

@@ -49,22 +49,34 @@ private:
     std::vector<std::string> lines_;
 };
 
-// A loopback port nothing listens on: bind an ephemeral port, then release it.
-inline uint16_t unused_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
-        ::close(fd);
-        throw std::runtime_error("bind");
+// A loopback port that refuses connections: bound for as long as this object lives (so no test
+// running in parallel, nor the kernel's ephemeral ports, can hand it to a listener meanwhile) but
+// never listening, so connect() gets ECONNREFUSED.
+class RefusingPort {
+public:
+    RefusingPort() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw std::runtime_error("socket");
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        socklen_t len = sizeof addr;
+        if (::bind(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
+            ::close(fd_);
+            throw std::runtime_error("bind");
+        }
+        port_ = ntohs(addr.sin_port);
     }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
+    ~RefusingPort() { ::close(fd_); }
+    RefusingPort(const RefusingPort &) = delete;
+    RefusingPort &operator=(const RefusingPort &) = delete;
+    uint16_t port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    uint16_t port_ = 0;
+};
 
 } // namespace tinyllm::testing

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "test_call.hpp" // tests/ollama: TestCall, TestHost
+#include "sandbox_precondition.hpp" // tests/support: TINYLLM_SKIP_WITHOUT_SANDBOX
 
 #include <tinyllm/json.hpp>
 #include <tinyllm/plugin.h>

@@ -11,6 +11,7 @@ namespace tinyllm::code_tool::testing {
 namespace {
 
 TEST(CodeTool, PrintHelloGivesExactlyStdout) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     ASSERT_EQ(tool.create_status(), TLLM_OK) << tool.create_error();
     const RunResult r = tool.run("print('hello')");
@@ -29,6 +30,7 @@ TEST(CodeTool, PrintHelloGivesExactlyStdout) {
 }
 
 TEST(CodeTool, LanguageDefaultsToPython) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     TestCall call;
     const RunResult r =
@@ -55,6 +57,7 @@ TEST(CodeTool, ParametersSchemaHasExactlyOneRequiredStringProperty) {
 }
 
 TEST(CodeTool, NonZeroExitIsAnErrorWithTheExitCode) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("print('partial')\nraise SystemExit(3)");
     ASSERT_EQ(r.status, TLLM_OK) << r.describe();
@@ -65,6 +68,7 @@ TEST(CodeTool, NonZeroExitIsAnErrorWithTheExitCode) {
 }
 
 TEST(CodeTool, StderrIsCapturedAndLabelled) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("import sys\nprint('out')\nprint('warn', file=sys.stderr)");
     ASSERT_EQ(r.status, TLLM_OK) << r.describe();
@@ -75,6 +79,7 @@ TEST(CodeTool, StderrIsCapturedAndLabelled) {
 }
 
 TEST(CodeTool, ShLanguageRuns) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("echo \"sum=$((2 + 3))\"; echo oops >&2; exit 4", "sh");
     ASSERT_EQ(r.status, TLLM_OK) << r.describe();
@@ -85,6 +90,7 @@ TEST(CodeTool, ShLanguageRuns) {
 }
 
 TEST(CodeTool, PythonExceptionGivesTracebackAndIsError) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("def f():\n    return 1 / 0\nf()");
     ASSERT_EQ(r.status, TLLM_OK) << r.describe();
@@ -97,6 +103,7 @@ TEST(CodeTool, PythonExceptionGivesTracebackAndIsError) {
 }
 
 TEST(CodeTool, ThreadsAndSubprocessesWork) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     // clone3 is answered ENOSYS by the filter; glibc must fall back to clone.
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("import threading, subprocess\n"
@@ -135,6 +142,7 @@ TEST(CodeTool, InvalidConfigIsRejectedAtCreate) {
 }
 
 TEST(CodeTool, InterpreterOutsideUsrIsRejected) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config(R"("python":"/root/.pyenv/shims/python3")"));
     ASSERT_EQ(tool.create_status(), TLLM_OK);
     const RunResult r = tool.run("print(1)");
@@ -143,6 +151,7 @@ TEST(CodeTool, InterpreterOutsideUsrIsRejected) {
 }
 
 TEST(CodeTool, CancellationStopsTheRunWithinAboutAHundredMs) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const std::string marker = unique_marker("cancel");
     TestCall call;
@@ -170,6 +179,7 @@ TEST(CodeTool, CancellationStopsTheRunWithinAboutAHundredMs) {
 }
 
 TEST(CodeTool, CancelledAfterStartReturnsPromptly) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     TestCall call;
     std::thread canceller([&] {
@@ -184,6 +194,7 @@ TEST(CodeTool, CancelledAfterStartReturnsPromptly) {
 }
 
 TEST(CodeTool, CallerDeadlineShortensTheTimeout) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     TestCall call;
     call.set_remaining_ms(700);
@@ -195,6 +206,7 @@ TEST(CodeTool, CallerDeadlineShortensTheTimeout) {
 }
 
 TEST(CodeTool, NonUtf8OutputStillGivesValidJson) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config());
     const RunResult r = tool.run("import sys\nsys.stdout.buffer.write(b'a\\xff\\xfeb\\n')");
     ASSERT_EQ(r.status, TLLM_OK) << r.describe();
