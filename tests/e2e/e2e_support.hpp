@@ -26,6 +26,8 @@ namespace fs = std::filesystem;
 inline const std::string kHostBin = TINYLLM_HOST_BIN;
 inline const fs::path kGoodPluginDir = TINYLLM_GOOD_PLUGIN_DIR;
 inline const fs::path kBadPluginDir = TINYLLM_BAD_PLUGIN_DIR;
+// Plugins that crash, exit or hang in init (tests/plugins/crashing_plugins.c).
+inline const fs::path kCrashPluginDir = TINYLLM_CRASH_PLUGIN_DIR;
 inline const fs::path kOllamaPlugin = TINYLLM_OLLAMA_PLUGIN;
 inline const fs::path kSourceConfigDir = TINYLLM_SOURCE_CONFIG_DIR;
 

@@ -100,6 +100,75 @@ TEST_F(PluginsTest, EveryBadPluginIsRefusedForItsOwnReasonAndTheGoodOnesStillWor
     EXPECT_TRUE(NoCrashNoise(ask.err));
 }
 
+TEST_F(PluginsTest, PluginsThatCrashOrHangWhileLoadingAreReportedAndSkipped) {
+    // Plugins are loaded first in a scanner process: one that kills it or never answers is
+    // reported, and every command keeps working, the diagnostic ones above all.
+    const fs::path data = root() / "data";
+    write_config_file("system.yaml",
+                      "data_dir: " + data.string() + "\nlimits:\n  plugin_scan_timeout_ms: 1000\n");
+    const std::string crash = kCrashPluginDir.string() + "/";
+    const RunResult r = host({"--plugins", kCrashPluginDir.string(), "plugins", "list"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const auto line_of = [&](const std::string &text, const std::string &file) -> std::string {
+        const int n = line_number_of(text, "  " + crash + file + ": ");
+        return n > 0 ? split_lines(text)[static_cast<size_t>(n - 1)] : "<not listed>\n" + text;
+    };
+    // Under AddressSanitizer the scanner's own SEGV handler reports the fault and aborts.
+#if defined(__SANITIZE_ADDRESS__)
+    EXPECT_THAT(line_of(r.out, "tinyllm-test-crash-segv.so"),
+                HasSubstr("crashed while loading: SIG"));
+#else
+    EXPECT_THAT(line_of(r.out, "tinyllm-test-crash-segv.so"),
+                HasSubstr("crashed while loading: SIGSEGV (it said: about to dereference NULL)"));
+#endif
+    EXPECT_THAT(line_of(r.out, "tinyllm-test-crash-abort.so"),
+                HasSubstr("crashed while loading: SIGABRT"));
+    EXPECT_THAT(line_of(r.out, "tinyllm-test-crash-exit.so"),
+                HasSubstr("crashed while loading: the process exited with status 7 (it said: "
+                          "fatal: cannot live here)"));
+    EXPECT_THAT(line_of(r.out, "tinyllm-test-crash-hang.so"),
+                HasSubstr("hung while loading: no answer within 1000 ms"));
+    EXPECT_THAT(r.out, HasSubstr("org.tinyllm.ollama")); // the good ones still load
+    EXPECT_EQ(r.err, "");
+
+    // What the scan found is cached in the data dir: the next command scans nothing (and so
+    // does not wait for the hanging plugin again), and says the same.
+    ASSERT_TRUE(fs::exists(data / "plugin-scan.json"));
+    const RunResult again = host({"--plugins", kCrashPluginDir.string(), "plugins", "list"},
+                                 {{"TINYLLM_LOG_LEVEL", "debug"}});
+    ASSERT_EXIT_CODE(again, kOk);
+    EXPECT_EQ(again.out, r.out);
+    EXPECT_THAT(again.err, ::testing::Not(HasSubstr("scanning plugin")));
+
+    // A file that changed is scanned again.
+    const fs::path copy = root() / "copied" / "tinyllm-test-crash-abort.so";
+    fs::create_directories(copy.parent_path());
+    fs::copy_file(kCrashPluginDir / "tinyllm-test-crash-abort.so", copy);
+    const RunResult copied = host({"--plugins", copy.string(), "plugins", "list", "--json"},
+                                  {{"TINYLLM_LOG_LEVEL", "debug"}});
+    ASSERT_EXIT_CODE(copied, kOk);
+    EXPECT_THAT(copied.err, HasSubstr("scanning plugin " + copy.string()));
+    const json::Document doc = parse_json(copied.out);
+    ASSERT_TRUE(doc.IsObject()) << copied.out;
+    ASSERT_EQ(doc["failures"].Size(), 1u) << copied.out;
+    EXPECT_STREQ(doc["failures"][0]["error"].GetString(), "crashed while loading");
+
+    // Doctor names each one and how to fix it, and still checks the rest.
+    const RunResult doctor = host({"--plugins", kCrashPluginDir.string(), "doctor"});
+    EXPECT_GE(doctor.exit_code, 0) << doctor.describe();
+    EXPECT_THAT(doctor.out, HasSubstr("hung while loading"));
+    EXPECT_THAT(doctor.out, HasSubstr("reachable at " + ollama_.url()));
+
+    // And real work goes on: the good plugins answer; each skipped one is one warning line.
+    const RunResult ask = host({"--plugins", kCrashPluginDir.string(), "ask", "hello"});
+    ASSERT_EXIT_CODE(ask, kOk);
+    EXPECT_EQ(ask.out, kAnswerLine);
+    const auto warnings = split_lines(ask.err);
+    EXPECT_EQ(warnings.size(), 4u) << ask.err;
+    for (const auto &line : warnings)
+        EXPECT_THAT(line, HasSubstr("skipping plugin " + crash)) << ask.err;
+}
+
 TEST_F(PluginsTest, PluginPathsFromEveryPlace) {
     // --plugins after the command name works as before it (docs/cli.md).
     const RunResult after = host({"plugins", "list", "--plugins", kGoodPluginDir.string()});

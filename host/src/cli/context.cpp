@@ -125,7 +125,17 @@ plugin::Registry &Context::registry(bool log_failures) {
         if (const char *env = std::getenv("TINYLLM_PLUGIN_PATH")) d.env_path = env;
         if (config != nullptr) d.config_paths = config->system.plugins;
         d.use_default = !options_.no_default_plugins;
+        // Plugins are scanned in a child process first, so one that crashes or hangs in init
+        // is reported and skipped; without a loadable config there is no data dir, so no
+        // cache either (each file is scanned, once per command).
+        plugin::Scanner::Options so;
+        if (config != nullptr) {
+            so.cache_file = config->system.data_dir / "plugin-scan.json";
+            so.timeout = std::chrono::milliseconds(config->system.limits.plugin_scan_timeout_ms);
+        }
+        scanner_ = std::make_unique<plugin::Scanner>(std::move(so));
         registry_ = std::make_unique<plugin::Registry>();
+        registry_->set_scanner(scanner_.get());
         registry_->set_log_failures(log_failures);
         registry_->load(plugin::search_paths(d));
     }

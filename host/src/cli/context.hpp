@@ -49,6 +49,7 @@ private:
     std::optional<config::Config> config_;
     std::optional<Error> config_error_;
     bool config_tried_ = false;
+    std::unique_ptr<plugin::Scanner> scanner_; // before the registry, which uses it
     std::unique_ptr<plugin::Registry> registry_;
     std::unique_ptr<runtime::Runtime> runtime_;
     std::unique_ptr<store::RunStore> store_;

@@ -66,6 +66,13 @@ constexpr std::string_view schema_text = R"json({
           "type": "integer",
           "minimum": 0,
           "default": 300000
+        },
+        "plugin_scan_timeout_ms": {
+          "description": "How long a plugin may take to load and initialise in the plugin scanner (a child process) before it is reported as hung and skipped.",
+          "type": "integer",
+          "minimum": 100,
+          "maximum": 600000,
+          "default": 10000
         }
       }
     }
@@ -150,6 +157,8 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.limits.max_concurrent_runs =
         static_cast<int>(json::get_int(limits, "max_concurrent_runs").value_or(8));
     config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
+    config.limits.plugin_scan_timeout_ms =
+        json::get_int(limits, "plugin_scan_timeout_ms").value_or(10000);
     config.env_overrides = file.env_overrides;
     return config;
 }

@@ -6,6 +6,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,13 @@ enum class FailureKind {
     invalid_descriptor, // the descriptor breaks the contract (null id, bad component...)
     init_failed,        // the plugin's init() refused
     duplicate,          // the same plugin id or component name was already loaded
+    crashed,            // loading it killed the plugin scanner (a signal, an exit)
+    hung,               // loading it did not finish within the scanner's deadline
 };
 
 std::string_view to_string(FailureKind kind) noexcept;
+// The kind to_string names, or nullopt (a cache written by another version).
+std::optional<FailureKind> parse_failure_kind(std::string_view text) noexcept;
 
 struct LoadFailure {
     std::filesystem::path path;

@@ -19,8 +19,20 @@ std::string_view to_string(FailureKind kind) noexcept {
     case FailureKind::invalid_descriptor: return "invalid descriptor";
     case FailureKind::init_failed: return "init failed";
     case FailureKind::duplicate: return "duplicate";
+    case FailureKind::crashed: return "crashed while loading";
+    case FailureKind::hung: return "hung while loading";
     }
     return "unknown";
+}
+
+std::optional<FailureKind> parse_failure_kind(std::string_view text) noexcept {
+    for (FailureKind k :
+         {FailureKind::not_a_plugin, FailureKind::abi_mismatch, FailureKind::missing_dependency,
+          FailureKind::invalid_descriptor, FailureKind::init_failed, FailureKind::duplicate,
+          FailureKind::crashed, FailureKind::hung}) {
+        if (to_string(k) == text) return k;
+    }
+    return std::nullopt;
 }
 
 LoadedPlugin::~LoadedPlugin() {

@@ -18,7 +18,15 @@ void Registry::load(const std::vector<SearchPath> &paths) {
 
 void Registry::load_file(const std::filesystem::path &path) {
     std::vector<LoadFailure> component_failures;
-    LoadResult result = load_plugin(path, component_failures);
+    LoadResult result;
+    if (scanner_ != nullptr) {
+        if (ScanOutcome scanned = scanner_->scan(path); scanned.failure) {
+            result = std::move(*scanned.failure);
+        }
+    }
+    if (!std::holds_alternative<LoadFailure>(result)) {
+        result = load_plugin(path, component_failures);
+    }
     if (auto *failure = std::get_if<LoadFailure>(&result)) {
         if (log_failures_) {
             spdlog::warn("skipping plugin {}: {}", path.string(), describe(*failure));

@@ -4,6 +4,7 @@
 
 #include "plugin/discovery.hpp"
 #include "plugin/loaded_plugin.hpp"
+#include "plugin/scanner.hpp"
 
 #include <memory>
 #include <string_view>
@@ -28,6 +29,11 @@ public:
     // Load one file (used by load() and by `plugins inspect FILE`).
     void load_file(const std::filesystem::path &path);
 
+    // Scan each file in a child process first (see scanner.hpp) and load only those that
+    // survive it. Without a scanner, files are loaded in this process directly: what the
+    // scanner's child itself does, and what tests of the loader use.
+    void set_scanner(Scanner *scanner) noexcept { scanner_ = scanner; }
+
     // When false, load failures are only recorded (for commands that print them themselves).
     void set_log_failures(bool on) noexcept { log_failures_ = on; }
 
@@ -47,6 +53,7 @@ private:
     std::vector<LoadFailure> failures_;
     std::vector<std::string> path_problems_;
     bool log_failures_ = true;
+    Scanner *scanner_ = nullptr;
 };
 
 } // namespace tinyllm::plugin

@@ -45,6 +45,11 @@ std::string fix_for(plugin::FailureKind kind, const std::filesystem::path &path)
                path.string();
     case plugin::FailureKind::init_failed: return "see the plugin's message above";
     case plugin::FailureKind::duplicate: return "remove one of the two copies";
+    case plugin::FailureKind::crashed:
+    case plugin::FailureKind::hung:
+        return "remove " + path.filename().string() +
+               " from the plugin path, or report the crash to its author (the scan is retried "
+               "when the file changes)";
     }
     return {};
 }

@@ -1,0 +1,18 @@
+// tinyllm-plugin-host: the host's helper process for plugins it does not trust to share its
+// address space. Today it scans: `tinyllm-plugin-host scan FILE` loads one plugin file as the
+// host would (dlopen, ABI check, init) and answers with one JSON line, so a plugin that crashes
+// or hangs while loading takes down this process instead of the command the user ran.
+// Not meant to be run by hand; installed under libexec.
+#include "plugin/scanner.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+int main(int argc, char **argv) {
+    if (argc == 3 && std::strcmp(argv[1], "scan") == 0) {
+        return tinyllm::plugin::scan_main(argv[2]);
+    }
+    std::fprintf(stderr, "usage: tinyllm-plugin-host scan PLUGIN.so\n"
+                         "(a helper of tinyllm-host, run by it; not meant to be run by hand)\n");
+    return 2;
+}
