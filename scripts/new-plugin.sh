@@ -25,7 +25,7 @@ if [ -n "$HEADER" ]; then
     ABI=$(sed -n 's/^#define TLLM_ABI_VERSION_MAJOR \([0-9]*\).*/\1/p' "$HEADER").$(
         sed -n 's/^#define TLLM_ABI_VERSION_MINOR \([0-9]*\).*/\1/p' "$HEADER")
 else
-    NAMED_KINDS="backend node tool judge mutation"
+    NAMED_KINDS="backend node tool"
     DEFINED_KINDS="backend node tool"
     ABI="1.x"
 fi
@@ -95,7 +95,7 @@ NAME=${ARGS[1]}
 DIR=${ARGS[2]:-./tinyllm-plugin-$NAME}
 
 if ! [[ "$KIND" =~ ^[a-z_]+$ ]] || ! has_word "$KIND" "$NAMED_KINDS"; then
-    usage_error "unknown kind '$KIND' (expected one of: ${TEMPLATE_KINDS})"
+    usage_error "kind '$KIND' is not defined in this SDK (ABI $ABI defines: ${NAMED_KINDS% })"
 fi
 if ! has_word "$KIND" "$DEFINED_KINDS"; then
     # The ABI reserves the id but defines no function table for it yet: there is nothing a

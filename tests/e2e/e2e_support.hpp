@@ -28,6 +28,8 @@ inline const fs::path kGoodPluginDir = TINYLLM_GOOD_PLUGIN_DIR;
 inline const fs::path kBadPluginDir = TINYLLM_BAD_PLUGIN_DIR;
 // Plugins that crash, exit or hang in init (tests/plugins/crashing_plugins.c).
 inline const fs::path kCrashPluginDir = TINYLLM_CRASH_PLUGIN_DIR;
+// A good backend beside a judge and a made-up kind whose create() aborts.
+inline const fs::path kUnknownKindPlugin = TINYLLM_UNKNOWN_KIND_PLUGIN;
 inline const fs::path kOllamaPlugin = TINYLLM_OLLAMA_PLUGIN;
 inline const fs::path kSourceConfigDir = TINYLLM_SOURCE_CONFIG_DIR;
 

@@ -169,6 +169,27 @@ TEST_F(PluginsTest, PluginsThatCrashOrHangWhileLoadingAreReportedAndSkipped) {
         EXPECT_THAT(line, HasSubstr("skipping plugin " + crash)) << ask.err;
 }
 
+TEST_F(PluginsTest, ComponentsOfUnknownKindsAreReportedAndNeverCreated) {
+    const std::string file = kUnknownKindPlugin.string();
+    const RunResult r = host({"--plugins", file, "plugins", "list"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_THAT(r.out, HasSubstr("kinds-ok")); // the plugin's good component loads
+    for (const char *kind : {"tinyllm.judge/1", "tinyllm.frob/1"}) {
+        const int n = line_number_of(r.out, std::string("is of kind ") + kind);
+        ASSERT_GT(n, 0) << kind << ":\n" << r.out;
+        const std::string line = split_lines(r.out)[static_cast<size_t>(n - 1)];
+        EXPECT_THAT(line, HasSubstr(file + ": unsupported kind: plugin org.tinyllm.test."
+                                           "unknown-kind: component "));
+        EXPECT_THAT(line, HasSubstr("it is not created"));
+    }
+    // validate creates every component it accepted: had it created one of the unknown kinds,
+    // its create() would have aborted the process.
+    const RunResult validate = host({"plugins", "validate", file});
+    EXPECT_GE(validate.exit_code, 0) << validate.describe();
+    EXPECT_THAT(validate.out, HasSubstr("unsupported kind"));
+    EXPECT_TRUE(NoCrashNoise(validate.err));
+}
+
 TEST_F(PluginsTest, PluginPathsFromEveryPlace) {
     // --plugins after the command name works as before it (docs/cli.md).
     const RunResult after = host({"plugins", "list", "--plugins", kGoodPluginDir.string()});

@@ -450,6 +450,35 @@ TEST_F(ExecutorTest, ANodeThatThrowsFailsTheRunCleanly) {
     EXPECT_FALSE(r.error_message.empty());
 }
 
+TEST_F(ExecutorTest, AnExceptionThroughTheCAbiNamesTheNodeAndThePlugin) {
+    const auto r = run(std::string(kHeader) + "entry: t\nexits: [t]\nnodes:\n"
+                                              "  - {id: t, type: raw_throw}\n");
+    EXPECT_EQ(r.status, RunStatus::failed);
+    EXPECT_EQ(r.error_node, "t");
+    EXPECT_EQ(r.error_code, "plugin");
+    EXPECT_EQ(r.error_message,
+              "node t (raw_throw) failed: node t process: plugin org.tinyllm.test.raw-nodes let a "
+              "C++ exception cross the C ABI (a bug in the plugin): boom");
+    // The node has its row in the trace, failed like any node that fails.
+    ASSERT_EQ(r.nodes.size(), 1u);
+    EXPECT_EQ(r.nodes[0].node_id, "t");
+    EXPECT_EQ(r.nodes[0].error, "node t process: plugin org.tinyllm.test.raw-nodes let a C++ "
+                                "exception cross the C ABI (a bug in the plugin): boom");
+}
+
+TEST_F(ExecutorTest, AnExceptionThroughCreateNamesTheNodeAndThePlugin) {
+    const std::optional<Error> e = error_of([&] {
+        run(std::string(kHeader) + "entry: t\nexits: [t]\nnodes:\n"
+                                   "  - {id: t, type: raw_throw_create}\n");
+    });
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_THAT(e->what(),
+                ::testing::HasSubstr("graph.yaml:6:5: node t create: plugin "
+                                     "org.tinyllm.test.raw-nodes let a C++ exception "
+                                     "cross the C ABI (a bug in the plugin): create: boom"));
+}
+
 TEST_F(ExecutorTest, DeadEndIsAClearError) {
     const auto r = run(std::string(kHeader) + R"(entry: r
 exits: [m]

@@ -103,7 +103,8 @@ TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
     EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
               at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
                                 "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
-                                "ask_model)");
+                                "ask_model, raw_throw, raw_throw_create, raw_spin, raw_segv, "
+                                "raw_abort)");
 }
 
 TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {

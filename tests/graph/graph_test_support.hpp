@@ -68,6 +68,8 @@ inline const plugin::Registry &test_registry() {
         r->set_log_failures(false);
         r->load_file(test_nodes_plugin());
         if (r->plugins().empty()) ADD_FAILURE() << "cannot load " << test_nodes_plugin();
+        // Nodes that break the ABI's rules (tests/plugins/raw_nodes.cpp).
+        r->load_file(TINYLLM_TEST_RAW_NODES_PLUGIN);
         return r;
     }();
     return *registry;

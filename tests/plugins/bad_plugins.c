@@ -108,4 +108,53 @@ static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_
                                                   NULL,
                                                   NULL};
 TLLM_DEFINE_PLUGIN(descriptor)
+
+#elif defined(BAD_UNKNOWN_KIND)
+/* A good backend next to components of kinds this host does not define: a judge (not designed
+ * yet) and a made-up kind. Their create aborts, so creating one would end the test loudly. */
+#include <stdlib.h>
+static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
+    (void)h;
+    (void)c;
+    (void)e;
+    (void)n;
+    static int token;
+    *out = &token;
+    return TLLM_OK;
+}
+static tllm_status never_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
+    (void)h;
+    (void)c;
+    (void)out;
+    (void)e;
+    (void)n;
+    abort();
+}
+static void ok_destroy(void *i) {
+    (void)i;
+}
+static const tllm_backend_v1 table = {
+    sizeof(tllm_backend_v1), NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const int opaque_table = 0;
+static const tllm_component components[] = {
+    {sizeof(tllm_component), TLLM_KIND_BACKEND, "kinds-ok", "fine", NULL, 0, ok_create, ok_destroy,
+     &table},
+    {sizeof(tllm_component), "tinyllm.judge/1", "strict", "a judge before judges exist", NULL, 0,
+     never_create, ok_destroy, &opaque_table},
+    {sizeof(tllm_component), "tinyllm.frob/1", "frobber", "no such kind", NULL, 0, never_create,
+     ok_destroy, &opaque_table},
+};
+static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
+                                                  sizeof(tllm_plugin_descriptor),
+                                                  "org.tinyllm.test.unknown-kind",
+                                                  "Unknown kinds",
+                                                  "1.0.0",
+                                                  "",
+                                                  NULL,
+                                                  NULL,
+                                                  3,
+                                                  components,
+                                                  NULL,
+                                                  NULL};
+TLLM_DEFINE_PLUGIN(descriptor)
 #endif

@@ -22,6 +22,7 @@ enum class FailureKind {
     duplicate,          // the same plugin id or component name was already loaded
     crashed,            // loading it killed the plugin scanner (a signal, an exit)
     hung,               // loading it did not finish within the scanner's deadline
+    unsupported_kind,   // a component of a kind this host does not define (not created)
 };
 
 std::string_view to_string(FailureKind kind) noexcept;

@@ -21,6 +21,7 @@ std::string_view to_string(FailureKind kind) noexcept {
     case FailureKind::duplicate: return "duplicate";
     case FailureKind::crashed: return "crashed while loading";
     case FailureKind::hung: return "hung while loading";
+    case FailureKind::unsupported_kind: return "unsupported kind";
     }
     return "unknown";
 }
@@ -29,7 +30,7 @@ std::optional<FailureKind> parse_failure_kind(std::string_view text) noexcept {
     for (FailureKind k :
          {FailureKind::not_a_plugin, FailureKind::abi_mismatch, FailureKind::missing_dependency,
           FailureKind::invalid_descriptor, FailureKind::init_failed, FailureKind::duplicate,
-          FailureKind::crashed, FailureKind::hung}) {
+          FailureKind::crashed, FailureKind::hung, FailureKind::unsupported_kind}) {
         if (to_string(k) == text) return k;
     }
     return std::nullopt;
@@ -106,6 +107,10 @@ std::string tool_problem(const tllm_component &c) {
         return e.what();
     }
     return {};
+}
+
+bool known_kind(std::string_view kind) {
+    return kind == TLLM_KIND_BACKEND || kind == TLLM_KIND_NODE || kind == TLLM_KIND_TOOL;
 }
 
 // Empty when the component honours the contract, else why not.
@@ -203,6 +208,17 @@ LoadResult load_plugin(const std::filesystem::path &path,
     plugin->descriptor = d;
     for (uint32_t i = 0; i < d->component_count; ++i) {
         const tllm_component &c = d->components[i];
+        if (c.struct_size >= sizeof(tllm_component) && c.kind != nullptr && !known_kind(c.kind)) {
+            component_failures.push_back(
+                {path, FailureKind::unsupported_kind,
+                 std::string("plugin ") + d->id + ": component " + (c.name ? c.name : "?") +
+                     " is of kind " + c.kind + ", which this host (ABI " +
+                     std::to_string(TLLM_ABI_VERSION_MAJOR) + "." +
+                     std::to_string(TLLM_ABI_VERSION_MINOR) +
+                     ") does not define; it is not created (kinds: " TLLM_KIND_BACKEND
+                     ", " TLLM_KIND_NODE ", " TLLM_KIND_TOOL ")"});
+            continue;
+        }
         if (std::string why = component_problem(c); !why.empty()) {
             component_failures.push_back({path, FailureKind::invalid_descriptor,
                                           std::string("plugin ") + d->id + ": component " +

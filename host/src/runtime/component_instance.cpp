@@ -2,14 +2,35 @@
 
 namespace tinyllm::runtime {
 
+void ComponentInstance::throw_escaped_exception(std::string_view what) const {
+    std::string message;
+    try {
+        throw;
+    } catch (const std::exception &e) {
+        message = e.what();
+    } catch (...) {
+        message = "an exception that is not a std::exception";
+    }
+    const char *plugin = ref_.plugin != nullptr ? ref_.plugin->descriptor->id : "?";
+    throw Error(ErrorCode::plugin, label_ + " " + std::string(what) + ": plugin " + plugin +
+                                       " let a C++ exception cross the C ABI (a bug in the "
+                                       "plugin): " +
+                                       message);
+}
+
 ComponentInstance::ComponentInstance(std::string_view role, const std::string &name,
                                      plugin::ComponentRef ref, const std::string &config_json,
                                      HostServices *services)
     : label_(std::string(role) + " " + name), ref_(ref),
       host_(std::string(ref.component->name) + ":" + name, services) {
     char error[512] = {};
-    const tllm_status st =
-        ref_.component->create(host_.raw(), config_json.c_str(), &instance_, error, sizeof error);
+    tllm_status st = TLLM_OK;
+    try {
+        st = ref_.component->create(host_.raw(), config_json.c_str(), &instance_, error,
+                                    sizeof error);
+    } catch (...) {
+        throw_escaped_exception("create");
+    }
     error[sizeof error - 1] = '\0';
     if (st != TLLM_OK || instance_ == nullptr) {
         // The plugin rejecting its config is a config problem the user fixes in a file; any

@@ -37,12 +37,22 @@ public:
             throw Error(ErrorCode::cancelled, label_ + " " + what + ": cancelled");
         std::unique_lock<std::mutex> lock(serial_, std::defer_lock);
         if (ref_.component->flags & TLLM_COMPONENT_SERIALIZED) lock.lock();
-        const tllm_status st = fn(instance_, call.raw(), args...);
+        tllm_status st = TLLM_OK;
+        try {
+            st = fn(instance_, call.raw(), args...);
+        } catch (...) {
+            throw_escaped_exception(what);
+        }
         if (st == TLLM_OK && call.has_output()) return call.take_output(st, {});
         return call.take_output(st, label_ + " " + what); // names the instance in the error
     }
 
 private:
+    // A C++ exception must not cross the C ABI; one that did is a bug in the plugin, reported
+    // as such with the instance, the component and the plugin named (the node's row in the
+    // trace then records it like any failure). Call from inside a catch block.
+    [[noreturn]] void throw_escaped_exception(std::string_view what) const;
+
     std::string label_;
     plugin::ComponentRef ref_;
     InstanceHost host_;

@@ -215,14 +215,12 @@ struct tllm_host {
 /* ------------------------------------------------------------------------------------------ */
 
 /* Interface ids of the component kinds this ABI version defines. The vtable of a component is
- * the struct named next to its id. Kinds named here without a struct are reserved: their
- * function tables are defined in a later minor version, and the host reports a component of a
- * kind it does not know as "unsupported kind" without refusing the rest of the plugin. */
-#define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client       */
-#define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph              */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* tllm_tool_v1: an exact capability (ABI 1.1)  */
-#define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* reserved: grades an output                   */
-#define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* reserved: rewrites a graph                 */
+ * the struct named next to its id. New kinds (judges, mutations) are added in a later minor
+ * version, once designed. A host reports a component of a kind it does not know as
+ * "unsupported kind" and does not create it; the plugin's other components still load. */
+#define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client         */
+#define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph                */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"       /* tllm_tool_v1: an exact capability (ABI 1.1)    */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
 #define TLLM_COMPONENT_SERIALIZED 0x1u /* host never runs two calls of one instance at once */

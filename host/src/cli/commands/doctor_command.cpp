@@ -45,6 +45,8 @@ std::string fix_for(plugin::FailureKind kind, const std::filesystem::path &path)
                path.string();
     case plugin::FailureKind::init_failed: return "see the plugin's message above";
     case plugin::FailureKind::duplicate: return "remove one of the two copies";
+    case plugin::FailureKind::unsupported_kind:
+        return "update tinyllm, or use a build of the plugin made for this host's SDK";
     case plugin::FailureKind::crashed:
     case plugin::FailureKind::hung:
         return "remove " + path.filename().string() +
