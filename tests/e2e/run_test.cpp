@@ -76,6 +76,79 @@ TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
     EXPECT_STREQ(runs[1]["input"].GetString(), "hello world");
 }
 
+// A graph with one node from the raw test plugin that spins without ever polling cancellation.
+std::string spin_graph(const std::string &node_settings = "") {
+    return "id: spin\nversion: 1.0.0\nentry: s\nexits: [s]\nnodes:\n"
+           "  - id: s\n    type: raw_spin\n" +
+           node_settings;
+}
+
+TEST_F(RunTest, ANodeThatIgnoresItsTimeoutDoesNotHoldTheRun) {
+    write_config_file("graphs/spin.yaml", spin_graph("    timeout_ms: 300\n"));
+    const RunResult r =
+        host({"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "hi"});
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("node s (raw_spin) did not stop when its deadline passed"));
+
+    // Recorded as such: the run failed with a timeout, the node's row says why.
+    const RunResult listed = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    const json::Document runs = parse_json(listed.out);
+    ASSERT_TRUE(runs.IsArray() && runs.Size() == 1u) << listed.out;
+    EXPECT_STREQ(runs[0]["status"].GetString(), "failed") << listed.out;
+    EXPECT_STREQ(runs[0]["error"]["code"].GetString(), "timeout") << listed.out;
+    EXPECT_STREQ(runs[0]["error"]["node"].GetString(), "s") << listed.out;
+    const RunResult shown = host({"runs", "show", runs[0]["run_id"].GetString(), "--json"});
+    ASSERT_EXIT_CODE(shown, kOk);
+    const json::Document run = parse_json(shown.out);
+    ASSERT_TRUE(run.IsObject()) << shown.out;
+    ASSERT_EQ(run["nodes"].Size(), 1u) << shown.out;
+    EXPECT_STREQ(run["nodes"][0]["status"].GetString(), "timed_out") << shown.out;
+    EXPECT_THAT(run["nodes"][0]["error"].GetString(), HasSubstr("did not stop"));
+}
+
+TEST_F(RunTest, CtrlCEndsARunWhoseNodeIgnoresCancellation) {
+    write_config_file("graphs/spin.yaml", spin_graph());
+    const auto process =
+        start({"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "hi"},
+              {{"TINYLLM_LOG_LEVEL", "debug"}});
+    // Inside the node's process(), past every cancellation check before it.
+    ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();
+    process->send_signal(SIGINT);
+    const RunResult r = process->finish();
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EXIT_CODE(r, kCancelled);
+    EXPECT_THAT(r.err, HasSubstr("tinyllm: error: node s (raw_spin) did not stop when the run was "
+                                 "cancelled"));
+    const RunResult listed = host({"runs", "list", "--json"});
+    const json::Document runs = parse_json(listed.out);
+    ASSERT_TRUE(runs.IsArray() && runs.Size() == 1u) << listed.out;
+    EXPECT_STREQ(runs[0]["status"].GetString(), "cancelled") << listed.out;
+}
+
+TEST_F(RunTest, ASecondCtrlCExitsAtOnceAndSaysSo) {
+    write_config_file("graphs/spin.yaml", spin_graph());
+    const auto process =
+        start({"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "hi"},
+              {{"TINYLLM_LOG_LEVEL", "debug"}});
+    // Inside the node's process(), past every cancellation check before it.
+    ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();
+    process->send_signal(SIGINT);
+    // The second once the first has been seen (signals sent back to back may merge into one).
+    ASSERT_TRUE(process->wait_until([&] {
+        return process->err_so_far().find("waiting up to") != std::string::npos;
+    })) << process->err_so_far();
+    process->send_signal(SIGINT);
+    const RunResult r = process->finish();
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EXIT_CODE(r, kCancelled);
+    EXPECT_THAT(r.err, HasSubstr("tinyllm: interrupted again: exiting now"));
+}
+
 TEST_F(RunTest, TheModelUsesTheCalculatorThroughToolCalls) {
     write_tool_graph("[calculator]");
     ollama_.enqueue("/api/chat",

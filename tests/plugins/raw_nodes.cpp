@@ -30,8 +30,10 @@ tllm_status process_throws(void *, const tllm_call *, const char *) {
     throw std::runtime_error("boom");
 }
 
-// Spins on the CPU without ever asking call->is_cancelled, like a plugin stuck in a loop.
+// Spins on the CPU without ever asking call->is_cancelled, like a plugin stuck in a loop. It
+// says "spinning" first (a token: printed by `tinyllm run`), so a test knows it is inside.
 tllm_status process_ignores_cancel(void *, const tllm_call *call, const char *) {
+    call->emit(call, "{\"type\":\"token\",\"content\":\"spinning\\n\"}");
     volatile unsigned long n = 0;
     for (;;)
         n = n + 1;

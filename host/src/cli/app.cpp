@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace tinyllm::cli {
@@ -81,7 +82,16 @@ int run(int argc, char **argv) {
         for (const Command &c : commands()) {
             if (rest[0] == c.name) {
                 Context context(std::move(opts));
-                return c.run(context, {rest.begin() + 1, rest.end()});
+                try {
+                    return c.run(context, {rest.begin() + 1, rest.end()});
+                } catch (const Error &e) {
+                    if (!context.work_abandoned()) throw;
+                    // A plugin's thread is still running: tearing down the runtime under it
+                    // would crash or hang. What had to be recorded is.
+                    report(e);
+                    std::fflush(stdout);
+                    std::_Exit(exit_code_for(e.code()));
+                }
             }
         }
         throw Error(ErrorCode::usage, "unknown command \"" + rest[0] + "\" (see tinyllm --help)");

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
+#include <unistd.h>
 
 namespace tinyllm::cli {
 namespace {
@@ -16,10 +17,22 @@ namespace {
 // pointer to the flag owned by the token.
 std::atomic<bool> *g_interrupt_flag = nullptr;
 
+std::atomic<int> g_interrupts{0};
+
+// The first Ctrl-C cancels the command's work, which ends it cleanly (and records the run);
+// a second one means "now": the process exits at once, saying so. Only async-signal-safe
+// calls here.
 extern "C" void on_interrupt(int) {
-    if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
-    // A second Ctrl-C kills the process the usual way if the first did not stop it.
-    std::signal(SIGINT, SIG_DFL);
+    if (g_interrupts.fetch_add(1) == 0) {
+        if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
+        return;
+    }
+    static const char kMessage[] =
+        "\ntinyllm: interrupted again: exiting now (a run in progress is recorded as "
+        "interrupted at the next start)\n";
+    const ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    (void)ignored;
+    ::_exit(130);
 }
 
 std::string effective_level(const GlobalOptions &opts, const config::Config *config) {

@@ -42,6 +42,12 @@ public:
     // Tripped by SIGINT while a command runs.
     runtime::CancelToken cancel_token() const { return cancel_; }
 
+    // A thread was left running inside a plugin that did not stop when asked (run_guard.hpp):
+    // the command must end the process without destroying what that thread may still be using
+    // (the runtime, the plugins). app.cpp then exits at once after reporting.
+    void abandon_work() noexcept { abandoned_ = true; }
+    bool work_abandoned() const noexcept { return abandoned_; }
+
 private:
     void apply_logging(const config::Config *config);
 
@@ -54,6 +60,7 @@ private:
     std::unique_ptr<runtime::Runtime> runtime_;
     std::unique_ptr<store::RunStore> store_;
     runtime::CancelToken cancel_;
+    bool abandoned_ = false;
 };
 
 } // namespace tinyllm::cli

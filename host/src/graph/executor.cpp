@@ -454,6 +454,9 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
             const auto own = start + std::chrono::milliseconds(def.timeout_ms);
             deadline = deadline ? std::min(*deadline, own) : own;
         }
+        if (st.options.observer != nullptr) {
+            st.options.observer->on_node_start(st.run, exec, deadline);
+        }
         runtime::EventSink sink;
         if (st.options.on_event) {
             sink = [&st, &node](std::string_view event) {

@@ -20,6 +20,11 @@ class RunObserver {
 public:
     virtual ~RunObserver() = default;
     virtual void on_run_start(const trace::Run &run) = 0;
+    // A node is about to be called (`node` has its id, type, seq, attempt, start and input),
+    // with the deadline its call gets (the run's or its own timeout_ms, whichever is first).
+    // [the thread that runs the node] Does nothing unless overridden.
+    virtual void on_node_start(const trace::Run &, const trace::NodeExecution &,
+                               std::optional<runtime::Clock::time_point> /*deadline*/) {}
     // Before `node` joins run.nodes (it is then moved there): read `node`, not run.nodes.
     virtual void on_node(const trace::Run &run, const trace::NodeExecution &node) = 0;
     virtual void on_run_end(const trace::Run &run) = 0;

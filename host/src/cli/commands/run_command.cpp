@@ -4,6 +4,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "graph/executor.hpp"
 #include "graph/graph_builder.hpp"
@@ -151,7 +152,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     options.on_event = [&printer](const graph::NodeEvent &ev) { printer(ev); };
     options.observer = &recorder;
 
-    const trace::Run run = graph::Executor(*graph).run(prompt, options);
+    const trace::Run run = run_guarded(ctx, *graph, prompt, std::move(options));
 
     if (json_out) {
         json::Document doc;
