@@ -4,6 +4,9 @@
 // through tool_calls.
 #include "e2e_support.hpp"
 
+#include <csignal>
+#include <tuple>
+
 namespace tinyllm::e2e {
 namespace {
 
@@ -147,6 +150,40 @@ TEST_F(RunTest, ASecondCtrlCExitsAtOnceAndSaysSo) {
     EXPECT_EQ(r.signal, 0) << r.describe();
     EXPECT_EXIT_CODE(r, kCancelled);
     EXPECT_THAT(r.err, HasSubstr("tinyllm: interrupted again: exiting now"));
+}
+
+TEST_F(RunTest, APluginThatCrashesTheProcessIsNamedAndTheRunIsRecordedAsCrashed) {
+    for (const auto &[type, signal_name, signal_number] :
+         {std::tuple{"raw_segv", "SIGSEGV", SIGSEGV},
+          std::tuple{"raw_abort", "SIGABRT", SIGABRT}}) {
+        SCOPED_TRACE(type);
+        write_config_file("graphs/crash.yaml", std::string("id: crash\nversion: 1.0.0\nentry: s\n"
+                                                           "exits: [s]\nnodes:\n  - id: s\n"
+                                                           "    type: ") +
+                                                   type + "\n");
+        const RunResult r =
+            host({"--plugins", kGoodPluginDir.string(), "run", "--graph", "crash", "hi"});
+        ASSERT_FALSE(r.timed_out) << r.describe();
+        // The process still dies of the signal (exit status, core dumps as usual)...
+        EXPECT_EQ(r.signal, signal_number) << r.describe();
+        // ...after one line that says who did it.
+        const std::string line = std::string("tinyllm: fatal: plugin org.tinyllm.test.raw-nodes "
+                                             "crashed (") +
+                                 signal_name + ") in node s (" + type + ") process\n";
+        EXPECT_THAT(r.err, HasSubstr(line)) << r.describe();
+
+        // The next start records the run as crashed, with that line.
+        const RunResult listed = host({"runs", "list", "--last", "1", "--json"});
+        ASSERT_EXIT_CODE(listed, kOk);
+        const json::Document runs = parse_json(listed.out);
+        ASSERT_TRUE(runs.IsArray() && runs.Size() == 1u) << listed.out;
+        EXPECT_STREQ(runs[0]["status"].GetString(), "failed") << listed.out;
+        EXPECT_STREQ(runs[0]["error"]["code"].GetString(), "plugin") << listed.out;
+        EXPECT_EQ(std::string(runs[0]["error"]["message"].GetString()),
+                  "crashed: " + line.substr(16, line.size() - 17))
+            << listed.out;
+    }
+    EXPECT_TRUE(fs::is_empty(root() / "data" / "crashes")); // read, then removed
 }
 
 TEST_F(RunTest, TheModelUsesTheCalculatorThroughToolCalls) {

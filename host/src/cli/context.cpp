@@ -2,6 +2,7 @@
 
 #include "cli/terminal.hpp"
 #include "logging/logging.hpp"
+#include "runtime/crash_report.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -62,6 +63,7 @@ Context::Context(GlobalOptions options) : options_(std::move(options)) {
     static_assert(std::atomic<bool>::is_always_lock_free);
     g_interrupt_flag = cancel_.raw_flag();
     std::signal(SIGINT, on_interrupt);
+    runtime::install_crash_handler();
 }
 
 store::RunStore &Context::store() {

@@ -21,11 +21,14 @@ void ComponentInstance::throw_escaped_exception(std::string_view what) const {
 ComponentInstance::ComponentInstance(std::string_view role, const std::string &name,
                                      plugin::ComponentRef ref, const std::string &config_json,
                                      HostServices *services)
-    : label_(std::string(role) + " " + name), ref_(ref),
+    : label_(std::string(role) + " " + name),
+      ref_(ref), site_{ref.plugin != nullptr ? ref.plugin->descriptor->id : "?",
+                       ref.component->name, label_.c_str()},
       host_(std::string(ref.component->name) + ":" + name, services) {
     char error[512] = {};
     tllm_status st = TLLM_OK;
     try {
+        const ActiveCall active(site_, "create");
         st = ref_.component->create(host_.raw(), config_json.c_str(), &instance_, error,
                                     sizeof error);
     } catch (...) {

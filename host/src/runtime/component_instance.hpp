@@ -4,6 +4,7 @@
 
 #include "plugin/registry.hpp"
 #include "runtime/call_context.hpp"
+#include "runtime/crash_report.hpp"
 #include "runtime/instance_host.hpp"
 
 #include <mutex>
@@ -39,6 +40,7 @@ public:
         if (ref_.component->flags & TLLM_COMPONENT_SERIALIZED) lock.lock();
         tllm_status st = TLLM_OK;
         try {
+            const ActiveCall active(site_, what);
             st = fn(instance_, call.raw(), args...);
         } catch (...) {
             throw_escaped_exception(what);
@@ -55,6 +57,7 @@ private:
 
     std::string label_;
     plugin::ComponentRef ref_;
+    CallSite site_; // names this instance to the crash handler
     InstanceHost host_;
     void *instance_ = nullptr;
     std::mutex serial_;

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -154,6 +156,24 @@ struct RunStore::Impl {
         return ids;
     }
 
+    // The runs the crash handler left a line for (crash_report.hpp): failed as crashed.
+    void mark_crashed(const std::filesystem::path &dir) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) return;
+        for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+            const std::string id = entry.path().filename().string();
+            std::ifstream in(entry.path());
+            std::string line;
+            std::getline(in, line);
+            if (line.rfind("tinyllm: fatal: ", 0) == 0) line.erase(0, 16);
+            if (line.empty()) line = "the process crashed";
+            write("cannot mark a crashed run", [&] {
+                rows::mark_interrupted(db, id, to_string(ErrorCode::plugin), "crashed: " + line);
+            });
+            std::filesystem::remove(entry.path(), ec);
+        }
+    }
+
     size_t mark_interrupted(const std::vector<std::string> &ids) {
         if (ids.empty()) return 0; // no write lock taken on the common path
         size_t marked = 0;
@@ -190,6 +210,7 @@ std::unique_ptr<RunStore> RunStore::open(const StoreOptions &options) {
         }
         throw Error(ErrorCode::io, label + ": cannot open: " + e.sqlite_message());
     }
+    impl->mark_crashed(options.path.parent_path() / "crashes");
     impl->mark_interrupted(impl->interrupted(true, options.interrupted_after_ms));
     return std::unique_ptr<RunStore>(new RunStore(std::move(impl)));
 }

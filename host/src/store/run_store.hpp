@@ -45,6 +45,10 @@ public:
     //     (other hosts, reused pids).
     // A live run misjudged by the second rule is not lost: its add_node calls still land and
     // its finish_run overwrites the status.
+    // Before that, a run whose process crashed in a plugin left the crash handler's line in
+    // <dir of the store>/crashes/<run id> (runtime/crash_report.hpp): such a run is marked
+    // failed with code "plugin" and that line ("crashed: plugin X crashed (SIGSEGV) in node
+    // Y ..."), and the file is removed.
     static std::unique_ptr<RunStore> open(const StoreOptions &options);
     ~RunStore();
     RunStore(const RunStore &) = delete;

@@ -9,6 +9,7 @@
 #include "graph/executor.hpp"
 #include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
+#include "runtime/crash_report.hpp"
 #include "store/run_id.hpp"
 #include "trace/trace_json.hpp"
 
@@ -152,7 +153,10 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     options.on_event = [&printer](const graph::NodeEvent &ev) { printer(ev); };
     options.observer = &recorder;
 
+    // Should a plugin crash the process, the run is recorded as crashed at the next start.
+    runtime::set_crash_record(store.path().parent_path() / "crashes", options.run_id);
     const trace::Run run = run_guarded(ctx, *graph, prompt, std::move(options));
+    runtime::set_crash_record({}, {});
 
     if (json_out) {
         json::Document doc;
