@@ -278,21 +278,75 @@ TEST_F(PluginsTest, InspectAndValidate) {
     EXPECT_TRUE(OneErrorLine(nosuch));
     EXPECT_THAT(nosuch.err, HasSubstr("nosuch"));
 
-    const RunResult valid = host({"plugins", "validate", kOllamaPlugin.string()});
-    EXPECT_EXIT_CODE(valid, kOk);
-    for (const auto &line : split_lines(valid.out))
-        EXPECT_THAT(line, StartsWith("ok ")) << valid.out;
-
-    const RunResult invalid =
-        host({"plugins", "validate", (kBadPluginDir / "tinyllm-test-bad-component.so").string()});
-    EXPECT_EXIT_CODE(invalid, kPlugin);
-    EXPECT_THAT(invalid.out, HasSubstr("FAIL invalid descriptor"));
-    EXPECT_THAT(invalid.out, HasSubstr("Bad Name"));
-    EXPECT_TRUE(NoCrashNoise(invalid.err));
-
     const RunResult usage = host({"plugins", "inspect"});
     EXPECT_EXIT_CODE(usage, kUsage);
     EXPECT_TRUE(OneErrorLine(usage));
+}
+
+TEST_F(PluginsTest, ValidatePassesEveryBundledPlugin) {
+    size_t validated = 0;
+    for (const auto &entry : fs::directory_iterator(kOllamaPlugin.parent_path())) {
+        if (entry.path().extension() != ".so") continue;
+        const RunResult r = host({"plugins", "validate", entry.path().string()});
+        EXPECT_EXIT_CODE(r, kOk);
+        for (const auto &line : split_lines(r.out))
+            EXPECT_THAT(line, StartsWith("ok ")) << r.out;
+        for (const char *check : {"loads", "metadata", ": config schema", ": create with",
+                                  ": concurrent calls", ": cancellation", ": destroy", "quiet"}) {
+            EXPECT_THAT(r.out, HasSubstr(check)) << entry.path();
+        }
+        ++validated;
+    }
+    EXPECT_GE(validated, 5u); // ollama, model, passthrough, calculator, code
+
+    const RunResult json = host({"plugins", "validate", kOllamaPlugin.string(), "--json"});
+    ASSERT_EXIT_CODE(json, kOk);
+    const json::Document doc = parse_json(json.out);
+    ASSERT_TRUE(doc.IsObject()) << json.out;
+    EXPECT_TRUE(doc["ok"].GetBool());
+    EXPECT_GT(doc["checks"].Size(), 5u);
+}
+
+TEST_F(PluginsTest, ValidateFailsEachBrokenPluginForItsOwnReason) {
+    // file -> a line the report must hold (and the run must exit 4).
+    const std::vector<std::pair<fs::path, std::string>> cases = {
+        {kBadPluginDir / "tinyllm-test-bad-component.so",
+         "FAIL component: invalid descriptor: plugin org.tinyllm.test.bad-component: component 1 "
+         "(Bad Name)"},
+        {kBadPluginDir / "tinyllm-test-abi-major.so",
+         "FAIL loads (entry point, ABI, descriptor, init): ABI mismatch (plugin 2.0, host 1.2)"},
+        {kUnknownKindPlugin, "FAIL component: unsupported kind"},
+        {kGoodPluginDir / "tinyllm-test-nodes.so",
+         "FAIL tinyllm.node/1 bad_json: process a sample message: process's output is not a "
+         "JSON object"},
+        {kCrashPluginDir / "tinyllm-test-crash-exit.so",
+         "FAIL loads (entry point, ABI, descriptor, init): the validator exited with status 7"},
+        {kCrashPluginDir / "tinyllm-test-crash-abort.so",
+         "FAIL loads (entry point, ABI, descriptor, init): the plugin crashed the validator "
+         "(SIGABRT)"},
+        {kCrashPluginDir / "tinyllm-test-crash-segv.so",
+         // Under AddressSanitizer its SEGV handler reports and aborts.
+         "FAIL loads (entry point, ABI, descriptor, init): the plugin crashed the validator (SIG"},
+    };
+    for (const auto &[file, line] : cases) {
+        const RunResult r = host({"plugins", "validate", file.string()});
+        EXPECT_EXIT_CODE(r, kPlugin);
+        EXPECT_THAT(r.out, HasSubstr(line)) << file;
+        EXPECT_TRUE(NoCrashNoise(r.err)) << file;
+    }
+
+    // The raw nodes: an exception through the C ABI fails its checks; a node that never
+    // returns is reported as hung in the check it was in, after --timeout.
+    const RunResult raw = host({"plugins", "validate", "--timeout", "1500",
+                                (kGoodPluginDir / "tinyllm-test-raw-nodes.so").string()});
+    EXPECT_EXIT_CODE(raw, kPlugin);
+    EXPECT_THAT(raw.out, HasSubstr("FAIL tinyllm.node/1 raw_throw: process a sample message: "
+                                   "node validate process: plugin org.tinyllm.test.raw-nodes let "
+                                   "a C++ exception cross the C ABI"));
+    EXPECT_THAT(raw.out, HasSubstr("FAIL tinyllm.node/1 raw_throw_create: create with its default "
+                                   "config"));
+    EXPECT_THAT(raw.out, HasSubstr("FAIL tinyllm.node/1 raw_spin: process a sample message: hung: "
+                                   "no progress within 1500 ms (--timeout)"));
 }
 
 TEST_F(PluginsTest, BackendWrittenInCAnswers) {

@@ -108,7 +108,14 @@ build_and_check() { # build_and_check KIND NAME: scaffold, build, validate, insp
     cd "$dir"
     check "tinyllm plugins validate ($kind)" 0 "$HOST" plugins validate "build/tinyllm-$name.so"
     expect_output "validate creates the $kind component" \
-        "ok +tinyllm.$kind/1 $name: creates and destroys with its default config"
+        "ok +tinyllm.$kind/1 $name: create with its default config"
+    expect_output "validate calls it concurrently" "ok +tinyllm.$kind/1 $name: concurrent calls"
+    expect_output "validate cancels a call" "ok +tinyllm.$kind/1 $name: cancellation"
+    if grep -q '^FAIL' "$WORK/out"; then
+        echo "FAIL validate reports a failed check for the $kind template:"
+        sed 's/^/     /' "$WORK/out"
+        FAILURES=$((FAILURES + 1))
+    fi
     check "tinyllm plugins inspect ($kind)" 0 "$HOST" --plugins build plugins inspect "$name"
     expect_output "inspect shows the $kind component" "Component $name"
     expect_output "inspect shows the kind" "Kind +tinyllm.$kind/1"

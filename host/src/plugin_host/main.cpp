@@ -1,9 +1,13 @@
 // tinyllm-plugin-host: the host's helper process for plugins it does not trust to share its
-// address space. Today it scans: `tinyllm-plugin-host scan FILE` loads one plugin file as the
-// host would (dlopen, ABI check, init) and answers with one JSON line, so a plugin that crashes
-// or hangs while loading takes down this process instead of the command the user ran.
+// address space. `scan FILE` loads one plugin file as the host would (dlopen, ABI check, init)
+// and answers with one JSON line, so a plugin that crashes or hangs while loading takes down
+// this process instead of the command the user ran; `validate FILE` runs the conformance suite
+// (validate/conformance.hpp) and streams its checks as JSON lines.
 // Not meant to be run by hand; installed under libexec.
 #include "plugin/scanner.hpp"
+#include "validate/conformance.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstring>
@@ -12,7 +16,12 @@ int main(int argc, char **argv) {
     if (argc == 3 && std::strcmp(argv[1], "scan") == 0) {
         return tinyllm::plugin::scan_main(argv[2]);
     }
-    std::fprintf(stderr, "usage: tinyllm-plugin-host scan PLUGIN.so\n"
+    if (argc == 3 && std::strcmp(argv[1], "validate") == 0) {
+        // Quiet: anything on stderr is the plugin's own output, which the suite reports.
+        spdlog::set_level(spdlog::level::off);
+        return tinyllm::validate::validate_main(argv[2]);
+    }
+    std::fprintf(stderr, "usage: tinyllm-plugin-host scan|validate PLUGIN.so\n"
                          "(a helper of tinyllm-host, run by it; not meant to be run by hand)\n");
     return 2;
 }

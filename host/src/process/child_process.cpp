@@ -86,6 +86,7 @@ ChildResult run_child(const ChildOptions &options) {
 
     ChildResult result;
     const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    auto last_output = std::chrono::steady_clock::now();
     bool out_open = true;
     bool err_open = true;
     int status = 0;
@@ -99,7 +100,9 @@ ChildResult run_child(const ChildOptions &options) {
         }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+        const bool idle = options.idle_timeout.count() > 0 && !reaped &&
+                          std::chrono::steady_clock::now() - last_output > options.idle_timeout;
+        if (left.count() <= 0 || idle) {
             result.timed_out = !reaped;
             break;
         }
@@ -112,7 +115,9 @@ ChildResult run_child(const ChildOptions &options) {
         const int wait_ms = reaped ? static_cast<int>(std::min<int64_t>(left.count(), 1000)) : 10;
         if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) break;
         if (out_open && fds[0].revents != 0) {
+            const size_t before = result.out.size();
             out_open = drain(out.read_end(), result.out, options.max_output);
+            if (result.out.size() != before) last_output = std::chrono::steady_clock::now();
         }
         if (err_open && fds[1].revents != 0) {
             err_open = drain(err.read_end(), result.err, options.max_output);

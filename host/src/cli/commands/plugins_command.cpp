@@ -7,8 +7,14 @@
 #include "cli/terminal.hpp"
 #include "config/schema.hpp"
 #include "plugin/loader.hpp"
+#include "plugin/scanner.hpp"
+#include "process/child_process.hpp"
 #include "runtime/instance_host.hpp"
 #include "tinyllm/json.hpp"
+#include "validate/conformance.hpp"
+
+#include <algorithm>
+#include <sstream>
 
 #include <iostream>
 
@@ -182,55 +188,87 @@ int inspect(Context &ctx, const std::string &key, bool as_json) {
     return kExitOk;
 }
 
-// Checks a plugin against the contract: loads it, then creates and destroys each component
-// with its default config. One line per check; exit 4 when any fails.
-int validate(const std::string &file) {
-    const bool color = color_enabled(stdout);
-    int failures = 0;
-    auto line = [&](bool ok, const std::string &text) {
-        std::cout << paint(ok ? "ok  " : "FAIL", ok ? Color::green : Color::red, color) << " "
-                  << text << "\n";
-        if (!ok) ++failures;
-    };
+// The conformance suite (validate/conformance.hpp), run in tinyllm-plugin-host so that a plugin
+// that crashes or hangs fails the check it was in. One line per check; exit 4 when any fails.
+int validate(const std::string &file, bool as_json, int64_t check_timeout_ms) {
     if (!std::filesystem::exists(file)) {
         throw Error(ErrorCode::not_found, file + ": no such file");
     }
-    plugin::Registry reg;
-    reg.set_log_failures(false);
-    reg.load_file(std::filesystem::absolute(file));
-    for (const auto &f : reg.failures()) {
-        line(false, plugin::describe(f));
+    const std::filesystem::path helper = plugin::default_plugin_host();
+    if (!std::filesystem::exists(helper)) {
+        throw Error(ErrorCode::plugin, "cannot validate: the plugin host " + helper.string() +
+                                           " is missing (reinstall tinyllm)");
     }
-    for (const auto &p : reg.plugins()) {
-        line(true, std::string("loads: ") + p->descriptor->id + " " + p->descriptor->version +
-                       ", ABI " + std::to_string(p->descriptor->abi.major) + "." +
-                       std::to_string(p->descriptor->abi.minor));
-        for (const tllm_component *c : p->components) {
-            const std::string label = std::string(c->kind) + " " + c->name;
-            try {
-                json::Document cfg(rapidjson::kObjectType);
-                if (c->config_schema != nullptr) {
-                    const json::Document schema = json::parse(c->config_schema, "config_schema");
-                    config::apply_defaults(cfg, schema, cfg.GetAllocator());
-                }
-                const std::string cfg_text = json::to_string(cfg);
-                runtime::InstanceHost host("validate:" + std::string(c->name), nullptr);
-                void *instance = nullptr;
-                char err[512] = {};
-                const tllm_status st =
-                    c->create(host.raw(), cfg_text.c_str(), &instance, err, sizeof err);
-                if (st != TLLM_OK || instance == nullptr) {
-                    line(false, label + ": create with default config failed: " + err);
-                    continue;
-                }
-                c->destroy(instance);
-                line(true, label + ": creates and destroys with its default config");
-            } catch (const Error &e) {
-                line(false, label + ": " + e.what());
+    process::ChildOptions co;
+    co.argv = {helper.string(), "validate", std::filesystem::absolute(file).string()};
+    co.timeout = std::chrono::minutes(10);
+    co.idle_timeout = std::chrono::milliseconds(check_timeout_ms);
+    co.max_output = 4 * 1024 * 1024;
+    const process::ChildResult child = process::run_child(co);
+
+    std::vector<validate::CheckResult> results;
+    std::string in_progress; // the check that started and did not report
+    std::istringstream lines(child.out);
+    for (std::string text; std::getline(lines, text);) {
+        try {
+            const json::Document doc = json::parse_object(text, "the validator's report");
+            if (auto started = json::get_string(doc, "start")) {
+                in_progress = *started;
+                continue;
             }
+            results.push_back({json::get_string(doc, "check").value_or("?"),
+                               json::get_bool(doc, "ok").value_or(false),
+                               json::get_string(doc, "detail").value_or("")});
+            in_progress.clear();
+        } catch (const Error &e) {
+            results.push_back({"report", false, e.what()});
         }
     }
-    return failures == 0 ? kExitOk : kExitPlugin;
+    const std::string during = in_progress.empty() ? "the validator" : in_progress;
+    if (child.timed_out) {
+        results.push_back(
+            {during, false,
+             "hung: no progress within " + std::to_string(check_timeout_ms) + " ms (--timeout)"});
+    } else if (child.signal != 0) {
+        results.push_back(
+            {during, false,
+             "the plugin crashed the validator (" + process::signal_name(child.signal) + ")"});
+    } else if (child.exit_code != 0) {
+        results.push_back(
+            {during, false, "the validator exited with status " + std::to_string(child.exit_code)});
+    } else if (!child.err.empty()) {
+        results.push_back({"quiet", false,
+                           "the plugin wrote to stdout or stderr (use tllm_host.log): " +
+                               child.err.substr(0, child.err.find('\n'))});
+    } else {
+        results.push_back({"quiet", true, "nothing written to stdout or stderr"});
+    }
+
+    const bool all_ok = std::all_of(results.begin(), results.end(),
+                                    [](const validate::CheckResult &r) { return r.ok; });
+    if (as_json) {
+        json::Document doc(rapidjson::kObjectType);
+        auto &a = doc.GetAllocator();
+        json::Value checks(rapidjson::kArrayType);
+        for (const auto &r : results) {
+            json::Value c(rapidjson::kObjectType);
+            c.AddMember("check", json::string_value(r.check, a), a);
+            c.AddMember("ok", r.ok, a);
+            c.AddMember("detail", json::string_value(r.detail, a), a);
+            checks.PushBack(c, a);
+        }
+        doc.AddMember("file", json::string_value(file, a), a);
+        doc.AddMember("ok", all_ok, a);
+        doc.AddMember("checks", checks, a);
+        std::cout << json::to_pretty_string(doc) << "\n";
+    } else {
+        const bool color = color_enabled(stdout);
+        for (const auto &r : results) {
+            std::cout << paint(r.ok ? "ok  " : "FAIL", r.ok ? Color::green : Color::red, color)
+                      << " " << r.check << ": " << r.detail << "\n";
+        }
+    }
+    return all_ok ? kExitOk : kExitPlugin;
 }
 
 } // namespace
@@ -238,8 +276,12 @@ int validate(const std::string &file) {
 int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     po::options_description desc("Options");
     bool as_json = false;
+    int64_t timeout_ms = 15000;
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
-                                                   "print data as JSON");
+                                                   "print data as JSON")(
+        "timeout", po::value(&timeout_ms)->value_name("MS"),
+        "validate: how long one check may take before the plugin counts as hung (default "
+        "15000)");
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action", "target"}, ctx.options());
     const std::string usage = "plugins list|inspect NAME|validate FILE [--json]";
@@ -248,7 +290,10 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
                    "list: every plugin found and why others were not loaded.\n"
                    "inspect: one plugin's metadata, components and config schema\n"
                    "  (NAME is a plugin id, a file name, a component name or a path to a .so).\n"
-                   "validate: load FILE and check it against the plugin contract.",
+                   "validate: run the conformance suite on FILE in a child process: load,\n"
+                   "  metadata, config schema, each component created, called with sample\n"
+                   "  input, concurrently and cancelled, its answers checked; exit 4 on any\n"
+                   "  failure (a crash or a hang fails the check it happened in).",
                    desc);
         return kExitOk;
     }
@@ -257,7 +302,10 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     if (action == "list") return list(ctx, as_json);
     if (target.empty()) throw Error(ErrorCode::usage, "plugins " + action + " needs a NAME");
     if (action == "inspect") return inspect(ctx, target, as_json);
-    if (action == "validate") return validate(target);
+    if (action == "validate") {
+        if (timeout_ms <= 0) throw Error(ErrorCode::usage, "--timeout must be positive");
+        return validate(target, as_json, timeout_ms);
+    }
     throw Error(ErrorCode::usage, "unknown plugins action \"" + action + "\" (see --help)");
 }
 
