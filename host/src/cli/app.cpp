@@ -25,6 +25,7 @@ const std::vector<Command> &commands() {
         {"models", "list, show and pull models", run_models},
         {"ask", "send one prompt to a model and stream the answer", run_ask},
         {"tool", "list the tools, or call one (tool calculator \"2 + 2\")", run_tool},
+        {"node", "call one node on a message, as a graph would", run_node},
         {"config", "check the config, or print what every key means", run_config},
     };
     return list;

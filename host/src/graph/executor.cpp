@@ -329,7 +329,7 @@ struct NodeOutput {
     std::string route;
 };
 
-NodeOutput parse_node_output(const std::string &output, const Message &input, const Node &node,
+NodeOutput parse_node_output(const std::string &output, const Message &input, const NodeDef &def,
                              int visit) {
     OutputScan scan(visit);
     if (!json::read(output, scan).IsError()) {
@@ -352,7 +352,6 @@ NodeOutput parse_node_output(const std::string &output, const Message &input, co
             }
         }
     }
-    const NodeDef &def = *node.def;
     const auto failure = [&def](const std::string &what) {
         return Error(ErrorCode::protocol,
                      "node " + def.id + " (" + def.type + ") returned " + what);
@@ -468,7 +467,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         call.set_observer(&recorder);
         try {
             NodeOutput out =
-                parse_node_output(node.instance->process(call, input.text()), input, node, visit);
+                parse_node_output(node.instance->process(call, input.text()), input, def, visit);
             exec.duration_us = micros_since(start);
             exec.status = trace::NodeStatus::succeeded;
             exec.output = out.message.text();
@@ -703,6 +702,12 @@ Arrival walk(RunState &st, size_t start, Message message, const CancelToken &tok
 }
 
 } // namespace
+
+AppliedOutput apply_node_output(const std::string &output, const std::string &input_message,
+                                const NodeDef &def, int visit) {
+    NodeOutput out = parse_node_output(output, Message(input_message), def, visit);
+    return {out.message.take_text(), std::move(out.route)};
+}
 
 std::string initial_message(const std::string &input) {
     std::string out;

@@ -348,19 +348,36 @@ void resolve_entry_and_exits(Graph &graph) {
     }
 }
 
+// The instance of a node whose config check_config has completed.
+std::unique_ptr<runtime::Node> create_instance(const NodeDef &def, const plugin::ComponentRef &ref,
+                                               runtime::HostServices *services) {
+    try {
+        return std::make_unique<runtime::Node>(def.id, ref, json::to_string(*def.config), services);
+    } catch (const Error &e) {
+        throw Error(ErrorCode::plugin, prefixed(def.location, e.what()));
+    }
+}
+
 void instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
                  runtime::HostServices *services) {
     for (Node &node : graph.nodes) {
-        try {
-            node.instance = std::make_unique<runtime::Node>(
-                node.def->id, refs[node.index], json::to_string(*node.def->config), services);
-        } catch (const Error &e) {
-            throw Error(ErrorCode::plugin, prefixed(node.def->location, e.what()));
-        }
+        node.instance = create_instance(*node.def, refs[node.index], services);
     }
 }
 
 } // namespace
+
+std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &registry,
+                                          runtime::HostServices *services) {
+    const plugin::ComponentRef ref = registry.find(TLLM_KIND_NODE, def.type);
+    if (ref.component == nullptr) {
+        throw Error(ErrorCode::not_found, unknown_type(def.type, registry));
+    }
+    if (!def.config) def.config = std::make_shared<const json::Document>(rapidjson::kObjectType);
+    SchemaCache schemas;
+    check_config(def, *ref.component, schemas);
+    return create_instance(def, ref, services);
+}
 
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
                                    runtime::HostServices *services, bool create_instances) {

@@ -26,4 +26,13 @@ namespace tinyllm::graph {
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
                                    runtime::HostServices *services, bool create_instances);
 
+// One node made the way build_graph makes each node of a graph, for calling it on its own
+// (`tinyllm node`): `def.type` looked up among the tinyllm.node/1 components, `def.config`
+// (absent = {}) given its schema's defaults and validated against it (and replaced by the
+// result, as in a built graph), then the instance created with `services`, named `def.id`.
+// Throws Error: not_found for an unknown type (with did-you-mean, or the available types),
+// config for a config the schema rejects, plugin for a failing create (as build_graph).
+std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &registry,
+                                          runtime::HostServices *services);
+
 } // namespace tinyllm::graph
