@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 
 #include "cli/terminal.hpp"
+#include "config/suggest.hpp"
 #include "logging/logging.hpp"
 #include "runtime/crash_report.hpp"
 
@@ -78,14 +79,14 @@ store::RunStore &Context::store() {
 std::filesystem::path Context::graph_path(const std::string &name) {
     if (std::filesystem::is_regular_file(name)) return name;
     const config::Config &c = config();
-    std::string known;
+    std::vector<std::string> known;
     for (const auto &file : c.graph_files) {
         if (file.stem() == name) return file;
-        known += (known.empty() ? "" : ", ") + file.stem().string();
+        known.push_back(file.stem().string());
     }
-    throw Error(ErrorCode::not_found, "no graph \"" + name + "\": not a file, and not in " +
-                                          (c.dir / "graphs").string() +
-                                          " (graphs: " + (known.empty() ? "none" : known) + ")");
+    throw Error(ErrorCode::not_found,
+                "no graph \"" + name + "\": not a file, and not in " + (c.dir / "graphs").string() +
+                    config::did_you_mean(name, known, "graphs", "graphs: none"));
 }
 
 Context::~Context() {

@@ -153,11 +153,8 @@ std::vector<std::string> names_of(const auto &entries) {
 // "unknown backend \"remot\" (did you mean \"remote\"?)" or "... (backends: a, b)".
 std::string unknown_name(const std::string &noun, const std::string &name,
                          const std::vector<std::string> &known, const std::string &list) {
-    std::string message = "unknown " + noun + " " + quoted(name);
-    if (const auto match = closest_match(name, known)) {
-        return message + " (did you mean " + quoted(*match) + "?)";
-    }
-    return message + " (" + list + ": " + join(known) + ")";
+    return "unknown " + noun + " " + quoted(name) +
+           did_you_mean(name, known, list, list + ": none");
 }
 
 void resolve_backends(const ConfigFile &file, ModelsConfig &config) {

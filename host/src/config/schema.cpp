@@ -65,14 +65,8 @@ std::string got(const json::Value *value) {
 std::string unknown_key(const std::string &pointer, const json::Value &schema) {
     const std::vector<std::string> tokens = split_pointer(pointer);
     const std::string key = tokens.empty() ? std::string() : tokens.back();
-    std::string message = "unknown key \"" + key + "\"";
-    const std::vector<std::string> known = property_names(schema);
-    if (const auto match = closest_match(key, known)) {
-        message += " (did you mean \"" + *match + "\"?)";
-    } else if (!known.empty()) {
-        message += " (expected one of: " + join(known) + ")";
-    }
-    return message;
+    return "unknown key \"" + key + "\"" +
+           did_you_mean(key, property_names(schema), "expected one of");
 }
 
 std::string missing_key(const json::Value &schema, const json::Value *object) {

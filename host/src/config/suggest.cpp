@@ -42,6 +42,15 @@ std::optional<std::string> closest_match(std::string_view word,
     return best;
 }
 
+std::string did_you_mean(std::string_view word, const std::vector<std::string> &known,
+                         std::string_view list_label, std::string_view when_none) {
+    if (const auto match = closest_match(word, known)) {
+        return " (did you mean \"" + *match + "\"?)";
+    }
+    if (known.empty()) return when_none.empty() ? "" : " (" + std::string(when_none) + ")";
+    return " (" + std::string(list_label) + ": " + join(known) + ")";
+}
+
 std::string join(const std::vector<std::string> &items, std::string_view separator) {
     std::string out;
     for (size_t i = 0; i < items.size(); ++i) {

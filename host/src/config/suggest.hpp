@@ -19,4 +19,10 @@ std::optional<std::string> closest_match(std::string_view word,
 // "a, b, c"
 std::string join(const std::vector<std::string> &items, std::string_view separator = ", ");
 
+// The one way a message about an unknown name ends: ` (did you mean "nme"?)` when `word` is a
+// plausible typo of one of `known`, else ` (<list_label>: a, b, c)`, or ` (<when_none>)` when
+// `known` is empty (nothing is added when `when_none` is empty too).
+std::string did_you_mean(std::string_view word, const std::vector<std::string> &known,
+                         std::string_view list_label, std::string_view when_none = {});
+
 } // namespace tinyllm::config

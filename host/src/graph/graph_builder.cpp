@@ -65,12 +65,8 @@ std::string unknown_type(const std::string &type, const plugin::Registry &regist
     for (const plugin::ComponentRef &ref : registry.of_kind(TLLM_KIND_NODE)) {
         known.emplace_back(ref.component->name);
     }
-    std::string message = "unknown node type " + in_quotes(type);
-    if (const auto match = config::closest_match(type, known)) {
-        return message + " (did you mean " + in_quotes(*match) + "?)";
-    }
-    if (known.empty()) return message + " (no loaded plugin provides node types)";
-    return message + " (available: " + config::join(known) + ")";
+    return "unknown node type " + in_quotes(type) +
+           config::did_you_mean(type, known, "available", "no loaded plugin provides node types");
 }
 
 // One compiled schema per component, however many nodes use it.

@@ -419,13 +419,8 @@ public:
     void require(const ConfigFile &file, const std::string &pointer,
                  const std::string &name) const {
         if (set_.count(name) != 0) return;
-        std::string message = "unknown node " + in_quotes(name);
-        if (const auto match = config::closest_match(name, names_)) {
-            message += " (did you mean " + in_quotes(*match) + "?)";
-        } else {
-            message += " (nodes: " + config::join(names_) + ")";
-        }
-        fail(file, pointer, message);
+        fail(file, pointer,
+             "unknown node " + in_quotes(name) + config::did_you_mean(name, names_, "nodes"));
     }
 
 private:

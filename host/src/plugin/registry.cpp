@@ -84,6 +84,13 @@ std::vector<ComponentRef> Registry::of_kind(std::string_view kind) const {
     return out;
 }
 
+std::vector<std::string> Registry::names_of_kind(std::string_view kind) const {
+    std::vector<std::string> names;
+    for (const ComponentRef &ref : of_kind(kind))
+        names.emplace_back(ref.component->name);
+    return names;
+}
+
 const LoadedPlugin *Registry::find_plugin(std::string_view key) const {
     for (const auto &p : plugins_) {
         const std::string file = p->path.filename().string();

@@ -45,6 +45,8 @@ public:
     ComponentRef find(std::string_view kind, std::string_view name) const;
     // Every component of a kind, in load order.
     std::vector<ComponentRef> of_kind(std::string_view kind) const;
+    // Their names, for messages about a name that is not among them.
+    std::vector<std::string> names_of_kind(std::string_view kind) const;
     // A plugin by id, by file name (with or without .so) or by path.
     const LoadedPlugin *find_plugin(std::string_view key) const;
 

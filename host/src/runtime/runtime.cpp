@@ -1,5 +1,6 @@
 #include "runtime/runtime.hpp"
 
+#include "config/suggest.hpp"
 #include "messages/chat.hpp"
 #include "runtime/component_config.hpp"
 #include "tinyllm/json.hpp"
@@ -52,14 +53,11 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
     try {
         const plugin::ComponentRef ref = registry.find(TLLM_KIND_BACKEND, bc.type);
         if (ref.component == nullptr) {
-            std::string known;
-            for (const auto &c : registry.of_kind(TLLM_KIND_BACKEND)) {
-                known += (known.empty() ? "" : ", ") + std::string(c.component->name);
-            }
             throw Error(ErrorCode::plugin,
                         bc.location.to_string() + ": backend " + bc.name +
-                            ": no loaded plugin provides backend type \"" + bc.type +
-                            "\" (available: " + (known.empty() ? "none" : known) + ")");
+                            ": no loaded plugin provides backend type \"" + bc.type + "\"" +
+                            config::did_you_mean(bc.type, registry.names_of_kind(TLLM_KIND_BACKEND),
+                                                 "available", "available: none"));
         }
         const ComponentConfig cfg = make_component_config(*ref.component, *bc.config,
                                                           bc.config_source, "backend " + bc.name);

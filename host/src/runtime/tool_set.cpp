@@ -25,14 +25,12 @@ ToolSet::ToolSet(const config::ToolsConfig &config, const plugin::Registry &regi
         if (!tc.enabled) continue;
         Entry entry{tc.name, registry.find(TLLM_KIND_TOOL, tc.type), &tc, std::nullopt};
         if (entry.ref.component == nullptr) {
-            std::string known;
-            for (const auto &c : registry.of_kind(TLLM_KIND_TOOL)) {
-                known += (known.empty() ? "" : ", ") + std::string(c.component->name);
-            }
-            entry.problem = Error(ErrorCode::plugin,
-                                  tc.location.to_string() + ": tool " + tc.name +
-                                      ": no loaded plugin provides tool type \"" + tc.type +
-                                      "\" (available: " + (known.empty() ? "none" : known) + ")");
+            entry.problem =
+                Error(ErrorCode::plugin,
+                      tc.location.to_string() + ": tool " + tc.name +
+                          ": no loaded plugin provides tool type \"" + tc.type + "\"" +
+                          config::did_you_mean(tc.type, registry.names_of_kind(TLLM_KIND_TOOL),
+                                               "available", "available: none"));
         }
         entries_.push_back(std::move(entry));
     }
@@ -66,15 +64,10 @@ std::string ToolSet::description_of(const Entry &entry) {
 Tool &ToolSet::get(const std::string &name) {
     const Entry *entry = find(name);
     if (entry == nullptr) {
-        std::string message = "no tool named \"" + name + "\"";
-        const std::vector<std::string> known = names_of(entries_);
-        if (const auto match = config::closest_match(name, known)) {
-            message += " (did you mean \"" + *match + "\"?)";
-        } else {
-            message += known.empty() ? " (no tool plugins are loaded)"
-                                     : " (tools: " + config::join(known) + ")";
-        }
-        throw Error(ErrorCode::not_found, message);
+        throw Error(ErrorCode::not_found,
+                    "no tool named \"" + name + "\"" +
+                        config::did_you_mean(name, names_of(entries_), "tools",
+                                             "no tool plugins are loaded"));
     }
     if (entry->problem) throw *entry->problem;
 

@@ -32,12 +32,9 @@ std::string unknown_graph(const std::string &name, const config::Config &config)
     std::vector<std::string> names;
     for (const fs::path &file : config.graph_files)
         names.push_back(file.stem().string());
-    std::string message = "no graph file or graph \"" + name + "\"";
-    if (const auto match = config::closest_match(name, names)) {
-        return message + " (did you mean \"" + *match + "\"?)";
-    }
-    if (names.empty()) return message + " (" + (config.dir / "graphs").string() + " has none)";
-    return message + " (graphs: " + config::join(names) + ")";
+    return "no graph file or graph \"" + name + "\"" +
+           config::did_you_mean(name, names, "graphs",
+                                (config.dir / "graphs").string() + " has none");
 }
 
 // FILE as given when it exists or looks like a path (then loading it says what is wrong);
