@@ -1,7 +1,7 @@
 // Opening the store: directories, file mode, schema and migrations, and the files it refuses.
 #include "store_test_support.hpp"
 
-#include "store/schema.hpp"
+#include "store/migrations.hpp"
 
 #include <set>
 
@@ -35,8 +35,8 @@ TEST(StoreOpen, CreatesPrivateDirectoriesAndTheSchema) {
     EXPECT_TRUE(private_mode(path));
 
     auto db = raw(path);
-    EXPECT_EQ(db->query_int("PRAGMA user_version"), store::schema::latest_version());
-    EXPECT_EQ(db->query_int("PRAGMA application_id"), store::schema::kApplicationId);
+    EXPECT_EQ(db->query_int("PRAGMA user_version"), store::migrations::latest_version());
+    EXPECT_EQ(db->query_int("PRAGMA application_id"), store::migrations::kApplicationId);
     EXPECT_EQ(db->query_text("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(schema_objects(*db, "table"),
               (std::set<std::string>{"runs", "node_executions", "model_calls", "tool_calls"}));
@@ -76,7 +76,7 @@ TEST(StoreOpen, MigratesAnEmptyVersion0Database) {
         ASSERT_GT(fs::file_size(dir.db()), 0u);
     }
     auto store = open_store(dir.db());
-    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), store::schema::latest_version());
+    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), store::migrations::latest_version());
     store->begin_run(started_run("r1", now_ms()));
     EXPECT_EQ(store->list({}).size(), 1u);
 }
@@ -86,7 +86,7 @@ TEST(StoreOpen, AcceptsAnEmptyFile) {
     fs::create_directories(dir.db().parent_path());
     std::ofstream(dir.db()).close();
     auto store = open_store(dir.db());
-    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), store::schema::latest_version());
+    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), store::migrations::latest_version());
 }
 
 TEST(StoreOpen, RefusesANewerSchemaVersion) {
@@ -98,7 +98,7 @@ TEST(StoreOpen, RefusesANewerSchemaVersion) {
     EXPECT_EQ(error->code(), ErrorCode::io);
     EXPECT_EQ(std::string(error->what()),
               "run store " + dir.db().string() + " has schema version 99, this tinyllm knows " +
-                  "up to " + std::to_string(store::schema::latest_version()) + ": upgrade tinyllm");
+                  "up to " + std::to_string(store::migrations::latest_version()) + ": upgrade tinyllm");
     EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), 99); // left as it was
 }
 

@@ -1,7 +1,7 @@
 #include "store/run_store.hpp"
 
 #include "store/owner.hpp"
-#include "store/schema.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 #include "store/trace_rows.hpp"
 
@@ -140,7 +140,7 @@ struct RunStore::Impl {
         // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts the
         // file, and commits do not wait for fsync (add_node is on the run's path).
         db.exec("PRAGMA synchronous = NORMAL");
-        schema::migrate(db);
+        migrations::migrate(db);
     }
 
     // Runs to mark interrupted: those whose owner is gone, and those idle for `idle_ms`.

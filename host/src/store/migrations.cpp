@@ -1,10 +1,10 @@
-#include "store/schema.hpp"
+#include "store/migrations.hpp"
 
 #include <array>
 #include <string>
 #include <string_view>
 
-namespace tinyllm::store::schema {
+namespace tinyllm::store::migrations {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Append only: a released step is never
@@ -158,4 +158,4 @@ void migrate(sqlite::Database &db) {
     }
 }
 
-} // namespace tinyllm::store::schema
+} // namespace tinyllm::store::migrations

@@ -1,13 +1,14 @@
-// The run store's schema and its migrations. The version lives in `PRAGMA user_version` (in the
-// file header: no table to bootstrap) and the file is marked as TinyLLM's with
-// `PRAGMA application_id`, so a database of some other program is refused rather than altered.
+// The run store's migrations: its schema, version by version. The version lives in
+// `PRAGMA user_version` (in the file header: no table to bootstrap) and the file is marked as
+// TinyLLM's with `PRAGMA application_id`, so a database of some other program is refused rather
+// than altered.
 #pragma once
 
 #include "store/sqlite.hpp"
 
 #include <cstdint>
 
-namespace tinyllm::store::schema {
+namespace tinyllm::store::migrations {
 
 // "TLLR" (TinyLLM Run store), in the header of every run store file.
 inline constexpr int64_t kApplicationId = 0x544c4c52;
@@ -22,4 +23,4 @@ int64_t latest_version() noexcept;
 // write lock, so it is applied exactly once.
 void migrate(sqlite::Database &db);
 
-} // namespace tinyllm::store::schema
+} // namespace tinyllm::store::migrations
