@@ -5,6 +5,7 @@
 #pragma once
 
 #include "graph/graph.hpp"
+#include "graph/message.hpp"
 #include "runtime/call_context.hpp"
 #include "trace/trace.hpp"
 
@@ -58,21 +59,5 @@ public:
 private:
     const Graph &graph_;
 };
-
-// A node's output applied to the message the node was given, as the executor does between
-// nodes: {"message": {...}} is the new message, {"set": {...}} puts its members into
-// `input_message`; a top-level "route" goes into the message and "attempt" becomes `visit`.
-// `route` is the resulting message's route. Throws Error(protocol) naming `def` for an output of
-// any other shape.
-struct AppliedOutput {
-    std::string message; // JSON text
-    std::string route;
-};
-AppliedOutput apply_node_output(const std::string &output, const std::string &input_message,
-                                const NodeDef &def, int visit);
-
-// The first message of a run: {"input": input, "content": input, "route": "", "attempt": 1,
-// "data": {}}.
-std::string initial_message(const std::string &input);
 
 } // namespace tinyllm::graph
