@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 namespace tinyllm::config {
 
@@ -167,6 +171,120 @@ std::string Located::describe(std::string_view relative, std::string_view messag
 
 Located Located::child(std::string_view token) const {
     return {positions, append_pointer(pointer, token)};
+}
+
+namespace {
+
+// The text of 1-based line `number` of `path` ("" when unreadable).
+std::string source_line(const std::filesystem::path &path, size_t number) {
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    for (size_t i = 0; i < number && std::getline(in, line); ++i) {
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+void append_utf8(std::string &out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Decodes one YAML double-quoted escape starting after the backslash at `line[i]`; returns the
+// index after it, or npos for one this mapping does not follow (a line continuation).
+size_t decode_escape(std::string_view line, size_t i, std::string &out) {
+    if (i >= line.size()) return std::string_view::npos;
+    static const std::map<char, uint32_t> simple = {
+        {'0', 0},  {'a', 7},   {'b', 8},    {'t', 9},    {'\t', 9},     {'n', 10},
+        {'v', 11}, {'f', 12},  {'r', 13},   {'e', 27},   {' ', 32},     {'"', 34},
+        {'/', 47}, {'\\', 92}, {'N', 0x85}, {'_', 0xA0}, {'L', 0x2028}, {'P', 0x2029}};
+    if (const auto it = simple.find(line[i]); it != simple.end()) {
+        append_utf8(out, it->second);
+        return i + 1;
+    }
+    const size_t digits = line[i] == 'x' ? 2 : line[i] == 'u' ? 4 : line[i] == 'U' ? 8 : 0;
+    if (digits == 0 || i + 1 + digits > line.size()) {
+        return std::string_view::npos;
+    }
+    const std::string hex(line.substr(i + 1, digits));
+    if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        return std::string_view::npos;
+    }
+    append_utf8(out, static_cast<uint32_t>(std::stoul(hex, nullptr, 16)));
+    return i + 1 + digits;
+}
+
+// The 1-based column of every byte of a quoted scalar whose opening quote is at line[start],
+// plus the closing quote's; nullopt when the scalar does not close on this line.
+std::optional<std::vector<size_t>> quoted_columns(std::string_view line, size_t start,
+                                                  std::string &decoded) {
+    const char quote = line[start];
+    std::vector<size_t> columns;
+    size_t i = start + 1;
+    while (i < line.size()) {
+        const char ch = line[i];
+        const size_t before = decoded.size();
+        size_t next = i + 1;
+        if (ch == quote && quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
+            decoded += '\'';
+            next = i + 2;
+        } else if (ch == quote) {
+            columns.push_back(i + 1);
+            return columns;
+        } else if (ch == '\\' && quote == '"') {
+            next = decode_escape(line, i + 1, decoded);
+            if (next == std::string_view::npos) return std::nullopt;
+        } else {
+            decoded += ch;
+        }
+        // Every byte an escape produced points at its backslash.
+        columns.insert(columns.end(), decoded.size() - before, i + 1);
+        i = next;
+    }
+    return std::nullopt;
+}
+
+// Source columns of each byte of `text`, a YAML scalar whose value starts at 1-based `column`
+// of `line`, plus one past its end (the closing quote of a quoted scalar). nullopt when the
+// scalar is not written on that one line (folded, block, continued): the caller then points at
+// the value's start.
+std::optional<std::vector<size_t>> scalar_columns_in(std::string_view line, size_t column,
+                                                     const std::string &text) {
+    if (column == 0 || column > line.size()) return std::nullopt;
+    const size_t start = column - 1;
+    if (line[start] == '\'' || line[start] == '"') {
+        std::string decoded;
+        auto columns = quoted_columns(line, start, decoded);
+        if (!columns || decoded != text) return std::nullopt;
+        return columns;
+    }
+    if (line.substr(start, text.size()) != text) return std::nullopt;
+    std::vector<size_t> columns;
+    for (size_t i = 0; i <= text.size(); ++i)
+        columns.push_back(column + i);
+    return columns;
+}
+
+} // namespace
+
+std::optional<std::vector<size_t>> SourceMap::scalar_columns(std::string_view pointer,
+                                                             const std::string &text) const {
+    const Entry *entry = find(pointer);
+    if (entry == nullptr) return std::nullopt;
+    return scalar_columns_in(source_line(file_, entry->line), entry->column, text);
 }
 
 } // namespace tinyllm::config

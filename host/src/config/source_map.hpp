@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,6 +54,14 @@ public:
     SourceLocation key_location(std::string_view pointer) const;
     // How a human names the node: "/backends/0/config/url" -> "backends[0].config.url".
     std::string display_path(std::string_view pointer) const;
+
+    // The source column of each byte of `text`, the scalar at `pointer` (its value as parsed),
+    // plus one past its end (a quoted scalar's closing quote), read back from the file: so an
+    // error inside a value (a condition's bad token) can point at its exact column. nullopt
+    // when the scalar is not written on one line (folded, block, continued) or the file
+    // changed: the caller then points at the value's start.
+    std::optional<std::vector<size_t>> scalar_columns(std::string_view pointer,
+                                                      const std::string &text) const;
 
 private:
     std::string file_;
