@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# scaffold.new_plugin: scripts/new-plugin.sh produces a plugin that builds against sdk/ alone and
-# passes the host's own checks, and the script refuses bad input with the documented exit codes.
+# scaffold.new_plugin: scripts/new-plugin.sh (a wrapper around `tinyllm plugins new`) produces,
+# for each kind in C++ and in C, a plugin project that finds the SDK with find_package(TinyLLM)
+# (here the build tree's package, which mirrors an install), builds, passes its own ctest (which
+# runs `tinyllm plugins validate`) and the host's checks, and behaves as its template says; and
+# the script refuses bad input with the documented exit codes.
 #
-# Usage: new_plugin_test.sh SCRIPT HOST CMAKE GENERATOR CXX [MAKE_PROGRAM]
-# (CXX and MAKE_PROGRAM are the outer build's, so the scaffold builds with the same tools.)
+# Usage: new_plugin_test.sh SCRIPT HOST CMAKE GENERATOR CXX CC [MAKE_PROGRAM]
+# (CXX, CC and MAKE_PROGRAM are the outer build's, so the scaffolds build with the same tools.)
 set -euo pipefail
 
-if [ $# -lt 5 ]; then
-    echo "usage: $0 SCRIPT HOST CMAKE GENERATOR CXX [MAKE_PROGRAM]" >&2
+if [ $# -lt 6 ]; then
+    echo "usage: $0 SCRIPT HOST CMAKE GENERATOR CXX CC [MAKE_PROGRAM]" >&2
     exit 2
 fi
 SCRIPT=$1
@@ -15,7 +18,13 @@ HOST=$2
 CMAKE=$3
 GENERATOR=$4
 CXX_COMPILER=$5
-MAKE_PROGRAM=${6:-}
+C_COMPILER=$6
+MAKE_PROGRAM=${7:-}
+CTEST=$(dirname "$CMAKE")/ctest
+# The wrapper runs this host (not whatever build/bin/tinyllm or PATH has); the build tree it is
+# in mirrors an install: <prefix>/bin/tinyllm-host, <prefix>/lib/cmake/TinyLLM.
+export TINYLLM_EXECUTABLE=$HOST
+PREFIX=$(cd "$(dirname "$HOST")/.." && pwd)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tinyllm-scaffold.XXXXXX")
 trap 'rm -rf -- "$WORK"' EXIT
@@ -57,6 +66,8 @@ check "no arguments" 2 "$SCRIPT"
 check "NAME missing" 2 "$SCRIPT" backend
 check "too many arguments" 2 "$SCRIPT" backend a b c
 check "unknown option" 2 "$SCRIPT" --frobnicate backend a
+check "unknown language" 2 "$SCRIPT" backend a "$WORK/bad" --lang rust
+expect_output "unknown language names the choices" "c or --lang cpp"
 for name in Upper 'has space' 'dot.ted' 'semi;colon' 'sl/ash' ''; do
     check "bad NAME '$name'" 2 "$SCRIPT" backend "$name" "$WORK/bad"
 done
@@ -82,106 +93,133 @@ if [ ! -e "$WORK/taken/keep" ] || [ -e "$WORK/taken/CMakeLists.txt" ]; then
     FAILURES=$((FAILURES + 1))
 fi
 
-# ---- scaffolded plugins build against sdk/ alone and pass the host's checks --------------
+# ---- scaffolded plugins build against the SDK package and pass the host's checks ----------
 
-# The default DIR is ./tinyllm-plugin-NAME.
+# The default DIR is ./tinyllm-plugin-NAME, and the next steps name this host's prefix.
 check "default DIR" 0 "$SCRIPT" backend other
 [ -f "$WORK/tinyllm-plugin-other/other.cpp" ] ||
     { echo "FAIL default DIR not used"; FAILURES=$((FAILURES + 1)); }
+expect_output "the next steps give the SDK's prefix" "cmake -S .* -DCMAKE_PREFIX_PATH=$PREFIX"
+expect_output "the next steps run the project's test" "ctest --test-dir "
 
-build_and_check() { # build_and_check KIND NAME: scaffold, build, validate, inspect
-    local kind=$1 name=$2
-    local dir=$WORK/$kind
-    check "scaffold $kind $name" 0 "$SCRIPT" "$kind" "$name" "$dir"
-    for f in CMakeLists.txt "$name.cpp" README.md; do
-        [ -f "$dir/$f" ] || { echo "FAIL $kind: $f not created"; FAILURES=$((FAILURES + 1)); }
+build_and_check() { # build_and_check LANG KIND NAME: scaffold, build, ctest, validate, inspect
+    local lang=$1 kind=$2 name=$3
+    local dir=$WORK/$lang-$kind ext=cpp helper=mini_json.hpp
+    if [ "$lang" = c ]; then ext=c helper=mini_json.h; fi
+    check "scaffold $kind $name --lang $lang" 0 "$SCRIPT" "$kind" "$name" "$dir" --lang "$lang"
+    for f in CMakeLists.txt "$name.$ext" "$helper" README.md; do
+        [ -f "$dir/$f" ] || { echo "FAIL $lang $kind: $f not created"; FAILURES=$((FAILURES + 1)); }
     done
-    # No TINYLLM_SDK_DIR given: the generated project must default to this checkout's sdk/.
-    local configure=("$CMAKE" -S "$dir" -B "$dir/build" -G "$GENERATOR"
-        -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER=$CXX_COMPILER")
+    if grep -rEn '@[A-Z_]+@' "$dir" >"$WORK/out"; then
+        echo "FAIL $lang $kind: placeholders left:"
+        sed 's/^/     /' "$WORK/out"
+        FAILURES=$((FAILURES + 1))
+    fi
+    # find_package(TinyLLM) with the build tree's prefix as the only hint, as printed.
+    local configure=("$CMAKE" -S "$dir" -B "$dir/build" -G "$GENERATOR" -DCMAKE_BUILD_TYPE=Release
+        "-DCMAKE_PREFIX_PATH=$PREFIX" "-DCMAKE_CXX_COMPILER=$CXX_COMPILER"
+        "-DCMAKE_C_COMPILER=$C_COMPILER" --no-warn-unused-cli)
     if [ -n "$MAKE_PROGRAM" ]; then configure+=("-DCMAKE_MAKE_PROGRAM=$MAKE_PROGRAM"); fi
-    check "configure the $kind scaffold" 0 "${configure[@]}"
-    check "build the $kind scaffold" 0 "$CMAKE" --build "$dir/build"
+    check "configure the $lang $kind scaffold" 0 "${configure[@]}"
+    check "build the $lang $kind scaffold" 0 "$CMAKE" --build "$dir/build"
     [ -f "$dir/build/tinyllm-$name.so" ] ||
-        { echo "FAIL $kind: tinyllm-$name.so was not built"; FAILURES=$((FAILURES + 1)); }
+        { echo "FAIL $lang $kind: tinyllm-$name.so was not built"; FAILURES=$((FAILURES + 1)); }
+    check "the $lang $kind scaffold's own ctest" 0 "$CTEST" --test-dir "$dir/build" \
+        --output-on-failure
+    expect_output "its test ran validate and passed" "$name.validate .*Passed"
 
     cd "$dir"
-    check "tinyllm plugins validate ($kind)" 0 "$HOST" plugins validate "build/tinyllm-$name.so"
+    check "tinyllm plugins validate ($lang $kind)" 0 "$HOST" plugins validate \
+        "build/tinyllm-$name.so"
     expect_output "validate creates the $kind component" \
         "ok +tinyllm.$kind/1 $name: create with its default config"
     expect_output "validate calls it concurrently" "ok +tinyllm.$kind/1 $name: concurrent calls"
     expect_output "validate cancels a call" "ok +tinyllm.$kind/1 $name: cancellation"
     if grep -q '^FAIL' "$WORK/out"; then
-        echo "FAIL validate reports a failed check for the $kind template:"
+        echo "FAIL validate reports a failed check for the $lang $kind template:"
         sed 's/^/     /' "$WORK/out"
         FAILURES=$((FAILURES + 1))
     fi
-    check "tinyllm plugins inspect ($kind)" 0 "$HOST" --plugins build plugins inspect "$name"
+    check "tinyllm plugins inspect ($lang $kind)" 0 "$HOST" --plugins build plugins inspect "$name"
     expect_output "inspect shows the $kind component" "Component $name"
     expect_output "inspect shows the kind" "Kind +tinyllm.$kind/1"
     cd "$WORK"
 }
-build_and_check backend scaffold-check_1
-build_and_check node scaffold-node
-build_and_check tool scaffold-tool_1
 
-# And the backend answers a chat through the real host, streamed and not.
-cd "$WORK/backend"
-NAME=scaffold-check_1
-mkdir -p config
-printf 'data_dir: %s\nplugins: []\n' "$WORK/data" >config/system.yaml
-cat >config/models.yaml <<YAML
+# behaviours LANG BACKEND NODE TOOL: the three scaffolds of one language, loaded by the real host.
+behaviours() {
+    local lang=$1 backend=$2 node=$3 tool=$4
+    local config=$WORK/$lang-config
+    mkdir -p "$config"
+    printf 'data_dir: %s\nplugins: [%s, %s, %s]\n' "$WORK/data" "$WORK/$lang-backend/build" \
+        "$WORK/$lang-node/build" "$WORK/$lang-tool/build" >"$config/system.yaml"
+    cat >"$config/models.yaml" <<YAML
 backends:
   - name: mine
-    type: $NAME
+    type: $backend
 models:
-  - name: demo
+  - name: $backend  # the one model the template's list_models reports, for doctor
     backend: mine
 YAML
-check "tinyllm ask through the plugin" 0 "$HOST" --config config --plugins build ask --model demo hi
-expect_output "the answer is the template's greeting" "Hello from $NAME!"
-check "tinyllm ask --json" 0 "$HOST" --config config --plugins build ask --json --model demo hi
-expect_output "the JSON answer is a chat response" '"done": ?true'
+    local run=("$HOST" --config "$config")
 
-# And the tool answers through the real host: `tinyllm tool NAME TEXT` with the plugin file
-# given by --plugins, its arguments checked against the template's parameters schema. (A config
-# dir needs a backend: the scaffolded one above, loaded too, with the one model it lists.)
-cd "$WORK/tool"
-BACKEND=$NAME
-NAME=scaffold-tool_1
-SO=$WORK/tool/build/tinyllm-$NAME.so
-mkdir -p config
-printf 'data_dir: %s\nplugins: [%s]\n' "$WORK/data" "$WORK/backend/build" >config/system.yaml
-cat >config/models.yaml <<YAML
-backends:
-  - name: mine
-    type: $BACKEND
-models:
-  - name: $BACKEND
-    backend: mine
+    # The backend answers a chat through the real host, streamed and not.
+    check "$lang: tinyllm ask through the backend" 0 "${run[@]}" ask --model "$backend" hi
+    expect_output "$lang: the answer is the template's greeting" "Hello from $backend!"
+    check "$lang: tinyllm ask --json" 0 "${run[@]}" ask --json --model "$backend" hi
+    expect_output "$lang: the JSON answer is a chat response" '"done": ?true'
+
+    # The node runs in a graph: it passes the message through and reports its route.
+    cat >"$WORK/$lang-graph.yaml" <<YAML
+id: scaffold-$lang
+version: 1.0.0
+entry: step
+exits: [step]
+nodes:
+  - id: step
+    type: $node
+    config: {route: "onward"}
 YAML
-check "tinyllm tool list" 0 "$HOST" --config config --plugins "$SO" tool list
-expect_output "tool list shows the tool" "^ *$NAME\b"
-check "tinyllm tool $NAME abc" 0 "$HOST" --config config --plugins "$SO" tool "$NAME" abc
-expect_output "the answer is the text reversed" "^cba$"
-# JSON arguments, escapes and multi-byte characters: reversed by character, not by byte.
-check "tinyllm tool $NAME JSON --json" 0 "$HOST" --config config --plugins "$SO" \
-    tool "$NAME" '{"text": "h\u00e9\"\u20ac\ud83d\ude00!"}' --json
-expect_output "the JSON result reverses by character" '"content": ?"!😀€\\"éh"'
-expect_output "the JSON result carries the tool's own fields" '"characters": ?6'
-check "tinyllm tool $NAME from stdin" 0 \
-    sh -c 'printf "hello world" | "$@" -' sh "$HOST" --config config --plugins "$SO" tool "$NAME"
-expect_output "stdin input is reversed" "^dlrow olleh$"
-check "tinyllm doctor runs the tool's check" 0 "$HOST" --config config --plugins "$SO" doctor
-expect_output "doctor reports the tool's check" "tool $NAME: ready, texts up to 10000 bytes"
-# Arguments that do not match the parameters schema are refused before invoke runs.
-check "tinyllm tool $NAME with a wrong argument" 1 "$HOST" --config config --plugins "$SO" \
-    tool "$NAME" '{"txt": "abc"}'
-# tools.yaml config reaches the constructor: input longer than max_length is refused.
-printf 'tools:\n  - name: %s\n    config: {max_length: 2}\n' "$NAME" >config/tools.yaml
-check "tinyllm tool $NAME over max_length" 1 "$HOST" --config config --plugins "$SO" \
-    tool "$NAME" abc
-expect_output "the refusal says why" "at most 2"
+    check "$lang: tinyllm run a graph with the node" 0 "${run[@]}" run \
+        --graph "$WORK/$lang-graph.yaml" "hello graph"
+    expect_output "$lang: the node passes the message through" "^hello graph$"
+
+    # The tool answers `tinyllm tool NAME TEXT`, its arguments checked against the parameters
+    # schema; JSON arguments, escapes and multi-byte characters are reversed by character.
+    check "$lang: tinyllm tool list" 0 "${run[@]}" tool list
+    expect_output "$lang: tool list shows the tool" "^ *$tool\b"
+    check "$lang: tinyllm tool $tool abc" 0 "${run[@]}" tool "$tool" abc
+    expect_output "$lang: the answer is the text reversed" "^cba$"
+    check "$lang: tinyllm tool $tool JSON --json" 0 "${run[@]}" \
+        tool "$tool" '{"text": "h\u00e9\"\u20ac\ud83d\ude00!"}' --json
+    expect_output "$lang: the JSON result reverses by character" '"content": ?"!😀€\\"éh"'
+    expect_output "$lang: the JSON result carries the tool's own fields" '"characters": ?6'
+    check "$lang: tinyllm tool $tool from stdin" 0 \
+        sh -c 'printf "hello world" | "$@" -' sh "${run[@]}" tool "$tool"
+    expect_output "$lang: stdin input is reversed" "^dlrow olleh$"
+    check "$lang: tinyllm doctor runs the tool's check" 0 "${run[@]}" doctor
+    expect_output "$lang: doctor reports the tool's check" "tool $tool: ready, texts up to 10000 bytes"
+    # Arguments that do not match the parameters schema are refused before invoke runs.
+    check "$lang: tinyllm tool $tool with a wrong argument" 1 "${run[@]}" \
+        tool "$tool" '{"txt": "abc"}'
+    # tools.yaml config reaches create: input longer than max_length is refused.
+    printf 'tools:\n  - name: %s\n    config: {max_length: 2}\n' "$tool" >"$config/tools.yaml"
+    check "$lang: tinyllm tool $tool over max_length" 1 "${run[@]}" tool "$tool" abc
+    expect_output "$lang: the refusal says why" "at most 2"
+}
+
+for lang in cpp c; do
+    build_and_check "$lang" backend "scaffold-check_$lang"
+    build_and_check "$lang" node "scaffold-node-$lang"
+    build_and_check "$lang" tool "scaffold-tool_$lang"
+    behaviours "$lang" "scaffold-check_$lang" "scaffold-node-$lang" "scaffold-tool_$lang"
+done
+
+# Without a tinyllm to validate with, the generated test is skipped, not passed.
+check "reconfigure a scaffold without tinyllm" 0 "$CMAKE" -S "$WORK/c-node" -B "$WORK/c-node/build" \
+    -DTINYLLM_EXECUTABLE=
+check "its ctest" 0 "$CTEST" --test-dir "$WORK/c-node/build" --output-on-failure
+expect_output "the test is reported as skipped" "validate .*Skipped"
 
 if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed"

@@ -4,6 +4,10 @@
 # cmake --install, and a C tool built with pkg-config alone. The installed host finds both in its
 # default plugin directory, runs a graph with the node and calls the tool — and the host binary
 # is the same file before and after (plugins never need the host rebuilt).
+# Then the installed `tinyllm plugins new` scaffolds one plugin of each kind in C++ and in C;
+# each builds with find_package(TinyLLM) against the prefix alone, passes its own ctest (the
+# installed host's `plugins validate`), installs beside the host and runs in it: the backend
+# through `tinyllm ask`, the node in a graph, the tool through `tinyllm tool`.
 #
 # Usage: install_test.sh BUILD_DIR FIXTURES_DIR CMAKE GENERATOR CXX CC [MAKE_PROGRAM]
 set -euo pipefail
@@ -13,6 +17,7 @@ if [ $# -lt 6 ]; then
     exit 2
 fi
 BUILD=$1 FIXTURES=$2 CMAKE=$3 GENERATOR=$4 CXX_COMPILER=$5 C_COMPILER=$6 MAKE_PROGRAM=${7:-}
+CTEST=$(dirname "$CMAKE")/ctest
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tinyllm-sdk-install.XXXXXX")
 trap 'rm -rf -- "$WORK"' EXIT
@@ -103,6 +108,97 @@ nodes:
 YAML
 run "tinyllm run a graph with the node" "$HOST" run --graph "$WORK/shout.yaml" "hello sdk"
 expect "the node answers" "^HELLO SDK$"
+
+# ---- the installed scaffolder ---------------------------------------------------------------
+
+for dir in c/common c/backend c/node c/tool cpp/common cpp/backend cpp/node cpp/tool; do
+    test -d "$PREFIX/share/tinyllm/templates/$dir" || fail "templates/$dir was not installed"
+done
+# Component names are unique per kind across the plugin directory: one name per language.
+declare -A NAMES=([backend]=greet [node]=step [tool]=rev)
+mkdir -p "$WORK/gen"
+for lang in cpp c; do
+    for kind in backend node tool; do
+        name=${NAMES[$kind]}_$lang
+        dir=$WORK/gen/$name
+        run "tinyllm plugins new $kind $name --lang $lang" \
+            "$HOST" plugins new "$kind" "$name" "$dir" --lang "$lang" || continue
+        expect "the next steps name the prefix" "-DCMAKE_PREFIX_PATH=$PREFIX( |$)"
+        # Configure and build the six in parallel: each is a few seconds of mostly one core.
+        ("$CMAKE" -S "$dir" -B "$dir/build" "${cmake_args[@]}" -DCMAKE_C_COMPILER="$C_COMPILER" \
+            --no-warn-unused-cli && "$CMAKE" --build "$dir/build") >"$dir.log" 2>&1 &
+    done
+done
+wait
+for lang in cpp c; do
+    for kind in backend node tool; do
+        name=${NAMES[$kind]}_$lang
+        dir=$WORK/gen/$name
+        if [ ! -f "$dir/build/tinyllm-$name.so" ]; then
+            fail "configure and build the $lang $kind scaffold:"
+            sed 's/^/     /' "$dir.log"
+            continue
+        fi
+        echo "ok   configure and build the $lang $kind scaffold"
+        run "$name found the installed package" \
+            grep -qx "TinyLLM_DIR:PATH=$PREFIX/lib/cmake/TinyLLM" "$dir/build/CMakeCache.txt"
+        run "$name tests with the installed host" \
+            grep -qx "TINYLLM_EXECUTABLE:FILEPATH=$PREFIX/bin/tinyllm" "$dir/build/CMakeCache.txt"
+        run "$name: its own ctest" "$CTEST" --test-dir "$dir/build" --output-on-failure
+        expect "$name: the validate test ran and passed" "$name.validate .*Passed"
+        run "cmake --install $name" "$CMAKE" --install "$dir/build"
+    done
+done
+
+# The C tool's source also builds with nothing but pkg-config's flags (and its own directory,
+# for mini_json.h); the installed host validates that file too.
+run "build the scaffolded C tool with pkg-config --cflags" \
+    "$C_COMPILER" -std=c11 -Wall -Wextra -Wpedantic -Werror -shared -fPIC -fvisibility=hidden \
+    "${cflags[@]}" -I"$WORK/gen/rev_c" -o "$WORK/gen/pkgconfig-rev.so" "$WORK/gen/rev_c/rev_c.c" \
+    -Wl,--no-undefined &&
+    run "tinyllm plugins validate it" "$HOST" plugins validate "$WORK/gen/pkgconfig-rev.so"
+
+cd "$WORK"
+run "tinyllm plugins list" "$HOST" plugins list
+for name in greet_cpp step_cpp rev_cpp greet_c step_c rev_c; do
+    expect "$name is listed from the prefix" "$PREFIX/lib/tinyllm/plugins/tinyllm-$name.so"
+done
+for lang in cpp c; do
+    run "tinyllm tool rev_$lang" "$HOST" tool "rev_$lang" "hello sdk"
+    expect "the $lang tool answers" "^kds olleh$"
+    cat >"$WORK/step_$lang.yaml" <<YAML
+id: step-$lang
+version: 1.0.0
+entry: s
+exits: [s]
+nodes:
+  - id: s
+    type: step_$lang
+YAML
+    run "tinyllm run a graph with the $lang node" \
+        "$HOST" run --graph "$WORK/step_$lang.yaml" "through $lang"
+    expect "the $lang node passes the message on" "^through $lang$"
+done
+# The backends, named in a models.yaml of their own.
+mkdir -p "$WORK/config"
+printf 'data_dir: %s\n' "$WORK/data" >"$WORK/config/system.yaml"
+cat >"$WORK/config/models.yaml" <<'YAML'
+backends:
+  - name: in-cpp
+    type: greet_cpp
+  - name: in-c
+    type: greet_c
+    config: {greeting: "Hi from C"}
+models:
+  - name: greet_cpp
+    backend: in-cpp
+  - name: greet_c
+    backend: in-c
+YAML
+run "tinyllm ask the C++ backend" "$HOST" --config "$WORK/config" ask --model greet_cpp hello
+expect "the C++ backend answers" "Hello from greet_cpp!"
+run "tinyllm ask the C backend" "$HOST" --config "$WORK/config" ask --model greet_c hello
+expect "the C backend answers with its configured greeting" "Hi from C"
 
 if [ "$(sha256sum "$PREFIX/bin/tinyllm-host" | cut -d' ' -f1)" = "$host_sum" ]; then
     echo "ok   the host binary is unchanged"

@@ -1,11 +1,14 @@
-// tinyllm plugins list | inspect NAME|FILE | validate FILE — like gst-inspect.
+// tinyllm plugins list | inspect NAME|FILE | validate FILE — like gst-inspect — and
+// plugins new KIND NAME [DIR], which starts a plugin project from the installed templates.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/scaffold.hpp"
 #include "cli/schema_help.hpp"
 #include "cli/terminal.hpp"
 #include "config/schema.hpp"
+#include "plugin/discovery.hpp"
 #include "plugin/loader.hpp"
 #include "plugin/scanner.hpp"
 #include "process/child_process.hpp"
@@ -14,6 +17,8 @@
 #include "validate/conformance.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <sstream>
 
 #include <iostream>
@@ -271,34 +276,100 @@ int validate(const std::string &file, bool as_json, int64_t check_timeout_ms) {
     return all_ok ? kExitOk : kExitPlugin;
 }
 
+// A path as a shell word: quoted only when it needs to be.
+std::string shell_word(const std::string &s) {
+    const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._-+=:,@%", c);
+    });
+    if (plain) return s;
+    std::string out = "'";
+    for (const char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// `new`: the project from the templates, then what to run next.
+int create(const std::vector<std::string> &words, const std::string &lang) {
+    if (words.size() < 2) throw Error(ErrorCode::usage, "plugins new needs KIND NAME [DIR]");
+    if (words.size() > 3) {
+        throw Error(ErrorCode::usage,
+                    "plugins new takes KIND NAME [DIR], not \"" + words[3] + "\" too (see --help)");
+    }
+    ScaffoldRequest request;
+    request.kind = words[0];
+    request.name = words[1];
+    request.dir = words.size() > 2 ? words[2] : "./tinyllm-plugin-" + words[1];
+    request.lang = lang;
+    request.templates = default_template_dir();
+    const ScaffoldResult result = scaffold(request);
+
+    const std::string dir = shell_word(request.dir.string());
+    std::cout << "Created " << request.dir.string() << ": a tinyllm." << request.kind
+              << "/1 plugin in " << (lang == "c" ? "C" : "C++") << " providing the component \""
+              << request.name << "\"\n";
+    for (const auto &file : result.files)
+        std::cout << "  " << file.string() << "\n";
+    // The SDK a project finds is the one beside this host: its prefix (the build tree mirrors
+    // an install, and holds a package config of its own).
+    const std::filesystem::path prefix = plugin::install_prefix();
+    std::cout << "\nNext:\n  cmake -S " << dir << " -B " << dir << "/build";
+    if (!prefix.empty()) std::cout << " -DCMAKE_PREFIX_PATH=" << shell_word(prefix.string());
+    std::cout << "\n  cmake --build " << dir << "/build\n"
+              << "  ctest --test-dir " << dir << "/build --output-on-failure"
+              << "   # tinyllm plugins validate\n"
+              << "See " << dir << "/README.md for installing and using it.\n";
+    return kExitOk;
+}
+
 } // namespace
 
 int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     po::options_description desc("Options");
     bool as_json = false;
     int64_t timeout_ms = 15000;
+    std::string lang = "cpp";
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print data as JSON")(
         "timeout", po::value(&timeout_ms)->value_name("MS"),
         "validate: how long one check may take before the plugin counts as hung (default "
-        "15000)");
+        "15000)")("lang", po::value(&lang)->value_name("c|cpp"),
+                  "new: the language of the project (default cpp)");
     add_common_options(desc, ctx.options());
-    const auto vm = parse_with_positionals(args, desc, {"action", "target"}, ctx.options());
-    const std::string usage = "plugins list|inspect NAME|validate FILE [--json]";
+    const auto vm =
+        parse_with_positionals(args, desc, {"action", "target", "more..."}, ctx.options());
+    const std::string usage = "plugins list|inspect NAME|validate FILE [--json]\n"
+                              "       tinyllm plugins new KIND NAME [DIR] [--lang c|cpp]";
     if (vm.count("help")) {
-        print_help(usage,
-                   "list: every plugin found and why others were not loaded.\n"
-                   "inspect: one plugin's metadata, components and config schema\n"
-                   "  (NAME is a plugin id, a file name, a component name or a path to a .so).\n"
-                   "validate: run the conformance suite on FILE in a child process: load,\n"
-                   "  metadata, config schema, each component created, called with sample\n"
-                   "  input, concurrently and cancelled, its answers checked; exit 4 on any\n"
-                   "  failure (a crash or a hang fails the check it happened in).",
-                   desc);
+        print_help(
+            usage,
+            "list: every plugin found and why others were not loaded.\n"
+            "inspect: one plugin's metadata, components and config schema\n"
+            "  (NAME is a plugin id, a file name, a component name or a path to a .so).\n"
+            "validate: run the conformance suite on FILE in a child process: load,\n"
+            "  metadata, config schema, each component created, called with sample\n"
+            "  input, concurrently and cancelled, its answers checked; exit 4 on any\n"
+            "  failure (a crash or a hang fails the check it happened in).\n"
+            "new: create DIR (default ./tinyllm-plugin-NAME; it must not exist), a CMake\n"
+            "  project for a plugin with one component NAME ([a-z0-9_-]+) of KIND\n"
+            "  (backend, node or tool), in C++ or C, from the templates installed in\n"
+            "  share/tinyllm/templates. It finds this SDK with find_package(TinyLLM), builds\n"
+            "  tinyllm-NAME.so and runs `tinyllm plugins validate` on it as its test.\n"
+            "  Prints the commands to build and test it.",
+            desc);
         return kExitOk;
     }
     const std::string action = positional(vm, "action", "list");
     const std::string target = positional(vm, "target");
+    std::vector<std::string> more = positional_rest(vm, "more");
+    if (action == "new") {
+        more.insert(more.begin(), target);
+        if (target.empty() && !vm.count("target")) more.clear();
+        return create(more, lang);
+    }
+    if (!more.empty()) {
+        throw Error(ErrorCode::usage,
+                    "plugins " + action + ": unexpected argument \"" + more.front() + "\"");
+    }
     if (action == "list") return list(ctx, as_json);
     if (target.empty()) throw Error(ErrorCode::usage, "plugins " + action + " needs a NAME");
     if (action == "inspect") return inspect(ctx, target, as_json);
