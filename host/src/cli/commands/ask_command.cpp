@@ -1,5 +1,6 @@
 // tinyllm ask [--model M] [--system S] [--json] PROMPT — one direct model call; tokens are
 // written to stdout as they arrive.
+#include "cli/answer_stream.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
@@ -80,36 +81,6 @@ messages::ChatRequest build_request(const AskOptions &o, const std::string &prom
     return req;
 }
 
-// Writes streamed tokens to stdout (thinking to stderr, dimmed) as they arrive.
-class TokenPrinter {
-public:
-    explicit TokenPrinter(bool quiet) : quiet_(quiet), dim_(color_enabled(stderr)) {}
-    void operator()(std::string_view event_json) {
-        if (quiet_) return;
-        const json::Document ev = json::parse_object(event_json, "event");
-        const std::string type = json::get_string(ev, "type").value_or("");
-        const std::string content = json::get_string(ev, "content").value_or("");
-        if (type == "token") {
-            std::fwrite(content.data(), 1, content.size(), stdout);
-            std::fflush(stdout);
-            if (!content.empty()) ends_with_newline_ = content.back() == '\n';
-            wrote_ = wrote_ || !content.empty();
-        } else if (type == "thinking") {
-            std::fputs(paint(content, Color::dim, dim_).c_str(), stderr);
-        }
-    }
-    void finish() const {
-        if (wrote_ && !ends_with_newline_) std::fputs("\n", stdout);
-        std::fflush(stdout);
-    }
-
-private:
-    bool quiet_;
-    bool dim_;
-    bool wrote_ = false;
-    bool ends_with_newline_ = false;
-};
-
 } // namespace
 
 int run_ask(Context &ctx, const std::vector<std::string> &args) {
@@ -145,9 +116,9 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
 
-    TokenPrinter printer(o.as_json);
+    AnswerStream printer(o.as_json);
     runtime::CallContext call(ctx.cancel_token(), deadline,
-                              [&printer](std::string_view ev) { printer(ev); });
+                              [&printer](std::string_view ev) { printer.event(ev); });
     if (o.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
     std::string response;
     try {

@@ -1,5 +1,6 @@
 // tinyllm node NAME [MESSAGE] [--config JSON] [--json] — call one node component on its own,
 // made and called the way a graph makes and calls its nodes.
+#include "cli/answer_stream.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
@@ -52,39 +53,6 @@ std::string message_for(const std::string &input) {
     return json::to_string(json::parse_object(input, "MESSAGE", ErrorCode::usage));
 }
 
-// Writes the node's streamed tokens to stdout as they arrive.
-class TokenPrinter {
-public:
-    void operator()(std::string_view event_json) {
-        const json::Document ev = json::parse_object(event_json, "event");
-        if (json::get_string(ev, "type").value_or("") != "token") return;
-        const std::string content = json::get_string(ev, "content").value_or("");
-        std::lock_guard lock(mutex_);
-        std::fwrite(content.data(), 1, content.size(), stdout);
-        std::fflush(stdout);
-        if (!content.empty()) {
-            streamed_ = true;
-            newline_ = content.back() == '\n';
-        }
-    }
-    // After the call: print `content` if nothing was streamed, end the line.
-    void finish(const std::string &content) {
-        std::lock_guard lock(mutex_);
-        if (!streamed_ && !content.empty()) {
-            std::fwrite(content.data(), 1, content.size(), stdout);
-            streamed_ = true;
-            newline_ = content.back() == '\n';
-        }
-        if (streamed_ && !newline_) std::fputs("\n", stdout);
-        std::fflush(stdout);
-    }
-
-private:
-    std::mutex mutex_;
-    bool streamed_ = false;
-    bool newline_ = false;
-};
-
 int invoke(Context &ctx, const std::string &name, const std::string &input,
            const std::optional<std::string> &config_text, int64_t timeout_ms, bool as_json) {
     const std::string message = message_for(input);
@@ -109,9 +77,9 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
         timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
-    TokenPrinter printer;
+    AnswerStream printer(as_json);
     runtime::EventSink sink;
-    if (!as_json) sink = [&printer](std::string_view event) { printer(event); };
+    if (!as_json) sink = [&printer](std::string_view event) { printer.event(event); };
     const runtime::CancelToken token = ctx.cancel_token();
     runtime::CallContext call(token, deadline, std::move(sink));
 
@@ -120,7 +88,7 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
     try {
         output = node->process(call, message);
     } catch (const Error &e) {
-        if (!as_json) printer.finish(""); // a partial answer ends its line before the error
+        printer.finish(); // a partial answer ends its line before the error
         ErrorCode code = e.code();
         if (code == ErrorCode::cancelled && !token.cancelled()) {
             code = ErrorCode::timeout; // stopped by its deadline, not by the user

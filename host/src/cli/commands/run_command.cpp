@@ -1,5 +1,6 @@
 // tinyllm run [--graph NAME|FILE] [--trace] [--json] PROMPT — run a graph end to end; every run
 // is recorded in the run store, whatever its outcome.
+#include "cli/answer_stream.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
@@ -52,42 +53,6 @@ private:
     store::RunStore &store_;
     std::mutex mutex_;
     std::optional<Error> error_;
-};
-
-// Streams the answer's tokens (from exit nodes) to stdout as they arrive.
-class AnswerPrinter {
-public:
-    explicit AnswerPrinter(bool quiet) : quiet_(quiet) {}
-    void operator()(const graph::NodeEvent &ev) {
-        if (quiet_ || !ev.final_answer) return;
-        const json::Document doc = json::parse_object(ev.event_json, "event");
-        if (json::get_string(doc, "type").value_or("") != "token") return;
-        const std::string text = json::get_string(doc, "content").value_or("");
-        std::lock_guard lock(mutex_);
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-        if (!text.empty()) {
-            streamed_ = true;
-            newline_ = text.back() == '\n';
-        }
-    }
-    // After the run: print the answer if nothing was streamed, end the line.
-    void finish(const trace::Run &run) {
-        if (quiet_) return;
-        if (!streamed_ && !run.answer.empty()) {
-            std::fputs(run.answer.c_str(), stdout);
-            newline_ = run.answer.back() == '\n';
-            streamed_ = true;
-        }
-        if (streamed_ && !newline_) std::fputs("\n", stdout);
-        std::fflush(stdout);
-    }
-
-private:
-    bool quiet_;
-    std::mutex mutex_;
-    bool streamed_ = false;
-    bool newline_ = false;
 };
 
 std::string join_prompt(const std::vector<std::string> &words) {
@@ -143,14 +108,17 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     store::RunStore &store = ctx.store();
 
     StoreRecorder recorder(store);
-    AnswerPrinter printer(json_out);
+    AnswerStream printer(json_out);
     graph::RunOptions options;
     options.run_id = store::new_run_id();
     options.cancel = ctx.cancel_token();
     const int64_t budget =
         timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
-    options.on_event = [&printer](const graph::NodeEvent &ev) { printer(ev); };
+    // The answer is what exit nodes stream; other nodes' tokens are their own business.
+    options.on_event = [&printer](const graph::NodeEvent &ev) {
+        if (ev.final_answer) printer.event(ev.event_json);
+    };
     options.observer = &recorder;
 
     // Should a plugin crash the process, the run is recorded as crashed at the next start.
@@ -167,7 +135,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
         }
         std::cout << json::to_pretty_string(doc) << "\n" << std::flush;
     } else {
-        printer.finish(run);
+        printer.finish(run.answer);
     }
     if (recorder.error()) {
         spdlog::error("run {} could not be fully recorded: {}", run.id, recorder.error()->what());
