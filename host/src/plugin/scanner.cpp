@@ -95,7 +95,6 @@ ScanOutcome Scanner::scan(const fs::path &plugin) {
             return it->second.outcome;
         }
     }
-    ++scans_run_;
     ScanOutcome outcome = scan_in_child(plugin);
     if (stamp) {
         cache_[plugin.string()] = Entry{stamp->size, stamp->mtime_ns, outcome};

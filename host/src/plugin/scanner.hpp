@@ -41,9 +41,6 @@ public:
     // in its own process, as before scanning existed) and a debug line says so.
     ScanOutcome scan(const std::filesystem::path &plugin);
 
-    // How many files this scanner had to scan in a child (the rest came from the cache).
-    int scans_run() const noexcept { return scans_run_; }
-
 private:
     struct Entry {
         uintmax_t size = 0;
@@ -57,7 +54,6 @@ private:
     Options options_;
     std::map<std::string, Entry> cache_; // by path
     bool dirty_ = false;
-    int scans_run_ = 0;
 };
 
 // The child's side (`tinyllm-plugin-host scan FILE`): loads the file as the host would and
