@@ -4,6 +4,22 @@
 
 #include <stdio.h>
 
+#if defined(BAD_COMPONENT) || defined(BAD_UNKNOWN_KIND)
+/* A component that creates and destroys fine, beside the broken ones. */
+static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
+    (void)h;
+    (void)c;
+    (void)e;
+    (void)n;
+    static int token;
+    *out = &token;
+    return TLLM_OK;
+}
+static void ok_destroy(void *i) {
+    (void)i;
+}
+#endif
+
 #if defined(BAD_NO_ENTRY)
 /* A perfectly good shared library that simply is not a TinyLLM plugin. */
 TLLM_EXPORT int some_other_library_function(void);
@@ -76,18 +92,6 @@ TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_COMPONENT)
 /* One good component next to one without create(): the good one must still load. */
-static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
-    (void)h;
-    (void)c;
-    (void)e;
-    (void)n;
-    static int token;
-    *out = &token;
-    return TLLM_OK;
-}
-static void ok_destroy(void *i) {
-    (void)i;
-}
 static const tllm_backend_v1 table = {
     sizeof(tllm_backend_v1), NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 static const tllm_component components[] = {
@@ -113,15 +117,6 @@ TLLM_DEFINE_PLUGIN(descriptor)
 /* A good backend next to components of kinds this host does not define: a judge (not designed
  * yet) and a made-up kind. Their create aborts, so creating one would end the test loudly. */
 #include <stdlib.h>
-static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
-    (void)h;
-    (void)c;
-    (void)e;
-    (void)n;
-    static int token;
-    *out = &token;
-    return TLLM_OK;
-}
 static tllm_status never_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
     (void)h;
     (void)c;
@@ -129,9 +124,6 @@ static tllm_status never_create(const tllm_host *h, const char *c, void **out, c
     (void)e;
     (void)n;
     abort();
-}
-static void ok_destroy(void *i) {
-    (void)i;
 }
 static const tllm_backend_v1 table = {
     sizeof(tllm_backend_v1), NULL, NULL, NULL, NULL, NULL, NULL, NULL};

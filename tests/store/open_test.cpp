@@ -98,7 +98,8 @@ TEST(StoreOpen, RefusesANewerSchemaVersion) {
     EXPECT_EQ(error->code(), ErrorCode::io);
     EXPECT_EQ(std::string(error->what()),
               "run store " + dir.db().string() + " has schema version 99, this tinyllm knows " +
-                  "up to " + std::to_string(store::migrations::latest_version()) + ": upgrade tinyllm");
+                  "up to " + std::to_string(store::migrations::latest_version()) +
+                  ": upgrade tinyllm");
     EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), 99); // left as it was
 }
 

@@ -1,7 +1,7 @@
 #include "store/run_store.hpp"
 
-#include "store/owner.hpp"
 #include "store/migrations.hpp"
+#include "store/owner.hpp"
 #include "store/sqlite.hpp"
 #include "store/trace_rows.hpp"
 

@@ -3,8 +3,8 @@
 // read the result document or the error.
 #pragma once
 
-#include "test_call.hpp" // tests/ollama: TestCall, TestHost
 #include "sandbox_precondition.hpp" // tests/support: TINYLLM_SKIP_WITHOUT_SANDBOX
+#include "test_call.hpp"            // tests/ollama: TestCall, TestHost
 
 #include <tinyllm/json.hpp>
 #include <tinyllm/plugin.h>
