@@ -87,11 +87,12 @@ void BM_OllamaPlugin(benchmark::State &state) {
 
 void BM_OllamaThroughHost(benchmark::State &state) {
     setup<HostEnv>(state, [] { return std::make_unique<HostEnv>(); });
-    const std::string request = typical_chat_request(state.range(0) != 0);
+    const messages::ChatRequest request =
+        messages::parse_chat_request(typical_chat_request(state.range(0) != 0));
     int64_t events = 0;
     run(state, [&] {
         auto call = make_call([&events](std::string_view) { ++events; });
-        std::string out = shared<HostEnv>().runtime->chat(call, request);
+        messages::ChatResponse out = shared<HostEnv>().runtime->chat(call, request);
         benchmark::DoNotOptimize(out);
     });
     report_events(state, events);

@@ -37,20 +37,17 @@ inline fs::path repo_config_dir() {
 }
 
 // A host for node tests: answers every chat with "echo: <last message's content>" and keeps
-// the request; has no tools.
+// the request (as the JSON the backend would get); has no tools.
 class EchoServices : public runtime::HostServices {
 public:
-    std::string chat(const tllm_call *, const std::string &request_json) override {
-        last_request = request_json;
-        const json::Document request = json::parse_object(request_json, "request");
-        const json::Value &messages = request["messages"];
-        rapidjson::StringBuffer content;
-        json::Writer w(content);
-        const std::string text =
-            std::string("echo: ") + messages[messages.Size() - 1]["content"].GetString();
-        w.String(text.c_str());
-        return std::string(R"({"model":"m","message":{"role":"assistant","content":)") +
-               content.GetString() + R"(},"done":true,"eval_count":3})";
+    messages::ChatResponse chat(const tllm_call *, messages::ChatRequest request) override {
+        last_request = messages::to_json(request);
+        messages::ChatResponse response;
+        response.model = "m";
+        response.message.role = "assistant";
+        response.message.content = "echo: " + request.messages.back().content;
+        response.eval_count = 3;
+        return response;
     }
     std::string call_tool(const tllm_call *, const std::string &, const std::string &) override {
         throw Error(ErrorCode::unsupported, "no tools");

@@ -301,180 +301,26 @@ TEST(ChatMessages, EmptyToolCallsListIsKept) {
     EXPECT_TRUE(same_json(text, to_json(parse_chat_message(text))));
 }
 
-} // namespace
-} // namespace tinyllm::messages
-
-namespace tinyllm::messages {
-namespace {
-
-// check_chat_response must give parse_chat_response's verdict: the same counters for a valid
-// response, the same error for an invalid one, whichever of its two ways it takes.
-template <typename F> std::string outcome(F &&f) {
-    try {
-        f();
-        return "accepted";
-    } catch (const Error &e) {
-        return std::string(to_string(e.code())) + ": " + e.what();
-    }
+// What the chat service hands a plugin (tool_calls_json) comes back unchanged when the plugin
+// puts it into the next request's assistant message.
+TEST(ToolCalls, RoundTripOnTheirOwn) {
+    const std::string text =
+        R"([{"id":"c1","function":{"index":0,"name":"calculator","arguments":{"expression":"2+2"}}},)"
+        R"({"function":{"name":"code","arguments":{}}}])";
+    const std::vector<ToolCall> calls = parse_tool_calls(text);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].name, "calculator");
+    EXPECT_EQ(calls[0].arguments, R"({"expression":"2+2"})");
+    EXPECT_TRUE(same_json(text, to_json(calls)));
+    EXPECT_EQ(to_json(std::vector<ToolCall>{}), "[]");
 }
 
-void expect_same_verdict(const std::string &text) {
-    SCOPED_TRACE(text);
-    EXPECT_EQ(outcome([&] { check_chat_response(text); }),
-              outcome([&] { parse_chat_response(text); }));
-    if (outcome([&] { parse_chat_response(text); }) == "accepted") {
-        const ChatResponse typed = parse_chat_response(text);
-        EXPECT_EQ(check_chat_response(text),
-                  (CheckedResponse{static_cast<const ChatUsage &>(typed), typed.message.content}));
-    }
-}
-
-TEST_P(OllamaResponseExample, CheckGivesTheTypedVerdict) {
-    expect_same_verdict(example(GetParam()));
-}
-
-TEST(ChatResponseCheck, ReadsTheCountersOfAPlainResponse) {
-    const CheckedResponse checked = check_chat_response(
-        R"({"model":"m","created_at":"t","message":{"role":"assistant","content":"hi",)"
-        R"("thinking":"hm","images":["aGk="],"tool_name":"x"},"done":true,"done_reason":"stop",)"
-        R"("total_duration":9000000000,"load_duration":2,"prompt_eval_count":3,)"
-        R"("prompt_eval_duration":4,"eval_count":5,"eval_duration":6})");
-    EXPECT_EQ(checked.content, "hi");
-    const ChatUsage &u = checked.usage;
-    EXPECT_EQ(u.total_duration, 9000000000);
-    EXPECT_EQ(u.load_duration, 2);
-    EXPECT_EQ(u.prompt_eval_count, 3);
-    EXPECT_EQ(u.prompt_eval_duration, 4);
-    EXPECT_EQ(u.eval_count, 5);
-    EXPECT_EQ(u.eval_duration, 6);
-    EXPECT_EQ(check_chat_response(R"({"message":{}})"), CheckedResponse{});
-}
-
-TEST(ChatResponseCheck, UnusualAndInvalidResponsesGetTheTypedVerdict) {
-    for (const std::string text : {
-             // valid, but not the plain shape: null, duplicated, unknown members, tool calls
-             R"({"message":{"role":"assistant","content":"a"},"eval_count":null})",
-             R"({"message":{"content":"a"},"eval_count":1,"eval_count":2})",
-             R"({"message":{"content":"a","content":"b"}})",
-             R"({"message":{"content":"a"},"x":[1,{"y":2}],"eval_count":7})",
-             R"({"message":{"content":"a","x":1}})",
-             R"({"message":{"content":"","images":[]}})",
-             R"({"message":{"content":"","tool_calls":[{"function":{"name":"f",)"
-             R"("arguments":{"a":1}}}]},"eval_count":3})",
-             R"({"message":{"content":"a"},"eval_count":18446744073709551615})",
-             R"({"message":{"content":"a"},"eval_count":-5})",
-             // invalid
-             "",
-             "[]",
-             "\"message\"",
-             "7",
-             "{",
-             R"({"message":{"content":"a"}} x)",
-             "{}",
-             R"({"model":"m"})",
-             R"({"message":3})",
-             R"({"message":[]})",
-             R"({"message":{"content":3}})",
-             R"({"message":{"content":"a"},"done":"yes"})",
-             R"({"message":{"content":"a"},"eval_count":1.5})",
-             R"({"message":{"content":"a"},"eval_count":"3"})",
-             R"({"message":{"content":"a"},"model":{}})",
-             R"({"message":{"content":"a","images":[1]}})",
-             R"({"message":{"content":"a","images":"x"}})",
-             R"({"message":{"content":"","tool_calls":[{"id":"1"}]}})",
-         }) {
-        expect_same_verdict(text);
-    }
-}
-
-} // namespace
-} // namespace tinyllm::messages
-
-namespace tinyllm::messages {
-namespace {
-
-// What the runtime sends for `text`, the typed way: model replaced, the given members set.
-std::string typed_rewrite(const std::string &text, const std::string *options,
-                          const std::string *keep_alive, const std::string *think) {
-    ChatRequest r = parse_chat_request(text);
-    r.model = "server-name";
-    if (options) r.options = *options;
-    if (keep_alive) r.keep_alive = *keep_alive;
-    if (think) r.think = *think;
-    return to_json(r);
-}
-
-TEST(PlainChatRequest, RewritesAsTheTypedPathDoes) {
-    const std::string options = R"({"temperature":0.2,"num_ctx":4096})";
-    const std::string keep_alive = R"("5m")";
-    const std::string think = "true";
-    for (
-        const std::string text : {
-            R"({"model":"m","messages":[{"role":"user","content":"hi"}]})",
-            R"({"messages":[{"role":"user","content":"a \"quoted\", {braced} text"}],"model":"m"})",
-            R"( { "model" : "m" , "messages" : [ {"role":"system","content":"s"},)"
-            R"( {"role":"user","content":"u","images":["aGk=","aGk="]} ] , "stream" : false } )",
-            R"({"model":"m","messages":[{"role":"user","content":"x","thinking":"t",)"
-            R"("tool_name":"n"}],"options":{},"format":"json","keep_alive":300,"think":"low"})",
-            R"({"messages":[{"role":"user","content":"\u00e9\n"}],"stream":true,"think":false})",
-        }) {
-        SCOPED_TRACE(text);
-        const auto plain = PlainChatRequest::parse(text);
-        ASSERT_TRUE(plain.has_value());
-        EXPECT_TRUE(same_json(typed_rewrite(text, nullptr, nullptr, nullptr),
-                              plain->to_json("server-name", nullptr, nullptr, nullptr)));
-        EXPECT_TRUE(same_json(typed_rewrite(text, &options, &keep_alive, &think),
-                              plain->to_json("server-name", &options, &keep_alive, &think)));
-        // The model comes first, for people reading the wire.
-        EXPECT_EQ(plain->to_json("server-name", nullptr, nullptr, nullptr)
-                      .rfind(R"({"model":"server-name",)", 0),
-                  0u);
-    }
-    const auto given = PlainChatRequest::parse(
-        R"({"model":"m","messages":[{"role":"user","content":"x"}],"keep_alive":"1m","think":true})");
-    ASSERT_TRUE(given.has_value());
-    EXPECT_EQ(given->model(), "m");
-    EXPECT_TRUE(given->has_keep_alive());
-    EXPECT_TRUE(given->has_think());
-}
-
-TEST(PlainChatRequest, LeavesEverythingElseToTheTypedPath) {
-    for (const std::string text : {
-             "",
-             "[]",
-             "{",
-             R"({"model":"m"})",
-             R"({"model":"m","messages":[]})",
-             R"({"model":"m","messages":[{"role":"user"}]})",
-             R"({"model":"m","messages":[{"content":"x"}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x","tool_calls":[]}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x","images":[]}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x","images":[1]}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x","x":1}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x","content":"y"}]})",
-             R"({"model":"m","messages":[{"role":"user","content":3}]})",
-             R"({"model":"m","messages":["x"]})",
-             R"({"model":"m","model":"n","messages":[{"role":"user","content":"x"}]})",
-             R"({"model":null,"messages":[{"role":"user","content":"x"}]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":{"seed":1}})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":{}})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":1})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"keep_alive":1.5})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}],"extra":1})",
-             R"({"model":"m","messages":[{"role":"user","content":"x"}]} trailing)",
-         }) {
-        SCOPED_TRACE(text);
-        EXPECT_FALSE(PlainChatRequest::parse(text).has_value());
-    }
-}
-
-TEST_P(OllamaRequestExample, PlainOnesRewriteAsTheTypedPathDoes) {
-    const std::string text = example(GetParam());
-    if (const auto plain = PlainChatRequest::parse(text)) {
-        EXPECT_TRUE(same_json(typed_rewrite(text, nullptr, nullptr, nullptr),
-                              plain->to_json("server-name", nullptr, nullptr, nullptr)));
-    }
+TEST(ToolCalls, RejectWhatIsNotAToolCallArray) {
+    EXPECT_THAT(error_of([] { parse_tool_calls(R"({"function":{}})"); })->what(),
+                HasSubstr("must be an array"));
+    EXPECT_THAT(error_of([] { parse_tool_calls(R"([{"id":"x"}])"); })->what(),
+                HasSubstr("missing \"function\""));
+    EXPECT_EQ(error_of([] { parse_tool_calls("[1,"); })->code(), ErrorCode::invalid_argument);
 }
 
 } // namespace

@@ -100,6 +100,53 @@ bool same_json(std::string_view a, const json::Value &b) {
     return doc(a) == b;
 }
 
+// Runtime::chat over requests and answers written as JSON (Ollama's documents): the typed
+// request is what a plugin's C request or `ask` becomes.
+std::string chat_json(Runtime &runtime, CallContext &call, std::string_view request) {
+    return messages::to_json(runtime.chat(call, messages::parse_chat_request(request)));
+}
+std::string chat_json(Runtime &runtime, const tllm_call *parent, std::string_view request) {
+    return messages::to_json(runtime.chat(parent, messages::parse_chat_request(request)));
+}
+
+// What a plugin gets from tinyllm.chat/1.
+struct ServiceAnswer {
+    tllm_status status = TLLM_ERR_INTERNAL;
+    std::string content; // or the error message
+    std::string thinking, tool_calls, done_reason;
+    int64_t prompt_tokens = -2, completion_tokens = -2;
+};
+
+ServiceAnswer chat_service_call(const tllm_host *h, const tllm_call *call,
+                                const tllm_chat_request *request) {
+    const auto *chat =
+        static_cast<const tllm_chat_service_v1 *>(h->get_service(h, TLLM_SERVICE_CHAT));
+    EXPECT_NE(chat, nullptr);
+    tllm_chat_result result = TLLM_CHAT_RESULT_INIT;
+    ServiceAnswer a;
+    a.status = chat->chat(h, call, request, &result);
+    const auto text = [](const char *s) { return s != nullptr ? std::string(s) : std::string(); };
+    if (a.status == TLLM_OK) {
+        EXPECT_NE(result.content, nullptr);
+        EXPECT_EQ(result.error, nullptr);
+        a.content.assign(result.content, result.content_size);
+        a.thinking = text(result.thinking);
+        a.tool_calls = text(result.tool_calls_json);
+        a.done_reason = text(result.done_reason);
+        a.prompt_tokens = result.prompt_tokens;
+        a.completion_tokens = result.completion_tokens;
+    } else {
+        EXPECT_EQ(result.content, nullptr); // only the error on a failure
+        EXPECT_NE(result.error, nullptr);
+        a.content = text(result.error);
+    }
+    chat->free_result(h, &result);
+    EXPECT_EQ(result.content, nullptr);
+    EXPECT_EQ(result.error, nullptr);
+    EXPECT_EQ(result.struct_size, sizeof result);
+    return a;
+}
+
 class RuntimeTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -167,8 +214,9 @@ TEST_F(RuntimeTest, ConfiguredOptionsAreDefaultsTheRequestOverrides) {
     Runtime runtime(config_.get(), registry());
     Call call;
     const std::string response =
-        runtime.chat(call.ctx, R"({"model":"small","messages":[{"role":"user","content":"hi"}],)"
-                               R"("stream":false,"options":{"temperature":0.9,"seed":7}})");
+        chat_json(runtime, call.ctx,
+                  R"({"model":"small","messages":[{"role":"user","content":"hi"}],)"
+                  R"("stream":false,"options":{"temperature":0.9,"seed":7}})");
 
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b"); // the server's name for it
@@ -187,8 +235,9 @@ TEST_F(RuntimeTest, RequestKeepAliveAndThinkWin) {
     Runtime runtime(config_.get(), registry());
     Call call;
     // No model: the default one ("small"), with its options.
-    runtime.chat(call.ctx, R"({"messages":[{"role":"user","content":"hi"}],"stream":false,)"
-                           R"("keep_alive":0,"think":"high"})");
+    chat_json(runtime, call.ctx,
+              R"({"messages":[{"role":"user","content":"hi"}],"stream":false,)"
+              R"("keep_alive":0,"think":"high"})");
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b");
     EXPECT_TRUE(same_json("0", body["keep_alive"]));
@@ -204,8 +253,9 @@ TEST_F(RuntimeTest, UnconfiguredModelGetsNoConfiguredDefaults) {
         "  - {name: small, model: qwen2.5:0.5b, options: {temperature: 0.2}, keep_alive: 5m}\n");
     Runtime runtime(ollama_first.get(), registry());
     Call call;
-    runtime.chat(call.ctx, R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],)"
-                           R"("stream":false})");
+    chat_json(runtime, call.ctx,
+              R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],)"
+              R"("stream":false})");
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "llama3.2");
     EXPECT_FALSE(body.HasMember("options"));
@@ -218,9 +268,9 @@ TEST_F(RuntimeTest, NullMembersDoNotUndoWhatTheRuntimeFilledIn) {
     // default model and the configured options; the backend must receive those, not the nulls.
     Runtime runtime(config_.get(), registry());
     Call call;
-    EXPECT_NO_THROW(runtime.chat(call.ctx,
-                                 R"({"model":null,"messages":[{"role":"user","content":"hi"}],)"
-                                 R"("stream":false,"options":null,"keep_alive":null})"));
+    EXPECT_NO_THROW(chat_json(runtime, call.ctx,
+                              R"({"model":null,"messages":[{"role":"user","content":"hi"}],)"
+                              R"("stream":false,"options":null,"keep_alive":null})"));
     const json::Document body = sent_chat_body();
     EXPECT_TRUE(same_json(R"("qwen2.5:0.5b")", body["model"]));
     EXPECT_TRUE(same_json(R"({"temperature":0.2,"num_ctx":4096})", body["options"]));
@@ -230,8 +280,9 @@ TEST_F(RuntimeTest, NullMembersDoNotUndoWhatTheRuntimeFilledIn) {
 TEST_F(RuntimeTest, StreamedOllamaChatEmitsTokenEvents) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const std::string response = runtime.chat(
-        call.ctx, R"({"model":"small","messages":[{"role":"user","content":"hi"}],"stream":true})");
+    const std::string response =
+        chat_json(runtime, call.ctx,
+                  R"({"model":"small","messages":[{"role":"user","content":"hi"}],"stream":true})");
     std::string streamed;
     for (const auto &e : call.events) {
         const json::Document event = doc(e);
@@ -247,7 +298,7 @@ TEST_F(RuntimeTest, RequestOptionsThatAreNotAnObjectAreRejected) {
     Runtime runtime(config_.get(), registry());
     Call call;
     const auto e = error_of(
-        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"options":[1]})"); });
+        [&] { chat_json(runtime, call.ctx, R"({"model":"small","messages":[],"options":[1]})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::invalid_argument);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u); // refused before anything was sent
@@ -256,7 +307,7 @@ TEST_F(RuntimeTest, RequestOptionsThatAreNotAnObjectAreRejected) {
 TEST_F(RuntimeTest, MalformedRequestIsAnInvalidArgument) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const auto e = error_of([&] { runtime.chat(call.ctx, R"({"model":5,"messages":[]})"); });
+    const auto e = error_of([&] { chat_json(runtime, call.ctx, R"({"model":5,"messages":[]})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::invalid_argument);
     EXPECT_THAT(e->what(), HasSubstr("\"model\" must be a string"));
@@ -269,7 +320,7 @@ TEST_F(RuntimeTest, InvalidChatResponseFromABackendIsAProtocolError) {
     Runtime runtime(config_.get(), registry());
     Call call;
     const auto e = error_of(
-        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
+        [&] { chat_json(runtime, call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::protocol) << e->what();
 }
@@ -277,8 +328,9 @@ TEST_F(RuntimeTest, InvalidChatResponseFromABackendIsAProtocolError) {
 TEST_F(RuntimeTest, EchoCPluginAnswersAndStreamsTokens) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const std::string response = runtime.chat(
-        call.ctx, R"({"model":"parrot","messages":[{"role":"user","content":"hello world"}]})");
+    const std::string response =
+        chat_json(runtime, call.ctx,
+                  R"({"model":"parrot","messages":[{"role":"user","content":"hello world"}]})");
     const messages::ChatResponse r = messages::parse_chat_response(response);
     EXPECT_EQ(r.model, "echo");
     EXPECT_EQ(r.message.role, "assistant");
@@ -292,7 +344,8 @@ TEST_F(RuntimeTest, EchoCPluginAnswersAndStreamsTokens) {
 TEST_F(RuntimeTest, PluginErrorsKeepTheirCode) {
     Runtime runtime(config_.get(), registry());
     Call call;
-    const auto e = error_of([&] { runtime.chat(call.ctx, R"({"model":"parrot","messages":[]})"); });
+    const auto e =
+        error_of([&] { chat_json(runtime, call.ctx, R"({"model":"parrot","messages":[]})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::invalid_argument);
     EXPECT_STREQ(e->what(), "echo: the request has no message");
@@ -315,67 +368,56 @@ TEST_F(RuntimeTest, CancelledCallDoesNotReachTheBackend) {
     Call call;
     call.token.cancel();
     const auto e = error_of(
-        [&] { runtime.chat(call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
+        [&] { chat_json(runtime, call.ctx, R"({"model":"small","messages":[],"stream":false})"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::cancelled);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u);
 }
 
-// --- The services a plugin calls back into (tllm_host.chat / call_tool) ---
+// --- The services a plugin calls back into (tinyllm.chat/1, tinyllm.tools/1) ---
 
 TEST_F(RuntimeTest, NestedChatSharesTheParentsCancellation) {
     Runtime runtime(config_.get(), registry());
     Call parent;
     parent.token.cancel(); // e.g. Ctrl-C while the plugin was about to call a model
-    const std::string request = R"({"model":"parrot","messages":[{"role":"user","content":"x"}]})";
-
-    const auto e = error_of([&] { runtime.chat(parent.ctx.raw(), request); });
+    const auto e = error_of([&] {
+        chat_json(runtime, parent.ctx.raw(),
+                  R"({"model":"parrot","messages":[{"role":"user","content":"x"}]})");
+    });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::cancelled);
 
-    // The same through the C table a plugin holds.
+    // The same through the service table a plugin holds.
     InstanceHost host("test:nested", &runtime);
-    char *out = nullptr;
-    const tllm_status st = host.raw()->chat(host.raw(), parent.ctx.raw(), request.c_str(), &out);
-    EXPECT_EQ(st, TLLM_ERR_CANCELLED);
-    ASSERT_NE(out, nullptr);
-    EXPECT_THAT(out, HasSubstr("cancelled"));
-    host.raw()->free_string(host.raw(), out);
+    const tllm_chat_message messages[] = {TLLM_CHAT_MESSAGE("user", "x")};
+    tllm_chat_request r = TLLM_CHAT_REQUEST_INIT;
+    r.model = "parrot";
+    r.messages = messages;
+    r.message_count = 1;
+    const ServiceAnswer a = chat_service_call(host.raw(), parent.ctx.raw(), &r);
+    EXPECT_EQ(a.status, TLLM_ERR_CANCELLED);
+    EXPECT_THAT(a.content, HasSubstr("cancelled"));
     EXPECT_TRUE(parent.events.empty());
 }
 
-TEST_F(RuntimeTest, NestedChatStreamsIntoTheParentsEvents) {
+TEST_F(RuntimeTest, NestedChatResultDoesNotFillTheParentsResult) {
     Runtime runtime(config_.get(), registry());
     Call parent;
     InstanceHost host("test:nested", &runtime);
-    char *out = nullptr;
-    const tllm_status st = host.raw()->chat(
-        host.raw(), parent.ctx.raw(),
-        R"({"model":"parrot","messages":[{"role":"user","content":"a b"}]})", &out);
-    ASSERT_EQ(st, TLLM_OK) << (out ? out : "");
-    ASSERT_NE(out, nullptr);
-    EXPECT_EQ(messages::parse_chat_response(out).message.content, "> a b");
-    host.raw()->free_string(host.raw(), out);
+    const tllm_chat_message messages[] = {TLLM_CHAT_MESSAGE("user", "a b")};
+    tllm_chat_request r = TLLM_CHAT_REQUEST_INIT;
+    r.model = "parrot";
+    r.messages = messages;
+    r.message_count = 1;
+    r.stream = 1;
+    const ServiceAnswer a = chat_service_call(host.raw(), parent.ctx.raw(), &r);
+    ASSERT_EQ(a.status, TLLM_OK) << a.content;
+    EXPECT_EQ(a.content, "> a b");
     EXPECT_THAT(parent.events, ElementsAre(R"({"type":"token","content":"> a "})",
                                            R"({"type":"token","content":"b"})"));
     // The nested call's result went to the plugin, not into the parent's own result slot.
     EXPECT_EQ(error_of([&] { parent.ctx.take_output(TLLM_OK, "parent"); })->code(),
               ErrorCode::protocol);
-}
-
-TEST_F(RuntimeTest, NestedChatErrorsComeBackAsStatusAndMessage) {
-    Runtime runtime(config_.get(), registry());
-    Call parent;
-    InstanceHost host("test:nested", &runtime);
-    char *out = nullptr;
-    EXPECT_EQ(host.raw()->chat(host.raw(), parent.ctx.raw(), "not json", &out),
-              TLLM_ERR_INVALID_ARGUMENT);
-    ASSERT_NE(out, nullptr);
-    EXPECT_THAT(out, HasSubstr("invalid JSON"));
-    host.raw()->free_string(host.raw(), out);
-    EXPECT_EQ(host.raw()->chat(host.raw(), parent.ctx.raw(), "{}", nullptr),
-              TLLM_ERR_INVALID_ARGUMENT);
-    host.raw()->free_string(host.raw(), nullptr); // allowed
 }
 
 TEST_F(RuntimeTest, CallToolIsNotFoundWithAClearMessage) {
@@ -384,19 +426,24 @@ TEST_F(RuntimeTest, CallToolIsNotFoundWithAClearMessage) {
     const auto e = error_of([&] { runtime.call_tool(parent.ctx.raw(), "search", "{}"); });
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::not_found);
-    EXPECT_STREQ(e->what(),
-                 "no tool named \"search\" (tools: bad_result, echo, fail, pair, picky, wait)");
+    EXPECT_THAT(e->what(), StartsWith("no tool named \"search\" (tools: "));
 
     InstanceHost host("test:nested", &runtime);
+    const tllm_host *h = host.raw();
+    const auto *tools =
+        static_cast<const tllm_tools_service_v1 *>(h->get_service(h, TLLM_SERVICE_TOOLS));
+    ASSERT_NE(tools, nullptr);
     char *out = nullptr;
-    EXPECT_EQ(host.raw()->call_tool(host.raw(), parent.ctx.raw(), "search", nullptr, &out),
-              TLLM_ERR_NOT_FOUND);
+    EXPECT_EQ(tools->call(h, parent.ctx.raw(), "search", nullptr, &out), TLLM_ERR_NOT_FOUND);
     ASSERT_NE(out, nullptr);
     EXPECT_STREQ(out, e->what());
-    host.raw()->free_string(host.raw(), out);
+    h->free_string(h, out);
+    EXPECT_EQ(tools->describe(h, "search", &out), TLLM_ERR_NOT_FOUND);
+    h->free_string(h, out);
+    h->free_string(h, nullptr); // allowed
 }
 
-TEST(InstanceHost, WithoutServicesModelAndToolCallsAreUnsupported) {
+TEST(InstanceHost, OffersItsServicesByIdAndNothingElse) {
     InstanceHost host("test:standalone", nullptr);
     const tllm_host *h = host.raw();
     EXPECT_EQ(h->struct_size, sizeof(tllm_host));
@@ -404,15 +451,32 @@ TEST(InstanceHost, WithoutServicesModelAndToolCallsAreUnsupported) {
     EXPECT_EQ(h->abi.minor, static_cast<uint32_t>(TLLM_ABI_VERSION_MINOR));
     h->log(h, TLLM_LOG_DEBUG, "a line from a test plugin");
     h->log(h, TLLM_LOG_ERROR, nullptr); // ignored
+    for (const char *id : {TLLM_SERVICE_CHAT, TLLM_SERVICE_TOOLS, TLLM_SERVICE_JSON}) {
+        const auto *table = static_cast<const uint32_t *>(h->get_service(h, id));
+        ASSERT_NE(table, nullptr) << id;
+        EXPECT_GT(*table, sizeof(uint32_t)) << id; // every table starts with its struct_size
+    }
+    EXPECT_EQ(h->get_service(h, "tinyllm.chat/2"), nullptr);
+    EXPECT_EQ(h->get_service(h, "tinyllm.frob/1"), nullptr);
+    EXPECT_EQ(h->get_service(h, nullptr), nullptr);
+}
 
+TEST(InstanceHost, WithoutServicesModelAndToolCallsAreUnsupported) {
+    InstanceHost host("test:standalone", nullptr);
+    const tllm_host *h = host.raw();
     CallContext call(CancelToken{}, std::nullopt, {});
+    const tllm_chat_message message = TLLM_CHAT_MESSAGE("user", "hi");
+    tllm_chat_request r = TLLM_CHAT_REQUEST_INIT;
+    r.messages = &message;
+    r.message_count = 1;
+    const ServiceAnswer a = chat_service_call(h, call.raw(), &r);
+    EXPECT_EQ(a.status, TLLM_ERR_UNSUPPORTED);
+    EXPECT_EQ(a.content, "model calls are not available here");
+
+    const auto *tools =
+        static_cast<const tllm_tools_service_v1 *>(h->get_service(h, TLLM_SERVICE_TOOLS));
     char *out = nullptr;
-    EXPECT_EQ(h->chat(h, call.raw(), "{}", &out), TLLM_ERR_UNSUPPORTED);
-    ASSERT_NE(out, nullptr);
-    EXPECT_STREQ(out, "model calls are not available here");
-    h->free_string(h, out);
-    out = nullptr;
-    EXPECT_EQ(h->call_tool(h, call.raw(), "t", "{}", &out), TLLM_ERR_UNSUPPORTED);
+    EXPECT_EQ(tools->call(h, call.raw(), "t", "{}", &out), TLLM_ERR_UNSUPPORTED);
     ASSERT_NE(out, nullptr);
     EXPECT_STREQ(out, "tool calls are not available here");
     h->free_string(h, out);
@@ -472,8 +536,9 @@ TEST_F(RuntimeTest, BackendCreationErrorsAreRecordedWithTheirSource) {
     EXPECT_EQ(e->code(), ErrorCode::plugin);
     EXPECT_STREQ(e->what(), slots[1].error->what());
     Call call;
-    EXPECT_NO_THROW(runtime.chat(call.ctx, R"({"model":"p","messages":[{"role":"user",)"
-                                           R"("content":"still here"}]})"));
+    EXPECT_NO_THROW(chat_json(runtime, call.ctx,
+                              R"({"model":"p","messages":[{"role":"user",)"
+                              R"("content":"still here"}]})"));
 }
 
 TEST_F(RuntimeTest, EchoConfigIsCheckedAgainstItsSchema) {
@@ -489,46 +554,21 @@ TEST_F(RuntimeTest, EchoConfigIsCheckedAgainstItsSchema) {
     EXPECT_THAT(runtime.backends()[0].error->what(), HasSubstr("prefix"));
 }
 
-// --- Chat from C data (tllm_host.chat_messages, ABI 1.2) ---
+// --- tinyllm.chat/1: chat from C data ---
 
-// A plugin's view of chat_messages: the C table of an InstanceHost over the runtime.
-class ChatMessagesTest : public RuntimeTest {
+// A plugin's view of the chat service: the table an InstanceHost over the runtime offers.
+class ChatServiceTest : public RuntimeTest {
 protected:
-    struct Answer {
-        tllm_status status = TLLM_ERR_INTERNAL;
-        std::string content;                 // or the error message
-        std::optional<std::string> response; // when asked for and given
-    };
-
-    Answer ask(const tllm_chat_request &request, bool want_response = true) {
-        Answer a;
-        char *content = nullptr;
-        size_t size = 12345;                           // must be set, even on failure
-        char *response = reinterpret_cast<char *>(&a); // must be reset, even on failure
-        const tllm_host *h = host_.raw();
-        a.status = h->chat_messages(h, parent_.ctx.raw(), &request, &content, &size,
-                                    want_response ? &response : nullptr);
-        EXPECT_NE(content, nullptr);
-        if (a.status == TLLM_OK) {
-            a.content.assign(content, size);
-        } else {
-            EXPECT_EQ(size, 0u);
-            a.content = content != nullptr ? content : "";
-        }
-        if (want_response && response != nullptr) a.response = response;
-        h->free_string(h, content);
-        if (want_response) h->free_string(h, response);
-        return a;
+    ServiceAnswer ask(const tllm_chat_request &request) {
+        return chat_service_call(host_.raw(), parent_.ctx.raw(), &request);
     }
 
     static tllm_chat_request request(const std::vector<tllm_chat_message> &messages,
                                      const char *model = "small") {
-        tllm_chat_request r{};
-        r.struct_size = sizeof r;
+        tllm_chat_request r = TLLM_CHAT_REQUEST_INIT;
         r.model = model;
         r.messages = messages.data();
         r.message_count = static_cast<uint32_t>(messages.size());
-        r.think = -1;
         return r;
     }
 
@@ -537,18 +577,19 @@ protected:
     Call parent_;
 };
 
-TEST_F(ChatMessagesTest, WritesTheRequestWithTheModelsConfigurationAndReturnsTheAnswer) {
-    const std::vector<tllm_chat_message> messages = {{"system", "Be \"brief\"."},
-                                                     {"user", "hi\n\u00e9"}};
+TEST_F(ChatServiceTest, WritesTheRequestWithTheModelsConfigurationAndReturnsTheAnswer) {
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("system", "Be \"brief\"."),
+                                                     TLLM_CHAT_MESSAGE("user", "hi\n\u00e9")};
     tllm_chat_request r = request(messages);
     r.options_json = R"({"temperature":0.9,"seed":7})";
     r.format_json = R"("json")";
-    r.think = 1;
-    const Answer a = ask(r);
+    r.think = TLLM_THINK_ON;
+    const ServiceAnswer a = ask(r);
     ASSERT_EQ(a.status, TLLM_OK) << a.content;
     EXPECT_EQ(a.content, testing::kDefaultAnswer);
-    ASSERT_TRUE(a.response);
-    EXPECT_EQ(messages::parse_chat_response(*a.response).message.content, testing::kDefaultAnswer);
+    EXPECT_EQ(a.done_reason, "stop");
+    EXPECT_EQ(a.tool_calls, "");
+    EXPECT_GE(a.completion_tokens, 0);
 
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b");
@@ -559,43 +600,90 @@ TEST_F(ChatMessagesTest, WritesTheRequestWithTheModelsConfigurationAndReturnsThe
     EXPECT_TRUE(same_json(R"("json")", body["format"]));
     EXPECT_TRUE(same_json("true", body["think"])); // the request's, over models.yaml's false
     EXPECT_TRUE(same_json(R"("5m")", body["keep_alive"]));
-    EXPECT_TRUE(same_json("false", body["stream"]));
+    EXPECT_TRUE(same_json("false", body["stream"])); // zero: the answer arrives whole
 }
 
-TEST_F(ChatMessagesTest, SendsWhatTheSameRequestAsJsonWouldSend) {
-    const std::vector<tllm_chat_message> messages = {{"user", "same?"}};
-    ASSERT_EQ(ask(request(messages), false).status, TLLM_OK);
+TEST_F(ChatServiceTest, ZeroMeansTheDefaults) {
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "hi")};
+    ASSERT_EQ(ask(request(messages, nullptr)).status, TLLM_OK);
+    const json::Document body = sent_chat_body();
+    EXPECT_STREQ(body["model"].GetString(), "qwen2.5:0.5b"); // default_model
+    EXPECT_TRUE(same_json("false", body["think"]));          // models.yaml's think
+    EXPECT_TRUE(same_json(R"({"temperature":0.2,"num_ctx":4096})", body["options"]));
+    EXPECT_FALSE(body.HasMember("format"));
+    EXPECT_FALSE(body.HasMember("tools"));
+}
+
+TEST_F(ChatServiceTest, SendsWhatTheSameRequestAsJsonWouldSend) {
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "same?")};
+    ASSERT_EQ(ask(request(messages)).status, TLLM_OK);
     const std::string from_c_data = ollama_.last_request("/api/chat").body;
     Call call;
-    runtime_.chat(call.ctx, R"({"model":"small","messages":[{"role":"user","content":"same?"}],)"
-                            R"("stream":false})");
+    chat_json(runtime_, call.ctx,
+              R"({"model":"small","messages":[{"role":"user","content":"same?"}],)"
+              R"("stream":false})");
     EXPECT_EQ(from_c_data, ollama_.last_request("/api/chat").body); // byte for byte
 }
 
-TEST_F(ChatMessagesTest, StreamsTokensToTheCallingNodesEvents) {
-    const std::vector<tllm_chat_message> messages = {{"user", "a b"}};
+// A tool round: the model's tool calls come back as JSON text, go into the next request's
+// assistant message as they came, with the tool's answer after them.
+TEST_F(ChatServiceTest, ToolCallsRoundTripThroughTheCData) {
+    ollama_.enqueue(
+        "/api/chat",
+        testing::Reply::json(200, R"({"model":"qwen2.5:0.5b","message":{"role":"assistant",)"
+                                  R"("content":"","tool_calls":[{"function":{"name":"calculator",)"
+                                  R"("arguments":{"expression":"2+2"}}}]},"done":true,)"
+                                  R"("done_reason":"stop","prompt_eval_count":9,"eval_count":4})"));
+    const std::vector<tllm_chat_message> first = {TLLM_CHAT_MESSAGE("user", "2+2?")};
+    tllm_chat_request r = request(first);
+    const char *tools = R"([{"type":"function","function":{"name":"calculator",)"
+                        R"("description":"d","parameters":{"type":"object"}}}])";
+    r.tools_json = tools;
+    const ServiceAnswer asked = ask(r);
+    ASSERT_EQ(asked.status, TLLM_OK) << asked.content;
+    EXPECT_EQ(asked.content, "");
+    EXPECT_EQ(asked.prompt_tokens, 9);
+    EXPECT_EQ(asked.completion_tokens, 4);
+    EXPECT_TRUE(
+        same_json(R"([{"function":{"name":"calculator","arguments":{"expression":"2+2"}}}])",
+                  doc(asked.tool_calls)));
+    EXPECT_TRUE(same_json(tools, sent_chat_body()["tools"]));
+
+    tllm_chat_message assistant = TLLM_CHAT_MESSAGE("assistant", "");
+    assistant.tool_calls_json = asked.tool_calls.c_str();
+    tllm_chat_message tool = TLLM_CHAT_MESSAGE("tool", "4");
+    tool.tool_name = "calculator";
+    const std::vector<tllm_chat_message> second = {first[0], assistant, tool};
+    tllm_chat_request again = request(second);
+    again.tools_json = tools;
+    ASSERT_EQ(ask(again).status, TLLM_OK);
+    EXPECT_TRUE(same_json(R"([{"role":"user","content":"2+2?"},)"
+                          R"({"role":"assistant","content":"","tool_calls":[{"function":)"
+                          R"({"name":"calculator","arguments":{"expression":"2+2"}}}]},)"
+                          R"({"role":"tool","content":"4","tool_name":"calculator"}])",
+                          sent_chat_body()["messages"]));
+}
+
+TEST_F(ChatServiceTest, StreamsTokensToTheCallingNodesEvents) {
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "a b")};
     tllm_chat_request r = request(messages, "parrot");
     r.stream = 1;
-    const Answer a = ask(r, false);
+    const ServiceAnswer a = ask(r);
     ASSERT_EQ(a.status, TLLM_OK) << a.content;
     EXPECT_EQ(a.content, "> a b");
     EXPECT_THAT(parent_.events, ElementsAre(R"({"type":"token","content":"> a "})",
                                             R"({"type":"token","content":"b"})"));
 }
 
-TEST_F(ChatMessagesTest, AnUnconfiguredModelGetsOnlyWhatTheRequestSays) {
+TEST_F(ChatServiceTest, AnUnconfiguredModelGetsOnlyWhatTheRequestSays) {
     TestConfig ollama_only("backends: [{name: local, type: ollama, config: {url: \"" +
                            ollama_.url() + "\"}}]\nmodels: [{name: small, keep_alive: 5m}]\n");
     Runtime runtime(ollama_only.get(), registry());
     InstanceHost host("test:node", &runtime);
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "hi")};
     tllm_chat_request r = request(messages, "llama3.2");
     r.options_json = R"({"seed":1})";
-    char *content = nullptr;
-    ASSERT_EQ(
-        host.raw()->chat_messages(host.raw(), parent_.ctx.raw(), &r, &content, nullptr, nullptr),
-        TLLM_OK);
-    host.raw()->free_string(host.raw(), content);
+    ASSERT_EQ(chat_service_call(host.raw(), parent_.ctx.raw(), &r).status, TLLM_OK);
     const json::Document body = sent_chat_body();
     EXPECT_STREQ(body["model"].GetString(), "llama3.2");
     EXPECT_TRUE(same_json(R"({"seed":1})", body["options"]));
@@ -604,11 +692,19 @@ TEST_F(ChatMessagesTest, AnUnconfiguredModelGetsOnlyWhatTheRequestSays) {
     EXPECT_FALSE(body.HasMember("format"));
 }
 
-TEST_F(ChatMessagesTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
-    const std::vector<tllm_chat_message> good = {{"user", "hi"}};
-    const std::vector<tllm_chat_message> no_role = {{"user", "hi"}, {nullptr, "x"}};
-    const std::vector<tllm_chat_message> odd_role = {{"robot", "hi"}};
-    const std::vector<tllm_chat_message> no_content = {{"user", nullptr}};
+TEST_F(ChatServiceTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
+    const std::vector<tllm_chat_message> good = {TLLM_CHAT_MESSAGE("user", "hi")};
+    const std::vector<tllm_chat_message> no_role = {TLLM_CHAT_MESSAGE("user", "hi"),
+                                                    TLLM_CHAT_MESSAGE(nullptr, "x")};
+    const std::vector<tllm_chat_message> odd_role = {TLLM_CHAT_MESSAGE("robot", "hi")};
+    std::vector<tllm_chat_message> unsized = good;
+    unsized[0].struct_size = 0; // built without the initialiser
+    std::vector<tllm_chat_message> mixed = no_role;
+    mixed[1].struct_size = 1000;
+    std::vector<tllm_chat_message> bad_calls = {TLLM_CHAT_MESSAGE("assistant", "")};
+    bad_calls[0].tool_calls_json = R"([{"id":"x"}])";
+    std::vector<tllm_chat_message> bad_images = good;
+    bad_images[0].images_json = "[1]";
     struct Case {
         std::function<void(tllm_chat_request &)> change;
         std::string message;
@@ -620,102 +716,114 @@ TEST_F(ChatMessagesTest, AMalformedRequestIsAnInvalidArgumentNamingTheField) {
          "message 2 has no role"},
         {[&](tllm_chat_request &r) { r.messages = odd_role.data(); },
          "message 1: unknown role \"robot\" (system, user, assistant or tool)"},
-        {[&](tllm_chat_request &r) { r.messages = no_content.data(); }, "message 1 has no content"},
-        {[&](tllm_chat_request &r) { r.options_json = "[1]"; }, "options_json"},
-        {[&](tllm_chat_request &r) { r.options_json = "{\"a\":"; }, "options_json"},
-        {[&](tllm_chat_request &r) { r.format_json = "json"; }, "format_json"},
+        {[&](tllm_chat_request &r) { r.messages = unsized.data(); },
+         "message 1: struct_size 0 is smaller than ABI 2.0's tllm_chat_message"},
+        {[&](tllm_chat_request &r) { r.messages = mixed.data(), r.message_count = 2; },
+         "message 2: struct_size 1000 differs from message 1's"},
+        {[&](tllm_chat_request &r) { r.messages = bad_calls.data(); },
+         "message 1: tool_calls_json: tool_calls[]: missing \"function\""},
+        {[&](tllm_chat_request &r) { r.messages = bad_images.data(); },
+         "message 1: images_json must hold base64 strings"},
+        {[&](tllm_chat_request &r) { r.options_json = "[1]"; },
+         "options_json must be an object, got array"},
+        {[&](tllm_chat_request &r) { r.options_json = "{\"a\":"; }, "options_json: invalid JSON"},
+        {[&](tllm_chat_request &r) { r.format_json = "json"; }, "format_json: invalid JSON"},
         {[&](tllm_chat_request &r) { r.format_json = "42"; },
          "format_json must be a JSON string (\"json\") or a JSON Schema object"},
-        {[&](tllm_chat_request &r) { r.think = 2; }, "think must be -1 (as configured), 0 or 1"},
-        {[&](tllm_chat_request &r) { r.struct_size = 8; }, "struct_size 8 is smaller"},
+        {[&](tllm_chat_request &r) { r.tools_json = "{}"; }, "tools_json must be an array"},
+        {[&](tllm_chat_request &r) { r.think = 3; },
+         "think must be TLLM_THINK_DEFAULT, _OFF or _ON, not 3"},
+        {[&](tllm_chat_request &r) { r.struct_size = 8; },
+         "struct_size 8 is smaller than ABI 2.0's tllm_chat_request"},
     };
     for (const Case &c : cases) {
         tllm_chat_request r = request(good);
         c.change(r);
-        const Answer a = ask(r);
+        const ServiceAnswer a = ask(r);
         SCOPED_TRACE(c.message);
         EXPECT_EQ(a.status, TLLM_ERR_INVALID_ARGUMENT);
-        EXPECT_THAT(a.content, StartsWith("chat_messages: "));
+        EXPECT_THAT(a.content, StartsWith("chat: "));
         EXPECT_THAT(a.content, HasSubstr(c.message));
-        EXPECT_FALSE(a.response); // reset to NULL on failure
     }
-    char *content = nullptr;
-    EXPECT_EQ(host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), nullptr, &content, nullptr,
-                                         nullptr),
-              TLLM_ERR_INVALID_ARGUMENT);
-    EXPECT_STREQ(content, "chat_messages: no request");
-    host_.raw()->free_string(host_.raw(), content);
-    tllm_chat_request r = request(good);
-    EXPECT_EQ(
-        host_.raw()->chat_messages(host_.raw(), parent_.ctx.raw(), &r, nullptr, nullptr, nullptr),
-        TLLM_ERR_INVALID_ARGUMENT);
+    const tllm_host *h = host_.raw();
+    const auto *chat =
+        static_cast<const tllm_chat_service_v1 *>(h->get_service(h, TLLM_SERVICE_CHAT));
+    tllm_chat_result result = TLLM_CHAT_RESULT_INIT;
+    EXPECT_EQ(chat->chat(h, parent_.ctx.raw(), nullptr, &result), TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(result.error, "chat: no request");
+    chat->free_result(h, &result);
+    // A result too small for the error cannot be written to: refused without a message.
+    const tllm_chat_request r = request(good);
+    EXPECT_EQ(chat->chat(h, parent_.ctx.raw(), &r, nullptr), TLLM_ERR_INVALID_ARGUMENT);
+    tllm_chat_result small = TLLM_CHAT_RESULT_INIT;
+    small.struct_size = 8;
+    EXPECT_EQ(chat->chat(h, parent_.ctx.raw(), &r, &small), TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u); // nothing reached the server
 }
 
-TEST_F(ChatMessagesTest, AnAnswerHoldingANulByteArrivesWhole) {
+TEST_F(ChatServiceTest, TextHoldingNulBytesArrivesWholeBothWays) {
     ollama_.enqueue("/api/chat", testing::chat_json("qwen2.5:0.5b", std::string("a\0b", 3)));
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
-    const Answer a = ask(request(messages));
+    const std::string prompt("x\0y", 3);
+    std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", prompt.data())};
+    messages[0].content_size = prompt.size();
+    const ServiceAnswer a = ask(request(messages));
     ASSERT_EQ(a.status, TLLM_OK) << a.content;
     EXPECT_EQ(a.content, std::string("a\0b", 3));
-
-    ollama_.enqueue("/api/chat", testing::chat_json("qwen2.5:0.5b", std::string("c\0d", 3)));
-    const sdk::Host host(host_.raw());
-    EXPECT_EQ(host.chat(sdk::Call(parent_.ctx.raw()), request(messages)).content,
-              std::string("c\0d", 3));
+    EXPECT_TRUE(
+        same_json(R"([{"role":"user","content":"x\u0000y"}])", sent_chat_body()["messages"]));
 }
 
-TEST_F(ChatMessagesTest, ACancelledCallerSendsNothing) {
+TEST_F(ChatServiceTest, ACancelledCallerSendsNothing) {
     parent_.token.cancel(); // e.g. Ctrl-C while the node was about to ask
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
-    const Answer a = ask(request(messages));
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "hi")};
+    const ServiceAnswer a = ask(request(messages));
     EXPECT_EQ(a.status, TLLM_ERR_CANCELLED);
     EXPECT_THAT(a.content, HasSubstr("cancelled"));
-    EXPECT_FALSE(a.response);
     EXPECT_EQ(ollama_.count("/api/chat"), 0u);
 }
 
-// plugin.hpp's Host::chat(call, tllm_chat_request), which the model node uses.
-TEST_F(ChatMessagesTest, TheSdkHelperReturnsTheContentAndTheResponseWhenAsked) {
+// plugin.hpp's Host::chat(call, sdk::ChatRequest), which the model node uses.
+TEST_F(ChatServiceTest, TheSdkHelperAsksAndThrowsTheHostsErrors) {
     const sdk::Host host(host_.raw());
     const sdk::Call call(parent_.ctx.raw());
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
-    const sdk::Host::ChatAnswer plain = host.chat(call, request(messages));
-    EXPECT_EQ(plain.content, testing::kDefaultAnswer);
-    EXPECT_EQ(plain.response, "");
-    const sdk::Host::ChatAnswer full = host.chat(call, request(messages), true);
-    EXPECT_EQ(full.content, testing::kDefaultAnswer);
-    EXPECT_EQ(messages::parse_chat_response(full.response).message.content,
-              testing::kDefaultAnswer);
+    sdk::ChatRequest request;
+    request.model = "small";
+    request.messages.push_back({"user", std::string("hi\0!", 4), "", ""});
+    const sdk::ChatAnswer answer = host.chat(call, request);
+    EXPECT_EQ(answer.content, testing::kDefaultAnswer);
+    EXPECT_EQ(answer.done_reason, "stop");
+    EXPECT_TRUE(
+        same_json(R"([{"role":"user","content":"hi\u0000!"}])", sent_chat_body()["messages"]));
 
-    tllm_chat_request bad = request(messages);
-    bad.think = 9;
+    request.messages[0].role = "robot";
     try {
-        host.chat(call, bad, true);
+        host.chat(call, request);
         ADD_FAILURE() << "no error";
     } catch (const sdk::Error &e) {
         EXPECT_EQ(e.status(), TLLM_ERR_INVALID_ARGUMENT);
-        EXPECT_THAT(e.what(), HasSubstr("think must be"));
+        EXPECT_THAT(e.what(), HasSubstr("unknown role \"robot\""));
     }
 
-    // A host from before ABI 1.2 has no chat_messages: a clear refusal, not a crash.
-    tllm_host older = *host_.raw();
-    older.struct_size = offsetof(tllm_host, chat_messages);
+    // A host without the service: a clear refusal, not a crash.
+    tllm_host bare = *host_.raw();
+    bare.get_service = [](const tllm_host *, const char *) -> const void * { return nullptr; };
     try {
-        sdk::Host(&older).chat(call, request(messages));
+        sdk::Host(&bare).chat(call, request);
         ADD_FAILURE() << "no error";
     } catch (const sdk::Error &e) {
         EXPECT_EQ(e.status(), TLLM_ERR_UNSUPPORTED);
-        EXPECT_THAT(e.what(), HasSubstr("ABI < 1.2"));
+        EXPECT_STREQ(e.what(), "this host offers no tinyllm.chat/1");
     }
 }
 
-// The C test plugin's node (tests/plugins/echo_backend.c) asks through chat_messages with no
+// The C test plugin's node (tests/plugins/echo_backend.c) asks through the chat service with no
 // JSON library: the C declarations are usable from C as they stand.
-TEST_F(ChatMessagesTest, ANodeInPlainCAsksWithoutJson) {
+TEST_F(ChatServiceTest, ANodeInPlainCAsksWithoutJson) {
     const plugin::ComponentRef ref = registry().find(TLLM_KIND_NODE, "c_ask");
     ASSERT_NE(ref.component, nullptr);
     Node node("ask", ref, R"({"model":"parrot","prompt":"ping from C"})", &runtime_);
+    Call activation;
+    node.activate(activation.ctx);
     const std::string out = node.process(parent_.ctx, R"({"input":"x"})");
     EXPECT_EQ(out, R"({"set":{"content":"> ping from C"}})");
     EXPECT_THAT(parent_.events, ElementsAre(R"({"type":"token","content":"> ping "})",
@@ -723,43 +831,27 @@ TEST_F(ChatMessagesTest, ANodeInPlainCAsksWithoutJson) {
                                             R"({"type":"token","content":"C"})"));
 
     Node failing("ask", ref, R"({"model":"small","prompt":"hi"})", &runtime_);
+    failing.activate(activation.ctx);
     ollama_.enqueue("/api/chat", testing::Reply::error(500, "the model crashed"));
     const auto e = error_of([&] { failing.process(parent_.ctx, "{}"); });
     ASSERT_TRUE(e);
     EXPECT_THAT(e->what(), HasSubstr("the model crashed"));
 }
 
-TEST_F(ChatMessagesTest, ServerErrorsComeBackAsStatusAndMessage) {
+TEST_F(ChatServiceTest, ServerErrorsComeBackAsStatusAndMessage) {
     ollama_.enqueue("/api/chat", testing::Reply::error(404, "model \"qwen2.5:0.5b\" not found"));
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
-    const Answer a = ask(request(messages));
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "hi")};
+    const ServiceAnswer a = ask(request(messages));
     EXPECT_EQ(a.status, TLLM_ERR_NOT_FOUND);
     EXPECT_THAT(a.content, HasSubstr("not found"));
-    EXPECT_FALSE(a.response);
 }
 
-TEST_F(ChatMessagesTest, AnInvalidAnswerFromABackendIsAProtocolError) {
+TEST_F(ChatServiceTest, AnInvalidAnswerFromABackendIsAProtocolError) {
     ollama_.enqueue("/api/chat", testing::Reply::json(200, R"({"message":{"content":7}})"));
-    const std::vector<tllm_chat_message> messages = {{"user", "hi"}};
-    const Answer a = ask(request(messages));
+    const std::vector<tllm_chat_message> messages = {TLLM_CHAT_MESSAGE("user", "hi")};
+    const ServiceAnswer a = ask(request(messages));
     EXPECT_EQ(a.status, TLLM_ERR_PROTOCOL);
     EXPECT_THAT(a.content, HasSubstr("backend local returned an invalid chat response"));
-}
-
-TEST(InstanceHost, WithoutServicesChatMessagesIsUnsupported) {
-    InstanceHost host("test:standalone", nullptr);
-    const tllm_host *h = host.raw();
-    CallContext call(CancelToken{}, std::nullopt, {});
-    const tllm_chat_message message{"user", "hi"};
-    tllm_chat_request r{};
-    r.struct_size = sizeof r;
-    r.messages = &message;
-    r.message_count = 1;
-    char *content = nullptr;
-    EXPECT_EQ(h->chat_messages(h, call.raw(), &r, &content, nullptr, nullptr),
-              TLLM_ERR_UNSUPPORTED);
-    EXPECT_STREQ(content, "model calls are not available here");
-    h->free_string(h, content);
 }
 
 } // namespace

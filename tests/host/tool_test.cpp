@@ -77,6 +77,7 @@ std::vector<std::string> names(const ToolSet &tools) {
 
 TEST_F(ToolTest, EveryToolComponentIsAvailableUnderItsOwnName) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     EXPECT_THAT(names(runtime.tools()),
                 ::testing::ElementsAre("bad_result", "echo", "fail", "pair", "picky", "wait"));
     CallContext call = make_call();
@@ -94,6 +95,7 @@ TEST_F(ToolTest, ToolsYamlRenamesConfiguresDescribesAndDisables) {
                          "    config: {prefix: '!'}\n"
                          "  - {name: fail, enabled: false}\n"),
                     registry());
+    runtime.prepare_tools();
     EXPECT_THAT(names(runtime.tools()),
                 ::testing::ElementsAre("bad_result", "echo", "pair", "picky", "shout", "wait"));
     CallContext call = make_call();
@@ -113,6 +115,7 @@ TEST_F(ToolTest, ToolsYamlRenamesConfiguresDescribesAndDisables) {
 
 TEST_F(ToolTest, UnknownNamesSuggestTheClosestTool) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "ecko", "{}"); });
     ASSERT_TRUE(e);
@@ -122,6 +125,7 @@ TEST_F(ToolTest, UnknownNamesSuggestTheClosestTool) {
 
 TEST_F(ToolTest, AnUnknownTypeInToolsYamlIsReportedWithItsLine) {
     Runtime runtime(load("tools:\n  - {name: calc, type: calculatr}\n"), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "calc", "{}"); });
     ASSERT_TRUE(e);
@@ -145,6 +149,7 @@ TEST_F(ToolTest, ToolsYamlErrorsNameFileLineAndColumn) {
 
 TEST_F(ToolTest, ConfigThatFailsThePluginSchemaNamesTheFile) {
     Runtime runtime(load("tools:\n  - name: echo\n    config: {prefix: 3}\n"), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "echo", R"({"text":"x"})"); });
     ASSERT_TRUE(e);
@@ -155,6 +160,7 @@ TEST_F(ToolTest, ConfigThatFailsThePluginSchemaNamesTheFile) {
 
 TEST_F(ToolTest, ACreateFailureIsRememberedAndRepeated) {
     Runtime runtime(load("tools:\n  - name: picky\n    config: {mode: bad}\n"), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     const auto first = error_of([&] { runtime.call_tool(call, "picky", "{}"); });
     const auto second = error_of([&] { runtime.call_tool(call, "picky", "{}"); });
@@ -167,6 +173,7 @@ TEST_F(ToolTest, ACreateFailureIsRememberedAndRepeated) {
 
 TEST_F(ToolTest, ArgumentsAreCheckedAgainstTheSchemaBeforeThePluginRuns) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     struct Case {
         const char *arguments;
@@ -189,6 +196,7 @@ TEST_F(ToolTest, ArgumentsAreCheckedAgainstTheSchemaBeforeThePluginRuns) {
 
 TEST_F(ToolTest, DefaultsFromTheSchemaReachThePlugin) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     // "times" defaults to 1 in the schema; without the default the tool would repeat 0 times.
     EXPECT_THAT(runtime.call_tool(call, "echo", R"({"text":"once"})"),
@@ -197,6 +205,7 @@ TEST_F(ToolTest, DefaultsFromTheSchemaReachThePlugin) {
 
 TEST_F(ToolTest, PluginErrorsAndBadResultsAreErrorsWithTheirMessage) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CallContext call = make_call();
     const auto refused = error_of([&] { runtime.call_tool(call, "fail", "{}"); });
     ASSERT_TRUE(refused);
@@ -215,6 +224,7 @@ TEST_F(ToolTest, PluginErrorsAndBadResultsAreErrorsWithTheirMessage) {
 
 TEST_F(ToolTest, EveryCallIsRecordedWithItsArgumentsResultAndError) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     Recorder recorder;
     CallContext call = make_call();
     call.set_observer(&recorder);
@@ -234,6 +244,7 @@ TEST_F(ToolTest, EveryCallIsRecordedWithItsArgumentsResultAndError) {
 
 TEST_F(ToolTest, CancellationStopsARunningTool) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CancelToken token;
     CallContext call(token, std::nullopt, nullptr);
     std::thread canceller([&] {
@@ -248,34 +259,38 @@ TEST_F(ToolTest, CancellationStopsARunningTool) {
 
 TEST_F(ToolTest, PluginsReachToolsThroughTheHostServices) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     CallContext parent = make_call();
     Recorder recorder;
     parent.set_observer(&recorder);
     InstanceHost host("test:tools", &runtime);
     const tllm_host *h = host.raw();
-    ASSERT_GE(h->struct_size, offsetof(tllm_host, describe_tool) + sizeof h->describe_tool);
+    const auto *tools =
+        static_cast<const tllm_tools_service_v1 *>(h->get_service(h, TLLM_SERVICE_TOOLS));
+    ASSERT_TRUE(TLLM_HAS_FIELD(tools, tllm_tools_service_v1, describe));
 
     char *out = nullptr;
-    ASSERT_EQ(h->call_tool(h, parent.raw(), "echo", R"({"text":"via host"})", &out), TLLM_OK);
+    ASSERT_EQ(tools->call(h, parent.raw(), "echo", R"({"text":"via host"})", &out), TLLM_OK);
     EXPECT_THAT(out, HasSubstr("via host"));
     h->free_string(h, out);
     ASSERT_EQ(recorder.calls.size(), 1u); // recorded on the calling node's observer
 
-    ASSERT_EQ(h->call_tool(h, parent.raw(), "echo", "{}", &out), TLLM_ERR_INVALID_ARGUMENT);
+    ASSERT_EQ(tools->call(h, parent.raw(), "echo", "{}", &out), TLLM_ERR_INVALID_ARGUMENT);
     EXPECT_THAT(out, HasSubstr("missing required key \"text\""));
     h->free_string(h, out);
 
-    ASSERT_EQ(h->describe_tool(h, "pair", &out), TLLM_OK);
+    ASSERT_EQ(tools->describe(h, "pair", &out), TLLM_OK);
     const json::Document def = json::parse_object(out, "definition");
     h->free_string(h, out);
     EXPECT_EQ(json::get_string(def["function"], "description"), "joins a name and a number");
 
-    ASSERT_EQ(h->describe_tool(h, "nope", &out), TLLM_ERR_NOT_FOUND);
+    ASSERT_EQ(tools->describe(h, "nope", &out), TLLM_ERR_NOT_FOUND);
     h->free_string(h, out);
 }
 
 TEST_F(ToolTest, ConcurrentCallsShareOneInstance) {
     Runtime runtime(load(), registry());
+    runtime.prepare_tools();
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
     for (int t = 0; t < 8; ++t) {

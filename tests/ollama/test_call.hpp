@@ -127,7 +127,7 @@ private:
     tllm_status status_ = TLLM_OK;
 };
 
-// A tllm_host whose logger records lines; chat/call_tool are not offered.
+// A tllm_host whose logger records lines; it offers no service.
 class TestHost {
 public:
     struct Line {
@@ -145,15 +145,7 @@ public:
             s.lines_.push_back({level, message});
         };
         raw_.log_enabled = [](const tllm_host *, tllm_log_level) -> int32_t { return 1; };
-        raw_.chat = [](const tllm_host *, const tllm_call *, const char *, char **out) {
-            *out = nullptr;
-            return TLLM_ERR_UNSUPPORTED;
-        };
-        raw_.call_tool = [](const tllm_host *, const tllm_call *, const char *, const char *,
-                            char **out) {
-            *out = nullptr;
-            return TLLM_ERR_UNSUPPORTED;
-        };
+        raw_.get_service = [](const tllm_host *, const char *) -> const void * { return nullptr; };
         raw_.free_string = [](const tllm_host *, char *s) { std::free(s); };
     }
     TestHost(const TestHost &) = delete;

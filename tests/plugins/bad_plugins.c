@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #if defined(BAD_COMPONENT) || defined(BAD_UNKNOWN_KIND)
-/* A component that creates and destroys fine, beside the broken ones. */
+/* A component that creates and destroys fine, beside the broken ones (no activate: optional). */
 static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
     (void)h;
     (void)c;
@@ -38,18 +38,14 @@ TLLM_EXPORT int uses_missing(void) {
 #elif defined(BAD_MISSING_LIBRARY)
 /* Linked against a library the loader will not find (see CMakeLists.txt). */
 extern int tinyllm_test_dependency_value(void);
-static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-                                                  sizeof(tllm_plugin_descriptor),
-                                                  "org.tinyllm.test.missing-library",
-                                                  "Missing library",
-                                                  "1.0.0",
-                                                  "",
-                                                  NULL,
-                                                  NULL,
-                                                  0,
-                                                  NULL,
-                                                  NULL,
-                                                  NULL};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.missing-library",
+    .name = "Missing library",
+    .version = "1.0.0",
+    .description = "",
+};
 TLLM_EXPORT int call_dependency(void);
 TLLM_EXPORT int call_dependency(void) {
     return tinyllm_test_dependency_value();
@@ -58,64 +54,86 @@ TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_MAJOR) || defined(BAD_MINOR)
 #if defined(BAD_MAJOR)
+/* A newer major than the host's: what an ABI 3.x plugin looks like to a 2.x host. */
 #define ABI                                                                                        \
     { TLLM_ABI_VERSION_MAJOR + 1, 0 }
 #define ID "org.tinyllm.test.abi-major"
 #else
+/* The host's major with a minor newer than the host's. */
 #define ABI                                                                                        \
     { TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR + 1 }
 #define ID "org.tinyllm.test.abi-minor"
 #endif
 static const tllm_plugin_descriptor descriptor = {
-    ABI, sizeof(tllm_plugin_descriptor), ID, "ABI mismatch", "1.0.0", "", NULL, NULL, 0, NULL, NULL,
-    NULL};
+    .abi = ABI,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = ID,
+    .name = "ABI mismatch",
+    .version = "1.0.0",
+    .description = "",
+};
 TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_INIT)
-static tllm_status failing_init(char *error, size_t size) {
+/* Fails with its own message; with another one when the host did not pass the plugin's absolute
+ * path, so the loader's tests also check that init receives it. */
+static tllm_status failing_init(const char *plugin_path, char *error, size_t size) {
+    if (plugin_path == NULL || plugin_path[0] != '/') {
+        snprintf(error, size, "init was given no absolute plugin path (got %s)",
+                 plugin_path == NULL ? "NULL" : plugin_path);
+        return TLLM_ERR_INVALID_ARGUMENT;
+    }
     snprintf(error, size, "license key not found in $TEST_LICENSE");
     return TLLM_ERR_NOT_FOUND;
 }
-static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-                                                  sizeof(tllm_plugin_descriptor),
-                                                  "org.tinyllm.test.init-fails",
-                                                  "Init fails",
-                                                  "1.0.0",
-                                                  "",
-                                                  NULL,
-                                                  NULL,
-                                                  0,
-                                                  NULL,
-                                                  failing_init,
-                                                  NULL};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.init-fails",
+    .name = "Init fails",
+    .version = "1.0.0",
+    .description = "",
+    .init = failing_init,
+};
 TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_COMPONENT)
 /* One good component next to one without create(): the good one must still load. */
-static const tllm_backend_v1 table = {
-    sizeof(tllm_backend_v1), NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const tllm_backend_v1 table = {.struct_size = sizeof(tllm_backend_v1)};
 static const tllm_component components[] = {
-    {sizeof(tllm_component), TLLM_KIND_BACKEND, "half-good", "fine", NULL, 0, ok_create, ok_destroy,
-     &table},
-    {sizeof(tllm_component), TLLM_KIND_BACKEND, "Bad Name", "invalid", NULL, 0, NULL, NULL, &table},
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_BACKEND,
+        .name = "half-good",
+        .description = "fine",
+        .create = ok_create,
+        .destroy = ok_destroy,
+        .vtable = &table,
+    },
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_BACKEND,
+        .name = "Bad Name",
+        .description = "invalid",
+        .vtable = &table,
+    },
 };
-static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-                                                  sizeof(tllm_plugin_descriptor),
-                                                  "org.tinyllm.test.bad-component",
-                                                  "Bad component",
-                                                  "1.0.0",
-                                                  "",
-                                                  NULL,
-                                                  NULL,
-                                                  2,
-                                                  components,
-                                                  NULL,
-                                                  NULL};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.bad-component",
+    .name = "Bad component",
+    .version = "1.0.0",
+    .description = "",
+    .component_count = 2,
+    .components = components,
+};
 TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_UNKNOWN_KIND)
 /* A good backend next to components of kinds this host does not define: a judge (not designed
- * yet) and a made-up kind. Their create aborts, so creating one would end the test loudly. */
+ * yet) and a made-up kind. Their create and activate abort, so creating or activating one would
+ * end the test loudly. */
 #include <stdlib.h>
 static tllm_status never_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
     (void)h;
@@ -125,28 +143,53 @@ static tllm_status never_create(const tllm_host *h, const char *c, void **out, c
     (void)n;
     abort();
 }
-static const tllm_backend_v1 table = {
-    sizeof(tllm_backend_v1), NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static tllm_status never_activate(void *instance, const tllm_call *call) {
+    (void)instance;
+    (void)call;
+    abort();
+}
+static const tllm_backend_v1 table = {.struct_size = sizeof(tllm_backend_v1)};
 static const int opaque_table = 0;
 static const tllm_component components[] = {
-    {sizeof(tllm_component), TLLM_KIND_BACKEND, "kinds-ok", "fine", NULL, 0, ok_create, ok_destroy,
-     &table},
-    {sizeof(tllm_component), "tinyllm.judge/1", "strict", "a judge before judges exist", NULL, 0,
-     never_create, ok_destroy, &opaque_table},
-    {sizeof(tllm_component), "tinyllm.frob/1", "frobber", "no such kind", NULL, 0, never_create,
-     ok_destroy, &opaque_table},
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_BACKEND,
+        .name = "kinds-ok",
+        .description = "fine",
+        .create = ok_create,
+        .destroy = ok_destroy,
+        .vtable = &table,
+    },
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = "tinyllm.judge/1",
+        .name = "strict",
+        .description = "a judge before judges exist",
+        .create = never_create,
+        .activate = never_activate,
+        .destroy = ok_destroy,
+        .vtable = &opaque_table,
+    },
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = "tinyllm.frob/1",
+        .name = "frobber",
+        .description = "no such kind",
+        .create = never_create,
+        .activate = never_activate,
+        .destroy = ok_destroy,
+        .vtable = &opaque_table,
+    },
 };
-static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-                                                  sizeof(tllm_plugin_descriptor),
-                                                  "org.tinyllm.test.unknown-kind",
-                                                  "Unknown kinds",
-                                                  "1.0.0",
-                                                  "",
-                                                  NULL,
-                                                  NULL,
-                                                  3,
-                                                  components,
-                                                  NULL,
-                                                  NULL};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.unknown-kind",
+    .name = "Unknown kinds",
+    .version = "1.0.0",
+    .description = "",
+    .component_count = 3,
+    .components = components,
+};
 TLLM_DEFINE_PLUGIN(descriptor)
 #endif

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static tllm_status crashing_init(char *error, size_t size) {
+static tllm_status crashing_init(const char *plugin_path, char *error, size_t size) {
+    (void)plugin_path;
     (void)error;
     (void)size;
 #if defined(CRASH_SEGV)
@@ -26,16 +27,13 @@ static tllm_status crashing_init(char *error, size_t size) {
     return TLLM_OK;
 }
 
-static const tllm_plugin_descriptor descriptor = {{TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-                                                  sizeof(tllm_plugin_descriptor),
-                                                  "org.tinyllm.test.crash." CRASH_NAME,
-                                                  "Crashes in init",
-                                                  "1.0.0",
-                                                  "",
-                                                  NULL,
-                                                  NULL,
-                                                  0,
-                                                  NULL,
-                                                  crashing_init,
-                                                  NULL};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.crash." CRASH_NAME,
+    .name = "Crashes in init",
+    .version = "1.0.0",
+    .description = "",
+    .init = crashing_init,
+};
 TLLM_DEFINE_PLUGIN(descriptor)

@@ -1,8 +1,8 @@
 /* A plugin written in plain C11, to prove the ABI is really C: no C++ runtime, no helper
  * header, no JSON library. Its backend "chats" by echoing the last user message back, one word
- * per token event, and uses the host's logger; its node asks a model through
- * tllm_host.chat_messages (C data in, the answer's text out) and returns {"set":{"content"}}.
- * Built with -std=c11 -pedantic. */
+ * per token event, and uses the host's logger; its node fetches the chat service
+ * (tinyllm.chat/1) in activate, asks a model with it (C data in, the answer's text out) and
+ * returns {"set":{"content"}}. Built with -std=c11 -pedantic. */
 #include <tinyllm/plugin.h>
 
 #include <stddef.h>
@@ -124,6 +124,7 @@ static const tllm_backend_v1 echo_vtable = {
 
 typedef struct ask_instance {
     const tllm_host *host;
+    const tllm_chat_service_v1 *chat; /* fetched in activate */
     char model[64];
     char prompt[256];
 } ask_instance;
@@ -143,12 +144,9 @@ static void config_string(const char *config_json, const char *key, char *out, s
     out[n] = '\0';
 }
 
+/* Reads the config and calls no host service but log: the chat service needs a call. */
 static tllm_status ask_create(const tllm_host *host, const char *config_json, void **out,
                               char *error, size_t error_size) {
-    if (host->struct_size < offsetof(tllm_host, chat_messages) + sizeof host->chat_messages) {
-        snprintf(error, error_size, "c_ask needs a host with chat_messages (ABI 1.2)");
-        return TLLM_ERR_UNSUPPORTED;
-    }
     ask_instance *inst = calloc(1, sizeof *inst);
     if (inst == NULL) {
         snprintf(error, error_size, "out of memory");
@@ -161,48 +159,74 @@ static tllm_status ask_create(const tllm_host *host, const char *config_json, vo
     return TLLM_OK;
 }
 
-/* Appends `text` as a JSON string body (no quotes) to out[*used..size). */
-static void append_escaped(char *out, size_t size, size_t *used, const char *text) {
-    for (; *text && *used + 7 < size; ++text) {
-        const unsigned char c = (unsigned char)*text;
+/* Fetches the chat service, as the header advises; process refuses to run without it, so a host
+ * path that forgets to activate the node fails loudly. */
+static tllm_status ask_activate(void *instance, const tllm_call *call) {
+    ask_instance *inst = instance;
+    inst->chat = inst->host->get_service(inst->host, TLLM_SERVICE_CHAT);
+    if (inst->chat == NULL) {
+        call->set_error(call, TLLM_ERR_UNSUPPORTED,
+                        "c_ask: this host offers no " TLLM_SERVICE_CHAT);
+        return TLLM_ERR_UNSUPPORTED;
+    }
+    return TLLM_OK;
+}
+
+/* `size` bytes of `text` as a JSON string body (no quotes), NUL bytes included, into a buffer
+ * to free(); NULL when out of memory. */
+static char *escape(const char *text, size_t size) {
+    char *out = malloc(size * 6 + 1);
+    if (out == NULL) return NULL;
+    size_t used = 0;
+    for (size_t i = 0; i < size; ++i) {
+        const unsigned char c = (unsigned char)text[i];
         if (c == '"' || c == '\\') {
-            out[(*used)++] = '\\';
-            out[(*used)++] = (char)c;
+            out[used++] = '\\';
+            out[used++] = (char)c;
         } else if (c < 0x20) {
-            *used += (size_t)snprintf(out + *used, size - *used, "\\u%04x", c);
+            used += (size_t)snprintf(out + used, 7, "\\u%04x", c);
         } else {
-            out[(*used)++] = (char)c;
+            out[used++] = (char)c;
         }
     }
-    out[*used] = '\0';
+    out[used] = '\0';
+    return out;
 }
 
 static tllm_status ask_process(void *instance, const tllm_call *call, const char *message_json) {
     (void)message_json;
     const ask_instance *inst = instance;
-    const tllm_chat_message messages[] = {{"system", "Answer briefly."}, {"user", inst->prompt}};
-    tllm_chat_request request;
-    memset(&request, 0, sizeof request);
-    request.struct_size = sizeof request;
+    if (inst->chat == NULL) {
+        call->set_error(call, TLLM_ERR_INTERNAL,
+                        "c_ask: process before activate (the host must activate it first)");
+        return TLLM_ERR_INTERNAL;
+    }
+    const tllm_chat_message messages[] = {TLLM_CHAT_MESSAGE("system", "Answer briefly."),
+                                          TLLM_CHAT_MESSAGE("user", inst->prompt)};
+    tllm_chat_request request = TLLM_CHAT_REQUEST_INIT;
     request.model = inst->model;
     request.messages = messages;
     request.message_count = 2;
     request.stream = 1;
-    request.think = -1;
-    char *content = NULL;
-    const tllm_status status =
-        inst->host->chat_messages(inst->host, call, &request, &content, NULL, NULL);
+    tllm_chat_result result = TLLM_CHAT_RESULT_INIT;
+    const tllm_status status = inst->chat->chat(inst->host, call, &request, &result);
     if (status != TLLM_OK) {
-        call->set_error(call, status, content != NULL ? content : "chat failed");
-        inst->host->free_string(inst->host, content);
+        call->set_error(call, status, result.error != NULL ? result.error : "chat failed");
+        inst->chat->free_result(inst->host, &result);
         return status;
     }
-    char out[1024] = "{\"set\":{\"content\":\"";
-    size_t used = strlen(out);
-    append_escaped(out, sizeof out - 4, &used, content);
-    strcat(out, "\"}}");
-    inst->host->free_string(inst->host, content);
+    char *content = escape(result.content != NULL ? result.content : "", result.content_size);
+    inst->chat->free_result(inst->host, &result);
+    char *out = content != NULL ? malloc(strlen(content) + 32) : NULL;
+    if (out == NULL) {
+        free(content);
+        call->set_error(call, TLLM_ERR_INTERNAL, "out of memory");
+        return TLLM_ERR_INTERNAL;
+    }
+    sprintf(out, "{\"set\":{\"content\":\"%s\"}}", content);
     call->set_output(call, out);
+    free(out);
+    free(content);
     return TLLM_OK;
 }
 
@@ -210,44 +234,50 @@ static const tllm_node_v1 ask_vtable = {sizeof(tllm_node_v1), ask_process};
 
 static const tllm_component echo_components[] = {
     {
-        sizeof(tllm_component),
-        TLLM_KIND_BACKEND,
-        "echo",
-        "answers with the last user message (a C test plugin)",
-        "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"prefix\":"
-        "{\"type\":\"string\",\"default\":\"\",\"description\":\"text put before every answer\"}}}",
-        0,
-        echo_create,
-        echo_destroy,
-        &echo_vtable,
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_BACKEND,
+        .name = "echo",
+        .description = "answers with the last user message (a C test plugin)",
+        .config_schema = "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+                         "\"prefix\":{\"type\":\"string\",\"default\":\"\",\"description\":"
+                         "\"text put before every answer\"}}}",
+        .flags = 0,
+        .create = echo_create,
+        .activate = NULL, /* nothing to get ready */
+        .destroy = echo_destroy,
+        .vtable = &echo_vtable,
     },
     {
-        sizeof(tllm_component),
-        TLLM_KIND_NODE,
-        "c_ask",
-        "asks a model config.prompt through chat_messages; the answer becomes content (C)",
-        "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
-        "\"model\":{\"type\":\"string\",\"default\":\"\",\"description\":\"a models.yaml name\"},"
-        "\"prompt\":{\"type\":\"string\",\"default\":\"ping\",\"description\":\"what to ask\"}}}",
-        0,
-        ask_create,
-        echo_destroy,
-        &ask_vtable,
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_NODE,
+        .name = "c_ask",
+        .description = "asks a model config.prompt through the chat service; the answer becomes "
+                       "content (C)",
+        .config_schema = "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+                         "\"model\":{\"type\":\"string\",\"default\":\"\",\"description\":\"a "
+                         "models.yaml name\"},"
+                         "\"prompt\":{\"type\":\"string\",\"default\":\"ping\",\"description\":"
+                         "\"what to ask\"}}}",
+        .flags = 0,
+        .create = ask_create,
+        .activate = ask_activate,
+        .destroy = echo_destroy,
+        .vtable = &ask_vtable,
     }};
 
 static const tllm_plugin_descriptor echo_descriptor = {
-    {TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
-    sizeof(tllm_plugin_descriptor),
-    "org.tinyllm.test.echo",
-    "Echo backend (C)",
-    "1.0.0",
-    "A backend and a node in plain C; proves the ABI is C.",
-    "TinyLLM tests",
-    "MIT",
-    2,
-    echo_components,
-    NULL,
-    NULL,
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.echo",
+    .name = "Echo backend (C)",
+    .version = "1.0.0",
+    .description = "A backend and a node in plain C; proves the ABI is C.",
+    .vendor = "TinyLLM tests",
+    .license = "MIT",
+    .component_count = 2,
+    .components = echo_components,
+    .init = NULL,
+    .deinit = NULL,
 };
 
 TLLM_DEFINE_PLUGIN(echo_descriptor)

@@ -1,7 +1,9 @@
 // Nodes that break the C ABI's rules the way real plugin bugs do, written against plugin.h alone
-// (no SDK helper to catch for them): a C++ exception out of process() and out of create(), a
-// loop that never polls cancellation, a segfault and an abort in process(). The host must name
-// the node and the plugin for each, and never hang on one.
+// (no SDK helper to catch for them): a C++ exception out of process(), create() and activate(),
+// a loop that never polls cancellation (in process() and in activate()), a segfault and an abort
+// in process(), create() and activate(); and one that fails activate() the way the ABI says
+// (a status and a message). The host must name the node and the plugin for each, and never hang
+// on one.
 #include <tinyllm/plugin.h>
 
 #include <csignal>
@@ -22,6 +24,42 @@ tllm_status create_ok(const tllm_host *, const char *, void **out, char *, size_
 
 tllm_status create_throws(const tllm_host *, const char *, void **, char *, size_t) {
     throw std::runtime_error("create: boom");
+}
+
+tllm_status create_segfaults(const tllm_host *, const char *, void **, char *, size_t) {
+    std::raise(SIGSEGV);
+    return TLLM_ERR_INTERNAL;
+}
+
+tllm_status create_aborts(const tllm_host *, const char *, void **, char *, size_t) {
+    std::abort();
+}
+
+tllm_status activate_throws(void *, const tllm_call *) {
+    throw std::runtime_error("activate: boom");
+}
+
+// Spins without polling cancellation, past any deadline the host gives activate.
+tllm_status activate_ignores_cancel(void *, const tllm_call *) {
+    volatile unsigned long n = 0;
+    for (;;)
+        n = n + 1;
+    return TLLM_OK;
+}
+
+tllm_status activate_segfaults(void *, const tllm_call *) {
+    std::raise(SIGSEGV);
+    return TLLM_ERR_INTERNAL;
+}
+
+tllm_status activate_aborts(void *, const tllm_call *) {
+    std::abort();
+}
+
+// A well-behaved failure: a status and a message, as a backend whose server is down reports it.
+tllm_status activate_fails(void *, const tllm_call *call) {
+    call->set_error(call, TLLM_ERR_UNAVAILABLE, "activate: the server is down (on purpose)");
+    return TLLM_ERR_UNAVAILABLE;
 }
 
 void destroy(void *) {}
@@ -61,22 +99,35 @@ constexpr tllm_node_v1 kSegfaults{sizeof(tllm_node_v1), process_segfaults};
 constexpr tllm_node_v1 kAborts{sizeof(tllm_node_v1), process_aborts};
 constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok};
 
-#define RAW_NODE(name, description, create_fn, table)                                              \
+#define RAW_NODE(name, description, create_fn, activate_fn, table)                                 \
     tllm_component {                                                                               \
         sizeof(tllm_component), TLLM_KIND_NODE, name, description, kNoConfig, 0, create_fn,        \
-            destroy, &table                                                                        \
+            activate_fn, destroy, &table                                                           \
     }
 
 const tllm_component kComponents[] = {
-    RAW_NODE("raw_throw", "throws a C++ exception out of process()", create_ok, kThrows),
-    RAW_NODE("raw_throw_create", "throws a C++ exception out of create()", create_throws, kOk),
-    RAW_NODE("raw_spin", "loops forever without polling cancellation", create_ok, kIgnoresCancel),
-    RAW_NODE("raw_segv", "raises SIGSEGV in process()", create_ok, kSegfaults),
-    RAW_NODE("raw_abort", "calls abort() in process()", create_ok, kAborts),
+    RAW_NODE("raw_throw", "throws a C++ exception out of process()", create_ok, nullptr, kThrows),
+    RAW_NODE("raw_throw_create", "throws a C++ exception out of create()", create_throws, nullptr,
+             kOk),
+    RAW_NODE("raw_spin", "loops forever without polling cancellation", create_ok, nullptr,
+             kIgnoresCancel),
+    RAW_NODE("raw_segv", "raises SIGSEGV in process()", create_ok, nullptr, kSegfaults),
+    RAW_NODE("raw_abort", "calls abort() in process()", create_ok, nullptr, kAborts),
+    RAW_NODE("raw_segv_create", "raises SIGSEGV in create()", create_segfaults, nullptr, kOk),
+    RAW_NODE("raw_abort_create", "calls abort() in create()", create_aborts, nullptr, kOk),
+    RAW_NODE("raw_throw_activate", "throws a C++ exception out of activate()", create_ok,
+             activate_throws, kOk),
+    RAW_NODE("raw_spin_activate", "loops forever in activate() without polling cancellation",
+             create_ok, activate_ignores_cancel, kOk),
+    RAW_NODE("raw_segv_activate", "raises SIGSEGV in activate()", create_ok, activate_segfaults,
+             kOk),
+    RAW_NODE("raw_abort_activate", "calls abort() in activate()", create_ok, activate_aborts, kOk),
+    RAW_NODE("raw_fail_activate", "fails activate() with unavailable and a message", create_ok,
+             activate_fails, kOk),
 };
 
 const tllm_plugin_descriptor kDescriptor = {
-    {TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
+    TLLM_ABI_VERSION_INIT,
     sizeof(tllm_plugin_descriptor),
     "org.tinyllm.test.raw-nodes",
     "Raw misbehaving nodes",

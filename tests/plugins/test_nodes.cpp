@@ -1,6 +1,7 @@
 // Test node components (tinyllm.node/1) for the graph tests: one .so, tinyllm-test-nodes.so, with
 // a node per behaviour an executor must handle — pass-through, routing, failing N times,
-// sleeping until cancelled, throwing, malformed output, model calls.
+// sleeping until cancelled, throwing, malformed output, model calls, tool calls (the tool
+// described in activate).
 #include "tinyllm/json.hpp"
 
 #include <tinyllm/plugin.hpp>
@@ -282,7 +283,8 @@ private:
     std::string text_;
 };
 
-// A model call through the host, streamed, so executor tests see tokens and trace records.
+// A model call through the host's chat service, streamed, so executor tests see tokens and
+// trace records.
 class AskModel final : public tinyllm::sdk::Node {
 public:
     static constexpr const char *kName = "ask_model";
@@ -298,34 +300,77 @@ public:
     std::string process(Call &call, std::string_view message_json) override {
         json::Document message = parse_message(message_json);
         auto &a = message.GetAllocator();
-        const std::string answer = ask(call, json::get_string(message, "content").value_or(""));
+        tinyllm::sdk::ChatRequest request;
+        request.model = model_; // empty: the default model
+        request.messages.push_back(
+            {"user", json::get_string(message, "content").value_or(""), {}, {}});
+        request.stream = true;
+        const std::string answer = host_.chat(call, request).content;
         set_member(message, "content", json::string_value(answer, a), a);
         return output(message);
     }
 
 private:
-    std::string ask(Call &call, const std::string &prompt) const {
-        json::Document request(rapidjson::kObjectType);
-        auto &a = request.GetAllocator();
-        if (!model_.empty()) request.AddMember("model", json::string_value(model_, a), a);
-        json::Value user(rapidjson::kObjectType);
-        user.AddMember("role", "user", a);
-        user.AddMember("content", json::string_value(prompt, a), a);
-        json::Value messages(rapidjson::kArrayType);
-        messages.PushBack(user, a);
-        request.AddMember("messages", messages, a);
-        request.AddMember("stream", true, a);
-        const std::string response = host_.chat(call, json::to_string(request));
-        const json::Document doc = json::parse_object(response, "chat response");
-        const json::Value *reply = json::find(doc, "message");
-        if (reply == nullptr || !reply->IsObject()) {
-            throw Error(TLLM_ERR_PROTOCOL, "chat response without a message");
-        }
-        return json::get_string(*reply, "content").value_or("");
-    }
-
     Host host_;
     std::string model_;
+};
+
+// Calls a tool through the host's tools service. activate() describes the tool (so an unknown
+// tool fails activation, naming it, before any run); process() calls it with {"text": content}
+// (or config.arguments) and sets content to the tool's "content" and route to the tool's name as
+// its definition gave it.
+class UseTool final : public tinyllm::sdk::Node {
+public:
+    static constexpr const char *kName = "use_tool";
+    static constexpr const char *kDescription =
+        "calls config.tool (described in activate); its result's content becomes content";
+    static constexpr const char *kConfigSchema = R"({
+      "type": "object", "additionalProperties": false, "required": ["tool"],
+      "properties": {
+        "tool": {"description": "The tool to call.", "type": "string", "minLength": 1},
+        "arguments": {"description": "The arguments; absent = {\"text\": <message content>}.",
+                      "type": "object"}
+      }})";
+    UseTool(Host host, std::string_view config) : host_(host) {
+        const json::Document c = parse_config(config);
+        tool_ = json::get_string(c, "tool").value_or("");
+        if (const json::Value *args = json::find(c, "arguments"))
+            arguments_ = json::to_string(*args);
+    }
+    void activate(Call &) override {
+        const json::Document definition =
+            json::parse_object(host_.describe_tool(tool_), "the tool's definition");
+        const json::Value *function = json::find(definition, "function");
+        if (function == nullptr || !function->IsObject()) {
+            throw Error(TLLM_ERR_PROTOCOL, "use_tool: a definition without \"function\"");
+        }
+        name_ = json::get_string(*function, "name").value_or("");
+    }
+    std::string process(Call &call, std::string_view message_json) override {
+        if (name_.empty()) throw Error(TLLM_ERR_INTERNAL, "use_tool: process before activate");
+        json::Document message = parse_message(message_json);
+        auto &a = message.GetAllocator();
+        std::string arguments = arguments_;
+        if (arguments.empty()) {
+            json::Document args(rapidjson::kObjectType);
+            args.AddMember("text",
+                           json::string_value(json::get_string(message, "content").value_or(""),
+                                              args.GetAllocator()),
+                           args.GetAllocator());
+            arguments = json::to_string(args);
+        }
+        const json::Document result =
+            json::parse_object(host_.call_tool(call, tool_, arguments), "the tool's result");
+        set_member(message, "content",
+                   json::string_value(json::get_string(result, "content").value_or(""), a), a);
+        return output(message, &name_);
+    }
+
+private:
+    Host host_;
+    std::string tool_;
+    std::string arguments_; // JSON, or empty
+    std::string name_;      // from the definition activate() read
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
@@ -339,4 +384,5 @@ constexpr tinyllm::sdk::PluginInfo kInfo{
 
 } // namespace
 
-TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Fixed, Append, AskModel)
+TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Fixed, Append, AskModel,
+               UseTool)

@@ -104,12 +104,19 @@ expect_output "the next steps run the project's test" "ctest --test-dir "
 
 build_and_check() { # build_and_check LANG KIND NAME: scaffold, build, ctest, validate, inspect
     local lang=$1 kind=$2 name=$3
-    local dir=$WORK/$lang-$kind ext=cpp helper=mini_json.hpp
-    if [ "$lang" = c ]; then ext=c helper=mini_json.h; fi
+    local dir=$WORK/$lang-$kind ext=cpp
+    if [ "$lang" = c ]; then ext=c; fi
     check "scaffold $kind $name --lang $lang" 0 "$SCRIPT" "$kind" "$name" "$dir" --lang "$lang"
-    for f in CMakeLists.txt "$name.$ext" "$helper" README.md; do
+    for f in CMakeLists.txt "$name.$ext" README.md; do
         [ -f "$dir/$f" ] || { echo "FAIL $lang $kind: $f not created"; FAILURES=$((FAILURES + 1)); }
     done
+    # Exactly those three: JSON goes through the host's JSON service, no helper file is copied.
+    local created
+    created=$(cd "$dir" && find . -type f | sort | tr '\n' ' ')
+    if [ "$created" != "./CMakeLists.txt ./README.md ./$name.$ext " ]; then
+        echo "FAIL $lang $kind: unexpected files: $created"
+        FAILURES=$((FAILURES + 1))
+    fi
     if grep -rEn '@[A-Z_]+@' "$dir" >"$WORK/out"; then
         echo "FAIL $lang $kind: placeholders left:"
         sed 's/^/     /' "$WORK/out"
@@ -183,6 +190,13 @@ YAML
     check "$lang: tinyllm run a graph with the node" 0 "${run[@]}" run \
         --graph "$WORK/$lang-graph.yaml" "hello graph"
     expect_output "$lang: the node passes the message through" "^hello graph$"
+    # With a system prompt the node asks the default model (the scaffolded backend's) through
+    # the chat service, and the answer becomes the content.
+    sed 's/config: {route: "onward"}/config: {route: "onward", system: "Be brief."}/' \
+        "$WORK/$lang-graph.yaml" >"$WORK/$lang-ask.yaml"
+    check "$lang: tinyllm run a graph with the node asking a model" 0 "${run[@]}" run \
+        --graph "$WORK/$lang-ask.yaml" "hello graph"
+    expect_output "$lang: the node's answer comes from the backend" "^Hello from $backend!$"
 
     # The tool answers `tinyllm tool NAME TEXT`, its arguments checked against the parameters
     # schema; JSON arguments, escapes and multi-byte characters are reversed by character.

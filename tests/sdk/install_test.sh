@@ -61,7 +61,7 @@ host_sum=$(sha256sum "$PREFIX/bin/tinyllm-host" | cut -d' ' -f1)
 cmake_args=(-G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX_COMPILER" -DCMAKE_PREFIX_PATH="$PREFIX"
     -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_BUILD_TYPE=Release)
 [ -n "$MAKE_PROGRAM" ] && cmake_args+=(-DCMAKE_MAKE_PROGRAM="$MAKE_PROGRAM")
-run "configure the node with find_package(TinyLLM 1.2 CONFIG)" \
+run "configure the node with find_package(TinyLLM 2.0 CONFIG)" \
     "$CMAKE" -S "$FIXTURES/cmake_node" -B "$WORK/node" "${cmake_args[@]}" || exit 1
 run "it found the installed package, not this checkout" \
     grep -qx "TinyLLM_DIR:PATH=$PREFIX/lib/cmake/TinyLLM" "$WORK/node/CMakeCache.txt"
@@ -69,16 +69,22 @@ run "build the node" "$CMAKE" --build "$WORK/node" || exit 1
 run "cmake --install the node" "$CMAKE" --install "$WORK/node" || exit 1
 run "it went beside the host's plugins" test -f "$PREFIX/lib/tinyllm/plugins/tinyllm-shout.so"
 
-# A version of the ABI this SDK does not provide is refused by find_package.
-mkdir -p "$WORK/newer"
-sed 's/find_package(TinyLLM 1.2 /find_package(TinyLLM 2.0 /' "$FIXTURES/cmake_node/CMakeLists.txt" \
-    >"$WORK/newer/CMakeLists.txt"
-cp "$FIXTURES/cmake_node/shout_node.cpp" "$WORK/newer/"
-if "$CMAKE" -S "$WORK/newer" -B "$WORK/newer/build" "${cmake_args[@]}" >"$WORK/out" 2>&1; then
-    fail "find_package(TinyLLM 2.0) accepted an ABI 1.x SDK"
-else
-    expect "find_package(TinyLLM 2.0) is refused" "TinyLLMConfigVersion|version"
-fi
+# A version of the ABI this SDK does not provide is refused by find_package: a newer major, and
+# the previous one (a plugin written for ABI 1.x does not build against 2.x).
+for other in 3.0 1.2; do
+    mkdir -p "$WORK/abi-$other"
+    sed "s/find_package(TinyLLM 2.0 /find_package(TinyLLM $other /" \
+        "$FIXTURES/cmake_node/CMakeLists.txt" >"$WORK/abi-$other/CMakeLists.txt"
+    cp "$FIXTURES/cmake_node/shout_node.cpp" "$WORK/abi-$other/"
+    if ! grep -q "find_package(TinyLLM $other " "$WORK/abi-$other/CMakeLists.txt"; then
+        fail "the fixture no longer asks for find_package(TinyLLM 2.0 ...): update this test"
+    elif "$CMAKE" -S "$WORK/abi-$other" -B "$WORK/abi-$other/build" "${cmake_args[@]}" \
+        >"$WORK/out" 2>&1; then
+        fail "find_package(TinyLLM $other) accepted an ABI 2.x SDK"
+    else
+        expect "find_package(TinyLLM $other) is refused" "TinyLLMConfigVersion|version"
+    fi
+done
 
 # The C tool: pkg-config only, plain cc.
 export PKG_CONFIG_PATH=$PREFIX/share/pkgconfig
@@ -150,11 +156,15 @@ for lang in cpp c; do
     done
 done
 
-# The C tool's source also builds with nothing but pkg-config's flags (and its own directory,
-# for mini_json.h); the installed host validates that file too.
+# The C tool's source also builds with nothing but pkg-config's flags (it is one file: JSON goes
+# through the host's JSON service), as C99 too; the installed host validates that file.
+run "the scaffolded C project has no JSON helper" test ! -e "$WORK/gen/rev_c/mini_json.h"
+run "build the scaffolded C tool with pkg-config --cflags as C99" \
+    "$C_COMPILER" -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only "${cflags[@]}" \
+    "$WORK/gen/rev_c/rev_c.c"
 run "build the scaffolded C tool with pkg-config --cflags" \
     "$C_COMPILER" -std=c11 -Wall -Wextra -Wpedantic -Werror -shared -fPIC -fvisibility=hidden \
-    "${cflags[@]}" -I"$WORK/gen/rev_c" -o "$WORK/gen/pkgconfig-rev.so" "$WORK/gen/rev_c/rev_c.c" \
+    "${cflags[@]}" -o "$WORK/gen/pkgconfig-rev.so" "$WORK/gen/rev_c/rev_c.c" \
     -Wl,--no-undefined &&
     run "tinyllm plugins validate it" "$HOST" plugins validate "$WORK/gen/pkgconfig-rev.so"
 

@@ -354,11 +354,27 @@ std::unique_ptr<runtime::Node> create_instance(const NodeDef &def, const plugin:
     }
 }
 
+// Activation comes after every node exists and after the tools, which nodes may describe to
+// their models; all on this (the loading) thread.
+void activate(const NodeDef &def, runtime::Node &node, runtime::HostServices *services) {
+    runtime::CallContext call(runtime::CancelToken(),
+                              services != nullptr ? services->activation_deadline() : std::nullopt,
+                              {});
+    try {
+        node.activate(call);
+    } catch (const Error &e) {
+        throw Error(e.code(), prefixed(def.location, e.what()));
+    }
+}
+
 void instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
                  runtime::HostServices *services) {
     for (Node &node : graph.nodes) {
         node.instance = create_instance(*node.def, refs[node.index], services);
     }
+    if (services != nullptr) services->prepare_tools();
+    for (Node &node : graph.nodes)
+        activate(*node.def, *node.instance, services);
 }
 
 } // namespace
@@ -372,7 +388,10 @@ std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &
     if (!def.config) def.config = std::make_shared<const json::Document>(rapidjson::kObjectType);
     SchemaCache schemas;
     check_config(def, *ref.component, schemas);
-    return create_instance(def, ref, services);
+    auto node = create_instance(def, ref, services);
+    if (services != nullptr) services->prepare_tools();
+    activate(def, *node, services);
+    return node;
 }
 
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,

@@ -21,7 +21,10 @@ namespace tinyllm::graph {
 // by two or more paths.
 // Each node's config in the result has its schema's defaults filled in. With
 // `create_instances`, each node gets its runtime::Node (services may be null when the nodes make
-// no model or tool calls); a failing create throws Error(ErrorCode::plugin) naming the node.
+// no model or tool calls); a failing create throws Error(ErrorCode::plugin) naming the node. Then
+// the tools are prepared (services->prepare_tools) and every node is activated, in graph order,
+// on this thread; a failing activate throws naming the node (config for a setup the node
+// rejects, e.g. a tool that does not exist).
 // Without it, everything but the creation is still checked (`tinyllm graph validate`).
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
                                    runtime::HostServices *services, bool create_instances);
@@ -29,7 +32,8 @@ std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registr
 // One node made the way build_graph makes each node of a graph, for calling it on its own
 // (`tinyllm node`): `def.type` looked up among the tinyllm.node/1 components, `def.config`
 // (absent = {}) given its schema's defaults and validated against it (and replaced by the
-// result, as in a built graph), then the instance created with `services`, named `def.id`.
+// result, as in a built graph), then the instance created with `services`, named `def.id`, the
+// tools prepared and the instance activated.
 // Throws Error: not_found for an unknown type (with did-you-mean, or the available types),
 // config for a config the schema rejects, plugin for a failing create (as build_graph).
 std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &registry,

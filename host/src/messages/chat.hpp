@@ -6,7 +6,6 @@
 
 #include "tinyllm/json.hpp"
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -78,79 +77,9 @@ std::string to_json(const ChatRequest &request);
 std::string to_json(const ChatResponse &response);
 std::string to_json(const ChatMessage &message);
 
-// ---- The host's hot path ---------------------------------------------------------------------
-// The typed round trip above is exact, but it costs a DOM, a copy into the structs (one
-// std::function per member) and a second DOM to write them back. The documents the host handles
-// on every model call (a node's chat request, a backend's chat response) take a shorter way
-// below, and fall back to the typed path for anything unusual (unknown, null, duplicated or
-// mistyped members, tool calls, tools, non-empty request options...), so their verdicts and
-// errors are always the typed path's.
-
-// What checking a chat response gives: its counters and the answer's text.
-struct CheckedResponse {
-    ChatUsage usage;
-    std::string content; // message.content
-    bool operator==(const CheckedResponse &) const = default;
-};
-
-// Checks that `text` is a chat response, throwing what parse_chat_response throws when it is
-// not, and returns its counters and content: parse_chat_response's verdict without its DOM (one
-// SAX pass) for the responses backends send. The text itself is fine to pass on as it is: the
-// typed round trip would only re-format it.
-CheckedResponse check_chat_response(std::string_view text);
-
-// A chat request of plain text messages, as plugins hand it over in C data (tllm_chat_request,
-// ABI 1.2) after the host checked it: views into the plugin's strings.
-struct TextChat {
-    struct Message {
-        std::string_view role;
-        std::string_view content;
-    };
-    std::string_view model; // "" = default_model
-    std::vector<Message> messages;
-    bool stream = false;
-    std::optional<std::string_view> options; // a JSON object, as text
-    std::optional<std::string_view> format;  // JSON text: a string or an object
-    std::optional<bool> think;
-};
-
-// The chat request JSON for `chat` with its model set to `model`; the non-null arguments are
-// JSON text a model's configuration adds: `options` replaces the request's own (pass the merged
-// text when both have some), `keep_alive` is added, `think` is added when the request has none.
-// Members in the order the runtime's splice of a node's JSON request gives them: model,
-// messages, stream, options, format, the request's think, keep_alive, the configured think.
-std::string to_json(const TextChat &chat, std::string_view model, const std::string *options,
-                    const std::string *keep_alive, const std::string *think);
-
-// A chat request in the plain shape nodes send, read in one SAX pass: every member known and
-// given at most once, none null; messages (present, at least one) with role and content, and maybe
-// thinking and tool_name (strings) and images (a non-empty array of strings); no tools; options
-// absent or {}; format a string; keep_alive a string or an integer; think a boolean or a
-// string. It keeps views into the text it was read from, which must outlive it.
-class PlainChatRequest {
-public:
-    // nullopt when `text` is not such a request (parse_chat_request decides then).
-    static std::optional<PlainChatRequest> parse(const std::string &text);
-
-    const std::string &model() const noexcept { return model_; } // "" when absent
-    bool has_keep_alive() const noexcept;
-    bool has_think() const noexcept;
-
-    // The request with model set to `model` and, for the non-null arguments, options /
-    // keep_alive / think set to that JSON text: to_json(parse_chat_request(text)) after the same
-    // changes, as JSON (its members in the request's own order, model first, values as written).
-    std::string to_json(std::string_view model, const std::string *options,
-                        const std::string *keep_alive, const std::string *think) const;
-
-    static constexpr size_t kMembers = 8; // the members it knows
-
-private:
-    PlainChatRequest() = default;
-    std::string model_;
-    std::array<std::string_view, kMembers> values_{}; // raw JSON text; empty when absent
-    std::array<int, kMembers> order_{};               // the members as the request had them
-    size_t count_ = 0;
-    size_t size_ = 0; // of the text
-};
+// A message's "tool_calls" array on its own: what the chat service hands a plugin as
+// tllm_chat_result.tool_calls_json and takes back in tllm_chat_message.tool_calls_json.
+std::vector<ToolCall> parse_tool_calls(std::string_view json);
+std::string to_json(const std::vector<ToolCall> &calls);
 
 } // namespace tinyllm::messages

@@ -185,7 +185,8 @@ LoadResult load_plugin(const std::filesystem::path &path,
     if (d->struct_size < sizeof(tllm_plugin_descriptor)) {
         return LoadFailure{path, FailureKind::invalid_descriptor,
                            "descriptor struct_size " + std::to_string(d->struct_size) +
-                               " is smaller than ABI 1.0's"};
+                               " is smaller than ABI " + std::to_string(TLLM_ABI_VERSION_MAJOR) +
+                               ".0's"};
     }
     if (d->id == nullptr || *d->id == '\0' || d->name == nullptr || d->version == nullptr) {
         return LoadFailure{path, FailureKind::invalid_descriptor,
@@ -197,7 +198,9 @@ LoadResult load_plugin(const std::filesystem::path &path,
     }
     if (d->init != nullptr) {
         char error[512] = {};
-        const tllm_status st = d->init(error, sizeof error);
+        std::error_code ec_abs;
+        const std::filesystem::path own_path = std::filesystem::absolute(path, ec_abs);
+        const tllm_status st = d->init((ec_abs ? path : own_path).c_str(), error, sizeof error);
         if (st != TLLM_OK) {
             error[sizeof error - 1] = '\0';
             return LoadFailure{path, FailureKind::init_failed,
@@ -206,8 +209,15 @@ LoadResult load_plugin(const std::filesystem::path &path,
         }
     }
     plugin->descriptor = d;
+    // The array's stride is the plugin's sizeof(tllm_component): a plugin built against a newer
+    // minor version has longer entries, whose first fields are still these.
+    const size_t stride =
+        d->component_count > 0 && d->components[0].struct_size > sizeof(tllm_component)
+            ? d->components[0].struct_size
+            : sizeof(tllm_component);
+    const auto *base = reinterpret_cast<const unsigned char *>(d->components);
     for (uint32_t i = 0; i < d->component_count; ++i) {
-        const tllm_component &c = d->components[i];
+        const tllm_component &c = *reinterpret_cast<const tllm_component *>(base + i * stride);
         if (c.struct_size >= sizeof(tllm_component) && c.kind != nullptr && !known_kind(c.kind)) {
             component_failures.push_back(
                 {path, FailureKind::unsupported_kind,

@@ -16,6 +16,8 @@ public:
 
     const std::string &name() const noexcept { return name_; }
     const char *type() const noexcept { return instance_.component().name; }
+    // Once, on the loading thread, before the first call (ComponentInstance::activate).
+    void activate(CallContext &call) { instance_.activate(call); }
 
     std::string chat(CallContext &call, const std::string &request_json);
     std::string generate(CallContext &call, const std::string &request_json);

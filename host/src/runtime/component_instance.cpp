@@ -45,6 +45,26 @@ ComponentInstance::ComponentInstance(std::string_view role, const std::string &n
     }
 }
 
+void ComponentInstance::activate(CallContext &call) {
+    const auto fn = TLLM_TABLE_FN(ref_.component, tllm_component, activate);
+    if (fn == nullptr) return;
+    tllm_status st = TLLM_OK;
+    try {
+        const ActiveCall active(site_, "activate");
+        st = fn(instance_, call.raw());
+    } catch (...) {
+        throw_escaped_exception("activate");
+    }
+    if (st == TLLM_OK) return;
+    try {
+        call.take_output(st, "the plugin");
+    } catch (const Error &e) {
+        const ErrorCode code =
+            e.code() == ErrorCode::invalid_argument ? ErrorCode::config : e.code();
+        throw Error(code, label_ + " (" + ref_.component->name + "): activate failed: " + e.what());
+    }
+}
+
 ComponentInstance::~ComponentInstance() {
     if (instance_ != nullptr) ref_.component->destroy(instance_);
 }

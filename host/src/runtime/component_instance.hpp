@@ -23,6 +23,12 @@ public:
     ComponentInstance &operator=(const ComponentInstance &) = delete;
 
     const std::string &label() const noexcept { return label_; }
+
+    // The component's activate (when it has one), once, before the first call: on the loading
+    // thread, with host services available. Throws Error naming the instance; a component
+    // rejecting its setup (TLLM_ERR_INVALID_ARGUMENT: a tool its config names does not exist)
+    // is a config error, anything else the plugin's.
+    void activate(CallContext &call);
     const tllm_component &component() const noexcept { return *ref_.component; }
     void *handle() const noexcept { return instance_; }
 
@@ -66,7 +72,6 @@ private:
 // A field of a plugin's function table, or NULL when the plugin's table is too old to have it
 // (tables grow at the end within a major version and carry their struct_size).
 #define TLLM_TABLE_FN(table, type, field)                                                          \
-    ((table)->struct_size >= offsetof(type, field) + sizeof((table)->field) ? (table)->field       \
-                                                                            : nullptr)
+    (TLLM_HAS_FIELD(table, type, field) ? (table)->field : nullptr)
 
 } // namespace tinyllm::runtime

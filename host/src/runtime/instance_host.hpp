@@ -1,15 +1,16 @@
 // The tllm_host a component instance receives: logging tagged with the instance, and the
-// services (model calls, tool calls) routed back into the host.
+// services (tinyllm.chat/1, tinyllm.tools/1, tinyllm.json/1) routed back into the host.
 #pragma once
 
 #include "messages/chat.hpp"
+#include "runtime/call_context.hpp"
 
 #include <tinyllm/plugin.h>
 
 #include <spdlog/logger.h>
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace tinyllm::runtime {
@@ -18,23 +19,23 @@ namespace tinyllm::runtime {
 class HostServices {
 public:
     virtual ~HostServices() = default;
-    // Both return the result JSON or throw tinyllm::Error.
-    virtual std::string chat(const tllm_call *call, const std::string &request_json) = 0;
 
-    // The answer of a chat from C data: message.content and the whole response.
-    struct ChatAnswer {
-        std::string content;
-        std::string response;
-    };
-    // A chat from C data (tllm_host.chat_messages), already checked; throws tinyllm::Error.
-    // By default the request is written as JSON and goes through chat(); the Runtime writes it
-    // with the model's configuration in one go.
-    virtual ChatAnswer chat_messages(const tllm_call *call, const messages::TextChat &request);
+    // One chat call for a plugin; `request.model` is a models.yaml name ("" = default_model).
+    // Returns the checked response or throws tinyllm::Error.
+    virtual messages::ChatResponse chat(const tllm_call *call, messages::ChatRequest request) = 0;
 
+    // Invokes a tool; returns its result JSON or throws tinyllm::Error.
     virtual std::string call_tool(const tllm_call *call, const std::string &tool,
                                   const std::string &arguments_json) = 0;
     // {"type":"function","function":{...}} for a chat request's "tools".
     virtual std::string describe_tool(const std::string &tool) = 0;
+
+    // Creates and activates every tool a node may call, on the calling thread: done once
+    // before the nodes of a graph activate, so no tool is ever created on a run's thread.
+    virtual void prepare_tools() {}
+
+    // The deadline of one component's activate call (none by default).
+    virtual std::optional<Clock::time_point> activation_deadline() const { return std::nullopt; }
 };
 
 class InstanceHost {
@@ -48,6 +49,9 @@ public:
     const tllm_host *raw() const noexcept { return &host_; }
     spdlog::logger &logger() const noexcept { return *logger_; }
 
+    // The services behind a tllm_host this class made, or null when there are none.
+    static HostServices *services_of(const tllm_host *host) noexcept;
+
 private:
     static InstanceHost *self(const tllm_host *host) noexcept;
 
@@ -55,5 +59,10 @@ private:
     std::shared_ptr<spdlog::logger> logger_;
     HostServices *services_;
 };
+
+// Strings handed to a plugin are malloc'ed, NUL-terminated and whole even when the text holds a
+// NUL byte (a size says where it ends); tllm_host.free_string is a plain free(). Null when out of
+// memory.
+char *duplicate_for_plugin(std::string_view text) noexcept;
 
 } // namespace tinyllm::runtime

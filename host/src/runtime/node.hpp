@@ -14,6 +14,8 @@ public:
          HostServices *services);
 
     const char *type() const noexcept { return instance_.component().name; }
+    // Once, on the loading thread, before the first call (ComponentInstance::activate).
+    void activate(CallContext &call) { instance_.activate(call); }
 
     // The node's output document {"message": {...}, "route": "..."}; throws Error.
     std::string process(CallContext &call, const std::string &message_json);

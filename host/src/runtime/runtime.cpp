@@ -61,9 +61,12 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
         }
         const ComponentConfig cfg = make_component_config(*ref.component, *bc.config,
                                                           bc.config_source, "backend " + bc.name);
-        slot.backend = create_with_config(cfg, bc.config_source, [&](const std::string &json) {
+        auto backend = create_with_config(cfg, bc.config_source, [&](const std::string &json) {
             return std::make_unique<Backend>(bc.name, ref, json, this);
         });
+        CallContext activation(CancelToken(), activation_deadline(), {});
+        backend->activate(activation);
+        slot.backend = std::move(backend);
     } catch (const Error &e) {
         spdlog::debug("backend {} unavailable: {}", bc.name, e.what());
         slot.error = e;
@@ -118,82 +121,29 @@ std::string merge_options(const json::Value &configured, const std::optional<std
 
 } // namespace
 
-std::string Runtime::prepare_request(const std::string &request_json,
-                                     ResolvedModel &resolved) const {
-    // The plain requests nodes send: one SAX pass, then the request's own text with the model
-    // and the defaults put in.
-    if (const auto plain = messages::PlainChatRequest::parse(request_json)) {
-        resolved = resolve(plain->model());
-        if (const config::ModelConfig *mc = resolved.config) {
-            // A plain request's options are absent or {}: merged, that is the configured ones.
-            const RequestDefaults &d = defaults_of(*mc);
-            const std::string *keep_alive =
-                d.keep_alive && !plain->has_keep_alive() ? &*d.keep_alive : nullptr;
-            const std::string *think = d.think && !plain->has_think() ? &*d.think : nullptr;
-            return plain->to_json(resolved.server_name, d.options ? &*d.options : nullptr,
-                                  keep_alive, think);
-        }
-        return plain->to_json(resolved.server_name, nullptr, nullptr, nullptr);
+messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest request) {
+    if (request.extra != "{}") {
+        // A null member ("options": null) of a request read from JSON is kept verbatim in
+        // `extra` and would override what is filled in below; for these fields null means
+        // "not given".
+        json::Document extra = json::parse_object(request.extra, "request extra");
+        for (const char *key : {"model", "options", "keep_alive", "think"})
+            extra.RemoveMember(key);
+        request.extra = json::to_string(extra);
     }
-    messages::ChatRequest req = messages::parse_chat_request(request_json);
-    // A null member ("options": null) is kept verbatim in `extra` and would override what is
-    // filled in below; for these fields null means "not given".
-    json::Document extra = json::parse_object(req.extra, "request extra");
-    for (const char *key : {"model", "options", "keep_alive", "think"})
-        extra.RemoveMember(key);
-    req.extra = json::to_string(extra);
-    resolved = resolve(req.model);
-    req.model = resolved.server_name;
+    const ResolvedModel resolved = resolve(request.model);
+    request.model = resolved.server_name;
     if (const config::ModelConfig *mc = resolved.config) {
-        if (mc->options && mc->options->IsObject() && mc->options->MemberCount() > 0) {
-            req.options = merge_options(*mc->options, req.options);
-        }
         const RequestDefaults &d = defaults_of(*mc);
-        if (!req.keep_alive) req.keep_alive = d.keep_alive;
-        if (!req.think) req.think = d.think;
+        if (d.options) {
+            request.options =
+                request.options ? merge_options(*mc->options, request.options) : d.options;
+        }
+        if (!request.keep_alive) request.keep_alive = d.keep_alive;
+        if (!request.think) request.think = d.think;
     }
-    return messages::to_json(req);
-}
+    const std::string text = messages::to_json(request);
 
-std::string Runtime::chat(CallContext &call, const std::string &request_json) {
-    ResolvedModel resolved;
-    const std::string request = prepare_request(request_json, resolved);
-    return send_chat(call, resolved, request).response;
-}
-
-std::string Runtime::chat(const tllm_call *parent, const std::string &request_json) {
-    CallContext call(parent);
-    return chat(call, request_json);
-}
-
-HostServices::ChatAnswer Runtime::chat_messages(CallContext &call, const messages::TextChat &chat) {
-    const ResolvedModel resolved = resolve(std::string(chat.model));
-    const config::ModelConfig *mc = resolved.config;
-    if (mc == nullptr) {
-        return send_chat(call, resolved,
-                         messages::to_json(chat, resolved.server_name, nullptr, nullptr, nullptr));
-    }
-    const RequestDefaults &d = defaults_of(*mc);
-    std::optional<std::string> merged; // the request's options over the configured ones
-    if (chat.options && d.options) merged = merge_options(*mc->options, std::string(*chat.options));
-    const std::string *options = merged         ? &*merged
-                                 : chat.options ? nullptr
-                                 : d.options    ? &*d.options
-                                                : nullptr;
-    return send_chat(call, resolved,
-                     messages::to_json(chat, resolved.server_name, options,
-                                       d.keep_alive ? &*d.keep_alive : nullptr,
-                                       d.think ? &*d.think : nullptr));
-}
-
-HostServices::ChatAnswer Runtime::chat_messages(const tllm_call *parent,
-                                                const messages::TextChat &chat) {
-    CallContext call(parent);
-    return chat_messages(call, chat);
-}
-
-HostServices::ChatAnswer Runtime::send_chat(CallContext &call, const ResolvedModel &resolved,
-                                            const std::string &request) {
     ModelCallRecord record;
     record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
     record.backend = resolved.backend->name();
@@ -207,25 +157,27 @@ HostServices::ChatAnswer Runtime::send_chat(CallContext &call, const ResolvedMod
         if (observer != nullptr) observer->on_model_call(record);
     };
     try {
-        ChatAnswer answer;
-        answer.response = resolved.backend->chat(call, request);
+        const std::string answer = resolved.backend->chat(call, text);
         // A backend answering something that is not a chat response is reported here, once,
-        // instead of confusing whoever reads it next. Checked, not rewritten: the node gets the
-        // backend's text.
-        messages::CheckedResponse checked;
+        // instead of confusing whoever reads it next.
+        messages::ChatResponse response;
         try {
-            checked = messages::check_chat_response(answer.response);
+            response = messages::parse_chat_response(answer);
         } catch (const Error &e) {
             throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
                                                  " returned an invalid chat response: " + e.what());
         }
-        answer.content = std::move(checked.content);
-        finish(checked.usage, "");
-        return answer;
+        finish(response, "");
+        return response;
     } catch (const Error &e) {
         finish({}, e.what());
         throw;
     }
+}
+
+messages::ChatResponse Runtime::chat(const tllm_call *parent, messages::ChatRequest request) {
+    CallContext call(parent);
+    return chat(call, std::move(request));
 }
 
 std::string Runtime::call_tool(CallContext &call, const std::string &tool,
@@ -260,6 +212,16 @@ std::string Runtime::call_tool(const tllm_call *parent, const std::string &tool,
 
 std::string Runtime::describe_tool(const std::string &tool) {
     return tools_.get(tool).definition();
+}
+
+void Runtime::prepare_tools() {
+    tools_.prepare_all();
+}
+
+std::optional<Clock::time_point> Runtime::activation_deadline() const {
+    const int64_t budget = config_.system.limits.request_timeout_ms;
+    if (budget <= 0) return std::nullopt;
+    return Clock::now() + std::chrono::milliseconds(budget);
 }
 
 } // namespace tinyllm::runtime

@@ -47,13 +47,10 @@ public:
     // backend under the same name, so any model the server has can be asked for.
     ResolvedModel resolve(const std::string &model) const;
 
-    // One chat call: fills the configured options for the model, calls its backend and returns
-    // the validated chat response JSON.
-    std::string chat(CallContext &call, const std::string &request_json);
-
-    // One chat call from C data (tllm_host.chat_messages): the request written once with the
-    // model's configuration, the answer checked; returns its content and the response.
-    ChatAnswer chat_messages(CallContext &call, const messages::TextChat &chat);
+    // One chat call: resolves the model, fills in what models.yaml configures for it (options
+    // under the request's own, keep_alive, think), writes the request once for its backend and
+    // returns the checked response. The call is recorded with the call's observer.
+    messages::ChatResponse chat(CallContext &call, messages::ChatRequest request);
 
     // The tools models and `tinyllm tool` may call.
     ToolSet &tools() noexcept { return tools_; }
@@ -64,18 +61,15 @@ public:
                           const std::string &arguments_json);
 
     // HostServices, for plugins.
-    std::string chat(const tllm_call *parent, const std::string &request_json) override;
-    ChatAnswer chat_messages(const tllm_call *parent, const messages::TextChat &chat) override;
+    messages::ChatResponse chat(const tllm_call *parent, messages::ChatRequest request) override;
     std::string call_tool(const tllm_call *parent, const std::string &tool,
                           const std::string &arguments_json) override;
     std::string describe_tool(const std::string &tool) override;
+    void prepare_tools() override;
+    std::optional<Clock::time_point> activation_deadline() const override;
 
 private:
     void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
-    std::string prepare_request(const std::string &request_json, ResolvedModel &resolved) const;
-    // Sends `request` to the resolved backend, checks the answer and records the call.
-    ChatAnswer send_chat(CallContext &call, const ResolvedModel &resolved,
-                         const std::string &request);
 
     // What a model's entry in models.yaml adds to a chat request, as JSON text, written once.
     struct RequestDefaults {

@@ -20,6 +20,8 @@ public:
 
     const std::string &name() const noexcept { return name_; }
     const char *type() const noexcept { return instance_.component().name; }
+    // Once, on the loading thread, before the first call (ComponentInstance::activate).
+    void activate(CallContext &call) { instance_.activate(call); }
     const std::string &description() const noexcept { return description_; }
     // The JSON Schema text of the arguments object.
     const char *parameters() const noexcept { return vtable_->parameters_schema; }

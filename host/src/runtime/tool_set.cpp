@@ -61,7 +61,7 @@ std::string ToolSet::description_of(const Entry &entry) {
     return {};
 }
 
-Tool &ToolSet::get(const std::string &name) {
+const ToolSet::Entry &ToolSet::entry_or_throw(const std::string &name) const {
     const Entry *entry = find(name);
     if (entry == nullptr) {
         throw Error(ErrorCode::not_found,
@@ -70,27 +70,55 @@ Tool &ToolSet::get(const std::string &name) {
                                              "no tool plugins are loaded"));
     }
     if (entry->problem) throw *entry->problem;
+    return *entry;
+}
 
+void ToolSet::prepare(const std::string &name) {
+    const Entry &entry = entry_or_throw(name);
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = created_.find(name); it != created_.end()) return *it->second;
+    if (created_.count(name) != 0) return;
     if (auto it = failed_.find(name); it != failed_.end()) throw it->second;
     try {
         static const json::Value empty_object(rapidjson::kObjectType);
-        const json::Value &given = entry->config != nullptr ? *entry->config->config : empty_object;
+        const json::Value &given = entry.config != nullptr ? *entry.config->config : empty_object;
         const config::Located where =
-            entry->config != nullptr ? entry->config->config_source : config::Located{};
+            entry.config != nullptr ? entry.config->config_source : config::Located{};
         const ComponentConfig cfg =
-            make_component_config(*entry->ref.component, given, where, "tool " + name);
+            make_component_config(*entry.ref.component, given, where, "tool " + name);
         auto tool = create_with_config(cfg, where, [&](const std::string &json) {
-            return std::make_unique<Tool>(name, entry->ref, json, services_,
-                                          entry->config != nullptr ? entry->config->description
-                                                                   : std::nullopt);
+            return std::make_unique<Tool>(name, entry.ref, json, services_,
+                                          entry.config != nullptr ? entry.config->description
+                                                                  : std::nullopt);
         });
-        return *created_.emplace(name, std::move(tool)).first->second;
+        CallContext activation(
+            CancelToken(), services_ != nullptr ? services_->activation_deadline() : std::nullopt,
+            {});
+        tool->activate(activation);
+        created_.emplace(name, std::move(tool));
     } catch (const Error &e) {
         failed_.emplace(name, e);
         throw;
     }
+}
+
+void ToolSet::prepare_all() {
+    for (const Entry &entry : entries_) {
+        try {
+            prepare(entry.name);
+        } catch (const Error &) {
+            // remembered by prepare; the run fails only if it calls this tool
+        }
+    }
+}
+
+Tool &ToolSet::get(const std::string &name) {
+    entry_or_throw(name);
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = created_.find(name); it != created_.end()) return *it->second;
+    if (auto it = failed_.find(name); it != failed_.end()) throw it->second;
+    throw Error(ErrorCode::internal, "tool " + name +
+                                         " was not created before it was called (a bug in "
+                                         "TinyLLM: tools are created when a graph is built)");
 }
 
 } // namespace tinyllm::runtime

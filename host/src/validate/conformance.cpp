@@ -27,6 +27,8 @@ constexpr std::chrono::seconds kCallBudget{10};
 // A call is cancelled this long after it starts, and must return within kCancelBound of that.
 constexpr std::chrono::milliseconds kCancelAfter{50};
 constexpr std::chrono::milliseconds kCancelBound{2000};
+// How long activate may take with the validator's canned services (no server behind them).
+constexpr std::chrono::milliseconds kActivateBound{10000};
 constexpr int kThreads = 4;
 constexpr int kCallsPerThread = 3;
 
@@ -34,11 +36,16 @@ constexpr int kCallsPerThread = 3;
 // model can be exercised without a server); tools are not available.
 class ValidatorServices final : public runtime::HostServices {
 public:
-    std::string chat(const tllm_call *, const std::string &request_json) override {
-        json::parse_object(request_json, "the chat request", ErrorCode::invalid_argument);
-        return R"json({"model":"validate","message":{"role":"assistant","content":)json"
-               R"json("a canned answer from tinyllm plugins validate"},"done":true,)json"
-               R"json("done_reason":"stop","prompt_eval_count":1,"eval_count":1})json";
+    // The request already passed the chat service's checks; the answer is a fixed one.
+    messages::ChatResponse chat(const tllm_call *, messages::ChatRequest) override {
+        messages::ChatResponse response;
+        response.model = "validate";
+        response.message.role = "assistant";
+        response.message.content = "a canned answer from tinyllm plugins validate";
+        response.done_reason = "stop";
+        response.prompt_eval_count = 1;
+        response.eval_count = 1;
+        return response;
     }
     std::string call_tool(const tllm_call *, const std::string &tool,
                           const std::string &) override {
@@ -256,6 +263,16 @@ void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &
                 instance = make();
                 auto second = make(); // two instances side by side
                 return std::string("created, twice");
+            })) {
+            return;
+        }
+        if (!suite.check(label + ": activate", [&] {
+                if (TLLM_TABLE_FN(ref.component, tllm_component, activate) == nullptr) {
+                    return std::string("no activate: nothing to do");
+                }
+                CallContext cc(runtime::CancelToken(), Clock::now() + kActivateBound, {});
+                instance->activate(cc);
+                return std::string("activated");
             })) {
             return;
         }

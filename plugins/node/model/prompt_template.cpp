@@ -79,16 +79,6 @@ PromptTemplate::~PromptTemplate() = default;
 PromptTemplate::PromptTemplate(PromptTemplate &&) noexcept = default;
 PromptTemplate &PromptTemplate::operator=(PromptTemplate &&) noexcept = default;
 
-std::optional<std::string> PromptTemplate::simple_variable() const {
-    if (impl_->constant) return std::string();
-    if (!impl_->variable.empty()) return impl_->variable;
-    return std::nullopt;
-}
-
-const std::string &PromptTemplate::render_simple(const std::string &value) const {
-    return impl_->constant ? impl_->text : value;
-}
-
 std::string PromptTemplate::render(const json::Value &message) const {
     if (impl_->constant) return impl_->text;
     if (!impl_->variable.empty() && message.IsObject()) {

@@ -7,7 +7,6 @@
 #include "tinyllm/json.hpp"
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,13 +23,6 @@ public:
     // The template with the message's fields filled in (objects nest: {{data.topic}}).
     std::string render(const json::Value &message) const;
 
-    // For the templates nearly every prompt is, which need no document: "" for text without
-    // tags, the name for exactly one top-level {{name}}; nullopt for any other template.
-    std::optional<std::string> simple_variable() const;
-    // A simple template rendered with its variable's string value (ignored without tags):
-    // that value itself or the template's text, so nothing is copied per request.
-    const std::string &render_simple(const std::string &value) const;
-    const std::string &render_simple(std::string &&) const = delete; // would dangle
     bool empty() const noexcept { return empty_; }
 
 private:

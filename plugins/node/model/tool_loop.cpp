@@ -19,27 +19,23 @@ std::string join(const std::vector<std::string> &names) {
     return out;
 }
 
-} // namespace
-
-ToolLoop::ToolLoop(sdk::Host host, std::vector<std::string> names, int64_t max_rounds)
-    : host_(host), names_(std::move(names)), max_rounds_(max_rounds),
-      definitions_(rapidjson::kArrayType) {
-    if (names_.empty()) {
-        described_ = true;
-        return;
-    }
+// The host wrote these documents: one that does not parse is the host's fault, and must not
+// surface as the plugin's internal error.
+json::Document parse_from_host(const std::string &text, std::string_view what) {
     try {
-        definitions();
-    } catch (const sdk::Error &e) {
-        // Created outside a runtime (`graph validate`, `plugins inspect`): look the tools up
-        // on first use instead.
-        if (e.status() != TLLM_ERR_UNSUPPORTED) throw;
+        return json::parse(text, what);
+    } catch (const tinyllm::Error &e) {
+        throw sdk::Error(to_status(e.code()), e.what());
     }
 }
 
-const json::Value &ToolLoop::definitions() {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (described_) return definitions_;
+} // namespace
+
+ToolLoop::ToolLoop(sdk::Host host, std::vector<std::string> names, int64_t max_rounds)
+    : host_(host), names_(std::move(names)), max_rounds_(max_rounds) {}
+
+void ToolLoop::activate() {
+    if (names_.empty()) return;
     json::Document defs(rapidjson::kArrayType);
     auto &a = defs.GetAllocator();
     for (const std::string &name : names_) {
@@ -50,24 +46,25 @@ const json::Value &ToolLoop::definitions() {
             if (e.status() != TLLM_ERR_NOT_FOUND) throw;
             throw sdk::Error(TLLM_ERR_INVALID_ARGUMENT, std::string("tools: ") + e.what());
         }
-        json::Document def = json::parse_object(text, "tool definition");
+        json::Document def = parse_from_host(text, "tool definition");
+        if (!def.IsObject()) {
+            throw sdk::Error(TLLM_ERR_PROTOCOL, "tool definition of \"" + name +
+                                                    "\": expected an object, got " +
+                                                    std::string(json::type_name(def)));
+        }
         defs.PushBack(json::Value(def, a), a);
     }
-    definitions_.Swap(defs);
-    described_ = true;
-    return definitions_;
+    definitions_ = json::to_string(defs);
 }
 
-std::string ToolLoop::execute(sdk::Call &call, const json::Value &tool_call) {
-    const json::Value *function = json::find(tool_call, "function");
-    const std::string name =
-        function != nullptr ? json::get_string(*function, "name").value_or("") : "";
+std::string ToolLoop::execute(sdk::Call &call, const std::string &name,
+                              const json::Value *function) const {
     if (std::find(names_.begin(), names_.end(), name) == names_.end()) {
         return "error: there is no tool named \"" + name + "\"; the tools are: " + join(names_);
     }
     // Ollama sends arguments as an object; some models produce a JSON string instead.
     std::string arguments = "{}";
-    if (const json::Value *args = json::find(*function, "arguments")) {
+    if (const json::Value *args = function ? json::find(*function, "arguments") : nullptr) {
         arguments = args->IsString() ? std::string(args->GetString(), args->GetStringLength())
                                      : json::to_string(*args);
     }
@@ -82,38 +79,36 @@ std::string ToolLoop::execute(sdk::Call &call, const json::Value &tool_call) {
     }
 }
 
-std::string ToolLoop::run(sdk::Call &call, const std::string &request_text) {
-    json::Document request = json::parse_object(request_text, "chat request");
-    auto &a = request.GetAllocator();
-    request.AddMember("tools", json::Value(definitions(), a), a);
+std::string ToolLoop::run(sdk::Call &call, sdk::ChatRequest request) const {
+    if (definitions_.empty()) {
+        // Describing here would race with other runs of the node; the host must activate it.
+        throw sdk::Error(TLLM_ERR_INTERNAL, "model node: tools used before the node was activated");
+    }
+    request.tools_json = definitions_;
     for (int64_t round = 0;; ++round) {
-        json::Document response =
-            json::parse_object(host_.chat(call, json::to_string(request)), "chat response");
-        const json::Value *message = json::find(response, "message");
-        const json::Value *calls =
-            message != nullptr ? json::find(*message, "tool_calls") : nullptr;
-        if (calls == nullptr || !calls->IsArray() || calls->Empty()) {
-            return message != nullptr ? json::get_string(*message, "content").value_or("") : "";
-        }
+        sdk::ChatAnswer answer = host_.chat(call, request);
+        if (answer.tool_calls_json.empty()) return std::move(answer.content);
+        const json::Document calls = parse_from_host(answer.tool_calls_json, "tool calls");
+        if (!calls.IsArray() || calls.Empty()) return std::move(answer.content);
         if (round >= max_rounds_) {
             throw sdk::Error(
                 TLLM_ERR_PROTOCOL,
                 "the model still asked for tools after " + std::to_string(max_rounds_) +
-                    " rounds (max_tool_rounds); its last request: " + json::to_string(*calls));
+                    " rounds (max_tool_rounds); its last request: " + json::to_string(calls));
         }
-        json::Value &history = request["messages"];
-        history.PushBack(json::Value(*message, a), a);
-        for (const json::Value &tool_call : calls->GetArray()) {
+        sdk::ChatMessage asked;
+        asked.role = "assistant";
+        asked.content = std::move(answer.content);
+        asked.tool_calls_json = std::move(answer.tool_calls_json);
+        request.messages.push_back(std::move(asked));
+        for (const json::Value &tool_call : calls.GetArray()) {
             const json::Value *function = json::find(tool_call, "function");
-            json::Value reply(rapidjson::kObjectType);
-            reply.AddMember("role", "tool", a);
-            reply.AddMember("content", json::string_value(execute(call, tool_call), a), a);
-            reply.AddMember(
-                "tool_name",
-                json::string_value(
-                    function != nullptr ? json::get_string(*function, "name").value_or("") : "", a),
-                a);
-            history.PushBack(reply, a);
+            sdk::ChatMessage reply;
+            reply.role = "tool";
+            reply.tool_name =
+                function != nullptr ? json::get_string(*function, "name").value_or("") : "";
+            reply.content = execute(call, reply.tool_name, function);
+            request.messages.push_back(std::move(reply));
         }
     }
 }

@@ -1,5 +1,5 @@
 // The tool-use loop of a model node: the configured tools' definitions go into the chat
-// request's "tools"; while the model answers with tool_calls, each call is run through the host
+// request's tools; while the model answers with tool calls, each call is run through the host
 // (which validates the arguments against the tool's schema and records the call in the trace)
 // and its result goes back as a `role: tool` message, up to a bound on the rounds.
 #pragma once
@@ -8,7 +8,6 @@
 
 #include <tinyllm/plugin.hpp>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,28 +15,30 @@ namespace tinyllm::node {
 
 class ToolLoop {
 public:
-    // Looks the tools up now, so that a name no tool has fails when the graph is built.
-    // Throws sdk::Error(INVALID_ARGUMENT) for an unknown tool.
+    // Only keeps the names: tools exist once every component is created, so they are looked up
+    // in activate().
     ToolLoop(sdk::Host host, std::vector<std::string> names, int64_t max_rounds);
 
     bool empty() const noexcept { return names_.empty(); }
 
-    // Sends `request` (a chat request) with the tools' definitions until the model answers
-    // without tool calls, and returns the content of that final answer. For a node with tools
-    // (a node without any asks the host directly).
-    std::string run(sdk::Call &call, const std::string &request);
+    // Describes the tools for the model, once, before the first run. Throws
+    // sdk::Error(INVALID_ARGUMENT) "tools: ..." for a name no tool has.
+    void activate();
+
+    // Sends `request` with the tools' definitions until the model answers without tool calls,
+    // and returns the content of that final answer. For a node with tools (a node without any
+    // asks the host directly).
+    std::string run(sdk::Call &call, sdk::ChatRequest request) const;
 
 private:
-    const json::Value &definitions();
     // The text the model reads for one tool call: the result's content, or the error.
-    std::string execute(sdk::Call &call, const json::Value &tool_call);
+    std::string execute(sdk::Call &call, const std::string &name,
+                        const json::Value *function) const;
 
     sdk::Host host_;
     std::vector<std::string> names_;
     int64_t max_rounds_;
-    std::mutex mutex_; // guards a deferred lookup of the definitions
-    bool described_ = false;
-    json::Document definitions_;
+    std::string definitions_; // JSON array of the tools' definitions, from activate()
 };
 
 } // namespace tinyllm::node

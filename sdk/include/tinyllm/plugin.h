@@ -13,8 +13,12 @@
  *   - Only C types cross the boundary. Structured data crosses as UTF-8 JSON text; the schema of
  *     each document is given next to the function that takes or produces it (and in docs/sdk.md).
  *   - Ownership: strings passed INTO a function are borrowed for the duration of the call. Results
- *     a plugin produces are handed to the host through `tllm_call` functions, which copy. Strings
- *     the host returns to a plugin are freed with `tllm_host.free_string`.
+ *     a plugin produces are handed to the host through `tllm_call` functions, which copy. What a
+ *     service returns is freed with the function its comment names.
+ *   - The host offers logging in `tllm_host` and everything else as services fetched by id
+ *     (`get_service(host, TLLM_SERVICE_CHAT)`): chat with a model, call a tool, read JSON.
+ *   - Every struct a plugin fills has a default initialiser (TLLM_CHAT_REQUEST_INIT...); in it
+ *     zero and NULL mean "absent" or "the default", never anything else.
  *   - No exception or longjmp may cross the boundary. Report errors with a `tllm_status` and a
  *     message (see tllm_call.set_error).
  *
@@ -40,14 +44,28 @@ extern "C" {
 
 /* Bump MAJOR for any change that breaks an existing plugin binary (reordering a published
  * struct, changing a function's signature). Bump MINOR when adding something old plugins can
- * ignore (a new host service appended at the end of tllm_host, a new component kind). */
-#define TLLM_ABI_VERSION_MAJOR 1
-#define TLLM_ABI_VERSION_MINOR 2
+ * ignore (a field at the end of a table, a new service id, a new component kind). What 2.x
+ * promises to keep is listed in docs/sdk.md#what-2x-keeps. */
+#define TLLM_ABI_VERSION_MAJOR 2
+#define TLLM_ABI_VERSION_MINOR 0
 
 typedef struct tllm_abi_version {
     uint32_t major;
     uint32_t minor;
 } tllm_abi_version;
+
+/* The version this header declares, for tllm_plugin_descriptor.abi. */
+#define TLLM_ABI_VERSION_INIT                                                                      \
+    { TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR }
+
+/* Non-zero when the table `ptr` points to (any struct of this header that starts with
+ * `uint32_t struct_size`) was built with field `field` of struct type `type`: tables grow at the
+ * end in minor versions, and a peer built against an older header has a smaller struct_size.
+ *   if (TLLM_HAS_FIELD(result, tllm_chat_result, done_reason)) ...
+ * A field that is present may still be NULL where the field's comment says it is optional. */
+#define TLLM_HAS_FIELD(ptr, type, field)                                                           \
+    ((ptr) != NULL &&                                                                              \
+     (size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
 /* The name of the one symbol every plugin exports. */
 #define TLLM_PLUGIN_ENTRY_SYMBOL "tinyllm_plugin_entry"
@@ -122,34 +140,14 @@ struct tllm_call {
 };
 
 /* ------------------------------------------------------------------------------------------ */
-/* tllm_host — services the host offers to one component instance                             */
+/* tllm_host — what the host offers to one component instance                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-/* A chat request as C data, for tllm_host.chat_messages (since ABI 1.2): the plain-text
- * conversations most nodes send, without writing a JSON document for the host to read back.
- * Strings are NUL-terminated UTF-8 (text that holds a NUL byte goes as JSON through `chat`,
- * which can say \u0000); the host copies what it keeps. */
-typedef struct tllm_chat_message {
-    const char *role;    /* "system", "user", "assistant" or "tool" */
-    const char *content; /* the text */
-} tllm_chat_message;
-
-typedef struct tllm_chat_request {
-    uint32_t struct_size;              /* sizeof(tllm_chat_request) as the plugin built it */
-    const char *model;                 /* a models.yaml name; NULL or "" for default_model */
-    const tllm_chat_message *messages; /* in conversation order */
-    uint32_t message_count;            /* at least 1 */
-    int32_t stream;                    /* non-zero: tokens arrive as events on the call */
-    const char *options_json;          /* NULL, or a JSON object of model options; its keys win
-                                          over the model's options in models.yaml */
-    const char *format_json;           /* NULL, or JSON: "json" (with the quotes) or a JSON
-                                          Schema object the answer must follow */
-    int32_t think;                     /* -1: as configured, 0: false, 1: true */
-} tllm_chat_request;
-
 /* The host hands every instance its own tllm_host (so logs are tagged with the instance). It
- * stays valid until the instance is destroyed. New services are appended at the end in a minor
- * version; check `struct_size` before using a field added after 1.0. */
+ * stays valid until the instance is destroyed. Everything beyond logging is a *service*: a
+ * const function table obtained by id with get_service, each versioned on its own (a breaking
+ * change to a service is a new id, "tinyllm.chat/2", served beside the old one for as long as
+ * 2.x lasts), so the host table itself never grows. */
 typedef struct tllm_host tllm_host;
 struct tllm_host {
     uint32_t struct_size;
@@ -164,51 +162,199 @@ struct tllm_host {
      * [any-thread] */
     int32_t (*log_enabled)(const tllm_host *host, tllm_log_level level);
 
-    /* Call a model through whichever backend the config (models.yaml) names for it.
-     * `request_json` is a chat request (docs/sdk.md#chat-request); its "model" is a model name
-     * from models.yaml, or empty/absent for the configured default. Tokens are forwarded as
-     * events to `call` when the request has "stream": true. Cancellation of `call` cancels the
-     * model call.
-     * On TLLM_OK, *out_json receives the chat response (docs/sdk.md#chat-response); on failure
-     * it receives the error message. Either way the caller owns it: release it with
-     * free_string. [any-thread, but `call` must be the call the plugin is running] */
-    tllm_status (*chat)(const tllm_host *host, const tllm_call *call, const char *request_json,
-                        char **out_json);
+    /* The service table with this id (TLLM_SERVICE_CHAT...), or NULL when this host does not
+     * offer it. The pointer is static: fetch it once and keep it. Services that call models or
+     * tools need a tllm_call, so they work in activate and in a kind's calls, not in create.
+     * [any-thread] */
+    const void *(*get_service)(const tllm_host *host, const char *service_id);
 
-    /* Invoke a tool by name with a JSON arguments object (docs/sdk.md#tools). Same conventions
-     * as `chat`; *out_json receives the tool's result document or the error message. The
-     * arguments are checked against the tool's parameters schema first (TLLM_ERR_INVALID_ARGUMENT
-     * naming the offending argument), and the call is recorded in the run's trace.
-     * [any-thread, but `call` must be the call the plugin is running] */
-    tllm_status (*call_tool)(const tllm_host *host, const tllm_call *call, const char *tool_name,
-                             const char *arguments_json, char **out_json);
-
-    /* Release a string the host returned. NULL is ignored. [any-thread] */
+    /* Release a string a service returned to the plugin. NULL is ignored. [any-thread] */
     void (*free_string)(const tllm_host *host, char *string);
-
-    /* Since ABI 1.1 (check struct_size). A tool's definition as a model's chat request takes it
-     * in "tools": {"type":"function","function":{"name":"...","description":"...",
-     * "parameters":{...JSON Schema...}}}. *out_json receives it, or the error message (an
-     * unknown or disabled tool: TLLM_ERR_NOT_FOUND); free it with free_string. [any-thread] */
-    tllm_status (*describe_tool)(const tllm_host *host, const char *tool_name, char **out_json);
-
-    /* Since ABI 1.2 (check struct_size). A chat call from C data: the host writes the request
-     * (with the model's models.yaml options, keep_alive and think, as for `chat`), calls the
-     * backend, checks its answer and hands back the answer's text, so a node that asks a
-     * question and wants the answer handles no JSON at all. Tokens are emitted to `call` when
-     * request->stream is non-zero; cancellation of `call` cancels the model call.
-     * On TLLM_OK *out_content receives the answer's message content, NUL-terminated, and its
-     * length in bytes goes to *out_content_size when that is not NULL (a model may answer a NUL
-     * byte; the length keeps what follows it). When out_response_json is not NULL,
-     * *out_response_json receives the whole chat response (docs/sdk.md#chat-response: token
-     * counts, timings). On failure *out_content receives the error message (an invalid request:
-     * TLLM_ERR_INVALID_ARGUMENT naming the field) and *out_response_json is NULL. The caller
-     * owns what it receives: release it with free_string. Requests with tools, images or other
-     * members go through `chat`. [any-thread, but `call` must be the call the plugin is running] */
-    tllm_status (*chat_messages)(const tllm_host *host, const tllm_call *call,
-                                 const tllm_chat_request *request, char **out_content,
-                                 size_t *out_content_size, char **out_response_json);
 };
+
+/* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.chat/1" — ask a model                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_CHAT "tinyllm.chat/1" /* tllm_chat_service_v1 */
+
+/* Whether a thinking model thinks first. Zero is "as models.yaml configures the model". */
+typedef enum tllm_think {
+    TLLM_THINK_DEFAULT = 0,
+    TLLM_THINK_OFF = 1,
+    TLLM_THINK_ON = 2
+} tllm_think;
+
+/* One message of a conversation. Strings are UTF-8 and borrowed for the duration of the call.
+ * An array of them is read with the stride of its first element's struct_size, so build each
+ * with TLLM_CHAT_MESSAGE(role, content) or TLLM_CHAT_MESSAGE_INIT. */
+typedef struct tllm_chat_message {
+    uint32_t struct_size;
+    const char *role;            /* "system", "user", "assistant" or "tool" (required) */
+    const char *content;         /* the text; NULL is "" */
+    size_t content_size;         /* 0: content is NUL-terminated; otherwise its length in bytes
+                                    (for text that holds NUL bytes) */
+    const char *tool_calls_json; /* assistant messages: NULL, or the JSON array of tool calls the
+                                    model made (as tllm_chat_result.tool_calls_json gave it) */
+    const char *tool_name;       /* tool messages: NULL, or the tool that produced the content */
+    const char *images_json;     /* NULL, or a JSON array of base64-encoded images */
+} tllm_chat_message;
+
+#define TLLM_CHAT_MESSAGE(role, content)                                                           \
+    { sizeof(tllm_chat_message), (role), (content), 0, NULL, NULL, NULL }
+#define TLLM_CHAT_MESSAGE_INIT TLLM_CHAT_MESSAGE(NULL, NULL)
+
+/* A chat request. Start from TLLM_CHAT_REQUEST_INIT: every zero or NULL field means "the
+ * default" as its comment says. */
+typedef struct tllm_chat_request {
+    uint32_t struct_size;
+    const char *model;                 /* a models.yaml name; NULL or "" for default_model */
+    const tllm_chat_message *messages; /* in conversation order (required) */
+    uint32_t message_count;            /* at least 1 */
+    int32_t stream;                    /* 0: the answer arrives whole; 1: its tokens are also
+                                          emitted as events on the call while it is written */
+    int32_t think;                     /* tllm_think */
+    const char *options_json;          /* NULL, or a JSON object of model options; its keys win
+                                          over the model's options in models.yaml */
+    const char *format_json;           /* NULL, or JSON: "json" (with the quotes) or a JSON
+                                          Schema object the answer must follow */
+    const char *tools_json;            /* NULL, or a JSON array of tool definitions the model may
+                                          call (tllm_tools_service_v1.describe gives one each) */
+} tllm_chat_request;
+
+#define TLLM_CHAT_REQUEST_INIT                                                                     \
+    { sizeof(tllm_chat_request), NULL, NULL, 0, 0, TLLM_THINK_DEFAULT, NULL, NULL, NULL }
+
+/* What a chat call hands back. The plugin declares it with TLLM_CHAT_RESULT_INIT (so the host
+ * knows which fields it may fill) and releases it with tllm_chat_service_v1.free_result. Every
+ * string is NUL-terminated UTF-8 owned by the result. */
+typedef struct tllm_chat_result {
+    uint32_t struct_size;
+    char *content;             /* the answer's text ("" when the model only called tools) */
+    size_t content_size;       /* its length in bytes (a model may answer a NUL byte) */
+    char *thinking;            /* NULL, or the model's reasoning when it thought */
+    char *tool_calls_json;     /* NULL, or the JSON array of tool calls the model asks for:
+                                  [{"function":{"name":"calculator","arguments":{...}}}] */
+    char *done_reason;         /* NULL, or why the model stopped: "stop", "length"... */
+    int64_t prompt_tokens;     /* tokens read, or -1 when the backend did not say */
+    int64_t completion_tokens; /* tokens written, or -1 when the backend did not say */
+    char *error;               /* after a non-OK status: the one-line reason; otherwise NULL */
+} tllm_chat_result;
+
+#define TLLM_CHAT_RESULT_INIT                                                                      \
+    { sizeof(tllm_chat_result), NULL, 0, NULL, NULL, NULL, -1, -1, NULL }
+
+typedef struct tllm_chat_service_v1 {
+    uint32_t struct_size;
+
+    /* Ask the model `request->model` resolves to (models.yaml decides the backend, the model's
+     * options, keep_alive and think). The call is recorded in the run's trace; cancelling
+     * `call` cancels it. On TLLM_OK the answer is in *result; on failure result->error says why
+     * (an invalid request: TLLM_ERR_INVALID_ARGUMENT naming the field). Either way release
+     * *result with free_result.
+     * [any-thread, but `call` must be the call the plugin is running (or activating with)] */
+    tllm_status (*chat)(const tllm_host *host, const tllm_call *call,
+                        const tllm_chat_request *request, tllm_chat_result *result);
+
+    /* Free every string of *result and reset its fields to TLLM_CHAT_RESULT_INIT's values
+     * (struct_size kept), so the result can be used again. [any-thread] */
+    void (*free_result)(const tllm_host *host, tllm_chat_result *result);
+} tllm_chat_service_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.tools/1" — call the configured tools                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_TOOLS "tinyllm.tools/1" /* tllm_tools_service_v1 */
+
+typedef struct tllm_tools_service_v1 {
+    uint32_t struct_size;
+
+    /* Invoke a tool by name with a JSON arguments object (docs/sdk.md#tools). The arguments
+     * are checked against the tool's parameters schema first (TLLM_ERR_INVALID_ARGUMENT naming
+     * the offending argument), and the call is recorded in the run's trace. *out_json receives
+     * the tool's result document on TLLM_OK and the error message otherwise; free it with
+     * tllm_host.free_string.
+     * [any-thread, but `call` must be the call the plugin is running] */
+    tllm_status (*call)(const tllm_host *host, const tllm_call *call, const char *tool_name,
+                        const char *arguments_json, char **out_json);
+
+    /* A tool's definition as a chat request's tools_json takes it:
+     *   {"type":"function","function":{"name":"...","description":"...","parameters":{...}}}
+     * *out_json receives it, or the error message (an unknown or disabled tool:
+     * TLLM_ERR_NOT_FOUND); free it with tllm_host.free_string. Tools exist once every component
+     * is created, so ask in activate, not in create. [any-thread] */
+    tllm_status (*describe)(const tllm_host *host, const char *tool_name, char **out_json);
+} tllm_tools_service_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.json/1" — read JSON documents without a JSON library                       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_JSON "tinyllm.json/1" /* tllm_json_service_v1 */
+
+/* A parsed, immutable JSON document. */
+typedef struct tllm_json tllm_json;
+
+/* What a JSON Pointer leads to. Zero is "nothing there". */
+typedef enum tllm_json_type {
+    TLLM_JSON_ABSENT = 0, /* no such member or element, or the pointer is malformed */
+    TLLM_JSON_NULL = 1,
+    TLLM_JSON_BOOL = 2,
+    TLLM_JSON_NUMBER = 3,
+    TLLM_JSON_STRING = 4,
+    TLLM_JSON_ARRAY = 5,
+    TLLM_JSON_OBJECT = 6
+} tllm_json_type;
+
+/* Values are found by JSON Pointer (RFC 6901): "" is the document, "/messages/0/content" the
+ * first message's content, "~1" stands for '/' in a name and "~0" for '~'. Every function is
+ * [any-thread]; a document may be read from several threads at once. */
+typedef struct tllm_json_service_v1 {
+    uint32_t struct_size;
+
+    /* Parse `size` bytes of UTF-8 JSON (SIZE_MAX: `text` is NUL-terminated). NULL on failure,
+     * with the reason and offset written into `error` (NUL-terminated, at most error_size
+     * bytes). Nesting deeper than 512 levels is refused. */
+    tllm_json *(*parse)(const char *text, size_t size, char *error, size_t error_size);
+
+    /* Release a document and every string read from it. NULL is ignored. */
+    void (*free)(tllm_json *doc);
+
+    /* tllm_json_type of the value at `pointer`. */
+    int32_t (*type)(const tllm_json *doc, const char *pointer);
+
+    /* The string at `pointer`, NUL-terminated and valid until the document is freed; NULL when
+     * the value is absent or not a string. *size (when size is not NULL) receives its length
+     * in bytes, which counts NUL bytes inside it. */
+    const char *(*string)(const tllm_json *doc, const char *pointer, size_t *size);
+
+    /* Non-zero, with the value in *out, when the value at `pointer` is of that type: `integer`
+     * takes a number with no fractional part that fits int64_t, `number` any number, `boolean`
+     * true or false (*out 1 or 0). Zero, with *out untouched, otherwise. */
+    int32_t (*integer)(const tllm_json *doc, const char *pointer, int64_t *out);
+    int32_t (*number)(const tllm_json *doc, const char *pointer, double *out);
+    int32_t (*boolean)(const tllm_json *doc, const char *pointer, int32_t *out);
+
+    /* Elements of the array or members of the object at `pointer`; 0 for anything else. */
+    size_t (*count)(const tllm_json *doc, const char *pointer);
+
+    /* The name of member `index` of the object at `pointer` (in document order), valid until
+     * the document is freed; NULL when there is no such member. */
+    const char *(*key)(const tllm_json *doc, const char *pointer, size_t index);
+
+    /* The value at `pointer` written as compact JSON text, or NULL when absent. Free it with
+     * free_text. */
+    char *(*write)(const tllm_json *doc, const char *pointer);
+
+    /* `size` bytes of text (SIZE_MAX: NUL-terminated) as a JSON string literal, quotes
+     * included: the way to put any text into a JSON document a plugin writes. Free it with
+     * free_text. */
+    char *(*quote)(const char *text, size_t size);
+
+    /* Release what write or quote returned. NULL is ignored. */
+    void (*free_text)(char *text);
+} tllm_json_service_v1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Components                                                                                  */
@@ -216,11 +362,12 @@ struct tllm_host {
 
 /* Interface ids of the component kinds this ABI version defines. The vtable of a component is
  * the struct named next to its id. New kinds (judges, mutations) are added in a later minor
- * version, once designed. A host reports a component of a kind it does not know as
- * "unsupported kind" and does not create it; the plugin's other components still load. */
+ * version, once designed; they are not declared before that. A host reports a component of a kind
+ * it does not know as "unsupported kind" and does not create it; the plugin's other components
+ * still load. */
 #define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client         */
 #define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph                */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"       /* tllm_tool_v1: an exact capability (ABI 1.1)    */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"       /* tllm_tool_v1: an exact capability models call  */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
 #define TLLM_COMPONENT_SERIALIZED 0x1u /* host never runs two calls of one instance at once */
@@ -235,19 +382,33 @@ struct tllm_component {
     /* JSON Schema (draft-04 subset) of the instance config, or NULL for "no config". The host
      * validates the config against it before `create` and prints it in `plugins inspect`.
      * A string property may carry "x-env": "VAR" — when VAR is set in the environment, the
-     * host uses its value for that property (e.g. OLLAMA_HOST for a server URL). */
+     * host uses its value for that property (e.g. OLLAMA_HOST for a server URL). A property's
+     * "default" is filled in before `create`, so a plugin reads every member it declared. */
     const char *config_schema;
 
     uint32_t flags; /* TLLM_COMPONENT_* */
 
-    /* Create an instance from its config (a JSON object that passed config_schema). The
+    /* Create an instance from its config (a JSON object that passed config_schema). Keep it
+     * cheap and self-contained: read the config, allocate, fail on a config the component
+     * cannot use. It may log and fetch services (get_service; the JSON service works here),
+     * but calls no model and no tool: other components may not exist yet, and `plugins
+     * validate` creates components that never run. The
      * instance keeps `host` for its lifetime. On failure write a one-line reason into `error`
-     * (at most error_size bytes, NUL-terminated) and return a non-OK status. Heavy work (model
-     * checks, connections) belongs here or later, never in tinyllm_plugin_entry. [load-thread] */
+     * (at most error_size bytes, NUL-terminated) and return a non-OK status. [load-thread] */
     tllm_status (*create)(const tllm_host *host, const char *config_json, void **out_instance,
                           char *error, size_t error_size);
 
-    /* Destroy an instance. No other call on it is running or will start. [load-thread] */
+    /* Optional (NULL: nothing to do). Make a created instance ready to run: fetch services,
+     * describe the tools it will offer a model, check a server. The host calls it once, after
+     * every component the graph (or command) needs is created and before the first call of the
+     * kind's functions; tools and backends are activated before the nodes that use them. Host
+     * services work here with `call` (its deadline is limits.request_timeout_ms). Report
+     * a failure with call->set_error and the returned status: the command that needed the
+     * instance fails naming it. [load-thread], never alongside another call into the instance */
+    tllm_status (*activate)(void *instance, const tllm_call *call);
+
+    /* Destroy an instance, activated or not. No other call on it is running or will start.
+     * [load-thread] */
     void (*destroy)(void *instance);
 
     /* The kind-specific function table: const, static, matching `kind`. */
@@ -303,18 +464,18 @@ typedef struct tllm_backend_v1 {
  *   {"input":"what is 2+2?","content":"what is 2+2?","route":"","attempt":1,"data":{}}
  * Output, through call->set_output, one of:
  *   {"message":{...the next message...},"route":"math"}   the whole next message
- *   {"set":{"content":"4"},"route":"math"}                 since ABI 1.2: the input message
- *                                                            with these members replaced/added
+ *   {"set":{"content":"4"},"route":"math"}                 the input message with these
+ *                                                            members replaced or added
  * "route" is optional; graph edges may test it (`route == "math"`). A node that only routes
- * may return {"set":{},"route":"..."}. Model calls go through tllm_host.chat with this call, so
- * their tokens stream to whoever runs the graph and they are recorded in the run's trace. */
+ * may return {"set":{},"route":"..."}. Model calls go through the chat service with this call,
+ * so their tokens stream to whoever runs the graph and they are recorded in the run's trace. */
 typedef struct tllm_node_v1 {
     uint32_t struct_size;
     tllm_status (*process)(void *instance, const tllm_call *call, const char *message_json);
 } tllm_node_v1;
 
 /* ------------------------------------------------------------------------------------------ */
-/* tinyllm.tool/1 — an exact capability models can call (since ABI 1.1)                        */
+/* tinyllm.tool/1 — an exact capability models can call                                       */
 /* ------------------------------------------------------------------------------------------ */
 
 /* A tool does one exact thing (arithmetic, running code) for a model or a user. Its
@@ -373,10 +534,12 @@ typedef struct tllm_plugin_descriptor {
     uint32_t component_count;
     const tllm_component *components; /* array of component_count, static */
 
-    /* Optional (may be NULL). Called once after the version check, before any create. Keep it
-     * cheap: `tinyllm plugins list` calls it. On failure write a reason into `error` and return
-     * non-OK: the plugin is reported as "init failed" and skipped. [load-thread] */
-    tllm_status (*init)(char *error, size_t error_size);
+    /* Optional (may be NULL). Called once after the version check, before any create, with the
+     * absolute path of the plugin's own file (so it can find data installed beside it). Keep it
+     * cheap and quiet: the plugin scanner calls it in a child process too. On failure write a
+     * reason into `error` and return non-OK: the plugin is reported as "init failed" and
+     * skipped. [load-thread] */
+    tllm_status (*init)(const char *plugin_path, char *error, size_t error_size);
 
     /* Optional. Called once at shutdown after every instance is destroyed. [load-thread] */
     void (*deinit)(void);

@@ -1,4 +1,4 @@
-// TinyLLM plugin SDK — header-only C++ helper over plugin.h.
+// TinyLLM plugin SDK — header-only C++ helper over plugin.h (C++17 or later).
 //
 // A C++ plugin is one class per component plus one macro:
 //
@@ -7,13 +7,17 @@
 //         static constexpr const char *kName = "echo";
 //         static constexpr const char *kDescription = "answers with the last user message";
 //         static constexpr const char *kConfigSchema = R"({"type":"object"})";  // optional
-//         EchoBackend(tinyllm::sdk::Host host, std::string_view config_json);
+//         EchoBackend(tinyllm::sdk::Host host, std::string_view config_json);  // cheap
+//         void activate(tinyllm::sdk::Call &call) override;                     // optional
 //         std::string chat(tinyllm::sdk::Call &call, std::string_view request) override;
 //     };
-//     constexpr tinyllm::sdk::PluginInfo kInfo{.id = "org.example.echo", .name = "Echo",
-//                                              .version = "1.0.0", .description = "..."};
+//     constexpr tinyllm::sdk::PluginInfo kInfo{"org.example.echo", "Echo", "1.0.0", "..."};
 //     TINYLLM_PLUGIN(kInfo, EchoBackend)
 //
+// The constructor is the component's `create`: read the config, allocate, throw on a config
+// the component cannot use; log and read JSON, but ask no model and call no tool. `activate`
+// runs once before the first call, with every host service available (describe tools, check a
+// server).
 // Every exception thrown by the class is caught at the ABI boundary and turned into a status and
 // a message: throw tinyllm::sdk::Error to choose the status, anything else becomes
 // TLLM_ERR_INTERNAL. Only the C++ standard library is used, so the helper adds no dependency.
@@ -24,15 +28,18 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace tinyllm::sdk {
 
@@ -103,7 +110,112 @@ private:
     const tllm_call *call_;
 };
 
-// The host's services for one instance.
+// A parsed JSON document read through the host's tinyllm.json/1 service: values by JSON Pointer
+// ("/messages/0/content"), each typed getter empty when the value is absent or of another type.
+// Movable, not copyable; string views stay valid while the document lives.
+class Json {
+public:
+    Json(Json &&other) noexcept : service_(other.service_), doc_(other.doc_) {
+        other.doc_ = nullptr;
+    }
+    Json &operator=(Json &&other) noexcept {
+        std::swap(service_, other.service_);
+        std::swap(doc_, other.doc_);
+        return *this;
+    }
+    Json(const Json &) = delete;
+    Json &operator=(const Json &) = delete;
+    ~Json() {
+        if (doc_ != nullptr) service_->free(doc_);
+    }
+
+    // Throws Error(TLLM_ERR_INVALID_ARGUMENT) naming `what` and the parser's reason.
+    static Json parse(const tllm_json_service_v1 *service, std::string_view text,
+                      std::string_view what = "JSON") {
+        char error[256] = "";
+        tllm_json *doc = service->parse(text.data(), text.size(), error, sizeof error);
+        if (doc == nullptr) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, std::string(what) + ": " + error);
+        }
+        return Json(service, doc);
+    }
+
+    tllm_json_type type(const char *pointer = "") const {
+        return static_cast<tllm_json_type>(service_->type(doc_, pointer));
+    }
+    bool has(const char *pointer) const { return type(pointer) != TLLM_JSON_ABSENT; }
+    std::optional<std::string_view> string(const char *pointer) const {
+        size_t size = 0;
+        const char *s = service_->string(doc_, pointer, &size);
+        if (s == nullptr) return std::nullopt;
+        return std::string_view(s, size);
+    }
+    std::optional<int64_t> integer(const char *pointer) const {
+        int64_t v = 0;
+        return service_->integer(doc_, pointer, &v) ? std::optional<int64_t>(v) : std::nullopt;
+    }
+    std::optional<double> number(const char *pointer) const {
+        double v = 0;
+        return service_->number(doc_, pointer, &v) ? std::optional<double>(v) : std::nullopt;
+    }
+    std::optional<bool> boolean(const char *pointer) const {
+        int32_t v = 0;
+        return service_->boolean(doc_, pointer, &v) ? std::optional<bool>(v != 0) : std::nullopt;
+    }
+    // Elements of an array, members of an object, 0 otherwise.
+    size_t count(const char *pointer = "") const { return service_->count(doc_, pointer); }
+    // The name of member `index` of the object at `pointer`.
+    std::optional<std::string_view> key(const char *pointer, size_t index) const {
+        const char *k = service_->key(doc_, pointer, index);
+        return k != nullptr ? std::optional<std::string_view>(k) : std::nullopt;
+    }
+    // The value at `pointer` as compact JSON text.
+    std::optional<std::string> write(const char *pointer = "") const {
+        char *text = service_->write(doc_, pointer);
+        if (text == nullptr) return std::nullopt;
+        std::string out(text);
+        service_->free_text(text);
+        return out;
+    }
+
+private:
+    Json(const tllm_json_service_v1 *service, tllm_json *doc) noexcept
+        : service_(service), doc_(doc) {}
+    const tllm_json_service_v1 *service_;
+    tllm_json *doc_;
+};
+
+// One message of a chat request (Host::chat).
+struct ChatMessage {
+    std::string role;
+    std::string content;
+    std::string tool_calls_json; // assistant: the tool calls it made (JSON array), or empty
+    std::string tool_name;       // tool: the tool that produced `content`, or empty
+};
+
+// A chat request: the fields of tllm_chat_request, owned. Empty strings are "not given".
+struct ChatRequest {
+    std::string model; // a models.yaml name; empty: default_model
+    std::vector<ChatMessage> messages;
+    bool stream = false; // emit the answer's tokens as events on the call too
+    tllm_think think = TLLM_THINK_DEFAULT;
+    std::string options_json; // a JSON object of model options
+    std::string format_json;  // "json" (quoted) or a JSON Schema object
+    std::string tools_json;   // a JSON array of tool definitions (Host::describe_tool)
+};
+
+// What the model answered.
+struct ChatAnswer {
+    std::string content;
+    std::string thinking;
+    std::string tool_calls_json; // empty, or the JSON array of tool calls the model asks for
+    std::string done_reason;
+    int64_t prompt_tokens = -1;
+    int64_t completion_tokens = -1;
+};
+
+// The host's services for one instance. Chat and tools need a Call: use them in activate and in
+// the kind's functions, never in the constructor.
 class Host {
 public:
     explicit Host(const tllm_host *host) noexcept : host_(host) {}
@@ -117,64 +229,87 @@ public:
     void warn(const std::string &m) const { log(TLLM_LOG_WARN, m); }
     void error(const std::string &m) const { log(TLLM_LOG_ERROR, m); }
 
-    // Chat with a configured model; returns the chat response JSON or throws Error.
-    std::string chat(const Call &call, const std::string &request_json) const {
-        char *out = nullptr;
-        const tllm_status st = host_->chat(host_, call.raw(), request_json.c_str(), &out);
-        return take(st, out);
+    // A service table by id, or throws Error(TLLM_ERR_UNSUPPORTED) when the host has none.
+    template <class Table> const Table *service(const char *id) const {
+        const auto *table = static_cast<const Table *>(host_->get_service(host_, id));
+        if (table == nullptr) {
+            throw Error(TLLM_ERR_UNSUPPORTED, std::string("this host offers no ") + id);
+        }
+        return table;
     }
-    // Invoke a tool; returns its result JSON or throws Error.
+
+    // Ask a model; throws Error with the host's reason.
+    ChatAnswer chat(const Call &call, const ChatRequest &request) const {
+        const auto *chat = service<tllm_chat_service_v1>(TLLM_SERVICE_CHAT);
+        std::vector<tllm_chat_message> messages;
+        messages.reserve(request.messages.size());
+        const auto opt = [](const std::string &s) { return s.empty() ? nullptr : s.c_str(); };
+        for (const ChatMessage &m : request.messages) {
+            tllm_chat_message c = TLLM_CHAT_MESSAGE_INIT;
+            c.role = m.role.c_str();
+            c.content = m.content.c_str();
+            c.content_size = m.content.size(); // whole, NUL bytes included (0 reads to the NUL)
+            c.tool_calls_json = opt(m.tool_calls_json);
+            c.tool_name = opt(m.tool_name);
+            messages.push_back(c);
+        }
+        tllm_chat_request r = TLLM_CHAT_REQUEST_INIT;
+        r.model = request.model.c_str();
+        r.messages = messages.data();
+        r.message_count = static_cast<uint32_t>(messages.size());
+        r.stream = request.stream ? 1 : 0;
+        r.think = request.think;
+        r.options_json = opt(request.options_json);
+        r.format_json = opt(request.format_json);
+        r.tools_json = opt(request.tools_json);
+        tllm_chat_result result = TLLM_CHAT_RESULT_INIT;
+        const tllm_status status = chat->chat(host_, call.raw(), &r, &result);
+        ChatAnswer answer;
+        std::string error;
+        try {
+            const auto text = [](const char *s) { return s != nullptr ? std::string(s) : ""; };
+            if (status == TLLM_OK) {
+                if (result.content != nullptr)
+                    answer.content.assign(result.content, result.content_size);
+                answer.thinking = text(result.thinking);
+                answer.tool_calls_json = text(result.tool_calls_json);
+                answer.done_reason = text(result.done_reason);
+                answer.prompt_tokens = result.prompt_tokens;
+                answer.completion_tokens = result.completion_tokens;
+            } else {
+                error = result.error != nullptr ? result.error : "chat failed";
+            }
+        } catch (...) {
+            chat->free_result(host_, &result);
+            throw;
+        }
+        chat->free_result(host_, &result);
+        if (status != TLLM_OK) throw Error(status, error);
+        return answer;
+    }
+
+    // Invoke a tool; returns its result document (JSON) or throws Error.
     std::string call_tool(const Call &call, const std::string &tool,
                           const std::string &arguments_json) const {
+        const auto *tools = service<tllm_tools_service_v1>(TLLM_SERVICE_TOOLS);
         char *out = nullptr;
         const tllm_status st =
-            host_->call_tool(host_, call.raw(), tool.c_str(), arguments_json.c_str(), &out);
+            tools->call(host_, call.raw(), tool.c_str(), arguments_json.c_str(), &out);
         return take(st, out);
     }
 
-    // A tool's definition for a chat request's "tools" list; throws Error (NOT_FOUND for an
-    // unknown tool, UNSUPPORTED from a host older than ABI 1.1).
+    // A tool's definition for ChatRequest::tools_json; throws Error (NOT_FOUND for an unknown
+    // tool). Tools exist from activate on.
     std::string describe_tool(const std::string &tool) const {
-        if (host_->struct_size < offsetof(tllm_host, describe_tool) + sizeof host_->describe_tool ||
-            host_->describe_tool == nullptr) {
-            throw Error(TLLM_ERR_UNSUPPORTED, "this host cannot describe tools (ABI < 1.1)");
-        }
+        const auto *tools = service<tllm_tools_service_v1>(TLLM_SERVICE_TOOLS);
         char *out = nullptr;
-        const tllm_status st = host_->describe_tool(host_, tool.c_str(), &out);
+        const tllm_status st = tools->describe(host_, tool.c_str(), &out);
         return take(st, out);
     }
 
-    // What a chat from C data hands back: the answer's text, and the whole chat response
-    // (JSON) when it was asked for.
-    struct ChatAnswer {
-        std::string content;
-        std::string response;
-    };
-
-    // A chat call from C data (tllm_host.chat_messages, ABI 1.2): no JSON to write or read.
-    // Throws Error (UNSUPPORTED from a host older than ABI 1.2).
-    ChatAnswer chat(const Call &call, const tllm_chat_request &request,
-                    bool want_response = false) const {
-        if (host_->struct_size < offsetof(tllm_host, chat_messages) + sizeof host_->chat_messages ||
-            host_->chat_messages == nullptr) {
-            throw Error(TLLM_ERR_UNSUPPORTED,
-                        "this host cannot take chat requests as C data (ABI < 1.2)");
-        }
-        char *content = nullptr;
-        size_t size = 0;
-        char *response = nullptr;
-        const tllm_status st = host_->chat_messages(host_, call.raw(), &request, &content, &size,
-                                                    want_response ? &response : nullptr);
-        ChatAnswer answer;
-        if (response != nullptr) answer.response = response;
-        host_->free_string(host_, response);
-        if (st == TLLM_OK && content != nullptr) {
-            answer.content.assign(content, size); // the whole answer, NUL bytes included
-            host_->free_string(host_, content);
-            return answer;
-        }
-        answer.content = take(st, content);
-        return answer;
+    // Parse JSON with the host's reader; throws Error(TLLM_ERR_INVALID_ARGUMENT) naming `what`.
+    Json parse_json(std::string_view text, std::string_view what = "JSON") const {
+        return Json::parse(service<tllm_json_service_v1>(TLLM_SERVICE_JSON), text, what);
     }
 
     const tllm_host *raw() const noexcept { return host_; }
@@ -197,6 +332,8 @@ class Backend {
 public:
     static constexpr const char *kKind = TLLM_KIND_BACKEND;
     virtual ~Backend() = default;
+    // Ready the instance before its first call (host services available); throw Error to fail.
+    virtual void activate(Call &) {}
     virtual std::string chat(Call &, std::string_view) { unsupported("chat"); }
     virtual std::string generate(Call &, std::string_view) { unsupported("generate"); }
     virtual std::string embed(Call &, std::string_view) { unsupported("embed"); }
@@ -220,6 +357,8 @@ class Node {
 public:
     static constexpr const char *kKind = TLLM_KIND_NODE;
     virtual ~Node() = default;
+    // Ready the instance before its first call (describe tools...); throw Error to fail.
+    virtual void activate(Call &) {}
     virtual std::string process(Call &call, std::string_view message_json) = 0;
 };
 
@@ -233,6 +372,8 @@ class Tool {
 public:
     static constexpr const char *kKind = TLLM_KIND_TOOL;
     virtual ~Tool() = default;
+    // Ready the instance before its first call; throw Error to fail.
+    virtual void activate(Call &) {}
     virtual std::string invoke(Call &call, std::string_view arguments_json) = 0;
     // `tinyllm doctor`'s check that the tool can work here: {"detail":"...","warning":false}
     // or throw Error saying what is missing. Override when the tool needs something.
@@ -258,6 +399,9 @@ struct PluginInfo {
     const char *description = nullptr;
     const char *vendor = nullptr;
     const char *license = nullptr;
+    // Optional: tllm_plugin_descriptor.init and .deinit.
+    tllm_status (*init)(const char *plugin_path, char *error, size_t error_size) = nullptr;
+    void (*deinit)() = nullptr;
 };
 
 namespace detail {
@@ -300,6 +444,13 @@ tllm_status create(const tllm_host *host, const char *config_json, void **out, c
         copy_error(error, error_size, "unknown C++ exception");
     }
     return TLLM_ERR_INTERNAL;
+}
+
+template <class T> tllm_status activate(void *instance, const tllm_call *c) noexcept {
+    return guarded(c, [&] {
+        Call call(c);
+        static_cast<T *>(instance)->activate(call);
+    });
 }
 
 template <class T> void destroy(void *instance) noexcept {
@@ -390,24 +541,31 @@ template <class T> constexpr const void *vtable_of() {
     }
 }
 
+// Optional static members of a component class, detected the C++17 way.
+template <class T, class = void> struct HasConfigSchema : std::false_type {};
+template <class T>
+struct HasConfigSchema<T, std::void_t<decltype(T::kConfigSchema)>> : std::true_type {};
+template <class T, class = void> struct HasFlags : std::false_type {};
+template <class T> struct HasFlags<T, std::void_t<decltype(T::kFlags)>> : std::true_type {};
+
 template <class T> constexpr const char *config_schema_of() {
-    if constexpr (requires { T::kConfigSchema; })
+    if constexpr (HasConfigSchema<T>::value)
         return T::kConfigSchema;
     else
         return nullptr;
 }
 
 template <class T> constexpr uint32_t flags_of() {
-    if constexpr (requires { T::kFlags; })
+    if constexpr (HasFlags<T>::value)
         return T::kFlags;
     else
         return 0;
 }
 
 template <class T> constexpr tllm_component component() {
-    return tllm_component{sizeof(tllm_component), T::kKind,      T::kName,   T::kDescription,
-                          config_schema_of<T>(),  flags_of<T>(), &create<T>, &destroy<T>,
-                          vtable_of<T>()};
+    return tllm_component{
+        sizeof(tllm_component), T::kKind,   T::kName,     T::kDescription, config_schema_of<T>(),
+        flags_of<T>(),          &create<T>, &activate<T>, &destroy<T>,     vtable_of<T>()};
 }
 
 template <class... Ts> struct Components {
@@ -417,7 +575,7 @@ template <class... Ts> struct Components {
 constexpr tllm_plugin_descriptor descriptor(const PluginInfo &info, uint32_t count,
                                             const tllm_component *components) {
     return tllm_plugin_descriptor{
-        {TLLM_ABI_VERSION_MAJOR, TLLM_ABI_VERSION_MINOR},
+        TLLM_ABI_VERSION_INIT,
         sizeof(tllm_plugin_descriptor),
         info.id,
         info.name,
@@ -427,8 +585,8 @@ constexpr tllm_plugin_descriptor descriptor(const PluginInfo &info, uint32_t cou
         info.license,
         count,
         components,
-        nullptr,
-        nullptr,
+        info.init,
+        info.deinit,
     };
 }
 

@@ -60,7 +60,7 @@ private:
 TEST(CalculatorPlugin, Descriptor) {
     const tllm_plugin_descriptor *d = tinyllm_plugin_entry();
     EXPECT_EQ(d->abi.major, static_cast<uint32_t>(TLLM_ABI_VERSION_MAJOR));
-    EXPECT_GE(d->abi.minor, 1u); // the tool kind exists since 1.1
+    EXPECT_EQ(d->abi.minor, static_cast<uint32_t>(TLLM_ABI_VERSION_MINOR));
     EXPECT_STREQ(d->id, "org.tinyllm.tool.calculator");
     const tllm_component &c = component();
     EXPECT_STREQ(c.kind, TLLM_KIND_TOOL);

@@ -120,15 +120,16 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
     runtime::CallContext call(ctx.cancel_token(), deadline,
                               [&printer](std::string_view ev) { printer.event(ev); });
     if (o.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
-    std::string response;
+    messages::ChatResponse response;
     try {
-        response = rt.chat(call, messages::to_json(build_request(o, prompt)));
+        response = rt.chat(call, build_request(o, prompt));
     } catch (const Error &) {
         printer.finish(); // a partial answer ends its line before the error is printed
         throw;
     }
     if (o.as_json) {
-        std::cout << json::to_pretty_string(json::parse(response, "response")) << "\n";
+        std::cout << json::to_pretty_string(json::parse(messages::to_json(response), "response"))
+                  << "\n";
     } else {
         printer.finish();
     }

@@ -151,6 +151,7 @@ void check_tools(Context &ctx, std::vector<Check> &checks) {
                 ? entry.name + " (" + entry.ref.component->name + ")"
                 : entry.name;
         try {
+            tools.prepare(entry.name);
             runtime::Tool &tool = tools.get(entry.name);
             runtime::CallContext call(ctx.cancel_token(), std::nullopt, nullptr);
             const runtime::Tool::Health health = tool.check(call);

@@ -9,8 +9,8 @@
 // Rules of the ABI that the C++ helper (tinyllm/plugin.hpp) already enforces for you: every
 // exception is caught at the boundary and becomes a status + message (throw tinyllm::sdk::Error
 // to choose the status), and results are copied by the host, so returning a std::string is fine.
-#include "mini_json.hpp"
-
+// JSON is read with the host's JSON service (host.parse_json) and written with
+// tinyllm::sdk::json_escape, so the plugin needs no JSON library.
 #include <tinyllm/plugin.hpp>
 
 #include <string>
@@ -44,33 +44,40 @@ public:
     // will serialize them:
     // static constexpr uint32_t kFlags = TLLM_COMPONENT_SERIALIZED;
 
-    // Runs when the host creates the instance (once per models.yaml backend). Throwing here
-    // reports "create failed" with the message. Connect or load heavy state here or lazily.
-    @CLASS@(tinyllm::sdk::Host host, std::string_view config_json)
-        : host_(host),
-          greeting_(mini_json::string_member(config_json, "greeting").value_or("Hello!")) {
+    // Runs when the host creates the instance (once per models.yaml backend): read the config,
+    // refuse one you cannot use (throwing reports "create failed" with the message). Call no host
+    // service but logging and parse_json here; check the server in activate() or lazily.
+    @CLASS@(tinyllm::sdk::Host host, std::string_view config_json) : host_(host) {
+        // The host filled in the schema's defaults, so the member is there.
+        greeting_ = host_.parse_json(config_json, "config").string("/greeting").value_or("Hello!");
         // Plugins log through the host, never to stdout or stderr.
         host_.debug("@NAME@ backend created");
     }
 
+    // Optional: runs once before the first call, with host services available (check that the
+    // server answers, fetch its model list...). Throwing fails the command that needed it.
+    // void activate(tinyllm::sdk::Call &call) override {}
+
     // chat request -> chat response. With "stream": true (or absent) the answer is also sent
     // piece by piece as token events while it is produced.
-    std::string chat(tinyllm::sdk::Call &call, std::string_view request) override {
+    std::string chat(tinyllm::sdk::Call &call, std::string_view request_json) override {
+        const tinyllm::sdk::Json request = host_.parse_json(request_json, "the chat request");
         // The model asked for: a models.yaml name, or the server's name for it.
-        const std::string model = mini_json::string_member(request, "model").value_or("");
-        const bool stream = mini_json::bool_member(request, "stream").value_or(true);
+        const std::string model(request.string("/model").value_or(""));
+        const bool stream = request.boolean("/stream").value_or(true);
 
-        // TODO: your logic: read the request's "messages" (with a JSON library), run or call the
-        // model, stream the tokens. Poll call.cancelled() / call.check_cancelled() in long
-        // loops, and honour call.remaining_ms() (-1 = no deadline).
+        // TODO: your logic: read the messages (request.count("/messages"),
+        // request.string("/messages/0/content")...), run or call the model, stream the tokens.
+        // Poll call.cancelled() / call.check_cancelled() in long loops, and honour
+        // call.remaining_ms() (-1 = no deadline).
         call.check_cancelled();
         const std::string &answer = greeting_;
         if (stream) call.token(answer);
 
-        // TODO: report real counts and durations (nanoseconds) when your server has them.
-        return R"({"model":)" + mini_json::quote(model) +
-               R"(,"message":{"role":"assistant","content":)" + mini_json::quote(answer) +
-               R"(},"done":true,"done_reason":"stop"})";
+        // TODO: report token counts and durations (nanoseconds) when your server has them.
+        return R"({"model":")" + tinyllm::sdk::json_escape(model) +
+               R"(","message":{"role":"assistant","content":")" +
+               tinyllm::sdk::json_escape(answer) + R"("},"done":true,"done_reason":"stop"})";
     }
 
     // no request -> {"models":[...]}: what `tinyllm models list` shows for this backend.
@@ -93,12 +100,15 @@ private:
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
-    .id = "@PLUGIN_ID@", // TODO: a reverse-DNS id you own; it must be unique
-    .name = "@NAME@ backend",
-    .version = "0.1.0",
-    .description = "TODO: a paragraph on what this plugin provides.",
-    .vendor = nullptr,  // TODO: you
-    .license = nullptr, // TODO: an SPDX id, e.g. "MIT"
+    // id (TODO: a reverse-DNS id you own; it must be unique), name, version, description
+    "@PLUGIN_ID@",
+    "@NAME@ backend",
+    "0.1.0",
+    "TODO: a paragraph on what this plugin provides.",
+    nullptr, // vendor; TODO: you
+    nullptr, // license; TODO: an SPDX id, e.g. "MIT"
+    nullptr, // init (optional): once per process, before any create, given the plugin's path
+    nullptr, // deinit (optional): once at shutdown
 };
 
 } // namespace

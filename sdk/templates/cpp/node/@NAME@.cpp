@@ -4,14 +4,15 @@
 // A node is one step of a graph: it receives the run's current message and returns the next
 // one, optionally with a route that the graph's edges can test (docs/sdk.md#graph-messages in
 // the TinyLLM repository). This template passes the message through unchanged and reports a
-// configured route, so that it builds, validates and runs before any real logic exists. The
-// TODOs mark where yours goes.
+// configured route, so that it builds, validates and runs before any real logic exists; with a
+// `system` prompt configured it asks the default model instead, to show a chat call. The TODOs
+// mark where your logic goes.
 //
 // Rules of the ABI that the C++ helper (tinyllm/plugin.hpp) already enforces for you: every
 // exception is caught at the boundary and becomes a status + message (throw tinyllm::sdk::Error
 // to choose the status), and results are copied by the host, so returning a std::string is fine.
-#include "mini_json.hpp"
-
+// JSON is read with the host's JSON service (host.parse_json) and written with
+// tinyllm::sdk::json_escape, so the plugin needs no JSON library.
 #include <tinyllm/plugin.hpp>
 
 #include <string>
@@ -26,7 +27,7 @@ public:
     static constexpr const char *kDescription = "TODO: one line saying what @NAME@ does";
     // JSON Schema of the node's config (the node's `config` in the graph file). The host fills
     // the defaults and validates before the constructor runs; `tinyllm plugins inspect` shows
-    // it. TODO: replace `route` with your node's settings (prompt, model role...).
+    // it. TODO: replace these with your node's settings.
     static constexpr const char *kConfigSchema = R"({
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "@NAME@ node",
@@ -37,6 +38,11 @@ public:
       "type": "string",
       "default": "",
       "description": "The route this node reports; graph edges may test it."
+    },
+    "system": {
+      "type": "string",
+      "default": "",
+      "description": "If set, the default model answers the content with this system prompt."
     }
   }
 })";
@@ -44,50 +50,64 @@ public:
     // the host will serialize the calls:
     // static constexpr uint32_t kFlags = TLLM_COMPONENT_SERIALIZED;
 
-    // Runs when the host creates the instance (once per node of a graph). Throwing here reports
-    // "create failed" with the message.
-    @CLASS@(tinyllm::sdk::Host host, std::string_view config_json)
-        : host_(host), route_(mini_json::string_member(config_json, "route").value_or("")) {
+    // Runs when the host creates the instance (once per node of a graph): read the config,
+    // refuse one you cannot use (throwing reports "create failed" with the message). Call no
+    // host service but logging and parse_json here: models and tools are for activate() and
+    // process().
+    @CLASS@(tinyllm::sdk::Host host, std::string_view config_json) : host_(host) {
+        // The host filled in the schema's defaults, so the members are there.
+        const tinyllm::sdk::Json config = host_.parse_json(config_json, "config");
+        route_ = config.string("/route").value_or("");
+        system_ = config.string("/system").value_or("");
         // Plugins log through the host, never to stdout or stderr.
         host_.debug("@NAME@ node created");
     }
 
+    // Optional: runs once after every component the graph needs is created, before the first
+    // process(), with host services available. E.g. describe a tool to offer a model:
+    //     tools_json_ = "[" + host_.describe_tool("calculator") + "]";
+    // Throwing fails the run before it starts, naming the node.
+    void activate(tinyllm::sdk::Call &) override {}
+
     // message -> {"set": {the members that change}, "route": "..."} (or {"message": the whole
     // next message}). The message is a JSON object such as
-    // {"input":"...","content":"...","route":"","attempt":1,"data":{}}; read a member with
-    // mini_json::string_member(message, "content").
-    std::string process(tinyllm::sdk::Call &call,
-                        [[maybe_unused]] std::string_view message) override {
+    // {"input":"...","content":"...","route":"","attempt":1,"data":{}}.
+    std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
         call.check_cancelled();
-        // TODO: your logic. To ask a model, no JSON is needed:
-        //     const tllm_chat_message messages[] = {{"user", "What is 2+2?"}};
-        //     tllm_chat_request request{};
-        //     request.struct_size = sizeof request;
-        //     request.model = "";          // a models.yaml name, or "" for the default
-        //     request.messages = messages;
-        //     request.message_count = 1;
-        //     request.stream = 1;
-        //     request.think = -1;          // as configured
-        //     const std::string answer = host_.chat(call, request).content;
-        // Its tokens stream to whoever runs the graph and the call is recorded in the run's
-        // trace. Requests with tools or images go as JSON through host_.chat(call, json).
-        // Then return e.g. R"({"set":{"content":)" + mini_json::quote(answer) + "}}".
-        // This template changes nothing and reports its route.
-        return R"({"set":{},"route":)" + mini_json::quote(route_) + "}";
+        // TODO: your logic. Read the message by JSON Pointer ("/content", "/data/items/0"...).
+        const tinyllm::sdk::Json message = host_.parse_json(message_json, "the message");
+        const std::string route = tinyllm::sdk::json_escape(route_);
+        if (system_.empty()) return R"({"set":{},"route":")" + route + R"("})"; // pass through
+
+        // A model call: its tokens stream to whoever runs the graph and it is recorded in the
+        // run's trace. Throws tinyllm::sdk::Error when the model call fails.
+        tinyllm::sdk::ChatRequest request;
+        request.model = ""; // a models.yaml name; empty: the default model
+        request.messages.push_back({"system", system_, {}, {}});
+        request.messages.push_back(
+            {"user", std::string(message.string("/content").value_or("")), {}, {}});
+        request.stream = true;
+        const tinyllm::sdk::ChatAnswer answer = host_.chat(call, request);
+        return R"({"set":{"content":")" + tinyllm::sdk::json_escape(answer.content) +
+               R"("},"route":")" + route + R"("})";
     }
 
 private:
     tinyllm::sdk::Host host_;
     std::string route_;
+    std::string system_;
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
-    .id = "@PLUGIN_ID@", // TODO: a reverse-DNS id you own; it must be unique
-    .name = "@NAME@ node",
-    .version = "0.1.0",
-    .description = "TODO: a paragraph on what this plugin provides.",
-    .vendor = nullptr,  // TODO: you
-    .license = nullptr, // TODO: an SPDX id, e.g. "MIT"
+    // id (TODO: a reverse-DNS id you own; it must be unique), name, version, description
+    "@PLUGIN_ID@",
+    "@NAME@ node",
+    "0.1.0",
+    "TODO: a paragraph on what this plugin provides.",
+    nullptr, // vendor; TODO: you
+    nullptr, // license; TODO: an SPDX id, e.g. "MIT"
+    nullptr, // init (optional): once per process, before any create, given the plugin's path
+    nullptr, // deinit (optional): once at shutdown
 };
 
 } // namespace

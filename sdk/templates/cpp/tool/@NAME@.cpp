@@ -11,8 +11,8 @@
 // Rules of the ABI that the C++ helper (tinyllm/plugin.hpp) already enforces for you: every
 // exception is caught at the boundary and becomes a status + message (throw tinyllm::sdk::Error
 // to choose the status), and results are copied by the host, so returning a std::string is fine.
-#include "mini_json.hpp"
-
+// JSON is read with the host's JSON service (host.parse_json) and written with
+// tinyllm::sdk::tool_result / json_escape, so the plugin needs no JSON library.
 #include <tinyllm/plugin.hpp>
 
 #include <cstddef>
@@ -87,10 +87,12 @@ public:
     // static constexpr uint32_t kFlags = TLLM_COMPONENT_SERIALIZED;
 
     // Runs when the host first uses the tool (once per tools.yaml entry, or once with the
-    // schema's defaults). Throwing here reports "create failed" with the message.
+    // schema's defaults): read the config, refuse one you cannot use (throwing reports "create
+    // failed" with the message). Call no host service but logging and parse_json here.
     @CLASS@(tinyllm::sdk::Host host, std::string_view config_json) : host_(host) {
+        // The host filled in the schema's defaults, so the member is there.
         const int64_t max_length =
-            mini_json::integer_member(config_json, "max_length").value_or(10000);
+            host_.parse_json(config_json, "config").integer("/max_length").value_or(10000);
         if (max_length < 1) {
             throw tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT,
                                       "max_length must be a positive integer");
@@ -100,11 +102,16 @@ public:
         host_.debug("@NAME@ tool created");
     }
 
+    // Optional: runs once before the first call, with host services available. Throwing makes
+    // the tool unavailable with the message.
+    // void activate(tinyllm::sdk::Call &call) override {}
+
     // arguments (they match kParameters) -> {"content": "...", "is_error": false, ...}.
     // `content` is what the model reads as the tool message and what `tinyllm tool` prints.
     std::string invoke(tinyllm::sdk::Call &call, std::string_view arguments_json) override {
         call.check_cancelled();
-        const auto text = mini_json::string_member(arguments_json, "text");
+        const tinyllm::sdk::Json arguments = host_.parse_json(arguments_json, "the arguments");
+        const auto text = arguments.string("/text"); // valid while `arguments` lives
         if (!text) throw tinyllm::sdk::Error(TLLM_ERR_INVALID_ARGUMENT, "\"text\" is missing");
         if (text->size() > max_length_) {
             // Input the tool cannot use: a non-OK status whose message the model reads (as
@@ -147,12 +154,15 @@ private:
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
-    .id = "@PLUGIN_ID@", // TODO: a reverse-DNS id you own; it must be unique
-    .name = "@NAME@ tool",
-    .version = "0.1.0",
-    .description = "TODO: a paragraph on what this plugin provides.",
-    .vendor = nullptr,  // TODO: you
-    .license = nullptr, // TODO: an SPDX id, e.g. "MIT"
+    // id (TODO: a reverse-DNS id you own; it must be unique), name, version, description
+    "@PLUGIN_ID@",
+    "@NAME@ tool",
+    "0.1.0",
+    "TODO: a paragraph on what this plugin provides.",
+    nullptr, // vendor; TODO: you
+    nullptr, // license; TODO: an SPDX id, e.g. "MIT"
+    nullptr, // init (optional): once per process, before any create, given the plugin's path
+    nullptr, // deinit (optional): once at shutdown
 };
 
 } // namespace
