@@ -93,8 +93,6 @@ std::string wire_request(std::string_view question, bool stream) {
     message("system", kSystemPrompt);
     message("user", question);
     w.EndArray();
-    w.Key("stream");
-    w.Bool(stream);
     w.Key("options");
     w.StartObject();
     w.Key("temperature");
@@ -102,6 +100,8 @@ std::string wire_request(std::string_view question, bool stream) {
     w.Key("num_ctx");
     w.Int(4096);
     w.EndObject();
+    w.Key("stream");
+    w.Bool(stream);
     w.Key("keep_alive");
     w.String("5m");
     w.EndObject();
