@@ -186,6 +186,45 @@ TEST_F(RunTest, APluginThatCrashesTheProcessIsNamedAndTheRunIsRecordedAsCrashed)
     EXPECT_TRUE(fs::is_empty(root() / "data" / "crashes")); // read, then removed
 }
 
+// create and activate run while the graph is built, before the run exists: the crash line says
+// which call it was, and nothing is left to record.
+TEST_F(RunTest, APluginThatCrashesInCreateOrActivateIsNamedWithTheCall) {
+    for (const auto &[type, call, signal_name, signal_number] :
+         {std::tuple{"raw_segv_create", "create", "SIGSEGV", SIGSEGV},
+          std::tuple{"raw_abort_create", "create", "SIGABRT", SIGABRT},
+          std::tuple{"raw_segv_activate", "activate", "SIGSEGV", SIGSEGV},
+          std::tuple{"raw_abort_activate", "activate", "SIGABRT", SIGABRT}}) {
+        SCOPED_TRACE(type);
+        // A good node first: the crash is in the second one, which the line must name.
+        write_config_file("graphs/crash.yaml", std::string("id: crash\nversion: 1.0.0\nentry: a\n"
+                                                           "exits: [s]\nnodes:\n"
+                                                           "  - {id: a, type: noop}\n"
+                                                           "  - id: s\n    type: ") +
+                                                   type + "\nedges:\n  - {from: a, to: s}\n");
+        const RunResult r =
+            host({"--plugins", kGoodPluginDir.string(), "run", "--graph", "crash", "hi"});
+        ASSERT_FALSE(r.timed_out) << r.describe();
+        EXPECT_EQ(r.signal, signal_number) << r.describe();
+        EXPECT_EQ(r.out, "") << r.describe();
+        // The one line, and nothing else.
+        EXPECT_EQ(r.err,
+                  std::string("tinyllm: fatal: plugin org.tinyllm.test.raw-nodes crashed (") +
+                      signal_name + ") in node s (" + type + ") " + call + "\n")
+            << r.describe();
+    }
+    const fs::path crashes = root() / "data" / "crashes";
+    EXPECT_TRUE(!fs::exists(crashes) || fs::is_empty(crashes));
+
+    // `tinyllm node` builds its one node the same way.
+    const RunResult node =
+        host({"--plugins", kGoodPluginDir.string(), "node", "raw_segv_activate", "hi"});
+    ASSERT_FALSE(node.timed_out) << node.describe();
+    EXPECT_EQ(node.signal, SIGSEGV) << node.describe();
+    EXPECT_EQ(node.err, "tinyllm: fatal: plugin org.tinyllm.test.raw-nodes crashed (SIGSEGV) in "
+                        "node raw_segv_activate (raw_segv_activate) activate\n")
+        << node.describe();
+}
+
 TEST_F(RunTest, TheModelUsesTheCalculatorThroughToolCalls) {
     write_tool_graph("[calculator]");
     ollama_.enqueue("/api/chat",

@@ -7,10 +7,15 @@
 
 #include <gmock/gmock.h>
 
+#include <cctype>
+#include <optional>
+#include <vector>
+
 namespace tinyllm::graph::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 std::string at(const TempDir &dir, const std::string &line_col) {
     return (dir.path() / "graph.yaml").string() + ":" + line_col + ": ";
@@ -101,12 +106,13 @@ TEST(GraphBuilderErrors, UnknownNodeTypeSuggestsTheClosest) {
 TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
     TempDir dir;
     EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
-              at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
-                                "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
-                                "ask_model, use_tool, raw_throw, raw_throw_create, raw_spin, "
-                                "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
-                                "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
-                                "raw_abort_activate, raw_fail_activate)");
+              at(dir, "4:23") +
+                  "nodes[0].type: unknown node type \"model\" (available: noop, "
+                  "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
+                  "ask_model, use_tool, raw_ok, raw_throw, raw_throw_create, raw_spin, "
+                  "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
+                  "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
+                  "raw_abort_activate, raw_fail_activate)");
 }
 
 TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {
@@ -354,6 +360,190 @@ TEST(GraphBuilderInstances, ACreateFailureIsAPluginErrorNamingTheNode) {
     EXPECT_EQ(e->code(), ErrorCode::plugin);
     EXPECT_EQ(std::string(e->what()),
               at(dir, "5:5") + "node a (fail): create failed: fail node: refusing to be created");
+}
+
+// ---- Activation ------------------------------------------------------------------------------
+
+// A host that knows two tools, "shout" (upper-cases its text) and "whisper" (lower-cases it),
+// and writes down what it is asked, in order: "prepare", "describe <tool>", "call <tool>". Any
+// other tool is not found, as the runtime says it.
+class TwoToolServices : public runtime::HostServices {
+public:
+    messages::ChatResponse chat(const tllm_call *, messages::ChatRequest) override {
+        throw Error(ErrorCode::unsupported, "no models");
+    }
+    std::string call_tool(const tllm_call *, const std::string &tool,
+                          const std::string &arguments_json) override {
+        log.push_back("call " + tool);
+        known(tool);
+        const json::Document args = json::parse_object(arguments_json, "arguments");
+        std::string text = json::get_string(args, "text").value_or("");
+        for (char &c : text)
+            c = static_cast<char>(tool == "shout" ? std::toupper(c) : std::tolower(c));
+        json::Document result(rapidjson::kObjectType);
+        result.AddMember("content", json::string_value(text, result.GetAllocator()),
+                         result.GetAllocator());
+        return json::to_string(result);
+    }
+    std::string describe_tool(const std::string &tool) override {
+        log.push_back("describe " + tool);
+        known(tool);
+        return R"({"type":"function","function":{"name":")" + tool +
+               R"(","description":"changes case","parameters":{"type":"object"}}})";
+    }
+    void prepare_tools() override { log.push_back("prepare"); }
+
+    std::vector<std::string> log;
+
+private:
+    static void known(const std::string &tool) {
+        if (tool != "shout" && tool != "whisper") {
+            throw Error(ErrorCode::not_found, "no tool named \"" + tool + "\"");
+        }
+    }
+};
+
+std::string process(runtime::Node &node, const std::string &message) {
+    runtime::CallContext call(runtime::CancelToken{}, std::nullopt, nullptr);
+    return node.process(call, message);
+}
+
+// The Error building `yaml` with instances throws (none: a test failure).
+std::optional<Error> build_failure(const TempDir &dir, const std::string &yaml,
+                                   runtime::HostServices *services = nullptr) {
+    return error_of([&] { build_graph(load_text(dir, yaml), test_registry(), services, true); });
+}
+
+TEST(GraphBuilderActivation, ToolsArePreparedThenEveryNodeIsActivatedOnceInGraphOrder) {
+    TempDir dir;
+    TwoToolServices services;
+    const auto graph = build_graph(load_text(dir, "id: g\nentry: a\nexits: [b]\nnodes:\n"
+                                                  "  - {id: a, type: use_tool, config: {tool: "
+                                                  "shout}}\n"
+                                                  "  - {id: b, type: use_tool, config: {tool: "
+                                                  "whisper}}\n"
+                                                  "edges:\n  - {from: a, to: b}\n"),
+                                   test_registry(), &services, true);
+    EXPECT_THAT(services.log,
+                ::testing::ElementsAre("prepare", "describe shout", "describe whisper"));
+
+    // Activated, so process works (use_tool refuses to run before its activate), and is not
+    // activated again by running.
+    EXPECT_EQ(process(*graph->nodes[0].instance, R"({"content":"Hi there"})"),
+              R"({"message":{"content":"HI THERE"},"route":"shout"})");
+    EXPECT_EQ(process(*graph->nodes[1].instance, R"({"content":"Hi there"})"),
+              R"({"message":{"content":"hi there"},"route":"whisper"})");
+    EXPECT_EQ(process(*graph->nodes[0].instance, R"({"content":"again"})"),
+              R"({"message":{"content":"AGAIN"},"route":"shout"})");
+    EXPECT_THAT(services.log,
+                ::testing::ElementsAre("prepare", "describe shout", "describe whisper",
+                                       "call shout", "call whisper", "call shout"));
+}
+
+TEST(GraphBuilderActivation, EveryNodeIsCreatedBeforeAnyIsActivated) {
+    TempDir dir;
+    TwoToolServices services;
+    // The second node fails in create: the first was created, but nothing was activated and no
+    // tool was prepared.
+    const auto e = build_failure(dir,
+                                 "id: g\nentry: a\nexits: [b]\nnodes:\n"
+                                 "  - {id: a, type: use_tool, config: {tool: shout}}\n"
+                                 "  - {id: b, type: fail, config: {on_create: true}}\n"
+                                 "edges:\n  - {from: a, to: b}\n",
+                                 &services);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_THAT(e->what(), HasSubstr("node b (fail): create failed"));
+    EXPECT_TRUE(services.log.empty()) << ::testing::PrintToString(services.log);
+}
+
+TEST(GraphBuilderActivation, AFailedActivateNamesTheNodesLineTheNodeAndThePluginsMessage) {
+    TempDir dir;
+    const auto e = build_failure(dir, "id: g\nentry: ok\nexits: [a]\nnodes:\n"
+                                      "  - {id: ok, type: noop}\n"
+                                      "  - id: a\n    type: raw_fail_activate\n"
+                                      "edges:\n  - {from: ok, to: a}\n");
+    ASSERT_TRUE(e);
+    // The plugin's status, as it said it: the server is down, which a retry may fix.
+    EXPECT_EQ(e->code(), ErrorCode::unavailable);
+    EXPECT_EQ(std::string(e->what()),
+              at(dir, "6:5") + "node a (raw_fail_activate): activate failed: activate: the "
+                               "server is down (on purpose)");
+}
+
+TEST(GraphBuilderActivation, AnExceptionOutOfActivateIsAPluginBugNamingThePlugin) {
+    TempDir dir;
+    const auto e = build_failure(dir, "id: g\nentry: a\nexits: [a]\nnodes:\n"
+                                      "  - id: a\n    type: raw_throw_activate\n");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_EQ(std::string(e->what()),
+              at(dir, "5:5") + "node a activate: plugin org.tinyllm.test.raw-nodes let a C++ "
+                               "exception cross the C ABI (a bug in the plugin): activate: boom");
+}
+
+TEST(GraphBuilderActivation, AnUnknownToolIsAConfigErrorNamingTheNodeAndTheTool) {
+    TempDir dir;
+    TwoToolServices services;
+    const auto e = build_failure(dir,
+                                 "id: g\nentry: a\nexits: [a]\nnodes:\n"
+                                 "  - id: a\n    type: use_tool\n    config: {tool: shout_loud}\n",
+                                 &services);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::config) << e->what();
+    EXPECT_THAT(e->what(), StartsWith(at(dir, "5:5") + "node a (use_tool): activate failed: "));
+    EXPECT_THAT(e->what(), HasSubstr("activate failed: tool: no tool named \"shout_loud\""));
+    EXPECT_THAT(services.log, ::testing::ElementsAre("prepare", "describe shout_loud"));
+}
+
+TEST(GraphBuilderActivation, WithoutInstancesNothingIsActivated) {
+    TempDir dir;
+    TwoToolServices services;
+    const auto graph =
+        build_graph(load_text(dir, "id: g\nentry: a\nexits: [b]\nnodes:\n"
+                                   "  - {id: a, type: use_tool, config: {tool: nope}}\n"
+                                   "  - {id: b, type: raw_fail_activate}\n"
+                                   "edges:\n  - {from: a, to: b}\n"),
+                    test_registry(), &services, false);
+    EXPECT_EQ(graph->nodes[0].instance, nullptr);
+    EXPECT_TRUE(services.log.empty());
+}
+
+TEST(BuildNode, PreparesTheToolsAndActivatesTheNodeOnce) {
+    TwoToolServices services;
+    NodeDef def;
+    def.id = "n";
+    def.type = "use_tool";
+    def.config = std::make_shared<json::Document>(
+        json::parse_object(R"({"tool":"shout","arguments":{"text":"fixed"}})", "config"));
+    const auto node = build_node(def, test_registry(), &services);
+    EXPECT_THAT(services.log, ::testing::ElementsAre("prepare", "describe shout"));
+    EXPECT_EQ(process(*node, R"({"content":"ignored"})"),
+              R"({"message":{"content":"FIXED"},"route":"shout"})");
+    EXPECT_THAT(services.log, ::testing::ElementsAre("prepare", "describe shout", "call shout"));
+}
+
+TEST(BuildNode, ActivationFailuresNameTheNode) {
+    TwoToolServices services;
+    NodeDef unknown_tool;
+    unknown_tool.id = "n";
+    unknown_tool.type = "use_tool";
+    unknown_tool.config =
+        std::make_shared<json::Document>(json::parse_object(R"({"tool":"nope"})", "config"));
+    const auto tool = error_of([&] { build_node(unknown_tool, test_registry(), &services); });
+    ASSERT_TRUE(tool);
+    EXPECT_EQ(tool->code(), ErrorCode::config) << tool->what();
+    EXPECT_THAT(tool->what(), StartsWith("node n (use_tool): activate failed: "));
+    EXPECT_THAT(tool->what(), HasSubstr("activate failed: tool: no tool named \"nope\""));
+
+    NodeDef failing;
+    failing.id = "f";
+    failing.type = "raw_fail_activate";
+    const auto down = error_of([&] { build_node(failing, test_registry(), &services); });
+    ASSERT_TRUE(down);
+    EXPECT_EQ(down->code(), ErrorCode::unavailable);
+    EXPECT_STREQ(down->what(), "node f (raw_fail_activate): activate failed: activate: the server "
+                               "is down (on purpose)");
 }
 
 TEST(GraphBuilderInstances, WithoutInstancesConfigsAreStillChecked) {

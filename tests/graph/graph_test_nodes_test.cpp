@@ -139,12 +139,21 @@ TEST(TestNodes, AskModelWithoutServicesFails) {
     EXPECT_TRUE(error_of([&] { process(*node, R"({"content":"x"})"); }));
 }
 
+// What the activation tests rely on: use_tool does not run unless activate ran first.
+TEST(TestNodes, UseToolRefusesToRunBeforeItsActivate) {
+    auto node = make_node("use_tool", R"({"tool":"shout"})");
+    const auto e = error_of([&] { process(*node, R"({"content":"x"})"); });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::internal);
+    EXPECT_THAT(e->what(), HasSubstr("use_tool: process before activate"));
+}
+
 TEST(TestNodes, EveryNodeHasAConfigSchema) {
     for (const plugin::ComponentRef &ref : test_registry().of_kind(TLLM_KIND_NODE)) {
         EXPECT_NE(ref.component->config_schema, nullptr) << ref.component->name;
     }
-    // test_nodes.cpp's eleven and raw_nodes.cpp's twelve.
-    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 23u);
+    // test_nodes.cpp's eleven and raw_nodes.cpp's thirteen.
+    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 24u);
 }
 
 } // namespace

@@ -89,12 +89,25 @@ TEST(Loader, UndefinedSymbolIsAMissingDependency) {
     EXPECT_THAT(f.message, Not(HasSubstr(bad_plugin("missing-symbol").string())));
 }
 
+// The message BAD_INIT gives when init was handed its absolute path (see also the test below).
 TEST(Loader, InitFailureCarriesThePluginsMessage) {
     const LoadFailure f = refusal(bad_plugin("init-fails"));
     EXPECT_EQ(f.kind, FailureKind::init_failed);
     EXPECT_EQ(f.message,
               "plugin org.tinyllm.test.init-fails: license key not found in $TEST_LICENSE");
     EXPECT_EQ(describe(f), "init failed: " + f.message);
+}
+
+// init gets the plugin's absolute path even when the loader is given a relative one: BAD_INIT
+// fails with "init was given no absolute plugin path (got ...)" otherwise.
+TEST(Loader, InitIsGivenThePluginsAbsolutePathEvenFromARelativeOne) {
+    const std::filesystem::path relative = std::filesystem::relative(bad_plugin("init-fails"));
+    ASSERT_FALSE(relative.empty());
+    ASSERT_TRUE(relative.is_relative()) << relative;
+    const LoadFailure f = refusal(relative);
+    EXPECT_EQ(f.kind, FailureKind::init_failed) << f.message;
+    EXPECT_EQ(f.message,
+              "plugin org.tinyllm.test.init-fails: license key not found in $TEST_LICENSE");
 }
 
 TEST(Loader, BadComponentIsSkippedAndTheGoodOneLoads) {

@@ -78,8 +78,8 @@ std::vector<std::string> names(const ToolSet &tools) {
 TEST_F(ToolTest, EveryToolComponentIsAvailableUnderItsOwnName) {
     Runtime runtime(load(), registry());
     runtime.prepare_tools();
-    EXPECT_THAT(names(runtime.tools()),
-                ::testing::ElementsAre("bad_result", "echo", "fail", "pair", "picky", "wait"));
+    EXPECT_THAT(names(runtime.tools()), ::testing::ElementsAre("activated", "bad_result", "echo",
+                                                               "fail", "pair", "picky", "wait"));
     CallContext call = make_call();
     const json::Document result =
         json::parse_object(runtime.call_tool(call, "echo", R"({"text":"hi","times":2})"), "r");
@@ -96,8 +96,8 @@ TEST_F(ToolTest, ToolsYamlRenamesConfiguresDescribesAndDisables) {
                          "  - {name: fail, enabled: false}\n"),
                     registry());
     runtime.prepare_tools();
-    EXPECT_THAT(names(runtime.tools()),
-                ::testing::ElementsAre("bad_result", "echo", "pair", "picky", "shout", "wait"));
+    EXPECT_THAT(names(runtime.tools()), ::testing::ElementsAre("activated", "bad_result", "echo",
+                                                               "pair", "picky", "shout", "wait"));
     CallContext call = make_call();
     EXPECT_THAT(runtime.call_tool(call, "shout", R"({"text":"x"})"), HasSubstr(R"("!x")"));
     EXPECT_THAT(runtime.call_tool(call, "echo", R"({"text":"x"})"), HasSubstr(R"("x")"));
@@ -169,6 +169,123 @@ TEST_F(ToolTest, ACreateFailureIsRememberedAndRepeated) {
     EXPECT_EQ(first->code(), ErrorCode::config);
     EXPECT_THAT(first->what(), HasSubstr("mode \"bad\" is not allowed"));
     EXPECT_STREQ(first->what(), second->what());
+}
+
+// ---- Eager creation: ToolSet::prepare and prepare_all ---------------------------------------
+
+// What the "activated" tool says about its own instance: "activated <n>".
+std::string activations(Runtime &runtime, const std::string &tool) {
+    CallContext call = make_call();
+    const json::Document result = json::parse_object(runtime.call_tool(call, tool, "{}"), "r");
+    return json::get_string(result, "content").value_or("?");
+}
+
+TEST_F(ToolTest, PrepareCreatesAndActivatesAToolOnce) {
+    Runtime runtime(load(), registry());
+    ToolSet &tools = runtime.tools();
+    tools.prepare("activated");
+    Tool &first = tools.get("activated");
+    EXPECT_EQ(first.name(), "activated");
+    EXPECT_EQ(activations(runtime, "activated"), "activated 1");
+
+    // Again, by name or with every other tool: the same instance, not activated again.
+    tools.prepare("activated");
+    tools.prepare_all();
+    runtime.prepare_tools();
+    EXPECT_EQ(&tools.get("activated"), &first);
+    EXPECT_EQ(activations(runtime, "activated"), "activated 1");
+}
+
+TEST_F(ToolTest, PrepareAllCreatesEveryTool) {
+    Runtime runtime(load(), registry());
+    runtime.tools().prepare_all();
+    for (const ToolSet::Entry &entry : runtime.tools().entries()) {
+        EXPECT_EQ(runtime.tools().get(entry.name).name(), entry.name);
+    }
+    EXPECT_EQ(activations(runtime, "activated"), "activated 1");
+}
+
+TEST_F(ToolTest, AToolNobodyPreparedIsAnInternalErrorNotCreatedOnTheCallersThread) {
+    Runtime runtime(load(), registry());
+    const auto e = error_of([&] { runtime.tools().get("echo"); });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::internal);
+    EXPECT_THAT(e->what(), HasSubstr("tool echo was not created before it was called"));
+
+    // The same through a call and through the host's describe.
+    CallContext call = make_call();
+    const auto called = error_of([&] { runtime.call_tool(call, "echo", R"({"text":"x"})"); });
+    ASSERT_TRUE(called);
+    EXPECT_EQ(called->code(), ErrorCode::internal);
+    const auto described = error_of([&] { runtime.describe_tool("echo"); });
+    ASSERT_TRUE(described);
+    EXPECT_EQ(described->code(), ErrorCode::internal);
+
+    // Preparing one tool prepares only that one.
+    runtime.tools().prepare("pair");
+    EXPECT_NO_THROW(runtime.tools().get("pair"));
+    EXPECT_EQ(error_of([&] { runtime.tools().get("echo"); })->code(), ErrorCode::internal);
+    // A name that is no tool stays not_found, prepared or not.
+    EXPECT_EQ(error_of([&] { runtime.tools().get("nope"); })->code(), ErrorCode::not_found);
+    EXPECT_EQ(error_of([&] { runtime.tools().prepare("nope"); })->code(), ErrorCode::not_found);
+}
+
+TEST_F(ToolTest, PrepareAllRemembersFailuresWithoutThrowingAndGetThrowsThem) {
+    Runtime runtime(load("tools:\n"
+                         "  - name: picky\n"
+                         "    config: {mode: bad}\n"
+                         "  - name: broken\n"
+                         "    type: activated\n"
+                         "    config: {fail: true}\n"),
+                    registry());
+    ToolSet &tools = runtime.tools();
+    EXPECT_NO_THROW(tools.prepare_all());
+
+    // Creation refused: the config error, the same every time.
+    const auto picky = error_of([&] { tools.get("picky"); });
+    ASSERT_TRUE(picky);
+    EXPECT_EQ(picky->code(), ErrorCode::config);
+    EXPECT_THAT(picky->what(), HasSubstr("mode \"bad\" is not allowed"));
+    const auto picky_again = error_of([&] { tools.prepare("picky"); });
+    ASSERT_TRUE(picky_again);
+    EXPECT_STREQ(picky_again->what(), picky->what());
+
+    // Activation failed: remembered like a creation failure, naming the tool and its type.
+    const auto broken = error_of([&] { tools.get("broken"); });
+    ASSERT_TRUE(broken);
+    EXPECT_EQ(broken->code(), ErrorCode::unavailable);
+    EXPECT_THAT(broken->what(),
+                StartsWith("tool broken (activated): activate failed: activated: not ready on "
+                           "purpose (attempt "));
+    // Not activated again: the attempt number in the message would have changed.
+    const auto prepared_again = error_of([&] { tools.prepare("broken"); });
+    ASSERT_TRUE(prepared_again);
+    EXPECT_STREQ(prepared_again->what(), broken->what());
+    tools.prepare_all();
+    CallContext call = make_call();
+    const auto called = error_of([&] { runtime.call_tool(call, "broken", "{}"); });
+    ASSERT_TRUE(called);
+    EXPECT_EQ(called->code(), ErrorCode::unavailable);
+    EXPECT_STREQ(called->what(), broken->what());
+    const auto described = error_of([&] { runtime.describe_tool("broken"); });
+    ASSERT_TRUE(described);
+    EXPECT_STREQ(described->what(), broken->what());
+
+    // The other tools work; the same component under its own name activated fine.
+    EXPECT_EQ(activations(runtime, "activated"), "activated 1");
+    EXPECT_THAT(runtime.call_tool(call, "echo", R"({"text":"ok"})"), HasSubstr(R"("ok")"));
+}
+
+TEST_F(ToolTest, PrepareThrowsAFailureAndRemembersIt) {
+    Runtime runtime(load("tools:\n  - {name: broken, type: activated, config: {fail: true}}\n"),
+                    registry());
+    const auto first = error_of([&] { runtime.tools().prepare("broken"); });
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->code(), ErrorCode::unavailable);
+    EXPECT_THAT(first->what(), HasSubstr("tool broken (activated): activate failed: "));
+    const auto got = error_of([&] { runtime.tools().get("broken"); });
+    ASSERT_TRUE(got);
+    EXPECT_STREQ(got->what(), first->what());
 }
 
 TEST_F(ToolTest, ArgumentsAreCheckedAgainstTheSchemaBeforeThePluginRuns) {

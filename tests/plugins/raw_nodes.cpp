@@ -106,6 +106,8 @@ constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok};
     }
 
 const tllm_component kComponents[] = {
+    RAW_NODE("raw_ok", "returns the message unchanged (the well-behaved neighbour)", create_ok,
+             nullptr, kOk),
     RAW_NODE("raw_throw", "throws a C++ exception out of process()", create_ok, nullptr, kThrows),
     RAW_NODE("raw_throw_create", "throws a C++ exception out of create()", create_throws, nullptr,
              kOk),

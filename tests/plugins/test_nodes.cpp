@@ -316,9 +316,9 @@ private:
 };
 
 // Calls a tool through the host's tools service. activate() describes the tool (so an unknown
-// tool fails activation, naming it, before any run); process() calls it with {"text": content}
-// (or config.arguments) and sets content to the tool's "content" and route to the tool's name as
-// its definition gave it.
+// tool fails activation, naming it, before any run: a config error, as for the model node);
+// process() calls it with {"text": content} (or config.arguments) and sets content to the tool's
+// "content" and route to the tool's name as its definition gave it.
 class UseTool final : public tinyllm::sdk::Node {
 public:
     static constexpr const char *kName = "use_tool";
@@ -338,8 +338,16 @@ public:
             arguments_ = json::to_string(*args);
     }
     void activate(Call &) override {
-        const json::Document definition =
-            json::parse_object(host_.describe_tool(tool_), "the tool's definition");
+        std::string text;
+        try {
+            text = host_.describe_tool(tool_);
+        } catch (const Error &e) {
+            // A tool the config names that does not exist is the config's fault, as the model
+            // node reports it (TLLM_ERR_INVALID_ARGUMENT: the host makes it a config error).
+            if (e.status() != TLLM_ERR_NOT_FOUND) throw;
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, std::string("tool: ") + e.what());
+        }
+        const json::Document definition = json::parse_object(text, "the tool's definition");
         const json::Value *function = json::find(definition, "function");
         if (function == nullptr || !function->IsObject()) {
             throw Error(TLLM_ERR_PROTOCOL, "use_tool: a definition without \"function\"");

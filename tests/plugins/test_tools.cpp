@@ -1,10 +1,12 @@
 // Test tool components (tinyllm.tool/1) for the host's tool tests: one .so, tinyllm-test-tools.so,
 // with a tool per behaviour the host must handle — a plain answer, a failure, a result that is
-// not a result document, a wait that honours cancellation, several required arguments.
+// not a result document, a wait that honours cancellation, several required arguments, a config
+// refused in create, one that counts (or fails) its activation.
 #include "tinyllm/json.hpp"
 
 #include <tinyllm/plugin.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -129,6 +131,36 @@ public:
     std::string invoke(Call &, std::string_view) override { return tool_result("ok"); }
 };
 
+// Counts its activations and says how many it had; with {"fail": true} its activate fails
+// instead, with a message numbering the attempt across the process (so a test can tell a
+// remembered failure from a repeated one).
+class Activated final : public tinyllm::sdk::Tool {
+public:
+    static constexpr const char *kName = "activated";
+    static constexpr const char *kDescription = "says how many times it was activated";
+    static constexpr const char *kConfigSchema =
+        R"({"type":"object","additionalProperties":false,
+            "properties":{"fail":{"type":"boolean","default":false}}})";
+    static constexpr const char *kParameters = R"({"type":"object","properties":{}})";
+    Activated(Host, std::string_view config)
+        : fail_(json::get_bool(parse_args(config), "fail").value_or(false)) {}
+    void activate(Call &) override {
+        static std::atomic<int> failed_attempts{0};
+        if (fail_) {
+            throw Error(TLLM_ERR_UNAVAILABLE, "activated: not ready on purpose (attempt " +
+                                                  std::to_string(++failed_attempts) + ")");
+        }
+        ++activations_;
+    }
+    std::string invoke(Call &, std::string_view) override {
+        return tool_result("activated " + std::to_string(activations_.load()));
+    }
+
+private:
+    bool fail_;
+    std::atomic<int> activations_{0};
+};
+
 constexpr tinyllm::sdk::PluginInfo kInfo{
     .id = "org.tinyllm.test.tools",
     .name = "Test tools",
@@ -138,4 +170,4 @@ constexpr tinyllm::sdk::PluginInfo kInfo{
 
 } // namespace
 
-TINYLLM_PLUGIN(kInfo, Echo, Fail, BadResult, Wait, Pair, Picky)
+TINYLLM_PLUGIN(kInfo, Echo, Fail, BadResult, Wait, Pair, Picky, Activated)

@@ -2,6 +2,7 @@
 
 #include "cli/terminal.hpp"
 #include "config/suggest.hpp"
+#include "isolation/plugin_process.hpp"
 #include "logging/logging.hpp"
 #include "runtime/crash_report.hpp"
 
@@ -132,6 +133,28 @@ const config::Config &Context::config() {
     return *c;
 }
 
+namespace {
+
+// Plugins the config isolates run in a process of their own (isolation/plugin_process.hpp).
+plugin::Registry::Isolation isolation_for(const config::SystemConfig &system) {
+    isolation::ProcessOptions options;
+    options.plugin_host = plugin::default_plugin_host();
+    options.start_timeout = std::chrono::milliseconds(system.limits.plugin_scan_timeout_ms);
+    options.max_crashes = system.isolation.max_crashes;
+    options.log_level = std::string(config::to_string(system.logging.level));
+    plugin::Registry::Isolation isolation;
+    isolation.isolated = [rules = system.isolation](const std::filesystem::path &path,
+                                                    std::string_view id) {
+        return rules.isolated(path, id);
+    };
+    isolation.load = [options](const std::filesystem::path &path) {
+        return isolation::load_isolated(path, options);
+    };
+    return isolation;
+}
+
+} // namespace
+
 plugin::Registry &Context::registry(bool log_failures) {
     if (!registry_) {
         std::optional<Error> ignored;
@@ -152,6 +175,7 @@ plugin::Registry &Context::registry(bool log_failures) {
         scanner_ = std::make_unique<plugin::Scanner>(std::move(so));
         registry_ = std::make_unique<plugin::Registry>();
         registry_->set_scanner(scanner_.get());
+        if (config != nullptr) registry_->set_isolation(isolation_for(config->system));
         registry_->set_log_failures(log_failures);
         registry_->load(plugin::search_paths(d));
     }

@@ -28,6 +28,33 @@ constexpr std::string_view schema_text = R"json({
       "items": {"type": "string", "minLength": 1},
       "default": []
     },
+    "isolation": {
+      "description": "Which plugins run in a process of their own (tinyllm-plugin-host serve): a crash there fails the call in flight, not the host, and the process is restarted for the next call.",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "default": {
+          "description": "How plugins not named in `plugins` run: in_process (fastest: a call is a function call) or process (each plugin in its own process; a call costs a round trip over a local socket).",
+          "type": "string",
+          "enum": ["in_process", "process"],
+          "default": "in_process"
+        },
+        "plugins": {
+          "description": "Per plugin, by its id (org.example.x), its file name (x.so) or its path: in_process or process.",
+          "type": "object",
+          "additionalProperties": {"type": "string", "enum": ["in_process", "process"]},
+          "default": {}
+        },
+        "max_crashes": {
+          "description": "How many times a plugin's process may crash before the plugin is disabled until the command is run again.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100,
+          "default": 3
+        }
+      }
+    },
     "logging": {
       "description": "Where log lines go and how many.",
       "type": "object",
@@ -134,6 +161,15 @@ std::string_view system_schema_text() {
     return schema_text;
 }
 
+bool IsolationConfig::isolated(const std::filesystem::path &path, std::string_view id) const {
+    for (const std::string &key :
+         {std::string(id), path.string(), path.filename().string(), path.stem().string()}) {
+        if (key.empty()) continue;
+        if (const auto it = plugins.find(key); it != plugins.end()) return it->second;
+    }
+    return process_by_default;
+}
+
 SystemConfig load_system_config(const std::filesystem::path &path,
                                 const std::filesystem::path &config_dir, const Getenv &getenv) {
     const ConfigFile file = load_config_file(path, system_schema(), getenv);
@@ -159,6 +195,15 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
     config.limits.plugin_scan_timeout_ms =
         json::get_int(limits, "plugin_scan_timeout_ms").value_or(10000);
+    const json::Value &isolation = root["isolation"];
+    config.isolation.process_by_default = string_at(isolation, "default") == "process";
+    for (const auto &m : isolation["plugins"].GetObject()) {
+        config.isolation.plugins.emplace(
+            std::string(m.name.GetString(), m.name.GetStringLength()),
+            std::string_view(m.value.GetString(), m.value.GetStringLength()) == "process");
+    }
+    config.isolation.max_crashes =
+        static_cast<int>(json::get_int(isolation, "max_crashes").value_or(3));
     config.env_overrides = file.env_overrides;
     return config;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,12 +30,23 @@ struct LimitsConfig {
     int64_t plugin_scan_timeout_ms = 10000;
 };
 
+// Which plugins run in a process of their own.
+struct IsolationConfig {
+    bool process_by_default = false;
+    std::map<std::string, bool> plugins; // id, file name or path -> in its own process?
+    int max_crashes = 3;
+
+    // Whether the plugin at `path` with id `id` ("" when unknown) runs in its own process.
+    bool isolated(const std::filesystem::path &path, std::string_view id) const;
+};
+
 struct SystemConfig {
     std::filesystem::path source;               // the system.yaml it came from
     std::filesystem::path data_dir;             // absolute, "~" expanded
     std::vector<std::filesystem::path> plugins; // absolute
     LoggingConfig logging;
     LimitsConfig limits;
+    IsolationConfig isolation;
     std::vector<EnvOverride> env_overrides; // applied from the environment, for the log
 };
 

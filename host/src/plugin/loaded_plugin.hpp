@@ -6,6 +6,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct LoadedPlugin {
     const tllm_plugin_descriptor *descriptor = nullptr;
     // The components that passed validation (a bad component is skipped, not the plugin).
     std::vector<const tllm_component *> components;
+    // Set when the plugin runs in a process of its own (isolation/): owns that process and the
+    // descriptor and components, which are the host's proxies of the plugin's; `library` is
+    // then not loaded.
+    std::shared_ptr<void> isolated;
 
     LoadedPlugin() = default;
     LoadedPlugin(const LoadedPlugin &) = delete;

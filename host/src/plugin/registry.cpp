@@ -19,13 +19,16 @@ void Registry::load(const std::vector<SearchPath> &paths) {
 void Registry::load_file(const std::filesystem::path &path) {
     std::vector<LoadFailure> component_failures;
     LoadResult result;
+    std::string id;
     if (scanner_ != nullptr) {
-        if (ScanOutcome scanned = scanner_->scan(path); scanned.failure) {
-            result = std::move(*scanned.failure);
-        }
+        ScanOutcome scanned = scanner_->scan(path);
+        if (scanned.failure) result = std::move(*scanned.failure);
+        id = std::move(scanned.id);
     }
     if (!std::holds_alternative<LoadFailure>(result)) {
-        result = load_plugin(path, component_failures);
+        result = isolation_.isolated && isolation_.isolated(path, id)
+                     ? isolation_.load(path)
+                     : load_plugin(path, component_failures);
     }
     if (auto *failure = std::get_if<LoadFailure>(&result)) {
         if (log_failures_) {

@@ -4,8 +4,10 @@
 
 #include "plugin/discovery.hpp"
 #include "plugin/loaded_plugin.hpp"
+#include "plugin/loader.hpp"
 #include "plugin/scanner.hpp"
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,15 @@ public:
     // scanner's child itself does, and what tests of the loader use.
     void set_scanner(Scanner *scanner) noexcept { scanner_ = scanner; }
 
+    // Plugins that run in a process of their own (`isolation: process`): `isolated(path, id)`
+    // says which (id is "" when the scanner did not report it), `load` loads one such file
+    // without mapping it into this process. Unset: every plugin loads here.
+    struct Isolation {
+        std::function<bool(const std::filesystem::path &, std::string_view)> isolated;
+        std::function<LoadResult(const std::filesystem::path &)> load;
+    };
+    void set_isolation(Isolation isolation) { isolation_ = std::move(isolation); }
+
     // When false, load failures are only recorded (for commands that print them themselves).
     void set_log_failures(bool on) noexcept { log_failures_ = on; }
 
@@ -56,6 +67,7 @@ private:
     std::vector<std::string> path_problems_;
     bool log_failures_ = true;
     Scanner *scanner_ = nullptr;
+    Isolation isolation_;
 };
 
 } // namespace tinyllm::plugin

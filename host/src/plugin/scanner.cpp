@@ -42,6 +42,7 @@ std::optional<FileStamp> stamp_of(const fs::path &path) {
 void write_outcome(json::Value &into, const ScanOutcome &outcome, json::Allocator &alloc) {
     into.SetObject();
     into.AddMember("loads", !outcome.failure.has_value(), alloc);
+    if (!outcome.id.empty()) into.AddMember("id", json::string_value(outcome.id, alloc), alloc);
     if (outcome.failure) {
         into.AddMember("kind", json::string_value(to_string(outcome.failure->kind), alloc), alloc);
         into.AddMember("message", json::string_value(outcome.failure->message, alloc), alloc);
@@ -52,7 +53,7 @@ std::optional<ScanOutcome> read_outcome(const json::Value &v, const fs::path &pa
     if (!v.IsObject()) return std::nullopt;
     const std::optional<bool> loads = json::get_bool(v, "loads");
     if (!loads) return std::nullopt;
-    if (*loads) return ScanOutcome{};
+    if (*loads) return ScanOutcome{std::nullopt, json::get_string(v, "id").value_or("")};
     const std::optional<FailureKind> kind =
         parse_failure_kind(json::get_string(v, "kind").value_or(""));
     if (!kind) return std::nullopt;
@@ -222,7 +223,11 @@ int scan_main(const fs::path &plugin) {
     {
         std::vector<LoadFailure> component_failures; // reported by the host's own load
         LoadResult result = load_plugin(plugin, component_failures);
-        if (auto *failure = std::get_if<LoadFailure>(&result)) outcome.failure = *failure;
+        if (auto *failure = std::get_if<LoadFailure>(&result)) {
+            outcome.failure = *failure;
+        } else {
+            outcome.id = std::get<std::unique_ptr<LoadedPlugin>>(result)->descriptor->id;
+        }
         // A plugin whose deinit crashes would crash here, as the host would at exit.
     }
     json::Document doc;

@@ -22,6 +22,7 @@ std::filesystem::path default_plugin_host();
 // or hung.
 struct ScanOutcome {
     std::optional<LoadFailure> failure; // nullopt: the plugin loads and initialises
+    std::string id;                     // the plugin's id when it loads ("" when not known)
 };
 
 class Scanner {

@@ -49,6 +49,8 @@ void write_error(char *error, size_t size, const std::string &message) {
 const Value *at(const tllm_json *doc, const char *pointer) {
     if (doc == nullptr || pointer == nullptr) return nullptr;
     if (pointer[0] == '\0') return &doc->doc;
+    // RFC 6901's string form only: RapidJSON would also read the URI fragment form ("#/a%20b").
+    if (pointer[0] != '/') return nullptr;
     const rapidjson::Pointer p(pointer);
     if (!p.IsValid()) return nullptr;
     return p.Get(doc->doc);
@@ -115,7 +117,7 @@ int32_t integer(const tllm_json *doc, const char *pointer, int64_t *out) noexcep
     }
     // 2.0 or 1e3 hold integers too; 1e300 and 2.5 do not.
     const double d = v->GetDouble();
-    if (v->IsUint64() || !(d >= -9.2e18 && d <= 9.2e18) ||
+    if (v->IsUint64() || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
         d != static_cast<double>(static_cast<int64_t>(d))) {
         return 0;
     }

@@ -75,9 +75,13 @@ const ToolSet::Entry &ToolSet::entry_or_throw(const std::string &name) const {
 
 void ToolSet::prepare(const std::string &name) {
     const Entry &entry = entry_or_throw(name);
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (created_.count(name) != 0) return;
-    if (auto it = failed_.find(name); it != failed_.end()) throw it->second;
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        if (created_.count(name) != 0) return;
+        if (auto it = failed_.find(name); it != failed_.end()) throw it->second;
+    }
+    // Created and activated without the lock: activate may use the tools service, which looks
+    // tools up (get). Only the loading thread prepares, so no two prepares race.
     try {
         static const json::Value empty_object(rapidjson::kObjectType);
         const json::Value &given = entry.config != nullptr ? *entry.config->config : empty_object;
@@ -94,8 +98,10 @@ void ToolSet::prepare(const std::string &name) {
             CancelToken(), services_ != nullptr ? services_->activation_deadline() : std::nullopt,
             {});
         tool->activate(activation);
+        const std::lock_guard<std::mutex> lock(mutex_);
         created_.emplace(name, std::move(tool));
     } catch (const Error &e) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         failed_.emplace(name, e);
         throw;
     }

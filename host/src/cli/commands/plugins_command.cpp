@@ -51,6 +51,7 @@ Value plugin_to_json(const plugin::LoadedPlugin &p, json::Allocator &a, bool wit
         "abi",
         json::string_value(std::to_string(d.abi.major) + "." + std::to_string(d.abi.minor), a), a);
     v.AddMember("path", json::string_value(p.path.string(), a), a);
+    v.AddMember("isolation", json::string_value(p.isolated ? "process" : "in_process", a), a);
     Value comps(rapidjson::kArrayType);
     for (const tllm_component *c : p.components) {
         Value cv(rapidjson::kObjectType);
@@ -104,6 +105,7 @@ int list(Context &ctx, bool as_json) {
     for (const auto &p : reg.plugins()) {
         const tllm_plugin_descriptor &d = *p->descriptor;
         std::cout << paint(d.id, Color::bold, color) << " " << d.version << "  " << d.name
+                  << (p->isolated ? "  (own process)" : "")
                   << paint("  " + p->path.string(), Color::dim, color) << "\n";
         for (const tllm_component *c : p->components) {
             std::printf("  %-18s %-12s %s\n", c->kind, c->name, opt(c->description).c_str());
