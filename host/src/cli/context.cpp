@@ -1,5 +1,7 @@
 #include "cli/context.hpp"
 
+#include "cli/run_guard.hpp"
+
 #include "cli/terminal.hpp"
 #include "config/suggest.hpp"
 #include "isolation/plugin_process.hpp"
@@ -182,10 +184,16 @@ plugin::Registry &Context::registry(bool log_failures) {
     return *registry_;
 }
 
+std::chrono::milliseconds Context::setup_budget() {
+    return std::chrono::milliseconds(config().system.limits.request_timeout_ms);
+}
+
 runtime::Runtime &Context::runtime() {
     if (!runtime_) {
         const config::Config &c = config();
-        runtime_ = std::make_unique<runtime::Runtime>(c, registry());
+        plugin::Registry &plugins = registry();
+        const SetupWatchdog watchdog(setup_budget());
+        runtime_ = std::make_unique<runtime::Runtime>(c, plugins);
     }
     return *runtime_;
 }

@@ -9,6 +9,7 @@
 #include "runtime/runtime.hpp"
 #include "store/run_store.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -45,6 +46,9 @@ public:
     // A thread was left running inside a plugin that did not stop when asked (run_guard.hpp):
     // the command must end the process without destroying what that thread may still be using
     // (the runtime, the plugins). app.cpp then exits at once after reporting.
+    // How long creating and activating components may take (SetupWatchdog).
+    std::chrono::milliseconds setup_budget();
+
     void abandon_work() noexcept { abandoned_ = true; }
     bool work_abandoned() const noexcept { return abandoned_; }
 

@@ -1,10 +1,14 @@
 #include "cli/run_guard.hpp"
 
 #include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "runtime/component_instance.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -175,6 +179,40 @@ trace::Run run_guarded(Context &ctx, const graph::Graph &graph, const std::strin
     worker.join();
     std::lock_guard lock(shared->mutex);
     return std::move(shared->finished);
+}
+
+struct SetupWatchdog::State {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+};
+
+SetupWatchdog::SetupWatchdog(std::chrono::milliseconds budget) {
+    if (budget.count() <= 0) return;
+    state_ = std::make_shared<State>();
+    thread_ = std::thread([state = state_, limit = budget + kStopGrace] {
+        std::unique_lock lock(state->mutex);
+        if (state->cv.wait_for(lock, limit, [&] { return state->done; })) return;
+        const std::string *who = runtime::activating_now();
+        const std::string line =
+            "tinyllm: error: " + (who != nullptr ? *who : std::string("a plugin")) +
+            " did not return from activate within " + std::to_string(limit.count()) +
+            " ms (limits.request_timeout_ms, and " + std::to_string(kStopGrace.count()) +
+            " ms more after its deadline)\n";
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+        std::_Exit(kExitTimeout);
+    });
+}
+
+SetupWatchdog::~SetupWatchdog() {
+    if (!state_) return;
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->done = true;
+    }
+    state_->cv.notify_all();
+    thread_.join();
 }
 
 } // namespace tinyllm::cli

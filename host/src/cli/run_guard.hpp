@@ -11,7 +11,9 @@
 #include "graph/executor.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 
 namespace tinyllm::cli {
 
@@ -25,5 +27,23 @@ inline constexpr std::chrono::milliseconds kStopGrace{2000};
 // the run). [the command's thread]
 trace::Run run_guarded(Context &ctx, const graph::Graph &graph, const std::string &input,
                        graph::RunOptions options, std::chrono::milliseconds grace = kStopGrace);
+
+// Guards the setup of a command (components created and activated on the command's thread,
+// before any run starts): when it takes longer than `budget` plus kStopGrace, which only a
+// plugin that ignores its activate call's deadline can make it do, prints one line naming the
+// instance being activated and ends the process with the timeout exit code. No run has started
+// then, so nothing is left unrecorded. A budget of 0 (no limit) guards nothing.
+class SetupWatchdog {
+public:
+    explicit SetupWatchdog(std::chrono::milliseconds budget);
+    ~SetupWatchdog();
+    SetupWatchdog(const SetupWatchdog &) = delete;
+    SetupWatchdog &operator=(const SetupWatchdog &) = delete;
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
+    std::thread thread_;
+};
 
 } // namespace tinyllm::cli

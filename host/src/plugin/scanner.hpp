@@ -21,8 +21,8 @@ std::filesystem::path default_plugin_host();
 // What scanning a file found: it loads (or refuses cleanly, with its LoadFailure), or it crashed
 // or hung.
 struct ScanOutcome {
-    std::optional<LoadFailure> failure; // nullopt: the plugin loads and initialises
-    std::string id;                     // the plugin's id when it loads ("" when not known)
+    std::optional<LoadFailure> failure = std::nullopt; // nullopt: the plugin loads and initialises
+    std::string id = {}; // the plugin's id when it loads ("" when not known)
 };
 
 class Scanner {

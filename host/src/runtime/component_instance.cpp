@@ -1,6 +1,16 @@
 #include "runtime/component_instance.hpp"
 
+#include <atomic>
+
 namespace tinyllm::runtime {
+
+namespace {
+std::atomic<const std::string *> activating{nullptr};
+} // namespace
+
+const std::string *activating_now() noexcept {
+    return activating.load();
+}
 
 void ComponentInstance::throw_escaped_exception(std::string_view what) const {
     std::string message;
@@ -49,12 +59,15 @@ void ComponentInstance::activate(CallContext &call) {
     const auto fn = TLLM_TABLE_FN(ref_.component, tllm_component, activate);
     if (fn == nullptr) return;
     tllm_status st = TLLM_OK;
+    activating.store(&label_);
     try {
         const ActiveCall active(site_, "activate");
         st = fn(instance_, call.raw());
     } catch (...) {
+        activating.store(nullptr);
         throw_escaped_exception("activate");
     }
+    activating.store(nullptr);
     if (st == TLLM_OK) return;
     try {
         call.take_output(st, "the plugin");

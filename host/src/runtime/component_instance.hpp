@@ -69,6 +69,10 @@ private:
     std::mutex serial_;
 };
 
+// The label of the instance whose activate is running right now ("node answer"), or null: for
+// the watchdog that ends a command whose plugin never returns from activate. [any-thread]
+const std::string *activating_now() noexcept;
+
 // A field of a plugin's function table, or NULL when the plugin's table is too old to have it
 // (tables grow at the end within a major version and carry their struct_size).
 #define TLLM_TABLE_FN(table, type, field)                                                          \

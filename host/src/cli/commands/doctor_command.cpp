@@ -4,6 +4,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/model_names.hpp"
+#include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "tinyllm/json.hpp"
 
@@ -151,7 +152,10 @@ void check_tools(Context &ctx, std::vector<Check> &checks) {
                 ? entry.name + " (" + entry.ref.component->name + ")"
                 : entry.name;
         try {
-            tools.prepare(entry.name);
+            {
+                const SetupWatchdog watchdog(ctx.setup_budget());
+                tools.prepare(entry.name);
+            }
             runtime::Tool &tool = tools.get(entry.name);
             runtime::CallContext call(ctx.cancel_token(), std::nullopt, nullptr);
             const runtime::Tool::Health health = tool.check(call);

@@ -5,16 +5,20 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "graph/executor.hpp"
 #include "graph/graph_builder.hpp"
 #include "tinyllm/json.hpp"
 
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace tinyllm::cli {
 namespace {
@@ -67,6 +71,7 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
     runtime::Runtime &rt = ctx.runtime();
     std::unique_ptr<runtime::Node> node;
     try {
+        const SetupWatchdog watchdog(ctx.setup_budget());
         node = graph::build_node(def, ctx.registry(), &rt);
     } catch (const Error &e) {
         if (e.code() != ErrorCode::config) throw;
@@ -77,23 +82,80 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
         timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
-    AnswerStream printer(as_json);
-    runtime::EventSink sink;
-    if (!as_json) sink = [&printer](std::string_view event) { printer.event(event); };
     const runtime::CancelToken token = ctx.cancel_token();
-    runtime::CallContext call(token, deadline, std::move(sink));
+
+    // The call runs on a worker that owns everything it touches: a node stuck in a plugin that
+    // never polls is_cancelled is left behind when it does not stop `kStopGrace` after being
+    // asked (deadline, Ctrl-C), and the command ends without it, as `run` does.
+    struct Work {
+        std::unique_ptr<runtime::Node> node;
+        std::unique_ptr<AnswerStream> printer;
+        std::unique_ptr<runtime::CallContext> call;
+        std::string message;
+        std::mutex mutex;
+        std::condition_variable done_cv;
+        bool done = false;
+        std::string output;
+        std::exception_ptr error;
+    };
+    auto work = std::make_shared<Work>();
+    work->node = std::move(node);
+    work->printer = std::make_unique<AnswerStream>(as_json);
+    work->message = message;
+    runtime::EventSink sink;
+    if (!as_json) sink = [p = work->printer.get()](std::string_view event) { p->event(event); };
+    work->call = std::make_unique<runtime::CallContext>(token, deadline, std::move(sink));
 
     const auto start = runtime::Clock::now();
-    std::string output;
-    try {
-        output = node->process(call, message);
-    } catch (const Error &e) {
-        printer.finish(); // a partial answer ends its line before the error
-        ErrorCode code = e.code();
-        if (code == ErrorCode::cancelled && !token.cancelled()) {
-            code = ErrorCode::timeout; // stopped by its deadline, not by the user
+    std::thread worker([work] {
+        std::string output;
+        std::exception_ptr error;
+        try {
+            output = work->node->process(*work->call, work->message);
+        } catch (...) {
+            error = std::current_exception();
         }
-        throw Error(code, "node " + name + " failed: " + e.what());
+        const std::lock_guard<std::mutex> lock(work->mutex);
+        work->output = std::move(output);
+        work->error = error;
+        work->done = true;
+        work->done_cv.notify_all();
+    });
+    std::optional<runtime::Clock::time_point> asked_at;
+    for (;;) {
+        {
+            std::unique_lock<std::mutex> lock(work->mutex);
+            if (work->done_cv.wait_for(lock, std::chrono::milliseconds(20),
+                                       [&] { return work->done; })) {
+                break;
+            }
+        }
+        const auto now = runtime::Clock::now();
+        if (!asked_at && (token.cancelled() || (deadline && now >= *deadline))) asked_at = now;
+        if (!asked_at || now - *asked_at < kStopGrace) continue;
+        worker.detach(); // it may never return; the process ends without waiting for it
+        ctx.abandon_work();
+        work->printer->finish();
+        const bool by_user = token.cancelled();
+        throw Error(by_user ? ErrorCode::cancelled : ErrorCode::timeout,
+                    "node " + name + " (" + work->node->type() + ") did not stop when " +
+                        (by_user ? "it was cancelled" : "its deadline passed") + " (" +
+                        std::to_string(kStopGrace.count()) + " ms later it was still running)");
+    }
+    worker.join();
+    AnswerStream &printer = *work->printer;
+    std::string output = std::move(work->output);
+    if (work->error) {
+        try {
+            std::rethrow_exception(work->error);
+        } catch (const Error &e) {
+            printer.finish(); // a partial answer ends its line before the error
+            ErrorCode code = e.code();
+            if (code == ErrorCode::cancelled && !token.cancelled()) {
+                code = ErrorCode::timeout; // stopped by its deadline, not by the user
+            }
+            throw Error(code, "node " + name + " failed: " + e.what());
+        }
     }
     // The executor's reading of the output: the message the next node would get.
     const graph::AppliedOutput result = graph::apply_node_output(output, message, def, 1);

@@ -101,8 +101,12 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     const std::string prompt = join_prompt(words);
 
     runtime::Runtime &rt = ctx.runtime();
-    const auto graph = graph::build_graph(graph::load_graph_def(ctx.graph_path(graph_name)),
-                                          ctx.registry(), &rt, true);
+    std::unique_ptr<graph::Graph> graph;
+    {
+        const SetupWatchdog watchdog(ctx.setup_budget());
+        graph = graph::build_graph(graph::load_graph_def(ctx.graph_path(graph_name)),
+                                   ctx.registry(), &rt, true);
+    }
     for (const auto &w : graph->warnings)
         spdlog::warn("{}", w);
     store::RunStore &store = ctx.store();

@@ -3,6 +3,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "tinyllm/json.hpp"
 
@@ -132,7 +133,10 @@ std::string arguments_for(runtime::Tool &tool, const std::string &input) {
 
 int invoke(Context &ctx, const std::string &name, const std::string &input, bool as_json) {
     runtime::Runtime &rt = ctx.runtime();
-    rt.tools().prepare(name);
+    {
+        const SetupWatchdog watchdog(ctx.setup_budget());
+        rt.tools().prepare(name);
+    }
     runtime::Tool &tool = rt.tools().get(name);
     const std::string arguments = arguments_for(tool, read_input(input));
     const int64_t budget = rt.config().system.limits.request_timeout_ms;
