@@ -2,6 +2,7 @@
 
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
+#include "runtime/component_config.hpp"
 
 #include <deque>
 #include <map>
@@ -92,13 +93,13 @@ private:
 
 // The node's config with its schema's defaults, validated; it replaces NodeDef::config so that
 // the instance, the executor and render(Graph) all see the same effective settings.
+// A node's config is made as every component's is (runtime::prepare_config: defaults, x-env,
+// validation), with the schema parsed once per component type.
 void check_config(NodeDef &node, const tllm_component &component, SchemaCache &schemas) {
     const config::Schema *schema = schemas.get(component);
     if (schema == nullptr) return;
-    auto config = std::make_shared<json::Document>();
-    config->CopyFrom(*node.config, config->GetAllocator());
-    config::apply_defaults(*config, schema->root(), config->GetAllocator());
-    schema->validate(*config, node.config_source);
+    auto config = std::make_shared<json::Document>(
+        runtime::prepare_config(schema, *node.config, node.config_source, "node " + node.id).doc);
     node.config = std::shared_ptr<const json::Value>(config, config.get());
 }
 

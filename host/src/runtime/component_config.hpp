@@ -21,8 +21,19 @@ struct ComponentConfig {
     std::vector<config::EnvOverride> overrides;
 };
 
-// `label` names the instance in log lines ("backend local", "tool code"). The loaded config
-// is not modified: defaults and overrides go into a copy.
+// The one way a component's config is made, for every kind and for graph nodes: a copy of
+// `given` with the schema's defaults filled in and its "x-env" overrides applied (each logged
+// under `label`, "backend local", "node answer"), validated against the schema (Error(config)
+// at file:line:column, or naming the variable). A null schema takes the config as it is.
+struct PreparedConfig {
+    json::Document doc;
+    std::vector<config::EnvOverride> overrides;
+};
+PreparedConfig prepare_config(const config::Schema *schema, const json::Value &given,
+                              const config::Located &where, std::string_view label);
+
+// prepare_config with the component's own schema, as the JSON text create() receives. The
+// loaded config is not modified.
 ComponentConfig make_component_config(const tllm_component &component, const json::Value &given,
                                       const config::Located &where, std::string_view label);
 
