@@ -454,13 +454,7 @@ TEST(JsonServiceFree, NullIsIgnored) {
 // ---- c_json: a node in C that reads JSON through the service only ---------------------------
 
 const plugin::Registry &good_plugins() {
-    static const plugin::Registry &r = []() -> const plugin::Registry & {
-        static plugin::Registry reg;
-        reg.set_log_failures(false);
-        reg.load({{host_test::good_dir(), "--plugins", true}});
-        return reg;
-    }();
-    return r;
+    return host_test::good_plugins();
 }
 
 // A message with a value of every type under /data.

@@ -2,6 +2,7 @@
 // catching a tinyllm::Error to check its code and message.
 #pragma once
 
+#include "plugin/registry.hpp"
 #include "tinyllm/error.hpp"
 
 #include <gmock/gmock.h>
@@ -28,6 +29,18 @@ inline fs::path good_dir() {
 inline fs::path bad_dir() {
     return TINYLLM_TEST_BAD_PLUGIN_DIR;
 }
+// The good test plugins, loaded once: plugins are read-only after loading, and dlopen'ing them
+// per test buys nothing.
+inline const plugin::Registry &good_plugins() {
+    static const plugin::Registry &r = []() -> const plugin::Registry & {
+        static plugin::Registry reg;
+        reg.set_log_failures(false);
+        reg.load({{good_dir(), "--plugins", true}});
+        return reg;
+    }();
+    return r;
+}
+
 inline fs::path echo_plugin() {
     return good_dir() / "tinyllm-echo.so";
 }

@@ -24,13 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 const plugin::Registry &registry() {
-    static const plugin::Registry &r = []() -> const plugin::Registry & {
-        static plugin::Registry reg;
-        reg.set_log_failures(false);
-        reg.load({{host_test::good_dir(), "--plugins", true}});
-        return reg;
-    }();
-    return r;
+    return host_test::good_plugins();
 }
 
 constexpr const char *kModels = "backends: [{name: b, type: echo}]\nmodels: [{name: m}]\n";
