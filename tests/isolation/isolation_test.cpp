@@ -170,6 +170,7 @@ TEST(Isolation, ACrashFailsTheCallNamingThePluginAndTheNodeThenRestartsThenDisab
         Call call;
         const auto e = error_of([&] { node->process(call.ctx, "{}"); });
         ASSERT_TRUE(e) << attempt;
+        EXPECT_EQ(e->code(), ErrorCode::plugin); // the plugin's failure, as in-process
         EXPECT_THAT(e->what(), StartsWith("plugin org.tinyllm.test.raw-nodes crashed (SIGSEGV) "
                                           "in node n (process); "))
             << attempt;

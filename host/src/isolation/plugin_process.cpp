@@ -240,7 +240,15 @@ private:
             }
             if (dead) {
                 forget();
-                return died_during(*child, op, message);
+                const tllm_status st = died_during(*child, op, message);
+                // A crash is the plugin's failure, as in the host's own process; a kill for
+                // the deadline stays a timeout.
+                if (st != TLLM_ERR_TIMEOUT && call != nullptr) {
+                    if (runtime::CallContext *ctx = runtime::CallContext::from(call)) {
+                        ctx->fail_as(ErrorCode::plugin);
+                    }
+                }
+                return st;
             }
             if (call != nullptr && !cancel_sent && call->is_cancelled(call)) {
                 child->channel->send(MessageType::cancel, id, {});

@@ -22,7 +22,8 @@ namespace tinyllm::isolation {
 struct ProcessOptions {
     std::filesystem::path plugin_host; // tinyllm-plugin-host
     std::chrono::milliseconds start_timeout{10000};
-    std::chrono::milliseconds stop_grace{2000};
+    // Shorter than the run guard's kStopGrace, so the kill (and its message) comes first.
+    std::chrono::milliseconds stop_grace{1000};
     int max_crashes = 3;
     std::string log_level = "warn"; // the child's spdlog level (its log lines go to stderr)
 };

@@ -53,7 +53,13 @@ std::optional<ScanOutcome> read_outcome(const json::Value &v, const fs::path &pa
     if (!v.IsObject()) return std::nullopt;
     const std::optional<bool> loads = json::get_bool(v, "loads");
     if (!loads) return std::nullopt;
-    if (*loads) return ScanOutcome{std::nullopt, json::get_string(v, "id").value_or("")};
+    if (*loads) {
+        // Isolation rules name plugins by id: an entry from before ids were recorded is scanned
+        // again rather than taken as a plugin with no id.
+        std::optional<std::string> id = json::get_string(v, "id");
+        if (!id || id->empty()) return std::nullopt;
+        return ScanOutcome{std::nullopt, std::move(*id)};
+    }
     const std::optional<FailureKind> kind =
         parse_failure_kind(json::get_string(v, "kind").value_or(""));
     if (!kind) return std::nullopt;

@@ -98,7 +98,7 @@ std::string CallContext::take_output(tllm_status status, std::string_view what) 
             error_message_.empty()
                 ? std::string(what) + " failed: " + std::string(status_name(status))
                 : error_message_;
-        throw Error(from_status(status), message);
+        throw Error(fail_as_.value_or(from_status(status)), message);
     }
     if (!output_) {
         throw Error(ErrorCode::protocol, std::string(what) + " returned success but no output");

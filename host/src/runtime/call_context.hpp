@@ -105,6 +105,10 @@ public:
     int64_t remaining_ms() const noexcept;
     void emit(std::string_view event_json) const;
 
+    // The code the call's failure takes instead of its status's: for a failure the host itself
+    // found while forwarding the call (the plugin's own process crashed: ErrorCode::plugin).
+    void fail_as(ErrorCode code) noexcept { fail_as_ = code; }
+
     // Result of the call, once the component function returned `status`. Throws Error for a
     // failure (with the component's message) and for a success that produced no output.
     std::string take_output(tllm_status status, std::string_view what);
@@ -122,6 +126,7 @@ private:
     CallObserver *observer_ = nullptr;
     std::optional<std::string> output_;
     tllm_status error_status_ = TLLM_OK;
+    std::optional<ErrorCode> fail_as_;
     std::string error_message_;
 };
 
