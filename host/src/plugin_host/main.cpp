@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,10 @@ int main(int argc, char **argv) {
         return tinyllm::plugin::scan_main(argv[2]);
     }
     if (argc == 5 && std::strcmp(argv[1], "serve") == 0) {
+        // The host reports the signal the plugin's process died of; a sanitizer's handler
+        // (in a sanitized build) would turn a SIGSEGV into its own report and a SIGABRT.
+        for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE})
+            std::signal(sig, SIG_DFL);
         // The host's log level; the plugin's log lines go to stderr, as in the host.
         spdlog::set_level(tinyllm::logging::parse_level(argv[4]).value_or(spdlog::level::warn));
         return tinyllm::isolation::serve_main(argv[2], std::atoi(argv[3]));
