@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -90,6 +91,20 @@ edges:
     // Still pointing at the file, for errors found later.
     EXPECT_EQ(graph->def.nodes[1].config_source.location().to_string(),
               (dir.path() / "graph.yaml").string() + ":6:33");
+}
+
+// A graph node's config is made as every component's is: an "x-env" property takes the
+// variable's value over the file's, and the value is still checked against the schema.
+TEST(GraphBuilder, NodeConfigsTakeTheirEnvironmentOverrides) {
+    TempDir dir;
+    const std::string yaml = "id: g\nentry: a\nexits: [a]\nnodes:\n"
+                             "  - {id: a, type: append, config: {text: from-file}}\n";
+    ::setenv("TINYLLM_TEST_APPEND_TEXT", "from-env", 1);
+    const auto graph = build_text(dir, yaml);
+    ::unsetenv("TINYLLM_TEST_APPEND_TEXT");
+    EXPECT_EQ(json::to_string(*graph->def.nodes[0].config), R"({"text":"from-env"})");
+    EXPECT_EQ(json::to_string(*build_text(dir, yaml)->def.nodes[0].config),
+              R"({"text":"from-file"})");
 }
 
 // ---- Node types and configs -----------------------------------------------------------------

@@ -267,7 +267,7 @@ public:
       "type": "object", "additionalProperties": false,
       "properties": {
         "text": {"description": "Appended to content (which starts empty when absent).",
-                 "type": "string", "default": ""}
+                 "type": "string", "default": "", "x-env": "TINYLLM_TEST_APPEND_TEXT"}
       }})";
     Append(Host, std::string_view config)
         : text_(json::get_string(parse_config(config), "text").value_or("")) {}
