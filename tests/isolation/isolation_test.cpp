@@ -14,9 +14,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
+
+#include <unistd.h>
 
 namespace tinyllm::isolation {
 namespace {
@@ -194,6 +200,50 @@ TEST(Isolation, AfterACrashTheNextCallWorks) {
     // A new process, in which `fine` is created again before it answers.
     Call second;
     EXPECT_EQ(fine->process(second.ctx, R"({"content":"still here"})"), R"({"set":{}})");
+}
+
+// The plugin processes this test process started for `plugin_file` (by /proc: their parent is
+// us and their command line names the file).
+std::vector<pid_t> plugin_processes(const std::string &plugin_file) {
+    std::vector<pid_t> out;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const size_t close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid != ::getpid() || state == 'Z') continue;
+        std::ifstream cmdline(entry.path() / "cmdline");
+        const std::string args((std::istreambuf_iterator<char>(cmdline)),
+                               std::istreambuf_iterator<char>());
+        if (args.find(plugin_file) != std::string::npos) out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
+TEST(Isolation, AProcessThatDiedBetweenCallsIsRestartedForTheNextCall) {
+    const auto plugin = load(TINYLLM_TEST_RAW_NODES_PLUGIN);
+    ASSERT_TRUE(plugin);
+    const auto fine = make(*plugin, "raw_ok");
+    const std::vector<pid_t> running = plugin_processes(TINYLLM_TEST_RAW_NODES_PLUGIN);
+    ASSERT_EQ(running.size(), 1u);
+    ::kill(running.front(), SIGKILL); // as if a thread of the plugin's own had crashed it
+    for (int i = 0; i < 200 && ::kill(running.front(), 0) == 0; ++i) {
+        // wait until it is a zombie (signal 0 still finds a zombie; its state says so)
+        std::ifstream stat("/proc/" + std::to_string(running.front()) + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        if (line.find(") Z") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    Call call;
+    EXPECT_EQ(fine->process(call.ctx, "{}"), R"({"set":{}})"); // not a failure of this call
 }
 
 TEST(Isolation, AnAbortAndACrashInCreateOrActivateAreReportedTheSameWay) {

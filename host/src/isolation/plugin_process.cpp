@@ -137,6 +137,14 @@ private:
         const std::lock_guard<std::recursive_mutex> restarting(restart_mutex_);
         {
             std::unique_lock<std::mutex> lock(mutex_);
+            // A process that died between calls (a thread of the plugin's own) is found here,
+            // so the next call restarts it instead of failing as if it had crashed it.
+            if (child_ && child_->ending.empty() && !child_->reading) {
+                int status = 0;
+                if (::waitpid(child_->pid, &status, WNOHANG) == child_->pid) {
+                    ended_with(*child_, status);
+                }
+            }
             if (!child_ || !child_->ending.empty()) {
                 if (const tllm_status st = restart(lock, message); st != TLLM_OK) return st;
             }
@@ -432,7 +440,7 @@ private:
             ended = !m;
         }
         int status = 0;
-        if (ended) ::waitpid(child.pid, &status, 0);
+        const bool reaped = ended && ::waitpid(child.pid, &status, 0) == child.pid;
         lock.lock();
         child.reading = false;
         if (m) {
@@ -440,17 +448,23 @@ private:
                 it->second->inbox.push_back(std::move(*m));
             }
         } else if (ended) {
-            child.ending = ending_of(status);
-            if (!stopping_ && !child.killed_by_host) {
-                ++crashes_;
-                last_ending_ = child.ending;
-                // The calls in flight report it; this line tells of it in the log too.
-                spdlog::info("plugin {}: its process ended ({})", plugin_id(), child.ending);
-            }
+            if (reaped) ended_with(child, status);
             for (auto &[id, pending] : pending_)
                 pending->dead = true;
         }
         turn_.notify_all();
+    }
+
+    // Records how the process ended (once) and counts a crash. Called with mutex_ held.
+    void ended_with(Child &child, int status) {
+        if (!child.ending.empty()) return;
+        child.ending = ending_of(status);
+        if (!stopping_ && !child.killed_by_host) {
+            ++crashes_;
+            last_ending_ = child.ending;
+            // The calls in flight report it; this line tells of it in the log too.
+            spdlog::info("plugin {}: its process ended ({})", plugin_id(), child.ending);
+        }
     }
 
     void kill(Child &child) {
