@@ -2,12 +2,16 @@
 // host at its defaults (log level warn, no environment overrides of the backend config).
 #include "logging/logging.hpp"
 
+#include "process/allocator.hpp"
+
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 
 #include <cstdlib>
 
 int main(int argc, char **argv) {
+    // The process set up as tinyllm-host's main sets it up.
+    tinyllm::process::keep_freed_memory();
     // OLLAMA_HOST would redirect the Runtime's backend away from the fake server (x-env).
     ::unsetenv("OLLAMA_HOST");
     // The host's default level: per-request debug lines would otherwise be part of the figures.

@@ -4,6 +4,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/terminal.hpp"
+#include "process/allocator.hpp"
 #include "tinyllm/error.hpp"
 #include "version.hpp"
 
@@ -108,5 +109,6 @@ int run(int argc, char **argv) {
 } // namespace tinyllm::cli
 
 int main(int argc, char **argv) {
+    tinyllm::process::keep_freed_memory();
     return tinyllm::cli::run(argc, argv);
 }

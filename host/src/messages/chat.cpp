@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 
 namespace tinyllm::messages {
 namespace {
@@ -37,7 +38,9 @@ std::string walk(std::string_view where, const Value &object, const Handlers &ha
         throw Error(ErrorCode::invalid_argument, std::string(where) + ": expected an object, got " +
                                                      std::string(json::type_name(object)));
     }
-    json::Document extra(rapidjson::kObjectType);
+    // Most objects have no member this version does not model: the extras' document is made
+    // only for one that does (a document allocates its first 64 KB block when it is used).
+    std::optional<json::Document> extra;
     for (const auto &m : object.GetObject()) {
         const std::string_view key(m.name.GetString(), m.name.GetStringLength());
         // A null or empty-array known member ("images": null, "tool_calls": []) is kept
@@ -50,11 +53,12 @@ std::string walk(std::string_view where, const Value &object, const Handlers &ha
         if (it != handlers.end() && !verbatim) {
             it->second(m.value);
         } else {
-            extra.AddMember(Value(m.name, extra.GetAllocator()),
-                            Value(m.value, extra.GetAllocator()), extra.GetAllocator());
+            if (!extra) extra.emplace(rapidjson::kObjectType);
+            extra->AddMember(Value(m.name, extra->GetAllocator()),
+                             Value(m.value, extra->GetAllocator()), extra->GetAllocator());
         }
     }
-    return json::to_string(extra);
+    return extra ? json::to_string(*extra) : std::string("{}");
 }
 
 // Writing: members in a stable order, then the extras.
@@ -70,8 +74,11 @@ public:
         put(key, json::string_value(v, alloc_));
     }
     void put_raw(std::string_view key, std::string_view raw_json) {
-        const json::Document doc = json::parse(raw_json, key, ErrorCode::invalid_argument);
-        put(key, Value(doc, alloc_));
+        // Parsed straight into the target's allocator: no document (and no block) of its own.
+        json::Document doc(&alloc_);
+        doc.Parse(raw_json.data(), raw_json.size());
+        if (doc.HasParseError()) json::parse(raw_json, key, ErrorCode::invalid_argument); // throws
+        put(key, Value(std::move(static_cast<Value &>(doc))));
     }
     template <class T> void put_opt_int(std::string_view key, const std::optional<T> &v) {
         if (v) put(key, Value(static_cast<int64_t>(*v)));
@@ -83,6 +90,7 @@ public:
         if (v) put_raw(key, *v);
     }
     void merge_extra(std::string_view extra) {
+        if (extra == "{}") return; // the usual case: nothing this version does not model
         const json::Document doc = json::parse(extra, "extra", ErrorCode::invalid_argument);
         if (!doc.IsObject()) return;
         for (const auto &m : doc.GetObject()) {

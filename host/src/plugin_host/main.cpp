@@ -9,6 +9,7 @@
 #include "isolation/serve.hpp"
 #include "logging/logging.hpp"
 #include "plugin/scanner.hpp"
+#include "process/allocator.hpp"
 #include "validate/conformance.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,7 @@
 #include <cstring>
 
 int main(int argc, char **argv) {
+    tinyllm::process::keep_freed_memory();
     if (argc == 3 && std::strcmp(argv[1], "scan") == 0) {
         return tinyllm::plugin::scan_main(argv[2]);
     }
