@@ -3,6 +3,8 @@
 // applied, routes, --json) and the shipped model node against the fake Ollama.
 #include "e2e_support.hpp"
 
+#include <chrono>
+
 namespace tinyllm::e2e {
 namespace {
 
@@ -183,6 +185,34 @@ TEST_F(NodeTest, AFailingNodeIsOneErrorLineWithItsCode) {
     EXPECT_EXIT_CODE(bad_output, kFailure);
     EXPECT_TRUE(OneErrorLine(bad_output));
     EXPECT_THAT(bad_output.err, HasSubstr("not a JSON object"));
+}
+
+// A node stuck in a plugin that never polls is_cancelled is left behind 2 s after its deadline,
+// as `run` leaves one; the command ends with one line naming it.
+TEST_F(NodeTest, ANodeThatIgnoresItsDeadlineIsLeftBehind) {
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult r = node({"raw_spin", "{}", "--timeout", "200"});
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("node raw_spin (raw_spin) did not stop when its deadline passed "
+                                 "(2000 ms later it was still running)"));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+// A plugin whose activate ignores its deadline (limits.request_timeout_ms) does not hold the
+// command: 2 s later one line names the instance and the command exits 6.
+TEST_F(NodeTest, AnActivateThatNeverReturnsEndsTheCommand) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {request_timeout_ms: 200}\n");
+    const RunResult r = node({"raw_spin_activate", "{}"});
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_EQ(r.err, "tinyllm: error: node raw_spin_activate did not return from activate within "
+                     "2200 ms (limits.request_timeout_ms, and 2000 ms more after its deadline)\n");
+    EXPECT_EQ(r.out, "");
 }
 
 TEST_F(NodeTest, TheModelNodeAsksTheModelServer) {
