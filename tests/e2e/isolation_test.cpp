@@ -260,6 +260,20 @@ TEST_F(IsolationTest, ACrashInANodeFailsTheRunNotTheHostAndTheRunIsRecorded) {
     }
 }
 
+// A plugin must not write to stdout; one that does, in its own process, writes to stderr: the
+// command's stdout holds only its data. (In the host's own process the line lands in the data.)
+TEST_F(IsolationTest, WhatAnIsolatedPluginWritesToStdoutGoesToStderr) {
+    const RunResult in_process = with_plugins({"node", "raw_print", "{}"});
+    ASSERT_EXIT_CODE(in_process, kOk);
+    EXPECT_THAT(in_process.out, HasSubstr("raw_print was here"));
+
+    isolate_raw_nodes();
+    const RunResult r = with_plugins({"node", "raw_print", "{}"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_EQ(r.out, "");
+    EXPECT_THAT(r.err, HasSubstr("raw_print was here"));
+}
+
 TEST_F(IsolationTest, AnIsolatedNodePrintsExactlyWhatItPrintsInProcess) {
     const std::vector<std::vector<std::string>> commands = {
         {"node", "raw_ok", "{}"},

@@ -124,7 +124,7 @@ TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
               at(dir, "4:23") +
                   "nodes[0].type: unknown node type \"model\" (available: noop, "
                   "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
-                  "ask_model, use_tool, raw_ok, raw_throw, raw_throw_create, raw_spin, "
+                  "ask_model, use_tool, raw_ok, raw_print, raw_throw, raw_throw_create, raw_spin, "
                   "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
                   "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
                   "raw_abort_activate, raw_fail_activate)");

@@ -152,8 +152,8 @@ TEST(TestNodes, EveryNodeHasAConfigSchema) {
     for (const plugin::ComponentRef &ref : test_registry().of_kind(TLLM_KIND_NODE)) {
         EXPECT_NE(ref.component->config_schema, nullptr) << ref.component->name;
     }
-    // test_nodes.cpp's eleven and raw_nodes.cpp's thirteen.
-    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 24u);
+    // test_nodes.cpp's eleven and raw_nodes.cpp's fourteen.
+    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 25u);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include <tinyllm/plugin.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -94,7 +95,17 @@ tllm_status process_ok(void *, const tllm_call *call, const char *) {
 }
 
 constexpr tllm_node_v1 kThrows{sizeof(tllm_node_v1), process_throws};
+// Writes to its process's stdout, which a plugin must never do: in its own process that lands on
+// stderr, never in the command's data.
+tllm_status process_prints(void *, const tllm_call *call, const char *) {
+    std::fputs("raw_print was here\n", stdout);
+    std::fflush(stdout);
+    call->set_output(call, "{\"set\":{}}");
+    return TLLM_OK;
+}
+
 constexpr tllm_node_v1 kIgnoresCancel{sizeof(tllm_node_v1), process_ignores_cancel};
+constexpr tllm_node_v1 kPrints{sizeof(tllm_node_v1), process_prints};
 constexpr tllm_node_v1 kSegfaults{sizeof(tllm_node_v1), process_segfaults};
 constexpr tllm_node_v1 kAborts{sizeof(tllm_node_v1), process_aborts};
 constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok};
@@ -108,6 +119,7 @@ constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok};
 const tllm_component kComponents[] = {
     RAW_NODE("raw_ok", "returns the message unchanged (the well-behaved neighbour)", create_ok,
              nullptr, kOk),
+    RAW_NODE("raw_print", "writes to stdout, which a plugin must not", create_ok, nullptr, kPrints),
     RAW_NODE("raw_throw", "throws a C++ exception out of process()", create_ok, nullptr, kThrows),
     RAW_NODE("raw_throw_create", "throws a C++ exception out of create()", create_throws, nullptr,
              kOk),
