@@ -234,14 +234,21 @@ TEST(Isolation, AProcessThatDiedBetweenCallsIsRestartedForTheNextCall) {
     const std::vector<pid_t> running = plugin_processes(TINYLLM_TEST_RAW_NODES_PLUGIN);
     ASSERT_EQ(running.size(), 1u);
     ::kill(running.front(), SIGKILL); // as if a thread of the plugin's own had crashed it
-    for (int i = 0; i < 200 && ::kill(running.front(), 0) == 0; ++i) {
-        // wait until it is a zombie (signal 0 still finds a zombie; its state says so)
-        std::ifstream stat("/proc/" + std::to_string(running.front()) + "/stat");
-        std::string line;
-        std::getline(stat, line);
-        if (line.find(") Z") != std::string::npos) break;
+    // Wait until the process can be reaped: a zombie whose other threads are gone too (a
+    // thread group's leader is not reaped before its last thread exits).
+    const auto reapable = [pid = running.front()] {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        bool zombie = false;
+        bool alone = false;
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("State:", 0) == 0) zombie = line.find('Z') != std::string::npos;
+            if (line.rfind("Threads:", 0) == 0) alone = std::stoi(line.substr(8)) == 1;
+        }
+        return zombie && alone;
+    };
+    for (int i = 0; i < 1000 && !reapable(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ASSERT_TRUE(reapable()) << "the killed plugin process did not become reapable within 5 s";
     Call call;
     EXPECT_EQ(fine->process(call.ctx, "{}"), R"({"set":{}})"); // not a failure of this call
 }
