@@ -39,12 +39,10 @@ public:
         if (content_) return std::move(*content_);
         return content();
     }
-    // What is known without parsing.
-    const std::optional<std::string> &known_content() const { return content_; }
 
 private:
     std::string text_;
-    std::optional<std::string> content_; // known without parsing, when the reader saw it
+    std::optional<std::string> content_; // known without parsing (a run's first message)
     std::optional<std::string> route_;   // likewise
     mutable std::optional<json::Document> doc_;
 };

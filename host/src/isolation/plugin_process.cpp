@@ -634,7 +634,9 @@ plugin::LoadResult load_isolated(const std::filesystem::path &path, const Proces
         slots[slot] = Slot{isolated->process.get(), static_cast<uint32_t>(i)};
         tllm_component &c = copy.components[i];
         c.create = kCreates[slot];
-        c.activate = proxy_activate;
+        // A component without activate gets none here either: no round trip for nothing.
+        const json::Value &meta = copy.doc["components"][static_cast<rapidjson::SizeType>(i)];
+        c.activate = json::get_bool(meta, "has_activate").value_or(true) ? proxy_activate : nullptr;
         c.destroy = proxy_destroy;
         if (std::strcmp(c.kind, TLLM_KIND_NODE) == 0) {
             c.vtable = &kNode;
@@ -643,7 +645,6 @@ plugin::LoadResult load_isolated(const std::filesystem::path &path, const Proces
         } else {
             tllm_tool_v1 &tool = copy.tools[i];
             tool.invoke = proxy_invoke;
-            const json::Value &meta = copy.doc["components"][static_cast<rapidjson::SizeType>(i)];
             tool.check = json::get_bool(meta, "has_check").value_or(false) ? proxy_check : nullptr;
             c.vtable = &tool;
         }
