@@ -58,7 +58,7 @@ TEST(Loader, NewerMajorIsAnAbiMismatchNamingBothVersions) {
     EXPECT_EQ(f.kind, FailureKind::abi_mismatch);
     const std::string both =
         "(plugin " + version(kMajor + 1, 0) + ", host " + version(kMajor, kMinor) + ")";
-    EXPECT_EQ(both, "(plugin 3.0, host 2.0)"); // keeps the literal the docs quote honest
+    EXPECT_EQ(both, "(plugin 3.0, host 2.1)"); // keeps the literal the docs quote honest
     EXPECT_EQ(f.message, both + ": rebuild the plugin against this host's SDK");
     // The version pair reads as part of the phrase: no colon after "ABI mismatch".
     EXPECT_EQ(describe(f), "ABI mismatch " + f.message);
@@ -67,9 +67,11 @@ TEST(Loader, NewerMajorIsAnAbiMismatchNamingBothVersions) {
 TEST(Loader, NewerMinorIsAnAbiMismatchNamingBothVersions) {
     const LoadFailure f = refusal(bad_plugin("abi-minor"));
     EXPECT_EQ(f.kind, FailureKind::abi_mismatch);
-    EXPECT_THAT(f.message, HasSubstr("plugin 2.1, host 2.0"));
+    const std::string both =
+        "(plugin " + version(kMajor, kMinor + 1) + ", host " + version(kMajor, kMinor) + ")";
+    EXPECT_THAT(f.message, HasSubstr(both));
     EXPECT_THAT(f.message, HasSubstr("the plugin needs a newer host"));
-    EXPECT_EQ(describe(f), "ABI mismatch (plugin 2.1, host 2.0): the plugin needs a newer host");
+    EXPECT_EQ(describe(f), "ABI mismatch " + both + ": the plugin needs a newer host");
 }
 
 TEST(Loader, MissingLibraryIsAMissingDependencyWithTheLoadersText) {

@@ -230,7 +230,7 @@ static tllm_status ask_process(void *instance, const tllm_call *call, const char
     return TLLM_OK;
 }
 
-static const tllm_node_v1 ask_vtable = {sizeof(tllm_node_v1), ask_process};
+static const tllm_node_v1 ask_vtable = {sizeof(tllm_node_v1), ask_process, NULL};
 
 static const tllm_component echo_components[] = {
     {

@@ -94,7 +94,7 @@ tllm_status process_ok(void *, const tllm_call *call, const char *) {
     return TLLM_OK;
 }
 
-constexpr tllm_node_v1 kThrows{sizeof(tllm_node_v1), process_throws};
+constexpr tllm_node_v1 kThrows{sizeof(tllm_node_v1), process_throws, nullptr};
 // Writes to its process's stdout, which a plugin must never do: in its own process that lands on
 // stderr, never in the command's data.
 tllm_status process_prints(void *, const tllm_call *call, const char *) {
@@ -104,11 +104,11 @@ tllm_status process_prints(void *, const tllm_call *call, const char *) {
     return TLLM_OK;
 }
 
-constexpr tllm_node_v1 kIgnoresCancel{sizeof(tllm_node_v1), process_ignores_cancel};
-constexpr tllm_node_v1 kPrints{sizeof(tllm_node_v1), process_prints};
-constexpr tllm_node_v1 kSegfaults{sizeof(tllm_node_v1), process_segfaults};
-constexpr tllm_node_v1 kAborts{sizeof(tllm_node_v1), process_aborts};
-constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok};
+constexpr tllm_node_v1 kIgnoresCancel{sizeof(tllm_node_v1), process_ignores_cancel, nullptr};
+constexpr tllm_node_v1 kPrints{sizeof(tllm_node_v1), process_prints, nullptr};
+constexpr tllm_node_v1 kSegfaults{sizeof(tllm_node_v1), process_segfaults, nullptr};
+constexpr tllm_node_v1 kAborts{sizeof(tllm_node_v1), process_aborts, nullptr};
+constexpr tllm_node_v1 kOk{sizeof(tllm_node_v1), process_ok, nullptr};
 
 #define RAW_NODE(name, description, create_fn, activate_fn, table)                                 \
     tllm_component {                                                                               \

@@ -70,6 +70,7 @@ struct ProxyInstance {
     uint64_t remote_id = 0;
     uint64_t generation = 0;
     bool activated = false;
+    std::string routes; // a node's declared routes (JSON), as the remote instance gave them
 };
 
 class PluginProcess {
@@ -239,7 +240,10 @@ private:
                         call->set_output(call, m.field(2).c_str());
                     } else if (m.field(1) == "error") {
                         if (call != nullptr) call->set_error(call, st, m.field(2).c_str());
-                        if (is_create) *message = m.field(2);
+                        if (is_create) {
+                            *message = m.field(2);
+                            instance.routes = m.field(3);
+                        }
                     }
                     return st;
                 }
@@ -590,6 +594,10 @@ void proxy_destroy(void *instance) {
 constexpr tllm_node_v1 kNode{
     sizeof(tllm_node_v1),
     [](void *i, const tllm_call *c, const char *m) { return proxy_call(i, c, "process", m); },
+    [](void *i) -> const char * {
+        const ProxyInstance &p = proxy(i);
+        return p.routes.empty() ? nullptr : p.routes.c_str();
+    },
 };
 
 constexpr tllm_backend_v1 kBackend{

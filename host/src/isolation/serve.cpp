@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -274,11 +275,21 @@ private:
         const tllm_status st = instance->component->create(instance->host->raw(), config.c_str(),
                                                            &instance->handle, error, sizeof error);
         error[sizeof error - 1] = '\0';
+        std::string routes; // a node's declared routes travel with the create's answer
         if (st == TLLM_OK && instance->handle != nullptr) {
+            routes = node_routes(*instance);
             const std::lock_guard<std::mutex> lock(mutex_);
             instances_.emplace(instance_id, std::move(instance));
         }
-        channel_.send(MessageType::done, call.id, {std::to_string(st), "error", error});
+        channel_.send(MessageType::done, call.id, {std::to_string(st), "error", error, routes});
+    }
+
+    static std::string node_routes(const ChildInstance &instance) {
+        if (std::strcmp(instance.component->kind, TLLM_KIND_NODE) != 0) return {};
+        const auto *node = static_cast<const tllm_node_v1 *>(instance.component->vtable);
+        if (!TLLM_HAS_FIELD(node, tllm_node_v1, routes) || node->routes == nullptr) return {};
+        const char *routes = node->routes(instance.handle);
+        return routes != nullptr ? routes : "";
     }
 
     plugin::LoadedPlugin &plugin_;

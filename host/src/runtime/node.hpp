@@ -3,7 +3,9 @@
 
 #include "runtime/component_instance.hpp"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace tinyllm::runtime {
 
@@ -19,6 +21,10 @@ public:
 
     // The node's output document {"message": {...}, "route": "..."}; throws Error.
     std::string process(CallContext &call, const std::string &message_json);
+
+    // The routes the node declares it may return (tllm_node_v1.routes), or nullopt when it
+    // does not say. Throws Error(plugin) when the declaration is not a JSON array of strings.
+    std::optional<std::vector<std::string>> routes() const;
 
 private:
     ComponentInstance instance_;

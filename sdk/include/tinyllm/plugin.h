@@ -47,7 +47,7 @@ extern "C" {
  * ignore (a field at the end of a table, a new service id, a new component kind). What 2.x
  * promises to keep is listed in docs/sdk.md#what-2x-keeps. */
 #define TLLM_ABI_VERSION_MAJOR 2
-#define TLLM_ABI_VERSION_MINOR 0
+#define TLLM_ABI_VERSION_MINOR 1
 
 typedef struct tllm_abi_version {
     uint32_t major;
@@ -357,6 +357,56 @@ typedef struct tllm_json_service_v1 {
 } tllm_json_service_v1;
 
 /* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.prompts/1" — prompt files by id (since 2.1)                                */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_PROMPTS "tinyllm.prompts/1" /* tllm_prompts_service_v1 */
+
+typedef struct tllm_prompts_service_v1 {
+    uint32_t struct_size;
+
+    /* The prompt `prompt_id` ("specialists/math": prompts/specialists/math.yaml in the config
+     * dir, else the installed prompts), loaded and checked when the host started, as JSON:
+     *   {"id":"specialists/math","version":"1.0.0","description":"...","system":"...",
+     *    "template":"{{input}}","variables":{"input":{"required":true,"description":"..."}},
+     *    "format":{...JSON Schema, absent when none...},
+     *    "examples":[{"input":"what is 3*4?","output":"12"}],
+     *    "model":{"role":"math","min_size":"1.5b"}}           (members of model optional)
+     * The template uses only declared variables (checked at load). *out_json receives the
+     * document, or the error message (an unknown id: TLLM_ERR_NOT_FOUND, naming where prompts
+     * are looked for); free it with tllm_host.free_string. [any-thread] */
+    tllm_status (*get)(const tllm_host *host, const char *prompt_id, char **out_json);
+} tllm_prompts_service_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.models/1" — models by role, embeddings (since 2.1)                         */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_MODELS "tinyllm.models/1" /* tllm_models_service_v1 */
+
+typedef struct tllm_models_service_v1 {
+    uint32_t struct_size;
+
+    /* The models.yaml models that have `role` (models[].roles), as the role's ladder: a JSON
+     * array of model names, smallest first ("size" in models.yaml, else the file's order):
+     *   ["qwen2.5:0.5b","qwen2.5:1.5b","qwen2.5:3b"]
+     * `min_size` (NULL or "" for none; "1.5b", "700m") keeps only models at least that large.
+     * *out_json receives it, or the error (no model has the role: TLLM_ERR_NOT_FOUND naming the
+     * role and the roles that exist); free it with tllm_host.free_string. [any-thread] */
+    tllm_status (*role)(const tllm_host *host, const char *role, const char *min_size,
+                        char **out_json);
+
+    /* Embed texts with `model` (a models.yaml name; NULL or "" for default_model) through its
+     * backend. `texts_json` is a JSON array of strings; *out_json receives
+     *   {"model":"...","dimensions":768,"embeddings":[[0.1,...],...]}   (one per text, in order)
+     * or the error message; free it with tllm_host.free_string. The host caches vectors in its
+     * data dir, keyed by model and text, so asking again costs no model call.
+     * [any-thread, but `call` must be the call the plugin is running (or activating with)] */
+    tllm_status (*embed)(const tllm_host *host, const tllm_call *call, const char *model,
+                         const char *texts_json, char **out_json);
+} tllm_models_service_v1;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Components                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -472,6 +522,14 @@ typedef struct tllm_backend_v1 {
 typedef struct tllm_node_v1 {
     uint32_t struct_size;
     tllm_status (*process)(void *instance, const tllm_call *call, const char *message_json);
+
+    /* Optional (since 2.1; check with TLLM_HAS_FIELD, may be NULL). The routes this instance
+     * may return, as a JSON array of strings ('["math","code","general"]'), or NULL when it
+     * does not say (any route). The host checks them against the graph's edges when it builds
+     * the graph: a declared route no edge can take, or an edge testing a route the node never
+     * returns, is a build error. The text stays valid until the instance is destroyed.
+     * [load-thread] */
+    const char *(*routes)(void *instance);
 } tllm_node_v1;
 
 /* ------------------------------------------------------------------------------------------ */

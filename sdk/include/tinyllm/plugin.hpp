@@ -307,6 +307,53 @@ public:
         return take(st, out);
     }
 
+    // The prompt file `id` as JSON (tllm_prompts_service_v1.get); throws Error (NOT_FOUND for
+    // an unknown id).
+    std::string prompt(const std::string &id) const {
+        const auto *prompts = service<tllm_prompts_service_v1>(TLLM_SERVICE_PROMPTS);
+        char *out = nullptr;
+        return take(prompts->get(host_, id.c_str(), &out), out);
+    }
+
+    // The ladder of `role`: model names, smallest first; throws Error (NOT_FOUND naming the
+    // role when no model has it).
+    std::vector<std::string> role_models(const std::string &role,
+                                         const std::string &min_size = {}) const {
+        const auto *models = service<tllm_models_service_v1>(TLLM_SERVICE_MODELS);
+        char *out = nullptr;
+        const std::string text =
+            take(models->role(host_, role.c_str(), min_size.c_str(), &out), out);
+        const Json doc = parse_json(text, "role models");
+        std::vector<std::string> names;
+        for (size_t i = 0, n = doc.count(""); i < n; ++i)
+            names.emplace_back(doc.string(("/" + std::to_string(i)).c_str()).value_or(""));
+        return names;
+    }
+
+    // Embeddings of `texts` with `model` (empty: default_model), one vector per text, in
+    // order; cached by the host. Throws Error.
+    std::vector<std::vector<float>> embed(const Call &call, const std::string &model,
+                                          const std::vector<std::string> &texts) const {
+        const auto *models = service<tllm_models_service_v1>(TLLM_SERVICE_MODELS);
+        std::string list = "[";
+        for (const std::string &t : texts)
+            list += (list.size() > 1 ? ",\"" : "\"") + json_escape(t) + "\"";
+        list += "]";
+        char *out = nullptr;
+        const std::string text =
+            take(models->embed(host_, call.raw(), model.c_str(), list.c_str(), &out), out);
+        const Json doc = parse_json(text, "embeddings");
+        std::vector<std::vector<float>> vectors(doc.count("/embeddings"));
+        for (size_t i = 0; i < vectors.size(); ++i) {
+            const std::string row = "/embeddings/" + std::to_string(i);
+            vectors[i].resize(doc.count(row.c_str()));
+            for (size_t k = 0; k < vectors[i].size(); ++k)
+                vectors[i][k] = static_cast<float>(
+                    doc.number((row + "/" + std::to_string(k)).c_str()).value_or(0.0));
+        }
+        return vectors;
+    }
+
     // Parse JSON with the host's reader; throws Error(TLLM_ERR_INVALID_ARGUMENT) naming `what`.
     Json parse_json(std::string_view text, std::string_view what = "JSON") const {
         return Json::parse(service<tllm_json_service_v1>(TLLM_SERVICE_JSON), text, what);
@@ -353,6 +400,10 @@ protected:
 // "route": "..."} (route optional; docs/sdk.md#graph-messages). One instance serves one
 // node of a graph; `process` may run concurrently for different runs unless kFlags says
 // TLLM_COMPONENT_SERIALIZED.
+namespace detail {
+template <class T> struct NodeTable;
+} // namespace detail
+
 class Node {
 public:
     static constexpr const char *kKind = TLLM_KIND_NODE;
@@ -360,6 +411,13 @@ public:
     // Ready the instance before its first call (describe tools...); throw Error to fail.
     virtual void activate(Call &) {}
     virtual std::string process(Call &call, std::string_view message_json) = 0;
+    // The routes `process` may return, for the graph's build-time check; empty: not declared
+    // (any route). Called once, after the constructor.
+    virtual std::vector<std::string> routes() const { return {}; }
+
+private:
+    template <class T> friend struct detail::NodeTable;
+    std::string routes_json_; // routes() as the C function hands it out
 };
 
 // Base class of a tinyllm.tool/1 component. The class also declares
@@ -508,6 +566,17 @@ template <class T> struct NodeTable {
         [](void *i, const tllm_call *c, const char *m) {
             return run_call(c,
                             [&](Call &call) { return static_cast<T *>(i)->process(call, doc(m)); });
+        },
+        [](void *i) -> const char * {
+            Node &node = *static_cast<T *>(i);
+            const std::vector<std::string> routes = node.routes();
+            if (routes.empty()) return nullptr;
+            node.routes_json_ = "[";
+            for (const std::string &r : routes)
+                node.routes_json_ += (node.routes_json_.size() > 1 ? ",\"" : "\"") +
+                                     json_escape(r) + "\"";
+            node.routes_json_ += "]";
+            return node.routes_json_.c_str();
         },
     };
 };
