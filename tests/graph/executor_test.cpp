@@ -422,12 +422,38 @@ edges:
     EXPECT_EQ(r.answer, "from u");
 }
 
+TEST_F(ExecutorTest, PatchMergesIntoTheMessageAndNullRemoves) {
+    // s leaves data.keep, data.gate.old and feedback; u patches inside data (RFC 7386): nested
+    // objects merge, null removes, a non-object replaces.
+    const auto r =
+        run(std::string(kHeader) + R"(entry: s
+exits: [u]
+nodes:
+  - {id: s, type: set, config: {fields: {data: {keep: 1, gate: {old: true, n: 1}, list: [1]}, feedback: "x"}}}
+)" +
+            fixed_node("u", R"({"patch":{"feedback":null,"data":{"gate":{"n":2,"old":null},)"
+                            R"("list":[2],"router":{"route":"m"}}},"route":"pass"})") +
+            R"(edges:
+  - {from: s, to: u}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(json::parse(r.output, "output"),
+              json::parse(R"({"input":"hi","content":"hi","route":"pass","attempt":1,)"
+                          R"("data":{"keep":1,"gate":{"n":2},"list":[2],"router":{"route":"m"}}})",
+                          "expected"))
+        << r.output;
+}
+
 TEST_F(ExecutorTest, MalformedSetOutputIsAProtocolErrorSayingWhy) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"({"set":[1]})", "returned a \"set\" that is not an object"},
         {R"({"set":"content"})", "returned a \"set\" that is not an object"},
-        {R"({"set":{},"message":{}})", "returned both \"message\" and \"set\" (one or the other)"},
-        {R"({"route":"x"})", "returned neither a \"message\" nor a \"set\" object"},
+        {R"({"set":{},"message":{}})",
+         "returned more than one of \"message\", \"set\" and \"patch\" (one of them)"},
+        {R"({"set":{},"patch":{}})",
+         "returned more than one of \"message\", \"set\" and \"patch\" (one of them)"},
+        {R"({"patch":[]})", "returned a \"patch\" that is not an object"},
+        {R"({"route":"x"})", "returned no \"message\", \"set\" or \"patch\" object"},
         {R"({"set":{},"route":5})", "returned a non-string route"},
         {R"({"set":{"content":"x"})", "returned output that is not a JSON object"},
     };

@@ -2,6 +2,31 @@
 
 namespace tinyllm::graph {
 
+namespace {
+
+// RFC 7386: objects merge member by member, null removes a member, anything else replaces.
+void merge_patch(json::Value &target, const json::Value &patch, json::Document::AllocatorType &a) {
+    if (!patch.IsObject()) {
+        target.CopyFrom(patch, a);
+        return;
+    }
+    if (!target.IsObject()) target.SetObject();
+    for (const auto &m : patch.GetObject()) {
+        const auto it = target.FindMember(m.name);
+        if (m.value.IsNull()) {
+            if (it != target.MemberEnd()) target.RemoveMember(it);
+        } else if (it != target.MemberEnd()) {
+            merge_patch(it->value, m.value, a);
+        } else {
+            json::Value value;
+            merge_patch(value, m.value, a);
+            target.AddMember(json::Value(m.name, a), value, a);
+        }
+    }
+}
+
+} // namespace
+
 // One reading of every node output, through the document: the shortcuts that once read the
 // common shapes in a SAX pass and spliced the input's text were a second JSON path (issue 13).
 NodeOutput parse_node_output(const std::string &output, const Message &input, const NodeDef &def,
@@ -17,8 +42,9 @@ NodeOutput parse_node_output(const std::string &output, const Message &input, co
     }
     const auto msg = out.FindMember("message");
     const auto update = out.FindMember("set");
-    if (msg != out.MemberEnd() && update != out.MemberEnd()) {
-        throw failure("both \"message\" and \"set\" (one or the other)");
+    const auto patch = out.FindMember("patch");
+    if ((msg != out.MemberEnd()) + (update != out.MemberEnd()) + (patch != out.MemberEnd()) > 1) {
+        throw failure("more than one of \"message\", \"set\" and \"patch\" (one of them)");
     }
     json::Value route;
     if (auto it = out.FindMember("route"); it != out.MemberEnd()) {
@@ -37,9 +63,13 @@ NodeOutput parse_node_output(const std::string &output, const Message &input, co
                 result.AddMember(json::Value(m.name, alloc), json::Value(m.value, alloc), alloc);
             }
         }
+    } else if (patch != out.MemberEnd()) {
+        if (!patch->value.IsObject()) throw failure("a \"patch\" that is not an object");
+        result.CopyFrom(input.doc(), result.GetAllocator());
+        merge_patch(result, patch->value, result.GetAllocator());
     } else {
         if (msg == out.MemberEnd() || !msg->value.IsObject()) {
-            throw failure("neither a \"message\" nor a \"set\" object");
+            throw failure("no \"message\", \"set\" or \"patch\" object");
         }
         // The message object becomes the document's root, moved, not copied: its strings stay
         // in the document's pool.

@@ -54,7 +54,8 @@ struct NodeOutput {
 };
 
 // Reads `output` (a node's answer to `input`) as the executor does: {"message": {...}} is the new
-// message, {"set": {...}} puts its members into `input`; a top-level "route" goes into the
+// message, {"set": {...}} puts its members into `input`, {"patch": {...}} merges into it (RFC
+// 7386); a top-level "route" goes into the
 // message and "attempt" becomes `visit`. Throws Error(protocol) naming `def` for any other shape.
 NodeOutput parse_node_output(const std::string &output, const Message &input, const NodeDef &def,
                              int visit);

@@ -516,6 +516,9 @@ typedef struct tllm_backend_v1 {
  *   {"message":{...the next message...},"route":"math"}   the whole next message
  *   {"set":{"content":"4"},"route":"math"}                 the input message with these
  *                                                            members replaced or added
+ *   {"patch":{"data":{"gate":{"pass":true}}},"route":"pass"}  (since 2.1) a JSON merge patch
+ *                                                            (RFC 7386) of the input message:
+ *                                                            objects merge, null deletes
  * "route" is optional; graph edges may test it (`route == "math"`). A node that only routes
  * may return {"set":{},"route":"..."}. Model calls go through the chat service with this call,
  * so their tokens stream to whoever runs the graph and they are recorded in the run's trace. */
