@@ -199,3 +199,51 @@ TEST(ModelsConfig, SchemaDocumentsEveryKey) {
 
 } // namespace
 } // namespace tinyllm::config
+
+namespace tinyllm::config {
+namespace {
+
+TEST(ModelsConfigRoles, ALadderIsSmallestFirstBySizeOrByTheFilesOrder) {
+    test::TempDir dir;
+    const ModelsConfig c = load_models_config(dir.write("models.yaml", R"(backends:
+  - {name: local, type: ollama}
+models:
+  - {name: "qwen2.5:3b", roles: [math]}
+  - {name: "qwen2.5:0.5b", roles: [math, router]}
+  - {name: mid, model: "custom", size: 1.5B, roles: [math]}
+  - {name: coder, roles: [code]}
+  - {name: "llama3.2:1b-instruct-q4_K_M", roles: [code]}
+)"));
+    EXPECT_EQ(c.role_ladder("math"),
+              (std::vector<std::string>{"qwen2.5:0.5b", "mid", "qwen2.5:3b"}));
+    EXPECT_EQ(c.role_ladder("math", 1.5e9), (std::vector<std::string>{"mid", "qwen2.5:3b"}));
+    // One model of unknown size: the file's order, and it never meets a minimum size.
+    EXPECT_EQ(c.role_ladder("code"),
+              (std::vector<std::string>{"coder", "llama3.2:1b-instruct-q4_K_M"}));
+    EXPECT_EQ(c.role_ladder("code", 5e8),
+              (std::vector<std::string>{"llama3.2:1b-instruct-q4_K_M"}));
+    EXPECT_TRUE(c.role_ladder("vision").empty());
+    EXPECT_EQ(c.roles(), (std::vector<std::string>{"code", "math", "router"}));
+}
+
+TEST(ModelsConfigRoles, SizesParse) {
+    EXPECT_EQ(parse_model_size("1.5b"), 1.5e9);
+    EXPECT_EQ(parse_model_size("500M"), 5e8);
+    EXPECT_EQ(parse_model_size("7B"), 7e9);
+    for (const char *bad : {"", "b", "1.5", "1..5b", ".5b", "1.5g", "latest"})
+        EXPECT_FALSE(parse_model_size(bad)) << bad;
+}
+
+TEST(ModelsConfigRoles, ASizeThatIsNotOneIsAnErrorAtItsLine) {
+    test::TempDir dir;
+    const std::string e = test::config_error([&] {
+        load_models_config(
+            dir.write("models.yaml",
+                      "backends: [{name: l, type: ollama}]\nmodels:\n  - {name: m, size: big}\n"));
+    });
+    EXPECT_NE(e.find("models.yaml:3:"), std::string::npos) << e;
+    EXPECT_NE(e.find("models[0].size"), std::string::npos) << e;
+}
+
+} // namespace
+} // namespace tinyllm::config

@@ -139,7 +139,7 @@ build_and_check() { # build_and_check LANG KIND NAME: scaffold, build, ctest, va
     check "tinyllm plugins validate ($lang $kind)" 0 "$HOST" plugins validate \
         "build/tinyllm-$name.so"
     expect_output "validate creates the $kind component" \
-        "ok +tinyllm.$kind/1 $name: create with its default config"
+        "ok +tinyllm.$kind/1 $name: create with its config"
     expect_output "validate calls it concurrently" "ok +tinyllm.$kind/1 $name: concurrent calls"
     expect_output "validate cancels a call" "ok +tinyllm.$kind/1 $name: cancellation"
     if grep -q '^FAIL' "$WORK/out"; then

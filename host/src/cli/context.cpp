@@ -193,9 +193,21 @@ runtime::Runtime &Context::runtime() {
         const config::Config &c = config();
         plugin::Registry &plugins = registry();
         const SetupWatchdog watchdog(setup_budget());
-        runtime_ = std::make_unique<runtime::Runtime>(c, plugins);
+        const prompts::Library &library = prompts();
+        runtime_ = std::make_unique<runtime::Runtime>(c, plugins, &library);
     }
     return *runtime_;
+}
+
+const prompts::Library &Context::prompts() {
+    if (!prompts_) {
+        std::vector<std::filesystem::path> dirs{config().dir / "prompts"};
+        if (const auto prefix = plugin::install_prefix(); !prefix.empty()) {
+            dirs.push_back(prefix / "share" / "tinyllm" / "prompts");
+        }
+        prompts_ = prompts::Library::load(std::move(dirs));
+    }
+    return *prompts_;
 }
 
 } // namespace tinyllm::cli

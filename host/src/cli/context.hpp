@@ -5,6 +5,7 @@
 #include "cli/global_options.hpp"
 #include "config/config.hpp"
 #include "plugin/registry.hpp"
+#include "prompts/prompt_library.hpp"
 #include "runtime/call_context.hpp"
 #include "runtime/runtime.hpp"
 #include "store/run_store.hpp"
@@ -34,6 +35,10 @@ public:
 
     runtime::Runtime &runtime();
 
+    // The prompt files: the config dir's prompts/, then the installed ones; loaded and checked
+    // on first use (throws the first file's Error, file:line:col).
+    const prompts::Library &prompts();
+
     // The run store in system.yaml's data_dir (runs.db), opened on first use.
     store::RunStore &store();
 
@@ -61,6 +66,7 @@ private:
     bool config_tried_ = false;
     std::unique_ptr<plugin::Scanner> scanner_; // before the registry, which uses it
     std::unique_ptr<plugin::Registry> registry_;
+    std::optional<prompts::Library> prompts_;
     std::unique_ptr<runtime::Runtime> runtime_;
     std::unique_ptr<store::RunStore> store_;
     runtime::CancelToken cancel_;

@@ -4,6 +4,9 @@
 #include "config/named_entries.hpp"
 #include "config/suggest.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace tinyllm::config {
 
 namespace {
@@ -71,10 +74,15 @@ constexpr std::string_view schema_text = R"json({
             "minLength": 1
           },
           "roles": {
-            "description": "Free-form tags the graph layer selects models by (e.g. router, general, code, math).",
+            "description": "Tags nodes select models by (model: {role: math}); the models of a role, smallest first, are its ladder: a quality gate escalates a request up it.",
             "type": "array",
             "items": {"type": "string", "minLength": 1},
             "default": []
+          },
+          "size": {
+            "description": "Parameter count (1.5b, 500m): orders a role's ladder and meets a prompt's min_size. Default: read from the name's tag (qwen2.5:1.5b), else unknown.",
+            "type": "string",
+            "pattern": "^[0-9]+(\\.[0-9]+)?[mMbB]$"
           },
           "options": {
             "description": "Options passed to the server as they are (Ollama: temperature, seed, num_ctx, num_predict, stop, top_k, top_p...).",
@@ -125,6 +133,14 @@ BackendConfig parse_backend(const ConfigFile &file, rapidjson::SizeType index) {
     return backend;
 }
 
+// "qwen2.5:1.5b" -> "1.5b"; "llama3.2:3b-instruct-q4_K_M" -> "3b"; no tag -> "".
+std::string tag_of(const std::string &name) {
+    const size_t colon = name.rfind(':');
+    if (colon == std::string::npos) return {};
+    std::string tag = name.substr(colon + 1);
+    return tag.substr(0, tag.find('-'));
+}
+
 ModelConfig parse_model(const ConfigFile &file, rapidjson::SizeType index) {
     const json::Value &entry = file.root()["models"][index];
     ModelConfig model;
@@ -134,6 +150,8 @@ ModelConfig parse_model(const ConfigFile &file, rapidjson::SizeType index) {
     for (const json::Value &role : entry["roles"].GetArray()) {
         model.roles.emplace_back(role.GetString(), role.GetStringLength());
     }
+    model.size = parse_model_size(json::get_string(entry, "size").value_or(""))
+                     .value_or(parse_model_size(tag_of(model.model)).value_or(0));
     model.options = file.share(entry["options"]);
     if (const json::Value *keep_alive = json::find(entry, "keep_alive")) {
         model.keep_alive = file.share(*keep_alive);
@@ -190,6 +208,50 @@ void require_entries(const ConfigFile &file, const char *list, const char *noun)
 }
 
 } // namespace
+
+std::optional<double> parse_model_size(std::string_view text) {
+    if (text.size() < 2) return std::nullopt;
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+    if (unit != 'b' && unit != 'm') return std::nullopt;
+    const std::string number(text.substr(0, text.size() - 1));
+    if (number.empty() || number.find_first_not_of("0123456789.") != std::string::npos ||
+        number.front() == '.' || std::count(number.begin(), number.end(), '.') > 1) {
+        return std::nullopt;
+    }
+    return std::stod(number) * (unit == 'b' ? 1e9 : 1e6);
+}
+
+std::vector<std::string> ModelsConfig::role_ladder(std::string_view role, double min_size) const {
+    std::vector<const ModelConfig *> ladder;
+    for (const ModelConfig &m : models) {
+        if (std::find(m.roles.begin(), m.roles.end(), role) == m.roles.end()) continue;
+        if (min_size > 0 && m.size < min_size) continue; // an unknown size is not known to fit
+        ladder.push_back(&m);
+    }
+    // Sizes order the ladder when every model has one; otherwise the file's order does.
+    const bool sized =
+        std::all_of(ladder.begin(), ladder.end(), [](const ModelConfig *m) { return m->size > 0; });
+    if (sized) {
+        std::stable_sort(
+            ladder.begin(), ladder.end(),
+            [](const ModelConfig *a, const ModelConfig *b) { return a->size < b->size; });
+    }
+    std::vector<std::string> names;
+    for (const ModelConfig *m : ladder)
+        names.push_back(m->name);
+    return names;
+}
+
+std::vector<std::string> ModelsConfig::roles() const {
+    std::vector<std::string> all;
+    for (const ModelConfig &m : models) {
+        for (const std::string &r : m.roles) {
+            if (std::find(all.begin(), all.end(), r) == all.end()) all.push_back(r);
+        }
+    }
+    std::sort(all.begin(), all.end());
+    return all;
+}
 
 const BackendConfig *ModelsConfig::find_backend(std::string_view name) const {
     return find_named(backends, name);

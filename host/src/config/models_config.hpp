@@ -30,7 +30,8 @@ struct ModelConfig {
     std::string name;               // what graphs and `--model` use; unique among models
     std::string model;              // the name on the server (defaults to `name`)
     std::string backend;            // one of the backends' names (defaults to the first backend)
-    std::vector<std::string> roles; // free-form tags the graph layer selects models by
+    std::vector<std::string> roles; // tags nodes select models by (model: {role: math})
+    double size = 0;                // parameters (1.5e9), from `size` or the tag; 0 = unknown
     // Server options passed through as they are (Ollama: temperature, num_ctx...): an object.
     std::shared_ptr<const json::Value> options;
     // "5m" or a number of seconds, passed through; null when not set.
@@ -38,6 +39,9 @@ struct ModelConfig {
     std::optional<bool> think;
     SourceLocation location; // of the entry
 };
+
+// "1.5b" -> 1.5e9, "500m" -> 5e8 (case-insensitive); nullopt for anything else.
+std::optional<double> parse_model_size(std::string_view text);
 
 struct ModelsConfig {
     std::filesystem::path source; // the models.yaml it came from
@@ -47,6 +51,13 @@ struct ModelsConfig {
 
     const BackendConfig *find_backend(std::string_view name) const;
     const ModelConfig *find_model(std::string_view name) const;
+
+    // The models that have `role`, smallest first (by size when every one has a size, else in
+    // the file's order), keeping only those of at least `min_size` parameters (0 = any; a model
+    // of unknown size does not qualify). Empty when none.
+    std::vector<std::string> role_ladder(std::string_view role, double min_size = 0) const;
+    // Every role some model has, sorted.
+    std::vector<std::string> roles() const;
 };
 
 // The JSON Schema of models.yaml (descriptions and defaults of every key).

@@ -1,5 +1,7 @@
 #include "graph/graph_def.hpp"
 
+#include "config/semver.hpp"
+
 #include "config/config_file.hpp"
 #include "config/suggest.hpp"
 
@@ -388,15 +390,6 @@ std::optional<JoinMode> parse_join_mode(std::string_view text) noexcept {
     if (text == "all") return JoinMode::all;
     if (text == "first_success") return JoinMode::first_success;
     return std::nullopt;
-}
-
-bool is_semver(std::string_view text) {
-    // semver.org's grammar: no leading zeros in numbers, dot-separated identifiers after - and +.
-    static const std::regex pattern(
-        R"(^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*))"
-        R"((-((0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?)"
-        R"((\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$)");
-    return std::regex_match(text.begin(), text.end(), pattern);
 }
 
 GraphDef load_graph_def(const std::filesystem::path &path) {

@@ -3,6 +3,7 @@
 // conditions that parse). Everything that needs plugins is left to build_graph().
 #pragma once
 
+#include "config/semver.hpp"
 #include "graph/graph.hpp"
 
 #include <filesystem>
@@ -23,8 +24,6 @@ GraphDef load_graph_def(const std::filesystem::path &path);
 std::string_view to_string(JoinMode mode) noexcept;
 std::optional<JoinMode> parse_join_mode(std::string_view text) noexcept;
 
-// Whether `text` is a semantic version MAJOR.MINOR.PATCH (with an optional -pre-release and
-// +build suffix, as semver.org allows).
-bool is_semver(std::string_view text);
+using config::is_semver; // graph versions are semantic versions
 
 } // namespace tinyllm::graph

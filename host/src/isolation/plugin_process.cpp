@@ -297,6 +297,13 @@ private:
                 text = services->call_tool(call, m.field(1), m.field(2));
             } else if (op == "describe_tool") {
                 text = services->describe_tool(m.field(1));
+            } else if (op == "prompt") {
+                text = services->prompt(m.field(1));
+            } else if (op == "role") {
+                text = services->role_models(m.field(1), m.field(2));
+            } else if (op == "embed") {
+                if (call == nullptr) throw Error(ErrorCode::unsupported, "embed needs a call");
+                text = services->embed(call, m.field(1), m.field(2));
             } else {
                 throw Error(ErrorCode::unsupported, "unknown service " + op);
             }

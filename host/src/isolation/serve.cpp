@@ -45,6 +45,10 @@ public:
     std::string call_tool(const tllm_call *call, const std::string &tool,
                           const std::string &arguments_json) override;
     std::string describe_tool(const std::string &tool) override;
+    std::string prompt(const std::string &id) override;
+    std::string role_models(const std::string &role, const std::string &min_size) override;
+    std::string embed(const tllm_call *call, const std::string &model,
+                      const std::string &texts_json) override;
 
 private:
     Server &server_;
@@ -334,6 +338,19 @@ std::string RemoteServices::call_tool(const tllm_call *call, const std::string &
 
 std::string RemoteServices::describe_tool(const std::string &tool) {
     return answer_of(server_.ask(call_for(server_, nullptr), "describe_tool", tool, ""));
+}
+
+std::string RemoteServices::prompt(const std::string &id) {
+    return answer_of(server_.ask(call_for(server_, nullptr), "prompt", id, ""));
+}
+
+std::string RemoteServices::role_models(const std::string &role, const std::string &min_size) {
+    return answer_of(server_.ask(call_for(server_, nullptr), "role", role, min_size));
+}
+
+std::string RemoteServices::embed(const tllm_call *call, const std::string &model,
+                                  const std::string &texts_json) {
+    return answer_of(server_.ask(call_for(server_, call), "embed", model, texts_json));
 }
 
 } // namespace

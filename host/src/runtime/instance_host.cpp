@@ -68,12 +68,45 @@ constexpr tllm_tools_service_v1 kToolsService{
     },
 };
 
+constexpr tllm_prompts_service_v1 kPromptsService{
+    sizeof(tllm_prompts_service_v1),
+    [](const tllm_host *h, const char *id, char **out) {
+        return serve(out, [&] {
+            if (id == nullptr) throw Error(ErrorCode::invalid_argument, "prompt: no id");
+            return services_or_throw(h, "prompts").prompt(id);
+        });
+    },
+};
+
+constexpr tllm_models_service_v1 kModelsService{
+    sizeof(tllm_models_service_v1),
+    [](const tllm_host *h, const char *role, const char *min_size, char **out) {
+        return serve(out, [&] {
+            if (role == nullptr) throw Error(ErrorCode::invalid_argument, "role: no role");
+            return services_or_throw(h, "models")
+                .role_models(role, min_size != nullptr ? min_size : "");
+        });
+    },
+    [](const tllm_host *h, const tllm_call *call, const char *model, const char *texts,
+       char **out) {
+        return serve(out, [&] {
+            if (call == nullptr || texts == nullptr) {
+                throw Error(ErrorCode::invalid_argument, "embed: no call or no texts");
+            }
+            return services_or_throw(h, "embeddings")
+                .embed(call, model != nullptr ? model : "", texts);
+        });
+    },
+};
+
 const void *service(const char *id) noexcept {
     if (id == nullptr) return nullptr;
     const std::string_view name = id;
     if (name == TLLM_SERVICE_CHAT) return &chat_service();
     if (name == TLLM_SERVICE_TOOLS) return &kToolsService;
     if (name == TLLM_SERVICE_JSON) return &json_service();
+    if (name == TLLM_SERVICE_PROMPTS) return &kPromptsService;
+    if (name == TLLM_SERVICE_MODELS) return &kModelsService;
     return nullptr;
 }
 

@@ -1,5 +1,6 @@
 // The tllm_host a component instance receives: logging tagged with the instance, and the
-// services (tinyllm.chat/1, tinyllm.tools/1, tinyllm.json/1) routed back into the host.
+// services (tinyllm.chat/1, tinyllm.tools/1, tinyllm.json/1, tinyllm.prompts/1,
+// tinyllm.models/1) routed back into the host.
 #pragma once
 
 #include "messages/chat.hpp"
@@ -29,6 +30,23 @@ public:
                                   const std::string &arguments_json) = 0;
     // {"type":"function","function":{...}} for a chat request's "tools".
     virtual std::string describe_tool(const std::string &tool) = 0;
+
+    // The prompt file `id` as tinyllm.prompts/1 describes it (JSON); throws Error.
+    virtual std::string prompt(const std::string &id) {
+        throw Error(ErrorCode::unsupported,
+                    "no prompt \"" + id + "\": prompts are not loaded here");
+    }
+    // The ladder of `role` (JSON array of model names, smallest first); throws Error.
+    virtual std::string role_models(const std::string &role, const std::string & /*min_size*/) {
+        throw Error(ErrorCode::unsupported,
+                    "no models for role \"" + role + "\": models.yaml is not loaded here");
+    }
+    // Embeddings of `texts_json` (a JSON array of strings) with `model` ("" = default_model):
+    // {"model","dimensions","embeddings":[[...]]}; throws Error.
+    virtual std::string embed(const tllm_call * /*call*/, const std::string & /*model*/,
+                              const std::string & /*texts_json*/) {
+        throw Error(ErrorCode::unsupported, "embeddings are not available here");
+    }
 
     // Creates and activates every tool a node may call, on the calling thread: done once
     // before the nodes of a graph activate, so no tool is ever created on a run's thread.

@@ -1,5 +1,8 @@
 #include "runtime/runtime.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "config/suggest.hpp"
 #include "messages/chat.hpp"
 #include "runtime/component_config.hpp"
@@ -27,8 +30,9 @@ struct CallTimer {
 
 } // namespace
 
-Runtime::Runtime(const config::Config &config, const plugin::Registry &registry)
-    : config_(config), tools_(config.tools, registry, this) {
+Runtime::Runtime(const config::Config &config, const plugin::Registry &registry,
+                 const prompts::Library *prompts)
+    : config_(config), prompts_(prompts), tools_(config.tools, registry, this) {
     for (const auto &bc : config_.models.backends)
         create_backend(bc, registry);
     for (const config::ModelConfig &mc : config_.models.models) {
@@ -212,6 +216,183 @@ std::string Runtime::call_tool(const tllm_call *parent, const std::string &tool,
 
 std::string Runtime::describe_tool(const std::string &tool) {
     return tools_.get(tool).definition();
+}
+
+std::string Runtime::prompt(const std::string &id) {
+    if (prompts_ == nullptr) return HostServices::prompt(id);
+    return prompts::to_json(prompts_->get(id));
+}
+
+std::vector<std::string> Runtime::role_ladder(const std::string &role,
+                                              const std::string &min_size) const {
+    double min = 0;
+    if (!min_size.empty()) {
+        const std::optional<double> parsed = config::parse_model_size(min_size);
+        if (!parsed) {
+            throw Error(ErrorCode::invalid_argument,
+                        "\"" + min_size + "\" is not a model size (1.5b, 500m)");
+        }
+        min = *parsed;
+    }
+    std::vector<std::string> ladder = config_.models.role_ladder(role, min);
+    if (!ladder.empty()) return ladder;
+    const std::string where = config_.models.source.string();
+    if (!config_.models.role_ladder(role).empty()) {
+        throw Error(ErrorCode::not_found,
+                    "no model of role \"" + role + "\" in " + where + " has at least " + min_size +
+                        " parameters (set size: on a model whose name does not say it)");
+    }
+    throw Error(ErrorCode::not_found,
+                "no model in " + where + " has the role \"" + role + "\"" +
+                    config::did_you_mean(role, config_.models.roles(), "roles", "roles: none"));
+}
+
+std::string Runtime::role_models(const std::string &role, const std::string &min_size) {
+    json::Document doc(rapidjson::kArrayType);
+    for (const std::string &name : role_ladder(role, min_size))
+        doc.PushBack(json::string_value(name, doc.GetAllocator()), doc.GetAllocator());
+    return json::to_string(doc);
+}
+
+store::EmbeddingCache *Runtime::embedding_cache() {
+    const std::lock_guard lock(cache_mutex_);
+    if (!cache_ && !cache_failed_) {
+        try {
+            cache_ =
+                std::make_unique<store::EmbeddingCache>(config_.system.data_dir / "embeddings.db");
+        } catch (const Error &e) {
+            // Embeddings still work, computed every time: a read-only data dir is no reason
+            // to fail a route.
+            spdlog::warn("{} (embeddings are not cached)", e.what());
+            cache_failed_ = true;
+        }
+    }
+    return cache_.get();
+}
+
+std::vector<std::vector<float>> Runtime::embed(CallContext &call, const std::string &model,
+                                               const std::vector<std::string> &texts) {
+    const ResolvedModel resolved = resolve(model);
+    const std::string key = resolved.server_name;
+    store::EmbeddingCache *cache = embedding_cache();
+    std::vector<std::vector<float>> vectors(texts.size());
+    std::vector<size_t> missing;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        std::optional<std::vector<float>> hit;
+        if (cache != nullptr) {
+            try {
+                hit = cache->find(key, texts[i]);
+            } catch (const Error &e) {
+                spdlog::warn("{}", e.what());
+            }
+        }
+        if (hit) {
+            vectors[i] = std::move(*hit);
+        } else {
+            missing.push_back(i);
+        }
+    }
+    if (missing.empty()) return vectors;
+
+    json::Document request(rapidjson::kObjectType);
+    auto &a = request.GetAllocator();
+    request.AddMember("model", json::string_value(resolved.server_name, a), a);
+    json::Value input(rapidjson::kArrayType);
+    for (const size_t i : missing)
+        input.PushBack(json::string_value(texts[i], a), a);
+    request.AddMember("input", input, a);
+
+    ModelCallRecord record;
+    record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
+    record.backend = resolved.backend->name();
+    const CallTimer timer;
+    record.started_at_ms = timer.started_at_ms;
+    CallObserver *observer = call.observer();
+    const auto finish = [&](std::string error) {
+        record.duration_us = timer.elapsed_us();
+        record.error = std::move(error);
+        if (observer != nullptr) observer->on_model_call(record);
+    };
+    try {
+        const std::string answer = resolved.backend->embed(call, json::to_string(request));
+        const auto invalid = [&](const std::string &why) {
+            return Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
+                                                  " returned invalid embeddings: " + why);
+        };
+        json::Document doc;
+        try {
+            doc = json::parse_object(answer, "embed response", ErrorCode::protocol);
+        } catch (const Error &e) {
+            throw invalid(e.what());
+        }
+        const json::Value *rows = json::find(doc, "embeddings");
+        if (rows == nullptr || !rows->IsArray() || rows->Size() != missing.size()) {
+            throw invalid("expected " + std::to_string(missing.size()) + " vectors");
+        }
+        size_t dims = 0;
+        for (rapidjson::SizeType r = 0; r < rows->Size(); ++r) {
+            const json::Value &row = (*rows)[r];
+            if (!row.IsArray() || row.Empty()) throw invalid("a vector that is not numbers");
+            if (dims == 0) dims = row.Size();
+            if (row.Size() != dims) throw invalid("vectors of different lengths");
+            std::vector<float> v;
+            v.reserve(dims);
+            for (const auto &x : row.GetArray()) {
+                if (!x.IsNumber() || !std::isfinite(static_cast<float>(x.GetDouble()))) {
+                    throw invalid("a vector that is not finite numbers");
+                }
+                v.push_back(static_cast<float>(x.GetDouble()));
+            }
+            const size_t i = missing[r];
+            if (cache != nullptr) {
+                try {
+                    cache->put(key, texts[i], v);
+                } catch (const Error &e) {
+                    spdlog::warn("{}", e.what());
+                }
+            }
+            vectors[i] = std::move(v);
+        }
+        finish("");
+    } catch (const Error &e) {
+        finish(e.what());
+        throw;
+    }
+    return vectors;
+}
+
+std::string Runtime::embed(const tllm_call *parent, const std::string &model,
+                           const std::string &texts_json) {
+    CallContext call(parent);
+    const json::Document list = json::parse(texts_json, "texts", ErrorCode::invalid_argument);
+    std::vector<std::string> texts;
+    if (list.IsArray()) {
+        for (const auto &t : list.GetArray()) {
+            if (!t.IsString()) break;
+            texts.emplace_back(t.GetString(), t.GetStringLength());
+        }
+    }
+    if (!list.IsArray() || texts.size() != list.Size()) {
+        throw Error(ErrorCode::invalid_argument, "embed: texts must be a JSON array of strings");
+    }
+    const std::vector<std::vector<float>> vectors = embed(call, model, texts);
+    std::string out = R"({"model":)";
+    json::append_quoted(out, model.empty() ? config_.models.default_model : model);
+    out += R"(,"dimensions":)" + std::to_string(vectors.empty() ? 0 : vectors.front().size());
+    out += R"(,"embeddings":[)";
+    char number[32];
+    for (size_t i = 0; i < vectors.size(); ++i) {
+        out += i == 0 ? "[" : ",[";
+        for (size_t k = 0; k < vectors[i].size(); ++k) {
+            // %.9g round-trips a float exactly.
+            const int n = std::snprintf(number, sizeof number, "%s%.9g", k == 0 ? "" : ",",
+                                        static_cast<double>(vectors[i][k]));
+            out.append(number, static_cast<size_t>(n));
+        }
+        out += "]";
+    }
+    out += "]}";
+    return out;
 }
 
 void Runtime::prepare_tools() {

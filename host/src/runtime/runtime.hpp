@@ -4,12 +4,15 @@
 
 #include "config/config.hpp"
 #include "plugin/registry.hpp"
+#include "prompts/prompt_library.hpp"
 #include "runtime/backend.hpp"
 #include "runtime/instance_host.hpp"
 #include "runtime/tool_set.hpp"
+#include "store/embedding_cache.hpp"
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +31,9 @@ public:
     // Creates every configured backend. A backend that cannot be created (no plugin provides
     // its type, its config fails the plugin's schema, create() fails) is recorded, not thrown:
     // the others keep working, and using it later raises the recorded error.
-    Runtime(const config::Config &config, const plugin::Registry &registry);
+    // `prompts` (may be null: prompts are then unknown) must outlive the runtime.
+    Runtime(const config::Config &config, const plugin::Registry &registry,
+            const prompts::Library *prompts = nullptr);
     ~Runtime() override;
 
     const config::Config &config() const noexcept { return config_; }
@@ -65,7 +70,20 @@ public:
     std::string call_tool(const tllm_call *parent, const std::string &tool,
                           const std::string &arguments_json) override;
     std::string describe_tool(const std::string &tool) override;
+    std::string prompt(const std::string &id) override;
+    std::string role_models(const std::string &role, const std::string &min_size) override;
+    std::string embed(const tllm_call *parent, const std::string &model,
+                      const std::string &texts_json) override;
     void prepare_tools() override;
+
+    // The ladder of `role` (model names, smallest first, at least `min_size` parameters when
+    // given: "1.5b"). Throws Error(not_found) naming the role and the roles that exist.
+    std::vector<std::string> role_ladder(const std::string &role,
+                                         const std::string &min_size = {}) const;
+    // One vector per text, in order, from the cache in the data dir or the model's backend
+    // (one request for every text not cached). The call is recorded as a model call.
+    std::vector<std::vector<float>> embed(CallContext &call, const std::string &model,
+                                          const std::vector<std::string> &texts);
     std::optional<Clock::time_point> activation_deadline() const override;
 
 private:
@@ -79,8 +97,14 @@ private:
     };
     const RequestDefaults &defaults_of(const config::ModelConfig &model) const;
 
+    store::EmbeddingCache *embedding_cache();
+
     const config::Config &config_;
+    const prompts::Library *prompts_;
     std::vector<BackendSlot> backends_;
+    std::mutex cache_mutex_;
+    std::unique_ptr<store::EmbeddingCache> cache_;
+    bool cache_failed_ = false;
     ToolSet tools_;
     std::vector<RequestDefaults> defaults_; // per config_.models.models entry
 };

@@ -171,6 +171,20 @@ std::optional<int64_t> Statement::column_optional_int64(int index) const {
     return sqlite3_column_int64(stmt_, index);
 }
 
+Statement &Statement::bind_blob(int index, std::string_view bytes) {
+    const int rc = sqlite3_bind_blob(stmt_, index, bytes.data() ? bytes.data() : "",
+                                     checked_length(bytes, db_), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) db_.fail(rc);
+    return *this;
+}
+
+std::string Statement::column_blob(int index) const {
+    const auto *data = static_cast<const char *>(sqlite3_column_blob(stmt_, index));
+    const int size = sqlite3_column_bytes(stmt_, index);
+    if (!data) return {};
+    return std::string(data, static_cast<size_t>(size));
+}
+
 std::string Statement::column_text(int index) const {
     // Text first, then its length: the documented order that avoids a conversion in between.
     const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt_, index));

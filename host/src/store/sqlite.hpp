@@ -98,6 +98,8 @@ public:
     Statement &bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
     Statement &bind(int index, std::optional<int64_t> value);
     Statement &bind_null(int index);
+    // Bytes stored as a BLOB (copied).
+    Statement &bind_blob(int index, std::string_view bytes);
     // Empty text is stored as NULL: the trace model's "" means "absent" (no error, no output),
     // and NULL lets queries say `error IS NOT NULL`.
     Statement &bind_nullable(int index, std::string_view text);
@@ -114,6 +116,7 @@ public:
     int64_t column_int64(int index) const;
     std::optional<int64_t> column_optional_int64(int index) const;
     std::string column_text(int index) const;
+    std::string column_blob(int index) const;
     bool column_is_null(int index) const;
 
 private:

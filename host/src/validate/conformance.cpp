@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 #include <unistd.h>
@@ -113,14 +114,21 @@ std::optional<std::string> call_once(Fn &&fn, std::string &failure,
 
 void check_node_output(const std::string &text) {
     const json::Document doc = object_output(text, "process's output");
-    const json::Value *message = json::find(doc, "message");
-    const json::Value *set = json::find(doc, "set");
-    if ((message == nullptr) == (set == nullptr)) {
-        throw contract("process's output must have exactly one of \"message\" and \"set\": " +
-                       text.substr(0, 200));
+    const json::Value *found = nullptr;
+    int shapes = 0;
+    for (const char *key : {"message", "set", "patch"}) {
+        if (const json::Value *v = json::find(doc, key)) {
+            found = v;
+            ++shapes;
+        }
     }
-    if (!(message != nullptr ? message : set)->IsObject()) {
-        throw contract("process's \"message\"/\"set\" must be an object");
+    if (shapes != 1) {
+        throw contract(
+            "process's output must have exactly one of \"message\", \"set\" and \"patch\": " +
+            text.substr(0, 200));
+    }
+    if (!found->IsObject()) {
+        throw contract("process's \"message\"/\"set\"/\"patch\" must be an object");
     }
     if (const json::Value *route = json::find(doc, "route"); route && !route->IsString()) {
         throw contract("process's \"route\" must be a string");
@@ -247,7 +255,7 @@ template <class Fn> std::string cancelled_call(Fn &&call_fn) {
            " ms later" + (failure.empty() ? "" : ": " + failure);
 }
 
-// The kind-specific checks of one component; `config` is its default config.
+// The kind-specific checks of one component; `config` is its default (or example) config.
 void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &config,
                      runtime::HostServices &services) {
     const tllm_component &c = *ref.component;
@@ -259,7 +267,7 @@ void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &
     // checks an answer.
     const auto run_kind = [&](auto make, const std::string &what, auto call, auto shape) {
         std::unique_ptr<std::decay_t<decltype(*make())>> instance;
-        if (!suite.check(label + ": create with its default config", [&] {
+        if (!suite.check(label + ": create with its config", [&] {
                 instance = make();
                 auto second = make(); // two instances side by side
                 return std::string("created, twice");
@@ -333,6 +341,21 @@ std::string required_without_default(const char *schema_text) {
     return {};
 }
 
+// The schema's first "examples" entry (the JSON Schema keyword), when it is an object: the
+// config the calls are made with when the component needs one from its user.
+std::optional<json::Document> example_config(const char *schema_text) {
+    if (schema_text == nullptr) return std::nullopt;
+    const json::Document schema = json::parse_object(schema_text, "config_schema");
+    const json::Value *examples = json::find(schema, "examples");
+    if (examples == nullptr || !examples->IsArray() || examples->Empty() ||
+        !(*examples)[0].IsObject()) {
+        return std::nullopt;
+    }
+    json::Document doc;
+    doc.CopyFrom((*examples)[0], doc.GetAllocator());
+    return doc;
+}
+
 } // namespace
 
 void run_conformance(const std::filesystem::path &file, const Reporter &report) {
@@ -382,10 +405,16 @@ void run_conformance(const std::filesystem::path &file, const Reporter &report) 
         if (!suite.check(std::string(c->kind) + " " + c->name + ": config schema", [&] {
                 if (const std::string key = required_without_default(c->config_schema);
                     !key.empty()) {
+                    if (const auto example = example_config(c->config_schema)) {
+                        config = runtime::make_component_config(*c, *example, {}, c->name).json;
+                        return "valid JSON Schema; \"" + key +
+                               "\" has no default, so the calls use its first example " + config;
+                    }
                     incomplete = key;
                     return "valid; \"" + key +
                            "\" is required and has no default, so the calls are skipped "
-                           "(they need a config of the user's)";
+                           "(they need a config of the user's; add one to the schema's "
+                           "\"examples\" to have them made)";
                 }
                 static const json::Value empty(rapidjson::kObjectType);
                 config = runtime::make_component_config(*c, empty, {}, c->name).json;

@@ -1,7 +1,7 @@
 // The model node: asks a model (through the host, so models.yaml decides the backend and its
 // options) and puts the answer into the message's content. Prompts are Mustache templates over
 // the message's fields.
-#include "prompt_template.hpp"
+#include "tinyllm/prompt_template.hpp"
 #include "tool_loop.hpp"
 
 #include "tinyllm/json.hpp"
@@ -95,10 +95,9 @@ private:
     }
 
     // A template that does not parse is a config error, not "internal" at the ABI.
-    static tinyllm::node::PromptTemplate make_template(const std::string &text,
-                                                       std::string_view what) {
+    static tinyllm::PromptTemplate make_template(const std::string &text, std::string_view what) {
         try {
-            return tinyllm::node::PromptTemplate(text, what);
+            return tinyllm::PromptTemplate(text, what);
         } catch (const tinyllm::Error &e) {
             throw Error(TLLM_ERR_INVALID_ARGUMENT, e.what());
         }
@@ -149,8 +148,8 @@ private:
     std::string options_; // JSON text, "" for none
     std::string format_;  // JSON text, "" for none
     tllm_think think_;
-    tinyllm::node::PromptTemplate system_;
-    tinyllm::node::PromptTemplate prompt_;
+    tinyllm::PromptTemplate system_;
+    tinyllm::PromptTemplate prompt_;
     tinyllm::node::ToolLoop tools_;
 };
 

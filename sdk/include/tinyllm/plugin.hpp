@@ -312,7 +312,8 @@ public:
     std::string prompt(const std::string &id) const {
         const auto *prompts = service<tllm_prompts_service_v1>(TLLM_SERVICE_PROMPTS);
         char *out = nullptr;
-        return take(prompts->get(host_, id.c_str(), &out), out);
+        const tllm_status st = prompts->get(host_, id.c_str(), &out); // before `out` is read
+        return take(st, out);
     }
 
     // The ladder of `role`: model names, smallest first; throws Error (NOT_FOUND naming the
@@ -321,8 +322,8 @@ public:
                                          const std::string &min_size = {}) const {
         const auto *models = service<tllm_models_service_v1>(TLLM_SERVICE_MODELS);
         char *out = nullptr;
-        const std::string text =
-            take(models->role(host_, role.c_str(), min_size.c_str(), &out), out);
+        const tllm_status st = models->role(host_, role.c_str(), min_size.c_str(), &out);
+        const std::string text = take(st, out);
         const Json doc = parse_json(text, "role models");
         std::vector<std::string> names;
         for (size_t i = 0, n = doc.count(""); i < n; ++i)
@@ -340,8 +341,8 @@ public:
             list += (list.size() > 1 ? ",\"" : "\"") + json_escape(t) + "\"";
         list += "]";
         char *out = nullptr;
-        const std::string text =
-            take(models->embed(host_, call.raw(), model.c_str(), list.c_str(), &out), out);
+        const tllm_status st = models->embed(host_, call.raw(), model.c_str(), list.c_str(), &out);
+        const std::string text = take(st, out);
         const Json doc = parse_json(text, "embeddings");
         std::vector<std::vector<float>> vectors(doc.count("/embeddings"));
         for (size_t i = 0; i < vectors.size(); ++i) {
@@ -573,8 +574,8 @@ template <class T> struct NodeTable {
             if (routes.empty()) return nullptr;
             node.routes_json_ = "[";
             for (const std::string &r : routes)
-                node.routes_json_ += (node.routes_json_.size() > 1 ? ",\"" : "\"") +
-                                     json_escape(r) + "\"";
+                node.routes_json_ +=
+                    (node.routes_json_.size() > 1 ? ",\"" : "\"") + json_escape(r) + "\"";
             node.routes_json_ += "]";
             return node.routes_json_.c_str();
         },

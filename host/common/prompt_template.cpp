@@ -1,10 +1,11 @@
-#include "prompt_template.hpp"
+#include "tinyllm/prompt_template.hpp"
 
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
 #include <mutex>
 
-namespace tinyllm::node {
+namespace tinyllm {
 
 namespace mustache = kainjow::mustache;
 
@@ -65,6 +66,45 @@ mustache::data to_data(const json::Value &v) {
     return mustache::data{json::to_string(v)};
 }
 
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// The names a (valid) template reads. kainjow keeps its parse tree private, so the tags are
+// read here; the template has already parsed, so every "{{" opens a well-formed tag.
+std::vector<std::string> tag_names(std::string_view text, std::string_view what) {
+    std::vector<std::string> names;
+    size_t pos = 0;
+    while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+        const bool triple = text.compare(pos, 3, "{{{") == 0;
+        const size_t open = pos + (triple ? 3 : 2);
+        const size_t close = text.find(triple ? "}}}" : "}}", open);
+        if (close == std::string_view::npos) break;
+        std::string_view tag = trim(text.substr(open, close - open));
+        pos = close + (triple ? 3 : 2);
+        if (tag.empty()) continue;
+        const char sigil = tag.front();
+        if (sigil == '!' || sigil == '/') continue; // a comment; a section's end
+        if (sigil == '>' || sigil == '=') {
+            throw Error(ErrorCode::invalid_argument,
+                        std::string(what) + ": invalid template: " +
+                            (sigil == '>' ? "partials ({{> name}}) are not supported"
+                                          : "changing the delimiters is not supported"));
+        }
+        if (sigil == '#' || sigil == '^' || sigil == '&') tag = trim(tag.substr(1));
+        if (tag == ".") continue;
+        std::string name(tag.substr(0, tag.find('.')));
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+            names.push_back(std::move(name));
+        }
+    }
+    return names;
+}
+
 } // namespace
 
 PromptTemplate::PromptTemplate(std::string_view text, std::string_view what)
@@ -73,6 +113,7 @@ PromptTemplate::PromptTemplate(std::string_view text, std::string_view what)
         throw Error(ErrorCode::invalid_argument,
                     std::string(what) + ": invalid template: " + impl_->tmpl.error_message());
     }
+    names_ = tag_names(text, what);
 }
 
 PromptTemplate::~PromptTemplate() = default;
@@ -101,4 +142,4 @@ std::string PromptTemplate::render(const json::Value &message) const {
     return impl_->tmpl.render(data);
 }
 
-} // namespace tinyllm::node
+} // namespace tinyllm

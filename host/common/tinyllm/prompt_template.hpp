@@ -9,12 +9,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
-namespace tinyllm::node {
+namespace tinyllm {
 
 class PromptTemplate {
 public:
-    // Throws tinyllm::Error(invalid_argument) naming `what` when `text` does not parse.
+    // Throws tinyllm::Error(invalid_argument) naming `what` when `text` does not parse, or uses
+    // a partial ({{> name}}: there is nothing to include) or changes the delimiters.
     PromptTemplate(std::string_view text, std::string_view what);
     ~PromptTemplate();
     PromptTemplate(PromptTemplate &&) noexcept;
@@ -25,10 +27,16 @@ public:
 
     bool empty() const noexcept { return empty_; }
 
+    // The variables the template reads: the first segment of every tag's name ("data" for
+    // {{data.topic}}, "feedback" for {{#feedback}}), in order of first use, without the
+    // implicit iterator "." — what a prompt file must declare.
+    const std::vector<std::string> &names() const noexcept { return names_; }
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     bool empty_ = true;
+    std::vector<std::string> names_;
 };
 
-} // namespace tinyllm::node
+} // namespace tinyllm
