@@ -216,7 +216,7 @@ TEST_F(AskTest, CtrlCCancelsAStreamingAnswer) {
                                      .add_line(testing::chat_chunk_line(kModel, "Hello"))
                                      .add_line(testing::chat_chunk_line(kModel, " there"), 1h)
                                      .add_line(testing::chat_final_line(kModel, {})));
-    const auto process = start({"ask", "hello"});
+    const auto process = start({"ask", "--stream", "hello"});
     ASSERT_TRUE(process->wait_for_stdout("Hello"))
         << "no first token; stdout: " << process->out_so_far()
         << "\nstderr: " << process->err_so_far();

@@ -346,8 +346,8 @@ TEST_F(IsolationTest, ANodeThatIgnoresItsDeadlineEndsTheRunInBoundedTimeAndLeave
     isolate_raw_nodes();
     write_one_node_graph("spin", "raw_spin");
     const auto start = Clock::now();
-    const auto process = this->start(
-        {"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "--timeout", "300", "hi"});
+    const auto process = this->start({"--plugins", kGoodPluginDir.string(), "run", "--stream",
+                                      "--graph", "spin", "--timeout", "300", "hi"});
     // Inside process(): the token crossed the socket from the plugin's process.
     ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();
     // The node runs in a process of its own, the only one (the other plugins are in the host).

@@ -115,7 +115,7 @@ TEST_F(RunTest, ANodeThatIgnoresItsTimeoutDoesNotHoldTheRun) {
 TEST_F(RunTest, CtrlCEndsARunWhoseNodeIgnoresCancellation) {
     write_config_file("graphs/spin.yaml", spin_graph());
     const auto process =
-        start({"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "hi"},
+        start({"--plugins", kGoodPluginDir.string(), "run", "--stream", "--graph", "spin", "hi"},
               {{"TINYLLM_LOG_LEVEL", "debug"}});
     // Inside the node's process(), past every cancellation check before it.
     ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();
@@ -135,7 +135,7 @@ TEST_F(RunTest, CtrlCEndsARunWhoseNodeIgnoresCancellation) {
 TEST_F(RunTest, ASecondCtrlCExitsAtOnceAndSaysSo) {
     write_config_file("graphs/spin.yaml", spin_graph());
     const auto process =
-        start({"--plugins", kGoodPluginDir.string(), "run", "--graph", "spin", "hi"},
+        start({"--plugins", kGoodPluginDir.string(), "run", "--stream", "--graph", "spin", "hi"},
               {{"TINYLLM_LOG_LEVEL", "debug"}});
     // Inside the node's process(), past every cancellation check before it.
     ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();

@@ -2,11 +2,13 @@
 // edges and conditions, reachability, exits, loop bounds, warnings and node instances.
 #include "graph_test_support.hpp"
 
+#include "config/suggest.hpp"
 #include "runtime/call_context.hpp"
 #include "tinyllm/json.hpp"
 
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <optional>
@@ -121,13 +123,13 @@ TEST(GraphBuilderErrors, UnknownNodeTypeSuggestsTheClosest) {
 TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
     TempDir dir;
     EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
-              at(dir, "4:23") +
-                  "nodes[0].type: unknown node type \"model\" (available: noop, "
-                  "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
-                  "ask_model, use_tool, raw_ok, raw_print, raw_throw, raw_throw_create, raw_spin, "
-                  "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
-                  "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
-                  "raw_abort_activate, raw_fail_activate)");
+              at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
+                                "set, route_by, fail, sleep, throw, bad_json, fixed, append, "
+                                "ask_model, use_tool, routes_fixed, raw_ok, raw_print, raw_throw, "
+                                "raw_throw_create, raw_spin, "
+                                "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
+                                "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
+                                "raw_abort_activate, raw_fail_activate)");
 }
 
 TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {
@@ -323,6 +325,173 @@ edges:
   - {from: r, to: j}
 )");
     EXPECT_TRUE(longer->warnings.empty());
+}
+
+// ---- Declared routes ----------------------------------------------------------------------------
+
+// A router r (routes_fixed declaring `routes`) with one edge per `edges` item ("to: when", or
+// "to" alone for an unconditional edge), each to an exit node of that name. Line 5 is r's entry,
+// the edges start after one line per exit.
+std::string router_graph(const std::string &routes, const std::vector<std::string> &edges) {
+    std::vector<std::string> exits;
+    std::string edge_lines;
+    for (const std::string &edge : edges) {
+        const size_t colon = edge.find(':');
+        const std::string to = edge.substr(0, colon);
+        if (std::find(exits.begin(), exits.end(), to) == exits.end()) exits.push_back(to);
+        edge_lines += colon == std::string::npos
+                          ? "  - {from: r, to: " + to + "}\n"
+                          : "  - {from: r, to: " + to + ", when: " + edge.substr(colon + 2) + "}\n";
+    }
+    std::string yaml = "id: g\nentry: r\nexits: [" + config::join(exits) + "]\nnodes:\n" +
+                       "  - id: r\n    type: routes_fixed\n    config: {routes: [" + routes +
+                       "]}\n";
+    for (const std::string &exit : exits)
+        yaml += "  - {id: " + exit + ", type: noop}\n";
+    return yaml + "edges:\n" + edge_lines;
+}
+
+TEST(GraphBuilderRoutes, AGoodRouterBuildsWithAndWithoutInstances) {
+    TempDir dir;
+    const std::string yaml =
+        router_graph("math, code, general", {R"(a: 'route == "math"')", R"(b: 'route in ["code"]')",
+                                             R"(c: '"general" == route and attempt < 3')"});
+    EXPECT_NO_THROW(build_text(dir, yaml, false));
+    EXPECT_NO_THROW(build_text(dir, yaml, true));
+}
+
+TEST(GraphBuilderRoutes, AnEdgeTestingARouteTheNodeNeverReturns) {
+    TempDir dir;
+    const std::string yaml = router_graph(
+        "math, code, general",
+        {R"(a: 'route == "math"')", R"(b: 'route == "maths" or route == "code"')", "c: else"});
+    // At the literal, with a did-you-mean; the same with instances (`tinyllm run`) as without
+    // (`tinyllm graph validate`).
+    const std::string expected = at(dir, "13:38") + "edges[1].when: node r never returns the "
+                                                    "route \"maths\" (did you mean \"math\"?)";
+    EXPECT_EQ(build_error(dir, yaml), expected);
+    EXPECT_EQ(config_error([&] { build_text(dir, yaml, true); }), expected);
+    // Without a close one, the routes it has; in a list; under `not`.
+    EXPECT_EQ(build_error(dir, router_graph("math, code, general",
+                                            {R"(a: 'route in ["code", "poetry"]')", "b: else"})),
+              at(dir, "11:38") + "edges[0].when: node r never returns the route \"poetry\" (its "
+                                 "routes: math, code, general)");
+    EXPECT_EQ(build_error(dir, router_graph("x, y", {R"(a: 'not route == "zebra"')", "b: else"})),
+              at(dir, "11:42") + "edges[0].when: node r never returns the route \"zebra\" (its "
+                                 "routes: x, y)");
+}
+
+// The column is read back from the file: escapes before the literal count as written.
+TEST(GraphBuilderRoutes, TheColumnOfALiteralAfterEscapes) {
+    TempDir dir;
+    EXPECT_EQ(build_error(dir, router_graph("math", {R"(a: "route == \"maths\"")", "b: else"})),
+              at(dir, "11:38") + "edges[0].when: node r never returns the route \"maths\" (did "
+                                 "you mean \"math\"?)");
+}
+
+// A def built in code has no file to point into: the message names the edge.
+TEST(GraphBuilderRoutes, ADefBuiltInCodeNamesTheEdge) {
+    TempDir dir;
+    GraphDef def = load_text(dir, router_graph("math", {R"(a: 'route == "poetry"')", "b: else"}));
+    for (NodeDef &node : def.nodes) {
+        node.config_source = {};
+        node.location = {};
+    }
+    for (EdgeDef &edge : def.edges) {
+        edge.location = {};
+        edge.when_location = {};
+    }
+    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, false); }),
+              "edges[0].when: node r never returns the route \"poetry\" (its routes: math)");
+    def.edges[0].when = R"(route == "math")";
+    def.edges[1].when = R"(attempt > 1 and route == "math")";
+    EXPECT_NO_THROW(build_graph(def, test_registry(), nullptr, false));
+    def.edges[1].when = "route in []";
+    def.nodes[0].config = std::make_shared<json::Document>(
+        json::parse_object(R"({"routes":["math","poetry"]})", "config"));
+    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, true); }),
+              "node r: no edge takes its route \"poetry\" (add an edge with when: "
+              "'route == \"poetry\"' or an else edge)");
+}
+
+TEST(GraphBuilderRoutes, ADeclaredRouteNoEdgeTakes) {
+    TempDir dir;
+    const std::string yaml = router_graph(
+        "math, code, general", {R"(a: 'route == "math"')", R"(b: 'route in ["code", "math"]')"});
+    const std::string expected =
+        at(dir, "5:5") + "nodes[0]: node r: no edge takes its route \"general\" (add an edge with "
+                         "when: 'route == \"general\"' or an else edge)";
+    EXPECT_EQ(build_error(dir, yaml), expected);
+    EXPECT_EQ(config_error([&] { build_text(dir, yaml, true); }), expected);
+    // An `and` that narrows the route away takes nothing more.
+    EXPECT_THAT(build_error(dir, router_graph("x, y", {R"(a: 'route == "x"')",
+                                                       R"(b: 'route in ["x", "y"] and )"
+                                                       R"(route == "x"')"})),
+                HasSubstr("node r: no edge takes its route \"y\""));
+}
+
+TEST(GraphBuilderRoutes, AnElseOrUnconditionalEdgeTakesEveryRoute) {
+    TempDir dir;
+    EXPECT_NO_THROW(build_text(
+        dir, router_graph("math, code, general", {R"(a: 'route == "math"')", "b: else"})));
+    EXPECT_NO_THROW(
+        build_text(dir, router_graph("math, code, general", {R"(a: 'route == "math"')", "b"})));
+    // As does a condition that may hold whatever the route.
+    EXPECT_NO_THROW(build_text(
+        dir, router_graph("math, code", {R"(a: 'route == "math"')", R"(b: 'route != "math"')"})));
+}
+
+TEST(GraphBuilderRoutes, ANodeThatDeclaresNoRoutesIsNotChecked) {
+    TempDir dir;
+    // routes_fixed without routes, and route_by: any route may come, so any may be tested.
+    EXPECT_NO_THROW(build_text(
+        dir, router_graph("", {R"(a: 'route == "anything"')", R"(b: 'route == "else"')"}), true));
+    std::string yaml = router_graph("", {R"(a: 'route == "anything"')"});
+    yaml.replace(yaml.find("type: routes_fixed"), 18, "type: route_by");
+    yaml.replace(yaml.find("config: {routes: []}"), 20, "config: {}");
+    EXPECT_NO_THROW(build_text(dir, yaml));
+}
+
+TEST(GraphBuilderRoutes, AnExitMayDeclareRoutesNoEdgeTakes) {
+    TempDir dir;
+    EXPECT_NO_THROW(build_text(dir, R"(id: g
+entry: r
+exits: [r]
+nodes:
+  - {id: r, type: routes_fixed, config: {routes: [pass, fail]}}
+)",
+                               true));
+}
+
+// Without instances, only a node whose edges test the route is created to ask for its routes:
+// the others may not even be creatable, and validate does not create them.
+TEST(GraphBuilderRoutes, WithoutInstancesOnlyNodesWhoseEdgesTestTheRouteAreCreated) {
+    TempDir dir;
+    EXPECT_NO_THROW(build_text(dir, R"(id: g
+entry: r
+exits: [a]
+nodes:
+  - {id: r, type: fail, config: {on_create: true}}
+  - {id: a, type: noop}
+edges:
+  - {from: r, to: a, when: attempt < 3}
+  - {from: r, to: a, when: else}
+)"));
+    const std::string yaml = R"(id: g
+entry: r
+exits: [a]
+nodes:
+  - {id: r, type: fail, config: {on_create: true}}
+  - {id: a, type: noop}
+edges:
+  - {from: r, to: a, when: 'route == "x"'}
+  - {from: r, to: a, when: else}
+)";
+    const auto e = error_of([&] { build_text(dir, yaml); });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_EQ(std::string(e->what()),
+              at(dir, "5:5") + "node r (fail): create failed: fail node: refusing to be created");
 }
 
 // ---- Defs built in code ---------------------------------------------------------------------

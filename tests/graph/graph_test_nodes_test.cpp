@@ -126,6 +126,17 @@ TEST(TestNodes, AppendAddsToContent) {
     EXPECT_EQ(process(*node, "{}"), R"({"message":{"content":" [x]"}})");
 }
 
+// What the declared-routes tests of the builder rely on.
+TEST(TestNodes, RoutesFixedDeclaresItsRoutesAndReturnsItsRoute) {
+    auto node = make_node("routes_fixed", R"({"routes":["a","b"],"route":"b"})");
+    EXPECT_EQ(node->routes(), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(process(*node, R"({"x":1})"), R"({"set":{},"route":"b"})");
+    // No routes configured: not declared (the SDK's empty list), and no route returned.
+    auto quiet = make_node("routes_fixed", "{}");
+    EXPECT_EQ(quiet->routes(), std::nullopt);
+    EXPECT_EQ(process(*quiet, "{}"), R"({"set":{}})");
+}
+
 TEST(TestNodes, AskModelCallsTheHostAndKeepsTheAnswer) {
     EchoServices services;
     auto node = make_node("ask_model", R"({"model":"tiny"})", &services);
@@ -152,8 +163,8 @@ TEST(TestNodes, EveryNodeHasAConfigSchema) {
     for (const plugin::ComponentRef &ref : test_registry().of_kind(TLLM_KIND_NODE)) {
         EXPECT_NE(ref.component->config_schema, nullptr) << ref.component->name;
     }
-    // test_nodes.cpp's eleven and raw_nodes.cpp's fourteen.
-    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 25u);
+    // test_nodes.cpp's twelve and raw_nodes.cpp's fourteen.
+    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 26u);
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 // Test node components (tinyllm.node/1) for the graph tests: one .so, tinyllm-test-nodes.so, with
 // a node per behaviour an executor must handle — pass-through, routing, failing N times,
 // sleeping until cancelled, throwing, malformed output, model calls, tool calls (the tool
-// described in activate).
+// described in activate), declared routes.
 #include "tinyllm/json.hpp"
 
 #include <tinyllm/plugin.hpp>
@@ -9,7 +9,9 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -381,6 +383,42 @@ private:
     std::string name_;      // from the definition activate() read
 };
 
+// Declares config.routes (the SDK's routes(); none = not declared) and returns config.route,
+// whatever the message: for the build-time check of declared routes against edges.
+class RoutesFixed final : public tinyllm::sdk::Node {
+public:
+    static constexpr const char *kName = "routes_fixed";
+    static constexpr const char *kDescription = "declares config.routes and returns config.route";
+    static constexpr const char *kConfigSchema = R"({
+      "type": "object", "additionalProperties": false,
+      "properties": {
+        "routes": {"description": "The routes declared; empty = not declared.",
+                   "type": "array", "items": {"type": "string"}, "default": []},
+        "route": {"description": "The route returned; empty = none.",
+                  "type": "string", "default": ""}
+      }})";
+    RoutesFixed(Host, std::string_view config) {
+        const json::Document c = parse_config(config);
+        route_ = json::get_string(c, "route").value_or("");
+        if (const json::Value *routes = json::find(c, "routes"); routes && routes->IsArray()) {
+            for (const json::Value &r : routes->GetArray())
+                routes_.emplace_back(r.GetString(), r.GetStringLength());
+        }
+    }
+    std::string process(Call &, std::string_view) override {
+        json::Document out(rapidjson::kObjectType);
+        auto &a = out.GetAllocator();
+        out.AddMember("set", json::Value(rapidjson::kObjectType), a);
+        if (!route_.empty()) out.AddMember("route", json::string_value(route_, a), a);
+        return json::to_string(out);
+    }
+    std::vector<std::string> routes() const override { return routes_; }
+
+private:
+    std::vector<std::string> routes_;
+    std::string route_;
+};
+
 constexpr tinyllm::sdk::PluginInfo kInfo{
     .id = "org.tinyllm.test.nodes",
     .name = "Test nodes",
@@ -393,4 +431,4 @@ constexpr tinyllm::sdk::PluginInfo kInfo{
 } // namespace
 
 TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Fixed, Append, AskModel,
-               UseTool)
+               UseTool, RoutesFixed)

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace tinyllm::cli {
@@ -31,6 +32,37 @@ std::string paint(std::string_view text, Color color, bool enabled) {
     case Color::bold: code = "\033[1m"; break;
     }
     return std::string(code) + std::string(text) + "\033[0m";
+}
+
+std::optional<TerminalSize> terminal_size(std::FILE *stream) {
+    winsize ws{};
+    if (!is_terminal(stream) || ::ioctl(::fileno(stream), TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0 ||
+        ws.ws_row == 0) {
+        return std::nullopt;
+    }
+    return TerminalSize{ws.ws_col, ws.ws_row};
+}
+
+int rows_of(std::string_view text, int columns) {
+    if (columns <= 0) columns = 80;
+    int rows = 1;
+    int column = 0;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            ++rows;
+            column = 0;
+            continue;
+        }
+        if ((byte & 0xC0) == 0x80) continue; // a UTF-8 continuation byte: same code point
+        const int width = c == '\t' ? 8 - column % 8 : 1;
+        if (column + width > columns) { // the terminal wraps before this character
+            ++rows;
+            column = 0;
+        }
+        column += width;
+    }
+    return rows;
 }
 
 std::string human_bytes(int64_t bytes) {

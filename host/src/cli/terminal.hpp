@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,18 @@ enum class Color { red, green, yellow, blue, dim, bold };
 
 // `text` wrapped in the colour's escape codes when `enabled`.
 std::string paint(std::string_view text, Color color, bool enabled);
+
+// The size of the terminal `stream` writes to (columns, rows), or nullopt when it is none.
+struct TerminalSize {
+    int columns = 0;
+    int rows = 0;
+};
+std::optional<TerminalSize> terminal_size(std::FILE *stream);
+
+// How many terminal rows `text` takes when written from the start of a row on a terminal
+// `columns` wide (tabs to the next multiple of 8; every other code point one column: an
+// estimate for wide and combining characters). The cursor's row after the text counts.
+int rows_of(std::string_view text, int columns);
 
 // "1.2 GB", "512 B".
 std::string human_bytes(int64_t bytes);

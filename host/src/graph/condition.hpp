@@ -109,6 +109,9 @@ public:
     std::string to_string() const;
 
     struct Impl;
+    // The parsed form (condition_ast.hpp), for static analyses inside the graph code
+    // (route_check.hpp).
+    const Impl &impl() const noexcept { return *impl_; }
 
 private:
     explicit Condition(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}

@@ -153,8 +153,8 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         }
         runtime::EventSink sink;
         if (st.options.on_event) {
-            sink = [&st, &node](std::string_view event) {
-                st.options.on_event(NodeEvent{node.def->id, node.is_exit, event});
+            sink = [&st, &node, seq = exec.seq](std::string_view event) {
+                st.options.on_event(NodeEvent{node.def->id, node.writes_answer, seq, event});
             };
         }
         CallContext call(token, deadline, std::move(sink));

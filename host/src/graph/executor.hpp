@@ -31,11 +31,14 @@ public:
     virtual void on_run_end(const trace::Run &run) = 0;
 };
 
-// An event a node emitted (a token, progress), with the node it came from. `final_answer` is
-// true for nodes that are exits: their tokens are the answer the user is waiting for.
+// An event a node emitted (a token, progress, a decision), with the node execution it came
+// from. `final_answer` is true for nodes that write the answer (exits, and nodes with
+// `answer: true`): their tokens are the answer the user is waiting for. A later execution's
+// tokens (another attempt, or a gate sending the request back) replace an earlier one's.
 struct NodeEvent {
     const std::string &node_id;
     bool final_answer;
+    int64_t seq; // the node execution's number in the run (trace::NodeExecution::seq)
     std::string_view event_json;
 };
 

@@ -39,6 +39,7 @@ struct NodeDef {
     RetryPolicy retry;
     int max_visits = 0; // how often one run may enter the node; 0 = not set
     JoinMode join = JoinMode::none;
+    std::optional<bool> answer; // its tokens are the answer the user sees; unset: if an exit
     config::SourceLocation location;
 };
 
@@ -80,6 +81,7 @@ struct Node {
     std::unique_ptr<runtime::Node> instance; // null when built without instances (validate)
     std::vector<Edge> out;
     bool is_exit = false;
+    bool writes_answer = false; // def->answer, or is_exit when unset
 };
 
 class Graph {

@@ -2,8 +2,10 @@
 
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
+#include "graph/route_check.hpp"
 #include "runtime/component_config.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -53,6 +55,27 @@ std::string describe_edge(const GraphDef &def, size_t index, std::string_view re
         return at.describe(relative, message);
     }
     return prefixed(def.edges[index].location, message);
+}
+
+// "file:line:col: edges[3].when: message", the column that of `offset` in the condition.
+std::string describe_condition(const GraphDef &def, size_t index, size_t offset,
+                               const std::string &message) {
+    const EdgeDef &edge = def.edges[index];
+    const std::string path = "edges[" + std::to_string(index) + "].when: ";
+    config::SourceLocation where = edge.when_location;
+    if (where.line == 0) return prefixed(where, path + message);
+    const auto positions = positions_of(def);
+    // Read back from the file, so quotes and escapes before the offset are counted right.
+    const auto columns =
+        positions
+            ? positions->scalar_columns("/edges/" + std::to_string(index) + "/when", edge.when)
+            : std::nullopt;
+    if (columns && !columns->empty()) {
+        where.column = (*columns)[std::min(offset, columns->size() - 1)];
+    } else {
+        where.column += offset;
+    }
+    return prefixed(where, path + message);
 }
 
 [[noreturn]] void fail(std::string message) {
@@ -332,6 +355,7 @@ void add_nodes(Graph &graph) {
         node.index = i;
         node.def = &graph.def.nodes[i];
         node.is_exit = exits.count(node.def->id) != 0;
+        node.writes_answer = node.def->answer.value_or(node.is_exit);
         graph.nodes.push_back(std::move(node));
     }
 }
@@ -368,11 +392,78 @@ void activate(const NodeDef &def, runtime::Node &node, runtime::HostServices *se
     }
 }
 
+// ---- Declared routes --------------------------------------------------------------------------
+
+// The def's edge indexes of each node's outgoing edges, in the order of Node::out.
+std::vector<std::vector<size_t>> edge_indexes(const Graph &graph) {
+    std::vector<std::vector<size_t>> out(graph.nodes.size());
+    for (size_t e = 0; e < graph.def.edges.size(); ++e)
+        out[graph.find(graph.def.edges[e].from)->index].push_back(e);
+    return out;
+}
+
+std::optional<std::vector<std::string>> declared_routes(const NodeDef &def,
+                                                        const runtime::Node &instance) {
+    try {
+        return instance.routes();
+    } catch (const Error &e) {
+        throw Error(e.code(), prefixed(def.location, e.what()));
+    }
+}
+
+// Whether instances of the component may declare routes at all (an older or C plugin's table
+// may not have the function).
+bool may_declare_routes(const plugin::ComponentRef &ref) {
+    const auto *table = static_cast<const tllm_node_v1 *>(ref.component->vtable);
+    return TLLM_TABLE_FN(table, tllm_node_v1, routes) != nullptr;
+}
+
+// Routes are declared by instances (they may depend on the config: a gate with a fallback also
+// returns "fail"). Without instances (`graph validate`) a node whose edges could fail the check
+// gets a throwaway instance, created as a run would create it but never activated; the others
+// are not created at all.
+std::optional<std::vector<std::string>> routes_of(const Node &node,
+                                                  const plugin::ComponentRef &ref) {
+    if (node.instance) return declared_routes(*node.def, *node.instance);
+    const bool constrained = std::any_of(node.out.begin(), node.out.end(), [](const Edge &edge) {
+        return route_test(edge).constrains_route();
+    });
+    if (!constrained || !may_declare_routes(ref)) return std::nullopt;
+    const auto probe = create_instance(*node.def, ref, nullptr);
+    return declared_routes(*node.def, *probe);
+}
+
+void check_declared_routes(const Graph &graph, const std::vector<plugin::ComponentRef> &refs) {
+    const std::vector<std::vector<size_t>> edges = edge_indexes(graph);
+    for (const Node &node : graph.nodes) {
+        const auto declared = routes_of(node, refs[node.index]);
+        if (!declared) continue; // not declared: any route
+        const auto problem = check_routes(*declared, node.out);
+        if (!problem) continue;
+        const std::string &id = node.def->id;
+        if (problem->kind == RouteProblem::Kind::unknown_route) {
+            fail(describe_condition(
+                graph.def, edges[node.index][problem->edge], problem->offset,
+                "node " + id + " never returns the route " + in_quotes(problem->route) +
+                    config::did_you_mean(problem->route, *declared, "its routes",
+                                         "it declares no routes")));
+        }
+        fail(describe_node(graph.def, node.index, "",
+                           "node " + id + ": no edge takes its route " + in_quotes(problem->route) +
+                               " (add an edge with when: 'route == " + in_quotes(problem->route) +
+                               "' or an else edge)"));
+    }
+}
+
+// ---- Instances --------------------------------------------------------------------------------
+
+// The routes are checked once every node exists, before the (slower) tools and activations.
 void instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
                  runtime::HostServices *services) {
     for (Node &node : graph.nodes) {
         node.instance = create_instance(*node.def, refs[node.index], services);
     }
+    check_declared_routes(graph, refs);
     if (services != nullptr) services->prepare_tools();
     for (Node &node : graph.nodes)
         activate(*node.def, *node.instance, services);
@@ -412,7 +503,11 @@ std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registr
     warn_dead_ends(*graph);
     warn_joins(*graph, out);
 
-    if (create_instances) instantiate(*graph, refs, services);
+    if (create_instances) {
+        instantiate(*graph, refs, services);
+    } else {
+        check_declared_routes(*graph, refs);
+    }
     return graph;
 }
 

@@ -14,8 +14,10 @@ namespace tinyllm::graph {
 // Build `def` (normally from load_graph_def). Throws Error(ErrorCode::config) naming
 // file:line:col for: a node type no plugin provides as tinyllm.node/1 (with did-you-mean), a
 // node config its component's schema rejects, a node the entry cannot reach, a node with no path
-// to an exit, a cycle on which no node sets max_visits ("unbounded cycle a → b → a"); and, for
-// defs not checked by load_graph_def, edges naming unknown nodes or bad conditions.
+// to an exit, a cycle on which no node sets max_visits ("unbounded cycle a → b → a"), a node
+// whose declared routes (runtime::Node::routes) do not fit its outgoing edges (an edge testing a
+// route the node never returns; a declared route no edge can take, unless the node has no edges);
+// and, for defs not checked by load_graph_def, edges naming unknown nodes or bad conditions.
 // Adds warnings (Graph::warnings) for a non-exit node whose outgoing edges all have conditions
 // and none is "else" (it may dead-end at run time) and for a join node that no fan-out reaches
 // by two or more paths.
@@ -25,7 +27,9 @@ namespace tinyllm::graph {
 // the tools are prepared (services->prepare_tools) and every node is activated, in graph order,
 // on this thread; a failing activate throws naming the node (config for a setup the node
 // rejects, e.g. a tool that does not exist).
-// Without it, everything but the creation is still checked (`tinyllm graph validate`).
+// Without it, everything but the creation is still checked (`tinyllm graph validate`): to read
+// its declared routes, a node whose edges test `route` gets a throwaway instance (created with
+// no services, never activated; a failing create throws as above).
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
                                    runtime::HostServices *services, bool create_instances);
 

@@ -128,6 +128,10 @@ constexpr std::string_view schema_text = R"json({
               }
             }
           },
+          "answer": {
+            "description": "Whether the node writes the answer the user sees: its tokens stream to the terminal as they come (default: true for exit nodes). Set it on specialists that a gate checks before the exit; a rejected answer is replaced on the terminal by the next one.",
+            "type": "boolean"
+          },
           "max_visits": {
             "description": "How often one run may enter the node; bounds the loops it is on. 0 = not set (a node on a cycle needs it, or another node of the cycle does).",
             "type": "integer",
@@ -243,6 +247,7 @@ NodeDef parse_node(const ConfigFile &file, rapidjson::SizeType index) {
     node.timeout_ms = json::get_int(entry, "timeout_ms").value_or(0);
     node.retry = parse_retry(entry["retry"]);
     node.max_visits = static_cast<int>(json::get_int(entry, "max_visits").value_or(0));
+    node.answer = json::get_bool(entry, "answer");
     node.join = parse_join_mode(string_at(entry, "join")).value_or(JoinMode::none);
     node.location = file.at(pointer).location();
     return node;

@@ -1,12 +1,17 @@
 // The model node: asks a model (through the host, so models.yaml decides the backend and its
 // options) and puts the answer into the message's content. Prompts are Mustache templates over
-// the message's fields.
+// the message's fields, written in the node's config or in a prompt file (prompt_id). A node
+// that asks for a role gets the role's ladder of models: a gate's escalation (data.escalation)
+// sends the request to a bigger one.
 #include "tinyllm/prompt_template.hpp"
 #include "tool_loop.hpp"
 
 #include "tinyllm/json.hpp"
 
 #include <tinyllm/plugin.hpp>
+
+#include <algorithm>
+#include <optional>
 
 namespace {
 
@@ -18,16 +23,26 @@ constexpr const char *kSchema = R"json({
   "type": "object",
   "additionalProperties": false,
   "properties": {
-    "model": {"type": "string", "default": "",
-              "description": "A models.yaml model name; empty = default_model."},
-    "system": {"type": "string", "default": "",
-               "description": "System prompt (a Mustache template over the message)."},
-    "prompt": {"type": "string", "default": "{{content}}",
-               "description": "User prompt (a Mustache template over the message: {{input}}, {{content}}, {{feedback}}, {{data.x}})."},
+    "model": {"type": ["string", "object"], "default": "",
+              "additionalProperties": false,
+              "properties": {
+                "role": {"type": "string", "minLength": 1,
+                         "description": "A models.yaml role: the role's smallest model, and bigger ones when a gate escalates."},
+                "min_size": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?[mMbB]$",
+                             "description": "Only models of at least this size (1.5b)."}
+              },
+              "required": ["role"],
+              "description": "A models.yaml model name, or {role: math} for the role's ladder of models (smallest first; a gate's escalation climbs it). Empty: the prompt file's role, else default_model."},
+    "prompt_id": {"type": "string", "default": "",
+                  "description": "A prompt file (tinyllm prompts list) giving the system prompt, the user template, examples, format and the model's role; instead of system and prompt."},
+    "system": {"type": "string",
+               "description": "System prompt (a Mustache template over the message); not with prompt_id."},
+    "prompt": {"type": "string",
+               "description": "User prompt (a Mustache template over the message: {{input}}, {{content}}, {{feedback}}, {{data.x}}); default {{content}}; not with prompt_id."},
     "options": {"type": "object", "default": {},
                 "description": "Model options for this node (temperature, seed, num_predict...); they override models.yaml's."},
     "format": {"type": ["string", "object"],
-               "description": "\"json\" or a JSON Schema the answer must follow."},
+               "description": "\"json\" or a JSON Schema the answer must follow (default: the prompt file's)."},
     "think": {"type": "boolean", "description": "Let a thinking model think first."},
     "stream": {"type": "boolean", "default": true,
                "description": "Stream tokens while the model answers."},
@@ -43,29 +58,55 @@ class ModelNode final : public tinyllm::sdk::Node {
 public:
     static constexpr const char *kName = "model";
     static constexpr const char *kDescription =
-        "asks a model (prompt templates over the message) and sets content to the answer";
+        "asks a model (a prompt file or templates over the message) and sets content to the answer";
     static constexpr const char *kConfigSchema = kSchema;
 
     ModelNode(tinyllm::sdk::Host host, std::string_view config_json)
         : host_(host), config_(parse_config(config_json)),
-          model_(json::get_string(config_, "model").value_or("")),
+          prompt_id_(json::get_string(config_, "prompt_id").value_or("")),
           stream_(json::get_bool(config_, "stream").value_or(true)),
           options_(member_text(config_, "options")), format_(member_text(config_, "format")),
           think_(think_of(json::get_bool(config_, "think"))),
-          system_(make_template(json::get_string(config_, "system").value_or(""), "system")),
-          prompt_(
-              make_template(json::get_string(config_, "prompt").value_or("{{content}}"), "prompt")),
           tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
+        const std::optional<std::string> system = json::get_string(config_, "system");
+        const std::optional<std::string> prompt = json::get_string(config_, "prompt");
+        if (!prompt_id_.empty() && (system || prompt)) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT,
+                        std::string(system ? "system" : "prompt") +
+                            ": not with prompt_id (the prompt file has its own)");
+        }
+        if (prompt_id_.empty()) {
+            system_.emplace(make_template(system.value_or(""), "system"));
+            prompt_.emplace(make_template(prompt.value_or("{{content}}"), "prompt"));
+        }
+        if (const json::Value *model = json::find(config_, "model"); model && model->IsObject()) {
+            role_ = json::get_string(*model, "role").value_or("");
+            min_size_ = json::get_string(*model, "min_size").value_or("");
+        } else {
+            model_name_ = json::get_string(config_, "model").value_or("");
+        }
     }
 
-    void activate(tinyllm::sdk::Call &) override { tools_.activate(); }
+    void activate(tinyllm::sdk::Call &) override {
+        if (!prompt_id_.empty()) load_prompt();
+        if (!role_.empty()) {
+            ladder_ = host_.role_models(role_, min_size_); // throws naming the role
+        } else {
+            ladder_ = {model_name_}; // "" is default_model
+        }
+        tools_.activate();
+    }
 
     std::string process(tinyllm::sdk::Call &call, std::string_view message_json) override {
         const json::Document message = parse_message(message_json);
+        check_variables(message);
+        const size_t rung = rung_for(message);
         tinyllm::sdk::ChatRequest request =
-            request_for(system_.render(message), prompt_.render(message));
-        return output_of(tools_.empty() ? host_.chat(call, request).content
-                                        : tools_.run(call, std::move(request)));
+            request_for(system_->render(message), prompt_->render(message));
+        request.model = ladder_[rung];
+        std::string answer = tools_.empty() ? host_.chat(call, request).content
+                                            : tools_.run(call, std::move(request));
+        return role_.empty() ? output_of(answer) : output_with_model(answer, rung);
     }
 
 private:
@@ -77,12 +118,84 @@ private:
         }
     }
 
+    // The prompt file's parts, in place of the node's own system and prompt.
+    void load_prompt() {
+        json::Document p;
+        try {
+            p = json::parse_object(host_.prompt(prompt_id_), "prompt", ErrorCode::protocol);
+        } catch (const tinyllm::Error &e) {
+            throw Error(TLLM_ERR_PROTOCOL, "prompt_id: " + prompt_id_ + ": " + e.what());
+        }
+        system_.emplace(make_template(json::get_string(p, "system").value_or(""), "system"));
+        prompt_.emplace(make_template(json::get_string(p, "template").value_or(""), "template"));
+        if (format_.empty()) format_ = member_text(p, "format");
+        if (const json::Value *examples = json::find(p, "examples");
+            examples && examples->IsArray()) {
+            for (const auto &e : examples->GetArray()) {
+                examples_.push_back({"user", json::get_string(e, "input").value_or(""), {}, {}});
+                examples_.push_back(
+                    {"assistant", json::get_string(e, "output").value_or(""), {}, {}});
+            }
+        }
+        if (const json::Value *vars = json::find(p, "variables"); vars && vars->IsObject()) {
+            for (const auto &v : vars->GetObject()) {
+                if (!json::get_bool(v.value, "required").value_or(true)) continue;
+                required_.push_back({std::string(v.name.GetString(), v.name.GetStringLength()),
+                                     json::get_string(v.value, "description").value_or("")});
+            }
+        }
+        // A node that names no model takes the prompt's role, so that the prompt file says
+        // which kind of model it was written for.
+        if (role_.empty() && model_name_.empty()) {
+            if (const json::Value *model = json::find(p, "model")) {
+                role_ = json::get_string(*model, "role").value_or("");
+                min_size_ = json::get_string(*model, "min_size").value_or("");
+            }
+        }
+    }
+
+    // A required variable the message lacks is an error, never an empty string in the prompt.
+    void check_variables(const json::Value &message) const {
+        for (const auto &[name, description] : required_) {
+            const json::Value *value = json::find(message, name);
+            if (value == nullptr || value->IsNull()) {
+                throw Error(TLLM_ERR_INVALID_ARGUMENT,
+                            "prompt " + prompt_id_ + " needs the variable \"" + name + "\"" +
+                                (description.empty() ? "" : " (" + description + ")") +
+                                ", which the message does not have");
+            }
+        }
+    }
+
+    // How far up the role's ladder this request goes: data.escalation, which a quality gate
+    // raises each time it sends a request up, capped at the biggest model.
+    size_t rung_for(const json::Value &message) const {
+        if (ladder_.size() < 2) return 0;
+        const json::Value *data = json::find(message, "data");
+        const int64_t steps = data != nullptr ? json::get_int(*data, "escalation").value_or(0) : 0;
+        return static_cast<size_t>(
+            std::clamp<int64_t>(steps, 0, static_cast<int64_t>(ladder_.size()) - 1));
+    }
+
     // The message with `answer` as its content: only the change goes back (the host puts it
     // into the message it holds).
     static std::string output_of(const std::string &answer) {
         std::string out = R"({"set":{"content":)";
         json::append_quoted(out, answer);
         out += "}}";
+        return out;
+    }
+
+    // Also data.model, so a gate knows whether a bigger model of the role is left to ask.
+    std::string output_with_model(const std::string &answer, size_t rung) const {
+        std::string out = R"({"patch":{"content":)";
+        json::append_quoted(out, answer);
+        out += R"(,"data":{"model":{"name":)";
+        json::append_quoted(out, ladder_[rung]);
+        out += R"(,"role":)";
+        json::append_quoted(out, role_);
+        out += R"(,"rung":)" + std::to_string(rung) + R"(,"rungs":)" +
+               std::to_string(ladder_.size()) + "}}}}";
         return out;
     }
 
@@ -125,14 +238,15 @@ private:
         return json::to_string(*v);
     }
 
-    // The chat request for the rendered prompts. A configured system prompt is sent even when
-    // it renders empty: whether the conversation has a system message is the node's config's
-    // decision, not each message's.
+    // The chat request for the rendered prompts: the system prompt, the prompt file's examples
+    // as turns, then the request. A configured system prompt is sent even when it renders
+    // empty: whether the conversation has a system message is the node's config's decision,
+    // not each message's.
     tinyllm::sdk::ChatRequest request_for(std::string system, std::string prompt) const {
         tinyllm::sdk::ChatRequest request;
-        request.model = model_;
-        request.messages.reserve(2);
-        if (!system_.empty()) request.messages.push_back({"system", std::move(system), {}, {}});
+        request.messages.reserve(2 + examples_.size());
+        if (!system_->empty()) request.messages.push_back({"system", std::move(system), {}, {}});
+        request.messages.insert(request.messages.end(), examples_.begin(), examples_.end());
         request.messages.push_back({"user", std::move(prompt), {}, {}});
         request.stream = stream_;
         request.think = think_;
@@ -143,20 +257,26 @@ private:
 
     tinyllm::sdk::Host host_;
     json::Document config_;
-    std::string model_;
+    std::string prompt_id_;
     bool stream_;
     std::string options_; // JSON text, "" for none
     std::string format_;  // JSON text, "" for none
     tllm_think think_;
-    tinyllm::PromptTemplate system_;
-    tinyllm::PromptTemplate prompt_;
+    std::optional<tinyllm::PromptTemplate> system_; // from the config, or the prompt file
+    std::optional<tinyllm::PromptTemplate> prompt_;
+    std::vector<tinyllm::sdk::ChatMessage> examples_;
+    std::vector<std::pair<std::string, std::string>> required_; // variable, description
+    std::string model_name_; // a models.yaml name, or "" (default_model)
+    std::string role_;       // or a role, whose ladder is asked (and climbed)
+    std::string min_size_;
+    std::vector<std::string> ladder_; // from activate: the models a request may go to
     tinyllm::node::ToolLoop tools_;
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
     .id = "org.tinyllm.node.model",
     .name = "Model node",
-    .version = "0.1.0",
+    .version = "0.2.0",
     .description = "A graph node that asks a model, with Mustache prompt templates.",
     .vendor = "TinyLLM",
     .license = "MIT",

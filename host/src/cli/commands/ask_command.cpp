@@ -22,6 +22,7 @@ struct AskOptions {
     std::string model;
     std::string system;
     bool as_json = false;
+    bool stream = false;
     bool think = false;
     std::string format;
     std::optional<double> temperature;
@@ -91,7 +92,10 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
                                          "model name (default: default_model in models.yaml)")(
         "system,s", po::value(&o.system)->value_name("TEXT"), "system prompt")(
         "json", po::bool_switch(&o.as_json), "print the whole response as JSON, no streaming")(
-        "think", po::bool_switch(&o.think), "ask a thinking model to think (shown on stderr)")(
+        "stream", po::bool_switch(&o.stream),
+        "stream the answer's tokens also when stdout is not a terminal (by default a pipe gets "
+        "the answer once it is complete)")("think", po::bool_switch(&o.think),
+                                           "ask a thinking model to think (shown on stderr)")(
         "format", po::value(&o.format)->value_name("json|SCHEMA|@FILE"),
         "constrain the answer to JSON, or to a JSON Schema")(
         "temperature",
@@ -116,7 +120,7 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
 
-    AnswerStream printer(o.as_json);
+    AnswerStream printer(o.as_json, o.stream);
     runtime::CallContext call(ctx.cancel_token(), deadline,
                               [&printer](std::string_view ev) { printer.event(ev); });
     if (o.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
@@ -131,7 +135,7 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
         std::cout << json::to_pretty_string(json::parse(messages::to_json(response), "response"))
                   << "\n";
     } else {
-        printer.finish();
+        printer.finish(response.message.content);
     }
     return kExitOk;
 }

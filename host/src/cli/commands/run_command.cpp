@@ -76,12 +76,16 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     std::string graph_name = "default";
     bool as_json = false;
     bool with_trace = false;
+    bool stream = false;
     int64_t timeout_ms = 0;
     po::options_description desc("Options");
     desc.add_options()("help,h", "show this help")(
         "graph,g", po::value(&graph_name)->value_name("NAME|FILE"),
         "graph to run: a name in the config's graphs/ or a YAML file (default: default)")(
         "json", po::bool_switch(&as_json), "print the run (answer, status, timings) as JSON")(
+        "stream", po::bool_switch(&stream),
+        "stream the answer's tokens also when stdout is not a terminal (by default a pipe gets "
+        "the final answer once the run has succeeded)")(
         "trace", po::bool_switch(&with_trace),
         "print one JSON document with the answer and the full trace (implies --json)")(
         "timeout", po::value(&timeout_ms)->value_name("MS"),
@@ -92,7 +96,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     if (vm.count("help")) {
         print_help("run [OPTIONS] PROMPT...",
                    "Runs a graph on PROMPT (or stdin) and streams the answer. Every run is\n"
-                   "recorded (see tinyllm runs list).",
+                   "recorded (see tinyllm runs list). -v also prints each router and gate\n"
+                   "decision on stderr as the run goes.",
                    desc);
         return kExitOk;
     }
@@ -112,16 +117,18 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     store::RunStore &store = ctx.store();
 
     StoreRecorder recorder(store);
-    AnswerStream printer(json_out);
+    AnswerStream printer(json_out, stream);
     graph::RunOptions options;
     options.run_id = store::new_run_id();
     options.cancel = ctx.cancel_token();
     const int64_t budget =
         timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
-    // The answer is what exit nodes stream; other nodes' tokens are their own business.
+    // The answer is what answer nodes stream (exits, and specialists a gate checks); with
+    // --verbose, every router and gate decision is a line on stderr as the run goes.
+    printer.show_decisions(ctx.options().verbosity > 0);
     options.on_event = [&printer](const graph::NodeEvent &ev) {
-        if (ev.final_answer) printer.event(ev.event_json);
+        printer.event(ev.event_json, ev.seq, ev.final_answer, ev.node_id);
     };
     options.observer = &recorder;
 
