@@ -37,8 +37,12 @@ TEST(ConfigLoad, CommittedDefaultsLoad) {
     EXPECT_EQ(config.models.default_model, "qwen2.5:0.5b");
     ASSERT_EQ(config.models.backends.size(), 1u);
     EXPECT_EQ(config.models.backends[0].type, "ollama");
-    ASSERT_EQ(config.models.models.size(), 2u);
+    ASSERT_EQ(config.models.models.size(), 3u);
     EXPECT_EQ(config.models.models[0].roles, (std::vector<std::string>{"router", "general"}));
+    EXPECT_EQ(config.models.role_ladder("math"),
+              (std::vector<std::string>{"qwen2.5:1.5b", "qwen2.5:3b"}));
+    EXPECT_EQ(config.models.role_ladder("general"),
+              (std::vector<std::string>{"qwen2.5:0.5b", "qwen2.5:1.5b", "qwen2.5:3b"}));
     EXPECT_EQ(config.models.models[1].name, "qwen2.5:1.5b");
     EXPECT_EQ(config.models.models[1].model, "qwen2.5:1.5b");
 }

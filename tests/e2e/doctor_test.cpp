@@ -113,6 +113,7 @@ TEST_F(DoctorTest, ShippedConfigIsHealthyWithOllamaHost) {
     TINYLLM_SKIP_WITHOUT_SANDBOX(); // doctor checks the code tool's sandbox too
     // The committed config/ (what `scripts/setup.sh` installs) against a server that has its
     // models: OLLAMA_HOST is how a user points it at a non-default server.
+    ollama_.set_models({kModel, kBigModel, "qwen2.5:3b"});
     const RunResult r = run({"--config", kSourceConfigDir.string(), "doctor"},
                             {{"OLLAMA_HOST", ollama_.host_port()}});
     EXPECT_EXIT_CODE(r, kOk);

@@ -111,7 +111,7 @@ std::string E2ETest::models_yaml(const std::string &url,
             "    options: {temperature: 0.2, num_ctx: 4096}\n"
             "    keep_alive: 5m\n"
             "  - name: qwen2.5:1.5b\n"
-            "    roles: [math, general]\n"
+            "    roles: [math, code, general]\n"
             "    options: {temperature: 0.2, num_ctx: 4096}\n";
     return text;
 }

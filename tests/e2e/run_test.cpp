@@ -61,12 +61,17 @@ TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
     const json::Document doc = parse_json(traced.out);
     ASSERT_TRUE(doc.IsObject()) << traced.out;
     EXPECT_EQ(std::string(doc["answer"].GetString()), testing::kDefaultAnswer);
+    // "test" matches no rule: the classifier is asked (the scripted server's answer is no
+    // route, so the default, general, decides), then the general specialist, its gate, done.
     const json::Value &trace = doc["trace"];
-    ASSERT_EQ(trace["nodes"].Size(), 1u);
-    const json::Value &node = trace["nodes"][0];
-    EXPECT_STREQ(node["node"].GetString(), "answer");
+    ASSERT_EQ(trace["nodes"].Size(), 4u) << traced.out;
+    const char *path[] = {"router", "general", "general_check", "done"};
+    for (rapidjson::SizeType i = 0; i < 4; ++i)
+        EXPECT_STREQ(trace["nodes"][i]["node"].GetString(), path[i]);
+    const json::Value &node = trace["nodes"][1];
     EXPECT_TRUE(node["duration_us"].IsInt64());
     ASSERT_EQ(node["model_calls"].Size(), 1u);
+    EXPECT_STREQ(node["model_calls"][0]["model"].GetString(), "qwen2.5:0.5b"); // general's first
     EXPECT_GT(node["model_calls"][0]["prompt_tokens"].GetInt64(), 0);
     EXPECT_EQ(node["model_calls"][0]["completion_tokens"].GetInt64(), 9);
 
@@ -326,11 +331,12 @@ TEST_F(RunTest, AnUnknownToolInAGraphIsAnErrorBeforeAnyModelCall) {
 }
 
 TEST_F(RunTest, AServerThatGoesAwayMidRunFailsTheRunAndItIsRecorded) {
-    // The default graph tries the node twice; the server breaks off both answers.
+    // The direct graph tries its node twice; the server breaks off both answers.
     for (int i = 0; i < 2; ++i) {
         ollama_.enqueue("/api/chat", testing::chat_stream(kModel, {"a", "b", "c"}).close_after(2));
     }
-    const RunResult r = host({"run", "--graph", "default", "hello"});
+    const RunResult r =
+        host({"run", "--graph", kSourceConfigDir.string() + "/graphs/direct.yaml", "hello"});
     EXPECT_NE(r.exit_code, kOk);
     EXPECT_THAT(r.err, HasSubstr("tinyllm: error: "));
     EXPECT_TRUE(NoCrashNoise(r.err));

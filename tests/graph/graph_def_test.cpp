@@ -351,10 +351,23 @@ TEST(GraphDef, CommittedDefaultGraphLoads) {
     const GraphDef def = load_graph_def(file);
     EXPECT_EQ(def.id, "default");
     EXPECT_TRUE(is_semver(def.version));
+    EXPECT_EQ(def.version, "2.0.0");
+    EXPECT_EQ(def.entry, "router");
+    EXPECT_EQ(def.exits, std::vector<std::string>{"done"});
+    std::vector<std::string> types;
+    for (const NodeDef &node : def.nodes)
+        types.push_back(node.id + ":" + node.type + (node.answer.value_or(false) ? "*" : ""));
+    EXPECT_EQ(types,
+              (std::vector<std::string>{"router:router", "math:model*", "code:model*",
+                                        "general:model*", "math_check:gate", "code_check:gate",
+                                        "general_check:gate", "done:passthrough"}));
+}
+
+TEST(GraphDef, CommittedDirectGraphIsTheOneModelGraph) {
+    const GraphDef def = load_graph_def(repo_config_dir() / "graphs" / "direct.yaml");
+    EXPECT_EQ(def.id, "direct");
     ASSERT_EQ(def.nodes.size(), 1u);
-    EXPECT_EQ(def.nodes[0].id, "answer");
     EXPECT_EQ(def.nodes[0].type, "model");
-    EXPECT_EQ(def.entry, "answer");
     EXPECT_EQ(def.exits, std::vector<std::string>{"answer"});
 }
 

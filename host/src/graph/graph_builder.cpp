@@ -331,9 +331,10 @@ void warn_joins(Graph &graph, const Adjacency &out) {
     }
 }
 
-void warn_dead_ends(Graph &graph) {
+// `safe[i]`: node i declares routes and an edge is certainly taken for each (route_check).
+void warn_dead_ends(Graph &graph, const std::vector<bool> &safe) {
     for (const Node &node : graph.nodes) {
-        if (node.is_exit || node.out.empty()) continue;
+        if (node.is_exit || node.out.empty() || safe[node.index]) continue;
         bool always = false;
         for (const Edge &edge : node.out)
             always = always || edge.is_else || !edge.when;
@@ -433,13 +434,19 @@ std::optional<std::vector<std::string>> routes_of(const Node &node,
     return declared_routes(*node.def, *probe);
 }
 
-void check_declared_routes(const Graph &graph, const std::vector<plugin::ComponentRef> &refs) {
+// Returns, per node, whether its declared routes make it safe from dead ends.
+std::vector<bool> check_declared_routes(const Graph &graph,
+                                        const std::vector<plugin::ComponentRef> &refs) {
     const std::vector<std::vector<size_t>> edges = edge_indexes(graph);
+    std::vector<bool> safe(graph.nodes.size(), false);
     for (const Node &node : graph.nodes) {
         const auto declared = routes_of(node, refs[node.index]);
         if (!declared) continue; // not declared: any route
         const auto problem = check_routes(*declared, node.out);
-        if (!problem) continue;
+        if (!problem) {
+            safe[node.index] = routes_always_taken(*declared, node.out);
+            continue;
+        }
         const std::string &id = node.def->id;
         if (problem->kind == RouteProblem::Kind::unknown_route) {
             fail(describe_condition(
@@ -453,20 +460,22 @@ void check_declared_routes(const Graph &graph, const std::vector<plugin::Compone
                                " (add an edge with when: 'route == " + in_quotes(problem->route) +
                                "' or an else edge)"));
     }
+    return safe;
 }
 
 // ---- Instances --------------------------------------------------------------------------------
 
 // The routes are checked once every node exists, before the (slower) tools and activations.
-void instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
-                 runtime::HostServices *services) {
+std::vector<bool> instantiate(Graph &graph, const std::vector<plugin::ComponentRef> &refs,
+                              runtime::HostServices *services) {
     for (Node &node : graph.nodes) {
         node.instance = create_instance(*node.def, refs[node.index], services);
     }
-    check_declared_routes(graph, refs);
+    std::vector<bool> safe = check_declared_routes(graph, refs);
     if (services != nullptr) services->prepare_tools();
     for (Node &node : graph.nodes)
         activate(*node.def, *node.instance, services);
+    return safe;
 }
 
 } // namespace
@@ -500,14 +509,11 @@ std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registr
     check_reachable(*graph, out);
     check_exit_paths(*graph, out);
     UnboundedCycleFinder(*graph).check();
-    warn_dead_ends(*graph);
     warn_joins(*graph, out);
 
-    if (create_instances) {
-        instantiate(*graph, refs, services);
-    } else {
-        check_declared_routes(*graph, refs);
-    }
+    const std::vector<bool> safe = create_instances ? instantiate(*graph, refs, services)
+                                                    : check_declared_routes(*graph, refs);
+    warn_dead_ends(*graph, safe);
     return graph;
 }
 

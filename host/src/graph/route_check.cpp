@@ -119,6 +119,25 @@ private:
         return routes;
     }
 
+public:
+    // Whether the node tests the route and nothing else.
+    bool exact(uint32_t index) const {
+        const ExprNode &node = c_.nodes[index];
+        switch (node.kind) {
+        case NodeKind::eq:
+            return (is_route(node.a) && literal(node.b)) || (is_route(node.b) && literal(node.a));
+        case NodeKind::in: return is_route(node.a) && literal(node.b);
+        case NodeKind::and_:
+        case NodeKind::or_:
+            for (uint32_t i = node.a; i < node.b; ++i) {
+                if (!exact(c_.children[i])) return false;
+            }
+            return true;
+        default: return false;
+        }
+    }
+
+private:
     const Condition::Impl &c_;
 };
 
@@ -130,12 +149,24 @@ bool takes(const RouteTest &test, const std::string &route) {
 
 RouteTest route_test(const Condition &condition) {
     const RouteAnalysis analysis(condition.impl());
-    return {analysis.literals(), analysis.accepts(condition.impl().root)};
+    const uint32_t root = condition.impl().root;
+    return {analysis.literals(), analysis.accepts(root), analysis.exact(root)};
 }
 
 RouteTest route_test(const Edge &edge) {
-    if (edge.is_else || !edge.when) return {};
+    if (edge.is_else || !edge.when) return {{}, std::nullopt, true};
     return route_test(*edge.when);
+}
+
+bool routes_always_taken(const std::vector<std::string> &declared, std::span<const Edge> out) {
+    for (const std::string &route : declared) {
+        const bool taken = std::any_of(out.begin(), out.end(), [&](const Edge &edge) {
+            const RouteTest test = route_test(edge);
+            return test.exact && takes(test, route);
+        });
+        if (!taken) return false;
+    }
+    return true;
 }
 
 std::optional<RouteProblem> check_routes(const std::vector<std::string> &declared,

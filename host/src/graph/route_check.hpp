@@ -29,6 +29,9 @@ struct RouteTest {
     // The routes for which the condition may hold; nullopt = it may hold for any route.
     // Conservative: a route is left out only when the condition is provably false for it.
     std::optional<std::set<std::string>> accepts;
+    // The condition holds exactly for the routes in `accepts`: it tests nothing but the route
+    // (==, in, and/or of such tests). An edge without a condition, or else, is exact too.
+    bool exact = false;
 
     // Whether the condition says anything about `route` at all.
     bool constrains_route() const { return !literals.empty() || accepts.has_value(); }
@@ -58,5 +61,9 @@ struct RouteProblem {
 // every edge, then, unless `out` is empty (an exit: its route ends the run), every declared route.
 std::optional<RouteProblem> check_routes(const std::vector<std::string> &declared,
                                          std::span<const Edge> out);
+
+// Whether, for every declared route, an edge is certainly taken (an exact route test that
+// accepts it, an unconditional edge or else): the node cannot dead-end.
+bool routes_always_taken(const std::vector<std::string> &declared, std::span<const Edge> out);
 
 } // namespace tinyllm::graph
