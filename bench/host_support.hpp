@@ -115,12 +115,14 @@ inline void report_events(benchmark::State &state, int64_t events) {
 }
 
 // A config dir in the temp dir with one ollama backend pointing at the server, the plugins
-// loaded from the build tree, and the Runtime over both (destroyed in reverse order). The model
-// is configured like config/models.yaml's default model: options and keep_alive.
+// loaded from the build tree, the repository's prompts, and the Runtime over them (destroyed in
+// reverse order). The one model is configured like config/models.yaml's default model (options
+// and keep_alive) and has every role the default graph asks for.
 struct HostEnv {
     std::filesystem::path dir;
     config::Config config;
     plugin::Registry registry;
+    prompts::Library prompts; // the repository's prompts/
     std::unique_ptr<runtime::Runtime> runtime;
 
     HostEnv() {
@@ -141,6 +143,7 @@ struct HostEnv {
                                               "models:\n"
                                               "  - name: qwen2.5:0.5b\n"
                                               "    backend: local\n"
+                                              "    roles: [router, general, math, code]\n"
                                               "    options: {temperature: 0.2, num_ctx: 4096}\n"
                                               "    keep_alive: 5m\n";
         config::LoadOptions options;
@@ -148,7 +151,8 @@ struct HostEnv {
         options.getenv = [](const std::string &) -> std::optional<std::string> { return {}; };
         config = config::load(options);
         registry.load({plugin::SearchPath{kPluginDir, "bench", true}});
-        runtime = std::make_unique<runtime::Runtime>(config, registry);
+        prompts = prompts::Library::load({TINYLLM_BENCH_PROMPTS_DIR});
+        runtime = std::make_unique<runtime::Runtime>(config, registry, &prompts);
     }
     ~HostEnv() {
         runtime.reset();

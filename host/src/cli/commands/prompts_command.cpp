@@ -34,13 +34,22 @@ int list(Context &ctx, bool as_json) {
         std::cout << "no prompts (looked in " << dirs << ")\n";
         return kExitOk;
     }
-    size_t id_width = 2;
-    for (const prompts::Prompt &p : library.prompts())
-        id_width = std::max(id_width, p.id.size());
+    const auto role_of = [](const prompts::Prompt &p) {
+        return p.role.empty() ? std::string("-") : "role " + p.role;
+    };
+    size_t id_width = 2, version_width = 1, role_width = 1;
     for (const prompts::Prompt &p : library.prompts()) {
-        std::string line = p.id + std::string(id_width - p.id.size() + 2, ' ') + p.version;
-        line += "  " + (p.role.empty() ? std::string("-") : "role " + p.role);
-        if (!p.description.empty()) line += "  " + p.description;
+        id_width = std::max(id_width, p.id.size());
+        version_width = std::max(version_width, p.version.size());
+        role_width = std::max(role_width, role_of(p).size());
+    }
+    const auto pad = [](const std::string &text, size_t width) {
+        return text + std::string(width - text.size() + 2, ' ');
+    };
+    for (const prompts::Prompt &p : library.prompts()) {
+        std::string line = pad(p.id, id_width) + pad(p.version, version_width) +
+                           (p.description.empty() ? role_of(p) : pad(role_of(p), role_width));
+        line += p.description;
         std::cout << line << "\n";
     }
     return kExitOk;

@@ -1,24 +1,26 @@
-// Issue 3's overhead benchmark: one run of the default graph (config/graphs/default.yaml: one
-// model node) against a zero-latency Ollama-protocol server, compared with the same single
-// model call made directly. The difference is TinyLLM's overhead per request.
+// Issue 3's overhead benchmark: one run of the one-model graph (config/graphs/direct.yaml, which
+// was the default graph until 2.0.0; these benchmarks were BM_DefaultGraph* then) against a
+// zero-latency Ollama-protocol server, compared with the same single model call made directly.
+// The difference is TinyLLM's overhead per request. The routed default graph is measured in
+// routed_graph_bench.cpp.
 //
-//   BM_DefaultGraph          the real thing: config/graphs/default.yaml built with the plugins
+//   BM_DirectGraph          the real thing: config/graphs/direct.yaml built with the plugins
 //                            of the build tree (model node, Ollama backend) through the host's
 //                            Registry and Runtime, run by graph::Executor with its trace recorded
 //                            in memory and the answer's tokens delivered to an on_event callback,
-//                            as `tinyllm run` does (run store excluded: see BM_DefaultGraphStored).
-//   BM_DefaultGraphStored    the same plus the SQLite run store (begin_run, add_node, finish_run
+//                            as `tinyllm run` does (run store excluded: see BM_DirectGraphStored).
+//   BM_DirectGraphStored    the same plus the SQLite run store (begin_run, add_node, finish_run
 //                            in <tmp>/runs.db), i.e. all that `tinyllm run` does per request.
-//   BM_DefaultGraphDirect    "direct": the same chat request, byte for byte what the graph run
+//   BM_DirectGraphDirect    "direct": the same chat request, byte for byte what the graph run
 //                            puts on the wire (checked at setup), written from the question with
 //                            RapidJSON's Writer and sent straight through the Ollama client
 //                            library (tinyllm_ollama_client linked in, no plugin, no runtime, no
 //                            graph), tokens delivered to a callback, the answer's content read.
 //                            This is what a program calling Ollama with a good client would pay.
-//   BM_DefaultGraphRawCurl   the same bytes through a bare libcurl easy handle on a kept-alive
+//   BM_DirectGraphRawCurl   the same bytes through a bare libcurl easy handle on a kept-alive
 //                            connection, body collected into a string: the floor for HTTP/1.1.
 //
-// stream:1 is the default graph as shipped (the model node streams: 9 token lines + a final
+// stream:1 is the graph as shipped (the model node streams: 9 token lines + a final
 // line); stream:0 sets `stream: false` on the node (one JSON answer). threads:8 is 8 callers
 // in a loop on one shared graph/runtime/client; read items_per_second (requests per second).
 #include "bench_support.hpp"
@@ -46,21 +48,21 @@
 namespace tinyllm::bench {
 namespace {
 
-const std::filesystem::path kDefaultGraph = TINYLLM_BENCH_DEFAULT_GRAPH;
+const std::filesystem::path kDirectGraph = TINYLLM_BENCH_DIRECT_GRAPH;
 constexpr const char *kQuestion = "What is the capital of Australia?";
 
-// The default graph's text, with `stream: false` added to the model node's config for stream:0.
-std::string default_graph_yaml(bool stream) {
-    std::ifstream in(kDefaultGraph);
+// The direct graph's text, with `stream: false` added to the model node's config for stream:0.
+std::string direct_graph_yaml(bool stream) {
+    std::ifstream in(kDirectGraph);
     std::stringstream text;
     text << in.rdbuf();
     std::string yaml = text.str();
-    if (yaml.empty()) throw std::runtime_error("cannot read " + kDefaultGraph.string());
+    if (yaml.empty()) throw std::runtime_error("cannot read " + kDirectGraph.string());
     if (!stream) {
         const std::string anchor = "      prompt: \"{{input}}\"\n";
         const size_t at = yaml.find(anchor);
         if (at == std::string::npos) {
-            throw std::runtime_error(kDefaultGraph.string() + " changed: no prompt line to " +
+            throw std::runtime_error(kDirectGraph.string() + " changed: no prompt line to " +
                                      "add `stream: false` after");
         }
         yaml.insert(at + anchor.size(), "      stream: false\n");
@@ -129,7 +131,7 @@ private:
     store::RunStore &store_;
 };
 
-// The host with the default graph built over it (nodes hold the runtime: destroyed first).
+// The host with the direct graph built over it (nodes hold the runtime: destroyed first).
 struct GraphEnv {
     HostEnv host;
     std::unique_ptr<graph::Graph> graph;
@@ -137,8 +139,8 @@ struct GraphEnv {
     std::unique_ptr<StoreObserver> observer;
 
     GraphEnv(bool stream, bool with_store) {
-        const auto path = host.dir / "default.yaml";
-        std::ofstream(path) << default_graph_yaml(stream);
+        const auto path = host.dir / "direct.yaml";
+        std::ofstream(path) << direct_graph_yaml(stream);
         graph = graph::build_graph(graph::load_graph_def(path), host.registry, host.runtime.get(),
                                    true);
         if (with_store) {
@@ -155,7 +157,7 @@ struct GraphEnv {
             const trace::Run run = graph::Executor(*graph).run(kQuestion, options);
             server().set_recording(false);
             if (run.status != trace::RunStatus::succeeded) {
-                throw std::runtime_error("default graph run failed: " + run.error_message);
+                throw std::runtime_error("direct graph run failed: " + run.error_message);
             }
             const std::string sent = server().last_request("/api/chat").body;
             server().clear_requests();
@@ -214,14 +216,14 @@ template <bool kStore> void graph_bench(benchmark::State &state) {
     teardown<GraphEnv>(state);
 }
 
-void BM_DefaultGraph(benchmark::State &state) {
+void BM_DirectGraph(benchmark::State &state) {
     graph_bench<false>(state);
 }
-void BM_DefaultGraphStored(benchmark::State &state) {
+void BM_DirectGraphStored(benchmark::State &state) {
     graph_bench<true>(state);
 }
 
-void BM_DefaultGraphDirect(benchmark::State &state) {
+void BM_DirectGraphDirect(benchmark::State &state) {
     setup<ollama::OllamaClient>(state, direct_client);
     const bool stream = state.range(0) != 0;
     int64_t events = 0;
@@ -230,7 +232,7 @@ void BM_DefaultGraphDirect(benchmark::State &state) {
     teardown<ollama::OllamaClient>(state);
 }
 
-void BM_DefaultGraphRawCurl(benchmark::State &state) {
+void BM_DirectGraphRawCurl(benchmark::State &state) {
     raw_curl_chat(state, wire_request(kQuestion, state.range(0) != 0));
 }
 
@@ -292,7 +294,7 @@ template <class Request> Phase run_phase(Request &&request) {
     return {done.load(), seconds, process_cpu_seconds() - cpu_start};
 }
 
-void BM_DefaultGraphVsDirect(benchmark::State &state) {
+void BM_DirectGraphVsDirect(benchmark::State &state) {
     const bool stream = state.range(0) != 0;
     std::unique_ptr<GraphEnv> env;
     std::unique_ptr<ollama::OllamaClient> client;
@@ -364,12 +366,12 @@ void args(benchmark::internal::Benchmark *b) {
     b->ArgName("stream")->Arg(1)->Arg(0)->Threads(1)->Threads(8)->UseRealTime();
 }
 // Interleaved per configuration would be better still; benchmark runs them in this order.
-BENCHMARK(BM_DefaultGraphRawCurl)->Apply(args);
-BENCHMARK(BM_DefaultGraphDirect)->Apply(args);
-BENCHMARK(BM_DefaultGraph)->Apply(args);
-BENCHMARK(BM_DefaultGraphStored)->Apply(args);
+BENCHMARK(BM_DirectGraphRawCurl)->Apply(args);
+BENCHMARK(BM_DirectGraphDirect)->Apply(args);
+BENCHMARK(BM_DirectGraph)->Apply(args);
+BENCHMARK(BM_DirectGraphStored)->Apply(args);
 // 20 pairs of 2 x 60 ms per configuration: about 5 s for both.
-BENCHMARK(BM_DefaultGraphVsDirect)
+BENCHMARK(BM_DirectGraphVsDirect)
     ->ArgName("stream")
     ->Arg(1)
     ->Arg(0)
