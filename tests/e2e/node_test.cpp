@@ -134,9 +134,10 @@ TEST_F(NodeTest, ConfigIsCheckedAgainstTheSchemaAsInAGraph) {
     EXPECT_TRUE(OneErrorLine(not_json));
     EXPECT_THAT(not_json.err, HasSubstr("--config: invalid JSON"));
 
-    // A create() that fails is the plugin's failure, as when a graph is built.
+    // A create() that refuses its config (TLLM_ERR_INVALID_ARGUMENT) is a config error, as when
+    // a graph is built.
     const RunResult refused = node({"fail", "hello", "--config", R"({"on_create":true})"});
-    EXPECT_EXIT_CODE(refused, kPlugin);
+    EXPECT_EXIT_CODE(refused, kConfig);
     EXPECT_TRUE(OneErrorLine(refused));
     EXPECT_THAT(refused.err, HasSubstr("refusing to be created"));
 }

@@ -84,7 +84,7 @@ TEST_F(GateCliTest, ConfigErrorsNameTheRule) {
     const RunResult regex = gate(
         R"({"rules":[{"type":"non_empty"},{"type":"json"},{"type":"regex","pattern":"(\\d+"}]})",
         message("x"));
-    EXPECT_EXIT_CODE(regex, kPlugin);
+    EXPECT_EXIT_CODE(regex, kConfig); // a config the plugin refuses: exit 3
     EXPECT_TRUE(OneErrorLine(regex));
     EXPECT_THAT(regex.err, HasSubstr("create failed: rules[2].pattern: missing ): (\\d+\n"));
 

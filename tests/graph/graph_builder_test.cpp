@@ -489,7 +489,7 @@ edges:
 )";
     const auto e = error_of([&] { build_text(dir, yaml); });
     ASSERT_TRUE(e);
-    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_EQ(e->code(), ErrorCode::config); // refused with TLLM_ERR_INVALID_ARGUMENT
     EXPECT_EQ(std::string(e->what()),
               at(dir, "5:5") + "node r (fail): create failed: fail node: refusing to be created");
 }
@@ -532,7 +532,7 @@ TEST(GraphBuilderInstances, CreatesOneInstancePerNode) {
     EXPECT_EQ(out, R"({"message":{"content":"2+2","topic":"math"},"route":"math"})");
 }
 
-TEST(GraphBuilderInstances, ACreateFailureIsAPluginErrorNamingTheNode) {
+TEST(GraphBuilderInstances, ACreateThatRefusesItsConfigIsAConfigErrorNamingTheNode) {
     TempDir dir;
     const auto e = error_of([&] {
         build_text(dir,
@@ -541,7 +541,8 @@ TEST(GraphBuilderInstances, ACreateFailureIsAPluginErrorNamingTheNode) {
                    true);
     });
     ASSERT_TRUE(e);
-    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    // TLLM_ERR_INVALID_ARGUMENT from create: the config is wrong (exit 3), not the plugin.
+    EXPECT_EQ(e->code(), ErrorCode::config);
     EXPECT_EQ(std::string(e->what()),
               at(dir, "5:5") + "node a (fail): create failed: fail node: refusing to be created");
 }
@@ -636,7 +637,7 @@ TEST(GraphBuilderActivation, EveryNodeIsCreatedBeforeAnyIsActivated) {
                                  "edges:\n  - {from: a, to: b}\n",
                                  &services);
     ASSERT_TRUE(e);
-    EXPECT_EQ(e->code(), ErrorCode::plugin);
+    EXPECT_EQ(e->code(), ErrorCode::config);
     EXPECT_THAT(e->what(), HasSubstr("node b (fail): create failed"));
     EXPECT_TRUE(services.log.empty()) << ::testing::PrintToString(services.log);
 }

@@ -376,7 +376,10 @@ std::unique_ptr<runtime::Node> create_instance(const NodeDef &def, const plugin:
     try {
         return std::make_unique<runtime::Node>(def.id, ref, json::to_string(*def.config), services);
     } catch (const Error &e) {
-        throw Error(ErrorCode::plugin, prefixed(def.location, e.what()));
+        // A config the plugin refused (TLLM_ERR_INVALID_ARGUMENT from create) stays a config
+        // error, exit 3; anything else is the plugin's failure.
+        throw Error(e.code() == ErrorCode::config ? ErrorCode::config : ErrorCode::plugin,
+                    prefixed(def.location, e.what()));
     }
 }
 

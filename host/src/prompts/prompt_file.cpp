@@ -20,7 +20,7 @@ constexpr const char *kSchema = R"json({
     "id": {"type": "string", "pattern": "^[a-z0-9_.-]+(/[a-z0-9_.-]+)*$",
            "description": "The prompt's id: its path under prompts/ without .yaml (specialists/math)."},
     "version": {"type": "string",
-                "description": "Semantic version (1.2.0), recorded with every model call that uses the prompt."},
+                "description": "Semantic version (1.2.0) of the prompt: change it with the text, so that runs and comparisons can tell versions apart."},
     "description": {"type": "string", "default": "", "description": "One line: what the prompt is for."},
     "model": {"type": "object", "additionalProperties": false, "default": {},
               "description": "What the prompt needs of its model (a node asking for no model gets one that has them).",

@@ -273,7 +273,8 @@ store::EmbeddingCache *Runtime::embedding_cache() {
 std::vector<std::vector<float>> Runtime::embed(CallContext &call, const std::string &model,
                                                const std::vector<std::string> &texts) {
     const ResolvedModel resolved = resolve(model);
-    const std::string key = resolved.server_name;
+    // Two backends may serve different models under one name: the backend is part of the key.
+    const std::string key = resolved.backend->name() + "/" + resolved.server_name;
     store::EmbeddingCache *cache = embedding_cache();
     std::vector<std::vector<float>> vectors(texts.size());
     std::vector<size_t> missing;

@@ -19,6 +19,11 @@ EmbeddingCache::EmbeddingCache(const std::filesystem::path &path) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     db_ = std::make_unique<sqlite::Database>(path, "embedding cache " + path.string());
+    db_->exec("PRAGMA user_version"); // opens the file now, so its permissions can be set
+    // The texts are users' requests and a router's examples: readable by their owner only, as
+    // runs.db is.
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     db_->set_busy_timeout(5000);
     db_->query_text("PRAGMA journal_mode = WAL");
     db_->exec("CREATE TABLE IF NOT EXISTS embeddings ("

@@ -39,7 +39,8 @@ int schema(const std::string &which, bool as_json) {
 }
 
 int check(Context &ctx, bool as_json) {
-    const config::Config &c = ctx.config(); // throws the first problem, file:line:col
+    const config::Config &c = ctx.config();               // throws the first problem, file:line:col
+    const prompts::Library &prompt_files = ctx.prompts(); // so are the prompt files
     if (as_json) {
         json::Document doc(rapidjson::kObjectType);
         auto &a = doc.GetAllocator();
@@ -56,12 +57,14 @@ int check(Context &ctx, bool as_json) {
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
         doc.AddMember("graph_files", graphs, a);
+        doc.AddMember("prompts", json::Value(static_cast<uint64_t>(prompt_files.prompts().size())),
+                      a);
         std::cout << json::to_pretty_string(doc) << "\n";
     } else {
         std::cout << "config " << c.dir.string() << " (from " << config::to_string(c.source)
                   << ") is valid: " << c.models.backends.size() << " backend(s), "
                   << c.models.models.size() << " model(s), default " << c.models.default_model
-                  << "\n";
+                  << ", " << prompt_files.prompts().size() << " prompt(s)\n";
     }
     return kExitOk;
 }
