@@ -135,6 +135,15 @@ TEST(CallContext, RemainingTimeFollowsTheDeadline) {
     EXPECT_LE(left, 3'600'000);
 }
 
+TEST(CallContext, RemainingTimeRoundsUpSoATimerSetFromItFiresAfterTheDeadline) {
+    // 300 us left is 1 ms, not 0: a plugin that times its own wait by remaining_ms then sees
+    // is_cancelled when its timer fires, and knows the call ended rather than failed.
+    CallContext soon(CancelToken{}, Clock::now() + std::chrono::microseconds(300), {});
+    const int64_t left = soon.raw()->remaining_ms(soon.raw());
+    if (left == 0) GTEST_SKIP() << "the deadline passed before it was read (a stalled machine)";
+    EXPECT_EQ(left, 1);
+}
+
 TEST(CallContext, EventsReachTheSinkInOrder) {
     RootCall root;
     root.raw()->emit(root.raw(), R"({"type":"token","content":"a"})");

@@ -27,6 +27,7 @@ const std::vector<Command> &commands() {
         {"ask", "send one prompt to a model and stream the answer", run_ask},
         {"tool", "list the tools, or call one (tool calculator \"2 + 2\")", run_tool},
         {"node", "call one node on a message, as a graph would", run_node},
+        {"eval", "measure a graph's router on a labelled dataset (eval routing)", run_eval},
         {"prompts", "list, show and render the prompt files", run_prompts},
         {"config", "check the config, or print what every key means", run_config},
     };

@@ -29,5 +29,6 @@ int run_runs(Context &context, const std::vector<std::string> &args);
 int run_tool(Context &context, const std::vector<std::string> &args);
 int run_node(Context &context, const std::vector<std::string> &args);
 int run_prompts(Context &context, const std::vector<std::string> &args);
+int run_eval(Context &context, const std::vector<std::string> &args);
 
 } // namespace tinyllm::cli

@@ -59,8 +59,10 @@ CallObserver *CallContext::observer() const noexcept {
 int64_t CallContext::remaining_ms() const noexcept {
     int64_t own = -1;
     if (deadline_) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
+        // Rounded up: a plugin that sets its own timer from this must not fire before the
+        // deadline, or it sees a timeout while is_cancelled still says no (and takes it for a
+        // failure of its own, not the end of the call).
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now());
         own = std::max<int64_t>(0, left.count());
     }
     if (parent_ == nullptr) return own;
