@@ -70,6 +70,17 @@ nodes:
 )");
 }
 
+TEST(GraphRender, TextSaysWhichNodesWriteTheAnswerWhereItIsNotTheDefault) {
+    TempDir dir;
+    const auto graph = build_text(dir, "id: g\nentry: s\nexits: [e]\nnodes:\n"
+                                       "  - {id: s, type: noop, answer: true}\n"
+                                       "  - {id: e, type: noop, answer: false}\n"
+                                       "edges:\n  - {from: s, to: e}\n");
+    const std::string text = render(*graph, RenderFormat::text);
+    EXPECT_NE(text.find("  s  noop  entry, answer\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("  e  noop  exit, no answer\n"), std::string::npos) << text;
+}
+
 TEST(GraphRender, TextOfABuiltGraphListsItsWarnings) {
     TempDir dir;
     const auto graph = build_text(dir, "id: g\nentry: r\nexits: [a]\nnodes:\n"

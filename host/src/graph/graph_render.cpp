@@ -38,6 +38,10 @@ std::vector<std::string> node_attributes(const GraphDef &def, const NodeDef &nod
     std::vector<std::string> out;
     if (is_entry(def, node)) out.emplace_back("entry");
     if (is_exit(def, node)) out.emplace_back("exit");
+    // Writing the answer is the default for exits; say it where it differs.
+    if (node.answer && *node.answer != is_exit(def, node)) {
+        out.emplace_back(*node.answer ? "answer" : "no answer");
+    }
     if (node.max_visits != 0) out.push_back("max_visits " + std::to_string(node.max_visits));
     if (node.join != JoinMode::none) out.push_back("join " + std::string(to_string(node.join)));
     if (node.timeout_ms != 0) out.push_back("timeout_ms " + std::to_string(node.timeout_ms));
