@@ -125,6 +125,32 @@ std::string merge_options(const json::Value &configured, const std::optional<std
 
 } // namespace
 
+namespace {
+
+// One model call as the call's observer (the trace) records it: which model on which backend,
+// when, how long, its usage and its error.
+class ModelCallReport {
+public:
+    ModelCallReport(CallContext &call, const ResolvedModel &resolved) : observer_(call.observer()) {
+        record_.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
+        record_.backend = resolved.backend->name();
+        record_.started_at_ms = timer_.started_at_ms;
+    }
+    void finish(std::string error, messages::ChatUsage usage = {}) {
+        record_.duration_us = timer_.elapsed_us();
+        record_.usage = usage;
+        record_.error = std::move(error);
+        if (observer_ != nullptr) observer_->on_model_call(record_);
+    }
+
+private:
+    CallObserver *observer_;
+    const CallTimer timer_;
+    ModelCallRecord record_;
+};
+
+} // namespace
+
 messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest request) {
     if (request.extra != "{}") {
         // A null member ("options": null) of a request read from JSON is kept verbatim in
@@ -148,17 +174,9 @@ messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest re
     }
     const std::string text = messages::to_json(request);
 
-    ModelCallRecord record;
-    record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
-    record.backend = resolved.backend->name();
-    const CallTimer timer;
-    record.started_at_ms = timer.started_at_ms;
-    CallObserver *observer = call.observer();
-    auto finish = [&](messages::ChatUsage usage, std::string error) {
-        record.duration_us = timer.elapsed_us();
-        record.usage = usage;
-        record.error = std::move(error);
-        if (observer != nullptr) observer->on_model_call(record);
+    ModelCallReport report(call, resolved);
+    const auto finish = [&](messages::ChatUsage usage, std::string error) {
+        report.finish(std::move(error), usage);
     };
     try {
         const std::string answer = resolved.backend->chat(call, text);
@@ -303,17 +321,8 @@ std::vector<std::vector<float>> Runtime::embed(CallContext &call, const std::str
         input.PushBack(json::string_value(texts[i], a), a);
     request.AddMember("input", input, a);
 
-    ModelCallRecord record;
-    record.model = resolved.config != nullptr ? resolved.config->name : resolved.server_name;
-    record.backend = resolved.backend->name();
-    const CallTimer timer;
-    record.started_at_ms = timer.started_at_ms;
-    CallObserver *observer = call.observer();
-    const auto finish = [&](std::string error) {
-        record.duration_us = timer.elapsed_us();
-        record.error = std::move(error);
-        if (observer != nullptr) observer->on_model_call(record);
-    };
+    ModelCallReport report(call, resolved);
+    const auto finish = [&](std::string error) { report.finish(std::move(error)); };
     try {
         const std::string answer = resolved.backend->embed(call, json::to_string(request));
         const auto invalid = [&](const std::string &why) {
