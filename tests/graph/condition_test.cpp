@@ -28,6 +28,15 @@ std::atomic<size_t> allocations{0};
 [[gnu::noinline]] void operator delete(void *p, std::size_t) noexcept {
     std::free(p);
 }
+// The nothrow form too (std::stable_sort's temporary buffer uses it): every new this binary
+// makes must come from malloc, since every delete here is free.
+[[gnu::noinline]] void *operator new(std::size_t size, const std::nothrow_t &) noexcept {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+[[gnu::noinline]] void operator delete(void *p, const std::nothrow_t &) noexcept {
+    std::free(p);
+}
 
 namespace tinyllm::graph {
 namespace {

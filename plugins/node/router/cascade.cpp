@@ -23,18 +23,17 @@ void write_scores(json::Writer &w, const std::vector<double> &scores,
                   const std::vector<std::string> &routes) {
     w.StartObject();
     for (size_t r = 0; r < routes.size(); ++r) {
-        w.Key(routes[r].data(), static_cast<rapidjson::SizeType>(routes[r].size()));
+        // A route without a score is left out, not null: the output is a JSON merge patch, in
+        // which null deletes, so a null could never reach the message.
         const double s = r < scores.size() ? scores[r] : kNoScore;
-        if (has_score(s) && std::isfinite(s)) {
-            // Counts (the rules stage's) read as counts: 2, not 2.0.
-            const double r = rounded(s, 1e6);
-            if (r == std::floor(r) && std::fabs(r) < 1e15) {
-                w.Int64(static_cast<int64_t>(r));
-            } else {
-                w.Double(r);
-            }
+        if (!has_score(s) || !std::isfinite(s)) continue;
+        w.Key(routes[r].data(), static_cast<rapidjson::SizeType>(routes[r].size()));
+        // Counts (the rules stage's) read as counts: 2, not 2.0.
+        const double v = rounded(s, 1e6);
+        if (v == std::floor(v) && std::fabs(v) < 1e15) {
+            w.Int64(static_cast<int64_t>(v));
         } else {
-            w.Null();
+            w.Double(v);
         }
     }
     w.EndObject();
