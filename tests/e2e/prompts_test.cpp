@@ -88,5 +88,21 @@ TEST_F(PromptsTest, ABrokenPromptFileFailsWithItsFileLineAndKey) {
     EXPECT_EQ(ollama_.count("/api/chat"), 0u);
 }
 
+TEST_F(PromptsTest, DoctorReportsABrokenPromptAsAFailedCheck) {
+    write_config_file("prompts/specialists/math.yaml", "id: specialists/math\nversion: x\n");
+    const RunResult r = host({"doctor", "--json"});
+    EXPECT_EXIT_CODE(r, kFailure);
+    const json::Document doc = parse_json(r.out);
+    ASSERT_TRUE(doc.IsObject()) << r.out;
+    bool found = false;
+    for (const auto &check : doc["checks"].GetArray()) {
+        if (std::string(check["area"].GetString()) != "prompts") continue;
+        found = true;
+        EXPECT_STREQ(check["status"].GetString(), "fail");
+        EXPECT_THAT(check["detail"].GetString(), HasSubstr("specialists/math.yaml:"));
+    }
+    EXPECT_TRUE(found) << r.out;
+}
+
 } // namespace
 } // namespace tinyllm::e2e

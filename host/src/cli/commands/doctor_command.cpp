@@ -174,6 +174,26 @@ void check_tools(Context &ctx, std::vector<Check> &checks) {
     }
 }
 
+// Whether the prompt files load; one check line either way.
+bool check_prompts(Context &ctx, std::vector<Check> &checks) {
+    try {
+        const prompts::Library &library = ctx.prompts();
+        std::string dirs;
+        for (const auto &d : library.dirs())
+            dirs += (dirs.empty() ? "" : ", ") + d.string();
+        checks.push_back(
+            {"prompts", "prompts", Outcome::ok,
+             std::to_string(library.prompts().size()) + " prompt file(s) valid (" + dirs + ")",
+             ""});
+        return true;
+    } catch (const Error &e) {
+        checks.push_back(
+            {"prompts", "prompts", Outcome::fail, e.what(),
+             "correct the prompt file at the position shown (docs/graphs.md#prompts)"});
+        return false;
+    }
+}
+
 void print(const std::vector<Check> &checks) {
     const bool color = color_enabled(stdout);
     for (const Check &c : checks) {
@@ -219,9 +239,9 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
     const auto vm = parse_command_line(args, desc, {}, ctx.options());
     if (vm.count("help")) {
         print_help("doctor [--json]",
-                   "Checks that the config is valid, every plugin loads, each model server is\n"
-                   "reachable, each configured model is present and each tool can work here\n"
-                   "(the code tool's sandbox). Exit 1 when a check fails.",
+                   "Checks that the config and the prompt files are valid, every plugin loads,\n"
+                   "each model server is reachable, each configured model is present and each\n"
+                   "tool can work here (the code tool's sandbox). Exit 1 when a check fails.",
                    desc);
         return kExitOk;
     }
@@ -239,7 +259,8 @@ int run_doctor(Context &ctx, const std::vector<std::string> &args) {
                           "correct the file at the position shown (docs/config.md)"});
     }
     check_plugins(ctx, checks);
-    if (config != nullptr) {
+    // The runtime (backends, tools) serves the prompt files: without them it cannot start.
+    if (config != nullptr && check_prompts(ctx, checks)) {
         check_backends(ctx, checks);
         check_tools(ctx, checks);
     }
