@@ -29,9 +29,16 @@ const std::string kRawNodesFile = "tinyllm-test-raw-nodes.so";
 
 // A file of /proc as the NUL-separated strings it holds (cmdline, environ); empty when the
 // process is gone or not ours.
+// A process may exit while its /proc files are read (the read then fails with ESRCH, which
+// libstdc++'s filebuf throws): a process that is gone has nothing to report.
 std::vector<std::string> proc_strings(const fs::path &file) {
-    std::ifstream in(file, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text;
+    try {
+        std::ifstream in(file, std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception &) {
+        return {};
+    }
     std::vector<std::string> out;
     size_t start = 0;
     while (start < text.size()) {
