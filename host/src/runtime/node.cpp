@@ -21,8 +21,8 @@ std::optional<std::vector<std::string>> Node::routes() const {
     const char *text = vtable_->routes(instance_.handle());
     if (text == nullptr) return std::nullopt;
     const auto bad = [&](const std::string &why) {
-        return Error(ErrorCode::plugin, std::string("node type ") + type() +
-                                            " declares its routes wrongly: " + why);
+        return Error(ErrorCode::plugin,
+                     std::string("node type ") + type() + " declares its routes wrongly: " + why);
     };
     json::Document doc;
     try {
