@@ -1,11 +1,11 @@
 // Reading "EXPRESSION = NUMBER" and the final number out of answers as small models write them.
-#include "equation.hpp"
+#include "answer/equation.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-namespace tinyllm::gate {
+namespace tinyllm::answer {
 namespace {
 
 struct Case {
@@ -128,4 +128,4 @@ TEST(GateStates, ExactIntegersToleranceAndRounding) {
 }
 
 } // namespace
-} // namespace tinyllm::gate
+} // namespace tinyllm::answer

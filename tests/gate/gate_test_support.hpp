@@ -2,8 +2,8 @@
 // running one rule or a whole gate config over an answer without a host.
 #pragma once
 
+#include "answer/rules.hpp"
 #include "gate.hpp"
-#include "rules.hpp"
 
 #include <tinyllm/plugin.hpp>
 

@@ -576,7 +576,7 @@ public:
         return R"({"type":"function","function":{"name":")" + tool +
                R"(","description":"changes case","parameters":{"type":"object"}}})";
     }
-    void prepare_tools() override { log.push_back("prepare"); }
+    void prepare_components() override { log.push_back("prepare"); }
 
     std::vector<std::string> log;
 

@@ -71,7 +71,7 @@ std::vector<std::string> names(const ToolSet &tools) {
 
 TEST_F(ToolTest, EveryToolComponentIsAvailableUnderItsOwnName) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     EXPECT_THAT(names(runtime.tools()), ::testing::ElementsAre("activated", "bad_result", "echo",
                                                                "fail", "pair", "picky", "wait"));
     CallContext call = make_call();
@@ -89,7 +89,7 @@ TEST_F(ToolTest, ToolsYamlRenamesConfiguresDescribesAndDisables) {
                          "    config: {prefix: '!'}\n"
                          "  - {name: fail, enabled: false}\n"),
                     registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     EXPECT_THAT(names(runtime.tools()), ::testing::ElementsAre("activated", "bad_result", "echo",
                                                                "pair", "picky", "shout", "wait"));
     CallContext call = make_call();
@@ -109,7 +109,7 @@ TEST_F(ToolTest, ToolsYamlRenamesConfiguresDescribesAndDisables) {
 
 TEST_F(ToolTest, UnknownNamesSuggestTheClosestTool) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "ecko", "{}"); });
     ASSERT_TRUE(e);
@@ -119,7 +119,7 @@ TEST_F(ToolTest, UnknownNamesSuggestTheClosestTool) {
 
 TEST_F(ToolTest, AnUnknownTypeInToolsYamlIsReportedWithItsLine) {
     Runtime runtime(load("tools:\n  - {name: calc, type: calculatr}\n"), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "calc", "{}"); });
     ASSERT_TRUE(e);
@@ -143,7 +143,7 @@ TEST_F(ToolTest, ToolsYamlErrorsNameFileLineAndColumn) {
 
 TEST_F(ToolTest, ConfigThatFailsThePluginSchemaNamesTheFile) {
     Runtime runtime(load("tools:\n  - name: echo\n    config: {prefix: 3}\n"), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     const auto e = error_of([&] { runtime.call_tool(call, "echo", R"({"text":"x"})"); });
     ASSERT_TRUE(e);
@@ -154,7 +154,7 @@ TEST_F(ToolTest, ConfigThatFailsThePluginSchemaNamesTheFile) {
 
 TEST_F(ToolTest, ACreateFailureIsRememberedAndRepeated) {
     Runtime runtime(load("tools:\n  - name: picky\n    config: {mode: bad}\n"), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     const auto first = error_of([&] { runtime.call_tool(call, "picky", "{}"); });
     const auto second = error_of([&] { runtime.call_tool(call, "picky", "{}"); });
@@ -185,7 +185,7 @@ TEST_F(ToolTest, PrepareCreatesAndActivatesAToolOnce) {
     // Again, by name or with every other tool: the same instance, not activated again.
     tools.prepare("activated");
     tools.prepare_all();
-    runtime.prepare_tools();
+    runtime.prepare_components();
     EXPECT_EQ(&tools.get("activated"), &first);
     EXPECT_EQ(activations(runtime, "activated"), "activated 1");
 }
@@ -284,7 +284,7 @@ TEST_F(ToolTest, PrepareThrowsAFailureAndRemembersIt) {
 
 TEST_F(ToolTest, ArgumentsAreCheckedAgainstTheSchemaBeforeThePluginRuns) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     struct Case {
         const char *arguments;
@@ -307,7 +307,7 @@ TEST_F(ToolTest, ArgumentsAreCheckedAgainstTheSchemaBeforeThePluginRuns) {
 
 TEST_F(ToolTest, DefaultsFromTheSchemaReachThePlugin) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     // "times" defaults to 1 in the schema; without the default the tool would repeat 0 times.
     EXPECT_THAT(runtime.call_tool(call, "echo", R"({"text":"once"})"),
@@ -316,7 +316,7 @@ TEST_F(ToolTest, DefaultsFromTheSchemaReachThePlugin) {
 
 TEST_F(ToolTest, PluginErrorsAndBadResultsAreErrorsWithTheirMessage) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext call = make_call();
     const auto refused = error_of([&] { runtime.call_tool(call, "fail", "{}"); });
     ASSERT_TRUE(refused);
@@ -335,7 +335,7 @@ TEST_F(ToolTest, PluginErrorsAndBadResultsAreErrorsWithTheirMessage) {
 
 TEST_F(ToolTest, EveryCallIsRecordedWithItsArgumentsResultAndError) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     Recorder recorder;
     CallContext call = make_call();
     call.set_observer(&recorder);
@@ -355,7 +355,7 @@ TEST_F(ToolTest, EveryCallIsRecordedWithItsArgumentsResultAndError) {
 
 TEST_F(ToolTest, CancellationStopsARunningTool) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CancelToken token;
     CallContext call(token, std::nullopt, nullptr);
     std::thread canceller([&] {
@@ -370,7 +370,7 @@ TEST_F(ToolTest, CancellationStopsARunningTool) {
 
 TEST_F(ToolTest, PluginsReachToolsThroughTheHostServices) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     CallContext parent = make_call();
     Recorder recorder;
     parent.set_observer(&recorder);
@@ -401,7 +401,7 @@ TEST_F(ToolTest, PluginsReachToolsThroughTheHostServices) {
 
 TEST_F(ToolTest, ConcurrentCallsShareOneInstance) {
     Runtime runtime(load(), registry());
-    runtime.prepare_tools();
+    runtime.prepare_components();
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
     for (int t = 0; t < 8; ++t) {

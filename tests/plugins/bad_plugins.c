@@ -162,7 +162,7 @@ static const tllm_component components[] = {
     },
     {
         .struct_size = sizeof(tllm_component),
-        .kind = "tinyllm.judge/1",
+        .kind = "tinyllm.mutation/1",
         .name = "strict",
         .description = "a judge before judges exist",
         .create = never_create,

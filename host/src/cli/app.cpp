@@ -28,6 +28,8 @@ const std::vector<Command> &commands() {
         {"tool", "list the tools, or call one (tool calculator \"2 + 2\")", run_tool},
         {"node", "call one node on a message, as a graph would", run_node},
         {"eval", "measure a graph's router on a labelled dataset (eval routing)", run_eval},
+        {"grade", "grade an answer with a judge (pass/fail, score, reasons)", run_grade},
+        {"judges", "list the judges grade, gates and evaluations can use", run_judges},
         {"prompts", "list, show and render the prompt files", run_prompts},
         {"config", "check the config, or print what every key means", run_config},
     };
@@ -94,14 +96,14 @@ int run(int argc, char **argv) {
                     // would crash or hang. What had to be recorded is.
                     report(e);
                     std::fflush(stdout);
-                    std::_Exit(exit_code_for(e.code()));
+                    std::_Exit(exit_code_for(e.code(), c.name));
                 }
             }
         }
         throw Error(ErrorCode::usage, "unknown command \"" + rest[0] + "\" (see tinyllm --help)");
     } catch (const Error &e) {
         report(e);
-        return exit_code_for(e.code());
+        return exit_code_for(e.code(), rest.empty() ? "" : rest.front());
     } catch (const std::exception &e) {
         report(Error(ErrorCode::internal, std::string("unexpected: ") + e.what()));
         return kExitFailure;

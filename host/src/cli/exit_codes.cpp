@@ -22,4 +22,10 @@ int exit_code_for(ErrorCode code) noexcept {
     return kExitFailure;
 }
 
+int exit_code_for(ErrorCode code, std::string_view command) noexcept {
+    const int exit = exit_code_for(code);
+    if (command == "grade" && exit == kExitFailure) return kExitNoVerdict;
+    return exit;
+}
+
 } // namespace tinyllm::cli

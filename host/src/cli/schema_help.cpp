@@ -31,6 +31,12 @@ void describe(const json::Value &schema, const std::string &prefix, std::vector<
         if (const json::Value *d = json::find(p, "default"))
             line += "default " + json::to_string(*d);
         if (auto env = json::get_string(p, "x-env")) line += "   env " + *env;
+        const json::Value *items = json::find(p, "items");
+        if (json::get_bool(p, "x-path").value_or(false) ||
+            (items != nullptr && items->IsObject() &&
+             json::get_bool(*items, "x-path").value_or(false))) {
+            line += "   path (relative to the config file)";
+        }
         out.push_back(line);
         if (auto desc = json::get_string(p, "description")) out.push_back("    " + *desc);
         if (const json::Value *e = json::find(p, "enum"))

@@ -106,6 +106,7 @@ Config load(const LoadOptions &options) {
     config.system = load_system_config(system_file, config.dir, options.getenv);
     config.models = load_models_config(models_file);
     config.tools = load_tools_config(found.path / "tools.yaml");
+    config.judges = load_judges_config(found.path / "judges.yaml");
     config.graph_files = graph_files(found.path);
     return config;
 }

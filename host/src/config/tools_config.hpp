@@ -3,30 +3,17 @@
 // name with its default settings unless this file says otherwise.
 #pragma once
 
-#include "config/source_map.hpp"
-
-#include "tinyllm/json.hpp"
+#include "config/component_entries.hpp"
 
 #include <filesystem>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tinyllm::config {
 
-struct ToolConfig {
-    std::string name;                       // what models and `tinyllm tool NAME` use; unique
-    std::string type;                       // a tool component name (defaults to `name`)
-    std::optional<std::string> description; // replaces the plugin's description for models
-    bool enabled = true;
-    // The tool's own settings, a JSON object ({} when absent), checked against the plugin's
-    // config_schema when the tool is first used; `config_source` names file:line:column.
-    std::shared_ptr<const json::Value> config;
-    Located config_source;
-    SourceLocation location; // of the entry
-};
+// `name` is what models call and `tinyllm tool NAME` uses; `description` what models read.
+using ToolConfig = ComponentEntry;
 
 struct ToolsConfig {
     std::filesystem::path source; // empty when there is no tools.yaml

@@ -475,7 +475,7 @@ std::vector<bool> instantiate(Graph &graph, const std::vector<plugin::ComponentR
         node.instance = create_instance(*node.def, refs[node.index], services);
     }
     std::vector<bool> safe = check_declared_routes(graph, refs);
-    if (services != nullptr) services->prepare_tools();
+    if (services != nullptr) services->prepare_components();
     for (Node &node : graph.nodes)
         activate(*node.def, *node.instance, services);
     return safe;
@@ -493,7 +493,7 @@ std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &
     SchemaCache schemas;
     check_config(def, *ref.component, schemas);
     auto node = create_instance(def, ref, services);
-    if (services != nullptr) services->prepare_tools();
+    if (services != nullptr) services->prepare_components();
     activate(def, *node, services);
     return node;
 }

@@ -24,12 +24,12 @@ namespace tinyllm::graph {
 // Each node's config in the result has its schema's defaults filled in. With
 // `create_instances`, each node gets its runtime::Node (services may be null when the nodes make
 // no model or tool calls); a failing create throws Error(ErrorCode::plugin) naming the node. Then
-// the tools are prepared (services->prepare_tools) and every node is activated, in graph order,
-// on this thread; a failing activate throws naming the node (config for a setup the node
-// rejects, e.g. a tool that does not exist).
-// Without it, everything but the creation is still checked (`tinyllm graph validate`): to read
-// its declared routes, a node whose edges test `route` gets a throwaway instance (created with
-// no services, never activated; a failing create throws as above).
+// the tools and judges are prepared (services->prepare_components) and every node is activated, in
+// graph order, on this thread; a failing activate throws naming the node (config for a setup the
+// node rejects, e.g. a tool that does not exist). Without it, everything but the creation is still
+// checked (`tinyllm graph validate`): to read its declared routes, a node whose edges test `route`
+// gets a throwaway instance (created with no services, never activated; a failing create throws as
+// above).
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
                                    runtime::HostServices *services, bool create_instances);
 

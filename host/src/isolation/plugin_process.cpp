@@ -304,6 +304,10 @@ private:
             } else if (op == "embed") {
                 if (call == nullptr) throw Error(ErrorCode::unsupported, "embed needs a call");
                 text = services->embed(call, m.field(1), m.field(2));
+            } else if (op == "grade" || op == "compare") {
+                if (call == nullptr) throw Error(ErrorCode::unsupported, op + " needs a call");
+                text = op == "grade" ? services->grade(call, m.field(1), m.field(2))
+                                     : services->compare(call, m.field(1), m.field(2));
             } else {
                 throw Error(ErrorCode::unsupported, "unknown service " + op);
             }
@@ -618,6 +622,12 @@ constexpr tllm_backend_v1 kBackend{
     [](void *i, const tllm_call *c) { return proxy_call(i, c, "server_version", nullptr); },
 };
 
+constexpr tllm_judge_v1 kJudge{
+    sizeof(tllm_judge_v1),
+    [](void *i, const tllm_call *c, const char *r) { return proxy_call(i, c, "grade", r); },
+    [](void *i, const tllm_call *c, const char *r) { return proxy_call(i, c, "compare", r); },
+};
+
 tllm_status proxy_invoke(void *i, const tllm_call *c, const char *arguments) {
     return proxy_call(i, c, "invoke", arguments);
 }
@@ -657,6 +667,8 @@ plugin::LoadResult load_isolated(const std::filesystem::path &path, const Proces
             c.vtable = &kNode;
         } else if (std::strcmp(c.kind, TLLM_KIND_BACKEND) == 0) {
             c.vtable = &kBackend;
+        } else if (std::strcmp(c.kind, TLLM_KIND_JUDGE) == 0) {
+            c.vtable = &kJudge;
         } else {
             tllm_tool_v1 &tool = copy.tools[i];
             tool.invoke = proxy_invoke;

@@ -49,6 +49,10 @@ public:
     std::string role_models(const std::string &role, const std::string &min_size) override;
     std::string embed(const tllm_call *call, const std::string &model,
                       const std::string &texts_json) override;
+    std::string grade(const tllm_call *call, const std::string &judge,
+                      const std::string &request_json) override;
+    std::string compare(const tllm_call *call, const std::string &judge,
+                        const std::string &request_json) override;
 
 private:
     Server &server_;
@@ -239,6 +243,8 @@ private:
             st = static_cast<const tllm_tool_v1 *>(comp.vtable)->invoke(h, c, arg);
         } else if (op == "check") {
             st = static_cast<const tllm_tool_v1 *>(comp.vtable)->check(h, c);
+        } else if (op == "grade" || op == "compare") {
+            st = judge_call(static_cast<const tllm_judge_v1 *>(comp.vtable), op, h, c, arg);
         } else {
             st = backend_call(*static_cast<const tllm_backend_v1 *>(comp.vtable), op, h, c, arg);
         }
@@ -255,6 +261,16 @@ private:
         if (op == "pull_model") return b.pull_model(h, c, arg);
         if (op == "server_version") return b.server_version(h, c);
         c->set_error(c, TLLM_ERR_UNSUPPORTED, ("unknown operation " + op).c_str());
+        return TLLM_ERR_UNSUPPORTED;
+    }
+
+    static tllm_status judge_call(const tllm_judge_v1 *j, const std::string &op, void *h,
+                                  const tllm_call *c, const char *arg) {
+        const auto fn = op == "grade"
+                            ? (TLLM_HAS_FIELD(j, tllm_judge_v1, grade) ? j->grade : nullptr)
+                            : (TLLM_HAS_FIELD(j, tllm_judge_v1, compare) ? j->compare : nullptr);
+        if (fn != nullptr) return fn(h, c, arg);
+        c->set_error(c, TLLM_ERR_UNSUPPORTED, ("this judge does not support " + op).c_str());
         return TLLM_ERR_UNSUPPORTED;
     }
 
@@ -351,6 +367,16 @@ std::string RemoteServices::role_models(const std::string &role, const std::stri
 std::string RemoteServices::embed(const tllm_call *call, const std::string &model,
                                   const std::string &texts_json) {
     return answer_of(server_.ask(call_for(server_, call), "embed", model, texts_json));
+}
+
+std::string RemoteServices::grade(const tllm_call *call, const std::string &judge,
+                                  const std::string &request_json) {
+    return answer_of(server_.ask(call_for(server_, call), "grade", judge, request_json));
+}
+
+std::string RemoteServices::compare(const tllm_call *call, const std::string &judge,
+                                    const std::string &request_json) {
+    return answer_of(server_.ask(call_for(server_, call), "compare", judge, request_json));
 }
 
 } // namespace

@@ -109,8 +109,17 @@ std::string tool_problem(const tllm_component &c) {
     return {};
 }
 
+// A judge without grade could never answer; compare is optional.
+std::string judge_problem(const tllm_component &c) {
+    const auto *table = static_cast<const tllm_judge_v1 *>(c.vtable);
+    if (!TLLM_HAS_FIELD(table, tllm_judge_v1, grade)) return "judge table struct_size too small";
+    if (table->grade == nullptr) return "judge has no grade function";
+    return {};
+}
+
 bool known_kind(std::string_view kind) {
-    return kind == TLLM_KIND_BACKEND || kind == TLLM_KIND_NODE || kind == TLLM_KIND_TOOL;
+    return kind == TLLM_KIND_BACKEND || kind == TLLM_KIND_NODE || kind == TLLM_KIND_TOOL ||
+           kind == TLLM_KIND_JUDGE;
 }
 
 // Empty when the component honours the contract, else why not.
@@ -128,6 +137,7 @@ std::string component_problem(const tllm_component &c) {
         }
     }
     if (std::string_view(c.kind) == TLLM_KIND_TOOL) return tool_problem(c);
+    if (std::string_view(c.kind) == TLLM_KIND_JUDGE) return judge_problem(c);
     return {};
 }
 
@@ -226,7 +236,7 @@ LoadResult load_plugin(const std::filesystem::path &path,
                      std::to_string(TLLM_ABI_VERSION_MAJOR) + "." +
                      std::to_string(TLLM_ABI_VERSION_MINOR) +
                      ") does not define; it is not created (kinds: " TLLM_KIND_BACKEND
-                     ", " TLLM_KIND_NODE ", " TLLM_KIND_TOOL ")"});
+                     ", " TLLM_KIND_NODE ", " TLLM_KIND_TOOL ", " TLLM_KIND_JUDGE ")"});
             continue;
         }
         if (std::string why = component_problem(c); !why.empty()) {

@@ -40,6 +40,13 @@ CallContext *CallContext::self(const tllm_call *call) noexcept {
     return static_cast<CallContext *>(call->host_data);
 }
 
+size_t CallContext::depth() const noexcept {
+    size_t n = 0;
+    for (const tllm_call *p = parent_; p != nullptr; p = self(p)->parent_)
+        ++n;
+    return n;
+}
+
 bool CallContext::cancelled() const noexcept {
     if (token_.cancelled() || deadline_passed()) return true;
     return parent_ != nullptr && parent_->is_cancelled(parent_) != 0;

@@ -103,6 +103,9 @@ public:
 
     bool cancelled() const noexcept;
     int64_t remaining_ms() const noexcept;
+    // How many calls this one is nested in (0 for a call the host started itself): bounds
+    // services that call back into plugins that may call them again (a judge of judges).
+    size_t depth() const noexcept;
     void emit(std::string_view event_json) const;
 
     // The code the call's failure takes instead of its status's: for a failure the host itself

@@ -99,6 +99,25 @@ constexpr tllm_models_service_v1 kModelsService{
     },
 };
 
+// grade and compare differ only in the function they reach.
+template <std::string (HostServices::*Fn)(const tllm_call *, const std::string &,
+                                          const std::string &)>
+tllm_status judge_call(const tllm_host *h, const tllm_call *call, const char *judge,
+                       const char *request, char **out) {
+    return serve(out, [&] {
+        if (call == nullptr || request == nullptr) {
+            throw Error(ErrorCode::invalid_argument, "judges: no call or no request");
+        }
+        return (services_or_throw(h, "judges").*Fn)(call, judge != nullptr ? judge : "", request);
+    });
+}
+
+constexpr tllm_judges_service_v1 kJudgesService{
+    sizeof(tllm_judges_service_v1),
+    judge_call<&HostServices::grade>,
+    judge_call<&HostServices::compare>,
+};
+
 const void *service(const char *id) noexcept {
     if (id == nullptr) return nullptr;
     const std::string_view name = id;
@@ -107,6 +126,7 @@ const void *service(const char *id) noexcept {
     if (name == TLLM_SERVICE_JSON) return &json_service();
     if (name == TLLM_SERVICE_PROMPTS) return &kPromptsService;
     if (name == TLLM_SERVICE_MODELS) return &kModelsService;
+    if (name == TLLM_SERVICE_JUDGES) return &kJudgesService;
     return nullptr;
 }
 

@@ -1,6 +1,6 @@
 // The tllm_host a component instance receives: logging tagged with the instance, and the
 // services (tinyllm.chat/1, tinyllm.tools/1, tinyllm.json/1, tinyllm.prompts/1,
-// tinyllm.models/1) routed back into the host.
+// tinyllm.models/1, tinyllm.judges/1) routed back into the host.
 #pragma once
 
 #include "messages/chat.hpp"
@@ -48,9 +48,20 @@ public:
         throw Error(ErrorCode::unsupported, "embeddings are not available here");
     }
 
-    // Creates and activates every tool a node may call, on the calling thread: done once
-    // before the nodes of a graph activate, so no tool is ever created on a run's thread.
-    virtual void prepare_tools() {}
+    // Grade with a judge by name ("" = the default judge): the checked verdict JSON, or throws
+    // Error. compare is the pairwise form (tinyllm.judges/1).
+    virtual std::string grade(const tllm_call * /*call*/, const std::string & /*judge*/,
+                              const std::string & /*request_json*/) {
+        throw Error(ErrorCode::unsupported, "judges are not available here");
+    }
+    virtual std::string compare(const tllm_call * /*call*/, const std::string & /*judge*/,
+                                const std::string & /*request_json*/) {
+        throw Error(ErrorCode::unsupported, "judges are not available here");
+    }
+
+    // Creates and activates every tool and judge a node may call, on the calling thread: done
+    // once before the nodes of a graph activate, so none is ever created on a run's thread.
+    virtual void prepare_components() {}
 
     // The deadline of one component's activate call (none by default).
     virtual std::optional<Clock::time_point> activation_deadline() const { return std::nullopt; }

@@ -32,7 +32,8 @@ struct CallTimer {
 
 Runtime::Runtime(const config::Config &config, const plugin::Registry &registry,
                  const prompts::Library *prompts)
-    : config_(config), prompts_(prompts), tools_(config.tools, registry, this) {
+    : config_(config), prompts_(prompts), tools_(config.tools.tools, registry, this),
+      judges_(config.judges.judges, registry, this) {
     for (const auto &bc : config_.models.backends)
         create_backend(bc, registry);
     for (const config::ModelConfig &mc : config_.models.models) {
@@ -405,8 +406,51 @@ std::string Runtime::embed(const tllm_call *parent, const std::string &model,
     return out;
 }
 
-void Runtime::prepare_tools() {
+void Runtime::prepare_components() {
     tools_.prepare_all();
+    judges_.prepare_all();
+}
+
+namespace {
+
+// A judge may grade with other judges (an ensemble); one that names itself, directly or not,
+// would recurse until the stack ran out.
+constexpr size_t kMaxJudgeNesting = 16;
+
+Judge &judge_for(JudgeSet &judges, CallContext &call, const std::string &name) {
+    if (call.depth() > kMaxJudgeNesting) {
+        throw Error(ErrorCode::config,
+                    "judge " + name + ": judges nest deeper than " +
+                        std::to_string(kMaxJudgeNesting) +
+                        " calls (does an ensemble name itself, directly or through another?)");
+    }
+    return judges.get(name);
+}
+
+} // namespace
+
+std::string Runtime::grade(CallContext &call, const std::string &judge,
+                           const std::string &request_json) {
+    const std::string &name = judge.empty() ? default_judge() : judge;
+    return judge_for(judges_, call, name).grade(call, request_json);
+}
+
+std::string Runtime::compare(CallContext &call, const std::string &judge,
+                             const std::string &request_json) {
+    const std::string &name = judge.empty() ? default_judge() : judge;
+    return judge_for(judges_, call, name).compare(call, request_json);
+}
+
+std::string Runtime::grade(const tllm_call *parent, const std::string &judge,
+                           const std::string &request_json) {
+    CallContext call(parent);
+    return grade(call, judge, request_json);
+}
+
+std::string Runtime::compare(const tllm_call *parent, const std::string &judge,
+                             const std::string &request_json) {
+    CallContext call(parent);
+    return compare(call, judge, request_json);
 }
 
 std::optional<Clock::time_point> Runtime::activation_deadline() const {

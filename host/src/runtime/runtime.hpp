@@ -7,6 +7,7 @@
 #include "prompts/prompt_library.hpp"
 #include "runtime/backend.hpp"
 #include "runtime/instance_host.hpp"
+#include "runtime/judge_set.hpp"
 #include "runtime/tool_set.hpp"
 #include "store/embedding_cache.hpp"
 
@@ -59,6 +60,16 @@ public:
 
     // The tools models and `tinyllm tool` may call.
     ToolSet &tools() noexcept { return tools_; }
+    // The judges `tinyllm grade`, gates and evaluations grade with.
+    JudgeSet &judges() noexcept { return judges_; }
+
+    // Grade with the judge `judge` ("" = judges.yaml's default_judge; it must be prepared):
+    // the checked verdict, or throws Error (not_found with a suggestion for an unknown judge).
+    std::string grade(CallContext &call, const std::string &judge, const std::string &request_json);
+    std::string compare(CallContext &call, const std::string &judge,
+                        const std::string &request_json);
+    // The name "" stands for.
+    const std::string &default_judge() const noexcept { return config_.judges.default_judge; }
 
     // One tool call: validates the arguments, invokes the tool and tells the call's observer
     // (the trace) about it, failed or not. Returns the result document; throws Error.
@@ -74,7 +85,11 @@ public:
     std::string role_models(const std::string &role, const std::string &min_size) override;
     std::string embed(const tllm_call *parent, const std::string &model,
                       const std::string &texts_json) override;
-    void prepare_tools() override;
+    std::string grade(const tllm_call *parent, const std::string &judge,
+                      const std::string &request_json) override;
+    std::string compare(const tllm_call *parent, const std::string &judge,
+                        const std::string &request_json) override;
+    void prepare_components() override;
 
     // The ladder of `role` (model names, smallest first, at least `min_size` parameters when
     // given: "1.5b"). Throws Error(not_found) naming the role and the roles that exist.
@@ -106,6 +121,7 @@ private:
     std::unique_ptr<store::EmbeddingCache> cache_;
     bool cache_failed_ = false;
     ToolSet tools_;
+    JudgeSet judges_;
     std::vector<RequestDefaults> defaults_; // per config_.models.models entry
 };
 

@@ -13,6 +13,8 @@ namespace tinyllm::runtime {
 
 class Tool {
 public:
+    static constexpr const char *kKind = TLLM_KIND_TOOL; // for ComponentSet
+    static constexpr const char *kNoun = "tool";
     // `config_json` must already satisfy the component's config schema. `description`
     // replaces the component's own when set (tools.yaml).
     Tool(std::string name, plugin::ComponentRef ref, const std::string &config_json,

@@ -4,6 +4,7 @@
 #include "plugin/loader.hpp"
 #include "runtime/backend.hpp"
 #include "runtime/component_config.hpp"
+#include "runtime/judge.hpp"
 #include "runtime/node.hpp"
 #include "runtime/tool.hpp"
 #include "tinyllm/json.hpp"
@@ -34,7 +35,8 @@ constexpr int kThreads = 4;
 constexpr int kCallsPerThread = 3;
 
 // The validator's host: a chat answers with one fixed, labelled text (so a node that asks a
-// model can be exercised without a server); tools are not available.
+// model can be exercised without a server), and so does a judge asked for a grade; tools are not
+// available.
 class ValidatorServices final : public runtime::HostServices {
 public:
     // The request already passed the chat service's checks; the answer is a fixed one.
@@ -54,6 +56,9 @@ public:
     }
     std::string describe_tool(const std::string &tool) override {
         throw Error(ErrorCode::not_found, "no tool \"" + tool + "\" while validating a plugin");
+    }
+    std::string grade(const tllm_call *, const std::string &, const std::string &) override {
+        return R"({"score":1,"pass":true,"reasons":["a canned verdict from tinyllm plugins validate"],"labels":{}})";
     }
 };
 
@@ -317,6 +322,14 @@ void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &
                  "invoke with sample arguments " + args,
                  [&](runtime::Tool &t, CallContext &cc) { return t.invoke(cc, args); },
                  check_tool_output);
+    } else if (kind == TLLM_KIND_JUDGE) {
+        // The host checks the verdict against its schema: a judge answering outside it fails.
+        const std::string request =
+            R"({"input":"what is 2+2?","output":"2 + 2 = 4","expected":"4","context":{}})";
+        run_kind([&] { return std::make_unique<runtime::Judge>(c.name, ref, config, &services); },
+                 "grade a sample answer",
+                 [&](runtime::Judge &j, CallContext &cc) { return j.grade(cc, request); },
+                 [](const std::string &) {});
     } else if (kind == TLLM_KIND_BACKEND) {
         run_kind(
             [&] { return std::make_unique<runtime::Backend>("validate", ref, config, &services); },

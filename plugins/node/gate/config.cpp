@@ -1,6 +1,6 @@
 #include "config.hpp"
 
-#include "rules.hpp"
+#include "answer/rules.hpp"
 
 #include <tinyllm/plugin.hpp>
 

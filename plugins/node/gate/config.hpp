@@ -2,14 +2,17 @@
 // without running is checked here, at create time, so a bad graph fails when it is built.
 #pragma once
 
+#include "answer/rules.hpp"
 #include "policy.hpp"
-#include "rule.hpp"
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tinyllm::gate {
+
+// The gate applies the shared answer rules (plugins/shared/answer), unqualified.
+using namespace tinyllm::answer;
 
 struct ConfiguredRule {
     std::string label;   // "rules[2]", for error messages

@@ -1,12 +1,15 @@
 #include "report.hpp"
 
-#include "text.hpp"
+#include "answer/text.hpp"
 
 #include "tinyllm/json.hpp"
 
 #include <cmath>
 
 namespace tinyllm::gate {
+
+using answer::count_noun;
+using answer::excerpt;
 
 namespace {
 

@@ -16,7 +16,8 @@
  *     a plugin produces are handed to the host through `tllm_call` functions, which copy. What a
  *     service returns is freed with the function its comment names.
  *   - The host offers logging in `tllm_host` and everything else as services fetched by id
- *     (`get_service(host, TLLM_SERVICE_CHAT)`): chat with a model, call a tool, read JSON.
+ *     (`get_service(host, TLLM_SERVICE_CHAT)`): chat with a model, call a tool, read JSON,
+ *     read a prompt file, find a role's models, grade with a judge.
  *   - Every struct a plugin fills has a default initialiser (TLLM_CHAT_REQUEST_INIT...); in it
  *     zero and NULL mean "absent" or "the default", never anything else.
  *   - No exception or longjmp may cross the boundary. Report errors with a `tllm_status` and a
@@ -47,7 +48,7 @@ extern "C" {
  * ignore (a field at the end of a table, a new service id, a new component kind). What 2.x
  * promises to keep is listed in docs/sdk.md#what-2x-keeps. */
 #define TLLM_ABI_VERSION_MAJOR 2
-#define TLLM_ABI_VERSION_MINOR 1
+#define TLLM_ABI_VERSION_MINOR 2
 
 typedef struct tllm_abi_version {
     uint32_t major;
@@ -407,17 +408,44 @@ typedef struct tllm_models_service_v1 {
 } tllm_models_service_v1;
 
 /* ------------------------------------------------------------------------------------------ */
+/* Service "tinyllm.judges/1" — grade with a judge by name (since 2.2)                         */
+/* ------------------------------------------------------------------------------------------ */
+
+#define TLLM_SERVICE_JUDGES "tinyllm.judges/1" /* tllm_judges_service_v1 */
+
+typedef struct tllm_judges_service_v1 {
+    uint32_t struct_size;
+
+    /* Grade with the judge `judge` (a judges.yaml name or a judge component's name; NULL or ""
+     * for judges.yaml's default_judge). `request_json` is a grade request and *out_json
+     * receives the verdict, both as tllm_judge_v1.grade describes them; the host checks the
+     * request before the judge sees it and the verdict before the caller does (a verdict outside
+     * the schema is TLLM_ERR_PROTOCOL, never a pass). On failure *out_json holds the message
+     * (an unknown judge: TLLM_ERR_NOT_FOUND with a suggestion). Free it with
+     * tllm_host.free_string.
+     * [any-thread, but `call` must be the call the plugin is running] */
+    tllm_status (*grade)(const tllm_host *host, const tllm_call *call, const char *judge,
+                         const char *request_json, char **out_json);
+
+    /* Pairwise: which of two outputs is better, as tllm_judge_v1.compare describes it; a judge
+     * without compare answers TLLM_ERR_UNSUPPORTED. Same rules as grade.
+     * [any-thread, but `call` must be the call the plugin is running] */
+    tllm_status (*compare)(const tllm_host *host, const tllm_call *call, const char *judge,
+                           const char *request_json, char **out_json);
+} tllm_judges_service_v1;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Components                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
 /* Interface ids of the component kinds this ABI version defines. The vtable of a component is
- * the struct named next to its id. New kinds (judges, mutations) are added in a later minor
- * version, once designed; they are not declared before that. A host reports a component of a kind
- * it does not know as "unsupported kind" and does not create it; the plugin's other components
- * still load. */
+ * the struct named next to its id. New kinds (mutations) are added in a later minor version, once
+ * designed; they are not declared before that. A host reports a component of a kind it does not
+ * know as "unsupported kind" and does not create it; the plugin's other components still load. */
 #define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client         */
 #define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph                */
 #define TLLM_KIND_TOOL "tinyllm.tool/1"       /* tllm_tool_v1: an exact capability models call  */
+#define TLLM_KIND_JUDGE "tinyllm.judge/1"     /* tllm_judge_v1: grades an answer (since 2.2)    */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
 #define TLLM_COMPONENT_SERIALIZED 0x1u /* host never runs two calls of one instance at once */
@@ -432,7 +460,9 @@ struct tllm_component {
     /* JSON Schema (draft-04 subset) of the instance config, or NULL for "no config". The host
      * validates the config against it before `create` and prints it in `plugins inspect`.
      * A string property may carry "x-env": "VAR" — when VAR is set in the environment, the
-     * host uses its value for that property (e.g. OLLAMA_HOST for a server URL). A property's
+     * host uses its value for that property (e.g. OLLAMA_HOST for a server URL). A string
+     * property with "x-path": true is a file path: a relative one written in a config file is
+     * made absolute against that file's directory ("~/" is HOME). A property's
      * "default" is filled in before `create`, so a plugin reads every member it declared. */
     const char *config_schema;
 
@@ -575,6 +605,47 @@ typedef struct tllm_tool_v1 {
      * A non-OK status + message says what is missing and how to fix it. [any-thread] */
     tllm_status (*check)(void *instance, const tllm_call *call);
 } tllm_tool_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* tinyllm.judge/1 — grades an answer (since 2.2)                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A judge tells a good answer from a bad one: for `tinyllm grade`, for a gate's `judge` rule,
+ * for evaluations and for the metrics self-improvement reads. The host creates judges from
+ * judges.yaml (name -> type + config) and every judge component under its own name with its
+ * default config; callers pick one by name, so swapping a judge is a config edit.
+ *
+ * grade: a grade request -> a verdict, through call->set_output.
+ *   Request (checked by the host before the judge sees it; docs/sdk.md#judges):
+ *     {"input":"what is 2+2?",     the request the answer is for (string, required)
+ *      "output":"2 + 2 = 4",       the answer to grade (string, required)
+ *      "expected":"4",             a reference answer (string, optional)
+ *      "context":{...},            anything else the caller knows (object, optional): a dataset
+ *                                  example's labels and fields ("tests" of a coding task,
+ *                                  "accept" alternatives), the route the run took...
+ *      "rubric":"..."}             what a good answer is, in words (string, optional)
+ *   Verdict (checked by the host after; anything else is a judge error, never a pass):
+ *     {"score":1.0,                a number in [0, 1]: 1 is fully right
+ *      "pass":true,                the judge's decision
+ *      "reasons":["..."],          one line each, why (optional, default [])
+ *      "labels":{"check":"numeric"}}  a flat object of strings, numbers or booleans that
+ *                                  classify the verdict for failure forensics (optional)
+ *   A request the judge cannot grade (it needs `expected` and there is none) is
+ *   TLLM_ERR_INVALID_ARGUMENT with the reason; a model or tool the judge needed that failed is
+ *   that call's status. Judges may call models (chat service), tools and other judges (judges
+ *   service) with `call`.
+ *
+ * compare (optional, may be NULL): which of two answers is better.
+ *   Request: {"input":"...","a":"first answer","b":"second answer","expected":"..."(optional),
+ *             "context":{...}(optional),"rubric":"..."(optional)}
+ *   Verdict: {"preference":"a"|"b"|"tie","reasons":["..."],"labels":{...}}
+ *
+ * Both are [any-thread] unless the component sets TLLM_COMPONENT_SERIALIZED. */
+typedef struct tllm_judge_v1 {
+    uint32_t struct_size;
+    tllm_status (*grade)(void *instance, const tllm_call *call, const char *request_json);
+    tllm_status (*compare)(void *instance, const tllm_call *call, const char *request_json);
+} tllm_judge_v1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The plugin descriptor and entry point                                                       */

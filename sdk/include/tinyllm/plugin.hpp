@@ -355,6 +355,27 @@ public:
         return vectors;
     }
 
+    // Grade with the judge `judge` (empty: judges.yaml's default_judge): a grade request
+    // (GradeRequest::to_json) in, the host-checked verdict JSON out (Verdict::parse reads it).
+    // Throws Error (NOT_FOUND for an unknown judge, the judge's own failure otherwise).
+    std::string grade(const Call &call, const std::string &judge,
+                      const std::string &request_json) const {
+        const auto *judges = service<tllm_judges_service_v1>(TLLM_SERVICE_JUDGES);
+        char *out = nullptr;
+        const tllm_status st =
+            judges->grade(host_, call.raw(), judge.c_str(), request_json.c_str(), &out);
+        return take(st, out);
+    }
+    // Pairwise comparison with a judge that offers it; same rules as grade.
+    std::string compare(const Call &call, const std::string &judge,
+                        const std::string &request_json) const {
+        const auto *judges = service<tllm_judges_service_v1>(TLLM_SERVICE_JUDGES);
+        char *out = nullptr;
+        const tllm_status st =
+            judges->compare(host_, call.raw(), judge.c_str(), request_json.c_str(), &out);
+        return take(st, out);
+    }
+
     // Parse JSON with the host's reader; throws Error(TLLM_ERR_INVALID_ARGUMENT) naming `what`.
     Json parse_json(std::string_view text, std::string_view what = "JSON") const {
         return Json::parse(service<tllm_json_service_v1>(TLLM_SERVICE_JSON), text, what);
@@ -449,6 +470,98 @@ inline std::string tool_result(std::string_view content, bool is_error = false,
     out += '}';
     return out;
 }
+
+// A judge's grade request (tllm_judge_v1.grade), read with GradeRequest::parse or written with
+// to_json. `context_json` is the context object as JSON text ("{}" when absent).
+struct GradeRequest {
+    std::string input;
+    std::string output;
+    std::optional<std::string> expected;
+    std::string context_json = "{}";
+    std::optional<std::string> rubric;
+
+    static GradeRequest parse(const Host &host, std::string_view request_json) {
+        const Json doc = host.parse_json(request_json, "grade request");
+        GradeRequest r;
+        r.input = std::string(doc.string("/input").value_or(""));
+        r.output = std::string(doc.string("/output").value_or(""));
+        if (auto e = doc.string("/expected")) r.expected = std::string(*e);
+        if (doc.type("/context") == TLLM_JSON_OBJECT) r.context_json = *doc.write("/context");
+        if (auto b = doc.string("/rubric")) r.rubric = std::string(*b);
+        return r;
+    }
+
+    std::string to_json() const {
+        std::string out =
+            "{\"input\":\"" + json_escape(input) + "\",\"output\":\"" + json_escape(output) + "\"";
+        if (expected) out += ",\"expected\":\"" + json_escape(*expected) + "\"";
+        out += ",\"context\":" + (context_json.empty() ? std::string("{}") : context_json);
+        if (rubric) out += ",\"rubric\":\"" + json_escape(*rubric) + "\"";
+        out += '}';
+        return out;
+    }
+};
+
+// A judge's verdict (tllm_judge_v1.grade's output): build one and return to_json(), or read the
+// host's answer to Host::grade with Verdict::parse. Label values are written as JSON strings.
+struct Verdict {
+    double score = 0;
+    bool pass = false;
+    std::vector<std::string> reasons;
+    std::vector<std::pair<std::string, std::string>> labels;
+
+    std::string to_json() const {
+        char number[32];
+        std::snprintf(number, sizeof number, "%.17g", score);
+        std::string out = std::string("{\"score\":") + number +
+                          ",\"pass\":" + (pass ? "true" : "false") + ",\"reasons\":[";
+        for (size_t i = 0; i < reasons.size(); ++i)
+            out += (i ? ",\"" : "\"") + json_escape(reasons[i]) + "\"";
+        out += "],\"labels\":{";
+        for (size_t i = 0; i < labels.size(); ++i)
+            out += (i ? ",\"" : "\"") + json_escape(labels[i].first) + "\":\"" +
+                   json_escape(labels[i].second) + "\"";
+        out += "}}";
+        return out;
+    }
+
+    static Verdict parse(const Host &host, std::string_view verdict_json) {
+        const Json doc = host.parse_json(verdict_json, "verdict");
+        Verdict v;
+        v.score = doc.number("/score").value_or(0.0);
+        v.pass = doc.boolean("/pass").value_or(false);
+        for (size_t i = 0, n = doc.count("/reasons"); i < n; ++i)
+            v.reasons.emplace_back(
+                doc.string(("/reasons/" + std::to_string(i)).c_str()).value_or(""));
+        for (size_t i = 0, n = doc.count("/labels"); i < n; ++i) {
+            const std::string key(doc.key("/labels", i).value_or(""));
+            std::string pointer = "/labels/";
+            for (char c : key)
+                pointer += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+            const auto text = doc.string(pointer.c_str());
+            v.labels.emplace_back(key, text ? std::string(*text)
+                                            : doc.write(pointer.c_str()).value_or(""));
+        }
+        return v;
+    }
+};
+
+// Base class of a tinyllm.judge/1 component: `grade` takes the grade request JSON (read it with
+// GradeRequest::parse) and returns the verdict JSON (Verdict::to_json). Override `compare` for
+// pairwise judgements ({"preference":"a"|"b"|"tie",...}); without it the host answers that the
+// judge does not compare. Both may run concurrently unless kFlags says
+// TLLM_COMPONENT_SERIALIZED.
+class Judge {
+public:
+    static constexpr const char *kKind = TLLM_KIND_JUDGE;
+    virtual ~Judge() = default;
+    // Ready the instance before its first call (fetch a prompt, check a tool); throw Error.
+    virtual void activate(Call &) {}
+    virtual std::string grade(Call &call, std::string_view request_json) = 0;
+    virtual std::string compare(Call &, std::string_view) {
+        throw Error(TLLM_ERR_UNSUPPORTED, "this judge does not compare two answers");
+    }
+};
 
 // Plugin-level metadata for TINYLLM_PLUGIN.
 struct PluginInfo {
@@ -596,6 +709,20 @@ template <class T> struct ToolTable {
     };
 };
 
+template <class T> struct JudgeTable {
+    static constexpr tllm_judge_v1 table{
+        sizeof(tllm_judge_v1),
+        [](void *i, const tllm_call *c, const char *r) {
+            return run_call(c,
+                            [&](Call &call) { return static_cast<T *>(i)->grade(call, doc(r)); });
+        },
+        [](void *i, const tllm_call *c, const char *r) {
+            return run_call(c,
+                            [&](Call &call) { return static_cast<T *>(i)->compare(call, doc(r)); });
+        },
+    };
+};
+
 template <class T> constexpr const void *vtable_of() {
     if constexpr (std::is_base_of_v<Backend, T>) {
         return &BackendTable<T>::table;
@@ -603,9 +730,11 @@ template <class T> constexpr const void *vtable_of() {
         return &NodeTable<T>::table;
     } else if constexpr (std::is_base_of_v<Tool, T>) {
         return &ToolTable<T>::table;
+    } else if constexpr (std::is_base_of_v<Judge, T>) {
+        return &JudgeTable<T>::table;
     } else {
         static_assert(std::is_base_of_v<Backend, T> || std::is_base_of_v<Node, T> ||
-                          std::is_base_of_v<Tool, T>,
+                          std::is_base_of_v<Tool, T> || std::is_base_of_v<Judge, T>,
                       "a component class must derive from a tinyllm::sdk kind base class");
         return nullptr;
     }

@@ -1,4 +1,4 @@
-// tinyllm config check | schema [system|models|tools] — where the config is, what every key
+// tinyllm config check | schema [system|models|tools|judges] — where the config is, what every key
 // means, and whether it is valid.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
@@ -20,9 +20,11 @@ int schema(const std::string &which, bool as_json) {
         files.emplace_back("models.yaml", config::models_schema_text());
     if (which.empty() || which == "tools")
         files.emplace_back("tools.yaml", config::tools_schema_text());
+    if (which.empty() || which == "judges")
+        files.emplace_back("judges.yaml", config::judges_schema_text());
     if (files.empty()) {
         throw Error(ErrorCode::usage,
-                    "config schema takes system, models or tools, not \"" + which + "\"");
+                    "config schema takes system, models, tools or judges, not \"" + which + "\"");
     }
     for (const auto &[name, text] : files) {
         const json::Document doc = json::parse(text, name, ErrorCode::internal);
@@ -53,6 +55,10 @@ int check(Context &ctx, bool as_json) {
         doc.AddMember("tools_file", json::string_value(c.tools.source.string(), a), a);
         doc.AddMember("configured_tools", json::Value(static_cast<uint64_t>(c.tools.tools.size())),
                       a);
+        doc.AddMember("judges_file", json::string_value(c.judges.source.string(), a), a);
+        doc.AddMember("configured_judges",
+                      json::Value(static_cast<uint64_t>(c.judges.judges.size())), a);
+        doc.AddMember("default_judge", json::string_value(c.judges.default_judge, a), a);
         json::Value graphs(rapidjson::kArrayType);
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
@@ -79,11 +85,12 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action", "file"}, ctx.options());
     if (vm.count("help")) {
-        print_help("config check|schema [system|models|tools] [--json]",
-                   "check: load the config and report the first problem (file:line:column).\n"
-                   "schema: every key of system.yaml / models.yaml / tools.yaml, its type, "
-                   "default and meaning.",
-                   desc);
+        print_help(
+            "config check|schema [system|models|tools|judges] [--json]",
+            "check: load the config and report the first problem (file:line:column).\n"
+            "schema: every key of system.yaml / models.yaml / tools.yaml / judges.yaml, its type, "
+            "default and meaning.",
+            desc);
         return kExitOk;
     }
     const std::string action = positional(vm, "action", "check");

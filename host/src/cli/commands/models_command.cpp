@@ -8,6 +8,7 @@
 #include "tinyllm/json.hpp"
 
 #include <iostream>
+#include <tuple>
 
 namespace tinyllm::cli {
 namespace {
@@ -25,7 +26,8 @@ int list(Context &ctx, bool as_json) {
     auto &a = doc.GetAllocator();
     Value rows(rapidjson::kArrayType);
     Value errors(rapidjson::kArrayType);
-    std::map<std::string, std::vector<std::pair<std::string, int64_t>>> present; // backend ->
+    // backend -> (name, size, simulated) of every model its server lists
+    std::map<std::string, std::vector<std::tuple<std::string, int64_t, bool>>> present;
     for (const auto &slot : rt.backends()) {
         if (!slot.backend) {
             errors.PushBack(json::string_value(slot.name + ": " + slot.error->what(), a), a);
@@ -38,8 +40,12 @@ int list(Context &ctx, bool as_json) {
             auto &list = present[slot.name];
             if (const Value *ms = json::find(tags, "models"); ms && ms->IsArray()) {
                 for (const auto &m : ms->GetArray()) {
+                    // A simulated backend (type sim) says so in details.simulated.
+                    const Value *details = json::find(m, "details");
+                    const bool simulated = details != nullptr && details->IsObject() &&
+                                           json::get_bool(*details, "simulated").value_or(false);
                     list.emplace_back(json::get_string(m, "name").value_or("?"),
-                                      json::get_int(m, "size").value_or(0));
+                                      json::get_int(m, "size").value_or(0), simulated);
                 }
             }
         } catch (const Error &e) {
@@ -48,7 +54,7 @@ int list(Context &ctx, bool as_json) {
     }
     auto add_row = [&](const std::string &name, const std::string &backend,
                        const std::string &server_name, bool configured, std::optional<int64_t> size,
-                       const std::string &roles) {
+                       bool simulated, const std::string &roles) {
         Value r(rapidjson::kObjectType);
         r.AddMember("name", json::string_value(name, a), a);
         r.AddMember("backend", json::string_value(backend, a), a);
@@ -56,24 +62,29 @@ int list(Context &ctx, bool as_json) {
         r.AddMember("configured", Value(configured), a);
         r.AddMember("present", Value(size.has_value()), a);
         if (size) r.AddMember("size", Value(*size), a);
+        r.AddMember("simulated", Value(simulated), a);
         r.AddMember("roles", json::string_value(roles, a), a);
         rows.PushBack(r, a);
     };
     std::set<std::pair<std::string, std::string>> seen; // (backend, server name)
     for (const auto &m : rt.config().models.models) {
         std::optional<int64_t> size;
-        for (const auto &[n, s] : present[m.backend]) {
-            if (same_model(n, m.model)) size = s;
+        bool simulated = false;
+        for (const auto &[n, s, sim] : present[m.backend]) {
+            if (same_model(n, m.model)) {
+                size = s;
+                simulated = sim;
+            }
         }
         std::string roles;
         for (const auto &r : m.roles)
             roles += (roles.empty() ? "" : ",") + r;
-        add_row(m.name, m.backend, m.model, true, size, roles);
+        add_row(m.name, m.backend, m.model, true, size, simulated, roles);
         seen.insert({m.backend, with_tag(m.model)});
     }
     for (const auto &[backend, list] : present) {
-        for (const auto &[n, s] : list) {
-            if (!seen.count({backend, with_tag(n)})) add_row(n, backend, n, false, s, "");
+        for (const auto &[n, s, sim] : list) {
+            if (!seen.count({backend, with_tag(n)})) add_row(n, backend, n, false, s, sim, "");
         }
     }
     doc.AddMember("models", rows, a);
@@ -86,10 +97,17 @@ int list(Context &ctx, bool as_json) {
         for (const auto &r : doc["models"].GetArray()) {
             const bool configured = r["configured"].GetBool();
             const bool here = r["present"].GetBool();
-            const std::string status = here ? (configured ? "ready" : "available") : "missing";
+            const bool simulated = r["simulated"].GetBool();
+            // A simulated model has no weights: say so instead of a size and "ready".
+            const std::string status = !here        ? "missing"
+                                       : simulated  ? "simulated"
+                                       : configured ? "ready"
+                                                    : "available";
             std::printf("%-28s %-10s %-10s %-10s %s\n", r["name"].GetString(),
                         r["backend"].GetString(),
-                        here ? human_bytes(r["size"].GetInt64()).c_str() : "-",
+                        !here       ? "-"
+                        : simulated ? "-"
+                                    : human_bytes(r["size"].GetInt64()).c_str(),
                         paint(status, here ? Color::green : Color::red, color).c_str(),
                         r["roles"].GetString());
         }
