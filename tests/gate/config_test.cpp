@@ -20,12 +20,11 @@ TEST(GateConfig, ABadRegexNamesTheRuleAndRe2sError) {
     EXPECT_EQ(message, "rules[2].pattern: missing ): (\\d+");
 }
 
-TEST(GateConfig, AJudgeRuleIsRefusedUntilJudgesExist) {
-    const auto [status, message] =
-        config_error(R"({"rules":[{"type":"non_empty"},{"type":"judge","judge":"strict"}]})");
-    EXPECT_EQ(status, TLLM_ERR_UNSUPPORTED);
-    EXPECT_EQ(message, "rules[1]: judge rules need a judge plugin (tinyllm.judge/1), which this "
-                       "version does not have yet");
+TEST(GateConfig, AJudgeRuleTakesAScoreFromZeroToOne) {
+    const auto [status, message] = config_error(
+        R"({"rules":[{"type":"non_empty"},{"type":"judge","judge":"strict","min_score":1.5}]})");
+    EXPECT_EQ(status, TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(message, "rules[1].min_score: must be a number from 0 to 1");
 }
 
 TEST(GateConfig, AnOptionOfAnotherRuleTypeIsRefused) {

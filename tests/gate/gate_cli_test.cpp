@@ -88,10 +88,10 @@ TEST_F(GateCliTest, ConfigErrorsNameTheRule) {
     EXPECT_TRUE(OneErrorLine(regex));
     EXPECT_THAT(regex.err, HasSubstr("create failed: rules[2].pattern: missing ): (\\d+\n"));
 
-    const RunResult judge = gate(R"({"rules":[{"type":"judge","judge":"strict"}]})", message("x"));
-    EXPECT_EXIT_CODE(judge, kPlugin);
-    EXPECT_THAT(judge.err, HasSubstr("rules[0]: judge rules need a judge plugin (tinyllm.judge/1), "
-                                     "which this version does not have yet"));
+    const RunResult judge =
+        gate(R"({"rules":[{"type":"judge","judge":"strict","min_score":-1}]})", message("x"));
+    EXPECT_EXIT_CODE(judge, kConfig);
+    EXPECT_THAT(judge.err, HasSubstr("rules[0].min_score: must be >= 0"));
 
     const RunResult type = gate(R"({"rules":[{"type":"spellcheck"}]})", message("x"));
     EXPECT_EXIT_CODE(type, kConfig);

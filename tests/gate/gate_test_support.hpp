@@ -29,7 +29,16 @@ public:
         return respond_(tool, arguments_json);
     }
 
+    // Judges answer with `judge_verdict` (a verdict JSON), or are not available when it is "".
+    std::string grade(const std::string &judge, const std::string &request_json) override {
+        grades.emplace_back(judge, request_json);
+        if (judge_verdict.empty()) return Tools::grade(judge, request_json);
+        return judge_verdict;
+    }
+
     std::vector<std::pair<std::string, std::string>> calls;
+    std::vector<std::pair<std::string, std::string>> grades;
+    std::string judge_verdict;
 
 private:
     Respond respond_;

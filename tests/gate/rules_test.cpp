@@ -443,5 +443,42 @@ TEST(GateNumericAnswerRule, ToleranceMustNotBeNegative) {
     EXPECT_THROW(make_numeric_answer("calculator", -1, false), ConfigError);
 }
 
+// ---- judge ---------------------------------------------------------------------------------
+
+TEST(GateJudgeRule, SendsTheRequestAndTheAnswerAndFollowsTheVerdict) {
+    const RulePtr rule = make_judge("strict", std::nullopt);
+    FakeTools tools;
+    tools.judge_verdict = R"({"score":0.25,"pass":false,"reasons":["too short","no units"]})";
+    const Outcome o = rule->check(Answer("4", "what is 2+2?"), tools);
+    EXPECT_FALSE(o.pass);
+    EXPECT_EQ(o.reason, "judge strict scored 0.25: too short; no units");
+    ASSERT_EQ(tools.grades.size(), 1u);
+    EXPECT_EQ(tools.grades[0].first, "strict");
+    EXPECT_EQ(tools.grades[0].second, R"({"input":"what is 2+2?","output":"4"})");
+
+    tools.judge_verdict = R"({"score":1,"pass":true,"reasons":["right"]})";
+    const Outcome ok = rule->check(Answer("4", "what is 2+2?"), tools);
+    EXPECT_TRUE(ok.pass);
+    EXPECT_EQ(ok.detail, "judge strict scored 1.00: right");
+}
+
+TEST(GateJudgeRule, MinScoreFailsAPassingVerdictBelowIt) {
+    const RulePtr rule = make_judge("", 0.8);
+    FakeTools tools;
+    tools.judge_verdict = R"({"score":0.6,"pass":true,"reasons":[]})";
+    const Outcome o = rule->check(Answer("x", "q"), tools);
+    EXPECT_FALSE(o.pass);
+    EXPECT_EQ(o.reason, "judge (default) scored 0.60, below 0.80");
+    EXPECT_THROW(make_judge("x", 1.5), ConfigError);
+}
+
+TEST(GateJudgeRule, AJudgeThatCannotAnswerEndsTheNodeInsteadOfPassing) {
+    const RulePtr rule = make_judge("strict", std::nullopt);
+    FakeTools tools; // no judges: Tools::grade throws
+    const auto [status, message] = sdk_error_of([&] { rule->check(Answer("x", "q"), tools); });
+    EXPECT_EQ(status, TLLM_ERR_UNSUPPORTED);
+    EXPECT_EQ(message, "judges are not available here");
+}
+
 } // namespace
 } // namespace tinyllm::gate::test

@@ -30,7 +30,7 @@ const std::array<RuleType, 9> &rule_types() {
         {"code_block", {"language"}},
         {"code_runs", {"tool", "language"}},
         {"numeric_answer", {"tool", "tolerance", "require"}},
-        {"judge", {"judge"}},
+        {"judge", {"judge", "min_score"}},
     }};
     return types;
 }
@@ -91,10 +91,11 @@ RulePtr make_rule(std::string_view type, const json::Value &rule, const std::str
                                    tolerance ? tolerance->GetDouble() : 1e-9,
                                    require ? require->GetBool() : false);
     }
-    // A verdict the gate made up would pass answers nobody judged: refuse the graph instead.
-    throw Error(TLLM_ERR_UNSUPPORTED,
-                label + ": judge rules need a judge plugin (tinyllm.judge/1), which this version "
-                        "does not have yet");
+    const json::Value *min_score = json::find(rule, "min_score");
+    if (min_score != nullptr && !min_score->IsNumber())
+        fail(label, "min_score", "expected a number from 0 to 1");
+    return make_judge(string_option(rule, label, "judge"),
+                      min_score ? std::optional<double>(min_score->GetDouble()) : std::nullopt);
 }
 
 ConfiguredRule read_rule(const json::Value &rule, size_t index) {

@@ -26,8 +26,8 @@ struct GateConfig {
     Policy policy;
 };
 
-// Throws sdk::Error: INVALID_ARGUMENT naming the rule and option ("rules[2].pattern: missing ):
-// (\d+"), UNSUPPORTED for a judge rule (no judge plugins exist in this version).
+// Throws sdk::Error(INVALID_ARGUMENT) naming the rule and option ("rules[2].pattern: missing ):
+// (\d+").
 GateConfig parse_config(std::string_view config_json);
 
 } // namespace tinyllm::gate

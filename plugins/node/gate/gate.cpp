@@ -45,7 +45,7 @@ std::vector<Check> Gate::evaluate(const Answer &answer, Tools &tools) const {
 
 Verdict Gate::assess(std::string_view message_json, Tools &tools) const {
     GateInput in = read_message(message_json);
-    const Answer answer(std::move(in.content));
+    const Answer answer(std::move(in.content), std::move(in.input));
     Verdict v;
     v.checks = evaluate(answer, tools);
     const bool passed =

@@ -33,6 +33,7 @@ GateInput read_message(std::string_view message_json) {
                          ? std::string(content->GetString(), content->GetStringLength())
                          : json::to_string(*content);
     }
+    in.input = json::get_string(message, "input").value_or("");
     const json::Value *data = json::find(message, "data");
     in.history.failures = count(member(member(data, "gate"), "failures")).value_or(0);
     in.history.escalations = count(member(data, "escalation")).value_or(0);

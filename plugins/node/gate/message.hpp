@@ -11,6 +11,7 @@ namespace tinyllm::gate {
 
 struct GateInput {
     std::string content; // the answer: "content" (a non-string content as its JSON text)
+    std::string input;   // the request: "input", for judge rules
     History history;
 };
 

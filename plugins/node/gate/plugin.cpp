@@ -19,6 +19,9 @@ public:
     std::string call(const std::string &tool, const std::string &arguments_json) override {
         return host_.call_tool(call_, tool, arguments_json);
     }
+    std::string grade(const std::string &judge, const std::string &request_json) override {
+        return host_.grade(call_, judge, request_json);
+    }
     void checkpoint() override { call_.check_cancelled(); }
 
 private:

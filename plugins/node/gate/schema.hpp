@@ -25,7 +25,7 @@ inline constexpr const char *kConfigSchema = R"json({
           "type": {
             "type": "string",
             "enum": ["non_empty", "length", "regex", "json", "json_schema", "code_block", "code_runs", "numeric_answer", "judge"],
-            "description": "non_empty: has non-whitespace text. length: min/max characters (code points). regex: pattern must (not) match. json: valid JSON (a ```json block counts). json_schema: valid JSON matching schema. code_block: has a fenced code block. code_runs: the first python/sh block runs without error through the code tool. numeric_answer: the last \"EXPRESSION = NUMBER\" and the final number agree with the calculator. judge: needs a judge plugin (not in this version)."
+            "description": "non_empty: has non-whitespace text. length: min/max characters (code points). regex: pattern must (not) match. json: valid JSON (a ```json block counts). json_schema: valid JSON matching schema. code_block: has a fenced code block. code_runs: the first python/sh block runs without error through the code tool. numeric_answer: the last \"EXPRESSION = NUMBER\" and the final number agree with the calculator. judge: a judge (judges.yaml, `tinyllm judges`) passes the answer."
           },
           "name": {"type": "string", "minLength": 1,
                    "description": "All rules: the rule's name in checks and reasons (default: its type)."},
@@ -50,7 +50,9 @@ inline constexpr const char *kConfigSchema = R"json({
           "require": {"type": "boolean",
                       "description": "numeric_answer: fail when the answer has no equation to check (default false: pass, noting it)."},
           "judge": {"type": "string", "minLength": 1,
-                    "description": "judge: the judge component to ask. Judge plugins (tinyllm.judge/1) come in a later version; a judge rule is refused until then."}
+                    "description": "judge: the judge to ask, by name (judges.yaml or a judge component; default: judges.yaml's default_judge). Swapping it is a config edit."},
+          "min_score": {"type": "number", "minimum": 0, "maximum": 1,
+                        "description": "judge: the least score that passes, besides the judge's own pass (default: the judge decides alone)."}
         }
       }
     },

@@ -13,9 +13,11 @@ namespace tinyllm::answer {
 
 // The answer under test, with what several rules need computed once.
 struct Answer {
-    explicit Answer(std::string content_text)
-        : content(std::move(content_text)), fences(find_fences(content)) {}
+    explicit Answer(std::string content_text, std::string request_text = {})
+        : content(std::move(content_text)), request(std::move(request_text)),
+          fences(find_fences(content)) {}
     std::string content;
+    std::string request; // what the answer answers (the message's input), for judges
     Fences fences;
 };
 
@@ -26,6 +28,9 @@ class Tools {
 public:
     virtual ~Tools() = default;
     virtual std::string call(const std::string &tool, const std::string &arguments_json) = 0;
+    // The verdict of the judge `judge` ("" = the default judge) on a grade request
+    // (tinyllm.judges/1), or tinyllm::sdk::Error.
+    virtual std::string grade(const std::string &judge, const std::string &request_json);
     // Called before each rule: throws to stop the checks (the run was cancelled).
     virtual void checkpoint() {}
 };
