@@ -42,7 +42,7 @@ struct RoutedEnv {
         const trace::Run run = graph::Executor(*graph).run(kRequest, {});
         server().set_recording(false);
         check(run);
-        if (run.nodes.size() != 4 || run.nodes[1].node_id != "code") {
+        if (run.nodes.size() != 4 || run.nodes[1].node_id != "specialist.code") {
             throw std::runtime_error("the request did not take router -> code -> gate -> done");
         }
         specialist_request = server().last_request("/api/chat").body;

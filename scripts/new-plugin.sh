@@ -30,8 +30,9 @@ Usage: $PROG KIND NAME [DIR] [--lang c|cpp]
 Create a new TinyLLM plugin project (runs 'tinyllm plugins new KIND NAME [DIR]').
 
   KIND   the component kind: backend (a model server client, tinyllm.backend/1),
-         node (a step of a graph, tinyllm.node/1) or tool (an exact capability that
-         models and 'tinyllm tool NAME' call, tinyllm.tool/1).
+         node (a step of a graph, tinyllm.node/1), tool (an exact capability that
+         models and 'tinyllm tool NAME' call, tinyllm.tool/1) or judge (grades an
+         answer for 'tinyllm grade', gates and evaluations, tinyllm.judge/1).
   NAME   the component name: lowercase letters, digits, '_' and '-' ([a-z0-9_-]+).
          The plugin file will be tinyllm-NAME.so.
   DIR    where to create the project (default: ./tinyllm-plugin-NAME); must not exist.

@@ -41,7 +41,7 @@ PACKAGES=(
     libboost-dev libboost-filesystem-dev libboost-program-options-dev
     libyaml-cpp-dev rapidjson-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    libsqlite3-dev libseccomp-dev bubblewrap libkainjow-mustache-dev libre2-dev
+    libsqlite3-dev libseccomp-dev bubblewrap libkainjow-mustache-dev libre2-dev libssl-dev
     python3 jq
 )
 

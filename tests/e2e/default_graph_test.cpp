@@ -64,7 +64,8 @@ TEST_F(DefaultGraphTest, AFunctionRequestIsAnsweredByTheCodeSpecialist) {
     ASSERT_TRUE(doc.IsObject()) << r.out;
     EXPECT_EQ(std::string(doc["answer"].GetString()), answer);
     const json::Value &trace = doc["trace"];
-    EXPECT_EQ(path_of(trace), (std::vector<std::string>{"router", "code", "code_check", "done"}));
+    EXPECT_EQ(path_of(trace),
+              (std::vector<std::string>{"router", "specialist.code", "code_check", "done"}));
     json::Document routed;
     const json::Value &router = output_of(trace["nodes"][0], routed)["data"]["router"];
     EXPECT_STREQ(router["route"].GetString(), "code");
@@ -91,7 +92,8 @@ TEST_F(DefaultGraphTest, ArithmeticGoesToTheMathSpecialistWhichCallsTheCalculato
     ASSERT_TRUE(doc.IsObject()) << r.out;
     EXPECT_STREQ(doc["answer"].GetString(), "2 + 2 = 4\nThe answer is 4.");
     const json::Value &trace = doc["trace"];
-    EXPECT_EQ(path_of(trace), (std::vector<std::string>{"router", "math", "math_check", "done"}));
+    EXPECT_EQ(path_of(trace),
+              (std::vector<std::string>{"router", "specialist.math", "math_check", "done"}));
     const json::Value &math = trace["nodes"][1];
     ASSERT_EQ(math["tool_calls"].Size(), 1u) << json::to_string(math);
     EXPECT_STREQ(math["tool_calls"][0]["tool"].GetString(), "calculator");
@@ -135,9 +137,10 @@ TEST_F(DefaultGraphTest, ARejectedAnswerGoesBackWithFeedbackThenToTheBiggerModel
     const json::Document doc = parse_json(r.out);
     ASSERT_TRUE(doc.IsObject()) << r.out;
     EXPECT_STREQ(doc["answer"].GetString(), "2 + 2 = 4\nThe answer is 4.");
-    EXPECT_EQ(path_of(doc["trace"]),
-              (std::vector<std::string>{"router", "math", "math_check", "math", "math_check",
-                                        "math", "math_check", "done"}));
+    EXPECT_EQ(
+        path_of(doc["trace"]),
+        (std::vector<std::string>{"router", "specialist.math", "math_check", "specialist.math",
+                                  "math_check", "specialist.math", "math_check", "done"}));
     // Which model each attempt asked: the role's ladder, climbed once feedback did not help.
     const std::vector<json::Document> requests = chat_requests();
     ASSERT_EQ(requests.size(), 3u);

@@ -13,20 +13,21 @@ protected:
     PromptsTest() { std::filesystem::create_directories(config_dir() / "prompts" / "specialists"); }
 };
 
-TEST_F(PromptsTest, ListsTheFourShippedPrompts) {
+TEST_F(PromptsTest, ListsTheShippedPrompts) {
     const RunResult r = host({"prompts", "list"});
     ASSERT_EXIT_CODE(r, kOk);
-    for (const char *id : {"routing/task_classifier", "specialists/code", "specialists/general",
-                           "specialists/math"}) {
+    for (const char *id : {"grading/answer_quality", "grading/pairwise", "routing/task_classifier",
+                           "specialists/code", "specialists/general", "specialists/math"}) {
         EXPECT_THAT(r.out, HasSubstr(id));
     }
     const RunResult json = host({"prompts", "list", "--json"});
     ASSERT_EXIT_CODE(json, kOk);
     const json::Document doc = parse_json(json.out);
     ASSERT_TRUE(doc.IsArray()) << json.out;
-    EXPECT_EQ(doc.Size(), 4u);
-    EXPECT_STREQ(doc[3]["id"].GetString(), "specialists/math");
-    EXPECT_STREQ(doc[3]["model"]["role"].GetString(), "math");
+    EXPECT_EQ(doc.Size(), 6u);
+    EXPECT_STREQ(doc[0]["model"]["role"].GetString(), "judge");
+    EXPECT_STREQ(doc[5]["id"].GetString(), "specialists/math");
+    EXPECT_STREQ(doc[5]["model"]["role"].GetString(), "math");
 }
 
 TEST_F(PromptsTest, RenderShowsTheMessagesAModelReceives) {

@@ -65,7 +65,7 @@ TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
     // route, so the default, general, decides), then the general specialist, its gate, done.
     const json::Value &trace = doc["trace"];
     ASSERT_EQ(trace["nodes"].Size(), 4u) << traced.out;
-    const char *path[] = {"router", "general", "general_check", "done"};
+    const char *path[] = {"router", "specialist.general", "general_check", "done"};
     for (rapidjson::SizeType i = 0; i < 4; ++i)
         EXPECT_STREQ(trace["nodes"][i]["node"].GetString(), path[i]);
     const json::Value &node = trace["nodes"][1];

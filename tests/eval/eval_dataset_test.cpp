@@ -143,5 +143,62 @@ TEST(EvalDataset, LabelsMustBeTheNodesRoutes) {
                             "code)");
 }
 
+// ---- graded examples -----------------------------------------------------------------------
+
+std::vector<Example> examples(const std::string &text) {
+    std::istringstream in(text);
+    return read_examples(in, "ex.jsonl");
+}
+
+std::string example_problem(const std::string &text) {
+    const auto e = error_of([&] { examples(text); });
+    if (!e) return "";
+    EXPECT_EQ(e->code(), ErrorCode::usage) << e->what();
+    return e->what();
+}
+
+TEST(EvalExamples, ReadsInputExpectedLabelsAndTheRestAsContext) {
+    const auto ex =
+        examples(R"j({"id":"c1","input":"rev","labels":{"category":"code"},"tests":"assert f()"})j"
+                 "\n\n"
+                 R"({"input":"2+2","expected":4})"
+                 "\n");
+    ASSERT_EQ(ex.size(), 2u);
+    EXPECT_EQ(ex[0].id, "c1");
+    EXPECT_EQ(ex[0].index, 0u);
+    EXPECT_FALSE(ex[0].expected);
+    ASSERT_EQ(ex[0].labels.size(), 1u);
+    EXPECT_EQ(ex[0].labels[0].first, "category");
+    EXPECT_EQ(ex[0].context, R"j({"labels":{"category":"code"},"tests":"assert f()"})j");
+    EXPECT_EQ(ex[1].line, 3u);
+    EXPECT_EQ(ex[1].index, 1u);
+    EXPECT_EQ(ex[1].id, "line 3");
+    EXPECT_EQ(ex[1].expected, "4"); // a number, as its JSON text
+}
+
+TEST(EvalExamples, EachBadLineIsNamed) {
+    EXPECT_EQ(example_problem("{\"input\":\"a\"}\nnot json\n"),
+              "ex.jsonl:2: not valid JSON at column 2: Invalid value (each line must be one JSON "
+              "object)");
+    EXPECT_THAT(example_problem(R"({"expected":"4"})"), HasSubstr("ex.jsonl:1: no \"input\""));
+    EXPECT_THAT(example_problem(R"({"input":1})"),
+                HasSubstr("ex.jsonl:1: \"input\" must be a string, not integer"));
+    EXPECT_THAT(example_problem(R"({"input":"a","expected":[4]})"),
+                HasSubstr("\"expected\" must be a string or a number"));
+    EXPECT_THAT(example_problem(R"({"input":"a","labels":{"k":1}})"),
+                HasSubstr("labels.k must be a string"));
+    EXPECT_THAT(example_problem("{\"id\":\"x\",\"input\":\"a\"}\n{\"id\":\"x\",\"input\":\"b\"}"),
+                HasSubstr("ex.jsonl:2: id \"x\" is also on line 1"));
+    EXPECT_THAT(example_problem("\n\n"), HasSubstr("ex.jsonl: no examples"));
+}
+
+TEST(EvalExamples, ReadsTheProjectsDatasets) {
+    for (const char *name : {"arithmetic", "word_problems", "code", "general"}) {
+        const auto ex =
+            read_examples_file(std::string(TINYLLM_TEST_DATA_DIR) + "/eval/" + name + ".jsonl");
+        EXPECT_GE(ex.size(), 100u) << name;
+    }
+}
+
 } // namespace
 } // namespace tinyllm::cli::eval

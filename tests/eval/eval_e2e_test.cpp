@@ -514,8 +514,10 @@ TEST_F(EvalE2ETest, ALabelOutsideTheRoutesIsNamed) {
 TEST_F(EvalE2ETest, HelpAndUsage) {
     const RunResult help = host({"eval", "--help"});
     ASSERT_EXIT_CODE(help, kOk);
-    EXPECT_THAT(help.out, HasSubstr("Usage: tinyllm eval KIND [OPTIONS]"));
+    EXPECT_THAT(help.out, HasSubstr("Usage: tinyllm eval --dataset FILE"));
+    EXPECT_THAT(help.out, HasSubstr("tinyllm eval KIND [OPTIONS]"));
     EXPECT_THAT(help.out, HasSubstr("  routing    "));
+    EXPECT_THAT(help.out, HasSubstr("  compare    "));
 
     const RunResult routing = host({"eval", "routing", "--help"});
     ASSERT_EXIT_CODE(routing, kOk);

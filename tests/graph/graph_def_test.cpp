@@ -131,7 +131,7 @@ TEST(GraphDefErrors, SchemaViolationsNameFileLineAndColumn) {
               at(dir, "1:5") + "id: must match the pattern \"^[a-z0-9_.-]+$\", got string "
                                "\"My Graph\"");
     EXPECT_EQ(def_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a b, type: noop}]\n"),
-              at(dir, "4:14") + "nodes[0].id: must match the pattern \"^[A-Za-z0-9_-]+$\", "
+              at(dir, "4:14") + "nodes[0].id: must match the pattern \"^[A-Za-z0-9_.-]+$\", "
                                 "got string \"a b\"");
     EXPECT_EQ(def_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: []\n"),
               at(dir, "4:8") + "nodes: must have at least 1 item");
@@ -351,16 +351,16 @@ TEST(GraphDef, CommittedDefaultGraphLoads) {
     const GraphDef def = load_graph_def(file);
     EXPECT_EQ(def.id, "default");
     EXPECT_TRUE(is_semver(def.version));
-    EXPECT_EQ(def.version, "2.0.0");
+    EXPECT_EQ(def.version, "3.0.0");
     EXPECT_EQ(def.entry, "router");
     EXPECT_EQ(def.exits, std::vector<std::string>{"done"});
     std::vector<std::string> types;
     for (const NodeDef &node : def.nodes)
         types.push_back(node.id + ":" + node.type + (node.answer.value_or(false) ? "*" : ""));
-    EXPECT_EQ(types,
-              (std::vector<std::string>{"router:router", "math:model*", "code:model*",
-                                        "general:model*", "math_check:gate", "code_check:gate",
-                                        "general_check:gate", "done:passthrough"}));
+    EXPECT_EQ(types, (std::vector<std::string>{
+                         "router:router", "specialist.math:model*", "specialist.code:model*",
+                         "specialist.general:model*", "math_check:gate", "code_check:gate",
+                         "general_check:gate", "done:passthrough"}));
 }
 
 TEST(GraphDef, CommittedDirectGraphIsTheOneModelGraph) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # scaffold.new_plugin: scripts/new-plugin.sh (a wrapper around `tinyllm plugins new`) produces,
-# for each kind in C++ and in C, a plugin project that finds the SDK with find_package(TinyLLM)
-# (here the build tree's package, which mirrors an install), builds, passes its own ctest (which
-# runs `tinyllm plugins validate`) and the host's checks, and behaves as its template says; and
-# the script refuses bad input with the documented exit codes.
+# for each kind (backend, node, tool, judge) in C++ and in C, a plugin project that finds the SDK
+# with find_package(TinyLLM) (here the build tree's package, which mirrors an install), builds,
+# passes its own ctest (which runs `tinyllm plugins validate`) and the host's checks, and behaves
+# as its template says; and the script refuses bad input with the documented exit codes.
 #
 # Usage: new_plugin_test.sh SCRIPT HOST CMAKE GENERATOR CXX CC [MAKE_PROGRAM]
 # (CXX, CC and MAKE_PROGRAM are the outer build's, so the scaffolds build with the same tools.)
@@ -72,13 +72,13 @@ for name in Upper 'has space' 'dot.ted' 'semi;colon' 'sl/ash' ''; do
     check "bad NAME '$name'" 2 "$SCRIPT" backend "$name" "$WORK/bad"
 done
 expect_output "bad NAME names the rule" "\[a-z0-9_-\]|lowercase letters, digits"
-# Kinds planned but not designed yet (the header does not name them): refused, saying which
+# A kind planned but not designed yet (the header does not name it): refused, saying which
 # kinds this SDK defines. Once the SDK defines one, the script says it has no template for it
 # (still a usage error) until a template is added.
-for kind in judge mutation; do
+for kind in mutation; do
     check "planned kind $kind" 2 "$SCRIPT" "$kind" demo "$WORK/bad"
     expect_output "planned kind $kind explains why" \
-        "is not defined in this SDK \(ABI [0-9.]+ defines: backend node tool\)|has no template for it yet"
+        "is not defined in this SDK \(ABI [0-9.]+ defines: backend node tool judge\)|has no template for it yet"
 done
 check "unknown kind" 2 "$SCRIPT" widget demo "$WORK/bad"
 if [ -e "$WORK/bad" ]; then
@@ -153,13 +153,15 @@ build_and_check() { # build_and_check LANG KIND NAME: scaffold, build, ctest, va
     cd "$WORK"
 }
 
-# behaviours LANG BACKEND NODE TOOL: the three scaffolds of one language, loaded by the real host.
+# behaviours LANG BACKEND NODE TOOL JUDGE: the four scaffolds of one language, loaded by the real
+# host.
 behaviours() {
-    local lang=$1 backend=$2 node=$3 tool=$4
+    local lang=$1 backend=$2 node=$3 tool=$4 judge=$5
     local config=$WORK/$lang-config
     mkdir -p "$config"
-    printf 'data_dir: %s\nplugins: [%s, %s, %s]\n' "$WORK/data" "$WORK/$lang-backend/build" \
-        "$WORK/$lang-node/build" "$WORK/$lang-tool/build" >"$config/system.yaml"
+    printf 'data_dir: %s\nplugins: [%s, %s, %s, %s]\n' "$WORK/data" "$WORK/$lang-backend/build" \
+        "$WORK/$lang-node/build" "$WORK/$lang-tool/build" "$WORK/$lang-judge/build" \
+        >"$config/system.yaml"
     cat >"$config/models.yaml" <<YAML
 backends:
   - name: mine
@@ -220,13 +222,56 @@ YAML
     printf 'tools:\n  - name: %s\n    config: {max_length: 2}\n' "$tool" >"$config/tools.yaml"
     check "$lang: tinyllm tool $tool over max_length" 1 "${run[@]}" tool "$tool" abc
     expect_output "$lang: the refusal says why" "at most 2"
+
+    # The judge grades under its own name with its defaults (answers of at most 2000
+    # characters pass): `tinyllm grade` exits 0 on pass, 1 on fail.
+    check "$lang: tinyllm judges list" 0 "${run[@]}" judges list
+    expect_output "$lang: judges list shows the judge" "^$judge\b"
+    check "$lang: tinyllm grade --judge $judge" 0 "${run[@]}" grade --judge "$judge" \
+        --input "2+2" --output "2 + 2 = 4"
+    expect_output "$lang: the verdict passes" "^PASS +score 1\.00 +judge $judge"
+    expect_output "$lang: and says why" "9 characters, at most 2000"
+    # judges.yaml instances with their own config reach create: a length limit counted in
+    # characters (not bytes) and a required word matched in any case.
+    cat >"$config/judges.yaml" <<YAML
+judges:
+  - name: short
+    type: $judge
+    config: {max_length: 5}
+  - name: paris
+    type: $judge
+    config: {required: "PARIS"}
+YAML
+    check "$lang: grade --judge short, 5 characters in 6 bytes" 0 "${run[@]}" grade \
+        --judge short --input "greet" --output "héllo" --json
+    expect_output "$lang: counted by character" '"5 characters, at most 5"'
+    check "$lang: grade --judge short, too long" 1 "${run[@]}" grade --judge short \
+        --input "2+2" --output "2 + 2 = 4" --json
+    expect_output "$lang: the verdict fails" '"pass": ?false'
+    expect_output "$lang: with a score for how far over" '"score": ?0\.5555'
+    expect_output "$lang: and the reason" 'the answer is 9 characters long; at most 5 pass'
+    expect_output "$lang: labelled for forensics" '"failure": ?"too_long"'
+    check "$lang: grade --judge paris, the word in another case" 0 "${run[@]}" grade \
+        --judge paris --input "capital of France?" --output "It is Paris." --json
+    expect_output "$lang: found" 'contains \\"PARIS\\"'
+    check "$lang: grade --judge paris, the word missing" 1 "${run[@]}" grade --judge paris \
+        --input "capital of France?" --output "Lyon" --json
+    expect_output "$lang: missing" 'does not contain \\"PARIS\\"'
+    expect_output "$lang: half the checks passed" '"score": ?0\.5[,}]?$'
+    expect_output "$lang: labelled as a missing word" '"failure": ?"missing_word"'
+    # A config the schema refuses never reaches the plugin.
+    printf 'judges:\n  - name: bad\n    type: %s\n    config: {max_length: 0}\n' "$judge" \
+        >"$config/judges.yaml"
+    check "$lang: grade with max_length 0" 3 "${run[@]}" grade --judge bad --input a --output b
 }
 
 for lang in cpp c; do
     build_and_check "$lang" backend "scaffold-check_$lang"
     build_and_check "$lang" node "scaffold-node-$lang"
     build_and_check "$lang" tool "scaffold-tool_$lang"
-    behaviours "$lang" "scaffold-check_$lang" "scaffold-node-$lang" "scaffold-tool_$lang"
+    build_and_check "$lang" judge "scaffold-judge-$lang"
+    behaviours "$lang" "scaffold-check_$lang" "scaffold-node-$lang" "scaffold-tool_$lang" \
+        "scaffold-judge-$lang"
 done
 
 # Without a tinyllm to validate with, the generated test is skipped, not passed.

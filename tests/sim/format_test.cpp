@@ -83,18 +83,20 @@ TEST(SimFormat, SomeWrongRoutesAreUnsureBelowTheRoutersMinConfidence) {
     EXPECT_LT(unsure, sim.dataset().size() / 2);
 }
 
+// (A schema shaped like a verdict, with a score or pass/fail, is a grading prompt's:
+// judge_test.cpp.)
 TEST(SimFormat, OtherSchemasGetAMinimalValidInstance) {
-    const std::string verdict =
-        R"({"type":"object","properties":{"score":{"type":"number","minimum":0.5,"maximum":1},)"
-        R"("pass":{"type":"boolean"},"reasons":{"type":"array","minItems":2,)"
+    const std::string schema =
+        R"({"type":"object","properties":{"weight":{"type":"number","minimum":0.5,"maximum":1},)"
+        R"("flag":{"type":"boolean"},"notes":{"type":"array","minItems":2,)"
         R"("items":{"type":"string","minLength":3}},"kind":{"enum":["a","b"]},)"
-        R"("count":{"type":"integer","minimum":2}},"required":["score","pass","reasons","kind","count"]})";
+        R"("count":{"type":"integer","minimum":2}},"required":["weight","flag","notes","kind","count"]})";
     const Simulator sim = simulator(config_json(1.0));
     const std::string answer = content_of(chat(
-        sim, chat_request(kModel, {{"user", "What is the capital of France?"}}, false, verdict)));
-    EXPECT_TRUE(valid(verdict, answer)) << answer;
+        sim, chat_request(kModel, {{"user", "What is the capital of France?"}}, false, schema)));
+    EXPECT_TRUE(valid(schema, answer)) << answer;
     const json::Document doc = json::parse_object(answer, "answer");
-    EXPECT_EQ(doc["score"].GetDouble(), 0.5);
+    EXPECT_EQ(doc["weight"].GetDouble(), 0.5);
     EXPECT_EQ(doc["count"].GetInt(), 2);
 }
 

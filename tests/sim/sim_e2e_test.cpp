@@ -79,7 +79,7 @@ TEST_F(SimE2ETest, DatasetInputsTakeTheirLabelledRouteAndPass) {
         EXPECT_EQ(p.route, c.route) << c.input;
         EXPECT_EQ(p.stage, c.stage) << c.input;
         ASSERT_GE(p.nodes.size(), 4u);
-        EXPECT_EQ(p.nodes[1], c.route);
+        EXPECT_EQ(p.nodes[1], "specialist." + std::string(c.route));
         EXPECT_EQ(p.nodes[2], std::string(c.route) + "_check");
         EXPECT_EQ(p.nodes.back(), "done");
         EXPECT_FALSE(std::string(doc["answer"].GetString()).empty());

@@ -77,6 +77,7 @@ trace::Run full_run() {
     answer.status = NodeStatus::timed_out;
     answer.input = "{}";
     answer.error = "timed out after 3 ms";
+    answer.error_code = "timeout";
     trace::ModelCall tokens_only;
     tokens_only.model = "qwen2.5:0.5b";
     tokens_only.backend = "ollama-local";
@@ -157,7 +158,7 @@ TEST(StoreRecording, EmptyFieldsAreStoredAsNull) {
                             "error_message IS NULL AND error_node IS NULL"),
               1);
     EXPECT_EQ(db->query_int("SELECT count(*) FROM node_executions WHERE error IS NULL AND "
-                            "route IS NULL"),
+                            "route IS NULL AND error_code IS NULL"),
               1);
     EXPECT_EQ(db->query_int("SELECT count(*) FROM model_calls WHERE load_duration_ns IS NULL "
                             "AND prompt_tokens = 10"),
@@ -174,6 +175,7 @@ TEST(StoreRecording, FailedAndCancelledRunsKeepTheirErrors) {
     node.status = NodeStatus::failed;
     node.output.clear();
     node.error = "model returned invalid JSON";
+    node.error_code = "protocol";
     store->add_node(failed.id, node);
     finish(failed, RunStatus::failed, 1200);
     failed.error_code = "protocol";
@@ -190,6 +192,10 @@ TEST(StoreRecording, FailedAndCancelledRunsKeepTheirErrors) {
 
     failed.nodes = {node};
     expect_same(*store->get("rfailed"), failed);
+    // The code is its own column, so failures can be counted by kind in SQL.
+    EXPECT_EQ(raw(dir.db())->query_text("SELECT error_code FROM node_executions WHERE "
+                                        "run_id = 'rfailed'"),
+              "protocol");
     expect_same(*store->get("rcancelled"), cancelled);
 }
 

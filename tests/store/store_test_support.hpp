@@ -141,6 +141,7 @@ inline void expect_same(const trace::NodeExecution &a, const trace::NodeExecutio
     EXPECT_EQ(a.output, b.output);
     EXPECT_EQ(a.route, b.route);
     EXPECT_EQ(a.error, b.error);
+    EXPECT_EQ(a.error_code, b.error_code);
     ASSERT_EQ(a.model_calls.size(), b.model_calls.size());
     for (size_t i = 0; i < a.model_calls.size(); ++i)
         expect_same(a.model_calls[i], b.model_calls[i]);

@@ -159,6 +159,7 @@ trace::Run run_guarded(Context &ctx, const graph::Graph &graph, const std::strin
                          (by_user ? "the run was cancelled" : "its deadline passed") + " (" +
                          std::to_string(grace.count()) +
                          " ms later it was still running); the run ended without it";
+            exec.error_code = std::string(to_string(code));
             if (stuck.empty()) {
                 stuck = exec.error;
                 run.error_node = exec.node_id;

@@ -10,7 +10,7 @@
 namespace tinyllm::cli {
 
 struct ScaffoldRequest {
-    std::string kind;                // backend, node, tool: a kind plugin.h defines
+    std::string kind;                // backend, node, tool, judge: a kind plugin.h defines
     std::string name;                // the component name, [a-z0-9_-]+
     std::filesystem::path dir;       // where the project goes; must not exist
     std::string lang = "cpp";        // c or cpp
@@ -22,7 +22,7 @@ struct ScaffoldResult {
     std::vector<std::filesystem::path> files; // relative to the project, in the order written
 };
 
-// The kinds plugin.h defines (TLLM_KIND_*), by short name: backend node tool.
+// The kinds plugin.h defines (TLLM_KIND_*), by short name: backend node tool judge.
 std::vector<std::string> defined_kinds();
 
 // <install_prefix>/share/tinyllm/templates: the build tree mirrors it.

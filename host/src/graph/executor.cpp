@@ -185,6 +185,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
                           : code == ErrorCode::timeout ? trace::NodeStatus::timed_out
                                                        : trace::NodeStatus::failed;
             exec.error = message;
+            exec.error_code = std::string(to_string(code));
             st.record(std::move(exec));
             if (code == ErrorCode::cancelled) throw RunFailure(code, "cancelled", def.id);
             const bool run_out_of_time = st.deadline && Clock::now() >= *st.deadline;

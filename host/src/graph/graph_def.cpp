@@ -82,9 +82,9 @@ constexpr std::string_view schema_text = R"json({
         "required": ["id", "type"],
         "properties": {
           "id": {
-            "description": "A unique name that entry, exits and edges refer to: letters, digits, '_', '-'.",
+            "description": "A unique name that entry, exits and edges refer to: letters, digits, '_', '-' and '.' (a dotted name groups nodes: specialist.math).",
             "type": "string",
-            "pattern": "^[A-Za-z0-9_-]+$"
+            "pattern": "^[A-Za-z0-9_.-]+$"
           },
           "type": {
             "description": "The tinyllm.node/1 component that runs the step, provided by a plugin (see `tinyllm plugins list`).",

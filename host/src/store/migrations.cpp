@@ -1,18 +1,43 @@
 #include "store/migrations.hpp"
 
+#include "store/metric_rows.hpp"
+
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tinyllm::store::migrations {
 namespace {
 
-// Migration i takes the schema from version i to i + 1. Append only: a released step is never
-// edited, because databases in the field have already run it.
-constexpr std::array<std::string_view, 1> kMigrations = {
+// v2's data step: the rollups of every run finished before the metrics existed, so that a
+// window by time counts them as it counts runs finished from now on (and a run finished again
+// later, see finish_run, finds its rollup to take back).
+void roll_up_finished_runs(sqlite::Database &db) {
+    metric_rows::register_functions(db);
+    std::vector<std::string> ids;
+    {
+        sqlite::Statement s(db, "SELECT id FROM runs WHERE status != 'running' ORDER BY id");
+        while (s.step())
+            ids.push_back(s.column_text(0));
+    }
+    for (const std::string &id : ids) {
+        if (auto run = metric_rows::read_run(db, id)) metric_rows::apply_run(db, *run, 1);
+    }
+}
+
+// Migration i takes the schema from version i to i + 1: its SQL, then (when not null) a step in
+// C++ for what SQL alone cannot compute, in the same transaction. Append only: a released step
+// is never edited, because databases in the field have already run it.
+struct Step {
+    std::string_view sql;
+    void (*after)(sqlite::Database &db);
+};
+
+constexpr std::array<Step, 2> kMigrations = {{
     // v1: runs and their full traces, normalised so that metrics, failure forensics, A/B tests
     // of graph versions and pruning can be answered in SQL.
-    R"sql(
+    {R"sql(
 CREATE TABLE runs (
     id                TEXT PRIMARY KEY NOT NULL,
     graph_id          TEXT NOT NULL,
@@ -96,7 +121,106 @@ CREATE TABLE tool_calls (
 );
 CREATE INDEX tool_calls_by_tool ON tool_calls(tool, started_at_ms);
 )sql",
-};
+     nullptr},
+    // v2: failures by kind, grades and evaluations, and the metrics kept as runs finish.
+    {R"sql(
+-- tinyllm::to_string(ErrorCode) of an execution that did not succeed; NULL on success and for
+-- the rows written before v2.
+ALTER TABLE node_executions ADD COLUMN error_code TEXT;
+
+-- A labelled dataset run through a graph; its examples' grades point at it.
+CREATE TABLE evaluations (
+    id             TEXT PRIMARY KEY NOT NULL,
+    dataset        TEXT NOT NULL,
+    dataset_sha256 TEXT NOT NULL,
+    graph_id       TEXT NOT NULL,
+    graph_version  TEXT NOT NULL,
+    judge          TEXT NOT NULL,
+    started_at_ms  INTEGER NOT NULL,
+    finished_at_ms INTEGER,             -- NULL while running
+    status         TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete')),
+    example_count  INTEGER NOT NULL,
+    settings       TEXT NOT NULL DEFAULT '{}' -- JSON object
+);
+CREATE INDEX evaluations_by_started ON evaluations(started_at_ms);
+
+-- A judge's verdict on a run's answer (node_id '') or on one node's output.
+CREATE TABLE grades (
+    id            INTEGER PRIMARY KEY,
+    run_id        TEXT REFERENCES runs(id) ON DELETE CASCADE, -- NULL: a text no run produced
+    node_id       TEXT NOT NULL DEFAULT '',
+    evaluation_id TEXT REFERENCES evaluations(id),
+    example_index INTEGER,
+    example_id    TEXT,
+    judge         TEXT NOT NULL,
+    score         REAL CHECK (score IS NULL OR (score >= 0 AND score <= 1)),
+    pass          INTEGER CHECK (pass IS NULL OR pass IN (0, 1)),
+    error         TEXT,               -- the judge failed: no score, and never a pass
+    reasons       TEXT NOT NULL DEFAULT '[]', -- JSON array
+    labels        TEXT NOT NULL DEFAULT '{}', -- JSON object
+    expected      TEXT,
+    created_at_ms INTEGER NOT NULL,
+    CHECK (error IS NULL OR (score IS NULL AND (pass IS NULL OR pass = 0)))
+);
+CREATE INDEX grades_by_run ON grades(run_id, node_id);
+CREATE INDEX grades_by_evaluation ON grades(evaluation_id, example_index);
+CREATE INDEX grades_by_time ON grades(created_at_ms);
+
+-- Metrics, kept as runs finish (in finish_run's transaction) and as grades are recorded: a
+-- window of a week is then a few tens of thousands of rollup rows, not millions of executions.
+-- A series is one (graph, version, node); node_id '' is the whole run. The rollups name it by
+-- number, which keeps their rows small.
+CREATE TABLE metric_series (
+    id            INTEGER PRIMARY KEY,
+    graph_id      TEXT NOT NULL,
+    graph_version TEXT NOT NULL,
+    node_id       TEXT NOT NULL,
+    node_type     TEXT NOT NULL DEFAULT '',
+    UNIQUE (graph_id, graph_version, node_id)
+);
+
+-- What the runs started in one minute (span_ms 60000) or one hour (3600000) add up to: every
+-- run is added to both, so a window reads whole hours from the hour rows and only its edges
+-- from the minute rows. The key leads with the time, not the series: a run's end then changes
+-- one or two pages (its minute's and its hour's rows of every series sit together), and a
+-- window is one range per granularity. The counters are defined in host/src/store/run_metrics.hpp.
+CREATE TABLE metric_rollups (
+    span_ms           INTEGER NOT NULL,
+    start_ms          INTEGER NOT NULL, -- the minute's or hour's start, epoch ms
+    series_id         INTEGER NOT NULL REFERENCES metric_series(id),
+    requests          INTEGER NOT NULL DEFAULT 0,
+    successes         INTEGER NOT NULL DEFAULT 0,
+    failures          INTEGER NOT NULL DEFAULT 0,
+    cancelled         INTEGER NOT NULL DEFAULT 0,
+    gate_checks       INTEGER NOT NULL DEFAULT 0,
+    gate_passes       INTEGER NOT NULL DEFAULT 0,
+    grades            INTEGER NOT NULL DEFAULT 0,
+    grade_passes      INTEGER NOT NULL DEFAULT 0,
+    grade_errors      INTEGER NOT NULL DEFAULT 0,
+    scored            INTEGER NOT NULL DEFAULT 0,
+    score_sum         REAL NOT NULL DEFAULT 0,
+    score_sumsq       REAL NOT NULL DEFAULT 0,
+    prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    model_calls       INTEGER NOT NULL DEFAULT 0,
+    tool_calls        INTEGER NOT NULL DEFAULT 0,
+    latency           BLOB,             -- host/src/store/latency_histogram.hpp; NULL = empty
+    PRIMARY KEY (span_ms, start_ms, series_id)
+) WITHOUT ROWID;
+
+-- Failures by kind (the error code), beside their rollup row: a row only where failures
+-- happened, and a new error code needs no new column.
+CREATE TABLE metric_failures (
+    span_ms   INTEGER NOT NULL,
+    start_ms  INTEGER NOT NULL,
+    series_id INTEGER NOT NULL REFERENCES metric_series(id),
+    kind      TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (span_ms, start_ms, series_id, kind)
+) WITHOUT ROWID;
+)sql",
+     roll_up_finished_runs},
+}};
 
 int64_t user_version(sqlite::Database &db) {
     return db.query_int("PRAGMA user_version");
@@ -148,7 +272,9 @@ void migrate(sqlite::Database &db) {
         check_not_newer(db, version);
         check_ownership(db, version);
         if (version == latest_version()) break; // the transaction rolls back: nothing to do
-        db.exec(kMigrations[static_cast<size_t>(version)]);
+        const Step &step = kMigrations[static_cast<size_t>(version)];
+        db.exec(step.sql);
+        if (step.after != nullptr) step.after(db);
         // Both pragmas write the file header inside the transaction: the step and its version
         // number commit together or not at all.
         db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));

@@ -1,13 +1,20 @@
 #include "store/run_store.hpp"
 
+#include "store/grade_rows.hpp"
+#include "store/metric_rows.hpp"
+#include "store/metrics_query.hpp"
 #include "store/migrations.hpp"
 #include "store/owner.hpp"
 #include "store/sqlite.hpp"
 #include "store/trace_rows.hpp"
 
+#include "tinyllm/json.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +72,48 @@ void create_private_file(const fs::path &file, const std::string &label) {
         return;
     }
     if (errno != EEXIST) fail_errno(label, "cannot create the file");
+}
+
+// Mark a run interrupted and, when it was still running, count it: an interrupted run ends
+// there (as failed), so its rollup is written in the same transaction as any other end.
+bool end_interrupted(sqlite::Database &db, const std::string &id, std::string_view error_code,
+                     std::string_view message) {
+    if (!rows::mark_interrupted(db, id, error_code, message)) return false;
+    if (auto run = metric_rows::read_run(db, id)) metric_rows::apply_run(db, *run, 1);
+    return true;
+}
+
+// `text` when it is JSON of the `kind` wanted ("" stands for the empty one), else
+// Error(invalid_argument) naming `what`.
+std::string checked_json(const std::string &label, const std::string &what, const std::string &text,
+                         rapidjson::Type kind) {
+    const bool array = kind == rapidjson::kArrayType;
+    if (text.empty()) return array ? "[]" : "{}";
+    json::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || doc.GetType() != kind) {
+        throw Error(ErrorCode::invalid_argument,
+                    label + ": " + what + " must be a JSON " + (array ? "array" : "object") +
+                        ", not " + (text.size() > 60 ? text.substr(0, 57) + "..." : text));
+    }
+    return text;
+}
+
+void check_grade(const std::string &label, const GradeRecord &g) {
+    auto refuse = [&](const std::string &why) {
+        throw Error(ErrorCode::invalid_argument, label + ": cannot record a grade: " + why);
+    };
+    if (g.judge.empty()) refuse("no judge named");
+    if (g.score && !(std::isfinite(*g.score) && *g.score >= 0.0 && *g.score <= 1.0)) {
+        char score[32];
+        std::snprintf(score, sizeof score, "%g", *g.score);
+        refuse(std::string("score ") + score + " is outside [0, 1]");
+    }
+    if (!g.error.empty() && (g.score || g.pass.value_or(false))) {
+        refuse("a grade whose judge failed has no score and is not a pass");
+    }
+    if (!g.node_id.empty() && g.run_id.empty()) refuse("node " + g.node_id + " but no run");
+    if (g.example_index && *g.example_index < 0) refuse("negative example index");
 }
 
 } // namespace
@@ -140,6 +189,8 @@ struct RunStore::Impl {
         // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts the
         // file, and commits do not wait for fsync (add_node is on the run's path).
         db.exec("PRAGMA synchronous = NORMAL");
+        // Before migrating: v2's step writes rollups, which merge histograms with it.
+        metric_rows::register_functions(db);
         migrations::migrate(db);
     }
 
@@ -168,7 +219,7 @@ struct RunStore::Impl {
             if (line.rfind("tinyllm: fatal: ", 0) == 0) line.erase(0, 16);
             if (line.empty()) line = "the process crashed";
             write("cannot mark a crashed run", [&] {
-                rows::mark_interrupted(db, id, to_string(ErrorCode::plugin), "crashed: " + line);
+                end_interrupted(db, id, to_string(ErrorCode::plugin), "crashed: " + line);
             });
             std::filesystem::remove(entry.path(), ec);
         }
@@ -181,8 +232,7 @@ struct RunStore::Impl {
             marked = 0; // a retried transaction starts over
             for (const std::string &id : ids) {
                 // Re-checked in the transaction: the run may have finished meanwhile.
-                if (rows::mark_interrupted(db, id, to_string(ErrorCode::internal),
-                                           kInterruptedMessage)) {
+                if (end_interrupted(db, id, to_string(ErrorCode::internal), kInterruptedMessage)) {
                     ++marked;
                 }
             }
@@ -258,6 +308,12 @@ void RunStore::finish_run(const trace::Run &run) {
                     impl.label + ": cannot finish run " + run.id + " with status running");
     }
     impl.write("cannot record the end of run " + run.id, [&] {
+        const auto before = rows::stored_status(impl.db, run.id);
+        if (before && *before != trace::RunStatus::running) {
+            if (auto counted = metric_rows::read_run(impl.db, run.id)) {
+                metric_rows::apply_run(impl.db, *counted, -1);
+            }
+        }
         rows::upsert_finished_run(impl.db, run, impl.owner);
         for (const trace::NodeExecution &node : run.nodes) {
             if (!rows::node_exists(impl.db, run.id, node.seq)) {
@@ -265,6 +321,9 @@ void RunStore::finish_run(const trace::Run &run) {
             }
         }
         rows::update_run_totals(impl.db, run.id);
+        if (auto ended = metric_rows::read_run(impl.db, run.id)) {
+            metric_rows::apply_run(impl.db, *ended, 1);
+        }
     });
 }
 
@@ -303,6 +362,128 @@ std::optional<trace::Run> RunStore::get(const std::string &id_or_prefix) const {
         if (run) rows::load_nodes(impl.db, *run);
         transaction.commit();
         return run;
+    });
+}
+
+int64_t RunStore::record_grade(const GradeRecord &grade) {
+    Impl &impl = *impl_;
+    check_grade(impl.label, grade);
+    GradeRecord g = grade;
+    g.reasons = checked_json(impl.label, "a grade's reasons", g.reasons, rapidjson::kArrayType);
+    g.labels = checked_json(impl.label, "a grade's labels", g.labels, rapidjson::kObjectType);
+    if (g.created_at_ms == 0) g.created_at_ms = now_ms();
+    int64_t id = 0;
+    impl.write("cannot record a grade by " + g.judge, [&] {
+        std::optional<trace::Run> run;
+        if (!g.run_id.empty()) {
+            run = rows::select_run(impl.db, g.run_id);
+            if (!run) {
+                throw Error(ErrorCode::not_found,
+                            impl.label + ": cannot record a grade: no run " + g.run_id);
+            }
+        }
+        if (!g.evaluation_id.empty() && !grade_rows::evaluation_exists(impl.db, g.evaluation_id)) {
+            throw Error(ErrorCode::not_found,
+                        impl.label + ": cannot record a grade: no evaluation " + g.evaluation_id);
+        }
+        id = grade_rows::insert_grade(impl.db, g);
+        if (run) {
+            metric_rows::apply_grade(impl.db, run->graph_id, run->graph_version, g.node_id,
+                                     run->started_at_ms,
+                                     metrics::GradeFacts{g.score, g.pass, !g.error.empty()});
+        }
+    });
+    return id;
+}
+
+std::vector<GradeRecord> RunStore::grades_of_run(const std::string &run_id) const {
+    Impl &impl = *impl_;
+    return impl.guarded("cannot read the grades of run " + run_id,
+                        [&] { return grade_rows::grades_of_run(impl.db, run_id); });
+}
+
+std::vector<GradeRecord> RunStore::grades_of_evaluation(const std::string &evaluation_id) const {
+    Impl &impl = *impl_;
+    return impl.guarded("cannot read the grades of evaluation " + evaluation_id,
+                        [&] { return grade_rows::grades_of_evaluation(impl.db, evaluation_id); });
+}
+
+void RunStore::begin_evaluation(const EvaluationRecord &evaluation) {
+    Impl &impl = *impl_;
+    if (evaluation.id.empty()) {
+        throw Error(ErrorCode::invalid_argument,
+                    impl.label + ": cannot record an evaluation without id");
+    }
+    EvaluationRecord e = evaluation;
+    e.settings =
+        checked_json(impl.label, "an evaluation's settings", e.settings, rapidjson::kObjectType);
+    impl.write("cannot record the start of evaluation " + e.id, [&] {
+        if (grade_rows::evaluation_exists(impl.db, e.id)) {
+            throw Error(ErrorCode::invalid_argument,
+                        impl.label + ": evaluation " + e.id + " is already recorded");
+        }
+        grade_rows::insert_evaluation(impl.db, e);
+    });
+}
+
+void RunStore::finish_evaluation(const std::string &id, EvaluationStatus status,
+                                 int64_t finished_at_ms) {
+    Impl &impl = *impl_;
+    if (status == EvaluationStatus::running) {
+        throw Error(ErrorCode::invalid_argument,
+                    impl.label + ": cannot finish evaluation " + id + " with status running");
+    }
+    impl.write("cannot record the end of evaluation " + id, [&] {
+        if (!grade_rows::finish_evaluation(impl.db, id, status, finished_at_ms)) {
+            throw Error(ErrorCode::not_found, impl.label + ": no evaluation " + id);
+        }
+    });
+}
+
+std::optional<EvaluationRecord> RunStore::evaluation(const std::string &id_or_prefix) const {
+    Impl &impl = *impl_;
+    if (id_or_prefix.empty()) {
+        throw Error(ErrorCode::invalid_argument, impl.label + ": no evaluation id given");
+    }
+    return impl.guarded(
+        "cannot read evaluation " + id_or_prefix, [&]() -> std::optional<EvaluationRecord> {
+            Transaction transaction(impl.db, Transaction::Mode::deferred);
+            auto found = grade_rows::select_evaluation(impl.db, id_or_prefix);
+            if (!found) {
+                const auto ids = grade_rows::evaluation_ids_with_prefix(impl.db, id_or_prefix,
+                                                                        kMaxCandidates + 1);
+                if (ids.empty()) return std::nullopt;
+                if (ids.size() > 1) {
+                    std::string message = impl.label + ": evaluation id prefix \"" + id_or_prefix +
+                                          "\" is ambiguous; it "
+                                          "matches ";
+                    for (size_t i = 0; i < std::min(ids.size(), kMaxCandidates); ++i) {
+                        message += (i == 0 ? "" : ", ") + ids[i];
+                    }
+                    if (ids.size() > kMaxCandidates) message += " and more";
+                    throw Error(ErrorCode::invalid_argument, message);
+                }
+                found = grade_rows::select_evaluation(impl.db, ids.front());
+            }
+            transaction.commit();
+            return found;
+        });
+}
+
+std::vector<EvaluationRecord> RunStore::list_evaluations(size_t limit) const {
+    Impl &impl = *impl_;
+    return impl.guarded("cannot list evaluations",
+                        [&] { return grade_rows::list_evaluations(impl.db, limit); });
+}
+
+MetricsReport RunStore::metrics(const MetricsQuery &query) const {
+    Impl &impl = *impl_;
+    return impl.guarded("cannot read the metrics", [&] {
+        // One snapshot: rollups and runs as of one moment, even while others write.
+        Transaction transaction(impl.db, Transaction::Mode::deferred);
+        MetricsReport report = metrics_query::run(impl.db, query, now_ms());
+        transaction.commit();
+        return report;
     });
 }
 

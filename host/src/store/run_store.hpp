@@ -8,8 +8,14 @@
 //
 // One RunStore may be used from many threads at once, and several processes (two `tinyllm run`
 // in parallel) may each open the same file.
+//
+// It also keeps what grading needs (grades.hpp: judges' verdicts, evaluations) and the metrics
+// per node and graph version (metrics.hpp), rolled up per minute and per hour in the same
+// transaction as the write that changes them: a run's end, a grade.
 #pragma once
 
+#include "store/grades.hpp"
+#include "store/metrics.hpp"
 #include "trace/trace.hpp"
 
 #include <cstddef>
@@ -69,6 +75,10 @@ public:
     // fields, finished_at_ms; duration, node count and token sums are computed in SQL from the
     // stored rows. Nodes in run.nodes whose seq is not recorded yet are added, and a run never
     // begun is inserted whole, so finish_run alone also records a complete run.
+    // In the same transaction, what the run counts (run_metrics.hpp, from the stored rows) is
+    // added to the rollups of its start minute and hour. A run that had already ended (marked
+    // interrupted, then finished by its live process) has its earlier counts taken back first,
+    // so every ended run counts exactly once.
     void finish_run(const trace::Run &run);
 
     struct ListFilter {
@@ -83,6 +93,36 @@ public:
     // `id_or_prefix`, or else the one run whose id starts with it; nullopt when none does. A
     // prefix shared by several runs is Error(invalid_argument) listing (some of) them.
     std::optional<trace::Run> get(const std::string &id_or_prefix) const;
+
+    // Record a judge's verdict; returns its id. The score, when present, must be a number in
+    // [0, 1]; a grade with an error (the judge failed) has no score and is not a pass; reasons
+    // must be a JSON array and labels a JSON object ("" for none); node_id needs a run_id;
+    // example_index is not negative; a missing judge name is refused: all Error(invalid_argument).
+    // A run_id or evaluation_id that is not recorded is Error(not_found). created_at_ms 0 is
+    // now. A grade of a run also counts in the metrics of the run's graph, version and node
+    // ("" = its answer), in the minute and hour the run started, in the same transaction.
+    int64_t record_grade(const GradeRecord &grade);
+    // By id (the order they were recorded).
+    std::vector<GradeRecord> grades_of_run(const std::string &run_id) const;
+    // By example index, then id.
+    std::vector<GradeRecord> grades_of_evaluation(const std::string &evaluation_id) const;
+
+    // Record an evaluation as it starts. An empty id, an id already recorded, or settings that
+    // are not a JSON object ("" for none) is Error(invalid_argument).
+    void begin_evaluation(const EvaluationRecord &evaluation);
+    // Record its end: status complete or incomplete (running: Error(invalid_argument)); an
+    // unknown id is Error(not_found).
+    void finish_evaluation(const std::string &id, EvaluationStatus status, int64_t finished_at_ms);
+    // The evaluation whose id is `id_or_prefix`, or else the one whose id starts with it;
+    // nullopt when none does; a prefix shared by several is Error(invalid_argument).
+    std::optional<EvaluationRecord> evaluation(const std::string &id_or_prefix) const;
+    // Newest first (by started_at_ms, then id); limit 0 = all.
+    std::vector<EvaluationRecord> list_evaluations(size_t limit) const;
+
+    // Metrics per node over a window (metrics.hpp): by time from the rollups, or over the last
+    // N finished runs recounted from their rows, in one read snapshot. A query with both is
+    // Error(invalid_argument), as is an empty window.
+    MetricsReport metrics(const MetricsQuery &query) const;
 
     // Mark as interrupted the runs still running with no recorded activity for `idle_ms`
     // (regardless of owner). Returns how many were marked. open() applies this with

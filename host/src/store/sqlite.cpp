@@ -105,6 +105,10 @@ int64_t Database::changes() const noexcept {
     return sqlite3_changes64(db_);
 }
 
+int64_t Database::last_insert_rowid() const noexcept {
+    return sqlite3_last_insert_rowid(db_);
+}
+
 Statement::Statement(Database &db, std::string_view sql, bool persistent) : db_(db) {
     const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
     const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), checked_length(sql, db), flags,
@@ -141,6 +145,12 @@ Statement &Statement::bind_null(int index) {
     return *this;
 }
 
+Statement &Statement::bind_double(int index, double value) {
+    const int rc = sqlite3_bind_double(stmt_, index, value);
+    if (rc != SQLITE_OK) db_.fail(rc);
+    return *this;
+}
+
 Statement &Statement::bind_nullable(int index, std::string_view text) {
     return text.empty() ? bind_null(index) : bind(index, text);
 }
@@ -169,6 +179,15 @@ int64_t Statement::column_int64(int index) const {
 std::optional<int64_t> Statement::column_optional_int64(int index) const {
     if (column_is_null(index)) return std::nullopt;
     return sqlite3_column_int64(stmt_, index);
+}
+
+double Statement::column_double(int index) const {
+    return sqlite3_column_double(stmt_, index);
+}
+
+std::optional<double> Statement::column_optional_double(int index) const {
+    if (column_is_null(index)) return std::nullopt;
+    return sqlite3_column_double(stmt_, index);
 }
 
 Statement &Statement::bind_blob(int index, std::string_view bytes) {

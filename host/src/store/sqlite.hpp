@@ -69,6 +69,8 @@ public:
 
     void set_busy_timeout(int milliseconds);
     int64_t changes() const noexcept;
+    // The rowid of the last row this connection inserted.
+    int64_t last_insert_rowid() const noexcept;
 
     const std::string &label() const noexcept { return label_; }
     sqlite3 *handle() const noexcept { return db_; }
@@ -98,6 +100,8 @@ public:
     Statement &bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
     Statement &bind(int index, std::optional<int64_t> value);
     Statement &bind_null(int index);
+    // A REAL (named apart from bind: an overload on double would make bind(i, 0) ambiguous).
+    Statement &bind_double(int index, double value);
     // Bytes stored as a BLOB (copied).
     Statement &bind_blob(int index, std::string_view bytes);
     // Empty text is stored as NULL: the trace model's "" means "absent" (no error, no output),
@@ -115,6 +119,8 @@ public:
     // Columns are 0-based, as in SQLite. NULL reads as 0 or "".
     int64_t column_int64(int index) const;
     std::optional<int64_t> column_optional_int64(int index) const;
+    double column_double(int index) const;
+    std::optional<double> column_optional_double(int index) const;
     std::string column_text(int index) const;
     std::string column_blob(int index) const;
     bool column_is_null(int index) const;

@@ -93,6 +93,14 @@ bool run_exists(Database &db, std::string_view run_id) {
     return s.step();
 }
 
+std::optional<trace::RunStatus> stored_status(Database &db, std::string_view run_id) {
+    Statement &s = db.cached("SELECT status FROM runs WHERE id = ?1");
+    const Reset reset(s);
+    s.bind(1, run_id);
+    if (!s.step()) return std::nullopt;
+    return run_status(db, s.column_text(0));
+}
+
 void insert_run(Database &db, const trace::Run &run, const Owner &owner) {
     Statement &s = db.cached(
         "INSERT INTO runs (id, graph_id, graph_version, status, input, started_at_ms, "
@@ -155,15 +163,15 @@ void insert_node(Database &db, std::string_view run_id, const trace::NodeExecuti
     {
         Statement &s = db.cached(
             "INSERT INTO node_executions (run_id, seq, node_id, node_type, attempt, visit, "
-            "branch, started_at_ms, duration_us, status, input, output, route, error) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+            "branch, started_at_ms, duration_us, status, input, output, route, error, error_code) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
         const Reset reset(s);
         s.bind(1, run_id).bind(2, node.seq).bind(3, node.node_id).bind(4, node.node_type);
         s.bind(5, node.attempt).bind(6, node.visit).bind(7, node.branch);
         s.bind(8, node.started_at_ms).bind(9, node.duration_us);
         s.bind(10, trace::to_string(node.status)).bind(11, node.input);
         s.bind_nullable(12, node.output).bind_nullable(13, node.route);
-        s.bind_nullable(14, node.error);
+        s.bind_nullable(14, node.error).bind_nullable(15, node.error_code);
         s.run();
     }
     int64_t prompt_tokens = 0;
@@ -254,7 +262,8 @@ void load_nodes(Database &db, trace::Run &run) {
     {
         Statement &s = db.cached(
             "SELECT seq, node_id, node_type, attempt, visit, branch, started_at_ms, duration_us, "
-            "status, input, output, route, error FROM node_executions WHERE run_id = ?1 "
+            "status, input, output, route, error, error_code FROM node_executions "
+            "WHERE run_id = ?1 "
             "ORDER BY seq");
         const Reset reset(s);
         s.bind(1, run.id);
@@ -273,6 +282,7 @@ void load_nodes(Database &db, trace::Run &run) {
             node.output = s.column_text(10);
             node.route = s.column_text(11);
             node.error = s.column_text(12);
+            node.error_code = s.column_text(13);
             by_seq[node.seq] = run.nodes.size();
             run.nodes.push_back(std::move(node));
         }

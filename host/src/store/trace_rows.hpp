@@ -17,6 +17,8 @@ namespace tinyllm::store::rows {
 
 // Writes.
 bool run_exists(sqlite::Database &db, std::string_view run_id);
+// The run's stored status; nullopt when it is not recorded.
+std::optional<trace::RunStatus> stored_status(sqlite::Database &db, std::string_view run_id);
 void insert_run(sqlite::Database &db, const trace::Run &run, const Owner &owner);
 // Insert or, when begun, update the final fields of `run`.
 void upsert_finished_run(sqlite::Database &db, const trace::Run &run, const Owner &owner);

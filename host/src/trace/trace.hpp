@@ -53,6 +53,9 @@ struct NodeExecution {
     std::string output; // message JSON, empty unless succeeded
     std::string route;  // the route label the node returned, if any
     std::string error;  // one line, empty on success
+    // tinyllm::to_string(ErrorCode) of a node that did not succeed (empty on success, and in
+    // runs recorded before schema v2): failures are counted by kind without parsing `error`.
+    std::string error_code;
     std::vector<ModelCall> model_calls;
     std::vector<ToolCall> tool_calls;
 };

@@ -60,6 +60,7 @@ Value node_json(const NodeExecution &n, json::Allocator &a) {
     v.AddMember("input", embedded(n.input, a), a);
     v.AddMember("output", embedded(n.output, a), a);
     if (!n.error.empty()) v.AddMember("error", json::string_value(n.error, a), a);
+    if (!n.error_code.empty()) v.AddMember("error_code", json::string_value(n.error_code, a), a);
     Value models(rapidjson::kArrayType), tools(rapidjson::kArrayType);
     for (const auto &c : n.model_calls)
         models.PushBack(model_call_json(c, a), a);

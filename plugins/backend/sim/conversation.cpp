@@ -32,6 +32,11 @@ void read_common(const json::Document &doc, Conversation &c) {
     if (const json::Value *stream = json::find(doc, "stream"); stream && stream->IsBool()) {
         c.stream = stream->GetBool();
     }
+    if (const json::Value *options = json::find(doc, "options"); options && options->IsObject()) {
+        const std::optional<double> temperature = json::get_number(*options, "temperature");
+        const std::optional<int64_t> seed = json::get_int(*options, "seed");
+        if (seed && (!temperature || *temperature > 0)) c.sample_seed = seed;
+    }
     if (const json::Value *format = json::find(doc, "format")) {
         if (format->IsObject()) {
             c.format = Conversation::Format::schema;

@@ -4,6 +4,7 @@
 
 #include "tinyllm/json.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ struct Conversation {
     json::Document schema; // when format is schema
     // The offered tool that takes an "expression" (the calculator), "" when none is offered.
     std::string calculator;
+    // options.seed when the request samples (options.temperature absent or above 0): a model
+    // at a temperature answers differently per seed, so the seed is part of the draw. At
+    // temperature 0 the answer is the same whatever the seed, as a real model's is.
+    std::optional<int64_t> sample_seed;
 
     // Throws sdk::Error(TLLM_ERR_INVALID_ARGUMENT) naming what is malformed.
     static Conversation parse(std::string_view request_json);

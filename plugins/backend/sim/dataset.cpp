@@ -58,6 +58,13 @@ Example example_from(const json::Value &line, const std::string &where) {
     e.solution = text_of(line, "solution", where);
     e.wrong_solution = text_of(line, "wrong_solution", where);
     e.wrong = wrong_answers(line, where);
+    if (const json::Value *accept = json::find(line, "accept")) {
+        if (!accept->IsArray()) bad(where, "\"accept\" must be a list of strings");
+        for (const json::Value &a : accept->GetArray()) {
+            if (!a.IsString()) bad(where, "\"accept\" must be a list of strings");
+            e.accept.emplace_back(a.GetString(), a.GetStringLength());
+        }
+    }
     e.source = where;
     return e;
 }

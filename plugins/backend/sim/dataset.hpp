@@ -28,6 +28,8 @@ struct Example {
     std::string solution;       // code: a correct program, or ""
     std::string wrong_solution; // code: a program that fails the tests, or ""
     std::vector<WrongAnswer> wrong;
+    std::vector<std::string>
+        accept;         // other ways of writing `expected` (a simulated judge reads them)
     std::string source; // "arithmetic.jsonl:12", for the simulation's log lines
 };
 

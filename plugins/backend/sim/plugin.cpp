@@ -52,7 +52,7 @@ public:
       "minItems": 1,
       "default": ["arithmetic.jsonl", "word_problems.jsonl", "code.jsonl", "general.jsonl"],
       "description": "JSONL files of labelled examples ({id, input, expected, labels: )"
-        R"({category, route}, expression?, wrong?, solution?, wrong_solution?}). A path in a )"
+        R"({category, route}, expression?, wrong?, solution?, wrong_solution?, accept?}). A path in a )"
         R"(config file is relative to that file's directory; a relative path that no file )"
         R"(resolved (the default) names a shipped dataset in <prefix>/share/tinyllm/eval."
     },
@@ -105,8 +105,9 @@ public:
           "accuracy": {"type": "object",
                        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
                        "description": "Probability of a correct answer per dataset label )"
-        R"((labels.category: arithmetic, word_problems, code, general...), and \"routing\" for )"
-        R"(a router's classifier prompt."},
+        R"((labels.category: arithmetic, word_problems, code, general...), \"routing\" for )"
+        R"(a router's classifier prompt, and \"judge\" for a grading prompt's verdict (the )"
+        R"(true verdict with this probability)."},
           "default_accuracy": {"type": "number", "minimum": 0, "maximum": 1,
                                "description": "For labels accuracy does not name (default 0.5)."},
           "tool_call_rate": {"type": "number", "minimum": 0, "maximum": 1,

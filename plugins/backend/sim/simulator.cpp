@@ -3,6 +3,7 @@
 #include "answers.hpp"
 #include "conversation.hpp"
 #include "draw.hpp"
+#include "judging.hpp"
 #include "latency.hpp"
 #include "structured.hpp"
 
@@ -136,10 +137,22 @@ Simulator::Answer Simulator::answer(sdk::Call &call, std::string_view request,
         draw.add(m.tool_calls_json);
         prompt_tokens += estimate_tokens(m.content) + 4; // a few tokens of chat template each
     }
+    if (conv.sample_seed) draw.add("seed " + std::to_string(*conv.sample_seed));
     Answer out{conv.model, {}, {}};
-    const Example *example = dataset_.match(conv.last_user());
+    const JudgeFormat judging =
+        conv.format == Conversation::Format::schema ? judge_format(conv.schema) : JudgeFormat::none;
+    // A grading prompt holds the graded answers too: the example is the one its question is
+    // about (between <question> tags when it marks it), not one an answer happens to quote.
+    std::string_view about = conv.last_user();
+    if (judging != JudgeFormat::none) {
+        if (const auto question = tagged(about, "question")) about = *question;
+    }
+    const Example *example = dataset_.match(about);
     if (example == nullptr) {
         out.reply = {unmatched_reply(conv.model), {}, "no example matches"};
+    } else if (judging != JudgeFormat::none) {
+        out.reply.content = judge_answer(conv.schema, judging, *example, conv.last_user(),
+                                         conv.model, spec, draw, out.reply.decision);
     } else if (conv.format == Conversation::Format::none) {
         out.reply = reply_for(*example, conv, spec, draw, config_.slip_rate);
     } else {

@@ -1,11 +1,14 @@
-// tinyllm eval routing --dataset FILE [--graph NAME|FILE] [--node ID] [--json] — run a graph's
-// router node alone over a labelled dataset and report how well it routes.
+// tinyllm eval --dataset FILE [--graph NAME|FILE] [--judge NAME] — run and grade a graph on a
+// labelled dataset; eval compare A B — two evaluations, paired; eval list; eval routing
+// --dataset FILE — a graph's router node alone over a routing dataset.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/eval_dataset.hpp"
 #include "cli/eval_report.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/graph_eval_report.hpp"
+#include "cli/graph_evaluation.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "config/suggest.hpp"
@@ -297,6 +300,185 @@ int run_routing(Context &ctx, const std::vector<std::string> &args) {
     return evaluate_routing(ctx, o);
 }
 
+// ---- tinyllm eval --dataset FILE --graph G: run, grade, record ------------------------------
+
+struct GraphEvalOptions {
+    eval::GraphEvalSettings settings;
+    std::string graph = "default";
+    size_t limit = 0;
+    bool as_json = false;
+};
+
+int evaluate(Context &ctx, const GraphEvalOptions &o) {
+    std::vector<eval::Example> examples = eval::read_examples_file(o.settings.dataset);
+    if (o.limit > 0 && examples.size() > o.limit) examples.resize(o.limit);
+    eval::GraphEvalSettings settings = o.settings;
+    settings.dataset_sha256 = eval::file_sha256(settings.dataset);
+    runtime::Runtime &rt = ctx.runtime();
+    std::unique_ptr<graph::Graph> g;
+    {
+        const SetupWatchdog watchdog(ctx.setup_budget());
+        g = graph::build_graph(graph::load_graph_def(ctx.graph_path(o.graph)), ctx.registry(), &rt,
+                               true); // prepares every tool and judge too
+        rt.judges().prepare(settings.judge.empty() ? rt.default_judge() : settings.judge);
+    }
+    for (const auto &w : g->warnings)
+        spdlog::warn("{}", w);
+    ProgressBar progress;
+    const eval::GraphEvaluation ev =
+        eval::evaluate_graph(ctx, *g, examples, settings, [&](size_t done, size_t total) {
+            progress.update("eval " + g->def.id, static_cast<int64_t>(done),
+                            static_cast<int64_t>(total));
+        });
+    progress.finish();
+    if (o.as_json) {
+        std::cout << json::to_pretty_string(eval::graph_eval_json(ev)) << "\n";
+    } else {
+        std::cout << eval::graph_eval_text(ev, color_enabled(stdout));
+    }
+    std::cout << std::flush;
+    if (ev.store_error) {
+        spdlog::error("evaluation {} could not be fully recorded: {}", ev.id,
+                      ev.store_error->what());
+    }
+    if (ev.interrupted) {
+        throw Error(ErrorCode::cancelled, "interrupted: evaluation " + ev.id +
+                                              " is recorded as incomplete (" +
+                                              std::to_string(ev.results.size()) + " of " +
+                                              std::to_string(examples.size()) + " examples)");
+    }
+    return ev.store_error ? exit_code_for(ErrorCode::io) : kExitOk;
+}
+
+int run_graph_eval(Context &ctx, const std::vector<std::string> &args) {
+    GraphEvalOptions o;
+    po::options_description desc("Options");
+    desc.add_options()("help,h", "show this help")(
+        "dataset,d", po::value(&o.settings.dataset)->value_name("FILE"),
+        "the examples: JSONL, one {\"input\", \"expected\"?, \"labels\"?, ...} a line "
+        "(required; tests/data/eval/README.md)")(
+        "graph,g", po::value(&o.graph)->value_name("NAME|FILE"),
+        "the graph to evaluate: a name in the config's graphs/ or a YAML file (default: default)")(
+        "judge,j", po::value(&o.settings.judge)->value_name("NAME"),
+        "the judge that grades each answer (default: judges.yaml's default_judge)")(
+        "concurrency,c", po::value(&o.settings.concurrency)->value_name("N"),
+        "examples in flight at once (default 4)")("limit", po::value(&o.limit)->value_name("N"),
+                                                  "only the first N examples")(
+        "timeout", po::value(&o.settings.timeout_ms)->value_name("MS"),
+        "each example's budget (default: limits.request_timeout_ms)")(
+        "json", po::bool_switch(&o.as_json), "print the report and every result as JSON");
+    add_common_options(desc, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {}, ctx.options());
+    if (vm.count("help")) {
+        print_help(
+            "eval --dataset FILE [--graph NAME|FILE] [--judge NAME] [--concurrency N] [--json]",
+            "Runs every example through the graph (each run recorded), grades each answer with\n"
+            "the judge, records the grades under an evaluation id, and reports accuracy with a\n"
+            "95% Wilson interval, per label, run failures, judge errors, latency, tokens and what\n"
+            "the runs add to the model calls' own time. A dataset line that is not valid refuses\n"
+            "the whole evaluation before any run (FILE:LINE). A failed run scores 0; a judge that\n"
+            "fails is a judge error, never a pass. Ctrl-C keeps what finished, marks the\n"
+            "evaluation incomplete and exits 130. Compare two with tinyllm eval compare A B.",
+            desc);
+        return kExitOk;
+    }
+    if (o.settings.dataset.empty()) {
+        throw Error(ErrorCode::usage, "eval needs --dataset FILE (see tinyllm eval --help)");
+    }
+    if (o.settings.concurrency < 1 || o.settings.concurrency > 256) {
+        throw Error(ErrorCode::usage, "--concurrency must be from 1 to 256");
+    }
+    if (o.settings.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
+    return evaluate(ctx, o);
+}
+
+// ---- tinyllm eval compare A B / eval list ------------------------------------------------------
+
+eval::StoredEvaluation load_evaluation(store::RunStore &store, const std::string &id) {
+    std::optional<store::EvaluationRecord> record = store.evaluation(id);
+    if (!record) {
+        throw Error(ErrorCode::not_found,
+                    "no evaluation \"" + id + "\" (tinyllm eval list shows them)");
+    }
+    eval::StoredEvaluation out;
+    out.grades = store.grades_of_evaluation(record->id);
+    out.record = std::move(*record);
+    return out;
+}
+
+int run_compare(Context &ctx, const std::vector<std::string> &args) {
+    bool as_json = false;
+    po::options_description desc("Options");
+    desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
+                                                   "print the comparison as JSON");
+    add_common_options(desc, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"a", "b"}, ctx.options());
+    if (vm.count("help")) {
+        print_help(
+            "eval compare A B [--json]",
+            "Compares two evaluations of the same dataset example by example: accuracy of\n"
+            "each, McNemar's test on the pairs where one passes and the other fails, and the\n"
+            "mean score difference (B - A) with a 95% bootstrap interval. A and B are\n"
+            "evaluation ids or unique prefixes (tinyllm eval list).",
+            desc);
+        return kExitOk;
+    }
+    const std::string a = positional(vm, "a"), b = positional(vm, "b");
+    if (a.empty() || b.empty()) {
+        throw Error(ErrorCode::usage, "eval compare needs two evaluation ids (see --help)");
+    }
+    store::RunStore &store = ctx.store();
+    const eval::Comparison c = eval::compare(load_evaluation(store, a), load_evaluation(store, b));
+    if (as_json) {
+        std::cout << json::to_pretty_string(eval::comparison_json(c)) << "\n";
+    } else {
+        std::cout << eval::comparison_text(c, color_enabled(stdout));
+    }
+    return kExitOk;
+}
+
+int run_list(Context &ctx, const std::vector<std::string> &args) {
+    bool as_json = false;
+    size_t limit = 20;
+    po::options_description desc("Options");
+    desc.add_options()("help,h", "show this help")("limit,n", po::value(&limit)->value_name("N"),
+                                                   "at most N, newest first (0: all)")(
+        "json", po::bool_switch(&as_json), "print the list as JSON");
+    add_common_options(desc, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {}, ctx.options());
+    if (vm.count("help")) {
+        print_help("eval list [--limit N] [--json]", "The recorded evaluations, newest first.",
+                   desc);
+        return kExitOk;
+    }
+    const std::vector<store::EvaluationRecord> list = ctx.store().list_evaluations(limit);
+    json::Document doc(rapidjson::kArrayType);
+    auto &al = doc.GetAllocator();
+    for (const store::EvaluationRecord &e : list) {
+        json::Value row(rapidjson::kObjectType);
+        row.AddMember("id", json::string_value(e.id, al), al);
+        row.AddMember("dataset", json::string_value(e.dataset, al), al);
+        row.AddMember("graph", json::string_value(e.graph_id, al), al);
+        row.AddMember("version", json::string_value(e.graph_version, al), al);
+        row.AddMember("judge", json::string_value(e.judge, al), al);
+        row.AddMember("status", json::string_value(store::to_string(e.status), al), al);
+        row.AddMember("examples", e.example_count, al);
+        row.AddMember("started_at_ms", e.started_at_ms, al);
+        doc.PushBack(row, al);
+    }
+    if (as_json) {
+        std::cout << json::to_pretty_string(doc) << "\n";
+        return kExitOk;
+    }
+    if (list.empty()) std::cout << "no evaluations recorded (tinyllm eval --dataset FILE)\n";
+    for (const store::EvaluationRecord &e : list) {
+        std::cout << e.id << "  " << e.graph_id << " " << e.graph_version << "  " << e.dataset
+                  << "  judge " << e.judge << "  " << e.example_count << " examples  "
+                  << store::to_string(e.status) << "\n";
+    }
+    return kExitOk;
+}
+
 struct Evaluation {
     const char *name;
     const char *summary;
@@ -305,32 +487,50 @@ struct Evaluation {
 
 constexpr Evaluation kEvaluations[] = {
     {"routing", "how well a graph's router node routes a labelled dataset", run_routing},
+    {"compare", "compare two recorded evaluations of the same dataset (paired)", run_compare},
+    {"list", "the recorded evaluations", run_list},
 };
 
 void print_eval_help() {
-    std::cout << "Usage: tinyllm eval KIND [OPTIONS]\n\n"
-                 "Measures a part of a graph against labelled data.\n\n"
+    std::cout << "Usage: tinyllm eval --dataset FILE [--graph G] [--judge NAME] [OPTIONS]\n"
+                 "       tinyllm eval KIND [OPTIONS]\n\n"
+                 "Measures a graph against labelled data: with --dataset, runs and grades every\n"
+                 "example (tinyllm eval --dataset FILE --help for the options).\n\n"
                  "Kinds:\n";
     for (const Evaluation &e : kEvaluations)
         std::printf("  %-10s %s\n", e.name, e.summary);
-    std::cout << "\nRun 'tinyllm eval KIND --help' for its options. Docs: docs/cli.md\n"
+    std::cout << "\nRun 'tinyllm eval KIND --help' for its options. Docs: docs/cli.md, "
+                 "docs/evaluation.md\n"
               << std::flush;
 }
 
 // The index of the first argument that is not an option or an option's value.
 size_t kind_index(const std::vector<std::string> &args) {
+    static const std::vector<std::string> with_value = {
+        "--config", "--plugins", "--log-level",   "--dataset", "-d",      "--graph",  "-g",
+        "--judge",  "-j",        "--concurrency", "-c",        "--limit", "--timeout"};
     size_t i = 0;
     while (i < args.size() && !args[i].empty() && args[i][0] == '-') {
-        const std::string &a = args[i];
-        i += (a == "--config" || a == "--plugins" || a == "--log-level") ? 2 : 1;
+        const bool takes =
+            std::find(with_value.begin(), with_value.end(), args[i]) != with_value.end();
+        i += takes ? 2 : 1;
     }
     return i;
+}
+
+bool has_option(const std::vector<std::string> &args, std::string_view long_name,
+                std::string_view short_name) {
+    for (const std::string &a : args)
+        if (a == long_name || a == short_name || a.starts_with(std::string(long_name) + "="))
+            return true;
+    return false;
 }
 
 } // namespace
 
 int run_eval(Context &ctx, const std::vector<std::string> &args) {
     const size_t at = kind_index(args);
+    if (at >= args.size() && has_option(args, "--dataset", "-d")) return run_graph_eval(ctx, args);
     if (at >= args.size()) {
         // As `tinyllm` alone: the help, and the usage code unless it was asked for.
         print_eval_help();
@@ -344,8 +544,10 @@ int run_eval(Context &ctx, const std::vector<std::string> &args) {
     for (const Evaluation &e : kEvaluations) {
         if (kind == e.name) return e.run(ctx, rest);
     }
-    throw Error(ErrorCode::usage,
-                "unknown evaluation \"" + kind + "\" (kinds: routing; see tinyllm eval --help)");
+    throw Error(
+        ErrorCode::usage,
+        "unknown evaluation \"" + kind +
+            "\" (kinds: routing, compare, list; or --dataset FILE; see tinyllm eval --help)");
 }
 
 } // namespace tinyllm::cli

@@ -353,7 +353,7 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
             "  failure (a crash or a hang fails the check it happened in).\n"
             "new: create DIR (default ./tinyllm-plugin-NAME; it must not exist), a CMake\n"
             "  project for a plugin with one component NAME ([a-z0-9_-]+) of KIND\n"
-            "  (backend, node or tool), in C++ or C, from the templates installed in\n"
+            "  (backend, node, tool or judge), in C++ or C, from the templates installed in\n"
             "  share/tinyllm/templates. It finds this SDK with find_package(TinyLLM), builds\n"
             "  tinyllm-NAME.so and runs `tinyllm plugins validate` on it as its test.\n"
             "  Prints the commands to build and test it.",

@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_guard.hpp"
+#include "cli/store_recorder.hpp"
 #include "cli/terminal.hpp"
 #include "graph/executor.hpp"
 #include "graph/graph_builder.hpp"
@@ -23,37 +24,6 @@
 
 namespace tinyllm::cli {
 namespace {
-
-// Writes the run to the store as it progresses. A storage failure must not abort the run; it
-// is kept and reported once the run is over.
-class StoreRecorder final : public graph::RunObserver {
-public:
-    explicit StoreRecorder(store::RunStore &store) : store_(store) {}
-    void on_run_start(const trace::Run &run) override {
-        guard([&] { store_.begin_run(run); });
-    }
-    void on_node(const trace::Run &run, const trace::NodeExecution &node) override {
-        guard([&] { store_.add_node(run.id, node); });
-    }
-    void on_run_end(const trace::Run &run) override {
-        guard([&] { store_.finish_run(run); });
-    }
-    const std::optional<Error> &error() const { return error_; }
-
-private:
-    template <class Fn> void guard(Fn &&fn) {
-        try {
-            fn();
-        } catch (const Error &e) {
-            std::lock_guard lock(mutex_);
-            if (!error_) error_ = e;
-            spdlog::error("run store: {}", e.what());
-        }
-    }
-    store::RunStore &store_;
-    std::mutex mutex_;
-    std::optional<Error> error_;
-};
 
 std::string join_prompt(const std::vector<std::string> &words) {
     std::string prompt;

@@ -1,0 +1,568 @@
+// tinyllm metrics show [--node ID] [--graph G] [--version V] [--since WHEN | --last N] [--json]:
+// the metrics per node kept in the run store (RunStore::metrics), as a table with a one-line
+// trend per metric, or as JSON.
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/terminal.hpp"
+#include "store/latency_histogram.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace tinyllm::cli {
+namespace {
+
+using store::MetricsReport;
+using store::NodeMetrics;
+using store::metrics::Counters;
+
+constexpr int64_t kMinuteMs = 60'000;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// ---- --since -------------------------------------------------------------------------------
+
+[[noreturn]] void bad_since(const std::string &text) {
+    throw Error(ErrorCode::usage,
+                "--since takes a duration (30m, 1h, 7d, 2w) or a time (2025-06-01, "
+                "2025-06-01T14:30, 2025-06-01T14:30:00Z, ...+02:00), not \"" +
+                    text + "\"");
+}
+
+// "90s", "30m", "1h", "7d", "2w": milliseconds, or nullopt when `text` is not a duration.
+std::optional<int64_t> duration_ms(const std::string &text) {
+    if (text.size() < 2) return std::nullopt;
+    const std::string digits = text.substr(0, text.size() - 1);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        digits.size() > 9) {
+        return std::nullopt;
+    }
+    const int64_t n = std::stoll(digits);
+    switch (text.back()) {
+    case 's': return n * 1000;
+    case 'm': return n * kMinuteMs;
+    case 'h': return n * 60 * kMinuteMs;
+    case 'd': return n * 24 * 60 * kMinuteMs;
+    case 'w': return n * 7 * 24 * 60 * kMinuteMs;
+    default: return std::nullopt;
+    }
+}
+
+// "YYYY-MM-DD[(T| )HH:MM[:SS]][Z|(+|-)HH:MM]": epoch ms. Without a zone, local time.
+std::optional<int64_t> iso_time_ms(const std::string &text) {
+    std::tm tm{};
+    int used = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &used) !=
+            3 ||
+        used != 10) {
+        return std::nullopt;
+    }
+    size_t pos = 10;
+    if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+        int n = 0;
+        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &n) != 2 ||
+            n != 5) {
+            return std::nullopt;
+        }
+        pos += 1 + 5;
+        if (pos < text.size() && text[pos] == ':') {
+            if (std::sscanf(text.c_str() + pos + 1, "%2d%n", &tm.tm_sec, &n) != 1 || n != 2) {
+                return std::nullopt;
+            }
+            pos += 3;
+        }
+    }
+    std::optional<int64_t> offset_min; // east of UTC
+    if (pos < text.size() && text[pos] == 'Z') {
+        offset_min = 0;
+        ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        int h = 0, m = 0, n = 0;
+        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h > 14 ||
+            m > 59) {
+            return std::nullopt;
+        }
+        offset_min = (text[pos] == '-' ? -1 : 1) * (h * 60 + m);
+        pos += 6;
+    }
+    if (pos != text.size() || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+        return std::nullopt;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const int day = tm.tm_mday;
+    std::time_t t = 0;
+    if (offset_min) {
+        t = ::timegm(&tm) - static_cast<std::time_t>(*offset_min * 60);
+    } else {
+        tm.tm_isdst = -1;
+        t = std::mktime(&tm);
+    }
+    if (t == static_cast<std::time_t>(-1) || tm.tm_mday != day) return std::nullopt; // 02-30
+    return static_cast<int64_t>(t) * 1000;
+}
+
+// The window's start. A duration counts back from the end of the current minute, so that
+// "--since 1h" is exactly the last 60 whole minutes, the current one included.
+int64_t since_ms(const std::string &text, int64_t now) {
+    if (auto d = duration_ms(text)) {
+        if (*d <= 0) bad_since(text);
+        return (now - now % kMinuteMs + kMinuteMs) - *d;
+    }
+    const auto t = iso_time_ms(text);
+    if (!t) bad_since(text);
+    if (*t > now) throw Error(ErrorCode::usage, "--since " + text + " is in the future");
+    return *t;
+}
+
+// ---- formatting ----------------------------------------------------------------------------
+
+std::string local_time(int64_t epoch_ms) {
+    const auto t = static_cast<std::time_t>(epoch_ms / 1000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+// "7 d", "1 h", "45 min"; "~29 d" when the span is not a whole number of the unit.
+std::string span_text(int64_t ms) {
+    constexpr int64_t hour = 60 * kMinuteMs, day = 24 * hour;
+    auto text = [&](int64_t unit, const char *name) {
+        return (ms % unit == 0 ? "" : "~") + std::to_string((ms + unit / 2) / unit) + " " + name;
+    };
+    if (ms % day == 0 || ms >= 2 * day) return text(day, "d");
+    if (ms % hour == 0 || ms >= 2 * hour) return text(hour, "h");
+    return text(kMinuteMs, "min");
+}
+
+std::string format(const char *fmt, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, value);
+    return buf;
+}
+
+std::string percent(std::optional<double> r) {
+    return r ? format("%.1f%%", *r * 100) : "-";
+}
+
+// Three significant digits: 0.123, 1.23, 12.3, 123, 1234.
+std::string ms_text(double ms) {
+    if (ms < 1) return format("%.3f", ms);
+    if (ms < 10) return format("%.2f", ms);
+    if (ms < 100) return format("%.1f", ms);
+    return format("%.0f", ms);
+}
+
+// A trend: one value per bucket, nullopt where the bucket has none (no requests, no grades).
+using Trend = std::vector<std::optional<double>>;
+
+template <class F> Trend trend_of(const NodeMetrics &m, F value) {
+    Trend t;
+    for (const Counters &c : m.trend)
+        t.push_back(value(c));
+    return t;
+}
+
+// ▁▂▃▄▅▆▇█ from the smallest to the largest value of the trend; a blank where a bucket has no
+// value; a flat trend is a row of ▄ (▁ when it is all zero).
+std::string sparkline(const Trend &trend) {
+    static constexpr const char *kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    double lo = 0, hi = 0;
+    bool any = false;
+    for (const auto &v : trend) {
+        if (!v) continue;
+        lo = any ? std::min(lo, *v) : *v;
+        hi = any ? std::max(hi, *v) : *v;
+        any = true;
+    }
+    std::string out;
+    for (const auto &v : trend) {
+        if (!v) {
+            out += ' ';
+        } else if (hi == lo) {
+            out += hi == 0 ? kBars[0] : kBars[3];
+        } else {
+            out += kBars[std::clamp(static_cast<int>((*v - lo) / (hi - lo) * 7 + 0.5), 0, 7)];
+        }
+    }
+    return out;
+}
+
+std::optional<double> count_of(int64_t n) {
+    return static_cast<double>(n);
+}
+
+// The figures of a node (or of a trend bucket), each with how to show it.
+struct Row {
+    std::string label;
+    std::string value;
+    Trend trend;
+};
+
+std::string latency_text(const Counters &c, double p) {
+    const auto q = store::latency_percentile(c, p);
+    if (!q) return "-";
+    return (q->overflow ? ">= " : "") + ms_text(q->ms) + " ms";
+}
+
+std::optional<double> latency_value(const Counters &c, double p) {
+    const auto q = store::latency_percentile(c, p);
+    return q ? std::optional<double>(q->ms) : std::nullopt;
+}
+
+std::vector<Row> rows_of(const NodeMetrics &m) {
+    const Counters &t = m.total;
+    std::vector<Row> rows;
+    rows.push_back({"requests", std::to_string(t.requests),
+                    trend_of(m, [](const Counters &c) { return count_of(c.requests); })});
+    rows.push_back(
+        {"succeeded",
+         std::to_string(t.successes) + "  " + percent(store::rate(t.successes, t.requests)),
+         trend_of(m, [](const Counters &c) { return store::rate(c.successes, c.requests); })});
+    std::string failed =
+        std::to_string(t.failures) + "  " + percent(store::rate(t.failures, t.requests));
+    std::string kinds;
+    for (const auto &[kind, n] : t.failures_by_kind)
+        kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(n);
+    if (!kinds.empty()) failed += "  (" + kinds + ")";
+    rows.push_back(
+        {"failed", failed, trend_of(m, [](const Counters &c) { return count_of(c.failures); })});
+    if (t.cancelled > 0) {
+        rows.push_back({"cancelled", std::to_string(t.cancelled),
+                        trend_of(m, [](const Counters &c) { return count_of(c.cancelled); })});
+    }
+    if (t.gate_checks > 0) {
+        rows.push_back({"gate passes",
+                        std::to_string(t.gate_passes) + " of " + std::to_string(t.gate_checks) +
+                            "  " + percent(store::rate(t.gate_passes, t.gate_checks)),
+                        trend_of(m, [](const Counters &c) {
+                            return store::rate(c.gate_passes, c.gate_checks);
+                        })});
+    }
+    if (t.grades > 0) {
+        const auto s = store::score_summary(t);
+        std::string score = "-";
+        if (s.mean) {
+            score = format("%.3f", *s.mean);
+            score += s.low ? format("  95%% CI %.3f", *s.low) + format("-%.3f", *s.high)
+                           : std::string("  (one score: no interval)");
+            score += "  n " + std::to_string(s.n);
+        }
+        rows.push_back({"judge score", score, trend_of(m, [](const Counters &c) {
+                            return store::score_summary(c).mean;
+                        })});
+        std::string verdicts = std::to_string(t.grade_passes) + " of " + std::to_string(t.grades) +
+                               "  " + percent(store::rate(t.grade_passes, t.grades));
+        if (t.grade_errors > 0)
+            verdicts += "  (" + std::to_string(t.grade_errors) + " judge errors)";
+        rows.push_back({"judge passes", verdicts, trend_of(m, [](const Counters &c) {
+                            return store::rate(c.grade_passes, c.grades);
+                        })});
+    }
+    for (const auto &[label, p] : {std::pair{"latency p50", 0.5}, std::pair{"latency p95", 0.95},
+                                   std::pair{"latency p99", 0.99}}) {
+        const double q = p;
+        rows.push_back({label, latency_text(t, q),
+                        trend_of(m, [q](const Counters &c) { return latency_value(c, q); })});
+    }
+    rows.push_back({"tokens in", std::to_string(t.prompt_tokens),
+                    trend_of(m, [](const Counters &c) { return count_of(c.prompt_tokens); })});
+    rows.push_back({"tokens out", std::to_string(t.completion_tokens),
+                    trend_of(m, [](const Counters &c) { return count_of(c.completion_tokens); })});
+    rows.push_back({"model calls", std::to_string(t.model_calls),
+                    trend_of(m, [](const Counters &c) { return count_of(c.model_calls); })});
+    rows.push_back({"tool calls", std::to_string(t.tool_calls),
+                    trend_of(m, [](const Counters &c) { return count_of(c.tool_calls); })});
+    // A bucket without requests has no rate, and no count worth a bar either: blank it, so an
+    // idle hour reads as a gap rather than as a zero.
+    for (Row &row : rows) {
+        for (size_t b = 0; b < row.trend.size(); ++b) {
+            if (m.trend[b].requests == 0 && m.trend[b].grades == 0) row.trend[b].reset();
+        }
+    }
+    return rows;
+}
+
+std::string node_title(const NodeMetrics &m) {
+    std::string title = "graph " + m.graph_id + " · ";
+    title += m.node_id.empty()
+                 ? "whole run"
+                 : "node " + m.node_id + (m.node_type.empty() ? "" : " (" + m.node_type + ")");
+    std::string versions;
+    for (const auto &v : m.graph_versions)
+        versions += (versions.empty() ? "" : ", ") + v;
+    return title + "  [version" + (m.graph_versions.size() > 1 ? "s " : " ") + versions + "]";
+}
+
+std::string window_title(const MetricsReport &r) {
+    if (r.by_runs) {
+        std::string t = "Metrics of the last " + std::to_string(r.runs) + " runs, started " +
+                        local_time(r.since_ms) + " to " + local_time(r.until_ms);
+        if (!r.trend.empty()) {
+            t += "; trend: " + std::to_string(r.trend.size()) + " parts of ~" +
+                 std::to_string((r.runs + r.trend.size() - 1) / r.trend.size()) + " runs";
+        }
+        return t;
+    }
+    std::string t = "Metrics of runs started " + local_time(r.since_ms) + " to " +
+                    local_time(r.until_ms) + " (" + span_text(r.until_ms - r.since_ms) + ")";
+    if (!r.trend.empty()) {
+        const int64_t part = (r.until_ms - r.since_ms) / static_cast<int64_t>(r.trend.size());
+        t += "; trend: " + std::to_string(r.trend.size()) + " parts of " + span_text(part);
+    }
+    return t;
+}
+
+void print_table(const MetricsReport &report) {
+    const bool color = color_enabled(stdout);
+    // The trend only on a terminal: on a pipe the table stays plain text that scripts and
+    // logs can read (--json carries the trend as numbers).
+    const bool spark = is_terminal(stdout);
+    std::cout << paint(window_title(report), Color::bold, color) << "\n";
+    for (const NodeMetrics &m : report.nodes) {
+        std::cout << "\n" << paint(node_title(m), Color::bold, color) << "\n";
+        for (const Row &row : rows_of(m)) {
+            std::string line = "  " + row.label;
+            line.resize(16, ' ');
+            line += row.value;
+            if (spark) {
+                if (line.size() < 50) line.resize(50, ' ');
+                line += "  " + paint(sparkline(row.trend), Color::blue, color);
+            }
+            std::cout << line << "\n";
+        }
+    }
+}
+
+// ---- JSON ----------------------------------------------------------------------------------
+
+using json::Value;
+
+Value number_or_null(std::optional<double> v) {
+    return v ? Value(*v) : Value(rapidjson::kNullType);
+}
+
+template <class F> Value trend_json(const NodeMetrics &m, F value, json::Allocator &a) {
+    Value arr(rapidjson::kArrayType);
+    for (const Counters &c : m.trend)
+        arr.PushBack(number_or_null(value(c)), a);
+    return arr;
+}
+
+Value node_json(const NodeMetrics &m, json::Allocator &a) {
+    const Counters &t = m.total;
+    Value v(rapidjson::kObjectType);
+    v.AddMember("graph", json::string_value(m.graph_id, a), a);
+    v.AddMember("node", json::string_value(m.node_id, a), a);
+    v.AddMember("scope", json::string_value(m.node_id.empty() ? "run" : "node", a), a);
+    v.AddMember("type", json::string_value(m.node_type, a), a);
+    Value versions(rapidjson::kArrayType);
+    for (const auto &ver : m.graph_versions)
+        versions.PushBack(json::string_value(ver, a), a);
+    v.AddMember("versions", versions, a);
+    v.AddMember("requests", Value(t.requests), a);
+    v.AddMember("successes", Value(t.successes), a);
+    v.AddMember("failures", Value(t.failures), a);
+    v.AddMember("cancelled", Value(t.cancelled), a);
+    v.AddMember("success_rate", number_or_null(store::rate(t.successes, t.requests)), a);
+    Value kinds(rapidjson::kObjectType);
+    for (const auto &[kind, n] : t.failures_by_kind)
+        kinds.AddMember(json::string_value(kind, a), Value(n), a);
+    v.AddMember("failures_by_kind", kinds, a);
+    Value gate(rapidjson::kObjectType);
+    gate.AddMember("checks", Value(t.gate_checks), a);
+    gate.AddMember("passes", Value(t.gate_passes), a);
+    gate.AddMember("pass_rate", number_or_null(store::rate(t.gate_passes, t.gate_checks)), a);
+    v.AddMember("gate", gate, a);
+    const auto s = store::score_summary(t);
+    Value judge(rapidjson::kObjectType);
+    judge.AddMember("grades", Value(t.grades), a);
+    judge.AddMember("passes", Value(t.grade_passes), a);
+    judge.AddMember("errors", Value(t.grade_errors), a);
+    judge.AddMember("pass_rate", number_or_null(store::rate(t.grade_passes, t.grades)), a);
+    judge.AddMember("scored", Value(t.scored), a);
+    judge.AddMember("score_mean", number_or_null(s.mean), a);
+    Value ci(rapidjson::kNullType);
+    if (s.low) {
+        ci.SetArray();
+        ci.PushBack(Value(*s.low), a).PushBack(Value(*s.high), a);
+    }
+    judge.AddMember("score_ci95", ci, a);
+    v.AddMember("judge", judge, a);
+    Value latency(rapidjson::kObjectType);
+    for (const auto &[name, p] :
+         {std::pair{"p50", 0.5}, std::pair{"p95", 0.95}, std::pair{"p99", 0.99}}) {
+        const auto q = store::latency_percentile(t, p);
+        latency.AddMember(Value(name, a), number_or_null(q ? std::optional(q->ms) : std::nullopt),
+                          a);
+        if (q && q->overflow) {
+            latency.AddMember(Value((std::string(name) + "_at_least").c_str(), a), Value(true), a);
+        }
+    }
+    latency.AddMember("max_relative_error",
+                      Value(store::metrics::LatencyHistogram::kMaxRelativeError), a);
+    v.AddMember("latency_ms", latency, a);
+    v.AddMember("prompt_tokens", Value(t.prompt_tokens), a);
+    v.AddMember("completion_tokens", Value(t.completion_tokens), a);
+    v.AddMember("model_calls", Value(t.model_calls), a);
+    v.AddMember("tool_calls", Value(t.tool_calls), a);
+
+    Value trend(rapidjson::kObjectType);
+    auto add = [&](const char *name, auto value) {
+        trend.AddMember(Value(name, a), trend_json(m, value, a), a);
+    };
+    add("requests", [](const Counters &c) { return count_of(c.requests); });
+    add("successes", [](const Counters &c) { return count_of(c.successes); });
+    add("failures", [](const Counters &c) { return count_of(c.failures); });
+    add("gate_pass_rate",
+        [](const Counters &c) { return store::rate(c.gate_passes, c.gate_checks); });
+    add("score_mean", [](const Counters &c) { return store::score_summary(c).mean; });
+    add("judge_pass_rate", [](const Counters &c) { return store::rate(c.grade_passes, c.grades); });
+    add("p50_ms", [](const Counters &c) { return latency_value(c, 0.5); });
+    add("p95_ms", [](const Counters &c) { return latency_value(c, 0.95); });
+    add("p99_ms", [](const Counters &c) { return latency_value(c, 0.99); });
+    add("prompt_tokens", [](const Counters &c) { return count_of(c.prompt_tokens); });
+    add("completion_tokens", [](const Counters &c) { return count_of(c.completion_tokens); });
+    add("model_calls", [](const Counters &c) { return count_of(c.model_calls); });
+    add("tool_calls", [](const Counters &c) { return count_of(c.tool_calls); });
+    v.AddMember("trend", trend, a);
+    return v;
+}
+
+void print_json(const MetricsReport &report, size_t last) {
+    json::Document doc(rapidjson::kObjectType);
+    auto &a = doc.GetAllocator();
+    Value window(rapidjson::kObjectType);
+    window.AddMember("by", json::string_value(report.by_runs ? "runs" : "time", a), a);
+    window.AddMember("since_ms", Value(report.since_ms), a);
+    window.AddMember("until_ms", Value(report.until_ms), a);
+    if (report.by_runs) {
+        window.AddMember("last", Value(static_cast<int64_t>(last)), a);
+        window.AddMember("runs", Value(static_cast<int64_t>(report.runs)), a);
+    }
+    doc.AddMember("window", window, a);
+    Value trend(rapidjson::kArrayType);
+    for (const store::TrendBucket &b : report.trend) {
+        Value bucket(rapidjson::kObjectType);
+        bucket.AddMember("start_ms", Value(b.start_ms), a);
+        bucket.AddMember("end_ms", Value(b.end_ms), a);
+        if (report.by_runs) bucket.AddMember("runs", Value(static_cast<int64_t>(b.runs)), a);
+        trend.PushBack(bucket, a);
+    }
+    doc.AddMember("trend", trend, a);
+    Value nodes(rapidjson::kArrayType);
+    for (const NodeMetrics &m : report.nodes)
+        nodes.PushBack(node_json(m, a), a);
+    doc.AddMember("nodes", nodes, a);
+    std::cout << json::to_pretty_string(doc) << "\n";
+}
+
+// ---- the command ---------------------------------------------------------------------------
+
+// A filter that matched nothing is "not found", naming what the window does hold.
+void check_found(const MetricsReport &report, const store::MetricsQuery &q) {
+    if (!report.nodes.empty()) return;
+    const std::string where =
+        report.by_runs ? "in the last " + std::to_string(report.runs) + " runs" : "in the window";
+    if (q.node_id) {
+        std::string seen;
+        for (const auto &[graph, node] : report.nodes_seen) {
+            if (node.empty()) continue;
+            seen += (seen.empty() ? "" : ", ") + (q.graph_id ? node : graph + "/" + node);
+        }
+        throw Error(ErrorCode::not_found,
+                    "node " + *q.node_id + " has no recorded executions " + where +
+                        (seen.empty() ? " (no runs in it)" : " (nodes seen: " + seen + ")"));
+    }
+    if (q.graph_id || q.graph_version) {
+        throw Error(ErrorCode::not_found,
+                    "no recorded runs" + (q.graph_id ? " of graph " + *q.graph_id : "") +
+                        (q.graph_version ? " at version " + *q.graph_version : "") + " " + where);
+    }
+}
+
+int show(Context &ctx, const store::MetricsQuery &query, bool as_json) {
+    const MetricsReport report = ctx.store().metrics(query);
+    check_found(report, query);
+    if (as_json) {
+        print_json(report, query.last_runs);
+        return kExitOk;
+    }
+    if (report.nodes.empty()) {
+        if (report.by_runs) {
+            std::cout << "no finished runs recorded in " << ctx.store().path().string() << "\n";
+        } else {
+            std::cout << window_title(report) << "\nno runs recorded in it ("
+                      << ctx.store().path().string() << ")\n";
+        }
+        return kExitOk;
+    }
+    print_table(report);
+    return kExitOk;
+}
+
+} // namespace
+
+int run_metrics(Context &ctx, const std::vector<std::string> &args) {
+    bool as_json = false;
+    std::string node, graph, version, since;
+    int64_t last = 0;
+    po::options_description desc("Options");
+    desc.add_options()("help,h", "show this help")("node", po::value(&node)->value_name("ID"),
+                                                   "only node ID")(
+        "graph", po::value(&graph)->value_name("ID"), "only runs of graph ID")(
+        "version", po::value(&version)->value_name("V"), "only runs of graph version V")(
+        "since", po::value(&since)->value_name("WHEN"),
+        "runs started since WHEN: a duration back from now (30m, 1h, 7d, 2w) or a time "
+        "(2025-06-01, 2025-06-01T14:30, ...Z, ...+02:00; local time without a zone); "
+        "default 24h")("last", po::value(&last)->value_name("N"),
+                       "instead, the last N finished runs (counted from their traces)")(
+        "json", po::bool_switch(&as_json), "print the metrics as JSON, with the trends");
+    add_common_options(desc, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {"action"}, ctx.options());
+    if (vm.count("help")) {
+        print_help("metrics show [--node ID] [--graph ID] [--version V] [--since WHEN | --last N] "
+                   "[--json]",
+                   "show: per node (and for whole runs), over a window: requests, successes,\n"
+                   "  failures by kind, gate pass rate, judge score (mean, 95% interval), latency\n"
+                   "  p50/p95/p99, tokens in/out, model and tool calls; on a terminal each with\n"
+                   "  its trend over the window. Exit 7 when --node (or --graph/--version)\n"
+                   "  matches nothing in the window. See docs/cli.md.",
+                   desc);
+        return kExitOk;
+    }
+    const std::string action = positional(vm, "action", "show");
+    if (action != "show") {
+        throw Error(ErrorCode::usage, "unknown metrics action \"" + action + "\" (see --help)");
+    }
+    if (vm.count("since") && vm.count("last")) {
+        throw Error(ErrorCode::usage,
+                    "--since and --last both choose the window: give one of them");
+    }
+    store::MetricsQuery query;
+    if (vm.count("last")) {
+        if (last <= 0) throw Error(ErrorCode::usage, "--last takes a number of runs above 0");
+        query.last_runs = static_cast<size_t>(last);
+    } else if (vm.count("since")) {
+        query.since_ms = since_ms(since, now_ms());
+    }
+    if (vm.count("node")) query.node_id = node;
+    if (vm.count("graph")) query.graph_id = graph;
+    if (vm.count("version")) query.graph_version = version;
+    return show(ctx, query, as_json);
+}
+
+} // namespace tinyllm::cli

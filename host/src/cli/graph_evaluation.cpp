@@ -1,0 +1,235 @@
+#include "cli/graph_evaluation.hpp"
+
+#include "cli/context.hpp"
+#include "cli/store_recorder.hpp"
+#include "graph/executor.hpp"
+#include "store/run_id.hpp"
+#include "tinyllm/json.hpp"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace tinyllm::cli::eval {
+
+namespace {
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string evaluation_id() {
+    // The run ids' format (time-sortable, unique), with the evaluation's own first letter.
+    std::string id = store::new_run_id();
+    if (!id.empty() && id[0] == 'r') id[0] = 'e';
+    return id;
+}
+
+std::string grade_request(const Example &example, const std::string &answer) {
+    json::Document doc(rapidjson::kObjectType);
+    auto &a = doc.GetAllocator();
+    doc.AddMember("input", json::string_value(example.input, a), a);
+    doc.AddMember("output", json::string_value(answer, a), a);
+    if (example.expected) doc.AddMember("expected", json::string_value(*example.expected, a), a);
+    json::Document context = json::parse_object(example.context, "context");
+    doc.AddMember("context", json::Value(context, a), a);
+    return json::to_string(doc);
+}
+
+// What the trace says the run cost.
+void add_costs(const trace::Run &run, ExampleResult &r) {
+    for (const trace::NodeExecution &n : run.nodes) {
+        for (const trace::ModelCall &m : n.model_calls) {
+            r.model_ms += static_cast<double>(m.duration_us) / 1000.0;
+            r.prompt_tokens += m.prompt_tokens.value_or(0);
+            r.completion_tokens += m.completion_tokens.value_or(0);
+            ++r.model_calls;
+        }
+        r.tool_calls += static_cast<int64_t>(n.tool_calls.size());
+    }
+    if (run.finished_at_ms > 0)
+        r.run_ms = static_cast<double>(run.finished_at_ms - run.started_at_ms);
+}
+
+std::string json_array(const std::vector<std::string> &items) {
+    json::Document doc(rapidjson::kArrayType);
+    for (const std::string &s : items)
+        doc.PushBack(json::string_value(s, doc.GetAllocator()), doc.GetAllocator());
+    return json::to_string(doc);
+}
+
+} // namespace
+
+std::string file_sha256(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(ErrorCode::usage, path + ": cannot open: " + std::strerror(errno));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (md == nullptr || EVP_DigestInit_ex(md, EVP_sha256(), nullptr) != 1) {
+        EVP_MD_CTX_free(md);
+        throw Error(ErrorCode::internal, "SHA-256 is not available");
+    }
+    char buffer[1 << 16];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+        EVP_DigestUpdate(md, buffer, static_cast<size_t>(in.gcount()));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(md, digest, &size);
+    EVP_MD_CTX_free(md);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 15];
+    }
+    return out;
+}
+
+GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
+                               const std::vector<Example> &examples,
+                               const GraphEvalSettings &settings,
+                               const std::function<void(size_t, size_t)> &progress) {
+    runtime::Runtime &rt = ctx.runtime();
+    store::RunStore &store = ctx.store();
+    GraphEvaluation ev;
+    ev.id = evaluation_id();
+    ev.graph_id = graph.def.id;
+    ev.graph_version = graph.def.version;
+    ev.judge = settings.judge.empty() ? rt.default_judge() : settings.judge;
+    ev.settings = settings;
+    ev.example_count = examples.size();
+
+    store::EvaluationRecord record;
+    record.id = ev.id;
+    record.dataset = settings.dataset;
+    record.dataset_sha256 = settings.dataset_sha256;
+    record.graph_id = ev.graph_id;
+    record.graph_version = ev.graph_version;
+    record.judge = ev.judge;
+    record.started_at_ms = now_ms();
+    record.example_count = static_cast<int64_t>(examples.size());
+    record.settings = "{\"concurrency\":" + std::to_string(settings.concurrency) +
+                      ",\"timeout_ms\":" + std::to_string(settings.timeout_ms) + "}";
+    store.begin_evaluation(record);
+
+    StoreRecorder recorder(store);
+    const graph::Executor executor(graph);
+    const runtime::CancelToken cancel = ctx.cancel_token();
+    const int64_t budget = settings.timeout_ms > 0 ? settings.timeout_ms
+                                                   : rt.config().system.limits.request_timeout_ms;
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    size_t done = 0;
+    std::vector<std::optional<ExampleResult>> slots(examples.size());
+    std::optional<Error> grade_store_error;
+
+    const auto one = [&](const Example &example) {
+        ExampleResult r;
+        r.index = example.index;
+        r.id = example.id;
+        r.labels = example.labels;
+        graph::RunOptions options;
+        options.run_id = store::new_run_id();
+        options.cancel = cancel;
+        options.observer = &recorder;
+        if (budget > 0)
+            options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+        const trace::Run run = executor.run(example.input, options);
+        r.run_id = run.id;
+        r.status = run.status;
+        r.error_code = run.error_code;
+        r.error_message = run.error_message;
+        r.answer = run.answer;
+        add_costs(run, r);
+        if (run.status == trace::RunStatus::cancelled && cancel.cancelled()) return r;
+
+        store::GradeRecord grade;
+        grade.run_id = run.id;
+        grade.evaluation_id = ev.id;
+        grade.example_index = static_cast<int64_t>(example.index);
+        grade.example_id = example.id;
+        grade.judge = ev.judge;
+        grade.expected = example.expected;
+        if (run.status != trace::RunStatus::succeeded) {
+            // No answer to grade: the example scores 0 whatever the judge.
+            r.score = 0;
+            r.reasons = {"the run " + std::string(trace::to_string(run.status)) + ": " +
+                         run.error_message};
+            grade.score = 0;
+            grade.pass = false;
+            grade.labels =
+                "{\"failure\":\"run_failed\",\"error_code\":" +
+                json::to_string(json::Value(rapidjson::StringRef(run.error_code.c_str()))) + "}";
+        } else {
+            try {
+                runtime::CallContext call(cancel, options.deadline, nullptr);
+                const json::Document verdict = json::parse_object(
+                    rt.grade(call, ev.judge, grade_request(example, run.answer)), "verdict");
+                r.score = json::get_number(verdict, "score");
+                r.pass = json::get_bool(verdict, "pass").value_or(false);
+                if (const json::Value *reasons = json::find(verdict, "reasons")) {
+                    for (const json::Value &line : reasons->GetArray())
+                        r.reasons.emplace_back(line.GetString(), line.GetStringLength());
+                }
+                grade.score = r.score;
+                grade.pass = r.pass;
+                if (const json::Value *labels = json::find(verdict, "labels"))
+                    grade.labels = json::to_string(*labels);
+            } catch (const Error &e) {
+                r.judge_error = e.what();
+                grade.error = e.what();
+            }
+        }
+        grade.reasons = json_array(r.reasons);
+        try {
+            store.record_grade(grade);
+        } catch (const Error &e) {
+            const std::lock_guard lock(mutex);
+            if (!grade_store_error) grade_store_error = e;
+        }
+        return r;
+    };
+
+    const auto started = std::chrono::steady_clock::now();
+    const int threads =
+        std::max(1, std::min<int>(settings.concurrency, static_cast<int>(examples.size())));
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+            for (;;) {
+                if (cancel.cancelled()) return;
+                const size_t i = next.fetch_add(1);
+                if (i >= examples.size()) return;
+                ExampleResult r = one(examples[i]);
+                const std::lock_guard lock(mutex);
+                const bool cancelled_here =
+                    r.status == trace::RunStatus::cancelled && cancel.cancelled();
+                if (!cancelled_here) slots[i] = std::move(r);
+                ++done;
+                if (progress) progress(done, examples.size());
+            }
+        });
+    }
+    for (std::thread &w : workers)
+        w.join();
+    ev.wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    for (auto &slot : slots)
+        if (slot) ev.results.push_back(std::move(*slot));
+    ev.interrupted = ev.results.size() < examples.size();
+    ev.store_error = recorder.error() ? recorder.error() : grade_store_error;
+    store.finish_evaluation(ev.id,
+                            ev.interrupted ? store::EvaluationStatus::incomplete
+                                           : store::EvaluationStatus::complete,
+                            now_ms());
+    return ev;
+}
+
+} // namespace tinyllm::cli::eval
