@@ -180,17 +180,18 @@ TEST_F(GradesTest, GradesCountInTheMinuteTheirRunStarted) {
     of_node.node_id = "answer";
     store_->record_grade(of_node);
 
+    // The grade of node "answer" counts for the whole run too.
     const store::metrics::Counters c = answer_metrics(kStart, kStart + 1); // the run's minute only
     EXPECT_EQ(c.requests, 1);
-    EXPECT_EQ(c.grades, 3);
-    EXPECT_EQ(c.grade_passes, 1);
+    EXPECT_EQ(c.grades, 4);
+    EXPECT_EQ(c.grade_passes, 2);
     EXPECT_EQ(c.grade_errors, 1);
-    EXPECT_EQ(c.scored, 2);
-    EXPECT_DOUBLE_EQ(c.score_sum, 1.2);
-    EXPECT_DOUBLE_EQ(c.score_sumsq, 0.8 * 0.8 + 0.4 * 0.4);
+    EXPECT_EQ(c.scored, 3);
+    EXPECT_DOUBLE_EQ(c.score_sum, 2.2);
+    EXPECT_DOUBLE_EQ(c.score_sumsq, 0.8 * 0.8 + 0.4 * 0.4 + 1.0);
     const auto s = store::score_summary(c);
     ASSERT_TRUE(s.mean);
-    EXPECT_DOUBLE_EQ(*s.mean, 0.6);
+    EXPECT_NEAR(*s.mean, 2.2 / 3, 1e-12);
 
     // The minute before and after hold nothing of it.
     EXPECT_EQ(answer_metrics(kStart - 120'000, kStart - 60'000).grades, 0);
@@ -210,7 +211,7 @@ TEST_F(GradesTest, GradesCountInTheMinuteTheirRunStarted) {
     last.node_id = "";
     const auto recounted = store_->metrics(last);
     ASSERT_EQ(recounted.nodes.size(), 1u);
-    EXPECT_EQ(recounted.nodes[0].total.grades, 3);
+    EXPECT_EQ(recounted.nodes[0].total.grades, 4);
     EXPECT_EQ(recounted.nodes[0].total.grade_errors, 1);
 }
 

@@ -319,20 +319,24 @@ ExpectedByNode recount(const Raw &raw_rows, Take take, TakeGrade take_grade) {
             }
         }
     }
+    // A grade counts for the whole run and for the node it names.
     for (const RawGrade &g : raw_rows.grades) {
         const RawRun &run = *by_id.at(g.run_id);
         if (!take_grade(run)) continue;
-        Counters &c = out[{run.graph_id, g.node_id}].c;
-        ++c.grades;
-        if (g.error) {
-            ++c.grade_errors;
-            continue;
-        }
-        if (g.pass.value_or(0) == 1) ++c.grade_passes;
-        if (g.score) {
-            ++c.scored;
-            c.score_sum += *g.score;
-            c.score_sumsq += *g.score * *g.score;
+        for (const std::string &node : {std::string(), g.node_id}) {
+            Counters &c = out[{run.graph_id, node}].c;
+            ++c.grades;
+            if (g.error) {
+                ++c.grade_errors;
+            } else {
+                if (g.pass.value_or(0) == 1) ++c.grade_passes;
+                if (g.score) {
+                    ++c.scored;
+                    c.score_sum += *g.score;
+                    c.score_sumsq += *g.score * *g.score;
+                }
+            }
+            if (g.node_id.empty()) break;
         }
     }
     return out;

@@ -21,6 +21,7 @@ const std::vector<Command> &commands() {
         {"run", "run a graph on a prompt and stream the answer", run_run},
         {"runs", "list recorded runs, or show one run's trace", run_runs},
         {"metrics", "show metrics per node over a window (metrics show)", run_metrics},
+        {"failures", "group failed and low-graded runs by cause (failures analyze)", run_failures},
         {"graph", "validate a graph, or draw it (text, mermaid, dot)", run_graph},
         {"doctor", "check the config, the plugins, the model server and the models", run_doctor},
         {"plugins", "list, inspect and validate plugins", run_plugins},

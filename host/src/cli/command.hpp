@@ -31,6 +31,7 @@ int run_node(Context &context, const std::vector<std::string> &args);
 int run_prompts(Context &context, const std::vector<std::string> &args);
 int run_eval(Context &context, const std::vector<std::string> &args);
 int run_metrics(Context &context, const std::vector<std::string> &args);
+int run_failures(Context &context, const std::vector<std::string> &args);
 int run_grade(Context &context, const std::vector<std::string> &args);
 int run_judges(Context &context, const std::vector<std::string> &args);
 

@@ -58,6 +58,30 @@ void add_costs(const trace::Run &run, ExampleResult &r) {
         r.run_ms = static_cast<double>(run.finished_at_ms - run.started_at_ms);
 }
 
+// The node that wrote the run's answer: the last succeeded execution of a node with
+// `answer: true` (an exit otherwise), so metrics show its judge score.
+std::string answer_node(const graph::Graph &graph, const trace::Run &run) {
+    for (auto it = run.nodes.rbegin(); it != run.nodes.rend(); ++it) {
+        if (it->status != trace::NodeStatus::succeeded) continue;
+        const graph::Node *node = graph.find(it->node_id);
+        if (node != nullptr && node->writes_answer) return it->node_id;
+    }
+    return {};
+}
+
+// The verdict's labels, plus the example's expected route (forensics tells a wrong route by it).
+std::string grade_labels(const json::Value *verdict_labels, const Example &example) {
+    json::Document labels(rapidjson::kObjectType);
+    if (verdict_labels != nullptr && verdict_labels->IsObject())
+        labels.CopyFrom(*verdict_labels, labels.GetAllocator());
+    for (const auto &[key, value] : example.labels) {
+        if (key != "route" || labels.HasMember("expected_route")) continue;
+        labels.AddMember("expected_route", json::string_value(value, labels.GetAllocator()),
+                         labels.GetAllocator());
+    }
+    return json::to_string(labels);
+}
+
 std::string json_array(const std::vector<std::string> &items) {
     json::Document doc(rapidjson::kArrayType);
     for (const std::string &s : items)
@@ -156,6 +180,7 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         grade.example_id = example.id;
         grade.judge = ev.judge;
         grade.expected = example.expected;
+        grade.node_id = answer_node(graph, run);
         if (run.status != trace::RunStatus::succeeded) {
             // No answer to grade: the example scores 0 whatever the judge.
             r.score = 0;
@@ -163,9 +188,12 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
                          run.error_message};
             grade.score = 0;
             grade.pass = false;
-            grade.labels =
-                "{\"failure\":\"run_failed\",\"error_code\":" +
-                json::to_string(json::Value(rapidjson::StringRef(run.error_code.c_str()))) + "}";
+            json::Document failure(rapidjson::kObjectType);
+            failure.AddMember("failure", "run_failed", failure.GetAllocator());
+            failure.AddMember("error_code",
+                              json::string_value(run.error_code, failure.GetAllocator()),
+                              failure.GetAllocator());
+            grade.labels = grade_labels(&failure, example);
         } else {
             try {
                 runtime::CallContext call(cancel, options.deadline, nullptr);
@@ -179,8 +207,7 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
                 }
                 grade.score = r.score;
                 grade.pass = r.pass;
-                if (const json::Value *labels = json::find(verdict, "labels"))
-                    grade.labels = json::to_string(*labels);
+                grade.labels = grade_labels(json::find(verdict, "labels"), example);
             } catch (const Error &e) {
                 r.judge_error = e.what();
                 grade.error = e.what();

@@ -11,10 +11,12 @@
 namespace tinyllm::store {
 
 struct GradeRecord {
-    int64_t id = 0;            // assigned by record_grade; ignored there
-    std::string run_id;        // "" for a grade of a text that no recorded run produced
-    std::string node_id;       // "" = the run's answer; else the node whose output was graded
-    std::string evaluation_id; // "" when not part of an evaluation
+    int64_t id = 0;     // assigned by record_grade; ignored there
+    std::string run_id; // "" for a grade of a text that no recorded run produced
+    // The node whose output was graded (for the run's answer: the node that wrote it), or "".
+    // A grade of a run counts in the metrics of the whole run and of this node.
+    std::string node_id;
+    std::string evaluation_id;            // "" when not part of an evaluation
     std::optional<int64_t> example_index; // the example's 0-based line in the dataset
     std::string example_id;               // the example's own id, if it has one
     std::string judge;                    // the judge's name (judges.yaml)

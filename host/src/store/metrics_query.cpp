@@ -173,9 +173,13 @@ MetricsReport by_runs(Database &db, const MetricsQuery &q) {
             nodes.emplace_back(c.node_id, c.node_type);
             by_node[c.node_id] = std::move(c.counters);
         }
+        // As record_grade counts them: for the run as a whole, and for the node named.
         for (const auto &[node_id, grade] : metric_rows::read_grades(db, run.run_id)) {
-            if (by_node.find(node_id) == by_node.end()) nodes.emplace_back(node_id, "");
-            by_node[node_id].add_grade(grade);
+            for (const std::string &id : {std::string(), node_id}) {
+                if (by_node.find(id) == by_node.end()) nodes.emplace_back(id, "");
+                by_node[id].add_grade(grade);
+                if (node_id.empty()) break;
+            }
         }
         for (const auto &[node_id, node_type] : nodes) {
             const auto seen = std::make_pair(run.graph_id, node_id);

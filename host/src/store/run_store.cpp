@@ -388,9 +388,15 @@ int64_t RunStore::record_grade(const GradeRecord &grade) {
         }
         id = grade_rows::insert_grade(impl.db, g);
         if (run) {
-            metric_rows::apply_grade(impl.db, run->graph_id, run->graph_version, g.node_id,
-                                     run->started_at_ms,
-                                     metrics::GradeFacts{g.score, g.pass, !g.error.empty()});
+            // A grade of a run counts for the run as a whole and for the node it names (the one
+            // that wrote the graded answer), so both show a judge score.
+            const metrics::GradeFacts facts{g.score, g.pass, !g.error.empty()};
+            metric_rows::apply_grade(impl.db, run->graph_id, run->graph_version, "",
+                                     run->started_at_ms, facts);
+            if (!g.node_id.empty()) {
+                metric_rows::apply_grade(impl.db, run->graph_id, run->graph_version, g.node_id,
+                                         run->started_at_ms, facts);
+            }
         }
     });
     return id;

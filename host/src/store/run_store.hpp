@@ -99,8 +99,9 @@ public:
     // must be a JSON array and labels a JSON object ("" for none); node_id needs a run_id;
     // example_index is not negative; a missing judge name is refused: all Error(invalid_argument).
     // A run_id or evaluation_id that is not recorded is Error(not_found). created_at_ms 0 is
-    // now. A grade of a run also counts in the metrics of the run's graph, version and node
-    // ("" = its answer), in the minute and hour the run started, in the same transaction.
+    // now. A grade of a run also counts in the metrics of the run's graph and version, for the
+    // whole run and for the node it names (when it names one), in the minute and hour the run
+    // started, in the same transaction.
     int64_t record_grade(const GradeRecord &grade);
     // By id (the order they were recorded).
     std::vector<GradeRecord> grades_of_run(const std::string &run_id) const;

@@ -2,6 +2,8 @@
 
 #include "structured.hpp"
 
+#include "answer/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -10,6 +12,9 @@
 namespace tinyllm::sim {
 
 namespace {
+
+using answer::contains_word;
+using answer::trim;
 
 const json::Value *property(const json::Value &schema, const char *name) {
     const json::Value *properties = json::find(schema, "properties");
@@ -28,12 +33,6 @@ bool enum_has(const json::Value *p, std::string_view value) {
     return false;
 }
 
-std::string_view trim(std::string_view s) {
-    const size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 std::string without_space(std::string_view text) {
     std::string out;
     for (const char c : text) {
@@ -47,26 +46,6 @@ std::string folded(std::string_view text) {
     for (const char c : text)
         out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-bool word_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           (static_cast<unsigned char>(c) & 0x80) != 0;
-}
-
-// `needle` in `haystack` with no letter or digit glued to either side (as the rules judge's
-// contains check: "Paris" is in "in Paris." but not in "Parisian").
-bool contains_word(std::string_view haystack, std::string_view needle) {
-    if (needle.empty()) return false;
-    for (size_t at = haystack.find(needle); at != std::string_view::npos;
-         at = haystack.find(needle, at + 1)) {
-        const bool left = at == 0 || !word_char(haystack[at - 1]) || !word_char(needle.front());
-        const size_t end = at + needle.size();
-        const bool right =
-            end == haystack.size() || !word_char(haystack[end]) || !word_char(needle.back());
-        if (left && right) return true;
-    }
-    return false;
 }
 
 // A number as written: its digits (with a sign and a decimal point) and its value.

@@ -43,26 +43,6 @@ std::string normalise(std::string_view text, bool case_sensitive) {
     return out;
 }
 
-bool word_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           (static_cast<unsigned char>(c) & 0x80) != 0;
-}
-
-// `needle` in `haystack` with no letter or digit glued to either side ("Paris" is in "in
-// Paris." but not in "Parisian").
-bool contains_word(std::string_view haystack, std::string_view needle) {
-    if (needle.empty()) return false;
-    for (size_t at = haystack.find(needle); at != std::string_view::npos;
-         at = haystack.find(needle, at + 1)) {
-        const bool left = at == 0 || !word_char(haystack[at - 1]) || !word_char(needle.front());
-        const size_t end = at + needle.size();
-        const bool right =
-            end == haystack.size() || !word_char(haystack[end]) || !word_char(needle.back());
-        if (left && right) return true;
-    }
-    return false;
-}
-
 // The expected answer and the context's "accept" alternatives.
 std::vector<std::string> references(const GradeInput &request) {
     std::vector<std::string> out;
@@ -83,17 +63,6 @@ bool has_letters(std::string_view text) {
 
 std::string quoted(std::string_view text) {
     return "\"" + answer::excerpt(text, 80) + "\"";
-}
-
-std::string arguments(std::initializer_list<std::pair<const char *, std::string_view>> members) {
-    std::string out = "{";
-    for (const auto &[name, value] : members) {
-        if (out.size() > 1) out += ',';
-        json::append_quoted(out, name);
-        out += ':';
-        json::append_quoted(out, value);
-    }
-    return out + "}";
 }
 
 RulesVerdict verdict(bool pass, Check check, std::string reason, std::string_view failure = {}) {
@@ -203,7 +172,7 @@ RulesVerdict text_match(const RulesConfig &config, const GradeInput &request, Ch
     for (const std::string &ref : references(request)) {
         const std::string want = normalise(ref, config.case_sensitive);
         if (out == want) return verdict(true, check, "the answer is " + quoted(ref));
-        if (check == Check::contains && contains_word(out, want))
+        if (check == Check::contains && answer::contains_word(out, want))
             return verdict(true, check, "the answer contains " + quoted(ref));
     }
     const std::string how = check == Check::exact ? "is not" : "does not contain";
@@ -225,7 +194,7 @@ RulesVerdict numeric(const RulesConfig &config, const GradeInput &request, answe
     double value = want->value;
     if (!config.calculator.empty()) {
         const std::string text =
-            tools.call(config.calculator, arguments({{"expression", want->text}}));
+            tools.call(config.calculator, answer::tool_arguments({{"expression", want->text}}));
         const json::Document result = json::parse_object(text, "calculator result");
         const std::string v(answer::trim(json::get_string(result, "value").value_or("")));
         char *end = nullptr;
@@ -272,7 +241,8 @@ RulesVerdict code_tests(const RulesConfig &config, const GradeInput &request,
     const std::string program = block->code + "\n\n" + *tests + "\n";
     std::string text;
     try {
-        text = tools.call(config.code_tool, arguments({{"code", program}, {"language", language}}));
+        text = tools.call(config.code_tool,
+                          answer::tool_arguments({{"code", program}, {"language", language}}));
     } catch (const Error &e) {
         if (e.status() != TLLM_ERR_INVALID_ARGUMENT) throw;
         return verdict(false, Check::code_tests,

@@ -9,6 +9,7 @@
 #include "tinyllm/json.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,10 @@ RulePtr make_code_block(const std::string &language);
 RulePtr make_code_runs(const std::string &tool, const std::string &language);
 // The last "EXPRESSION = NUMBER" and the final number agree with the calculator tool `tool`.
 RulePtr make_numeric_answer(const std::string &tool, double tolerance, bool require);
+// A tool's arguments object of string members: {"expression":"2 + 2"}.
+std::string
+tool_arguments(std::initializer_list<std::pair<const char *, std::string_view>> members);
+
 // The judge `judge` ("" = the default judge) passes the answer, with a score of at least
 // `min_score` when given. Its reasons are the rule's.
 RulePtr make_judge(const std::string &judge, std::optional<double> min_score);

@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include <cctype>
+
 #include <cstdint>
 #include <vector>
 
@@ -132,6 +134,28 @@ std::string_view trim(std::string_view text) {
 
 std::string count_noun(long long n, std::string_view noun) {
     return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+namespace {
+
+bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+} // namespace
+
+bool contains_word(std::string_view haystack, std::string_view needle) {
+    if (needle.empty()) return false;
+    for (size_t at = haystack.find(needle); at != std::string_view::npos;
+         at = haystack.find(needle, at + 1)) {
+        const bool left = at == 0 || !word_char(haystack[at - 1]) || !word_char(needle.front());
+        const size_t end = at + needle.size();
+        const bool right =
+            end == haystack.size() || !word_char(haystack[end]) || !word_char(needle.back());
+        if (left && right) return true;
+    }
+    return false;
 }
 
 } // namespace tinyllm::answer

@@ -25,6 +25,10 @@ std::string summary_lines(std::string_view text, size_t max_lines, size_t max_co
 // `text` without leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);
 
+// `needle` in `haystack` with no letter or digit glued to either side: "Paris" is in "in
+// Paris." but not in "Parisian" (bytes of multi-byte UTF-8 count as letters).
+bool contains_word(std::string_view haystack, std::string_view needle);
+
 // "1 attempt", "2 attempts".
 std::string count_noun(long long n, std::string_view noun);
 

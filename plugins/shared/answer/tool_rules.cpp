@@ -23,17 +23,6 @@ json::Document tool_result(const std::string &text, const std::string &tool) {
     return doc;
 }
 
-std::string arguments(std::initializer_list<std::pair<const char *, std::string_view>> members) {
-    std::string out = "{";
-    for (const auto &[name, value] : members) {
-        if (out.size() > 1) out += ',';
-        json::append_quoted(out, name);
-        out += ':';
-        json::append_quoted(out, value);
-    }
-    return out + "}";
-}
-
 class CodeRuns final : public Rule {
 public:
     CodeRuns(std::string tool, std::string language)
@@ -67,8 +56,8 @@ public:
             "the " + block->language + " block at line " + std::to_string(block->line);
         std::string text;
         try {
-            text = tools.call(tool_,
-                              arguments({{"code", block->code}, {"language", block->language}}));
+            text = tools.call(
+                tool_, tool_arguments({{"code", block->code}, {"language", block->language}}));
         } catch (const Error &e) {
             // Code the tool refuses (too large) is the answer's fault; a sandbox that is missing,
             // a deadline or a cancellation is not, and ends the node instead.
@@ -115,7 +104,7 @@ public:
         const std::string quoted = "\"" + eq->written + "\"";
         std::string text;
         try {
-            text = tools.call(tool_, arguments({{"expression", eq->expression}}));
+            text = tools.call(tool_, tool_arguments({{"expression", eq->expression}}));
         } catch (const Error &e) {
             if (e.status() != TLLM_ERR_INVALID_ARGUMENT) throw;
             return {false,
@@ -166,6 +155,18 @@ RulePtr make_code_runs(const std::string &tool, const std::string &language) {
 
 RulePtr make_numeric_answer(const std::string &tool, double tolerance, bool require) {
     return std::make_unique<NumericAnswer>(tool, tolerance, require);
+}
+
+std::string
+tool_arguments(std::initializer_list<std::pair<const char *, std::string_view>> members) {
+    std::string out = "{";
+    for (const auto &[name, value] : members) {
+        if (out.size() > 1) out += ',';
+        json::append_quoted(out, name);
+        out += ':';
+        json::append_quoted(out, value);
+    }
+    return out + "}";
 }
 
 } // namespace tinyllm::answer
