@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <span>
 #include <vector>
 
 namespace tinyllm::answer {
@@ -97,7 +98,10 @@ Normalized normalize(std::string_view answer) {
     for (size_t k = 0; k < src.size();) {
         const char c = src[k];
         bool replaced = false;
-        for (const Replacement &r : kSymbols) {
+        // Every symbol is UTF-8 beyond ASCII: an ASCII byte skips the scan (most of a text).
+        for (const Replacement &r : static_cast<unsigned char>(c) < 0x80
+                                        ? std::span<const Replacement>()
+                                        : std::span<const Replacement>(kSymbols)) {
             if (std::string_view(src).substr(k, r.from.size()) == r.from) {
                 n.emit(r.to, k, k + r.from.size());
                 k += r.from.size();
