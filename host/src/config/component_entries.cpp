@@ -1,5 +1,7 @@
 #include "config/component_entries.hpp"
 
+#include "config/named_entries.hpp"
+
 namespace tinyllm::config {
 
 std::string component_entries_schema(const EntryWording &w) {
@@ -52,6 +54,8 @@ std::string component_entries_schema(const EntryWording &w) {
     })json";
 }
 
+namespace {
+
 ComponentEntry parse_component_entry(const ConfigFile &file, std::string_view list,
                                      rapidjson::SizeType index) {
     const std::string pointer = "/" + std::string(list) + "/" + std::to_string(index);
@@ -65,6 +69,18 @@ ComponentEntry parse_component_entry(const ConfigFile &file, std::string_view li
     out.config_source = file.at(pointer + "/config");
     out.location = file.at(pointer).location();
     return out;
+}
+
+} // namespace
+
+std::vector<ComponentEntry> parse_component_entries(const ConfigFile &file, std::string_view list,
+                                                    std::string_view noun) {
+    std::vector<ComponentEntry> entries;
+    const json::Value *array = json::find(file.root(), list);
+    for (rapidjson::SizeType i = 0; array != nullptr && i < array->Size(); ++i)
+        entries.push_back(parse_component_entry(file, list, i));
+    check_unique_names(file, entries, std::string(list), std::string(noun));
+    return entries;
 }
 
 } // namespace tinyllm::config

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tinyllm::config {
 
@@ -39,8 +40,9 @@ struct EntryWording {
 // description, enabled, config.
 std::string component_entries_schema(const EntryWording &wording);
 
-// The entry at /<list>/<index> of a file that passed its schema.
-ComponentEntry parse_component_entry(const ConfigFile &file, std::string_view list,
-                                     rapidjson::SizeType index);
+// The entries at /<list> of a file that passed its schema; a name used twice is
+// Error(config) at the second one, naming the line of the first ("duplicate <noun> name").
+std::vector<ComponentEntry> parse_component_entries(const ConfigFile &file, std::string_view list,
+                                                    std::string_view noun);
 
 } // namespace tinyllm::config

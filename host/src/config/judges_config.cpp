@@ -54,10 +54,7 @@ JudgesConfig load_judges_config(const std::filesystem::path &path) {
         load_config_file(path, judges_schema(), [](const std::string &) { return std::nullopt; });
     config.source = path;
     config.default_judge = json::get_string(file.root(), "default_judge").value_or("rules");
-    for (rapidjson::SizeType i = 0; i < file.root()["judges"].Size(); ++i) {
-        config.judges.push_back(parse_component_entry(file, "judges", i));
-    }
-    check_unique_names(file, config.judges, "judges", "judge");
+    config.judges = parse_component_entries(file, "judges", "judge");
     return config;
 }
 

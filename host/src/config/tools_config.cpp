@@ -46,10 +46,7 @@ ToolsConfig load_tools_config(const std::filesystem::path &path) {
     const ConfigFile file =
         load_config_file(path, tools_schema(), [](const std::string &) { return std::nullopt; });
     config.source = path;
-    for (rapidjson::SizeType i = 0; i < file.root()["tools"].Size(); ++i) {
-        config.tools.push_back(parse_component_entry(file, "tools", i));
-    }
-    check_unique_names(file, config.tools, "tools", "tool");
+    config.tools = parse_component_entries(file, "tools", "tool");
     return config;
 }
 
