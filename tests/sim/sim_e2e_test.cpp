@@ -115,5 +115,76 @@ TEST_F(SimE2ETest, ModelsListShowsTheSimulatedModels) {
     EXPECT_EQ(names, (std::vector<std::string>{"qwen-sim-0.5b", "qwen-sim-1.5b", "qwen-sim-3b"}));
 }
 
+// Graph versions end to end: a file edit that ran is a new version (its declared label taken, so
+// it gets the content's hash), diffed, rolled back (new runs record the older version), exported
+// as YAML, and a rollback to a version that does not exist lists the ones that do.
+TEST_F(SimE2ETest, GraphVersionsRecordEditsDiffRollbackAndExport) {
+    ASSERT_EXIT_CODE(host({"run", "What is 38 * 13?"}), kOk);
+    const fs::path file = config_dir() / "graphs" / "default.yaml";
+    std::string text = read_file(file);
+    const size_t at = text.find("max_feedback: 1");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 15, "max_feedback: 2");
+    std::ofstream(file, std::ios::trunc) << text;
+    ASSERT_EXIT_CODE(host({"run", "What is 38 * 13?"}), kOk);
+
+    const RunResult listed = host({"graph", "versions", "default", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    const json::Document versions = parse_json(listed.out);
+    ASSERT_EQ(versions["versions"].Size(), 2u) << listed.out;
+    const std::string edited = versions["versions"][1]["version"].GetString();
+    EXPECT_EQ(edited.rfind("3.0.0+", 0), 0u) << edited;
+    EXPECT_EQ(std::string(versions["active"].GetString()), edited);
+    EXPECT_EQ(std::string(versions["versions"][1]["parent"].GetString()), "3.0.0");
+
+    const RunResult diff = host({"graph", "diff", "default", "3.0.0", edited});
+    ASSERT_EXIT_CODE(diff, kOk);
+    EXPECT_THAT(diff.out, HasSubstr("~ node math_check: config.max_feedback: 1 -> 2"));
+
+    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.0.0"}), kOk);
+    ASSERT_EXIT_CODE(host({"run", "What is 38 * 13?"}), kOk);
+    const RunResult runs = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(runs, kOk);
+    const json::Document list = parse_json(runs.out);
+    EXPECT_EQ(std::string(list[0]["graph_version"].GetString()), "3.0.0") << runs.out;
+    EXPECT_EQ(std::string(list[1]["graph_version"].GetString()), edited) << runs.out;
+
+    const RunResult exported = host({"graph", "export", "default", "--version", edited});
+    ASSERT_EXIT_CODE(exported, kOk);
+    EXPECT_THAT(exported.out, HasSubstr("max_feedback: 2"));
+    EXPECT_THAT(exported.out, HasSubstr("id: default"));
+
+    const RunResult missing = host({"graph", "rollback", "default", "--version", "2.0.0"});
+    EXPECT_EXIT_CODE(missing, kNotFound);
+    EXPECT_THAT(missing.err, HasSubstr("no version 2.0.0 (versions: 3.0.0, " + edited + ")"));
+}
+
+// The trigger as grades are recorded: an evaluation of word problems, which the simulated math
+// specialist gets wrong often, puts specialist.math over a low threshold, and expansion status
+// lists it as pending (once), with its counts.
+TEST_F(SimE2ETest, ExpansionStatusShowsANodeOverItsThresholdAsPending) {
+    write_config_file("expansion.yaml", "trigger: {min_requests: 10, max_failure_rate: 0.05}\n");
+    const fs::path dataset =
+        kSourceConfigDir / ".." / "tests" / "data" / "eval" / "word_problems.jsonl";
+    const RunResult eval = host({"eval", "--dataset", dataset.string(), "--limit", "40", "--json"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+    const RunResult status = host({"expansion", "status", "--json"});
+    ASSERT_EXIT_CODE(status, kOk);
+    const json::Document doc = parse_json(status.out);
+    ASSERT_EQ(doc["pending"].Size(), 1u) << status.out;
+    EXPECT_EQ(std::string(doc["pending"][0]["node"].GetString()), "specialist.math");
+    bool found = false;
+    for (const auto &n : doc["nodes"].GetArray()) {
+        if (std::string(n["node"].GetString()) != "specialist.math") continue;
+        found = true;
+        EXPECT_GE(n["graded"].GetInt64(), 10);
+        EXPECT_TRUE(n["over_threshold"].GetBool());
+    }
+    EXPECT_TRUE(found) << status.out;
+    const RunResult text = host({"expansion", "status"});
+    ASSERT_EXIT_CODE(text, kOk);
+    EXPECT_THAT(text.out, HasSubstr("default/specialist.math (3.0.0) since"));
+}
+
 } // namespace
 } // namespace tinyllm::e2e

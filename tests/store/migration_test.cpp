@@ -93,7 +93,7 @@ TEST(StoreMigration, AVersion1StoreKeepsItsRunsAndGainsTheirMetrics) {
     options.path = dir.db();
     options.interrupted_after_ms = 0; // keep r-running running
     auto store = store::RunStore::open(options);
-    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), 2);
+    EXPECT_EQ(raw(dir.db())->query_int("PRAGMA user_version"), store::migrations::latest_version());
 
     const auto ok = store->get("r-ok");
     ASSERT_TRUE(ok);
@@ -148,10 +148,12 @@ TEST(StoreMigration, AVersion1StoreKeepsItsRunsAndGainsTheirMetrics) {
 TEST(StoreMigration, AStoreFromANewerTinyllmIsStillRefused) {
     TempDir dir;
     open_store(dir.db());
-    raw(dir.db())->exec("PRAGMA user_version = 3");
+    raw(dir.db())->exec("PRAGMA user_version = " +
+                        std::to_string(store::migrations::latest_version() + 1));
     const auto error = error_of([&] { open_store(dir.db()); });
     ASSERT_TRUE(error);
-    EXPECT_THAT(error->what(), HasSubstr("knows up to 2"));
+    EXPECT_THAT(error->what(),
+                HasSubstr("knows up to " + std::to_string(store::migrations::latest_version())));
 }
 
 } // namespace

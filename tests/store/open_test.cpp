@@ -38,15 +38,19 @@ TEST(StoreOpen, CreatesPrivateDirectoriesAndTheSchema) {
     EXPECT_EQ(db->query_int("PRAGMA user_version"), store::migrations::latest_version());
     EXPECT_EQ(db->query_int("PRAGMA application_id"), store::migrations::kApplicationId);
     EXPECT_EQ(db->query_text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(schema_objects(*db, "table"),
-              (std::set<std::string>{"runs", "node_executions", "model_calls", "tool_calls",
-                                     "evaluations", "grades", "metric_series", "metric_rollups",
-                                     "metric_failures"}));
+    EXPECT_EQ(
+        schema_objects(*db, "table"),
+        (std::set<std::string>{"runs", "node_executions", "model_calls", "tool_calls",
+                               "evaluations", "grades", "metric_series", "metric_rollups",
+                               "metric_failures", "graph_versions", "graph_active", "graph_events",
+                               "experiments", "experiment_outcomes", "expansion_events"}));
     EXPECT_EQ(schema_objects(*db, "index"),
               (std::set<std::string>{"runs_by_started", "runs_by_status", "runs_by_graph",
                                      "node_executions_by_node", "model_calls_by_model",
                                      "tool_calls_by_tool", "evaluations_by_started",
-                                     "grades_by_run", "grades_by_evaluation", "grades_by_time"}));
+                                     "grades_by_run", "grades_by_evaluation", "grades_by_time",
+                                     "graph_events_by_graph", "experiments_one_per_node",
+                                     "experiments_by_started", "expansion_events_by_node"}));
 }
 
 TEST(StoreOpen, ReopeningKeepsTheData) {

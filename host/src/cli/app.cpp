@@ -32,6 +32,8 @@ const std::vector<Command> &commands() {
         {"eval", "measure a graph's router on a labelled dataset (eval routing)", run_eval},
         {"grade", "grade an answer with a judge (pass/fail, score, reasons)", run_grade},
         {"judges", "list the judges grade, gates and evaluations can use", run_judges},
+        {"expansion", "self-improvement: nodes over their threshold, experiments, history",
+         run_expansion},
         {"prompts", "list, show and render the prompt files", run_prompts},
         {"config", "check the config, or print what every key means", run_config},
     };

@@ -34,5 +34,6 @@ int run_metrics(Context &context, const std::vector<std::string> &args);
 int run_failures(Context &context, const std::vector<std::string> &args);
 int run_grade(Context &context, const std::vector<std::string> &args);
 int run_judges(Context &context, const std::vector<std::string> &args);
+int run_expansion(Context &context, const std::vector<std::string> &args);
 
 } // namespace tinyllm::cli

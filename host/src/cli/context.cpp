@@ -1,5 +1,9 @@
 #include "cli/context.hpp"
 
+#include "graph/graph_def.hpp"
+#include "store/graph_store.hpp"
+#include "versions/active_graph.hpp"
+
 #include "cli/run_guard.hpp"
 
 #include "cli/terminal.hpp"
@@ -90,6 +94,12 @@ std::filesystem::path Context::graph_path(const std::string &name) {
     throw Error(ErrorCode::not_found,
                 "no graph \"" + name + "\": not a file, and not in " + (c.dir / "graphs").string() +
                     config::did_you_mean(name, known, "graphs", "graphs: none"));
+}
+
+graph::GraphDef Context::graph_to_run(const std::string &name) {
+    graph::GraphDef file = graph::load_graph_def(graph_path(name));
+    store::GraphStore graphs(store());
+    return versions::resolve_active(graphs, std::move(file)).def;
 }
 
 Context::~Context() {

@@ -4,6 +4,7 @@
 
 #include "cli/global_options.hpp"
 #include "config/config.hpp"
+#include "graph/graph.hpp"
 #include "plugin/registry.hpp"
 #include "prompts/prompt_library.hpp"
 #include "runtime/call_context.hpp"
@@ -44,6 +45,11 @@ public:
 
     // A graph file: FILE if it is a path to one, else the config dir's graphs/NAME.yaml.
     std::filesystem::path graph_path(const std::string &name_or_file);
+
+    // The graph a run of NAME or FILE uses: the file's content recorded as a version when it is
+    // new (then it is the active version), and the graph's active version loaded: the file's,
+    // or a promoted candidate's, or the one a rollback chose (versions/active_graph.hpp).
+    graph::GraphDef graph_to_run(const std::string &name_or_file);
 
     // Tripped by SIGINT while a command runs.
     runtime::CancelToken cancel_token() const { return cancel_; }

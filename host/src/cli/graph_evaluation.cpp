@@ -1,12 +1,15 @@
 #include "cli/graph_evaluation.hpp"
 
+#include "tinyllm/digest.hpp"
+
 #include "cli/context.hpp"
 #include "cli/store_recorder.hpp"
+#include "expansion/trigger_check.hpp"
 #include "graph/executor.hpp"
 #include "store/run_id.hpp"
 #include "tinyllm/json.hpp"
 
-#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cerrno>
@@ -60,13 +63,19 @@ void add_costs(const trace::Run &run, ExampleResult &r) {
 
 // The node that wrote the run's answer: the last succeeded execution of a node with
 // `answer: true` (an exit otherwise), so metrics show its judge score.
+// The node whose answer is graded: the last one that wrote the answer before the exit (a
+// specialist a gate checked), else the exit itself (a one-node graph). An exit that only passes
+// the answer on is not blamed for it: metrics and self-improvement look at the writer.
 std::string answer_node(const graph::Graph &graph, const trace::Run &run) {
+    std::string exit;
     for (auto it = run.nodes.rbegin(); it != run.nodes.rend(); ++it) {
         if (it->status != trace::NodeStatus::succeeded) continue;
         const graph::Node *node = graph.find(it->node_id);
-        if (node != nullptr && node->writes_answer) return it->node_id;
+        if (node == nullptr || !node->writes_answer) continue;
+        if (!node->is_exit) return it->node_id;
+        if (exit.empty()) exit = it->node_id;
     }
-    return {};
+    return exit;
 }
 
 // The verdict's labels, plus the example's expected route (forensics tells a wrong route by it).
@@ -92,27 +101,7 @@ std::string json_array(const std::vector<std::string> &items) {
 } // namespace
 
 std::string file_sha256(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorCode::usage, path + ": cannot open: " + std::strerror(errno));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (md == nullptr || EVP_DigestInit_ex(md, EVP_sha256(), nullptr) != 1) {
-        EVP_MD_CTX_free(md);
-        throw Error(ErrorCode::internal, "SHA-256 is not available");
-    }
-    char buffer[1 << 16];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
-        EVP_DigestUpdate(md, buffer, static_cast<size_t>(in.gcount()));
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_DigestFinal_ex(md, digest, &size);
-    EVP_MD_CTX_free(md);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 15];
-    }
-    return out;
+    return file_sha256_hex(path);
 }
 
 GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
@@ -143,6 +132,8 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
     store.begin_evaluation(record);
 
     StoreRecorder recorder(store);
+    // Self-improvement's trigger is checked as each grade is recorded (expansion.yaml).
+    expansion::TriggerCheck trigger(store, rt.config().expansion.trigger);
     const graph::Executor executor(graph);
     const runtime::CancelToken cancel = ctx.cancel_token();
     const int64_t budget = settings.timeout_ms > 0 ? settings.timeout_ms
@@ -180,6 +171,7 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         grade.example_id = example.id;
         grade.judge = ev.judge;
         grade.expected = example.expected;
+        grade.context = example.context;
         grade.node_id = answer_node(graph, run);
         if (run.status != trace::RunStatus::succeeded) {
             // No answer to grade: the example scores 0 whatever the judge.
@@ -216,6 +208,12 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         grade.reasons = json_array(r.reasons);
         try {
             store.record_grade(grade);
+            if (grade.error.empty() &&
+                trigger.on_graded(ev.graph_id, ev.graph_version, grade.node_id, now_ms())) {
+                spdlog::info("node {} of graph {} {} is over its expansion threshold: tinyllm "
+                             "expansion status",
+                             grade.node_id, ev.graph_id, ev.graph_version);
+            }
         } catch (const Error &e) {
             const std::lock_guard lock(mutex);
             if (!grade_store_error) grade_store_error = e;

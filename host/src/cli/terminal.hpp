@@ -32,6 +32,11 @@ std::optional<TerminalSize> terminal_size(std::FILE *stream);
 // estimate for wide and combining characters). The cursor's row after the text counts.
 int rows_of(std::string_view text, int columns);
 
+// `text` with every control character (C0 but tab, DEL, and C1) written as a visible escape
+// (\x1b, \n), so a model's answer or a user's prompt shown in a table cannot move the cursor,
+// clear the screen or retitle the window.
+std::string terminal_safe(std::string_view text);
+
 // "1.2 GB", "512 B".
 std::string human_bytes(int64_t bytes);
 

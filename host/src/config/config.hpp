@@ -1,8 +1,9 @@
-// Finding and loading the config dir: system.yaml, models.yaml, tools.yaml and judges.yaml
-// (optional) and the list of graph files.
+// Finding and loading the config dir: system.yaml, models.yaml, tools.yaml, judges.yaml and
+// expansion.yaml (optional) and the list of graph files.
 #pragma once
 
 #include "config/env.hpp"
+#include "config/expansion_config.hpp"
 #include "config/judges_config.hpp"
 #include "config/models_config.hpp"
 #include "config/system_config.hpp"
@@ -43,8 +44,9 @@ struct Config {
     ConfigSource source = ConfigSource::flag;
     SystemConfig system;
     ModelsConfig models;
-    ToolsConfig tools;   // empty when the dir has no tools.yaml
-    JudgesConfig judges; // the defaults when the dir has no judges.yaml
+    ToolsConfig tools;         // empty when the dir has no tools.yaml
+    JudgesConfig judges;       // the defaults when the dir has no judges.yaml
+    ExpansionConfig expansion; // the defaults when the dir has no expansion.yaml
     // config/graphs/*.yaml (and *.yml), sorted; not parsed yet.
     std::vector<std::filesystem::path> graph_files;
 };

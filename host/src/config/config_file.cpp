@@ -6,7 +6,12 @@ namespace tinyllm::config {
 
 ConfigFile load_config_file(const std::filesystem::path &path, const Schema &schema,
                             const Getenv &getenv) {
-    YamlDocument yaml = load_yaml_file(path);
+    return load_config_text(read_text_file(path), path, schema, getenv);
+}
+
+ConfigFile load_config_text(std::string_view text, const std::filesystem::path &path,
+                            const Schema &schema, const Getenv &getenv) {
+    YamlDocument yaml = parse_yaml(text, path.string());
     auto document = std::make_shared<json::Document>(std::move(yaml.value));
     if (document->IsNull()) document->SetObject();
     json::Allocator &alloc = document->GetAllocator();

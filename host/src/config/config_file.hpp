@@ -35,5 +35,9 @@ struct ConfigFile {
 // An empty file counts as an empty mapping, so that a file of comments means "all defaults".
 ConfigFile load_config_file(const std::filesystem::path &path, const Schema &schema,
                             const Getenv &getenv);
+// The same for text already read (or kept elsewhere: a stored graph version); `path` names it
+// in messages.
+ConfigFile load_config_text(std::string_view text, const std::filesystem::path &path,
+                            const Schema &schema, const Getenv &getenv);
 
 } // namespace tinyllm::config

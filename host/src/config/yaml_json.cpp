@@ -293,7 +293,9 @@ private:
     size_t nodes_ = 0;
 };
 
-std::string read_file(const std::filesystem::path &path) {
+} // namespace
+
+std::string read_text_file(const std::filesystem::path &path) {
     const std::string name = path.string();
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
@@ -314,6 +316,8 @@ std::string read_file(const std::filesystem::path &path) {
     if (failed) throw Error(ErrorCode::config, name + ": cannot read: " + std::strerror(error));
     return text;
 }
+
+namespace {
 
 std::vector<YAML::Node> parse_documents(std::string_view text, const std::string &file) {
     try {
@@ -346,7 +350,7 @@ YamlDocument parse_yaml(std::string_view text, const std::string &file) {
 }
 
 YamlDocument load_yaml_file(const std::filesystem::path &path) {
-    return parse_yaml(read_file(path), path.string());
+    return parse_yaml(read_text_file(path), path.string());
 }
 
 } // namespace tinyllm::config

@@ -35,4 +35,7 @@ YamlDocument load_yaml_file(const std::filesystem::path &path);
 // The same for text already in memory; `file` names it in positions and messages.
 YamlDocument parse_yaml(std::string_view text, const std::string &file);
 
+// The bytes of a config file; Error(config) "PATH: cannot open: REASON" (or cannot read).
+std::string read_text_file(const std::filesystem::path &path);
+
 } // namespace tinyllm::config

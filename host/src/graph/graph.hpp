@@ -59,6 +59,10 @@ struct Limits {
 
 struct GraphDef {
     std::filesystem::path source;
+    // The text it was read from and the checked document (defaults filled in): what graph
+    // versions hash, store and hand to mutations. Null for a def built in code.
+    std::shared_ptr<const std::string> text;
+    std::shared_ptr<const json::Document> document;
     std::string id;
     std::string version; // semantic version "1.2.0"
     std::string description;

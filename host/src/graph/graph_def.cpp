@@ -4,6 +4,7 @@
 
 #include "config/config_file.hpp"
 #include "config/suggest.hpp"
+#include "config/yaml_json.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -398,10 +399,16 @@ std::optional<JoinMode> parse_join_mode(std::string_view text) noexcept {
 }
 
 GraphDef load_graph_def(const std::filesystem::path &path) {
+    return load_graph_def_text(config::read_text_file(path), path);
+}
+
+GraphDef load_graph_def_text(std::string text, const std::filesystem::path &name) {
     // Graph files have no environment overrides: a graph means the same on every machine.
-    const ConfigFile file = config::load_config_file(
-        path, graph_schema(), [](const std::string &) { return std::nullopt; });
-    GraphDef def = parse_graph(file, path);
+    const ConfigFile file = config::load_config_text(
+        text, name, graph_schema(), [](const std::string &) { return std::nullopt; });
+    GraphDef def = parse_graph(file, name);
+    def.text = std::make_shared<const std::string>(std::move(text));
+    def.document = file.document;
     check_version(file, def);
     check_unique_ids(file, def);
     const NodeNames names(def);

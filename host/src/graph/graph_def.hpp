@@ -20,6 +20,9 @@ std::string_view graph_schema_text();
 // unknown node, an exit node with outgoing edges, two "else" edges from one node, a condition
 // that does not parse (pointing at the offending character), a version that is not semver.
 GraphDef load_graph_def(const std::filesystem::path &path);
+// The same checks for a graph held as text (a stored version, a mutation's candidate); `name`
+// stands for the file in messages ("default@3.1.0:12:5: ...").
+GraphDef load_graph_def_text(std::string text, const std::filesystem::path &name);
 
 std::string_view to_string(JoinMode mode) noexcept;
 std::optional<JoinMode> parse_join_mode(std::string_view text) noexcept;

@@ -12,7 +12,7 @@ using sqlite::Statement;
 
 constexpr std::string_view kGradeColumns =
     "id, run_id, node_id, evaluation_id, example_index, example_id, judge, score, pass, error, "
-    "reasons, labels, expected, created_at_ms";
+    "reasons, labels, expected, created_at_ms, context";
 
 GradeRecord read_grade(const Statement &s) {
     GradeRecord g;
@@ -30,6 +30,7 @@ GradeRecord read_grade(const Statement &s) {
     g.labels = s.column_text(11);
     if (!s.column_is_null(12)) g.expected = s.column_text(12);
     g.created_at_ms = s.column_int64(13);
+    g.context = s.column_text(14);
     return g;
 }
 
@@ -69,10 +70,11 @@ std::vector<GradeRecord> all_grades(Statement &s) {
 } // namespace
 
 int64_t insert_grade(Database &db, const GradeRecord &g) {
-    Statement &s = db.cached("INSERT INTO grades (run_id, node_id, evaluation_id, example_index, "
-                             "example_id, judge, score, pass, error, reasons, labels, expected, "
-                             "created_at_ms) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    Statement &s =
+        db.cached("INSERT INTO grades (run_id, node_id, evaluation_id, example_index, "
+                  "example_id, judge, score, pass, error, reasons, labels, expected, "
+                  "created_at_ms, context) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     const Reset reset(s);
     s.bind_nullable(1, g.run_id).bind(2, g.node_id).bind_nullable(3, g.evaluation_id);
     s.bind(4, g.example_index).bind_nullable(5, g.example_id).bind(6, g.judge);
@@ -92,7 +94,7 @@ int64_t insert_grade(Database &db, const GradeRecord &g) {
     } else {
         s.bind_null(12);
     }
-    s.bind(13, g.created_at_ms);
+    s.bind(13, g.created_at_ms).bind(14, g.context.empty() ? std::string_view("{}") : g.context);
     s.run();
     return db.last_insert_rowid();
 }

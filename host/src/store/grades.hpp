@@ -26,7 +26,10 @@ struct GradeRecord {
     std::string reasons; // a JSON array; "" = []
     std::string labels;  // a JSON object; "" = {}
     std::optional<std::string> expected; // the reference answer the judge was given
-    int64_t created_at_ms = 0;           // 0 = now (set by record_grade)
+    // The grade request's context (a JSON object; "" = {}): with the run's input and
+    // `expected`, what it takes to grade a replay of the run the same way.
+    std::string context;
+    int64_t created_at_ms = 0; // 0 = now (set by record_grade)
 };
 
 enum class EvaluationStatus { running, complete, incomplete };

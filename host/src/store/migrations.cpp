@@ -34,7 +34,7 @@ struct Step {
     void (*after)(sqlite::Database &db);
 };
 
-constexpr std::array<Step, 2> kMigrations = {{
+constexpr std::array<Step, 3> kMigrations = {{
     // v1: runs and their full traces, normalised so that metrics, failure forensics, A/B tests
     // of graph versions and pruning can be answered in SQL.
     {R"sql(
@@ -220,6 +220,110 @@ CREATE TABLE metric_failures (
 ) WITHOUT ROWID;
 )sql",
      roll_up_finished_runs},
+    // v3: self-improvement. Every graph that ran, content-addressed, with the one active version
+    // per graph; the experiments that test a candidate against it and their graded outcomes;
+    // what the expansion machinery did (a rejected candidate, a crashed mutation, a pending
+    // trigger). A grade keeps the context it was given, so its run can be replayed and graded
+    // again the same way.
+    {R"sql(
+ALTER TABLE grades ADD COLUMN context TEXT NOT NULL DEFAULT '{}'; -- JSON object
+
+CREATE TABLE graph_versions (
+    graph_id      TEXT NOT NULL,
+    version       TEXT NOT NULL,        -- semantic version, unique per graph
+    hash          TEXT NOT NULL,        -- sha256 of the canonical JSON without `version`
+    parent        TEXT,                 -- the version it was made from; NULL for the first
+    origin        TEXT NOT NULL CHECK (origin IN ('file', 'mutation', 'ablation')),
+    strategy      TEXT NOT NULL DEFAULT '', -- the mutation that made it
+    rationale     TEXT NOT NULL DEFAULT '',
+    touched_nodes TEXT NOT NULL DEFAULT '[]', -- JSON array
+    source        TEXT NOT NULL,        -- the file read, or "mutation NAME"
+    definition    TEXT NOT NULL,        -- the graph as YAML, as read or as written for it
+    created_at_ms INTEGER NOT NULL,
+    retired_at_ms INTEGER,              -- lost an experiment or was pruned: kept, not offered
+    PRIMARY KEY (graph_id, version),
+    UNIQUE (graph_id, hash)
+) WITHOUT ROWID;
+
+CREATE TABLE graph_active (
+    graph_id      TEXT PRIMARY KEY NOT NULL,
+    version       TEXT NOT NULL,
+    changed_at_ms INTEGER NOT NULL,
+    file_hash     TEXT NOT NULL DEFAULT '', -- the graph file's content when last read
+    FOREIGN KEY (graph_id, version) REFERENCES graph_versions(graph_id, version)
+) WITHOUT ROWID;
+
+-- Every change of the active version, in order: why it changed and on what evidence.
+CREATE TABLE graph_events (
+    id            INTEGER PRIMARY KEY,
+    graph_id      TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('file', 'promotion', 'rollback', 'auto_rollback')),
+    from_version  TEXT,
+    to_version    TEXT NOT NULL,
+    experiment_id TEXT,
+    reason        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX graph_events_by_graph ON graph_events(graph_id, id);
+
+CREATE TABLE experiments (
+    id                TEXT PRIMARY KEY NOT NULL,
+    graph_id          TEXT NOT NULL,
+    node_id           TEXT NOT NULL,
+    strategy          TEXT NOT NULL,
+    base_version      TEXT NOT NULL,
+    candidate_version TEXT NOT NULL,
+    trigger           TEXT NOT NULL,    -- 'threshold', 'manual', 'ablation'
+    status            TEXT NOT NULL CHECK (status IN
+                        ('offline', 'live', 'paused', 'promoted', 'rejected', 'cancelled')),
+    judge             TEXT NOT NULL,
+    share             REAL NOT NULL,    -- of live traffic sent to the candidate
+    started_at_ms     INTEGER NOT NULL,
+    decided_at_ms     INTEGER,
+    decision          TEXT NOT NULL DEFAULT '', -- one line: why it ended, or why it is paused
+    evidence          TEXT NOT NULL DEFAULT '{}', -- JSON: the tests' figures per phase
+    settings          TEXT NOT NULL DEFAULT '{}', -- JSON: expansion.yaml's values it ran with
+    FOREIGN KEY (graph_id, base_version) REFERENCES graph_versions(graph_id, version),
+    FOREIGN KEY (graph_id, candidate_version) REFERENCES graph_versions(graph_id, version)
+);
+-- At most one experiment in progress per node: a second one is refused by the database itself.
+CREATE UNIQUE INDEX experiments_one_per_node ON experiments(graph_id, node_id)
+    WHERE status IN ('offline', 'live', 'paused');
+CREATE INDEX experiments_by_started ON experiments(started_at_ms);
+
+-- One graded answer of one arm. Offline phases replay the same input on both arms; live
+-- traffic sends each input to one arm (sticky by the input's hash).
+CREATE TABLE experiment_outcomes (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    phase         TEXT NOT NULL CHECK (phase IN ('failing', 'regression', 'live')),
+    arm           TEXT NOT NULL CHECK (arm IN ('base', 'candidate')),
+    seq           INTEGER NOT NULL,     -- order within the phase and arm, from 0
+    input_hash    TEXT NOT NULL,
+    run_id        TEXT,
+    pass          INTEGER CHECK (pass IS NULL OR pass IN (0, 1)), -- NULL: no verdict, not counted
+    score         REAL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (experiment_id, phase, arm, seq)
+) WITHOUT ROWID;
+
+-- What the expansion machinery noticed or did that is not an experiment: a node over its
+-- threshold (pending), a candidate rejected before testing, a mutation that failed.
+CREATE TABLE expansion_events (
+    id            INTEGER PRIMARY KEY,
+    graph_id      TEXT NOT NULL,
+    graph_version TEXT NOT NULL,
+    node_id       TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN
+                    ('pending', 'invalid_candidate', 'mutation_failed', 'no_candidate',
+                     'started', 'pruned')),
+    strategy      TEXT NOT NULL DEFAULT '',
+    detail        TEXT NOT NULL DEFAULT '',
+    experiment_id TEXT
+);
+CREATE INDEX expansion_events_by_node ON expansion_events(graph_id, node_id, id);
+)sql",
+     nullptr},
 }};
 
 int64_t user_version(sqlite::Database &db) {

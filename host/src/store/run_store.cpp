@@ -371,6 +371,7 @@ int64_t RunStore::record_grade(const GradeRecord &grade) {
     GradeRecord g = grade;
     g.reasons = checked_json(impl.label, "a grade's reasons", g.reasons, rapidjson::kArrayType);
     g.labels = checked_json(impl.label, "a grade's labels", g.labels, rapidjson::kObjectType);
+    g.context = checked_json(impl.label, "a grade's context", g.context, rapidjson::kObjectType);
     if (g.created_at_ms == 0) g.created_at_ms = now_ms();
     int64_t id = 0;
     impl.write("cannot record a grade by " + g.judge, [&] {
@@ -495,6 +496,18 @@ MetricsReport RunStore::metrics(const MetricsQuery &query) const {
 
 size_t RunStore::recover_interrupted(int64_t idle_ms) {
     return impl_->mark_interrupted(impl_->interrupted(false, std::max<int64_t>(idle_ms, 0)));
+}
+
+void RunStore::write_transaction(const std::string &what,
+                                 const std::function<void(sqlite::Database &)> &body) {
+    Impl &impl = *impl_;
+    impl.write(what, [&] { body(impl.db); });
+}
+
+void RunStore::read(const std::string &what,
+                    const std::function<void(sqlite::Database &)> &body) const {
+    Impl &impl = *impl_;
+    impl.guarded(what, [&] { body(impl.db); });
 }
 
 } // namespace tinyllm::store

@@ -21,12 +21,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace tinyllm::store {
+
+namespace sqlite {
+class Database;
+}
 
 struct StoreOptions {
     std::filesystem::path path; // <data_dir>/runs.db
@@ -129,6 +134,13 @@ public:
     // (regardless of owner). Returns how many were marked. open() applies this with
     // interrupted_after_ms; a caller that knows better (e.g. `tinyllm runs recover`) may call it.
     size_t recover_interrupted(int64_t idle_ms);
+
+    // For the stores that keep their tables in this database (graph_store.hpp): `body` in one
+    // write transaction, or under the lock for reading, both retried while another process holds
+    // the database and with SQLite's failures turned into one Error naming the file and `what`.
+    void write_transaction(const std::string &what,
+                           const std::function<void(sqlite::Database &)> &body);
+    void read(const std::string &what, const std::function<void(sqlite::Database &)> &body) const;
 
     // The error message given to interrupted runs.
     static constexpr const char *kInterruptedMessage =

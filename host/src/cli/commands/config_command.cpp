@@ -1,5 +1,5 @@
-// tinyllm config check | schema [system|models|tools|judges] — where the config is, what every key
-// means, and whether it is valid.
+// tinyllm config check | schema [system|models|tools|judges|expansion] — where the config is, what
+// every key means, and whether it is valid.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
@@ -22,9 +22,12 @@ int schema(const std::string &which, bool as_json) {
         files.emplace_back("tools.yaml", config::tools_schema_text());
     if (which.empty() || which == "judges")
         files.emplace_back("judges.yaml", config::judges_schema_text());
+    if (which.empty() || which == "expansion")
+        files.emplace_back("expansion.yaml", config::expansion_schema_text());
     if (files.empty()) {
         throw Error(ErrorCode::usage,
-                    "config schema takes system, models, tools or judges, not \"" + which + "\"");
+                    "config schema takes system, models, tools, judges or expansion, not \"" +
+                        which + "\"");
     }
     for (const auto &[name, text] : files) {
         const json::Document doc = json::parse(text, name, ErrorCode::internal);
@@ -85,12 +88,12 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action", "file"}, ctx.options());
     if (vm.count("help")) {
-        print_help(
-            "config check|schema [system|models|tools|judges] [--json]",
-            "check: load the config and report the first problem (file:line:column).\n"
-            "schema: every key of system.yaml / models.yaml / tools.yaml / judges.yaml, its type, "
-            "default and meaning.",
-            desc);
+        print_help("config check|schema [system|models|tools|judges|expansion] [--json]",
+                   "check: load the config and report the first problem (file:line:column).\n"
+                   "schema: every key of system.yaml / models.yaml / tools.yaml / judges.yaml /\n"
+                   "expansion.yaml, its type, "
+                   "default and meaning.",
+                   desc);
         return kExitOk;
     }
     const std::string action = positional(vm, "action", "check");

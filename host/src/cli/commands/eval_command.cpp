@@ -164,8 +164,7 @@ int evaluate_routing(Context &ctx, const RoutingOptions &o) {
     std::shared_ptr<graph::Graph> g;
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
-        g = graph::build_graph(graph::load_graph_def(ctx.graph_path(o.graph)), ctx.registry(), &rt,
-                               true);
+        g = graph::build_graph(ctx.graph_to_run(o.graph), ctx.registry(), &rt, true);
     }
     for (const auto &w : g->warnings)
         spdlog::debug("{}", w); // the graph's own business: only its router node runs here
@@ -318,7 +317,7 @@ int evaluate(Context &ctx, const GraphEvalOptions &o) {
     std::unique_ptr<graph::Graph> g;
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
-        g = graph::build_graph(graph::load_graph_def(ctx.graph_path(o.graph)), ctx.registry(), &rt,
+        g = graph::build_graph(ctx.graph_to_run(o.graph), ctx.registry(), &rt,
                                true); // prepares every tool and judge too
         rt.judges().prepare(settings.judge.empty() ? rt.default_judge() : settings.judge);
     }

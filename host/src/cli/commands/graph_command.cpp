@@ -1,9 +1,12 @@
-// tinyllm graph validate FILE|ID [--json] | show FILE|ID [--format text|mermaid|dot] | schema —
-// check a graph file before running it, draw it, and print what every key of the format means.
+// tinyllm graph validate FILE|ID [--json] | show FILE|ID [--format text|mermaid|dot] | schema |
+// versions ID | diff ID V1 V2 | rollback ID --version V | export ID [--version V] — check a graph
+// file before running it, draw it, print what every key of the format means, and look after the
+// versions self-improvement makes (cli/graph_versions.hpp).
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/graph_versions.hpp"
 #include "cli/schema_help.hpp"
 #include "cli/terminal.hpp"
 #include "config/suggest.hpp"
@@ -12,6 +15,7 @@
 #include "graph/graph_render.hpp"
 #include "tinyllm/json.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace tinyllm::cli {
@@ -135,24 +139,51 @@ int schema(bool as_json) {
 
 } // namespace
 
+// The graph id a versions action means: the id a graph file declares (when TARGET names one),
+// else TARGET itself (a graph known only by its recorded versions).
+std::string graph_id_of(Context &ctx, const std::string &target) {
+    try {
+        if (auto id = declared_id(resolve_graph(ctx, target))) return *id;
+    } catch (const Error &) {
+    }
+    return target;
+}
+
 int run_graph(Context &ctx, const std::vector<std::string> &args) {
     po::options_description desc("Options");
     bool as_json = false;
     std::string format;
-    desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
-                                                   "validate, schema: print the result as JSON")(
+    std::string version;
+    std::string reason;
+    std::string output;
+    desc.add_options()("help,h", "show this help")(
+        "json", po::bool_switch(&as_json),
+        "validate, schema, versions, diff, rollback: print the result as JSON")(
         "format", po::value<std::string>(&format)->default_value("text"),
-        "show: text, mermaid or dot");
+        "show: text, mermaid or dot")("version", po::value<std::string>(&version),
+                                      "rollback, export: the version (or a prefix of its hash)")(
+        "reason", po::value<std::string>(&reason), "rollback: why, recorded with it")(
+        "output,o", po::value<std::string>(&output), "export: write to FILE (default stdout)");
     add_common_options(desc, ctx.options());
-    const auto vm = parse_with_positionals(args, desc, {"action", "target"}, ctx.options());
+    const auto vm =
+        parse_with_positionals(args, desc, {"action", "target", "versions..."}, ctx.options());
     const std::string usage =
-        "graph validate FILE|ID [--json] | show FILE|ID [--format text|mermaid|dot] | schema";
+        "graph validate FILE|ID [--json] | show FILE|ID [--format text|mermaid|dot] | schema |\n"
+        "       versions ID [--json] | diff ID V1 V2 [--json] | rollback ID --version V |\n"
+        "       export ID [--version V] [-o FILE]";
     if (vm.count("help")) {
         print_help(usage,
                    "validate: check a graph file: its keys, node types and configs against the\n"
                    "  plugins, edges, conditions, reachability and loop bounds.\n"
                    "show: print the graph as text, a Mermaid flowchart or a Graphviz digraph.\n"
                    "schema: what every key of a graph file means, with its default.\n"
+                   "versions: every version of the graph the run store keeps (each file edit\n"
+                   "  that ran, each candidate self-improvement proposed), which one is active,\n"
+                   "  and the history of promotions and rollbacks.\n"
+                   "diff: what changed from V1 to V2 (nodes, their settings, edges).\n"
+                   "rollback: make V the active version at once: new runs use it, runs in flight\n"
+                   "  finish on theirs. The config dir's file is never changed.\n"
+                   "export: a version as a graph file (YAML), e.g. to keep a promoted candidate.\n"
                    "FILE|ID is a path, or the name of a graph in the config dir's graphs/.",
                    desc);
         return kExitOk;
@@ -160,13 +191,34 @@ int run_graph(Context &ctx, const std::vector<std::string> &args) {
     if (!vm.count("action")) throw Error(ErrorCode::usage, "graph needs an action (see --help)");
     const std::string action = positional(vm, "action");
     const std::string target = positional(vm, "target");
+    const std::vector<std::string> versions = positional_rest(vm, "versions");
     if (action == "schema") return schema(as_json);
-    if (action != "validate" && action != "show") {
-        throw Error(ErrorCode::usage, "unknown graph action \"" + action + "\" (see --help)");
+    static const std::vector<std::string> kActions = {"validate", "show",     "versions",
+                                                      "diff",     "rollback", "export"};
+    if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
+        throw Error(ErrorCode::usage, "unknown graph action \"" + action + "\"" +
+                                          config::did_you_mean(action, kActions, "actions") +
+                                          " (see --help)");
     }
     if (target.empty()) throw Error(ErrorCode::usage, "graph " + action + " needs a FILE or ID");
+    const size_t wanted_versions = action == "diff" ? 2 : 0;
+    if (versions.size() != wanted_versions) {
+        throw Error(ErrorCode::usage, action == "diff"
+                                          ? "graph diff needs two versions: graph diff ID V1 V2"
+                                          : "graph " + action + " takes one FILE or ID (got \"" +
+                                                versions[0] + "\" too)");
+    }
     if (action == "validate") return validate(ctx, target, as_json);
-    return show(ctx, target, format);
+    if (action == "show") return show(ctx, target, format);
+    const std::string id = graph_id_of(ctx, target);
+    if (action == "versions") return print_graph_versions(ctx, id, as_json);
+    if (action == "diff") return print_graph_diff(ctx, id, versions[0], versions[1], as_json);
+    if (action == "export") return export_graph_version(ctx, id, version, output);
+    if (version.empty()) {
+        throw Error(ErrorCode::usage, "graph rollback needs --version V (tinyllm graph versions " +
+                                          id + " lists them)");
+    }
+    return rollback_graph(ctx, id, version, reason, as_json);
 }
 
 } // namespace tinyllm::cli

@@ -1,0 +1,99 @@
+// Graph versions and self-improvement experiments in the run store's database (runs.db): the
+// tables of graph_versions.hpp and experiments.hpp, written in the run store's transactions so
+// that a promotion (the experiment decided, the candidate made active, the event recorded) is
+// all or nothing, even under kill -9.
+#pragma once
+
+#include "store/experiments.hpp"
+#include "store/graph_versions.hpp"
+#include "store/run_store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tinyllm::store {
+
+class GraphStore {
+public:
+    explicit GraphStore(RunStore &runs) : runs_(runs) {}
+
+    // ---- Versions ----
+
+    // The graph as read from its file. When the file's content differs from what it was when
+    // last read, the operator has edited it, and their word goes: the content becomes the
+    // active version (recorded first when new, as the version the file declares, or that plus
+    // "+HASH8" when another content has that label, with the active version as parent). When
+    // the file is unchanged nothing is written. Returns the version to run, the active one: it
+    // may be another than the file's (a promoted candidate, a rollback).
+    GraphVersionRecord register_file_version(GraphVersionRecord file);
+
+    // A candidate (origin mutation or ablation) stored under the next free minor version of its
+    // parent; not active. A content already recorded returns that version instead, unchanged.
+    GraphVersionRecord add_candidate_version(GraphVersionRecord candidate);
+
+    // The version `version` names: a version label, or else a prefix of a content hash (at
+    // least 4 hex digits) that one version has. nullopt when none; a prefix shared by several
+    // is Error(invalid_argument) naming them.
+    std::optional<GraphVersionRecord> version(const std::string &graph_id,
+                                              const std::string &version) const;
+    // Oldest first.
+    std::vector<GraphVersionRecord> versions(const std::string &graph_id) const;
+    std::optional<std::string> active_version(const std::string &graph_id) const;
+    std::vector<GraphEvent> events(const std::string &graph_id) const;
+    std::vector<std::string> graphs() const;
+
+    // Make event.to_version active (a rollback by hand, or an automatic one), recording the
+    // event. Error(not_found) listing the graph's versions when it has no such version.
+    void activate(GraphEvent event);
+    void retire(const std::string &graph_id, const std::string &version);
+
+    // ---- Experiments ----
+
+    // Record a new experiment (status offline) and its "started" event. A node that already has
+    // an experiment in progress is refused: Error(invalid_argument) naming that experiment.
+    void begin_experiment(const ExperimentRecord &experiment);
+    std::optional<ExperimentRecord> experiment(const std::string &id_or_prefix) const;
+    std::vector<ExperimentRecord> experiments(const std::string &graph_id, size_t limit) const;
+    std::vector<ExperimentRecord> in_progress() const;
+    // A change of status (offline -> live, paused and back), decision line and evidence, while
+    // it is in progress. Error(not_found) for an unknown id.
+    void update_experiment(const ExperimentRecord &experiment);
+    // The end: status promoted, rejected or cancelled (else Error(invalid_argument)). In the same
+    // transaction a promotion makes the candidate the active version (event "promotion"), and a
+    // rejection retires the candidate. An experiment that has already ended is left as it is and
+    // false is returned (two processes deciding at once: the first wins).
+    bool decide_experiment(const ExperimentRecord &experiment);
+
+    // Returns the outcome's seq.
+    int64_t record_outcome(const ExperimentOutcome &outcome);
+    std::vector<ExperimentOutcome> outcomes(const std::string &experiment_id,
+                                            ExperimentPhase phase) const;
+
+    // Graded requests of a node of one graph version, and how many failed (a judge that gave no
+    // verdict counts in neither), from the hourly rollups starting at or after since_ms rounded
+    // down to its hour.
+    struct Graded {
+        int64_t graded = 0;
+        int64_t failures = 0;
+    };
+    Graded graded_since(const std::string &graph_id, const std::string &graph_version,
+                        const std::string &node_id, int64_t since_ms) const;
+    // When the last experiment on the node ended (nullopt: none has), and whether a "pending"
+    // event was recorded for it since then.
+    struct NodeExpansionState {
+        std::optional<int64_t> last_decided_at_ms;
+        bool pending = false;
+        bool in_progress = false;
+    };
+    NodeExpansionState node_state(const std::string &graph_id, const std::string &node_id) const;
+
+    int64_t record_event(const ExpansionEvent &event);
+    // Newest first; graph_id "" = every graph; limit 0 = all.
+    std::vector<ExpansionEvent> expansion_events(const std::string &graph_id, size_t limit) const;
+
+private:
+    RunStore &runs_;
+};
+
+} // namespace tinyllm::store
