@@ -31,8 +31,10 @@ Create a new TinyLLM plugin project (runs 'tinyllm plugins new KIND NAME [DIR]')
 
   KIND   the component kind: backend (a model server client, tinyllm.backend/1),
          node (a step of a graph, tinyllm.node/1), tool (an exact capability that
-         models and 'tinyllm tool NAME' call, tinyllm.tool/1) or judge (grades an
-         answer for 'tinyllm grade', gates and evaluations, tinyllm.judge/1).
+         models and 'tinyllm tool NAME' call, tinyllm.tool/1), judge (grades an
+         answer for 'tinyllm grade', gates and evaluations, tinyllm.judge/1) or
+         mutation (proposes better graphs for a node that keeps failing,
+         tinyllm.mutation/1).
   NAME   the component name: lowercase letters, digits, '_' and '-' ([a-z0-9_-]+).
          The plugin file will be tinyllm-NAME.so.
   DIR    where to create the project (default: ./tinyllm-plugin-NAME); must not exist.

@@ -39,7 +39,7 @@ TEST_F(PluginsTest, ListShowsTheOllamaPlugin) {
         if (std::string(p["id"].GetString()) == "org.tinyllm.ollama") plugin = &p;
     }
     ASSERT_NE(plugin, nullptr) << json.out;
-    EXPECT_STREQ((*plugin)["abi"].GetString(), "2.2");
+    EXPECT_STREQ((*plugin)["abi"].GetString(), "2.3");
     EXPECT_EQ((*plugin)["path"].GetString(), kOllamaPlugin.string());
     ASSERT_EQ((*plugin)["components"].Size(), 1u);
     EXPECT_STREQ((*plugin)["components"][0]["name"].GetString(), "ollama");
@@ -55,8 +55,8 @@ TEST_F(PluginsTest, EveryBadPluginIsRefusedForItsOwnReasonAndTheGoodOnesStillWor
     const std::map<std::string, std::vector<std::string>> expected = {
         {"not-elf.so", {"not a plugin"}},
         {"tinyllm-test-no-entry.so", {"not a plugin", "tinyllm_plugin_entry"}},
-        {"tinyllm-test-abi-major.so", {"ABI mismatch (plugin 3.0, host 2.2)"}},
-        {"tinyllm-test-abi-minor.so", {"ABI mismatch (plugin 2.3, host 2.2)"}},
+        {"tinyllm-test-abi-major.so", {"ABI mismatch (plugin 3.0, host 2.3)"}},
+        {"tinyllm-test-abi-minor.so", {"ABI mismatch (plugin 2.4, host 2.3)"}},
         {"tinyllm-test-init-fails.so", {"init failed", "license key not found in $TEST_LICENSE"}},
         {"tinyllm-test-bad-component.so", {"invalid descriptor", "Bad Name"}},
         // The dynamic loader's own words: they tell the user which symbol / library to find.
@@ -175,7 +175,7 @@ TEST_F(PluginsTest, ComponentsOfUnknownKindsAreReportedAndNeverCreated) {
     const RunResult r = host({"--plugins", file, "plugins", "list"});
     ASSERT_EXIT_CODE(r, kOk);
     EXPECT_THAT(r.out, HasSubstr("kinds-ok")); // the plugin's good component loads
-    for (const char *kind : {"tinyllm.mutation/1", "tinyllm.frob/1"}) {
+    for (const char *kind : {"tinyllm.planner/1", "tinyllm.frob/1"}) {
         const int n = line_number_of(r.out, std::string("is of kind ") + kind);
         ASSERT_GT(n, 0) << kind << ":\n" << r.out;
         const std::string line = split_lines(r.out)[static_cast<size_t>(n - 1)];
@@ -271,7 +271,7 @@ TEST_F(PluginsTest, InspectAndValidate) {
     const RunResult broken = host({"plugins", "inspect", major.string()});
     EXPECT_EXIT_CODE(broken, kPlugin);
     EXPECT_TRUE(OneErrorLine(broken));
-    EXPECT_THAT(broken.err, HasSubstr("ABI mismatch (plugin 3.0, host 2.2)"));
+    EXPECT_THAT(broken.err, HasSubstr("ABI mismatch (plugin 3.0, host 2.3)"));
     EXPECT_EQ(broken.out, "");
 
     const RunResult nosuch = host({"plugins", "inspect", "nosuch"});
@@ -315,7 +315,7 @@ TEST_F(PluginsTest, ValidateFailsEachBrokenPluginForItsOwnReason) {
          "FAIL component: invalid descriptor: plugin org.tinyllm.test.bad-component: component 1 "
          "(Bad Name)"},
         {kBadPluginDir / "tinyllm-test-abi-major.so",
-         "FAIL loads (entry point, ABI, descriptor, init): ABI mismatch (plugin 3.0, host 2.2)"},
+         "FAIL loads (entry point, ABI, descriptor, init): ABI mismatch (plugin 3.0, host 2.3)"},
         {kUnknownKindPlugin, "FAIL component: unsupported kind"},
         {kGoodPluginDir / "tinyllm-test-nodes.so",
          "FAIL tinyllm.node/1 bad_json: process a sample message: process's output is not a "

@@ -16,18 +16,20 @@ protected:
 TEST_F(PromptsTest, ListsTheShippedPrompts) {
     const RunResult r = host({"prompts", "list"});
     ASSERT_EXIT_CODE(r, kOk);
-    for (const char *id : {"grading/answer_quality", "grading/pairwise", "routing/task_classifier",
-                           "specialists/code", "specialists/general", "specialists/math"}) {
+    for (const char *id :
+         {"grading/answer_quality", "grading/pairwise", "meta/expansion_refine",
+          "meta/expansion_split", "meta/expansion_step_by_step", "routing/task_classifier",
+          "specialists/code", "specialists/general", "specialists/math"}) {
         EXPECT_THAT(r.out, HasSubstr(id));
     }
     const RunResult json = host({"prompts", "list", "--json"});
     ASSERT_EXIT_CODE(json, kOk);
     const json::Document doc = parse_json(json.out);
     ASSERT_TRUE(doc.IsArray()) << json.out;
-    EXPECT_EQ(doc.Size(), 6u);
+    EXPECT_EQ(doc.Size(), 9u);
     EXPECT_STREQ(doc[0]["model"]["role"].GetString(), "judge");
-    EXPECT_STREQ(doc[5]["id"].GetString(), "specialists/math");
-    EXPECT_STREQ(doc[5]["model"]["role"].GetString(), "math");
+    EXPECT_STREQ(doc[8]["id"].GetString(), "specialists/math");
+    EXPECT_STREQ(doc[8]["model"]["role"].GetString(), "math");
 }
 
 TEST_F(PromptsTest, RenderShowsTheMessagesAModelReceives) {

@@ -1,6 +1,8 @@
 // tinyllm.json/1 (runtime/json_service.cpp) through its C table, the way a plugin calls it:
 // parsing (errors into the caller's buffer, SIZE_MAX or an explicit size, the depth limit), the
-// typed getters by JSON Pointer, write and quote. Then the C node c_json
+// typed getters by JSON Pointer, write and quote; set and remove (2.3: RFC 6902 "add" and
+// "remove", each refusal with its reason and the document unchanged, strings read before an edit
+// still valid after it), also through the C++ helper's Json. Then the C node c_json
 // (tests/plugins/json_node.c), which reads its config and every message through the service
 // only, run through runtime::Node.
 #include "runtime/json_service.hpp"
@@ -11,12 +13,15 @@
 #include "runtime/node.hpp"
 #include "tinyllm/json.hpp"
 
+#include <tinyllm/plugin.hpp>
+
 #include "test_support.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -51,6 +56,16 @@ public:
     Doc &operator=(const Doc &) = delete;
 
     const tllm_json *get() const noexcept { return doc_; }
+    tllm_json *edit() const noexcept { return doc_; }
+    // set and remove: "" when they succeed, else the reason (checked to come with
+    // TLLM_ERR_INVALID_ARGUMENT).
+    std::string set(const char *pointer, const std::string &value) {
+        return edited(
+            service().set(doc_, pointer, value.c_str(), SIZE_MAX, edit_error, sizeof edit_error));
+    }
+    std::string remove(const char *pointer) {
+        return edited(service().remove(doc_, pointer, edit_error, sizeof edit_error));
+    }
     int32_t type(const char *pointer) const { return service().type(doc_, pointer); }
     size_t count(const char *pointer) const { return service().count(doc_, pointer); }
     // The value at `pointer` written by the service ("<absent>" for NULL).
@@ -64,6 +79,12 @@ public:
     char error[256];
 
 private:
+    std::string edited(tllm_status st) {
+        if (st == TLLM_OK) return "";
+        EXPECT_EQ(st, TLLM_ERR_INVALID_ARGUMENT) << edit_error;
+        return edit_error;
+    }
+    char edit_error[256] = "";
     tllm_json *doc_ = nullptr;
 };
 
@@ -84,11 +105,12 @@ TEST(JsonService, IsOneCompleteStaticTableOfferedByEveryHost) {
     const tllm_json_service_v1 &s = service();
     EXPECT_EQ(s.struct_size, sizeof(tllm_json_service_v1));
     EXPECT_TRUE(TLLM_HAS_FIELD(&s, tllm_json_service_v1, free_text));
+    EXPECT_TRUE(TLLM_HAS_FIELD(&s, tllm_json_service_v1, remove)); // 2.3
     for (const void *fn :
          {(const void *)s.parse, (const void *)s.free, (const void *)s.type, (const void *)s.string,
           (const void *)s.integer, (const void *)s.number, (const void *)s.boolean,
           (const void *)s.count, (const void *)s.key, (const void *)s.write, (const void *)s.quote,
-          (const void *)s.free_text}) {
+          (const void *)s.free_text, (const void *)s.set, (const void *)s.remove}) {
         EXPECT_NE(fn, nullptr);
     }
     // The same table with or without services: it needs no instance and no runtime.
@@ -449,6 +471,235 @@ TEST(JsonServiceQuote, MakesAJsonStringLiteralOfAnyText) {
 TEST(JsonServiceFree, NullIsIgnored) {
     service().free(nullptr);
     service().free_text(nullptr);
+}
+
+// ---- set and remove (2.3) -----------------------------------------------------------------
+
+TEST(JsonServiceSet, ReplacesAddsAndInsertsTheWayJsonPatchAddDoes) {
+    Doc doc(R"({"a":{"b":1},"l":[1,2,3],"s":"x"})");
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    EXPECT_EQ(doc.set("/a/b", "2"), "");        // an existing member: replaced
+    EXPECT_EQ(doc.set("/a/c", R"("new")"), ""); // a missing member: added, at the end
+    EXPECT_EQ(doc.write("/a"), R"({"b":2,"c":"new"})");
+    EXPECT_EQ(doc.set("/l/0", "0"), ""); // an index: inserted before that element
+    EXPECT_EQ(doc.set("/l/2", R"({"k":[true]})"), "");
+    EXPECT_EQ(doc.write("/l"), R"([0,1,{"k":[true]},2,3])");
+    EXPECT_EQ(doc.set("/l/5", "5"), ""); // the size: at the end
+    EXPECT_EQ(doc.set("/l/-", "6"), ""); // "-": at the end
+    EXPECT_EQ(doc.write("/l"), R"([0,1,{"k":[true]},2,3,5,6])");
+    EXPECT_EQ(doc.set("/l/2/k/0", "false"), ""); // deep inside what an earlier set put
+    EXPECT_EQ(doc.write("/l/2"), R"({"k":[false,true]})");
+    EXPECT_EQ(doc.set("/s", "[1, 2]"), ""); // a value of another type replaces it just the same
+    EXPECT_EQ(doc.type("/s"), TLLM_JSON_ARRAY);
+    // Escaped names: "a/b" and "m~n"; and the member named "".
+    EXPECT_EQ(doc.set("/a~1b", "1"), "");
+    EXPECT_EQ(doc.set("/m~0n", "2"), "");
+    EXPECT_EQ(doc.set("/", "3"), "");
+    EXPECT_EQ(doc.write(""), R"({"a":{"b":2,"c":"new"},"l":[0,1,{"k":[false,true]},2,3,5,6],)"
+                             R"("s":[1,2],"a/b":1,"m~n":2,"":3})");
+    size_t size = 0;
+    EXPECT_STREQ(service().key(doc.get(), "", 3), "a/b");
+    EXPECT_STREQ(service().string(doc.get(), "/a/c", &size), "new");
+    EXPECT_EQ(size, 3u);
+    // "": the whole document.
+    EXPECT_EQ(doc.set("", R"({"fresh":true})"), "");
+    EXPECT_EQ(doc.write(""), R"({"fresh":true})");
+    EXPECT_EQ(doc.set("", "7"), "");
+    EXPECT_EQ(doc.write(""), "7");
+}
+
+TEST(JsonServiceSet, TheValueIsReadWithItsSizeOrToItsNul) {
+    Doc doc(R"({"a":0})");
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    char error[128] = "";
+    EXPECT_EQ(service().set(doc.edit(), "/a", "12345", 2, error, sizeof error), TLLM_OK) << error;
+    EXPECT_EQ(doc.write("/a"), "12");
+    const char unterminated[] = {'[', '"', 'x', '"', ']'};
+    EXPECT_EQ(
+        service().set(doc.edit(), "/b", unterminated, sizeof unterminated, error, sizeof error),
+        TLLM_OK)
+        << error;
+    EXPECT_EQ(doc.write("/b"), R"(["x"])");
+    EXPECT_EQ(service().set(doc.edit(), "/c", R"({"n":null})", SIZE_MAX, error, sizeof error),
+              TLLM_OK)
+        << error;
+    EXPECT_EQ(doc.write(""), R"({"a":12,"b":["x"],"c":{"n":null}})");
+}
+
+TEST(JsonServiceRemove, DeletesAMemberOrAnElement) {
+    Doc doc(R"({"a":1,"b":{"c":2,"d":3},"l":["x","y","z"],"e":4})");
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    EXPECT_EQ(doc.remove("/b/c"), "");
+    EXPECT_EQ(doc.remove("/l/0"), ""); // later elements move down
+    EXPECT_EQ(doc.write("/l/0"), R"("y")");
+    EXPECT_EQ(doc.remove("/a"), ""); // the other members keep their order
+    EXPECT_EQ(doc.write(""), R"({"b":{"d":3},"l":["y","z"],"e":4})");
+    EXPECT_EQ(doc.remove("/l/1"), "");
+    EXPECT_EQ(doc.remove("/l/0"), "");
+    EXPECT_EQ(doc.remove("/b"), "");
+    EXPECT_EQ(doc.write(""), R"({"l":[],"e":4})");
+}
+
+// Every refusal is TLLM_ERR_INVALID_ARGUMENT with its reason, and leaves the document as it was.
+TEST(JsonServiceEdits, EachRefusalSaysWhyAndChangesNothing) {
+    const std::string text = R"({"a":{"b":1},"l":[1,2],"s":"t","n":null})";
+    Doc doc(text);
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    struct Case {
+        const char *pointer;
+        const char *value; // null: remove
+        const char *reason;
+    };
+    const Case cases[] = {
+        // A malformed pointer.
+        {"a", "1", "malformed pointer \"a\": a JSON Pointer is \"\" or starts with '/'"},
+        {"#/a", "1", "malformed pointer \"#/a\""},
+        {"/a/~2", "1", "malformed pointer \"/a/~2\": '~' must be followed by 0 or 1"},
+        {"/a~", nullptr, "'~' must be followed by 0 or 1"},
+        // A malformed value.
+        {"/a/b", "{", "malformed value: invalid JSON at line 1 column 2: Missing a name"},
+        {"/a/b", "", "malformed value: invalid JSON at line 1 column 1: The document is empty."},
+        {"/a/b", "1 2", "The document root must not be followed by other values"},
+        // A parent that does not exist, or holds no values.
+        {"/x/y", "1", "no parent for /x/y: nothing at /x"},
+        {"/x/y", nullptr, "no parent for /x/y: nothing at /x"},
+        {"/l/5/y", "1", "no parent for /l/5/y: nothing at /l/5"},
+        {"/a/b/c", "1", "no parent for /a/b/c: /a/b is a number, not an object or array"},
+        {"/s/0", "1", "no parent for /s/0: /s is a string, not an object or array"},
+        {"/n/k", nullptr, "no parent for /n/k: /n is null, not an object or array"},
+        {"/s/0/k", "1", "no parent for /s/0/k: /s is a string, not an object or array"},
+        // An index out of range, or that is no index.
+        {"/l/3", "1", "index out of range at /l/3: the array has 2 elements"},
+        {"/l/99999999999999999999", "1", "index out of range at /l/99999999999999999999"},
+        {"/l/2", nullptr, "index out of range at /l/2: the array has 2 elements"},
+        {"/l/-", nullptr, "index out of range at /l/-: \"-\" names no element"},
+        {"/l/01", "1", "malformed array index \"01\" at /l/01"},
+        {"/l/x", nullptr, "malformed array index \"x\" at /l/x"},
+        {"/l/", "1", "malformed array index \"\" at /l/"},
+        // Nothing to remove; the document itself.
+        {"/a/zz", nullptr, "nothing to remove at /a/zz: the object has no member \"zz\""},
+        {"", nullptr, "cannot remove the document itself"},
+    };
+    for (const Case &c : cases) {
+        const std::string reason =
+            c.value != nullptr ? doc.set(c.pointer, c.value) : doc.remove(c.pointer);
+        EXPECT_THAT(reason, HasSubstr(c.reason))
+            << (c.value != nullptr ? "set " : "remove ") << c.pointer;
+        EXPECT_EQ(doc.write(""), text) << c.pointer;
+    }
+    // No document, pointer or value; a message cut to the buffer and terminated.
+    char error[16];
+    std::memset(error, 'x', sizeof error);
+    EXPECT_EQ(service().set(nullptr, "/a", "1", SIZE_MAX, error, sizeof error),
+              TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(error, "no document");
+    EXPECT_EQ(service().set(doc.edit(), nullptr, "1", SIZE_MAX, error, sizeof error),
+              TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(error, "no pointer");
+    EXPECT_EQ(service().set(doc.edit(), "/a", nullptr, SIZE_MAX, error, sizeof error),
+              TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(error, "no value");
+    EXPECT_EQ(service().remove(nullptr, "/a", error, sizeof error), TLLM_ERR_INVALID_ARGUMENT);
+    std::memset(error, 'x', sizeof error);
+    EXPECT_EQ(service().remove(doc.edit(), "/zz", error, 8), TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(error, "nothing");
+    EXPECT_EQ(error[8], 'x');
+    EXPECT_EQ(service().remove(doc.edit(), "/zz", nullptr, 0), TLLM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(doc.write(""), text);
+}
+
+TEST(JsonServiceSet, TheDocumentStaysWithin512Levels) {
+    Doc doc(R"({"a":[]})");
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    // The value sits in 2 containers (the document, /a): 510 more levels fit, 511 do not.
+    EXPECT_THAT(doc.set("/a/0", nested_arrays(511)),
+                HasSubstr("the value would nest the document deeper than 512 levels (at most "
+                          "510 fit at /a/0)"));
+    EXPECT_EQ(doc.write(""), R"({"a":[]})");
+    EXPECT_EQ(doc.set("/a/0", nested_arrays(510)), "");
+    std::string deepest = "/a";
+    for (int i = 0; i < 510; ++i)
+        deepest += "/0";
+    EXPECT_EQ(doc.type(deepest.c_str()), TLLM_JSON_ARRAY); // level 512
+    // Deeper still: refused, not a stack overflow.
+    EXPECT_THAT(doc.set("", nested_arrays(200000)), HasSubstr("deeper than 512 levels"));
+    EXPECT_EQ(doc.set("", nested_arrays(512)), "");
+    // Beside the innermost array (in the 511th level): one more level fits, two do not.
+    std::string inner;
+    for (int i = 0; i < 511; ++i)
+        inner += "/0";
+    EXPECT_THAT(doc.set(inner.c_str(), "[[]]"), HasSubstr("(at most 1 fit at /0/0/"));
+    EXPECT_EQ(doc.set(inner.c_str(), "[]"), "");
+    EXPECT_EQ(doc.set(inner.c_str(), "1"), ""); // a scalar adds no level
+    EXPECT_EQ(doc.count((inner.substr(2)).c_str()), 3u);
+}
+
+// A plugin keeps the strings it read (the C ABI's promise: valid until the document is freed)
+// while it edits the document: replaced, moved and removed values leave them as they were, short
+// ones included.
+TEST(JsonServiceEdits, StringsReadBeforeAnEditStayValid) {
+    Doc doc(R"({"s":"short","l":["x","a string too long to sit inside a value","y"],)"
+            R"("o":{"k":"v","name":"node"}})");
+    ASSERT_NE(doc.get(), nullptr) << doc.error;
+    const char *s = service().string(doc.get(), "/s", nullptr);
+    const char *x = service().string(doc.get(), "/l/0", nullptr);
+    const char *longer = service().string(doc.get(), "/l/1", nullptr);
+    const char *y = service().string(doc.get(), "/l/2", nullptr);
+    const char *v = service().string(doc.get(), "/o/k", nullptr);
+    const char *k = service().key(doc.get(), "/o", 0);
+    const char *name = service().key(doc.get(), "/o", 1);
+    ASSERT_TRUE(s && x && longer && y && v && k && name);
+
+    EXPECT_EQ(doc.set("/s", R"("replaced")"), "");
+    EXPECT_EQ(doc.set("/l/0", R"("inserted")"), ""); // every element moves up
+    for (int i = 0; i < 64; ++i)                     // the array grows: its storage moves
+        EXPECT_EQ(doc.set("/l/-", R"("more")"), "");
+    EXPECT_EQ(doc.remove("/l/1"), ""); // "x" removed, the others move down
+    EXPECT_EQ(doc.remove("/o/k"), ""); // "name" moves into its place
+    for (int i = 0; i < 64; ++i)
+        EXPECT_EQ(doc.set(("/o/m" + std::to_string(i)).c_str(), "0"), "");
+    EXPECT_EQ(doc.set("", "[]"), ""); // and the whole document replaced
+
+    EXPECT_STREQ(s, "short");
+    EXPECT_STREQ(x, "x");
+    EXPECT_STREQ(longer, "a string too long to sit inside a value");
+    EXPECT_STREQ(y, "y");
+    EXPECT_STREQ(v, "v");
+    EXPECT_STREQ(k, "k");
+    EXPECT_STREQ(name, "name");
+    EXPECT_EQ(doc.write(""), "[]");
+}
+
+// The C++ helper (plugin.hpp): Json::set and Json::remove throw the host's reason, and a host
+// whose table predates 2.3 is "unsupported", never called.
+TEST(JsonServiceEdits, TheCppHelperThrowsTheReasonAndKnowsOlderHosts) {
+    tinyllm::sdk::Json doc = tinyllm::sdk::Json::parse(&service(), R"({"nodes":[{"id":"a"}]})");
+    doc.set("/nodes/0/retry", R"({"max_attempts":2})");
+    doc.set("/nodes/-", R"({"id":"b"})");
+    doc.remove("/nodes/0/id");
+    EXPECT_EQ(doc.write().value_or(""), R"({"nodes":[{"retry":{"max_attempts":2}},{"id":"b"}]})");
+    try {
+        doc.set("/graph/nodes", "[]");
+        ADD_FAILURE() << "set into a missing parent did not throw";
+    } catch (const tinyllm::sdk::Error &e) {
+        EXPECT_EQ(e.status(), TLLM_ERR_INVALID_ARGUMENT);
+        EXPECT_STREQ(e.what(), "cannot set /graph/nodes: no parent for /graph/nodes: nothing at "
+                               "/graph");
+    }
+
+    tllm_json_service_v1 older = service(); // a 2.2 host's table: it ends before set
+    older.struct_size = offsetof(tllm_json_service_v1, set);
+    tinyllm::sdk::Json old_doc = tinyllm::sdk::Json::parse(&older, R"({"a":1})");
+    for (const bool removing : {false, true}) {
+        try {
+            removing ? old_doc.remove("/a") : old_doc.set("/a", "2");
+            ADD_FAILURE() << "an edit through a 2.2 table did not throw";
+        } catch (const tinyllm::sdk::Error &e) {
+            EXPECT_EQ(e.status(), TLLM_ERR_UNSUPPORTED);
+            EXPECT_THAT(e.what(), HasSubstr("predates SDK 2.3"));
+        }
+    }
+    EXPECT_EQ(old_doc.write().value_or(""), R"({"a":1})");
 }
 
 // ---- c_json: a node in C that reads JSON through the service only ---------------------------

@@ -58,7 +58,7 @@ TEST(Loader, NewerMajorIsAnAbiMismatchNamingBothVersions) {
     EXPECT_EQ(f.kind, FailureKind::abi_mismatch);
     const std::string both =
         "(plugin " + version(kMajor + 1, 0) + ", host " + version(kMajor, kMinor) + ")";
-    EXPECT_EQ(both, "(plugin 3.0, host 2.2)"); // keeps the literal the docs quote honest
+    EXPECT_EQ(both, "(plugin 3.0, host 2.3)"); // keeps the literal the docs quote honest
     EXPECT_EQ(f.message, both + ": rebuild the plugin against this host's SDK");
     // The version pair reads as part of the phrase: no colon after "ABI mismatch".
     EXPECT_EQ(describe(f), "ABI mismatch " + f.message);

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#if defined(BAD_COMPONENT) || defined(BAD_UNKNOWN_KIND)
+#if defined(BAD_COMPONENT) || defined(BAD_UNKNOWN_KIND) || defined(BAD_MUTATION)
 /* A component that creates and destroys fine, beside the broken ones (no activate: optional). */
 static tllm_status ok_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
     (void)h;
@@ -131,8 +131,8 @@ static const tllm_plugin_descriptor descriptor = {
 TLLM_DEFINE_PLUGIN(descriptor)
 
 #elif defined(BAD_UNKNOWN_KIND)
-/* A good backend next to components of kinds this host does not define: a judge (not designed
- * yet) and a made-up kind. Their create and activate abort, so creating or activating one would
+/* A good backend next to components of kinds this host does not define: one a newer host might
+ * define and a made-up one. Their create and activate abort, so creating or activating one would
  * end the test loudly. */
 #include <stdlib.h>
 static tllm_status never_create(const tllm_host *h, const char *c, void **out, char *e, size_t n) {
@@ -162,9 +162,9 @@ static const tllm_component components[] = {
     },
     {
         .struct_size = sizeof(tllm_component),
-        .kind = "tinyllm.mutation/1",
-        .name = "strict",
-        .description = "a judge before judges exist",
+        .kind = "tinyllm.planner/1",
+        .name = "planner",
+        .description = "a kind from a newer host",
         .create = never_create,
         .activate = never_activate,
         .destroy = ok_destroy,
@@ -189,6 +189,43 @@ static const tllm_plugin_descriptor descriptor = {
     .version = "1.0.0",
     .description = "",
     .component_count = 3,
+    .components = components,
+};
+TLLM_DEFINE_PLUGIN(descriptor)
+
+#elif defined(BAD_MUTATION)
+/* A mutation whose table has no propose, next to a good backend: the mutation is refused, the
+ * backend loads. */
+static const tllm_backend_v1 table = {.struct_size = sizeof(tllm_backend_v1)};
+static const tllm_mutation_v1 no_propose = {.struct_size = sizeof(tllm_mutation_v1)};
+static const tllm_component components[] = {
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_BACKEND,
+        .name = "beside-mutation",
+        .description = "fine",
+        .create = ok_create,
+        .destroy = ok_destroy,
+        .vtable = &table,
+    },
+    {
+        .struct_size = sizeof(tllm_component),
+        .kind = TLLM_KIND_MUTATION,
+        .name = "no-propose",
+        .description = "a mutation table without propose",
+        .create = ok_create,
+        .destroy = ok_destroy,
+        .vtable = &no_propose,
+    },
+};
+static const tllm_plugin_descriptor descriptor = {
+    .abi = TLLM_ABI_VERSION_INIT,
+    .struct_size = sizeof(tllm_plugin_descriptor),
+    .id = "org.tinyllm.test.bad-mutation",
+    .name = "Bad mutation",
+    .version = "1.0.0",
+    .description = "",
+    .component_count = 2,
     .components = components,
 };
 TLLM_DEFINE_PLUGIN(descriptor)

@@ -117,7 +117,8 @@ expect "the node answers" "^HELLO SDK$"
 
 # ---- the installed scaffolder ---------------------------------------------------------------
 
-for dir in c/common c/backend c/node c/tool c/judge cpp/common cpp/backend cpp/node cpp/tool cpp/judge; do
+for dir in c/common c/backend c/node c/tool c/judge c/mutation cpp/common cpp/backend cpp/node \
+    cpp/tool cpp/judge cpp/mutation; do
     test -d "$PREFIX/share/tinyllm/templates/$dir" || fail "templates/$dir was not installed"
 done
 # Component names are unique per kind across the plugin directory: one name per language.

@@ -83,6 +83,50 @@ TEST(SimFormat, SomeWrongRoutesAreUnsureBelowTheRoutersMinConfidence) {
     EXPECT_LT(unsure, sim.dataset().size() / 2);
 }
 
+// The router split_specialist puts in front of one sub-specialist per category lists the
+// categories (labels.category), not the routes: the true answer is the example's category.
+TEST(SimFormat, ARouterOverCategoriesAnswersTheExamplesCategory) {
+    const std::vector<std::string> categories = {"arithmetic", "word_problems"};
+    const std::string format = router::format_for(
+        R"({"type":"object","properties":{"route":{"type":"string","enum":["x"]},)"
+        R"("confidence":{"type":"number","minimum":0,"maximum":1}},"required":["route","confidence"]})",
+        categories);
+    const Simulator exact = simulator(config_json(1.0));
+    size_t math = 0;
+    for (const Example &e : exact.dataset().examples()) {
+        if (e.category != "arithmetic" && e.category != "word_problems") continue;
+        ++math;
+        const std::string answer =
+            content_of(chat(exact, chat_request(kModel, {{"user", e.input}}, false, format)));
+        const router::StageResult read = router::parse_answer(answer, categories, 0.6);
+        ASSERT_EQ(read.outcome, router::Outcome::sure) << answer;
+        EXPECT_EQ(categories[static_cast<size_t>(read.route)], e.category) << e.input;
+    }
+    EXPECT_GT(math, 50u);
+    // As often right as accuracy.routing says, like any router.
+    size_t right = 0, total = 0;
+    for (int64_t seed = 0; seed < 3; ++seed) {
+        const Simulator sim = simulator(config_json(0.8, seed));
+        for (const Example &e : sim.dataset().examples()) {
+            if (e.category != "arithmetic" && e.category != "word_problems") continue;
+            const std::string answer =
+                content_of(chat(sim, chat_request(kModel, {{"user", e.input}}, false, format)));
+            const router::StageResult read = router::parse_answer(answer, categories, 0.0);
+            right += read.outcome == router::Outcome::sure &&
+                     categories[static_cast<size_t>(read.route)] == e.category;
+            ++total;
+        }
+    }
+    const double share = static_cast<double>(right) / static_cast<double>(total);
+    EXPECT_NEAR(share, 0.8, 4 * std::sqrt(0.8 * 0.2 / static_cast<double>(total)));
+    // An enum with the example's route keeps answering the route (labels.route wins).
+    const std::vector<std::string> mixed = {"math", "arithmetic"};
+    const std::string answer =
+        content_of(chat(exact, chat_request(kModel, {{"user", "What is 38 * 13?"}}, false,
+                                            router::format_for(R"({"type":"object"})", mixed))));
+    EXPECT_EQ(mixed[static_cast<size_t>(router::parse_answer(answer, mixed, 0.0).route)], "math");
+}
+
 // (A schema shaped like a verdict, with a score or pass/fail, is a grading prompt's:
 // judge_test.cpp.)
 TEST(SimFormat, OtherSchemasGetAMinimalValidInstance) {

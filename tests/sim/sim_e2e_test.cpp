@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace tinyllm::e2e {
@@ -184,6 +185,104 @@ TEST_F(SimE2ETest, ExpansionStatusShowsANodeOverItsThresholdAsPending) {
     const RunResult text = host({"expansion", "status"});
     ASSERT_EXIT_CODE(text, kOk);
     EXPECT_THAT(text.out, HasSubstr("default/specialist.math (3.0.0) since"));
+}
+
+// Done-when of self-improvement on the simulation: a math specialist whose model gets most word
+// problems wrong (and whose wrong answers its gate cannot catch) goes over the threshold after
+// an evaluation; expansion trigger has escalate_model propose the role's bigger model, replays
+// it on the recorded requests until the sequential test promotes it; new runs use the promoted
+// version, and a rollback to the version before restores it.
+TEST_F(SimE2ETest, ATriggeredExpansionIsPromotedServesNewRunsAndRollsBack) {
+    std::string models = read_file(config_dir() / "models.yaml");
+    const auto set = [&](const std::string &from, const std::string &to) {
+        const size_t at = models.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        models.replace(at, from.size(), to);
+    };
+    set("slip_rate: 0.5 ", "slip_rate: 0.0 ");
+    set("accuracy: {routing: 0.85, arithmetic: 0.8, word_problems: 0.55",
+        "accuracy: {routing: 0.85, arithmetic: 0.9, word_problems: 0.3");
+    set("accuracy: {routing: 0.9, arithmetic: 0.9, word_problems: 0.7",
+        "accuracy: {routing: 0.9, arithmetic: 0.95, word_problems: 0.95");
+    write_config_file("models.yaml", models);
+    const fs::path data = kSourceConfigDir / ".." / "tests" / "data" / "eval";
+    const fs::path math = root() / "math.jsonl";
+    std::ofstream(math) << read_file(data / "arithmetic.jsonl")
+                        << read_file(data / "word_problems.jsonl");
+    const RunResult eval = host({"eval", "--dataset", math.string(), "--json"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+
+    const json::Document status = parse_json(host({"expansion", "status", "--json"}).out);
+    ASSERT_EQ(status["pending"].Size(), 1u);
+    EXPECT_EQ(std::string(status["pending"][0]["node"].GetString()), "specialist.math");
+
+    const RunResult trigger = host({"expansion", "trigger", "--node", "specialist.math",
+                                    "--strategy", "escalate_model", "--json"});
+    ASSERT_EXIT_CODE(trigger, kOk);
+    const json::Document t = parse_json(trigger.out);
+    ASSERT_EQ(t["experiments"].Size(), 1u) << trigger.out;
+    EXPECT_EQ(std::string(t["experiments"][0]["status"].GetString()), "promoted") << trigger.out;
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.1.0");
+
+    const auto version_of_next_run = [&] {
+        const RunResult r = host({"run", "--json", "What is 38 * 13?"});
+        EXPECT_EXIT_CODE(r, kOk);
+        return std::string(parse_json(r.out)["graph_version"].GetString());
+    };
+    EXPECT_EQ(version_of_next_run(), "3.1.0");
+    const RunResult diff = host({"graph", "diff", "default", "3.0.0", "3.1.0"});
+    EXPECT_THAT(diff.out, HasSubstr("~ node specialist.math: config.model"));
+    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.0.0"}), kOk);
+    EXPECT_EQ(version_of_next_run(), "3.0.0");
+
+    // A second experiment while one is... none is in progress now; the node's history shows it.
+    const json::Document after = parse_json(host({"expansion", "status", "--json"}).out);
+    ASSERT_GE(after["decided"].Size(), 1u);
+    EXPECT_EQ(std::string(after["decided"][0]["status"].GetString()), "promoted");
+}
+
+// Bad input: a node the graph does not have, a strategy nobody provides, a node without graded
+// runs: one line each, the usual exit codes, nothing recorded.
+TEST_F(SimE2ETest, ExpansionTriggerRefusesWhatItCannotDo) {
+    const RunResult node = host({"expansion", "trigger", "--node", "specialist.maths"});
+    EXPECT_EXIT_CODE(node, kNotFound);
+    EXPECT_THAT(node.err, HasSubstr("did you mean \"specialist.math\""));
+    const RunResult none = host({"expansion", "trigger", "--node", "specialist.math"});
+    EXPECT_EXIT_CODE(none, kNotFound);
+    EXPECT_THAT(none.err, HasSubstr("has no graded runs"));
+    const RunResult usage = host({"expansion", "trigger"});
+    EXPECT_EXIT_CODE(usage, kUsage);
+}
+
+// Bad mutations: a candidate graph the builder rejects (a model node config key the model
+// plugin does not have) and a mutation whose call fails are recorded with their reasons, no
+// experiment starts, and the live graph is untouched.
+TEST_F(SimE2ETest, InvalidCandidatesAndFailingMutationsAreRecordedAndChangeNothing) {
+    const fs::path dataset =
+        kSourceConfigDir / ".." / "tests" / "data" / "eval" / "arithmetic.jsonl";
+    const std::string plugin = TINYLLM_TEST_MUTATIONS_PLUGIN;
+    const RunResult eval =
+        host({"--plugins", plugin, "eval", "--dataset", dataset.string(), "--limit", "20"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+    for (const char *strategy : {"touch", "failing"}) {
+        const RunResult r = host({"--plugins", plugin, "expansion", "trigger", "--node",
+                                  "specialist.math", "--strategy", strategy, "--json"});
+        ASSERT_EXIT_CODE(r, kOk);
+        const json::Document doc = parse_json(r.out);
+        EXPECT_EQ(doc["candidates"].GetUint64(), 0u) << r.out;
+        EXPECT_EQ(std::string(doc["active_version"].GetString()), "3.0.0");
+    }
+    const RunResult status_run = host({"--plugins", plugin, "expansion", "status", "--json"});
+    const json::Document status = parse_json(status_run.out);
+    std::map<std::string, std::string> rejected;
+    for (const auto &e : status["rejected_candidates"].GetArray())
+        rejected[e["kind"].GetString()] = e["detail"].GetString();
+    EXPECT_THAT(rejected["invalid_candidate"], HasSubstr("touched")) << status_run.out;
+    EXPECT_THAT(rejected["mutation_failed"], HasSubstr("down on purpose")) << status_run.out;
+    EXPECT_EQ(status["experiments"].Size(), 0u);
+    const json::Document versions =
+        parse_json(host({"graph", "versions", "default", "--json"}).out);
+    EXPECT_EQ(versions["versions"].Size(), 1u);
 }
 
 } // namespace

@@ -7,6 +7,13 @@
 
 #include "store/graph_store.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
 namespace tinyllm::store_test {
 namespace {
 
@@ -252,6 +259,69 @@ TEST_F(GraphStoreTest, GradedCountsComeFromTheNodesHourlyRollups) {
                                  start + kHour)
                   .graded,
               0);
+}
+
+// kill -9 in the middle of promotions: a child promotes candidate after candidate as fast as it
+// can and is killed at a different moment each round; the store reopened afterwards has exactly
+// one active version, every promoted experiment has its promotion event and the other way
+// round, the active version is the last promotion's, and SQLite's integrity check passes.
+TEST(GraphStoreKill, KilledDuringPromotionsLeavesOneActiveVersionAndAConsistentStore) {
+    for (int round = 0; round < 5; ++round) {
+        TempDir dir;
+        {
+            auto runs = open_store(dir.db());
+            store::GraphStore(*runs).register_file_version(file_version("3.0.0", "base"));
+        }
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            auto runs = open_store(dir.db());
+            store::GraphStore graphs(*runs);
+            for (int i = 0;; ++i) {
+                const auto c = graphs.add_candidate_version(candidate(
+                    graphs.active_version("default").value_or("3.0.0"), "h" + std::to_string(i)));
+                ExperimentRecord x =
+                    experiment("x" + std::to_string(i), "specialist.math", c.version);
+                graphs.begin_experiment(x);
+                x.status = ExperimentStatus::promoted;
+                graphs.decide_experiment(x);
+            }
+        }
+        // Killed once it has promoted at least once (on a slow machine that takes a while),
+        // then at a different moment each round.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (std::chrono::steady_clock::now() < deadline &&
+               raw(dir.db())->query_int(
+                   "SELECT COUNT(*) FROM experiments WHERE status = 'promoted'") == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(3 + 11 * round));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        ASSERT_TRUE(WIFSIGNALED(status));
+
+        auto runs = open_store(dir.db());
+        store::GraphStore graphs(*runs);
+        EXPECT_EQ(raw(dir.db())->query_text("PRAGMA integrity_check"), "ok");
+        EXPECT_EQ(raw(dir.db())->query_int("SELECT COUNT(*) FROM graph_active"), 1);
+        const auto events = graphs.events("default");
+        std::set<std::string> promoted_by_event;
+        for (const auto &e : events)
+            if (e.kind == store::GraphEventKind::promotion)
+                promoted_by_event.insert(e.experiment_id);
+        std::set<std::string> promoted;
+        size_t in_progress = 0;
+        for (const auto &x : graphs.experiments("default", 0)) {
+            if (x.status == ExperimentStatus::promoted) promoted.insert(x.id);
+            if (store::in_progress(x.status)) ++in_progress;
+        }
+        EXPECT_EQ(promoted, promoted_by_event) << "round " << round;
+        EXPECT_LE(in_progress, 1u); // begun, not decided when the kill came
+        ASSERT_FALSE(events.empty());
+        EXPECT_EQ(graphs.active_version("default"), events.back().to_version);
+        EXPECT_GE(promoted.size(), 1u) << "the child promoted nothing before the kill";
+    }
 }
 
 } // namespace

@@ -45,12 +45,12 @@ TEST(StoreOpen, CreatesPrivateDirectoriesAndTheSchema) {
                                "metric_failures", "graph_versions", "graph_active", "graph_events",
                                "experiments", "experiment_outcomes", "expansion_events"}));
     EXPECT_EQ(schema_objects(*db, "index"),
-              (std::set<std::string>{"runs_by_started", "runs_by_status", "runs_by_graph",
-                                     "node_executions_by_node", "model_calls_by_model",
-                                     "tool_calls_by_tool", "evaluations_by_started",
-                                     "grades_by_run", "grades_by_evaluation", "grades_by_time",
-                                     "graph_events_by_graph", "experiments_one_per_node",
-                                     "experiments_by_started", "expansion_events_by_node"}));
+              (std::set<std::string>{
+                  "runs_by_started", "runs_by_status", "runs_by_graph", "node_executions_by_node",
+                  "model_calls_by_model", "tool_calls_by_tool", "evaluations_by_started",
+                  "grades_by_run", "grades_by_evaluation", "grades_by_time",
+                  "graph_events_by_graph", "experiments_one_per_node", "experiments_by_started",
+                  "expansion_events_by_node", "metric_rollups_by_series"}));
 }
 
 TEST(StoreOpen, ReopeningKeepsTheData) {

@@ -77,7 +77,7 @@ private:
 std::vector<std::string> defined_kinds() {
     std::vector<std::string> kinds;
     for (const std::string_view id :
-         {TLLM_KIND_BACKEND, TLLM_KIND_NODE, TLLM_KIND_TOOL, TLLM_KIND_JUDGE}) {
+         {TLLM_KIND_BACKEND, TLLM_KIND_NODE, TLLM_KIND_TOOL, TLLM_KIND_JUDGE, TLLM_KIND_MUTATION}) {
         // "tinyllm.backend/1" -> "backend"
         const size_t dot = id.find('.'), slash = id.find('/');
         kinds.emplace_back(id.substr(dot + 1, slash - dot - 1));

@@ -22,7 +22,8 @@ struct ScaffoldResult {
     std::vector<std::filesystem::path> files; // relative to the project, in the order written
 };
 
-// The kinds plugin.h defines (TLLM_KIND_*), by short name: backend node tool judge.
+// The kinds plugin.h defines (TLLM_KIND_*), by short name: backend node tool judge
+// mutation.
 std::vector<std::string> defined_kinds();
 
 // <install_prefix>/share/tinyllm/templates: the build tree mirrors it.

@@ -28,13 +28,8 @@ const std::string &schema_text() {
         "max_concurrent_experiments": {"description": "Experiments in progress at once, over all graphs.", "type": "integer", "minimum": 1, "default": 2}
       }
     },
-    "auto_start": {
-      "description": "Start an experiment as soon as a node goes over its threshold (else it waits as pending for `tinyllm expansion trigger`).",
-      "type": "boolean",
-      "default": false
-    },
     "experiment": {
-      "description": "How a candidate is tested: offline on the node's recent failing inputs and on recent successes, then on a share of live traffic, until a sequential test decides.",
+      "description": "How a candidate is tested: replayed on a sample of the node's recent requests (its failures and successes in the proportion they came in), then on the rest until a sequential test decides.",
       "type": "object",
       "additionalProperties": false,
       "default": {},
@@ -42,12 +37,9 @@ const std::string &schema_text() {
         "judge": {"description": "The judge that grades both arms (judges.yaml); empty: default_judge.", "type": "string", "default": ""},
         "failing_examples": {"description": "Recent failing inputs of the node replayed on the candidate.", "type": "integer", "minimum": 1, "default": 50},
         "regression_examples": {"description": "Recent successes replayed on the candidate: it must not be worse on them.", "type": "integer", "minimum": 1, "default": 50},
-        "share": {"description": "Share of live requests sent to the candidate (sticky per input).", "type": "number", "exclusiveMinimum": true, "minimum": 0, "exclusiveMaximum": true, "maximum": 1, "default": 0.2},
         "alpha": {"description": "Error rate of the sequential test: it promotes a candidate that is no better at most this often, however often it is looked at.", "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 0.5, "default": 0.05},
         "min_pairs": {"description": "Paired outcomes before the test may decide anything.", "type": "integer", "minimum": 1, "default": 30},
         "max_pairs": {"description": "Paired outcomes after which a candidate not shown better is rejected.", "type": "integer", "minimum": 1, "default": 400},
-        "watch_outcomes": {"description": "Graded outcomes a promoted version is watched for; a significant drop below its predecessor's pass rate rolls it back.", "type": "integer", "minimum": 0, "default": 200},
-        "watch_margin": {"description": "A drop of the pass rate smaller than this does not roll back.", "type": "number", "minimum": 0, "maximum": 1, "default": 0.05},
         "concurrency": {"description": "Replayed runs in flight at once.", "type": "integer", "minimum": 1, "maximum": 64, "default": 4}
       }
     },
@@ -88,18 +80,14 @@ ExpansionConfig load_expansion_config(const std::filesystem::path &path) {
     config.trigger.max_failure_rate = json::get_number(t, "max_failure_rate").value_or(0.3);
     config.trigger.cooldown_ms = hours_ms(json::get_number(t, "cooldown_hours").value_or(6));
     config.trigger.max_concurrent = json::get_int(t, "max_concurrent_experiments").value_or(2);
-    config.auto_start = json::get_bool(root, "auto_start").value_or(false);
     const json::Value &e = root["experiment"];
     ExperimentSettings &x = config.experiment;
     x.judge = json::get_string(e, "judge").value_or("");
     x.failing_examples = json::get_int(e, "failing_examples").value_or(50);
     x.regression_examples = json::get_int(e, "regression_examples").value_or(50);
-    x.share = json::get_number(e, "share").value_or(0.2);
     x.alpha = json::get_number(e, "alpha").value_or(0.05);
     x.min_pairs = json::get_int(e, "min_pairs").value_or(30);
     x.max_pairs = json::get_int(e, "max_pairs").value_or(400);
-    x.watch_outcomes = json::get_int(e, "watch_outcomes").value_or(200);
-    x.watch_margin = json::get_number(e, "watch_margin").value_or(0.05);
     x.concurrency = json::get_int(e, "concurrency").value_or(4);
     if (x.min_pairs > x.max_pairs) {
         throw Error(ErrorCode::config,

@@ -28,20 +28,16 @@ struct ExperimentSettings {
     std::string judge;                // "" = judges.yaml's default_judge
     int64_t failing_examples = 50;    // recent failing inputs replayed on the candidate
     int64_t regression_examples = 50; // recent successes: it must not be worse on them
-    double share = 0.2;               // of live traffic sent to the candidate
     double alpha = 0.05;              // of the sequential test (promote or reject)
     int64_t min_pairs = 30;
     int64_t max_pairs = 400;
-    int64_t watch_outcomes = 200; // graded outcomes a promoted version is watched for
-    double watch_margin = 0.05;   // a drop within it does not roll back
-    int64_t concurrency = 4;      // replayed runs in flight
+    int64_t concurrency = 4; // replayed runs in flight
 };
 
 struct ExpansionConfig {
     std::filesystem::path source; // empty when there is no expansion.yaml
     ExpansionTrigger trigger;
     ExperimentSettings experiment;
-    bool auto_start = false; // start an experiment as soon as a node is over its threshold
     // Empty: every mutation component under its own name.
     std::vector<StrategyConfig> strategies;
 };

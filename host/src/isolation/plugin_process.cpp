@@ -628,6 +628,11 @@ constexpr tllm_judge_v1 kJudge{
     [](void *i, const tllm_call *c, const char *r) { return proxy_call(i, c, "compare", r); },
 };
 
+constexpr tllm_mutation_v1 kMutation{
+    sizeof(tllm_mutation_v1),
+    [](void *i, const tllm_call *c, const char *r) { return proxy_call(i, c, "propose", r); },
+};
+
 tllm_status proxy_invoke(void *i, const tllm_call *c, const char *arguments) {
     return proxy_call(i, c, "invoke", arguments);
 }
@@ -669,6 +674,8 @@ plugin::LoadResult load_isolated(const std::filesystem::path &path, const Proces
             c.vtable = &kBackend;
         } else if (std::strcmp(c.kind, TLLM_KIND_JUDGE) == 0) {
             c.vtable = &kJudge;
+        } else if (std::strcmp(c.kind, TLLM_KIND_MUTATION) == 0) {
+            c.vtable = &kMutation;
         } else {
             tllm_tool_v1 &tool = copy.tools[i];
             tool.invoke = proxy_invoke;

@@ -245,6 +245,8 @@ private:
             st = static_cast<const tllm_tool_v1 *>(comp.vtable)->check(h, c);
         } else if (op == "grade" || op == "compare") {
             st = judge_call(static_cast<const tllm_judge_v1 *>(comp.vtable), op, h, c, arg);
+        } else if (op == "propose") {
+            st = static_cast<const tllm_mutation_v1 *>(comp.vtable)->propose(h, c, arg);
         } else {
             st = backend_call(*static_cast<const tllm_backend_v1 *>(comp.vtable), op, h, c, arg);
         }

@@ -117,9 +117,19 @@ std::string judge_problem(const tllm_component &c) {
     return {};
 }
 
+// A mutation without propose could never propose anything.
+std::string mutation_problem(const tllm_component &c) {
+    const auto *table = static_cast<const tllm_mutation_v1 *>(c.vtable);
+    if (!TLLM_HAS_FIELD(table, tllm_mutation_v1, propose)) {
+        return "mutation table struct_size too small";
+    }
+    if (table->propose == nullptr) return "mutation has no propose function";
+    return {};
+}
+
 bool known_kind(std::string_view kind) {
     return kind == TLLM_KIND_BACKEND || kind == TLLM_KIND_NODE || kind == TLLM_KIND_TOOL ||
-           kind == TLLM_KIND_JUDGE;
+           kind == TLLM_KIND_JUDGE || kind == TLLM_KIND_MUTATION;
 }
 
 // Empty when the component honours the contract, else why not.
@@ -138,6 +148,7 @@ std::string component_problem(const tllm_component &c) {
     }
     if (std::string_view(c.kind) == TLLM_KIND_TOOL) return tool_problem(c);
     if (std::string_view(c.kind) == TLLM_KIND_JUDGE) return judge_problem(c);
+    if (std::string_view(c.kind) == TLLM_KIND_MUTATION) return mutation_problem(c);
     return {};
 }
 
@@ -236,7 +247,8 @@ LoadResult load_plugin(const std::filesystem::path &path,
                      std::to_string(TLLM_ABI_VERSION_MAJOR) + "." +
                      std::to_string(TLLM_ABI_VERSION_MINOR) +
                      ") does not define; it is not created (kinds: " TLLM_KIND_BACKEND
-                     ", " TLLM_KIND_NODE ", " TLLM_KIND_TOOL ", " TLLM_KIND_JUDGE ")"});
+                     ", " TLLM_KIND_NODE ", " TLLM_KIND_TOOL ", " TLLM_KIND_JUDGE
+                     ", " TLLM_KIND_MUTATION ")"});
             continue;
         }
         if (std::string why = component_problem(c); !why.empty()) {

@@ -1,6 +1,7 @@
 #include "runtime/component_set.hpp"
 
 #include "runtime/judge.hpp"
+#include "runtime/mutation.hpp"
 #include "runtime/tool.hpp"
 
 #include "config/named_entries.hpp"
@@ -142,5 +143,6 @@ template <class Instance> Instance &ComponentSet<Instance>::get(const std::strin
 
 template class ComponentSet<Tool>;
 template class ComponentSet<Judge>;
+template class ComponentSet<Mutation>;
 
 } // namespace tinyllm::runtime

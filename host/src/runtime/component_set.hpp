@@ -1,10 +1,10 @@
 // The instances of one component kind that callers reach by name: every component of the kind
 // the loaded plugins provide, under its own name with default settings, plus what the kind's
-// config file (tools.yaml, judges.yaml) adds, renames, configures or disables. Instances are
-// created and activated on the loading thread before any run starts (prepare, prepare_all),
-// never on a run's thread, and then shared by every caller.
+// config file (tools.yaml, judges.yaml, expansion.yaml) adds, renames, configures or disables.
+// Instances are created and activated on the loading thread before any run starts (prepare,
+// prepare_all), never on a run's thread, and then shared by every caller.
 //
-// `Instance` (runtime::Tool, runtime::Judge) provides
+// `Instance` (runtime::Tool, runtime::Judge, runtime::Mutation) provides
 //   static constexpr const char *kKind;   // TLLM_KIND_TOOL
 //   static constexpr const char *kNoun;   // "tool", for messages
 //   Instance(std::string name, plugin::ComponentRef, const std::string &config_json,

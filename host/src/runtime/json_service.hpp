@@ -1,6 +1,7 @@
-// tinyllm.json/1: JSON reading for plugins that have no JSON library (C plugins above all),
-// over the host's one JSON parser. Every function is self-contained (no instance, no host), so
-// the same table also serves plugins run in a child process.
+// tinyllm.json/1: JSON reading (and, since 2.3, editing) for plugins that have no JSON library
+// (C plugins above all), over the host's one JSON parser. Every function is self-contained (no
+// instance, no host), so the same table also serves plugins run in a child process, where it is
+// the child's own copy: edits never cross the process boundary.
 #pragma once
 
 #include <tinyllm/plugin.h>

@@ -1,6 +1,6 @@
 #include "runtime/judge.hpp"
 
-#include "config/source_map.hpp"
+#include "runtime/checked_document.hpp"
 
 namespace tinyllm::runtime {
 
@@ -77,41 +77,6 @@ const config::Schema &preference_schema() {
     return schema;
 }
 
-std::string where(const std::string &pointer, const char *whole) {
-    const std::string path = config::display_path(pointer);
-    return path.empty() ? std::string(whole) : path;
-}
-
-// The request as the plugin receives it; throws invalid_argument naming the member.
-std::string checked_request(const std::string &what, const std::string &request_json,
-                            const config::Schema &schema) {
-    const json::Document request =
-        json::parse(request_json, what + ": request", ErrorCode::invalid_argument);
-    if (const auto violation = schema.check(request)) {
-        throw Error(ErrorCode::invalid_argument,
-                    what + ": " + where(violation->pointer, "request") + ": " + violation->message);
-    }
-    return json::to_string(request);
-}
-
-// The plugin's answer with its defaults filled; throws protocol naming the member.
-std::string checked_answer(const std::string &what, const std::string &answer,
-                           const config::Schema &schema) {
-    json::Document doc;
-    try {
-        doc = json::parse_object(answer, "its answer", ErrorCode::protocol);
-    } catch (const Error &e) {
-        throw Error(ErrorCode::protocol, what + " answered outside the schema: " + e.what());
-    }
-    config::apply_defaults(doc, schema.root(), doc.GetAllocator());
-    if (const auto violation = schema.check(doc)) {
-        throw Error(ErrorCode::protocol,
-                    what + " answered outside the schema: " + where(violation->pointer, "verdict") +
-                        ": " + violation->message);
-    }
-    return json::to_string(doc);
-}
-
 } // namespace
 
 Judge::Judge(std::string name, plugin::ComponentRef ref, const std::string &config_json,
@@ -127,18 +92,20 @@ bool Judge::can_compare() const noexcept {
 
 std::string Judge::grade(CallContext &call, const std::string &request_json) {
     const std::string what = "judge " + name_;
-    const std::string request = checked_request(what, request_json, grade_request_schema());
+    const std::string request =
+        json::to_string(checked_request(what, request_json, grade_request_schema()));
     const std::string verdict = instance_.invoke(
         "grade", TLLM_TABLE_FN(vtable_, tllm_judge_v1, grade), call, request.c_str());
-    return checked_answer(what, verdict, verdict_schema());
+    return json::to_string(checked_answer(what, verdict, verdict_schema(), "verdict"));
 }
 
 std::string Judge::compare(CallContext &call, const std::string &request_json) {
     const std::string what = "judge " + name_;
-    const std::string request = checked_request(what, request_json, compare_request_schema());
+    const std::string request =
+        json::to_string(checked_request(what, request_json, compare_request_schema()));
     const std::string preference = instance_.invoke(
         "compare", TLLM_TABLE_FN(vtable_, tllm_judge_v1, compare), call, request.c_str());
-    return checked_answer(what, preference, preference_schema());
+    return json::to_string(checked_answer(what, preference, preference_schema(), "verdict"));
 }
 
 } // namespace tinyllm::runtime

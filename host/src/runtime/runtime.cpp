@@ -33,7 +33,8 @@ struct CallTimer {
 Runtime::Runtime(const config::Config &config, const plugin::Registry &registry,
                  const prompts::Library *prompts)
     : config_(config), prompts_(prompts), tools_(config.tools.tools, registry, this),
-      judges_(config.judges.judges, registry, this) {
+      judges_(config.judges.judges, registry, this),
+      mutations_(config.expansion.strategies, registry, this) {
     for (const auto &bc : config_.models.backends)
         create_backend(bc, registry);
     for (const config::ModelConfig &mc : config_.models.models) {

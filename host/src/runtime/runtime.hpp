@@ -8,6 +8,7 @@
 #include "runtime/backend.hpp"
 #include "runtime/instance_host.hpp"
 #include "runtime/judge_set.hpp"
+#include "runtime/mutation_set.hpp"
 #include "runtime/tool_set.hpp"
 #include "store/embedding_cache.hpp"
 
@@ -62,6 +63,11 @@ public:
     ToolSet &tools() noexcept { return tools_; }
     // The judges `tinyllm grade`, gates and evaluations grade with.
     JudgeSet &judges() noexcept { return judges_; }
+    // The mutations self-improvement proposes candidate graphs with: expansion.yaml's
+    // strategies and every mutation component under its own name with its default config. Not
+    // prepared by prepare_components: prepare the ones used (mutations().prepare(name) or
+    // prepare_all(), on the loading thread) before get(name).
+    MutationSet &mutations() noexcept { return mutations_; }
 
     // Grade with the judge `judge` ("" = judges.yaml's default_judge; it must be prepared):
     // the checked verdict, or throws Error (not_found with a suggestion for an unknown judge).
@@ -122,6 +128,7 @@ private:
     bool cache_failed_ = false;
     ToolSet tools_;
     JudgeSet judges_;
+    MutationSet mutations_;
     std::vector<RequestDefaults> defaults_; // per config_.models.models entry
 };
 

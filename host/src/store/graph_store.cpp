@@ -286,11 +286,11 @@ GraphStore::Graded GraphStore::graded_since(const std::string &graph_id,
     Graded out;
     runs_.read("cannot read the grades of node " + node_id, [&](sqlite::Database &db) {
         sqlite::Statement &s =
-            db.cached("SELECT COALESCE(SUM(r.grades - r.grade_errors), 0), "
-                      "COALESCE(SUM(r.grades - r.grade_errors - r.grade_passes), 0) "
-                      "FROM metric_series m JOIN metric_rollups r ON r.series_id = m.id "
-                      "WHERE m.graph_id = ?1 AND m.graph_version = ?2 AND m.node_id = ?3 "
-                      "AND r.span_ms = ?4 AND r.start_ms >= ?5");
+            db.cached("SELECT COALESCE(SUM(grades - grade_errors), 0), "
+                      "COALESCE(SUM(grades - grade_errors - grade_passes), 0) "
+                      "FROM metric_rollups WHERE series_id = (SELECT id FROM metric_series "
+                      "WHERE graph_id = ?1 AND graph_version = ?2 AND node_id = ?3) "
+                      "AND span_ms = ?4 AND start_ms >= ?5");
         const sqlite::Reset reset(s);
         s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, kHour);
         s.bind(5, since_ms - (since_ms % kHour + kHour) % kHour);
@@ -325,6 +325,64 @@ GraphStore::NodeExpansionState GraphStore::node_state(const std::string &graph_i
         if (s.step()) {
             const auto last = s.column_optional_int64(0);
             out.pending = last && (!out.last_decided_at_ms || *last > *out.last_decided_at_ms);
+        }
+    });
+    return out;
+}
+
+std::vector<GraphStore::GradedRun> GraphStore::graded_runs(const std::string &graph_id,
+                                                           const std::string &graph_version,
+                                                           const std::string &node_id,
+                                                           int64_t since_ms, size_t limit) const {
+    std::vector<GradedRun> out;
+    runs_.read("cannot read the graded runs of node " + node_id, [&](sqlite::Database &db) {
+        sqlite::Statement &s =
+            db.cached("SELECT r.id, r.input, COALESCE(r.answer, ''), g.pass, g.score, g.expected, "
+                      "g.context, g.labels, g.reasons, g.created_at_ms "
+                      "FROM grades g JOIN runs r ON r.id = g.run_id "
+                      "WHERE r.graph_id = ?1 AND r.graph_version = ?2 AND g.node_id = ?3 "
+                      "AND g.pass IS NOT NULL AND g.created_at_ms >= ?4 "
+                      "ORDER BY g.created_at_ms DESC, g.id DESC LIMIT ?5");
+        const sqlite::Reset reset(s);
+        s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, since_ms);
+        s.bind(5, static_cast<int64_t>(limit));
+        while (s.step()) {
+            GradedRun g;
+            g.run_id = s.column_text(0);
+            g.input = s.column_text(1);
+            g.answer = s.column_text(2);
+            g.pass = s.column_int64(3) != 0;
+            g.score = s.column_optional_double(4);
+            if (!s.column_is_null(5)) g.expected = s.column_text(5);
+            g.context = s.column_text(6);
+            g.labels = s.column_text(7);
+            g.reasons = s.column_text(8);
+            g.graded_at_ms = s.column_int64(9);
+            out.push_back(std::move(g));
+        }
+    });
+    return out;
+}
+
+GraphStore::CallCounts GraphStore::node_calls(const std::string &graph_id,
+                                              const std::string &graph_version,
+                                              const std::string &node_id, int64_t since_ms) const {
+    CallCounts out;
+    runs_.read("cannot count the calls of node " + node_id, [&](sqlite::Database &db) {
+        for (const bool tools : {false, true}) {
+            const std::string table = tools ? "tool_calls" : "model_calls";
+            const std::string column = tools ? "tool" : "model";
+            sqlite::Statement &s = db.cached(
+                "SELECT c." + column + ", COUNT(*) FROM " + table +
+                " c JOIN node_executions n ON n.run_id = c.run_id AND n.seq = c.node_seq "
+                "JOIN runs r ON r.id = n.run_id WHERE r.graph_id = ?1 AND r.graph_version = ?2 "
+                "AND n.node_id = ?3 AND r.started_at_ms >= ?4 GROUP BY c." +
+                column + " ORDER BY 2 DESC");
+            const sqlite::Reset reset(s);
+            s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, since_ms);
+            auto &list = tools ? out.tools : out.models;
+            while (s.step())
+                list.emplace_back(s.column_text(0), s.column_int64(1));
         }
     });
     return out;

@@ -88,6 +88,31 @@ public:
     };
     NodeExpansionState node_state(const std::string &graph_id, const std::string &node_id) const;
 
+    // The graded runs of a node (the grades that name it, with a verdict), newest first: what a
+    // mutation is shown and what an experiment replays.
+    struct GradedRun {
+        std::string run_id;
+        std::string input;
+        std::string answer;
+        bool pass = false;
+        std::optional<double> score;
+        std::optional<std::string> expected;
+        std::string context; // JSON object
+        std::string labels;  // JSON object: the verdict's labels
+        std::string reasons; // JSON array
+        int64_t graded_at_ms = 0;
+    };
+    std::vector<GradedRun> graded_runs(const std::string &graph_id,
+                                       const std::string &graph_version, const std::string &node_id,
+                                       int64_t since_ms, size_t limit) const;
+    // Calls the node made in those runs, by model and by tool.
+    struct CallCounts {
+        std::vector<std::pair<std::string, int64_t>> models;
+        std::vector<std::pair<std::string, int64_t>> tools;
+    };
+    CallCounts node_calls(const std::string &graph_id, const std::string &graph_version,
+                          const std::string &node_id, int64_t since_ms) const;
+
     int64_t record_event(const ExpansionEvent &event);
     // Newest first; graph_id "" = every graph; limit 0 = all.
     std::vector<ExpansionEvent> expansion_events(const std::string &graph_id, size_t limit) const;

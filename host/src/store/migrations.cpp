@@ -228,6 +228,9 @@ CREATE TABLE metric_failures (
     {R"sql(
 ALTER TABLE grades ADD COLUMN context TEXT NOT NULL DEFAULT '{}'; -- JSON object
 
+-- The trigger reads one node's hours as each grade is recorded: by series, not by time.
+CREATE INDEX metric_rollups_by_series ON metric_rollups(series_id, span_ms, start_ms);
+
 CREATE TABLE graph_versions (
     graph_id      TEXT NOT NULL,
     version       TEXT NOT NULL,        -- semantic version, unique per graph

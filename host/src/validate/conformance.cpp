@@ -5,6 +5,7 @@
 #include "runtime/backend.hpp"
 #include "runtime/component_config.hpp"
 #include "runtime/judge.hpp"
+#include "runtime/mutation.hpp"
 #include "runtime/node.hpp"
 #include "runtime/tool.hpp"
 #include "tinyllm/json.hpp"
@@ -260,6 +261,55 @@ template <class Fn> std::string cancelled_call(Fn &&call_fn) {
            " ms later" + (failure.empty() ? "" : ": " + failure);
 }
 
+// What a mutation is asked while validating: a two-node graph (as a graph file holds it, its
+// defaults filled in) whose second node fails, mostly by timing out.
+constexpr std::string_view kSampleExpansionRequest = R"({
+  "graph": {
+    "id": "validate",
+    "version": "1.0.0",
+    "description": "A two-node sample graph from tinyllm plugins validate.",
+    "entry": "first",
+    "exits": ["second"],
+    "limits": {"max_steps": 10, "timeout_ms": 0},
+    "nodes": [
+      {"id": "first", "type": "passthrough", "config": {}, "timeout_ms": 0,
+       "retry": {"max_attempts": 1, "backoff_ms": 200, "max_backoff_ms": 5000}, "max_visits": 0},
+      {"id": "second", "type": "model", "config": {"prompt": "{{input}}"}, "timeout_ms": 30000,
+       "retry": {"max_attempts": 1, "backoff_ms": 200, "max_backoff_ms": 5000}, "max_visits": 0}
+    ],
+    "edges": [{"from": "first", "to": "second"}]
+  },
+  "node": "second",
+  "failures": [
+    {"category": "timeout", "key": "timeout", "count": 6, "labels": {"arithmetic": 6},
+     "examples": [{"input": "what is 2+2?", "output": "", "reasons": ["node second timed out"],
+                   "label": "arithmetic", "tools": []}]},
+    {"category": "judge_verdict", "key": "failure=wrong_number", "count": 2,
+     "labels": {"arithmetic": 2},
+     "examples": [{"input": "what is 3*3?", "output": "6", "expected": "9",
+                   "reasons": ["the answer's final number 6 is not 9"], "label": "arithmetic",
+                   "tools": []}]}
+  ],
+  "metrics": {"requests": 20, "graded": 20, "failures": 8, "failure_rate": 0.4,
+              "labels": {"arithmetic": {"graded": 20, "failures": 8}},
+              "models": {"qwen2.5:1.5b": 20}, "tools": {}},
+  "roles": {"general": ["qwen2.5:0.5b", "qwen2.5:1.5b", "qwen2.5:3b"]}
+})";
+
+// One line for a proposal: how many candidates, the nodes they touch, the reasons.
+std::string summary_of(const runtime::MutationProposal &p) {
+    std::string out = std::to_string(p.candidates.size()) + " candidate(s)";
+    for (const runtime::MutationCandidate &c : p.candidates) {
+        out += "; touching";
+        for (const std::string &node : c.touched_nodes)
+            out += " " + node;
+        out += ": " + c.rationale;
+    }
+    for (const std::string &reason : p.reasons)
+        out += "; " + reason;
+    return out;
+}
+
 // The kind-specific checks of one component; `config` is its default (or example) config.
 void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &config,
                      runtime::HostServices &services) {
@@ -330,6 +380,25 @@ void check_component(Suite &suite, plugin::ComponentRef ref, const std::string &
                  "grade a sample answer",
                  [&](runtime::Judge &j, CallContext &cc) { return j.grade(cc, request); },
                  [](const std::string &) {});
+    } else if (kind == TLLM_KIND_MUTATION) {
+        // The host checks the output against its schema, and that every candidate graph is an
+        // object with the sample graph's id: a mutation answering otherwise fails.
+        const std::string request(kSampleExpansionRequest);
+        run_kind(
+            [&] { return std::make_unique<runtime::Mutation>(c.name, ref, config, &services); },
+            "propose for a sample two-node graph",
+            [&](runtime::Mutation &m, CallContext &cc) {
+                try {
+                    return summary_of(m.propose(cc, request));
+                } catch (const Error &e) {
+                    // The host's check of the output failed: the contract is broken (a
+                    // failure the plugin reports itself, with a status, is a proper one).
+                    const std::string outside = "mutation " + m.name() + " answered outside";
+                    if (std::string_view(e.what()).starts_with(outside)) throw contract(e.what());
+                    throw;
+                }
+            },
+            [](const std::string &) {});
     } else if (kind == TLLM_KIND_BACKEND) {
         run_kind(
             [&] { return std::make_unique<runtime::Backend>("validate", ref, config, &services); },

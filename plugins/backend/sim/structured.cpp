@@ -1,5 +1,6 @@
 #include "structured.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 #include <vector>
@@ -104,10 +105,17 @@ std::string structured_answer(const json::Value &schema, const Example &example,
     };
     const std::vector<std::string> routes = route_enum(schema);
     if (!routes.empty()) {
+        // The true route: the example's route, or its category for a router over categories
+        // (split_specialist's, in front of one sub-specialist per dataset label).
+        const auto listed = [&](const std::string &r) {
+            return !r.empty() && std::find(routes.begin(), routes.end(), r) != routes.end();
+        };
+        const std::string &truth =
+            !listed(example.route) && listed(example.category) ? example.category : example.route;
         std::vector<std::string> others;
         bool known = false;
         for (const std::string &r : routes) {
-            if (r == example.route) {
+            if (r == truth) {
                 known = true;
             } else {
                 others.push_back(r);
@@ -116,7 +124,7 @@ std::string structured_answer(const json::Value &schema, const Example &example,
         const bool right = known && (others.empty() || draw.uniform("routes correctly") <
                                                            model.accuracy_for("routing"));
         const std::string route =
-            right ? example.route : others[draw.pick("which wrong route", others.size())];
+            right ? truth : others[draw.pick("which wrong route", others.size())];
         // Sure when right, less so when wrong: some wrong routes fall below a router's
         // min_confidence and go to its default route, as a hesitant model's would.
         const double u = draw.uniform("confidence");

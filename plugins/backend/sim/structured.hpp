@@ -1,6 +1,8 @@
 // Answers to requests that set `format` (Ollama's structured outputs): JSON that follows the
 // schema. A schema with a `route` enum is a router's classifier (plugins/node/router): it gets
-// the example's route with P = accuracy["routing"], otherwise another route of the enum.
+// the example's route with P = accuracy["routing"], otherwise another route of the enum; an enum
+// that lists the example's category (labels.category) but not its route is a router over
+// categories (the split_specialist mutation's), answered the same way with the category.
 #pragma once
 
 #include "dataset.hpp"

@@ -48,7 +48,7 @@ extern "C" {
  * ignore (a field at the end of a table, a new service id, a new component kind). What 2.x
  * promises to keep is listed in docs/sdk.md#what-2x-keeps. */
 #define TLLM_ABI_VERSION_MAJOR 2
-#define TLLM_ABI_VERSION_MINOR 2
+#define TLLM_ABI_VERSION_MINOR 3
 
 typedef struct tllm_abi_version {
     uint32_t major;
@@ -294,7 +294,8 @@ typedef struct tllm_tools_service_v1 {
 
 #define TLLM_SERVICE_JSON "tinyllm.json/1" /* tllm_json_service_v1 */
 
-/* A parsed, immutable JSON document. */
+/* A parsed JSON document. Reading it is [any-thread]; `set` and `remove` (since 2.3) change it
+ * and must not run concurrently with any other call on the same document. */
 typedef struct tllm_json tllm_json;
 
 /* What a JSON Pointer leads to. Zero is "nothing there". */
@@ -310,7 +311,8 @@ typedef enum tllm_json_type {
 
 /* Values are found by JSON Pointer (RFC 6901): "" is the document, "/messages/0/content" the
  * first message's content, "~1" stands for '/' in a name and "~0" for '~'. Every function is
- * [any-thread]; a document may be read from several threads at once. */
+ * [any-thread]; a document may be read from several threads at once (not while `set` or
+ * `remove` changes it). */
 typedef struct tllm_json_service_v1 {
     uint32_t struct_size;
 
@@ -355,6 +357,20 @@ typedef struct tllm_json_service_v1 {
 
     /* Release what write or quote returned. NULL is ignored. */
     void (*free_text)(char *text);
+
+    /* Since 2.3 (check with TLLM_HAS_FIELD): edit a document, the way a mutation edits a graph.
+     * `set` parses `value_json` (`size` bytes, SIZE_MAX: NUL-terminated) and puts it at
+     * `pointer` the way RFC 6902's "add" does: it replaces an existing member or array element,
+     * adds a missing member to an existing object, and inserts into an array before the element
+     * the last token names ("-": at the end). `remove` deletes the member or element at
+     * `pointer` (later elements move down). Both return TLLM_OK, or TLLM_ERR_INVALID_ARGUMENT
+     * with the reason in `error` (a malformed value or pointer, a parent that does not exist or
+     * is not an object or array, an index out of range, the document itself for `remove`);
+     * on failure the document is unchanged. Strings read from the document before the edit
+     * stay valid until it is freed. */
+    tllm_status (*set)(tllm_json *doc, const char *pointer, const char *value_json, size_t size,
+                       char *error, size_t error_size);
+    tllm_status (*remove)(tllm_json *doc, const char *pointer, char *error, size_t error_size);
 } tllm_json_service_v1;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -439,13 +455,15 @@ typedef struct tllm_judges_service_v1 {
 /* ------------------------------------------------------------------------------------------ */
 
 /* Interface ids of the component kinds this ABI version defines. The vtable of a component is
- * the struct named next to its id. New kinds (mutations) are added in a later minor version, once
- * designed; they are not declared before that. A host reports a component of a kind it does not
- * know as "unsupported kind" and does not create it; the plugin's other components still load. */
-#define TLLM_KIND_BACKEND "tinyllm.backend/1" /* tllm_backend_v1: a model server client         */
-#define TLLM_KIND_NODE "tinyllm.node/1"       /* tllm_node_v1: a step of a graph                */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"       /* tllm_tool_v1: an exact capability models call  */
-#define TLLM_KIND_JUDGE "tinyllm.judge/1"     /* tllm_judge_v1: grades an answer (since 2.2)    */
+ * the struct named next to its id. New kinds are added in minor versions. A host reports a
+ * component of a kind it does not know as "unsupported kind" and does not create it; the
+ * plugin's other components still load. */
+#define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client         */
+#define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph                */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* tllm_tool_v1: an exact capability models call  */
+#define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* tllm_judge_v1: grades an answer (since 2.2)    */
+#define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* tllm_mutation_v1: proposes better graphs (2.3)  \
+                                                 */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
 #define TLLM_COMPONENT_SERIALIZED 0x1u /* host never runs two calls of one instance at once */
@@ -646,6 +664,47 @@ typedef struct tllm_judge_v1 {
     tllm_status (*grade)(void *instance, const tllm_call *call, const char *request_json);
     tllm_status (*compare)(void *instance, const tllm_call *call, const char *request_json);
 } tllm_judge_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* tinyllm.mutation/1 — proposes a better graph for a node that keeps failing (since 2.3)      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A mutation is one strategy of self-improvement (docs/self-improvement.md): given a graph, the
+ * node that fails too often, what failure forensics found and the node's metrics, it proposes
+ * changed graphs. It never changes anything itself: the host checks every candidate exactly as
+ * it checks a graph file, then tests it against the current graph (offline, then on a share of
+ * live traffic) and promotes it only when the evidence says it is better. The host creates
+ * mutations from expansion.yaml's strategies (name -> type + config) and every mutation
+ * component under its own name with its default config.
+ *
+ * propose: an expansion request -> candidates, through call->set_output.
+ *   Request (docs/sdk.md#mutations):
+ *     {"graph":{...},              the graph as a graph file holds it, as JSON, defaults filled in
+ *      "node":"specialist.math",   the node to improve: one of graph.nodes[].id
+ *      "failures":[                what forensics found on the node's failing runs, most first
+ *        {"category":"judge_verdict","key":"failure=wrong_number","count":31,
+ *         "labels":{"word_problems":25,"arithmetic":6},  dataset labels (labels.category)
+ *         "examples":[{"input":"...","output":"...","expected":"...","reasons":["..."],
+ *                      "label":"word_problems","tools":["calculator"]}]}],
+ *      "metrics":{"requests":140,"graded":140,"failures":52,"failure_rate":0.371,
+ *                 "labels":{"word_problems":{"graded":70,"failures":38}, ...},
+ *                 "models":{"qwen2.5:1.5b":140},   model calls by model
+ *                 "tools":{"calculator":60}},     tool calls by tool
+ *      "roles":{"math":["qwen2.5:1.5b","qwen2.5:3b"], ...}}   each role's ladder, smallest first
+ *   Output:
+ *     {"candidates":[{"graph":{...},             the whole changed graph (its id unchanged; the
+ *                                                host gives it the next version and a parent)
+ *                     "rationale":"...",         why it should do better, one paragraph
+ *                     "touched_nodes":["..."]}], ids of the nodes it adds or changes
+ *      "reasons":["..."]}                        optional: why there are few or no candidates
+ *   No candidate is a valid answer (a calculator for a node whose failures are not arithmetic
+ *   would not help). The graph is edited most easily through the json service's set/remove.
+ *   Mutations may call models (an LLM rewriting a prompt), prompts and tools with `call`.
+ *   [any-thread] unless the component sets TLLM_COMPONENT_SERIALIZED. */
+typedef struct tllm_mutation_v1 {
+    uint32_t struct_size;
+    tllm_status (*propose)(void *instance, const tllm_call *call, const char *request_json);
+} tllm_mutation_v1;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The plugin descriptor and entry point                                                       */

@@ -178,9 +178,32 @@ public:
         return out;
     }
 
+    // Since 2.3: put `value_json` at `pointer` the way JSON Patch's "add" does (replace a
+    // member or element, add a member, insert into an array before the index; "-" appends), or
+    // remove what is there. Throws Error(TLLM_ERR_INVALID_ARGUMENT) with the host's reason, or
+    // TLLM_ERR_UNSUPPORTED from a host older than 2.3; the document is unchanged then.
+    void set(const char *pointer, std::string_view value_json) {
+        require_edits();
+        char error[256] = "";
+        const tllm_status st =
+            service_->set(doc_, pointer, value_json.data(), value_json.size(), error, sizeof error);
+        if (st != TLLM_OK) throw Error(st, std::string("cannot set ") + pointer + ": " + error);
+    }
+    void remove(const char *pointer) {
+        require_edits();
+        char error[256] = "";
+        const tllm_status st = service_->remove(doc_, pointer, error, sizeof error);
+        if (st != TLLM_OK) throw Error(st, std::string("cannot remove ") + pointer + ": " + error);
+    }
+
 private:
     Json(const tllm_json_service_v1 *service, tllm_json *doc) noexcept
         : service_(service), doc_(doc) {}
+    void require_edits() const {
+        if (!TLLM_HAS_FIELD(service_, tllm_json_service_v1, remove)) {
+            throw Error(TLLM_ERR_UNSUPPORTED, "this host cannot edit JSON (it predates SDK 2.3)");
+        }
+    }
     const tllm_json_service_v1 *service_;
     tllm_json *doc_;
 };
@@ -563,6 +586,79 @@ public:
     }
 };
 
+// What a mutation is asked (tllm_mutation_v1.propose), read with MutationRequest::parse: the
+// graph, the node to improve and its position, and the whole request for the failures, metrics
+// and role ladders (read them by JSON Pointer: "/failures/0/examples/0/input",
+// "/metrics/labels/word_problems/failures", "/roles/math/1").
+struct MutationRequest {
+    std::string node;
+    size_t node_index = 0; // the node's position in /graph/nodes
+    Json request;
+    std::string graph_json; // compact
+
+    static MutationRequest parse(const Host &host, std::string_view request_json) {
+        Json doc = host.parse_json(request_json, "mutation request");
+        std::string node(doc.string("/node").value_or(""));
+        const size_t count = doc.count("/graph/nodes");
+        size_t index = count;
+        for (size_t i = 0; i < count && index == count; ++i) {
+            const std::string id = "/graph/nodes/" + std::to_string(i) + "/id";
+            if (doc.string(id.c_str()).value_or("") == node) index = i;
+        }
+        if (index == count) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, "no node \"" + node + "\" in the graph");
+        }
+        std::string graph = doc.write("/graph").value_or("{}");
+        return MutationRequest{std::move(node), index, std::move(doc), std::move(graph)};
+    }
+
+    // A fresh, editable copy of the graph for one candidate (Json::set, Json::remove).
+    Json graph(const Host &host) const { return host.parse_json(graph_json, "graph"); }
+    // "/nodes/3" followed by `member` ("/config/tools"): the node inside graph().
+    std::string node_pointer(std::string_view member = "") const {
+        return "/nodes/" + std::to_string(node_index) + std::string(member);
+    }
+};
+
+// One proposal of a mutation: the changed graph (a whole graph document), why, and the nodes
+// it adds or changes.
+struct Candidate {
+    std::string graph_json;
+    std::string rationale;
+    std::vector<std::string> touched_nodes;
+};
+
+// The output of tllm_mutation_v1.propose.
+inline std::string candidates_to_json(const std::vector<Candidate> &candidates,
+                                      const std::vector<std::string> &reasons = {}) {
+    std::string out = "{\"candidates\":[";
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        const Candidate &c = candidates[i];
+        out += (i ? ",{" : "{");
+        out += "\"graph\":" + c.graph_json + ",\"rationale\":\"" + json_escape(c.rationale) +
+               "\",\"touched_nodes\":[";
+        for (size_t k = 0; k < c.touched_nodes.size(); ++k)
+            out += (k ? ",\"" : "\"") + json_escape(c.touched_nodes[k]) + "\"";
+        out += "]}";
+    }
+    out += "],\"reasons\":[";
+    for (size_t i = 0; i < reasons.size(); ++i)
+        out += (i ? ",\"" : "\"") + json_escape(reasons[i]) + "\"";
+    out += "]}";
+    return out;
+}
+
+// Base class of a tinyllm.mutation/1 component: `propose` takes the request JSON (read it with
+// MutationRequest::parse) and returns candidates_to_json(...). May run concurrently unless kFlags
+// says TLLM_COMPONENT_SERIALIZED.
+class Mutation {
+public:
+    static constexpr const char *kKind = TLLM_KIND_MUTATION;
+    virtual ~Mutation() = default;
+    virtual void activate(Call &) {}
+    virtual std::string propose(Call &call, std::string_view request_json) = 0;
+};
+
 // Plugin-level metadata for TINYLLM_PLUGIN.
 struct PluginInfo {
     const char *id = nullptr;
@@ -723,6 +819,16 @@ template <class T> struct JudgeTable {
     };
 };
 
+template <class T> struct MutationTable {
+    static constexpr tllm_mutation_v1 table{
+        sizeof(tllm_mutation_v1),
+        [](void *i, const tllm_call *c, const char *r) {
+            return run_call(c,
+                            [&](Call &call) { return static_cast<T *>(i)->propose(call, doc(r)); });
+        },
+    };
+};
+
 template <class T> constexpr const void *vtable_of() {
     if constexpr (std::is_base_of_v<Backend, T>) {
         return &BackendTable<T>::table;
@@ -732,9 +838,12 @@ template <class T> constexpr const void *vtable_of() {
         return &ToolTable<T>::table;
     } else if constexpr (std::is_base_of_v<Judge, T>) {
         return &JudgeTable<T>::table;
+    } else if constexpr (std::is_base_of_v<Mutation, T>) {
+        return &MutationTable<T>::table;
     } else {
         static_assert(std::is_base_of_v<Backend, T> || std::is_base_of_v<Node, T> ||
-                          std::is_base_of_v<Tool, T> || std::is_base_of_v<Judge, T>,
+                          std::is_base_of_v<Tool, T> || std::is_base_of_v<Judge, T> ||
+                          std::is_base_of_v<Mutation, T>,
                       "a component class must derive from a tinyllm::sdk kind base class");
         return nullptr;
     }

@@ -1,10 +1,12 @@
 // tinyllm expansion status [--graph G] [--json] — what self-improvement sees: the nodes of each
 // graph's active version against expansion.yaml's trigger, the expansions pending, experiments
 // in progress with their evidence, and the history of promotions, rejections and rollbacks.
+// tinyllm expansion trigger --node ID: one expansion run to a decision (expansion_trigger.hpp).
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/expansion_trigger.hpp"
 #include "cli/terminal.hpp"
 #include "cli/time_arg.hpp"
 #include "expansion/node_health.hpp"
@@ -227,24 +229,45 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
     po::options_description desc("Options");
     bool as_json = false;
     std::string graph;
+    TriggerOptions trigger;
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print the result as JSON")(
-        "graph", po::value<std::string>(&graph), "only this graph (its id)");
+        "graph", po::value<std::string>(&graph),
+        "status: only this graph; trigger: the graph "
+        "(default: default)")("node", po::value<std::string>(&trigger.node),
+                              "trigger: the node to improve")(
+        "strategy", po::value<std::string>(&trigger.strategy),
+        "trigger: only this strategy (default: every one)")(
+        "max-candidates", po::value<size_t>(&trigger.max_candidates)->default_value(3),
+        "trigger: candidates tested at most, one after the other");
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action"}, ctx.options());
     if (vm.count("help")) {
-        print_help("expansion status [--graph ID] [--json]",
-                   "Self-improvement (docs/self-improvement.md). status: each graded node of\n"
-                   "every graph's active version against expansion.yaml's trigger, the\n"
-                   "expansions pending, experiments in progress with their evidence, and the\n"
-                   "history of promotions, rejections and rollbacks.",
-                   desc);
+        print_help(
+            "expansion status [--graph ID] [--json]\n"
+            "       expansion trigger --node ID [--graph ID] [--strategy NAME] [--json]",
+            "Self-improvement (docs/self-improvement.md).\n"
+            "status: each graded node of every graph's active version against\n"
+            "  expansion.yaml's trigger, the expansions pending, experiments in progress\n"
+            "  with their evidence, and the history of promotions, rejections and rollbacks.\n"
+            "trigger: one expansion of a node run to a decision: the strategies propose\n"
+            "  candidates from the node's graded runs; each is replayed on a sample of them\n"
+            "  (rejected when worse), then on the rest pair by pair until a sequential test\n"
+            "  decides; a promoted candidate is the graph's active version at once.",
+            desc);
         return kExitOk;
     }
     const std::string action = vm.count("action") ? positional(vm, "action") : "status";
+    if (action == "trigger") {
+        if (trigger.node.empty())
+            throw Error(ErrorCode::usage, "expansion trigger needs --node ID");
+        if (!graph.empty()) trigger.graph = graph;
+        trigger.as_json = as_json;
+        return run_expansion_trigger(ctx, trigger);
+    }
     if (action != "status") {
-        throw Error(ErrorCode::usage, "unknown expansion action \"" + action +
-                                          "\" (this version has: status; see --help)");
+        throw Error(ErrorCode::usage,
+                    "unknown expansion action \"" + action + "\" (status or trigger; see --help)");
     }
     const Status s = gather(ctx, graph);
     return as_json ? print_json(s, ctx.config().expansion) : print_text(s, ctx.config().expansion);

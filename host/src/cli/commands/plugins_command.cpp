@@ -342,22 +342,22 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     const std::string usage = "plugins list|inspect NAME|validate FILE [--json]\n"
                               "       tinyllm plugins new KIND NAME [DIR] [--lang c|cpp]";
     if (vm.count("help")) {
-        print_help(
-            usage,
-            "list: every plugin found and why others were not loaded.\n"
-            "inspect: one plugin's metadata, components and config schema\n"
-            "  (NAME is a plugin id, a file name, a component name or a path to a .so).\n"
-            "validate: run the conformance suite on FILE in a child process: load,\n"
-            "  metadata, config schema, each component created, called with sample\n"
-            "  input, concurrently and cancelled, its answers checked; exit 4 on any\n"
-            "  failure (a crash or a hang fails the check it happened in).\n"
-            "new: create DIR (default ./tinyllm-plugin-NAME; it must not exist), a CMake\n"
-            "  project for a plugin with one component NAME ([a-z0-9_-]+) of KIND\n"
-            "  (backend, node, tool or judge), in C++ or C, from the templates installed in\n"
-            "  share/tinyllm/templates. It finds this SDK with find_package(TinyLLM), builds\n"
-            "  tinyllm-NAME.so and runs `tinyllm plugins validate` on it as its test.\n"
-            "  Prints the commands to build and test it.",
-            desc);
+        print_help(usage,
+                   "list: every plugin found and why others were not loaded.\n"
+                   "inspect: one plugin's metadata, components and config schema\n"
+                   "  (NAME is a plugin id, a file name, a component name or a path to a .so).\n"
+                   "validate: run the conformance suite on FILE in a child process: load,\n"
+                   "  metadata, config schema, each component created, called with sample\n"
+                   "  input, concurrently and cancelled, its answers checked; exit 4 on any\n"
+                   "  failure (a crash or a hang fails the check it happened in).\n"
+                   "new: create DIR (default ./tinyllm-plugin-NAME; it must not exist), a CMake\n"
+                   "  project for a plugin with one component NAME ([a-z0-9_-]+) of KIND\n"
+                   "  (backend, node, tool, judge or mutation), in C++ or C, from the templates\n"
+                   "  installed in share/tinyllm/templates. It finds this SDK with\n"
+                   "  find_package(TinyLLM), builds tinyllm-NAME.so and runs `tinyllm plugins\n"
+                   "  validate` on it as its test.\n"
+                   "  Prints the commands to build and test it.",
+                   desc);
         return kExitOk;
     }
     const std::string action = positional(vm, "action", "list");
