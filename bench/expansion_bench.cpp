@@ -79,7 +79,8 @@ void BM_TriggerOnGraded(benchmark::State &state) {
     expansion::TriggerCheck check(*f.store, trigger);
     const int64_t now = kStart + 24 * kHour;
     for (auto _ : state)
-        benchmark::DoNotOptimize(check.on_graded("default", "3.0.0", "specialist.math", now));
+        benchmark::DoNotOptimize(
+            check.on_graded("default", "3.0.0", "specialist.math", now).pending);
 }
 
 void BM_TriggerSettled(benchmark::State &state) {
@@ -90,7 +91,8 @@ void BM_TriggerSettled(benchmark::State &state) {
     const int64_t now = kStart + 24 * kHour;
     (void)check.on_graded("default", "3.0.0", "specialist.code", now);
     for (auto _ : state)
-        benchmark::DoNotOptimize(check.on_graded("default", "3.0.0", "specialist.code", now));
+        benchmark::DoNotOptimize(
+            check.on_graded("default", "3.0.0", "specialist.code", now).pending);
 }
 
 BENCHMARK(BM_TriggerOnGraded)->Unit(benchmark::kMicrosecond);

@@ -135,7 +135,8 @@ TEST(RefinePrompt, AnInlinePromptIsRewrittenInPlace) {
     config.model = "qwen2.5:1.5b";
     const ge::Proposal p = refine(request(direct, "answer"), services, config);
     ASSERT_EQ(p.candidates.size(), 1u);
-    const json::Value &c = node_of(parse(p.candidates[0].graph_json), "answer")["config"];
+    const json::Document graph = parse(p.candidates[0].graph_json);
+    const json::Value &c = node_of(graph, "answer")["config"];
     EXPECT_EQ(ge::string_of(c, "prompt"), "{{input}}");
     EXPECT_FALSE(json::find(c, "model")); // default_model, as before
     EXPECT_EQ(ge::string_of(c, "system").rfind("You solve math problems", 0), 0u);

@@ -133,7 +133,8 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
 
     StoreRecorder recorder(store);
     // Self-improvement's trigger is checked as each grade is recorded (expansion.yaml).
-    expansion::TriggerCheck trigger(store, rt.config().expansion.trigger);
+    expansion::TriggerCheck trigger(store, rt.config().expansion.trigger,
+                                    rt.config().expansion.experiment);
     const graph::Executor executor(graph);
     const runtime::CancelToken cancel = ctx.cancel_token();
     const int64_t budget = settings.timeout_ms > 0 ? settings.timeout_ms
@@ -208,11 +209,18 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         grade.reasons = json_array(r.reasons);
         try {
             store.record_grade(grade);
-            if (grade.error.empty() &&
-                trigger.on_graded(ev.graph_id, ev.graph_version, grade.node_id, now_ms())) {
-                spdlog::info("node {} of graph {} {} is over its expansion threshold: tinyllm "
-                             "expansion status",
-                             grade.node_id, ev.graph_id, ev.graph_version);
+            if (grade.error.empty()) {
+                const expansion::GradedCheck check =
+                    trigger.on_graded(ev.graph_id, ev.graph_version, grade.node_id, now_ms());
+                if (check.pending) {
+                    spdlog::info("node {} of graph {} {} is over its expansion threshold ({}): "
+                                 "tinyllm expansion status",
+                                 grade.node_id, ev.graph_id, ev.graph_version, check.detail);
+                }
+                if (check.rolled_back) {
+                    spdlog::warn("graph {} {} rolled back to its predecessor for new runs: {}",
+                                 ev.graph_id, ev.graph_version, check.detail);
+                }
             }
         } catch (const Error &e) {
             const std::lock_guard lock(mutex);

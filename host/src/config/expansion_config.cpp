@@ -40,6 +40,8 @@ const std::string &schema_text() {
         "alpha": {"description": "Error rate of the sequential test: it promotes a candidate that is no better at most this often, however often it is looked at.", "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 0.5, "default": 0.05},
         "min_pairs": {"description": "Paired outcomes before the test may decide anything.", "type": "integer", "minimum": 1, "default": 30},
         "max_pairs": {"description": "Paired outcomes after which a candidate not shown better is rejected.", "type": "integer", "minimum": 1, "default": 400},
+        "watch_outcomes": {"description": "A promoted version's node is watched for this many graded outcomes: a pass rate significantly below its predecessor's (by more than watch_margin) rolls it back automatically. 0: no watch.", "type": "integer", "minimum": 0, "default": 200},
+        "watch_margin": {"description": "A drop of the pass rate smaller than this does not roll back.", "type": "number", "minimum": 0, "maximum": 1, "default": 0.05},
         "concurrency": {"description": "Replayed runs in flight at once.", "type": "integer", "minimum": 1, "maximum": 64, "default": 4}
       }
     },
@@ -88,6 +90,8 @@ ExpansionConfig load_expansion_config(const std::filesystem::path &path) {
     x.alpha = json::get_number(e, "alpha").value_or(0.05);
     x.min_pairs = json::get_int(e, "min_pairs").value_or(30);
     x.max_pairs = json::get_int(e, "max_pairs").value_or(400);
+    x.watch_outcomes = json::get_int(e, "watch_outcomes").value_or(200);
+    x.watch_margin = json::get_number(e, "watch_margin").value_or(0.05);
     x.concurrency = json::get_int(e, "concurrency").value_or(4);
     if (x.min_pairs > x.max_pairs) {
         throw Error(ErrorCode::config,

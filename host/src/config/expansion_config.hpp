@@ -31,7 +31,9 @@ struct ExperimentSettings {
     double alpha = 0.05;              // of the sequential test (promote or reject)
     int64_t min_pairs = 30;
     int64_t max_pairs = 400;
-    int64_t concurrency = 4; // replayed runs in flight
+    int64_t watch_outcomes = 200; // graded outcomes of a promoted version's node watched
+    double watch_margin = 0.05;   // a drop of its pass rate within it does not roll back
+    int64_t concurrency = 4;      // replayed runs in flight
 };
 
 struct ExpansionConfig {

@@ -302,6 +302,26 @@ GraphStore::Graded GraphStore::graded_since(const std::string &graph_id,
     return out;
 }
 
+GraphStore::Graded GraphStore::graded_after(const std::string &graph_id,
+                                            const std::string &graph_version,
+                                            const std::string &node_id, int64_t since_ms) const {
+    Graded out;
+    runs_.read("cannot read the grades of node " + node_id, [&](sqlite::Database &db) {
+        sqlite::Statement &s =
+            db.cached("SELECT COUNT(*), COALESCE(SUM(g.pass = 0), 0) FROM grades g "
+                      "JOIN runs r ON r.id = g.run_id WHERE g.created_at_ms >= ?4 "
+                      "AND g.node_id = ?3 AND g.pass IS NOT NULL AND r.graph_id = ?1 "
+                      "AND r.graph_version = ?2");
+        const sqlite::Reset reset(s);
+        s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, since_ms);
+        if (s.step()) {
+            out.graded = s.column_int64(0);
+            out.failures = s.column_int64(1);
+        }
+    });
+    return out;
+}
+
 GraphStore::NodeExpansionState GraphStore::node_state(const std::string &graph_id,
                                                       const std::string &node_id) const {
     NodeExpansionState out;
@@ -386,6 +406,38 @@ GraphStore::CallCounts GraphStore::node_calls(const std::string &graph_id,
         }
     });
     return out;
+}
+
+std::optional<GraphStore::Promotion> GraphStore::promotion_of(const std::string &graph_id,
+                                                              const std::string &version) const {
+    std::optional<Promotion> out;
+    runs_.read("cannot read the promotions of graph " + graph_id, [&](sqlite::Database &db) {
+        sqlite::Statement &s =
+            db.cached("SELECT e.experiment_id, x.node_id, x.base_version, e.at_ms "
+                      "FROM graph_events e JOIN experiments x ON x.id = e.experiment_id "
+                      "WHERE e.graph_id = ?1 AND e.to_version = ?2 AND e.kind = 'promotion' "
+                      "ORDER BY e.id DESC LIMIT 1");
+        const sqlite::Reset reset(s);
+        s.bind(1, graph_id).bind(2, version);
+        if (s.step())
+            out =
+                Promotion{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int64(3)};
+    });
+    return out;
+}
+
+bool GraphStore::roll_back(const std::string &graph_id, const std::string &from,
+                           const std::string &to, const std::string &experiment_id,
+                           const std::string &reason) {
+    bool done = false;
+    runs_.write_transaction("cannot roll graph " + graph_id + " back", [&](sqlite::Database &db) {
+        done = false;
+        if (versions::active_version(db, graph_id) != from) return;
+        versions::activate(db, GraphEvent{0, graph_id, now_ms(), GraphEventKind::auto_rollback, "",
+                                          to, experiment_id, reason});
+        done = true;
+    });
+    return done;
 }
 
 int64_t GraphStore::record_event(const ExpansionEvent &event) {

@@ -79,6 +79,10 @@ public:
     };
     Graded graded_since(const std::string &graph_id, const std::string &graph_version,
                         const std::string &node_id, int64_t since_ms) const;
+    // The same counted from the grades themselves, recorded at or after since_ms (exact to the
+    // millisecond, for a short span: a promoted version's watch).
+    Graded graded_after(const std::string &graph_id, const std::string &graph_version,
+                        const std::string &node_id, int64_t since_ms) const;
     // When the last experiment on the node ended (nullopt: none has), and whether a "pending"
     // event was recorded for it since then.
     struct NodeExpansionState {
@@ -112,6 +116,21 @@ public:
     };
     CallCounts node_calls(const std::string &graph_id, const std::string &graph_version,
                           const std::string &node_id, int64_t since_ms) const;
+
+    // The promotion that made `version` active, if one did: its experiment's node and base
+    // version, and when.
+    struct Promotion {
+        std::string experiment_id;
+        std::string node_id;
+        std::string base_version;
+        int64_t at_ms = 0;
+    };
+    std::optional<Promotion> promotion_of(const std::string &graph_id,
+                                          const std::string &version) const;
+    // Makes `to` active instead of `from` (an automatic rollback), only while `from` is still
+    // the active version; returns whether it did.
+    bool roll_back(const std::string &graph_id, const std::string &from, const std::string &to,
+                   const std::string &experiment_id, const std::string &reason);
 
     int64_t record_event(const ExpansionEvent &event);
     // Newest first; graph_id "" = every graph; limit 0 = all.
