@@ -458,12 +458,11 @@ typedef struct tllm_judges_service_v1 {
  * the struct named next to its id. New kinds are added in minor versions. A host reports a
  * component of a kind it does not know as "unsupported kind" and does not create it; the
  * plugin's other components still load. */
-#define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client         */
-#define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph                */
-#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* tllm_tool_v1: an exact capability models call  */
-#define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* tllm_judge_v1: grades an answer (since 2.2)    */
-#define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* tllm_mutation_v1: proposes better graphs (2.3)  \
-                                                 */
+#define TLLM_KIND_BACKEND "tinyllm.backend/1"   /* tllm_backend_v1: a model server client */
+#define TLLM_KIND_NODE "tinyllm.node/1"         /* tllm_node_v1: a step of a graph */
+#define TLLM_KIND_TOOL "tinyllm.tool/1"         /* tllm_tool_v1: an exact capability */
+#define TLLM_KIND_JUDGE "tinyllm.judge/1"       /* tllm_judge_v1: grades an answer (2.2) */
+#define TLLM_KIND_MUTATION "tinyllm.mutation/1" /* tllm_mutation_v1: better graphs (2.3) */
 
 /* Flags describing a component's concurrency (tllm_component.flags). */
 #define TLLM_COMPONENT_SERIALIZED 0x1u /* host never runs two calls of one instance at once */
