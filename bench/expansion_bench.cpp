@@ -6,6 +6,7 @@
 //                        (the common case: nothing to record). The store holds 24 hours of
 //                        graded runs of 3 nodes, one every 10 s.
 //   BM_TriggerSettled    the same for a node already found pending in this process (no query).
+#include "expansion/arm.hpp"
 #include "expansion/trigger_check.hpp"
 #include "store/graph_store.hpp"
 #include "store/run_store.hpp"
@@ -95,7 +96,23 @@ void BM_TriggerSettled(benchmark::State &state) {
             check.on_graded("default", "3.0.0", "specialist.code", now).pending);
 }
 
+// Routing a request to a live experiment's arm: one seeded XXH3 of the input (target < 1 us),
+// for a short question, a 1 KB and a 4 KB prompt.
+void BM_ChooseArm(benchmark::State &state) {
+    const uint64_t seed = tinyllm::expansion::arm_seed("x01a244027f7e213019b7");
+    std::string input(static_cast<size_t>(state.range(0)), 'q');
+    size_t i = 0;
+    bool any = false;
+    for (auto _ : state) {
+        input[i++ % input.size()] ^= 1; // a different input each time
+        any ^= tinyllm::expansion::candidate_arm(seed, input, 0.2);
+    }
+    benchmark::DoNotOptimize(any);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+
 BENCHMARK(BM_TriggerOnGraded)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ChooseArm)->Arg(64)->Arg(1024)->Arg(4096)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_TriggerSettled)->Unit(benchmark::kMicrosecond);
 
 } // namespace

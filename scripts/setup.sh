@@ -42,6 +42,7 @@ PACKAGES=(
     libyaml-cpp-dev rapidjson-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libsqlite3-dev libseccomp-dev bubblewrap libkainjow-mustache-dev libre2-dev libssl-dev
+    libxxhash-dev
     python3 jq
 )
 

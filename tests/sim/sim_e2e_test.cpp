@@ -36,6 +36,32 @@ protected:
                       config_dir() / "graphs" / "default.yaml");
     }
 
+    // The simulated math specialist gets most word problems wrong (and its gate cannot catch
+    // them); the role's bigger model gets them right.
+    void weak_math_specialist() {
+        std::string models = read_file(config_dir() / "models.yaml");
+        const auto set = [&](const std::string &from, const std::string &to) {
+            const size_t at = models.find(from);
+            if (at == std::string::npos) throw std::runtime_error("models.yaml: no " + from);
+            models.replace(at, from.size(), to);
+        };
+        set("slip_rate: 0.5 ", "slip_rate: 0.0 ");
+        set("accuracy: {routing: 0.85, arithmetic: 0.8, word_problems: 0.55",
+            "accuracy: {routing: 0.85, arithmetic: 0.9, word_problems: 0.3");
+        set("accuracy: {routing: 0.9, arithmetic: 0.9, word_problems: 0.7",
+            "accuracy: {routing: 0.9, arithmetic: 0.95, word_problems: 0.95");
+        write_config_file("models.yaml", models);
+    }
+
+    // The 235 arithmetic and word problems of tests/data/eval, as one dataset.
+    fs::path math_dataset() {
+        const fs::path data = kSourceConfigDir / ".." / "tests" / "data" / "eval";
+        const fs::path math = root() / "math.jsonl";
+        std::ofstream(math) << read_file(data / "arithmetic.jsonl")
+                            << read_file(data / "word_problems.jsonl");
+        return math;
+    }
+
     // The node ids the run went through, and the router's route and stage.
     struct Path {
         std::vector<std::string> nodes;
@@ -193,22 +219,8 @@ TEST_F(SimE2ETest, ExpansionStatusShowsANodeOverItsThresholdAsPending) {
 // it on the recorded requests until the sequential test promotes it; new runs use the promoted
 // version, and a rollback to the version before restores it.
 TEST_F(SimE2ETest, ATriggeredExpansionIsPromotedServesNewRunsAndRollsBack) {
-    std::string models = read_file(config_dir() / "models.yaml");
-    const auto set = [&](const std::string &from, const std::string &to) {
-        const size_t at = models.find(from);
-        ASSERT_NE(at, std::string::npos) << from;
-        models.replace(at, from.size(), to);
-    };
-    set("slip_rate: 0.5 ", "slip_rate: 0.0 ");
-    set("accuracy: {routing: 0.85, arithmetic: 0.8, word_problems: 0.55",
-        "accuracy: {routing: 0.85, arithmetic: 0.9, word_problems: 0.3");
-    set("accuracy: {routing: 0.9, arithmetic: 0.9, word_problems: 0.7",
-        "accuracy: {routing: 0.9, arithmetic: 0.95, word_problems: 0.95");
-    write_config_file("models.yaml", models);
-    const fs::path data = kSourceConfigDir / ".." / "tests" / "data" / "eval";
-    const fs::path math = root() / "math.jsonl";
-    std::ofstream(math) << read_file(data / "arithmetic.jsonl")
-                        << read_file(data / "word_problems.jsonl");
+    weak_math_specialist();
+    const fs::path math = math_dataset();
     const RunResult eval = host({"eval", "--dataset", math.string(), "--json"});
     ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
 
@@ -239,6 +251,106 @@ TEST_F(SimE2ETest, ATriggeredExpansionIsPromotedServesNewRunsAndRollsBack) {
     const json::Document after = parse_json(host({"expansion", "status", "--json"}).out);
     ASSERT_GE(after["decided"].Size(), 1u);
     EXPECT_EQ(std::string(after["decided"][0]["status"].GetString()), "promoted");
+}
+
+// Live traffic: with experiment.live_share, a candidate that passes screening is not decided
+// on replays but goes live; the next evaluations send about that share of their examples to it
+// (the rest to the active version), both graded by the same judge, until the sequential test
+// promotes it; while it is live the node takes no second experiment.
+TEST_F(SimE2ETest, ALiveExperimentSplitsGradedTrafficUntilTheTestPromotes) {
+    weak_math_specialist();
+    // min_pairs above what one evaluation can pair: the first one splits all its examples.
+    write_config_file("expansion.yaml", "experiment: {live_share: 0.5, min_pairs: 150}\n");
+    const fs::path math = math_dataset();
+    const RunResult eval = host({"eval", "--dataset", math.string(), "--json"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+
+    const RunResult trigger = host({"expansion", "trigger", "--node", "specialist.math",
+                                    "--strategy", "escalate_model", "--json"});
+    ASSERT_EXIT_CODE(trigger, kOk);
+    const json::Document t = parse_json(trigger.out);
+    ASSERT_EQ(t["experiments"].Size(), 1u) << trigger.out;
+    const json::Value &x = t["experiments"][0];
+    EXPECT_EQ(std::string(x["status"].GetString()), "live") << trigger.out;
+    EXPECT_TRUE(x["evidence"].HasMember("screening")) << trigger.out;
+    EXPECT_FALSE(x["evidence"].HasMember("decision")) << trigger.out;
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.0.0");
+    const std::string id = x["experiment"].GetString();
+    const RunResult second = host({"expansion", "trigger", "--node", "specialist.math"});
+    EXPECT_NE(second.exit_code, kOk);
+    EXPECT_THAT(second.err, HasSubstr("already has experiment " + id + " in progress"));
+
+    std::string outcome;
+    for (int round = 0; round < 4 && outcome.empty(); ++round) {
+        const RunResult live = host({"eval", "--dataset", math.string(), "--json"});
+        ASSERT_TRUE(live.exit_code == kOk || live.exit_code == kFailure) << live.describe();
+        const json::Document doc = parse_json(live.out);
+        ASSERT_TRUE(doc.HasMember("live_experiment")) << live.out;
+        const json::Value &lx = doc["live_experiment"];
+        EXPECT_EQ(std::string(lx["id"].GetString()), id);
+        EXPECT_EQ(std::string(lx["candidate_version"].GetString()), "3.1.0");
+        size_t candidate = 0;
+        for (const auto &r : doc["results"].GetArray())
+            candidate += std::string(r["arm"].GetString()) == "candidate" ? 1 : 0;
+        EXPECT_EQ(candidate, lx["candidate_examples"].GetUint64());
+        if (round == 0) {
+            EXPECT_EQ(std::string(lx["outcome"].GetString()), "");
+            // About half of 235 (binomial: 5 standard deviations either way).
+            EXPECT_GT(candidate, 117u - 38u);
+            EXPECT_LT(candidate, 117u + 38u);
+        }
+        outcome = lx["outcome"].GetString();
+    }
+    EXPECT_THAT(outcome, HasSubstr("promoted: live traffic: candidate better"));
+    const json::Document status = parse_json(host({"expansion", "status", "--json"}).out);
+    ASSERT_GE(status["decided"].Size(), 1u);
+    EXPECT_EQ(std::string(status["decided"][0]["id"].GetString()), id);
+    EXPECT_EQ(std::string(status["decided"][0]["status"].GetString()), "promoted");
+    const RunResult r = host({"run", "--json", "What is 38 * 13?"});
+    EXPECT_EQ(std::string(parse_json(r.out)["graph_version"].GetString()), "3.1.0");
+}
+
+// The judge unavailable during an experiment: the replays' grades are missing, so the
+// experiment pauses (exit 5) and decides nothing; resume pauses again while the judge still
+// fails, and once it works runs the experiment to a decision. cancel ends one by hand.
+TEST_F(SimE2ETest, AnExperimentPausesWhileItsJudgeFailsAndResumes) {
+    weak_math_specialist();
+    write_config_file("judges.yaml", read_file(kSourceConfigDir / "sim" / "judges.yaml") +
+                                         "  - name: flaky\n"
+                                         "    type: llm\n"
+                                         "    config: {prompt_id: grading/answer_quality, "
+                                         "model: no-such-model}\n");
+    write_config_file("expansion.yaml", "experiment: {judge: flaky}\n");
+    const fs::path math = math_dataset();
+    const RunResult eval = host({"eval", "--dataset", math.string(), "--json"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+
+    const RunResult trigger = host({"expansion", "trigger", "--node", "specialist.math",
+                                    "--strategy", "escalate_model", "--json"});
+    ASSERT_EXIT_CODE(trigger, kUnavailable);
+    const json::Document t = parse_json(trigger.out);
+    const json::Value &x = t["experiments"][0];
+    EXPECT_EQ(std::string(x["status"].GetString()), "paused") << trigger.out;
+    EXPECT_THAT(x["decision"].GetString(), HasSubstr("judge flaky gave no verdict"));
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.0.0");
+    const std::string id = x["experiment"].GetString();
+    EXPECT_EXIT_CODE(host({"expansion", "resume", id}), kUnavailable);
+    const json::Document status = parse_json(host({"expansion", "status", "--json"}).out);
+    ASSERT_EQ(status["experiments"].Size(), 1u);
+    EXPECT_EQ(std::string(status["experiments"][0]["status"].GetString()), "paused");
+
+    // The judge works again (an exact judge under the same name).
+    write_config_file("judges.yaml", read_file(kSourceConfigDir / "sim" / "judges.yaml") +
+                                         "  - name: flaky\n    type: rules\n");
+    const RunResult resumed = host({"expansion", "resume", id, "--json"});
+    ASSERT_EXIT_CODE(resumed, kOk);
+    EXPECT_EQ(std::string(parse_json(resumed.out)["status"].GetString()), "promoted")
+        << resumed.out;
+    EXPECT_EXIT_CODE(host({"expansion", "resume", id}), kFailure);
+    const RunResult cancel = host({"expansion", "cancel", id});
+    EXPECT_NE(cancel.exit_code, kOk);
+    EXPECT_THAT(cancel.err, HasSubstr("has already ended (promoted)"));
+    EXPECT_EXIT_CODE(host({"expansion", "cancel", "x-nope"}), kNotFound);
 }
 
 // Bad input: a node the graph does not have, a strategy nobody provides, a node without graded

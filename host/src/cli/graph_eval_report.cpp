@@ -106,6 +106,13 @@ std::string graph_eval_text(const GraphEvaluation &ev, bool color) {
                      Color::yellow, color) +
                "\n";
     }
+    if (!ev.experiment_id.empty()) {
+        out += "experiment  " + ev.experiment_id +
+               " live: " + std::to_string(ev.candidate_examples) + " of " +
+               std::to_string(ev.results.size()) + " examples ran candidate " +
+               ev.candidate_version + " (counted below)\n";
+        if (!ev.experiment_outcome.empty()) out += "            " + ev.experiment_outcome + "\n";
+    }
     out += "accuracy    " + proportion_text(s.passed, s.total) + "  (95% Wilson)\n";
     for (const auto &[label, kn] : s.by_label)
         out += "  " + label + std::string(label.size() < 26 ? 26 - label.size() : 1, ' ') +
@@ -146,6 +153,14 @@ json::Document graph_eval_json(const GraphEvaluation &ev) {
     doc.AddMember("examples", static_cast<uint64_t>(ev.example_count), a);
     doc.AddMember("finished", static_cast<uint64_t>(ev.results.size()), a);
     doc.AddMember("status", json::string_value(ev.interrupted ? "incomplete" : "complete", a), a);
+    if (!ev.experiment_id.empty()) {
+        json::Value x(rapidjson::kObjectType);
+        x.AddMember("id", json::string_value(ev.experiment_id, a), a);
+        x.AddMember("candidate_version", json::string_value(ev.candidate_version, a), a);
+        x.AddMember("candidate_examples", static_cast<uint64_t>(ev.candidate_examples), a);
+        x.AddMember("outcome", json::string_value(ev.experiment_outcome, a), a);
+        doc.AddMember("live_experiment", x, a);
+    }
     doc.AddMember("accuracy", proportion_json(s.passed, s.total, a), a);
     json::Value labels(rapidjson::kObjectType);
     for (const auto &[label, kn] : s.by_label)
@@ -177,6 +192,8 @@ json::Document graph_eval_json(const GraphEvaluation &ev) {
         row.AddMember("index", static_cast<uint64_t>(r.index), a);
         row.AddMember("id", json::string_value(r.id, a), a);
         row.AddMember("run_id", json::string_value(r.run_id, a), a);
+        if (!ev.experiment_id.empty())
+            row.AddMember("arm", json::Value(r.candidate_arm ? "candidate" : "base", a), a);
         row.AddMember("status", json::string_value(trace::to_string(r.status), a), a);
         row.AddMember("pass", r.pass, a);
         if (r.score) row.AddMember("score", *r.score, a);

@@ -107,7 +107,7 @@ std::string file_sha256(const std::string &path) {
 GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
                                const std::vector<Example> &examples,
                                const GraphEvalSettings &settings,
-                               const std::function<void(size_t, size_t)> &progress) {
+                               const std::function<void(size_t, size_t)> &progress, LiveArm live) {
     runtime::Runtime &rt = ctx.runtime();
     store::RunStore &store = ctx.store();
     GraphEvaluation ev;
@@ -136,6 +136,15 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
     expansion::TriggerCheck trigger(store, rt.config().expansion.trigger,
                                     rt.config().expansion.experiment);
     const graph::Executor executor(graph);
+    std::optional<graph::Executor> candidate_executor;
+    if (live.experiment != nullptr && live.candidate != nullptr &&
+        live.experiment->judge() == ev.judge) {
+        candidate_executor.emplace(*live.candidate);
+        ev.experiment_id = live.experiment->id();
+        ev.candidate_version = live.candidate->def.version;
+    } else {
+        live = {};
+    }
     const runtime::CancelToken cancel = ctx.cancel_token();
     const int64_t budget = settings.timeout_ms > 0 ? settings.timeout_ms
                                                    : rt.config().system.limits.request_timeout_ms;
@@ -150,13 +159,18 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         r.index = example.index;
         r.id = example.id;
         r.labels = example.labels;
+        using Arm = expansion::LiveExperiment::Arm;
+        const Arm arm = live.experiment ? live.experiment->route(example.input) : Arm::none;
+        r.candidate_arm = arm == Arm::candidate;
+        const graph::Graph &arm_graph = r.candidate_arm ? *live.candidate : graph;
         graph::RunOptions options;
         options.run_id = store::new_run_id();
         options.cancel = cancel;
         options.observer = &recorder;
         if (budget > 0)
             options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
-        const trace::Run run = executor.run(example.input, options);
+        const trace::Run run =
+            (r.candidate_arm ? *candidate_executor : executor).run(example.input, options);
         r.run_id = run.id;
         r.status = run.status;
         r.error_code = run.error_code;
@@ -173,7 +187,7 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         grade.judge = ev.judge;
         grade.expected = example.expected;
         grade.context = example.context;
-        grade.node_id = answer_node(graph, run);
+        grade.node_id = answer_node(arm_graph, run);
         if (run.status != trace::RunStatus::succeeded) {
             // No answer to grade: the example scores 0 whatever the judge.
             r.score = 0;
@@ -211,7 +225,7 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
             store.record_grade(grade);
             if (grade.error.empty()) {
                 const expansion::GradedCheck check =
-                    trigger.on_graded(ev.graph_id, ev.graph_version, grade.node_id, now_ms());
+                    trigger.on_graded(ev.graph_id, arm_graph.def.version, grade.node_id, now_ms());
                 if (check.pending) {
                     spdlog::info("node {} of graph {} {} is over its expansion threshold ({}): "
                                  "tinyllm expansion status",
@@ -220,6 +234,29 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
                 if (check.rolled_back) {
                     spdlog::warn("graph {} {} rolled back to its predecessor for new runs: {}",
                                  ev.graph_id, ev.graph_version, check.detail);
+                }
+            }
+            if (arm != Arm::none) {
+                expansion::LiveExperiment::Graded g;
+                g.candidate = r.candidate_arm;
+                g.input = example.input;
+                g.run_id = run.id;
+                const bool server_down = run.status == trace::RunStatus::failed &&
+                                         run.error_code == to_string(ErrorCode::unavailable);
+                if (grade.error.empty() && !server_down) {
+                    g.pass = r.pass;
+                    g.score = r.score;
+                }
+                g.judge_error = server_down
+                                    ? "the model server was unavailable: " + run.error_message
+                                    : grade.error;
+                const auto u = live.experiment->on_graded(g);
+                if (u.ended || u.paused) {
+                    spdlog::info("experiment {} {}: {}", live.experiment->id(),
+                                 store::to_string(u.status), u.detail);
+                    const std::lock_guard lock(mutex);
+                    ev.experiment_outcome =
+                        std::string(store::to_string(u.status)) + ": " + u.detail;
                 }
             }
         } catch (const Error &e) {
@@ -254,8 +291,11 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
     ev.wall_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
-    for (auto &slot : slots)
-        if (slot) ev.results.push_back(std::move(*slot));
+    for (auto &slot : slots) {
+        if (!slot) continue;
+        ev.candidate_examples += slot->candidate_arm ? 1 : 0;
+        ev.results.push_back(std::move(*slot));
+    }
     ev.interrupted = ev.results.size() < examples.size();
     ev.store_error = recorder.error() ? recorder.error() : grade_store_error;
     store.finish_evaluation(ev.id,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cli/eval_dataset.hpp"
+#include "expansion/live_experiment.hpp"
 #include "graph/graph.hpp"
 #include "trace/trace.hpp"
 
@@ -44,8 +45,9 @@ struct ExampleResult {
     std::optional<double> score;
     std::string judge_error;
     std::vector<std::string> reasons;
-    double run_ms = 0;   // the run, wall clock
-    double model_ms = 0; // the sum of its model calls' own time
+    bool candidate_arm = false; // a live experiment's split ran the candidate for it
+    double run_ms = 0;          // the run, wall clock
+    double model_ms = 0;        // the sum of its model calls' own time
     int64_t prompt_tokens = 0;
     int64_t completion_tokens = 0;
     int64_t model_calls = 0;
@@ -63,6 +65,19 @@ struct GraphEvaluation {
     bool interrupted = false;
     double wall_ms = 0;
     std::optional<Error> store_error; // the first recording failure, if any
+    // A live experiment on the evaluated version (LiveArm): its id, candidate, and what it did.
+    std::string experiment_id;
+    std::string candidate_version;
+    size_t candidate_examples = 0;
+    std::string experiment_outcome; // one line when it was decided or paused during the eval
+};
+
+// A live experiment on the evaluated version (expansion/live_experiment.hpp): the requests its
+// split routes to the candidate run `candidate` instead, and every routed request's grade is
+// recorded as an outcome of its arm. Only when the evaluation's judge is the experiment's.
+struct LiveArm {
+    expansion::LiveExperiment *experiment = nullptr;
+    const graph::Graph *candidate = nullptr;
 };
 
 // Runs the evaluation; `progress(done, total)` after each example [the command's thread or a
@@ -70,7 +85,8 @@ struct GraphEvaluation {
 GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
                                const std::vector<Example> &examples,
                                const GraphEvalSettings &settings,
-                               const std::function<void(size_t, size_t)> &progress);
+                               const std::function<void(size_t, size_t)> &progress,
+                               LiveArm live = {});
 
 // The SHA-256 of a file's bytes, as 64 lowercase hex digits; Error(usage) when unreadable.
 std::string file_sha256(const std::string &path);

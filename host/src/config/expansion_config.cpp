@@ -42,7 +42,8 @@ const std::string &schema_text() {
         "max_pairs": {"description": "Paired outcomes after which a candidate not shown better is rejected.", "type": "integer", "minimum": 1, "default": 400},
         "watch_outcomes": {"description": "A promoted version's node is watched for this many graded outcomes: a pass rate significantly below its predecessor's (by more than watch_margin) rolls it back automatically. 0: no watch.", "type": "integer", "minimum": 0, "default": 200},
         "watch_margin": {"description": "A drop of the pass rate smaller than this does not roll back.", "type": "number", "minimum": 0, "maximum": 1, "default": 0.05},
-        "concurrency": {"description": "Replayed runs in flight at once.", "type": "integer", "minimum": 1, "maximum": 64, "default": 4}
+        "concurrency": {"description": "Replayed runs in flight at once.", "type": "integer", "minimum": 1, "maximum": 64, "default": 4},
+        "live_share": {"description": "0: a candidate that passes screening is decided on the rest of the node's recorded requests, replayed at once. Above 0: it is decided on live graded traffic instead, this share of the graph's graded requests (sticky per input) running the candidate, both arms graded by the same judge.", "type": "number", "minimum": 0, "maximum": 0.5, "default": 0}
       }
     },
     "strategies": )json" +
@@ -93,6 +94,7 @@ ExpansionConfig load_expansion_config(const std::filesystem::path &path) {
     x.watch_outcomes = json::get_int(e, "watch_outcomes").value_or(200);
     x.watch_margin = json::get_number(e, "watch_margin").value_or(0.05);
     x.concurrency = json::get_int(e, "concurrency").value_or(4);
+    x.live_share = json::get_number(e, "live_share").value_or(0);
     if (x.min_pairs > x.max_pairs) {
         throw Error(ErrorCode::config,
                     file.at().describe("/experiment/min_pairs",

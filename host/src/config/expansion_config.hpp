@@ -34,6 +34,9 @@ struct ExperimentSettings {
     int64_t watch_outcomes = 200; // graded outcomes of a promoted version's node watched
     double watch_margin = 0.05;   // a drop of its pass rate within it does not roll back
     int64_t concurrency = 4;      // replayed runs in flight
+    // 0: decided on replays of recorded requests; above 0 (at most 0.5): on live graded
+    // traffic, this share of it running the candidate.
+    double live_share = 0;
 };
 
 struct ExpansionConfig {

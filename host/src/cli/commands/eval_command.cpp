@@ -15,6 +15,8 @@
 #include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
 #include "graph/message.hpp"
+#include "store/graph_store.hpp"
+#include "versions/active_graph.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -323,12 +325,36 @@ int evaluate(Context &ctx, const GraphEvalOptions &o) {
     }
     for (const auto &w : g->warnings)
         spdlog::warn("{}", w);
+    // A live experiment on this version takes its share of the examples (expansion.yaml).
+    std::unique_ptr<expansion::LiveExperiment> experiment;
+    std::unique_ptr<graph::Graph> candidate;
+    store::GraphStore graphs(ctx.store());
+    if (auto live = expansion::live_experiment_for(graphs, g->def.id, g->def.version)) {
+        const std::string judge = settings.judge.empty() ? rt.default_judge() : settings.judge;
+        const auto version = graphs.version(live->graph_id, live->candidate_version);
+        if (live->judge != judge) {
+            spdlog::info("experiment {} is live on {} {} but graded by judge {}, not {}: this "
+                         "evaluation runs {} alone",
+                         live->id, g->def.id, g->def.version, live->judge, judge, g->def.version);
+        } else if (version) {
+            const SetupWatchdog watchdog(ctx.setup_budget());
+            candidate =
+                graph::build_graph(versions::load_version(*version), ctx.registry(), &rt, true);
+            spdlog::info("experiment {} is live: about {:.0f}% of these examples run candidate {} "
+                         "({})",
+                         live->id, 100 * live->share, live->candidate_version, live->strategy);
+            experiment = std::make_unique<expansion::LiveExperiment>(
+                ctx.store(), std::move(*live), rt.config().expansion.experiment);
+        }
+    }
     ProgressBar progress;
     const eval::GraphEvaluation ev =
-        eval::evaluate_graph(ctx, *g, examples, settings, [&](size_t done, size_t total) {
-            progress.update("eval " + g->def.id, static_cast<int64_t>(done),
-                            static_cast<int64_t>(total));
-        });
+        eval::evaluate_graph(ctx, *g, examples, settings,
+                             [&](size_t done, size_t total) {
+                                 progress.update("eval " + g->def.id, static_cast<int64_t>(done),
+                                                 static_cast<int64_t>(total));
+                             },
+                             {experiment.get(), candidate.get()});
     progress.finish();
     if (o.as_json) {
         std::cout << json::to_pretty_string(eval::graph_eval_json(ev)) << "\n";

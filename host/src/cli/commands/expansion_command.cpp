@@ -6,9 +6,11 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/expansion_experiment.hpp"
 #include "cli/expansion_trigger.hpp"
 #include "cli/terminal.hpp"
 #include "cli/time_arg.hpp"
+#include "expansion/experiment_owner.hpp"
 #include "expansion/node_health.hpp"
 #include "graph/graph_def.hpp"
 #include "store/graph_store.hpp"
@@ -40,6 +42,7 @@ Status gather(Context &ctx, const std::string &only_graph) {
     const config::ExpansionConfig &cfg = ctx.config().expansion;
     store::RunStore &runs = ctx.store();
     store::GraphStore graphs(runs);
+    expansion::pause_interrupted_experiments(graphs);
     Status s;
     const int64_t now = now_ms();
     for (const std::string &graph_id : graphs.graphs()) {
@@ -223,6 +226,53 @@ int print_text(const Status &s, const config::ExpansionConfig &cfg) {
     return kExitOk;
 }
 
+// The experiment an id or unique prefix names; Error(not_found) otherwise.
+store::ExperimentRecord experiment_named(store::GraphStore &graphs, const std::string &id) {
+    auto x = graphs.experiment(id);
+    if (!x) {
+        throw Error(ErrorCode::not_found,
+                    "no experiment \"" + id + "\" (tinyllm expansion status lists them)");
+    }
+    return std::move(*x);
+}
+
+int resume(Context &ctx, store::GraphStore &graphs, const std::string &id, bool as_json) {
+    const store::ExperimentRecord x = experiment_named(graphs, id);
+    const ExperimentReport r = resume_experiment(ctx, graphs, x.id);
+    if (as_json) {
+        json::Document doc(rapidjson::kObjectType);
+        json::Value v = experiment_report_json(r, doc.GetAllocator());
+        doc.CopyFrom(v, doc.GetAllocator());
+        std::cout << json::to_pretty_string(doc) << "\n";
+    } else {
+        std::printf("%s %s (%s): %s: %s\n", r.experiment_id.c_str(),
+                    terminal_safe(r.candidate_version).c_str(), terminal_safe(r.strategy).c_str(),
+                    std::string(store::to_string(r.status)).c_str(),
+                    terminal_safe(r.decision).c_str());
+    }
+    return r.status == store::ExperimentStatus::paused ? kExitUnavailable : kExitOk;
+}
+
+int cancel(store::GraphStore &graphs, const std::string &id, const std::string &reason) {
+    store::ExperimentRecord x = experiment_named(graphs, id);
+    if (!store::in_progress(x.status)) {
+        throw Error(ErrorCode::invalid_argument, "experiment " + x.id + " has already ended (" +
+                                                     std::string(store::to_string(x.status)) +
+                                                     "): nothing to cancel");
+    }
+    x.status = store::ExperimentStatus::cancelled;
+    x.decision = "cancelled by hand" + (reason.empty() ? std::string() : ": " + reason);
+    x.decided_at_ms.reset();
+    if (!graphs.decide_experiment(x)) {
+        throw Error(ErrorCode::invalid_argument,
+                    "experiment " + x.id + " ended while it was being cancelled");
+    }
+    std::printf("%s cancelled: candidate %s retired; graph %s runs %s\n", x.id.c_str(),
+                terminal_safe(x.candidate_version).c_str(), terminal_safe(x.graph_id).c_str(),
+                terminal_safe(graphs.active_version(x.graph_id).value_or("?")).c_str());
+    return kExitOk;
+}
+
 } // namespace
 
 int run_expansion(Context &ctx, const std::vector<std::string> &args) {
@@ -241,11 +291,16 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
         "max-candidates", po::value<size_t>(&trigger.max_candidates)->default_value(3),
         "trigger: candidates tested at most, one after the other");
     add_common_options(desc, ctx.options());
-    const auto vm = parse_with_positionals(args, desc, {"action"}, ctx.options());
+    std::string reason;
+    desc.add_options()("reason", po::value<std::string>(&reason),
+                       "cancel: why, recorded with the experiment");
+    const auto vm = parse_with_positionals(args, desc, {"action", "experiment"}, ctx.options());
     if (vm.count("help")) {
         print_help(
             "expansion status [--graph ID] [--json]\n"
-            "       expansion trigger --node ID [--graph ID] [--strategy NAME] [--json]",
+            "       expansion trigger --node ID [--graph ID] [--strategy NAME] [--json]\n"
+            "       expansion resume EXPERIMENT [--json]\n"
+            "       expansion cancel EXPERIMENT [--reason TEXT]",
             "Self-improvement (docs/self-improvement.md).\n"
             "status: each graded node of every graph's active version against\n"
             "  expansion.yaml's trigger, the expansions pending, experiments in progress\n"
@@ -253,7 +308,13 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
             "trigger: one expansion of a node run to a decision: the strategies propose\n"
             "  candidates from the node's graded runs; each is replayed on a sample of them\n"
             "  (rejected when worse), then on the rest pair by pair until a sequential test\n"
-            "  decides; a promoted candidate is the graph's active version at once.",
+            "  decides; a promoted candidate is the graph's active version at once. With\n"
+            "  expansion.yaml's experiment.live_share above 0, a candidate that passed\n"
+            "  screening goes live instead: that share of the graph's graded requests\n"
+            "  (tinyllm eval) runs it, and the test decides as their grades come in.\n"
+            "resume: a paused experiment (its judge or model server failed, or its process\n"
+            "  died) taken up again. cancel: an experiment in progress ended, its candidate\n"
+            "  retired.",
             desc);
         return kExitOk;
     }
@@ -265,9 +326,17 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
         trigger.as_json = as_json;
         return run_expansion_trigger(ctx, trigger);
     }
+    if (action == "resume" || action == "cancel") {
+        const std::string id = positional(vm, "experiment");
+        if (id.empty()) throw Error(ErrorCode::usage, "expansion " + action + " needs EXPERIMENT");
+        store::GraphStore graphs(ctx.store());
+        expansion::pause_interrupted_experiments(graphs);
+        if (action == "resume") return resume(ctx, graphs, id, as_json);
+        return cancel(graphs, id, reason);
+    }
     if (action != "status") {
-        throw Error(ErrorCode::usage,
-                    "unknown expansion action \"" + action + "\" (status or trigger; see --help)");
+        throw Error(ErrorCode::usage, "unknown expansion action \"" + action +
+                                          "\" (status, trigger, resume or cancel; see --help)");
     }
     const Status s = gather(ctx, graph);
     return as_json ? print_json(s, ctx.config().expansion) : print_text(s, ctx.config().expansion);
