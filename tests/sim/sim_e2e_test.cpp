@@ -353,6 +353,62 @@ TEST_F(SimE2ETest, AnExperimentPausesWhileItsJudgeFailsAndResumes) {
     EXPECT_EXIT_CODE(host({"expansion", "cancel", "x-nope"}), kNotFound);
 }
 
+// Pruning: a route the router hardly ever takes (a "legal" specialist no dataset asks for) is
+// proposed for removal; --dry-run only lists it; prune tests the graph without it on the graph's
+// recorded requests and promotes it as no worse; the removed node stays in the version before.
+TEST_F(SimE2ETest, PruneRemovesARouteHardlyAnyRequestTakesThroughTheABGate) {
+    std::string graph = read_file(config_dir() / "graphs" / "default.yaml");
+    const auto set = [&](const std::string &from, const std::string &to) {
+        const size_t at = graph.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        graph.replace(at, from.size(), to);
+    };
+    set("routes: [math, code, general]", "routes: [math, code, general, legal]");
+    set("  - id: math_check\n", "  - id: specialist.legal\n    type: model\n"
+                                "    config: {prompt_id: specialists/general}\n"
+                                "    answer: true\n  - id: math_check\n");
+    set("  - {from: specialist.math, to: math_check}\n",
+        "  - {from: router, to: specialist.legal, when: 'route == \"legal\"'}\n"
+        "  - {from: specialist.legal, to: done}\n"
+        "  - {from: specialist.math, to: math_check}\n");
+    write_config_file("graphs/default.yaml", graph);
+    write_config_file("expansion.yaml", "prune: {min_share: 0.1}\n");
+    const fs::path data = kSourceConfigDir / ".." / "tests" / "data" / "eval";
+    const fs::path all = root() / "all.jsonl";
+    std::ofstream(all) << read_file(data / "arithmetic.jsonl") << read_file(data / "code.jsonl")
+                       << read_file(data / "general.jsonl");
+    const RunResult eval = host({"eval", "--dataset", all.string(), "--json"});
+    ASSERT_TRUE(eval.exit_code == kOk || eval.exit_code == kFailure) << eval.describe();
+
+    const RunResult dry = host({"expansion", "prune", "--dry-run", "--json"});
+    ASSERT_EXIT_CODE(dry, kOk);
+    const json::Document d = parse_json(dry.out);
+    EXPECT_EQ(d["runs"].GetInt64(), 345);
+    ASSERT_EQ(d["proposals"].Size(), 1u) << dry.out;
+    EXPECT_EQ(std::string(d["proposals"][0]["node"].GetString()), "specialist.legal");
+    EXPECT_EQ(std::string(d["proposals"][0]["how"].GetString()), "route legal removed from router");
+    EXPECT_FALSE(d["proposals"][0].HasMember("experiment"));
+    EXPECT_EQ(std::string(d["active_version"].GetString()), "3.0.0");
+
+    const RunResult prune = host({"expansion", "prune", "--json"});
+    ASSERT_EXIT_CODE(prune, kOk);
+    const json::Document p = parse_json(prune.out);
+    const json::Value &x = p["proposals"][0]["experiment"];
+    EXPECT_EQ(std::string(x["status"].GetString()), "promoted") << prune.out;
+    EXPECT_THAT(x["decision"].GetString(), HasSubstr("no worse without the node"));
+    EXPECT_EQ(std::string(p["active_version"].GetString()), "3.1.0");
+    const RunResult diff = host({"graph", "diff", "default", "3.0.0", "3.1.0"});
+    EXPECT_THAT(diff.out, HasSubstr("- node specialist.legal (model)"));
+    const json::Document versions =
+        parse_json(host({"graph", "versions", "default", "--json"}).out);
+    ASSERT_EQ(versions["versions"].Size(), 2u);
+    EXPECT_EQ(std::string(versions["versions"][1]["origin"].GetString()), "ablation");
+    const RunResult again = host({"expansion", "prune"});
+    ASSERT_EXIT_CODE(again, kOk);
+    EXPECT_THAT(again.out, HasSubstr("default 3.1.0"));
+    EXPECT_THAT(again.out, HasSubstr("nothing to prune"));
+}
+
 // Bad input: a node the graph does not have, a strategy nobody provides, a node without graded
 // runs: one line each, the usual exit codes, nothing recorded.
 TEST_F(SimE2ETest, ExpansionTriggerRefusesWhatItCannotDo) {

@@ -4,6 +4,7 @@
 #include "cli/eval_dataset.hpp"
 #include "cli/graph_evaluation.hpp"
 #include "cli/terminal.hpp"
+#include "config/json_yaml.hpp"
 #include "expansion/experiment_evidence.hpp"
 #include "expansion/experiment_owner.hpp"
 #include "graph/graph_builder.hpp"
@@ -11,6 +12,7 @@
 #include "tinyllm/digest.hpp"
 #include "tinyllm/json.hpp"
 #include "versions/active_graph.hpp"
+#include "versions/canonical.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -211,7 +213,7 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
                                       std::to_string(t.broken) + " of " + std::to_string(r_count) +
                                       " successes";
 
-    if (x.share > 0) {
+    if (x.share > 0 && x.trigger != "ablation") {
         // Decided on live graded traffic from now on (live_experiment.hpp).
         x.status = store::ExperimentStatus::live;
         x.decision = screened_line + "; live on " + std::to_string(std::lround(100 * x.share)) +
@@ -232,6 +234,7 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
                                         failing.end());
     pool.insert(pool.end(), passing.begin() + static_cast<long>(r_count), passing.end());
     std::shuffle(pool.begin(), pool.end(), rng);
+    const bool ablation = x.trigger == "ablation";
     stats::SequentialSettings decide;
     decide.alpha = cfg.alpha;
     decide.min_pairs = static_cast<size_t>(cfg.min_pairs);
@@ -254,8 +257,30 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
             test.add(batch[i]->pass, *outcomes.pass[i]);
             if (test.decision() != stats::Verdict::continue_) break;
         }
+        // An ablation needs no verdict of "better": only enough pairs, and none found worse.
+        if (ablation && (test.pairs() >= decide.max_pairs || !test.not_worse())) break;
     }
     t.decision_evidence = test.evidence();
+    if (ablation) {
+        const double margin = cfg.watch_margin;
+        const std::string figures = std::to_string(test.pairs()) + " pairs, " +
+                                    std::to_string(test.base_wins()) + " lost and " +
+                                    std::to_string(test.candidate_wins()) + " won without the node";
+        if (!test.not_worse())
+            return end(store::ExperimentStatus::rejected,
+                       "worse without the node: " + test.describe());
+        if (test.pairs() < decide.min_pairs) {
+            return end(store::ExperimentStatus::rejected,
+                       "too few recorded requests to show the node changes nothing: " + figures);
+        }
+        if (test.difference() < -margin) {
+            return end(store::ExperimentStatus::rejected,
+                       "the pass rate drops by more than the margin without the node: " + figures);
+        }
+        return end(store::ExperimentStatus::promoted,
+                   "no worse without the node (within " +
+                       std::to_string(std::lround(100 * margin)) + " points): " + figures);
+    }
     switch (test.decision()) {
     case stats::Verdict::better: return end(store::ExperimentStatus::promoted, test.describe());
     case stats::Verdict::worse:
@@ -269,6 +294,38 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
 }
 
 } // namespace
+
+store::GraphVersionRecord record_candidate(Context &ctx, GraphStore &graphs,
+                                           const graph::GraphDef &base,
+                                           const std::string &graph_json,
+                                           store::VersionOrigin origin, const std::string &strategy,
+                                           const std::string &rationale,
+                                           const std::vector<std::string> &touched_nodes) {
+    const std::string where = versions::version_name(base.id, "candidate of " + strategy);
+    json::Document doc = json::parse_object(graph_json, "candidate graph");
+    // The candidate carries its parent's label until the store gives it its own.
+    doc.RemoveMember("version");
+    doc.AddMember("version", json::string_value(base.version, doc.GetAllocator()),
+                  doc.GetAllocator());
+    const std::string text = config::to_yaml(doc);
+    graph::GraphDef checked = graph::load_graph_def_text(text, where);
+    (void)graph::build_graph(checked, ctx.registry(), nullptr, false);
+    store::GraphVersionRecord v;
+    v.graph_id = base.id;
+    v.hash = versions::content_hash(*checked.document);
+    v.parent = base.version;
+    v.origin = origin;
+    v.strategy = strategy;
+    v.rationale = rationale;
+    json::Document touched(rapidjson::kArrayType);
+    for (const std::string &n : touched_nodes)
+        touched.PushBack(json::string_value(n, touched.GetAllocator()), touched.GetAllocator());
+    v.touched_nodes = json::to_string(touched);
+    v.source = std::string(origin == store::VersionOrigin::ablation ? "ablation " : "mutation ") +
+               strategy;
+    v.definition = text;
+    return graphs.add_candidate_version(v);
+}
 
 ExperimentReport run_experiment(Context &ctx, GraphStore &graphs, const graph::GraphDef &base,
                                 const store::GraphVersionRecord &candidate,
@@ -287,7 +344,7 @@ ExperimentReport run_experiment(Context &ctx, GraphStore &graphs, const graph::G
     x.trigger = trigger;
     x.status = store::ExperimentStatus::offline;
     x.judge = cfg.judge.empty() ? ctx.runtime().default_judge() : cfg.judge;
-    x.share = cfg.live_share;
+    x.share = trigger == "ablation" ? 0 : cfg.live_share; // ablations: replays only
     x.settings = expansion::experiment_settings(x.share);
     graphs.begin_experiment(x);
     return run_phases(ctx, graphs, std::move(x), evidence);

@@ -8,6 +8,9 @@
 //        the sequential test decides or they run out (rejected: not shown better);
 //      - above 0: the experiment goes live (live_experiment.hpp) and is decided as graded
 //        traffic comes in (tinyllm eval), both arms graded by the same judge.
+//   An ablation (trigger "ablation": a graph without a node, from `expansion prune`) is decided
+//   on replays and asks the other question: not whether it is better but whether it is no
+//   worse, on at least min_pairs pairs, by no more than watch_margin.
 // Every replay is an evaluation (recorded, graded by the experiment's judge). A replay whose
 // judge gave no verdict, or whose model server was unavailable, pauses the experiment instead
 // of counting (tinyllm expansion resume ID); so does a process that died while replaying
@@ -37,6 +40,17 @@ struct ExperimentReport {
     stats::PairEvidence decision_evidence{};
     std::string evidence; // JSON object, as recorded
 };
+
+// A candidate graph (JSON, from a mutation or an ablation) checked exactly as a graph file is
+// (load_graph_def_text and the build checks against the plugins: Error(config) with the
+// builder's message when it fails) and stored as a version of `base`'s graph (the next minor
+// version of the active one; a content already stored returns that version).
+store::GraphVersionRecord record_candidate(Context &ctx, store::GraphStore &graphs,
+                                           const graph::GraphDef &base,
+                                           const std::string &graph_json,
+                                           store::VersionOrigin origin, const std::string &strategy,
+                                           const std::string &rationale,
+                                           const std::vector<std::string> &touched_nodes);
 
 // A new experiment for `candidate`, recorded (refused when the node has one in progress) and run
 // through its offline phases: it ends decided, live, or paused.

@@ -4,15 +4,12 @@
 #include "cli/exit_codes.hpp"
 #include "cli/expansion_experiment.hpp"
 #include "cli/terminal.hpp"
-#include "config/json_yaml.hpp"
 #include "config/suggest.hpp"
 #include "expansion/evidence.hpp"
 #include "expansion/experiment_owner.hpp"
-#include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
 #include "store/graph_store.hpp"
 #include "tinyllm/json.hpp"
-#include "versions/active_graph.hpp"
 #include "versions/canonical.hpp"
 
 #include <algorithm>
@@ -85,31 +82,10 @@ std::vector<Candidate> propose(Context &ctx, GraphStore &graphs, const graph::Gr
                          terminal_safe(why).c_str());
         }
         for (const runtime::MutationCandidate &c : proposal.candidates) {
-            const std::string where = versions::version_name(def.id, "candidate of " + name);
             try {
-                json::Document doc = json::parse_object(c.graph_json, "candidate graph");
-                // The candidate carries its parent's label until the store gives it its own.
-                doc.RemoveMember("version");
-                doc.AddMember("version", json::string_value(def.version, doc.GetAllocator()),
-                              doc.GetAllocator());
-                const std::string text = config::to_yaml(doc);
-                graph::GraphDef checked = graph::load_graph_def_text(text, where);
-                (void)graph::build_graph(checked, ctx.registry(), nullptr, false);
-                store::GraphVersionRecord v;
-                v.graph_id = def.id;
-                v.hash = versions::content_hash(*checked.document);
-                v.parent = def.version;
-                v.origin = store::VersionOrigin::mutation;
-                v.strategy = name;
-                v.rationale = c.rationale;
-                json::Document touched(rapidjson::kArrayType);
-                for (const std::string &n : c.touched_nodes)
-                    touched.PushBack(json::string_value(n, touched.GetAllocator()),
-                                     touched.GetAllocator());
-                v.touched_nodes = json::to_string(touched);
-                v.source = "mutation " + name;
-                v.definition = text;
-                v = graphs.add_candidate_version(v);
+                store::GraphVersionRecord v =
+                    record_candidate(ctx, graphs, def, c.graph_json, store::VersionOrigin::mutation,
+                                     name, c.rationale, c.touched_nodes);
                 if (v.hash == versions::content_hash(*def.document)) continue; // no change
                 out.push_back({name, std::move(v)});
             } catch (const Error &e) {

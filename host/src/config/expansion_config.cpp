@@ -46,10 +46,21 @@ const std::string &schema_text() {
         "live_share": {"description": "0: a candidate that passes screening is decided on the rest of the node's recorded requests, replayed at once. Above 0: it is decided on live graded traffic instead, this share of the graph's graded requests (sticky per input) running the candidate, both arms graded by the same judge.", "type": "number", "minimum": 0, "maximum": 0.5, "default": 0}
       }
     },
+    "prune": {
+      "description": "What `tinyllm expansion prune` proposes to remove, each removal an ablation decided like any candidate (no worse without the node).",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "window_hours": {"description": "Runs of the active version are counted over this many hours.", "type": "number", "exclusiveMinimum": true, "minimum": 0, "default": 168},
+        "min_runs": {"description": "Runs of the active version in the window before anything counts as unused.", "type": "integer", "minimum": 1, "default": 100},
+        "min_share": {"description": "A router's route target that took less than this share of the router's runs is proposed for removal (a node no run reached always is).", "type": "number", "minimum": 0, "maximum": 1, "default": 0.02}
+      }
+    },
     "strategies": )json" +
         component_entries_schema({"mutation",
                                   "The name `tinyllm expansion trigger --strategy NAME` uses",
-                                  "One line shown by `tinyllm expansion strategies`."}) +
+                                  "One line describing the strategy."}) +
         "}}";
     return text;
 }
@@ -95,6 +106,10 @@ ExpansionConfig load_expansion_config(const std::filesystem::path &path) {
     x.watch_margin = json::get_number(e, "watch_margin").value_or(0.05);
     x.concurrency = json::get_int(e, "concurrency").value_or(4);
     x.live_share = json::get_number(e, "live_share").value_or(0);
+    const json::Value &p = root["prune"];
+    config.prune.window_ms = hours_ms(json::get_number(p, "window_hours").value_or(168));
+    config.prune.min_runs = json::get_int(p, "min_runs").value_or(100);
+    config.prune.min_share = json::get_number(p, "min_share").value_or(0.02);
     if (x.min_pairs > x.max_pairs) {
         throw Error(ErrorCode::config,
                     file.at().describe("/experiment/min_pairs",

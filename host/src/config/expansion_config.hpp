@@ -39,10 +39,18 @@ struct ExperimentSettings {
     double live_share = 0;
 };
 
+// What `tinyllm expansion prune` proposes to remove.
+struct PruneSettings {
+    int64_t window_ms = 168LL * 3600 * 1000; // runs of the active version counted over it
+    int64_t min_runs = 100;                  // before anything counts as unused
+    double min_share = 0.02;                 // of a router's runs, for one of its route targets
+};
+
 struct ExpansionConfig {
     std::filesystem::path source; // empty when there is no expansion.yaml
     ExpansionTrigger trigger;
     ExperimentSettings experiment;
+    PruneSettings prune;
     // Empty: every mutation component under its own name.
     std::vector<StrategyConfig> strategies;
 };

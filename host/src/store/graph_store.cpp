@@ -356,13 +356,13 @@ std::vector<GraphStore::GradedRun> GraphStore::graded_runs(const std::string &gr
                                                            int64_t since_ms, size_t limit) const {
     std::vector<GradedRun> out;
     runs_.read("cannot read the graded runs of node " + node_id, [&](sqlite::Database &db) {
-        sqlite::Statement &s =
-            db.cached("SELECT r.id, r.input, COALESCE(r.answer, ''), g.pass, g.score, g.expected, "
-                      "g.context, g.labels, g.reasons, g.created_at_ms "
-                      "FROM grades g JOIN runs r ON r.id = g.run_id "
-                      "WHERE r.graph_id = ?1 AND r.graph_version = ?2 AND g.node_id = ?3 "
-                      "AND g.pass IS NOT NULL AND g.created_at_ms >= ?4 "
-                      "ORDER BY g.created_at_ms DESC, g.id DESC LIMIT ?5");
+        sqlite::Statement &s = db.cached(
+            "SELECT r.id, r.input, COALESCE(r.answer, ''), g.pass, g.score, g.expected, "
+            "g.context, g.labels, g.reasons, g.created_at_ms "
+            "FROM grades g JOIN runs r ON r.id = g.run_id "
+            "WHERE r.graph_id = ?1 AND r.graph_version = ?2 AND (?3 = '' OR g.node_id = ?3) "
+            "AND g.pass IS NOT NULL AND g.created_at_ms >= ?4 "
+            "ORDER BY g.created_at_ms DESC, g.id DESC LIMIT ?5");
         const sqlite::Reset reset(s);
         s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, since_ms);
         s.bind(5, static_cast<int64_t>(limit));
@@ -380,6 +380,29 @@ std::vector<GraphStore::GradedRun> GraphStore::graded_runs(const std::string &gr
             g.graded_at_ms = s.column_int64(9);
             out.push_back(std::move(g));
         }
+    });
+    return out;
+}
+
+GraphStore::Reach GraphStore::node_reach(const std::string &graph_id,
+                                         const std::string &graph_version, int64_t since_ms) const {
+    Reach out;
+    runs_.read("cannot count the runs of graph " + graph_id, [&](sqlite::Database &db) {
+        out = {};
+        sqlite::Statement &total =
+            db.cached("SELECT COUNT(*) FROM runs WHERE graph_id = ?1 AND graph_version = ?2 "
+                      "AND started_at_ms >= ?3");
+        const sqlite::Reset reset_total(total);
+        total.bind(1, graph_id).bind(2, graph_version).bind(3, since_ms);
+        if (total.step()) out.runs = total.column_int64(0);
+        sqlite::Statement &nodes = db.cached(
+            "SELECT n.node_id, COUNT(DISTINCT n.run_id) FROM node_executions n "
+            "JOIN runs r ON r.id = n.run_id WHERE r.graph_id = ?1 AND r.graph_version = ?2 "
+            "AND r.started_at_ms >= ?3 GROUP BY n.node_id ORDER BY n.node_id");
+        const sqlite::Reset reset_nodes(nodes);
+        nodes.bind(1, graph_id).bind(2, graph_version).bind(3, since_ms);
+        while (nodes.step())
+            out.nodes.emplace_back(nodes.column_text(0), nodes.column_int64(1));
     });
     return out;
 }

@@ -92,8 +92,17 @@ public:
     };
     NodeExpansionState node_state(const std::string &graph_id, const std::string &node_id) const;
 
-    // The graded runs of a node (the grades that name it, with a verdict), newest first: what a
-    // mutation is shown and what an experiment replays.
+    // How many runs of a graph version started at or after since_ms, and how many of them each
+    // node took part in (nodes no run reached are absent): what pruning looks at.
+    struct Reach {
+        int64_t runs = 0;
+        std::vector<std::pair<std::string, int64_t>> nodes; // by node id
+    };
+    Reach node_reach(const std::string &graph_id, const std::string &graph_version,
+                     int64_t since_ms) const;
+
+    // The graded runs of a node (the grades that name it, with a verdict; node_id "": of every
+    // node), newest first: what a mutation is shown and what an experiment replays.
     struct GradedRun {
         std::string run_id;
         std::string input;

@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/expansion_experiment.hpp"
+#include "cli/expansion_prune.hpp"
 #include "cli/expansion_trigger.hpp"
 #include "cli/terminal.hpp"
 #include "cli/time_arg.hpp"
@@ -292,13 +293,16 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
         "trigger: candidates tested at most, one after the other");
     add_common_options(desc, ctx.options());
     std::string reason;
+    bool dry_run = false;
     desc.add_options()("reason", po::value<std::string>(&reason),
-                       "cancel: why, recorded with the experiment");
+                       "cancel: why, recorded with the experiment")(
+        "dry-run", po::bool_switch(&dry_run), "prune: list what would be removed, test nothing");
     const auto vm = parse_with_positionals(args, desc, {"action", "experiment"}, ctx.options());
     if (vm.count("help")) {
         print_help(
             "expansion status [--graph ID] [--json]\n"
             "       expansion trigger --node ID [--graph ID] [--strategy NAME] [--json]\n"
+            "       expansion prune [--graph ID] [--dry-run] [--json]\n"
             "       expansion resume EXPERIMENT [--json]\n"
             "       expansion cancel EXPERIMENT [--reason TEXT]",
             "Self-improvement (docs/self-improvement.md).\n"
@@ -312,6 +316,9 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
             "  expansion.yaml's experiment.live_share above 0, a candidate that passed\n"
             "  screening goes live instead: that share of the graph's graded requests\n"
             "  (tinyllm eval) runs it, and the test decides as their grades come in.\n"
+            "prune: nodes of the active version no run reached in expansion.yaml's prune\n"
+            "  window, and route targets with a tiny share of their router's runs, each\n"
+            "  removed as a candidate promoted only when no worse without the node.\n"
             "resume: a paused experiment (its judge or model server failed, or its process\n"
             "  died) taken up again. cancel: an experiment in progress ended, its candidate\n"
             "  retired.",
@@ -326,6 +333,16 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
         trigger.as_json = as_json;
         return run_expansion_trigger(ctx, trigger);
     }
+    if (action != "resume" && action != "cancel" && vm.count("experiment")) {
+        throw Error(ErrorCode::usage, "expansion " + action + " takes no EXPERIMENT argument");
+    }
+    if (action == "prune") {
+        PruneOptions prune;
+        if (!graph.empty()) prune.graph = graph;
+        prune.dry_run = dry_run;
+        prune.as_json = as_json;
+        return run_expansion_prune(ctx, prune);
+    }
     if (action == "resume" || action == "cancel") {
         const std::string id = positional(vm, "experiment");
         if (id.empty()) throw Error(ErrorCode::usage, "expansion " + action + " needs EXPERIMENT");
@@ -335,8 +352,9 @@ int run_expansion(Context &ctx, const std::vector<std::string> &args) {
         return cancel(graphs, id, reason);
     }
     if (action != "status") {
-        throw Error(ErrorCode::usage, "unknown expansion action \"" + action +
-                                          "\" (status, trigger, resume or cancel; see --help)");
+        throw Error(ErrorCode::usage,
+                    "unknown expansion action \"" + action +
+                        "\" (status, trigger, prune, resume or cancel; see --help)");
     }
     const Status s = gather(ctx, graph);
     return as_json ? print_json(s, ctx.config().expansion) : print_text(s, ctx.config().expansion);
