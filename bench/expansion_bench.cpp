@@ -84,6 +84,20 @@ void BM_TriggerOnGraded(benchmark::State &state) {
             check.on_graded("default", "3.0.0", "specialist.math", now).pending);
 }
 
+// The same with the grade's dataset label: the per-label rule's counts, read once from the
+// store (before the loop) and then counted in memory.
+void BM_TriggerOnGradedWithLabel(benchmark::State &state) {
+    Fixture &f = fixture();
+    config::ExpansionTrigger trigger;
+    expansion::TriggerCheck check(*f.store, trigger);
+    const int64_t now = kStart + 24 * kHour;
+    const expansion::GradeSeen grade{"arithmetic", true, 0}; // a pass: the label stays under
+    (void)check.on_graded("default", "3.0.0", "specialist.math", now, grade);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(
+            check.on_graded("default", "3.0.0", "specialist.math", now, grade).pending);
+}
+
 void BM_TriggerSettled(benchmark::State &state) {
     Fixture &f = fixture();
     config::ExpansionTrigger trigger;
@@ -113,6 +127,7 @@ void BM_ChooseArm(benchmark::State &state) {
 
 BENCHMARK(BM_TriggerOnGraded)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ChooseArm)->Arg(64)->Arg(1024)->Arg(4096)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_TriggerOnGradedWithLabel)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TriggerSettled)->Unit(benchmark::kMicrosecond);
 
 } // namespace

@@ -11,6 +11,12 @@ with its own seed and run store:
          so every promotion is a false one.
   worse  the bigger model is slightly worse on word problems (40 % against 45 %): a promotion
          would be a regression.
+  drift  as weak, but after the promotion the bigger model degrades (arithmetic 50 %, word
+         problems 30 %): the watch on the promoted version should roll it back.
+
+Every promoted version is watched while the next evaluation runs on it: the table counts the
+automatic rollbacks that fired (false ones in weak, the wanted ones in drift) and after how many
+of the node's graded outcomes.
 
 A wrong math answer in the simulation is a wrong setup the gate cannot catch (slip_rate 0), so
 failures reach the judge. Each trial: `tinyllm eval` of the 235 math examples (every run graded),
@@ -45,11 +51,15 @@ SCENARIOS = {
     "weak": (0.90, 0.45, 0.95, 0.90),
     "null": (0.90, 0.45, 0.90, 0.45),
     "worse": (0.90, 0.45, 0.90, 0.40),
+    "drift": (0.90, 0.45, 0.95, 0.90),
 }
+# The bigger model after the promotion, where it changes.
+DRIFTED = {"drift": (0.90, 0.45, 0.50, 0.30)}
 
 
-def models_yaml(scenario, seed):
-    a15, w15, a3, w3 = SCENARIOS[scenario]
+def models_yaml(scenario, seed, after_promotion=False):
+    a15, w15, a3, w3 = (DRIFTED if after_promotion else SCENARIOS).get(scenario,
+                                                                       SCENARIOS[scenario])
     text = (ROOT / "config" / "sim" / "models.yaml").read_text()
     text = text.replace("time_scale: 1 ", "time_scale: 0 ")
     text = text.replace("slip_rate: 0.5 ", "slip_rate: 0.0 ")
@@ -102,12 +112,22 @@ def trial(build, dataset, scenario, seed):
         promoted = [x for x in doc["experiments"] if x["status"] == "promoted"]
         strategy = promoted[0]["strategy"] if promoted else None
         after = None
+        rolled_back, rolled_back_after = False, None
         if promoted:
             # The promoted version on fresh draws: another seed, the same examples.
-            (config / "models.yaml").write_text(models_yaml(scenario, seed + 100000))
+            (config / "models.yaml").write_text(models_yaml(scenario, seed + 100000, True))
             after = eval_rate(build, config, dataset)
+            # Did the watch roll the promoted version back while that evaluation ran?
+            versions = json.loads(host(build, config, "graph", "versions", "default",
+                                       "--json").stdout)
+            fired = [e for e in versions["history"] if e["kind"] == "auto_rollback"]
+            if fired:
+                rolled_back = True
+                m = re.search(r"after (\d+) outcomes", fired[0]["reason"])
+                rolled_back_after = int(m.group(1)) if m else None
             (config / "models.yaml").write_text(models_yaml(scenario, seed + 200000))
-            host(build, config, "graph", "rollback", "default", "--version", "3.0.0")
+            if not rolled_back:
+                host(build, config, "graph", "rollback", "default", "--version", "3.0.0")
             base_fresh = eval_rate(build, config, dataset)
         else:
             base_fresh = None
@@ -115,7 +135,8 @@ def trial(build, dataset, scenario, seed):
             "scenario": scenario, "seed": seed, "before": before, "detected": detected,
             "detected_after": detected_after, "candidates": doc["candidates"],
             "experiments": len(doc["experiments"]), "promoted": strategy,
-            "after": after, "base_fresh": base_fresh,
+            "after": after, "base_fresh": base_fresh, "rolled_back": rolled_back,
+            "rolled_back_after": rolled_back_after,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -123,8 +144,9 @@ def trial(build, dataset, scenario, seed):
 
 def summarise(rows, trials):
     lines = ["| Scenario | Trials | Detected | Graded requests at detection (median) | "
-             "Promoted | By strategy | Pass rate before → after (mean, promoted trials) |",
-             "|---|---|---|---|---|---|---|"]
+             "Promoted | By strategy | Pass rate before → after (mean, promoted trials) | "
+             "Rollbacks fired (median outcomes watched) |",
+             "|---|---|---|---|---|---|---|---|"]
     for scenario in SCENARIOS:
         rs = [r for r in rows if r["scenario"] == scenario]
         if not rs:
@@ -140,9 +162,15 @@ def summarise(rows, trials):
         if prom:
             gain = (f"{100 * statistics.mean(r['base_fresh'] for r in prom):.1f} % → "
                     f"{100 * statistics.mean(r['after'] for r in prom):.1f} %")
+        rb = [r for r in prom if r["rolled_back"]]
+        rb_after = [r["rolled_back_after"] for r in rb if r["rolled_back_after"]]
+        rb_text = f"{len(rb)} of {len(prom)}" if prom else "0 (nothing promoted)"
+        if rb_after:
+            rb_text += f" ({statistics.median(rb_after):g})"
         lines.append(f"| {scenario} | {len(rs)} | {len(det)} | "
                      f"{statistics.median(after_n) if after_n else '-'} | "
-                     f"{len(prom)} ({100 * len(prom) / len(rs):.0f} %) | {by_text} | {gain} |")
+                     f"{len(prom)} ({100 * len(prom) / len(rs):.0f} %) | {by_text} | {gain} | "
+                     f"{rb_text} |")
     return "\n".join(lines)
 
 

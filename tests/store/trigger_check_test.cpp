@@ -30,7 +30,8 @@ protected:
     }
 
     // A graded run of `version` that started at `at` and was graded then.
-    void graded(const std::string &version, bool pass, int64_t at) {
+    int64_t graded(const std::string &version, bool pass, int64_t at,
+                   const std::string &label = "") {
         trace::Run run = started_run("r" + std::to_string(next_++), at, "default", version);
         run.nodes.push_back(simple_node(0, at + 1));
         finish(run, trace::RunStatus::succeeded, at + 100);
@@ -42,7 +43,8 @@ protected:
         g.pass = pass;
         g.score = pass ? 1.0 : 0.0;
         g.created_at_ms = at + 200;
-        runs_->record_grade(g);
+        if (!label.empty()) g.context = R"({"labels":{"category":")" + label + R"("}})";
+        return runs_->record_grade(g);
     }
 
     static config::ExpansionTrigger rule() {
@@ -97,6 +99,39 @@ TEST_F(TriggerCheckTest, ANodeOverItsThresholdIsPendingOnceHereAndInTheNextProce
     EXPECT_FALSE(next_process.on_graded("default", "3.0.0", kNode, now).pending);
     EXPECT_TRUE(graphs_->node_state("default", kNode).pending);
     EXPECT_EQ(graphs_->expansion_events("default", 0).size(), 1u);
+}
+
+// A node weak on one kind of request among many it handles well: under the node-level rule
+// (21 of 100 fail), over it on its label (21 of 30 word problems fail), once that label has
+// min_label_requests graded requests. Grades recorded before the first look are read from the
+// store, later ones counted as they come, none twice.
+TEST_F(TriggerCheckTest, ANodeWeakOnOneLabelIsPendingByThatLabel) {
+    config::ExpansionTrigger rule_with_labels = rule();
+    rule_with_labels.min_requests = 100;
+    rule_with_labels.min_label_requests = 30;
+    expansion::TriggerCheck check(*runs_, rule_with_labels);
+    const int64_t now = kStart + kHour;
+    int64_t at = kStart;
+    for (int i = 0; i < 70; ++i)
+        graded("3.0.0", true, at += 1000, "arithmetic"); // before the first look
+    for (int i = 0; i < 29; ++i) {
+        const bool pass = i % 3 == 2; // 2 of 3 fail
+        const int64_t id = graded("3.0.0", pass, at += 1000, "word");
+        const auto r = check.on_graded("default", "3.0.0", kNode, now, {"word", pass, id});
+        EXPECT_FALSE(r.pending) << i << ": " << r.detail; // fewer than 30 of the label yet
+    }
+    const int64_t id = graded("3.0.0", false, at += 1000, "word");
+    const expansion::GradedCheck first =
+        check.on_graded("default", "3.0.0", kNode, now, {"word", false, id});
+    EXPECT_TRUE(first.pending);
+    EXPECT_EQ(first.detail, "21 of 30 graded requests labelled word failed (70.0% > 30.0%)");
+
+    // Without the label rule, the node (21 of 100) is not over its threshold.
+    rule_with_labels.min_label_requests = 0;
+    expansion::TriggerCheck node_only(*runs_, rule_with_labels);
+    const expansion::GradedCheck r =
+        node_only.on_graded("default", "3.0.0", kNode, now, {"word", false, id});
+    EXPECT_FALSE(r.pending) << r.detail;
 }
 
 TEST_F(TriggerCheckTest, ANodeUnderItsThresholdOrOutsideTheWindowIsNotPending) {

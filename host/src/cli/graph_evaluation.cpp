@@ -222,10 +222,15 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         }
         grade.reasons = json_array(r.reasons);
         try {
-            store.record_grade(grade);
+            const int64_t grade_id = store.record_grade(grade);
             if (grade.error.empty()) {
-                const expansion::GradedCheck check =
-                    trigger.on_graded(ev.graph_id, arm_graph.def.version, grade.node_id, now_ms());
+                expansion::GradeSeen graded;
+                for (const auto &[key, value] : example.labels)
+                    if (key == "category") graded.label = value;
+                graded.pass = grade.pass.value_or(false);
+                graded.id = grade_id;
+                const expansion::GradedCheck check = trigger.on_graded(
+                    ev.graph_id, arm_graph.def.version, grade.node_id, now_ms(), graded);
                 if (check.pending) {
                     spdlog::info("node {} of graph {} {} is over its expansion threshold ({}): "
                                  "tinyllm expansion status",

@@ -25,7 +25,8 @@ const std::string &schema_text() {
         "min_requests": {"description": "Graded requests of the node in the window before its failure rate counts.", "type": "integer", "minimum": 1, "default": 100},
         "max_failure_rate": {"description": "A node failing more than this share of its graded requests is over its threshold.", "type": "number", "minimum": 0, "maximum": 1, "default": 0.3},
         "cooldown_hours": {"description": "After an experiment on a node ends, hours before the node may trigger again.", "type": "number", "minimum": 0, "default": 6},
-        "max_concurrent_experiments": {"description": "Experiments in progress at once, over all graphs.", "type": "integer", "minimum": 1, "default": 2}
+        "max_concurrent_experiments": {"description": "Experiments in progress at once, over all graphs.", "type": "integer", "minimum": 1, "default": 2},
+        "min_label_requests": {"description": "A node is also over its threshold when one dataset label (the example's labels.category) has at least this many graded requests and fails more than max_failure_rate of them: a node weak on one kind of request among many it handles well. 0: the node-level rule only.", "type": "integer", "minimum": 0, "default": 30}
       }
     },
     "experiment": {
@@ -94,6 +95,7 @@ ExpansionConfig load_expansion_config(const std::filesystem::path &path) {
     config.trigger.max_failure_rate = json::get_number(t, "max_failure_rate").value_or(0.3);
     config.trigger.cooldown_ms = hours_ms(json::get_number(t, "cooldown_hours").value_or(6));
     config.trigger.max_concurrent = json::get_int(t, "max_concurrent_experiments").value_or(2);
+    config.trigger.min_label_requests = json::get_int(t, "min_label_requests").value_or(30);
     const json::Value &e = root["experiment"];
     ExperimentSettings &x = config.experiment;
     x.judge = json::get_string(e, "judge").value_or("");

@@ -22,6 +22,7 @@ struct ExpansionTrigger {
     double max_failure_rate = 0.30;          // above it, the node is over its threshold
     int64_t cooldown_ms = 6LL * 3600 * 1000; // after an experiment on a node ends
     int64_t max_concurrent = 2;              // experiments in progress at once, all graphs
+    int64_t min_label_requests = 30; // per dataset label, the same rate (0: node-level only)
 };
 
 struct ExperimentSettings {

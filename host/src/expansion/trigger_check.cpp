@@ -7,12 +7,49 @@
 namespace tinyllm::expansion {
 
 GradedCheck TriggerCheck::on_graded(const std::string &graph_id, const std::string &graph_version,
-                                    const std::string &node_id, int64_t now_ms) {
+                                    const std::string &node_id, int64_t now_ms,
+                                    const GradeSeen &grade) {
     if (node_id.empty()) return {};
     const Key key(graph_id, graph_version, node_id);
     GradedCheck result = watch(key);
     if (result.rolled_back) return result;
-    return trigger(key, now_ms);
+    return trigger(key, now_ms, grade);
+}
+
+std::string TriggerCheck::label_over_threshold(const Key &key, int64_t now_ms,
+                                               const GradeSeen &grade) {
+    const auto &[graph_id, graph_version, node_id] = key;
+    std::unique_lock lock(mutex_);
+    auto found = labels_.find(key);
+    if (found == labels_.end()) {
+        lock.unlock();
+        const store::GraphStore::LabelGraded read =
+            graphs_.graded_by_label(graph_id, graph_version, node_id, now_ms - trigger_.window_ms);
+        lock.lock();
+        found = labels_.find(key);
+        if (found == labels_.end()) {
+            Labels l;
+            l.last_grade_id = read.last_grade_id;
+            for (const auto &[label, g] : read.labels)
+                l.counts[label] = g;
+            found = labels_.emplace(key, std::move(l)).first;
+        }
+    }
+    Labels &l = found->second;
+    store::GraphStore::Graded &c = l.counts[grade.label];
+    if (grade.id == 0 || grade.id > l.last_grade_id) {
+        ++c.graded;
+        if (!grade.pass) ++c.failures;
+    }
+    if (c.graded < trigger_.min_label_requests) return "";
+    const double rate = static_cast<double>(c.failures) / static_cast<double>(c.graded);
+    if (rate <= trigger_.max_failure_rate) return "";
+    char detail[200];
+    std::snprintf(detail, sizeof detail,
+                  "%lld of %lld graded requests labelled %s failed (%.1f%% > %.1f%%)",
+                  static_cast<long long>(c.failures), static_cast<long long>(c.graded),
+                  grade.label.c_str(), 100.0 * rate, 100.0 * trigger_.max_failure_rate);
+    return detail;
 }
 
 GradedCheck TriggerCheck::watch(const Key &key) {
@@ -78,7 +115,7 @@ GradedCheck TriggerCheck::watch(const Key &key) {
     return result;
 }
 
-GradedCheck TriggerCheck::trigger(const Key &key, int64_t now_ms) {
+GradedCheck TriggerCheck::trigger(const Key &key, int64_t now_ms, const GradeSeen &grade) {
     const auto &[graph_id, graph_version, node_id] = key;
     {
         const std::lock_guard lock(mutex_);
@@ -88,7 +125,19 @@ GradedCheck TriggerCheck::trigger(const Key &key, int64_t now_ms) {
         graphs_.graded_since(graph_id, graph_version, node_id, now_ms - trigger_.window_ms);
     const NodeHealth health =
         assess(graph_id, graph_version, node_id, g.graded, g.failures, trigger_);
-    if (!health.over_threshold) return {};
+    char detail[200];
+    if (health.over_threshold) {
+        std::snprintf(detail, sizeof detail,
+                      "%lld of %lld graded requests failed (%.1f%% > %.1f%%)",
+                      static_cast<long long>(g.failures), static_cast<long long>(g.graded),
+                      100.0 * health.failure_rate(), 100.0 * trigger_.max_failure_rate);
+    } else if (!grade.label.empty() && trigger_.min_label_requests > 0) {
+        const std::string label = label_over_threshold(key, now_ms, grade);
+        if (label.empty()) return {};
+        std::snprintf(detail, sizeof detail, "%s", label.c_str());
+    } else {
+        return {};
+    }
     const store::GraphStore::NodeExpansionState state = graphs_.node_state(graph_id, node_id);
     const bool cooling =
         state.last_decided_at_ms && now_ms - *state.last_decided_at_ms < trigger_.cooldown_ms;
@@ -103,10 +152,6 @@ GradedCheck TriggerCheck::trigger(const Key &key, int64_t now_ms) {
     event.node_id = node_id;
     event.at_ms = now_ms;
     event.kind = store::ExpansionEventKind::pending;
-    char detail[160];
-    std::snprintf(detail, sizeof detail, "%lld of %lld graded requests failed (%.1f%% > %.1f%%)",
-                  static_cast<long long>(g.failures), static_cast<long long>(g.graded),
-                  100.0 * health.failure_rate(), 100.0 * trigger_.max_failure_rate);
     event.detail = detail;
     graphs_.record_event(event);
     const std::lock_guard lock(mutex_);

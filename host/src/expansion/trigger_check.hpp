@@ -1,7 +1,9 @@
 // What is checked as each graded run is recorded (never by a loop over the whole store):
-//   - the trigger: when the node a grade names goes over its threshold (node_health.hpp), one
-//     "pending" expansion event is recorded for it, unless it already has one, an experiment in
-//     progress, or its cooldown since the last experiment has not passed;
+//   - the trigger: when the node a grade names goes over its threshold (node_health.hpp), or
+//     the grade's dataset label does (at least min_label_requests graded requests of that label,
+//     more than max_failure_rate failing: a node weak on one kind of request), one "pending"
+//     expansion event is recorded for it, unless it already has one, an experiment in progress,
+//     or its cooldown since the last experiment has not passed;
 //   - the watch: when the grade is of a version an experiment promoted, on the node it was
 //     about, for its first watch_outcomes graded outcomes, the node's pass rate against its
 //     predecessor's (a one-sided sequential test, stats::RateDropWatch); a significant drop
@@ -28,6 +30,14 @@ struct GradedCheck {
     std::string detail;       // why, one line
 };
 
+// What a grade says about its request's kind: the dataset label (labels.category), its
+// verdict and the id record_grade gave it.
+struct GradeSeen {
+    std::string label; // "" = none: only the node-level rule
+    bool pass = false;
+    int64_t id = 0;
+};
+
 class TriggerCheck {
 public:
     TriggerCheck(store::RunStore &runs, config::ExpansionTrigger trigger,
@@ -37,7 +47,7 @@ public:
     // After a grade (with a verdict) of a run of graph_id@graph_version that names node_id.
     // [any-thread]
     GradedCheck on_graded(const std::string &graph_id, const std::string &graph_version,
-                          const std::string &node_id, int64_t now_ms);
+                          const std::string &node_id, int64_t now_ms, const GradeSeen &grade = {});
 
 private:
     using Key = std::tuple<std::string, std::string, std::string>;
@@ -49,7 +59,11 @@ private:
         bool done = false;
     };
     GradedCheck watch(const Key &key);
-    GradedCheck trigger(const Key &key, int64_t now_ms);
+    GradedCheck trigger(const Key &key, int64_t now_ms, const GradeSeen &grade);
+    // The grade's label's counts in the window: read from the store the first time the node is
+    // seen in this process, then counted as this process grades (grades the read included are
+    // not counted twice). "" when the label is not over the threshold.
+    std::string label_over_threshold(const Key &key, int64_t now_ms, const GradeSeen &grade);
 
     store::GraphStore graphs_;
     config::ExpansionTrigger trigger_;
@@ -60,6 +74,11 @@ private:
     std::map<std::pair<std::string, std::string>, std::optional<store::GraphStore::Promotion>>
         promotions_; // by (graph, version), read once per process
     std::map<Key, Watch> watches_;
+    struct Labels {
+        std::map<std::string, store::GraphStore::Graded> counts;
+        int64_t last_grade_id = 0; // counted by the read from the store
+    };
+    std::map<Key, Labels> labels_;
 };
 
 } // namespace tinyllm::expansion

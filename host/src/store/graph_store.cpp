@@ -384,6 +384,28 @@ std::vector<GraphStore::GradedRun> GraphStore::graded_runs(const std::string &gr
     return out;
 }
 
+GraphStore::LabelGraded GraphStore::graded_by_label(const std::string &graph_id,
+                                                    const std::string &graph_version,
+                                                    const std::string &node_id,
+                                                    int64_t since_ms) const {
+    LabelGraded out;
+    runs_.read("cannot count the graded runs of node " + node_id, [&](sqlite::Database &db) {
+        out = {};
+        sqlite::Statement &s = db.cached(
+            "SELECT COALESCE(json_extract(g.context, '$.labels.category'), '') AS label, "
+            "COUNT(*), SUM(g.pass = 0), MAX(g.id) FROM grades g JOIN runs r ON r.id = g.run_id "
+            "WHERE r.graph_id = ?1 AND r.graph_version = ?2 AND g.node_id = ?3 "
+            "AND g.pass IS NOT NULL AND g.created_at_ms >= ?4 GROUP BY label ORDER BY label");
+        const sqlite::Reset reset(s);
+        s.bind(1, graph_id).bind(2, graph_version).bind(3, node_id).bind(4, since_ms);
+        while (s.step()) {
+            out.labels.emplace_back(s.column_text(0), Graded{s.column_int64(1), s.column_int64(2)});
+            out.last_grade_id = std::max(out.last_grade_id, s.column_int64(3));
+        }
+    });
+    return out;
+}
+
 GraphStore::Reach GraphStore::node_reach(const std::string &graph_id,
                                          const std::string &graph_version, int64_t since_ms) const {
     Reach out;

@@ -83,6 +83,14 @@ public:
     // millisecond, for a short span: a promoted version's watch).
     Graded graded_after(const std::string &graph_id, const std::string &graph_version,
                         const std::string &node_id, int64_t since_ms) const;
+    // The same per dataset label (a grade's context labels.category, "" when none), from the
+    // grades recorded at or after since_ms, with the highest grade id counted.
+    struct LabelGraded {
+        std::vector<std::pair<std::string, Graded>> labels;
+        int64_t last_grade_id = 0;
+    };
+    LabelGraded graded_by_label(const std::string &graph_id, const std::string &graph_version,
+                                const std::string &node_id, int64_t since_ms) const;
     // When the last experiment on the node ended (nullopt: none has), and whether a "pending"
     // event was recorded for it since then.
     struct NodeExpansionState {
