@@ -103,7 +103,8 @@ def trial(build, dataset, scenario, seed):
         detected = bool(pending)
         detected_after = None
         if pending:
-            m = re.search(r"of (\d+) graded", pending[0]["detail"])
+            m = (re.search(r"(\d+) graded in all", pending[0]["detail"]) or
+                 re.search(r"of (\d+) graded", pending[0]["detail"]))
             detected_after = int(m.group(1)) if m else None
         t = host(build, config, "expansion", "trigger", "--node", "specialist.math", "--json")
         if t.returncode != 0:

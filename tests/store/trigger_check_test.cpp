@@ -124,7 +124,8 @@ TEST_F(TriggerCheckTest, ANodeWeakOnOneLabelIsPendingByThatLabel) {
     const expansion::GradedCheck first =
         check.on_graded("default", "3.0.0", kNode, now, {"word", false, id});
     EXPECT_TRUE(first.pending);
-    EXPECT_EQ(first.detail, "21 of 30 graded requests labelled word failed (70.0% > 30.0%)");
+    EXPECT_EQ(first.detail,
+              "21 of 30 graded requests labelled word failed (70.0% > 30.0%); 100 graded in all");
 
     // Without the label rule, the node (21 of 100) is not over its threshold.
     rule_with_labels.min_label_requests = 0;

@@ -51,9 +51,9 @@ struct Replayed {
 // The candidate on `runs`: pass or not per run, the replay recorded as an evaluation and each
 // outcome as the experiment's. A missing verdict or an unreachable model server is reported in
 // `unavailable` (the experiment must pause), never counted as the candidate's failure.
-Replayed replay(Context &ctx, GraphStore &graphs, const graph::Graph &candidate,
+Replayed replay(Context &ctx, GraphStore &graphs, const graph::Graph &arm,
                 const std::vector<const GradedRun *> &runs, const store::ExperimentRecord &x,
-                store::ExperimentPhase phase) {
+                store::ExperimentPhase phase, bool candidate) {
     Replayed out;
     out.pass.resize(runs.size());
     if (runs.empty()) return out;
@@ -64,15 +64,17 @@ Replayed replay(Context &ctx, GraphStore &graphs, const graph::Graph &candidate,
         digest_input += runs[i]->input + '\n';
     }
     eval::GraphEvalSettings settings;
-    settings.dataset = "experiment " + x.id + " " + std::string(store::to_string(phase));
+    settings.dataset = "experiment " + x.id + " " + std::string(store::to_string(phase)) +
+                       (candidate ? " candidate" : " base");
     settings.dataset_sha256 = sha256_hex(digest_input);
     settings.judge = x.judge;
     settings.concurrency = static_cast<int>(ctx.config().expansion.experiment.concurrency);
     ProgressBar bar;
     const eval::GraphEvaluation ev =
-        eval::evaluate_graph(ctx, candidate, examples, settings, [&](size_t done, size_t total) {
-            bar.update("replay " + std::string(store::to_string(phase)), static_cast<int64_t>(done),
-                       static_cast<int64_t>(total));
+        eval::evaluate_graph(ctx, arm, examples, settings, [&](size_t done, size_t total) {
+            bar.update(std::string(candidate ? "candidate " : "base ") +
+                           std::string(store::to_string(phase)),
+                       static_cast<int64_t>(done), static_cast<int64_t>(total));
         });
     bar.finish();
     if (ev.interrupted) throw Error(ErrorCode::cancelled, "interrupted");
@@ -87,7 +89,7 @@ Replayed replay(Context &ctx, GraphStore &graphs, const graph::Graph &candidate,
         store::ExperimentOutcome o;
         o.experiment_id = x.id;
         o.phase = phase;
-        o.candidate = true;
+        o.candidate = candidate;
         o.input_hash = sha256_hex(runs[r.index]->input).substr(0, 16);
         o.run_id = r.run_id;
         o.pass = out.pass[r.index];
@@ -156,6 +158,32 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     } catch (const Error &e) {
         return end(store::ExperimentStatus::rejected, std::string("cannot build: ") + e.what());
     }
+    // The base answers afresh too: pairing the candidate with the base's recorded outcomes
+    // would favour it, since the requests that tripped the trigger were a bad stretch by
+    // selection (regression to the mean). Both arms now draw from the same moment.
+    const std::optional<store::GraphVersionRecord> base_version =
+        graphs.version(x.graph_id, x.base_version);
+    if (!base_version) {
+        return end(store::ExperimentStatus::cancelled,
+                   "base version " + x.base_version + " is not in the store");
+    }
+    const std::unique_ptr<graph::Graph> base = graph::build_graph(
+        versions::load_version(*base_version), ctx.registry(), &ctx.runtime(), true);
+    // Both arms on `runs`: the pairs (base, candidate) where both have a verdict.
+    struct Both {
+        Replayed base, candidate;
+        std::string unavailable;
+    };
+    const auto both = [&](const std::vector<const GradedRun *> &runs,
+                          store::ExperimentPhase phase) {
+        Both b;
+        b.candidate = replay(ctx, graphs, *graph, runs, x, phase, true);
+        b.unavailable = b.candidate.unavailable;
+        if (!b.unavailable.empty()) return b;
+        b.base = replay(ctx, graphs, *base, runs, x, phase, false);
+        b.unavailable = b.base.unavailable;
+        return b;
+    };
 
     // The recorded runs in random order (seeded by the experiment, so a report can be redone).
     std::vector<const GradedRun *> failing;
@@ -165,8 +193,8 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     std::mt19937_64 rng(std::hash<std::string>{}(x.id));
     std::shuffle(failing.begin(), failing.end(), rng);
     std::shuffle(passing.begin(), passing.end(), rng);
-    // Screening keeps the proportion the requests came in, so that pairing with the recorded
-    // outcomes is fair: failures alone would flatter any candidate, successes alone damn it.
+    // Screening keeps the proportion the requests came in: failures alone would flatter any
+    // candidate (the base's failures there are partly bad luck), successes alone damn it.
     const double rate = static_cast<double>(failing.size()) /
                         static_cast<double>(std::max<size_t>(1, evidence.runs.size()));
     const auto r_count = static_cast<size_t>(
@@ -180,11 +208,9 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
                                                   passing.begin() + static_cast<long>(r_count));
     t.failing = static_cast<int64_t>(f_count);
     t.successes = static_cast<int64_t>(r_count);
-    const Replayed fixed =
-        replay(ctx, graphs, *graph, fail_set, x, store::ExperimentPhase::failing);
+    const Both fixed = both(fail_set, store::ExperimentPhase::failing);
     if (!fixed.unavailable.empty()) return pause(fixed.unavailable);
-    const Replayed kept =
-        replay(ctx, graphs, *graph, pass_set, x, store::ExperimentPhase::regression);
+    const Both kept = both(pass_set, store::ExperimentPhase::regression);
     if (!kept.unavailable.empty()) return pause(kept.unavailable);
     stats::SequentialSettings screen;
     screen.alpha = cfg.alpha;
@@ -193,15 +219,19 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     screen.max_pairs = f_count + r_count + 1;
     stats::SequentialPairTest screening(screen);
     std::vector<std::pair<bool, bool>> pairs;
-    for (const auto &p : fixed.pass)
-        if (p) pairs.emplace_back(false, *p);
-    for (const auto &p : kept.pass)
-        if (p) pairs.emplace_back(true, *p);
+    for (const Both *set : {&fixed, &kept}) {
+        for (size_t i = 0; i < set->candidate.pass.size(); ++i) {
+            if (set->base.pass[i] && set->candidate.pass[i])
+                pairs.emplace_back(*set->base.pass[i], *set->candidate.pass[i]);
+        }
+    }
     std::shuffle(pairs.begin(), pairs.end(), rng);
     for (const auto &[b, c] : pairs)
         screening.add(b, c);
-    t.fixed = std::count(fixed.pass.begin(), fixed.pass.end(), std::optional<bool>(true));
-    t.broken = std::count(kept.pass.begin(), kept.pass.end(), std::optional<bool>(false));
+    const auto &fixed_c = fixed.candidate.pass;
+    const auto &kept_c = kept.candidate.pass;
+    t.fixed = std::count(fixed_c.begin(), fixed_c.end(), std::optional<bool>(true));
+    t.broken = std::count(kept_c.begin(), kept_c.end(), std::optional<bool>(false));
     t.screening = screening.evidence();
     screened = true;
     if (!screening.not_worse()) {
@@ -246,15 +276,16 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
         const std::vector<const GradedRun *> batch(
             pool.begin() + static_cast<long>(at),
             pool.begin() + static_cast<long>(std::min(pool.size(), at + kBatch)));
-        const Replayed outcomes =
-            replay(ctx, graphs, *graph, batch, x, store::ExperimentPhase::live);
+        const Both outcomes = both(batch, store::ExperimentPhase::live);
         if (!outcomes.unavailable.empty()) {
             t.decision_evidence = test.evidence();
             return pause(outcomes.unavailable);
         }
         for (size_t i = 0; i < batch.size(); ++i) {
-            if (!outcomes.pass[i]) continue;
-            test.add(batch[i]->pass, *outcomes.pass[i]);
+            const auto &b = outcomes.base.pass[i];
+            const auto &c = outcomes.candidate.pass[i];
+            if (!b || !c) continue;
+            test.add(*b, *c);
             if (test.decision() != stats::Verdict::continue_) break;
         }
         // An ablation needs no verdict of "better": only enough pairs, and none found worse.

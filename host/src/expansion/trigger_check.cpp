@@ -134,7 +134,8 @@ GradedCheck TriggerCheck::trigger(const Key &key, int64_t now_ms, const GradeSee
     } else if (!grade.label.empty() && trigger_.min_label_requests > 0) {
         const std::string label = label_over_threshold(key, now_ms, grade);
         if (label.empty()) return {};
-        std::snprintf(detail, sizeof detail, "%s", label.c_str());
+        std::snprintf(detail, sizeof detail, "%s; %lld graded in all", label.c_str(),
+                      static_cast<long long>(g.graded));
     } else {
         return {};
     }
