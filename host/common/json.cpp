@@ -1,6 +1,8 @@
 #include "tinyllm/json.hpp"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 
 #include <array>
@@ -21,18 +23,77 @@ Position position_of(std::string_view text, size_t offset) {
     return pos;
 }
 
+namespace {
+
+// The document's SAX handler with a bound on nesting: a start beyond kMaxDepth ends the parse
+// (kParseErrorTermination, which only this handler produces here).
+class DepthLimit {
+public:
+    explicit DepthLimit(Document &doc) : doc_(doc) {}
+    bool Null() { return doc_.Null(); }
+    bool Bool(bool b) { return doc_.Bool(b); }
+    bool Int(int i) { return doc_.Int(i); }
+    bool Uint(unsigned u) { return doc_.Uint(u); }
+    bool Int64(int64_t i) { return doc_.Int64(i); }
+    bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+    bool Double(double d) { return doc_.Double(d); }
+    bool RawNumber(const char *s, rapidjson::SizeType n, bool copy) {
+        return doc_.RawNumber(s, n, copy);
+    }
+    bool String(const char *s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+    bool StartObject() { return ++depth_ <= kMaxDepth && doc_.StartObject(); }
+    bool Key(const char *s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+    bool EndObject(rapidjson::SizeType members) {
+        --depth_;
+        return doc_.EndObject(members);
+    }
+    bool StartArray() { return ++depth_ <= kMaxDepth && doc_.StartArray(); }
+    bool EndArray(rapidjson::SizeType elements) {
+        --depth_;
+        return doc_.EndArray(elements);
+    }
+
+private:
+    Document &doc_;
+    unsigned depth_ = 0;
+};
+
+} // namespace
+
+rapidjson::ParseResult parse_into(Document &doc, Text text) {
+    rapidjson::ParseResult result;
+    const auto generate = [&](Document &target) {
+        rapidjson::Reader reader;
+        DepthLimit handler(target);
+        if (const char *c = text.c_str()) {
+            // NUL-terminated: RapidJSON skips whitespace 16 bytes at a time (RAPIDJSON_SSE2).
+            rapidjson::StringStream in(c);
+            result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
+        } else {
+            rapidjson::MemoryStream memory(text.view().data(), text.view().size());
+            rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(memory);
+            result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
+        }
+        return !result.IsError();
+    };
+    doc.SetNull();
+    doc.Populate(generate);
+    return result;
+}
+
+std::string parse_error_text(std::string_view text, rapidjson::ParseResult result) {
+    const Position pos = position_of(text, result.Offset());
+    const std::string at =
+        "line " + std::to_string(pos.line) + " column " + std::to_string(pos.column);
+    if (result.Code() == rapidjson::kParseErrorTermination)
+        return "nested deeper than " + std::to_string(kMaxDepth) + " levels at " + at;
+    return "invalid JSON at " + at + ": " + rapidjson::GetParseError_En(result.Code());
+}
+
 Document parse(Text text, std::string_view what, ErrorCode code) {
     Document doc;
-    if (const char *c = text.c_str()) {
-        doc.Parse(c);
-    } else {
-        doc.Parse(text.view().data(), text.view().size());
-    }
-    if (doc.HasParseError()) {
-        const Position pos = position_of(text.view(), doc.GetErrorOffset());
-        throw Error(code, std::string(what) + ": invalid JSON at line " + std::to_string(pos.line) +
-                              " column " + std::to_string(pos.column) + ": " +
-                              rapidjson::GetParseError_En(doc.GetParseError()));
+    if (const rapidjson::ParseResult r = parse_into(doc, text); !r) {
+        throw Error(code, std::string(what) + ": " + parse_error_text(text.view(), r));
     }
     return doc;
 }

@@ -257,3 +257,48 @@ TEST_F(ErrorsTest, ServerClosesTheConnectionMidStream) {
 
 } // namespace
 } // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+std::string deeply_nested(size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
+
+// Deeply nested JSON (issue 12, item 1), once a segfault: from stdin, in a model's stream line
+// and in a control call's reply, it is one error line naming the nesting, never a crash, and
+// the run it ended is recorded as failed.
+TEST_F(ErrorsTest, DeeplyNestedJsonIsAnErrorNotACrash) {
+    const RunResult tool =
+        host({"tool", "code", "-"}, {}, "{\"code\":" + deeply_nested(100000) + "}");
+    EXPECT_NE(tool.exit_code, kOk);
+    EXPECT_LT(tool.exit_code, 128) << "killed by a signal";
+    EXPECT_TRUE(OneErrorLine(tool)) << tool.err;
+    EXPECT_THAT(tool.err, HasSubstr("nested deeper than 256 levels"));
+
+    ollama_.enqueue("/api/chat", Reply::stream()
+                                     .add_line(testing::chat_chunk_line(kModel, "Hel"))
+                                     .add_line("{\"message\":" + deeply_nested(200000) + "}"));
+    fs::create_directories(config_dir() / "graphs");
+    fs::copy_file(kSourceConfigDir / "graphs" / "direct.yaml",
+                  config_dir() / "graphs" / "direct.yaml");
+    const RunResult run = host({"run", "--graph", "direct", "hi"});
+    EXPECT_EXIT_CODE(run, kFailure);
+    EXPECT_TRUE(OneErrorLine(run)) << run.err;
+    EXPECT_THAT(run.err, HasSubstr("nested deeper than 256 levels"));
+    const RunResult listed = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    const json::Document runs = parse_json(listed.out);
+    ASSERT_EQ(runs.Size(), 1u) << listed.out;
+    EXPECT_EQ(std::string(runs[0]["status"].GetString()), "failed");
+
+    ollama_.set_default("GET", "/api/tags",
+                        Reply::json(200, "{\"models\":" + deeply_nested(200000) + "}"));
+    const RunResult models = host({"models", "list"});
+    EXPECT_NE(models.exit_code, kOk);
+    EXPECT_LT(models.exit_code, 128) << "killed by a signal";
+    EXPECT_THAT(models.err, HasSubstr("nested deeper than 256 levels"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e

@@ -165,3 +165,68 @@ TEST(AppendQuoted, WritesWhatTheWriterWritesForEveryByte) {
 
 } // namespace
 } // namespace tinyllm::json
+
+// The one reading policy (json.hpp): no nesting can exhaust the stack, and documents nest at
+// most kMaxDepth levels, through parse, parse_object and parse_into alike, and SAX passes read
+// any depth without recursion.
+namespace tinyllm::json {
+namespace {
+
+std::string nested(size_t depth, char open = '[', char close = ']') {
+    return std::string(depth, open) + std::string(depth, close);
+}
+
+TEST(JsonPolicy, DocumentsNestUpToTheLimit) {
+    EXPECT_TRUE(parse(nested(kMaxDepth), "doc").IsArray());
+    Document doc;
+    EXPECT_TRUE(parse_into(doc, nested(kMaxDepth)));
+    EXPECT_TRUE(doc.IsArray());
+}
+
+TEST(JsonPolicy, DeeperIsAParseErrorNamingTheLimitAndWhere) {
+    Document doc;
+    const std::string text = nested(kMaxDepth + 1);
+    const rapidjson::ParseResult r = parse_into(doc, text);
+    EXPECT_FALSE(r);
+    EXPECT_TRUE(doc.IsNull());
+    EXPECT_EQ(parse_error_text(text, r), "nested deeper than 256 levels at line 1 column 257");
+    try {
+        (void)parse_object("{\"code\":" + nested(100000) + "}", "request");
+        FAIL() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), ErrorCode::protocol);
+        EXPECT_STREQ(e.what(), "request: nested deeper than 256 levels at line 1 column 264");
+    }
+}
+
+TEST(JsonPolicy, AHundredThousandLevelsOfAnyKindEndInAnErrorNotACrash) {
+    // The reproductions: arrays, objects, and a text that ends mid-way (a cut stream).
+    std::string objects;
+    for (int i = 0; i < 100000; ++i)
+        objects += "{\"a\":";
+    Document doc;
+    for (const std::string &text :
+         {nested(100000), objects, std::string(200000, '['), nested(1000000)}) {
+        const rapidjson::ParseResult r = parse_into(doc, text);
+        EXPECT_FALSE(r);
+        EXPECT_NE(parse_error_text(text, r).find("nested deeper than 256 levels"),
+                  std::string::npos);
+    }
+}
+
+TEST(JsonPolicy, SaxPassesReadAnyDepthIteratively) {
+    const std::string text = "{\"a\":" + nested(100000) + ",\"b\":\"here\"}";
+    // string_at stops at the member: found after a deep sibling without recursing.
+    EXPECT_EQ(string_at(text, {"b"}), "here");
+}
+
+TEST(JsonPolicy, InvalidJsonSaysWhereAndWhy) {
+    Document doc;
+    const std::string text = "{\"a\": tru}";
+    const rapidjson::ParseResult r = parse_into(doc, text);
+    EXPECT_FALSE(r);
+    EXPECT_EQ(parse_error_text(text, r), "invalid JSON at line 1 column 10: Invalid value.");
+}
+
+} // namespace
+} // namespace tinyllm::json

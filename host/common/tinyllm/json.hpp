@@ -1,6 +1,13 @@
 // The one set of JSON helpers (over RapidJSON) used by the host and the in-tree plugins.
 // Parsing errors become tinyllm::Error with a line:column; accessors name the missing or
 // mistyped key so a bad document gives one clear message.
+//
+// The one JSON reading policy: every document is read through parse, parse_object or
+// parse_into, and every SAX pass through read. They use RapidJSON's iterative parser (no
+// recursion, so no input can exhaust the stack however deep it nests), and documents may nest
+// at most kMaxDepth levels: deeper is a parse error ("nested deeper than 256 levels"), so that
+// what is built from a document (copies, serialisation, walks) stays within bounds too. Never
+// call Document::Parse directly.
 #pragma once
 
 #include "tinyllm/error.hpp"
@@ -40,6 +47,15 @@ private:
     std::string_view view_;
     bool terminated_ = false;
 };
+
+inline constexpr unsigned kMaxDepth = 256;
+
+// Parse `text` into `doc` (built with doc's allocator); returns RapidJSON's result, which tests
+// true on success. On failure `doc` is left null; parse_error_text says why. For callers that
+// handle a bad document their own way.
+rapidjson::ParseResult parse_into(Document &doc, Text text);
+// "invalid JSON at line L column C: msg" or "nested deeper than 256 levels at line L column C".
+std::string parse_error_text(std::string_view text, rapidjson::ParseResult result);
 
 // Parse `text`; on failure throw Error(`code`) "<what>: invalid JSON at line L column C: msg".
 Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
@@ -125,7 +141,8 @@ rapidjson::ParseResult read(std::string_view text, Handler &handler) {
     detail::ScratchCopy copy(text);
     rapidjson::InsituStringStream in(copy.data());
     rapidjson::Reader reader;
-    return reader.Parse<Flags | rapidjson::kParseInsituFlag>(in, handler);
+    return reader.Parse<Flags | rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(
+        in, handler);
 }
 
 } // namespace tinyllm::json

@@ -9,8 +9,7 @@ namespace {
 bool result_is_error(const std::string &result) {
     if (result.empty()) return false;
     json::Document doc;
-    doc.Parse(result.data(), result.size());
-    return !doc.HasParseError() && doc.IsObject() &&
+    return json::parse_into(doc, result) && doc.IsObject() &&
            json::get_bool(doc, "is_error").value_or(false);
 }
 
@@ -39,9 +38,9 @@ const trace::ModelCall *failed_model_call(const trace::NodeExecution &node) {
 std::string tool_failure_text(const trace::ToolCall &call) {
     if (!call.error.empty()) return call.tool + ": " + call.error;
     json::Document doc;
-    doc.Parse(call.result.data(), call.result.size());
-    const std::string content =
-        doc.IsObject() ? json::get_string(doc, "content").value_or("") : std::string();
+    const std::string content = json::parse_into(doc, call.result) && doc.IsObject()
+                                    ? json::get_string(doc, "content").value_or("")
+                                    : std::string();
     return call.tool + " (is_error): " + content;
 }
 

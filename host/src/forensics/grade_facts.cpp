@@ -15,8 +15,7 @@ bool low_grade(const store::GradeRecord &grade, const std::optional<double> &min
 std::optional<std::string> label(const store::GradeRecord &grade, std::string_view name) {
     if (grade.labels.empty()) return std::nullopt;
     json::Document doc;
-    doc.Parse(grade.labels.data(), grade.labels.size());
-    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    if (!json::parse_into(doc, grade.labels) || !doc.IsObject()) return std::nullopt;
     return json::get_string(doc, name);
 }
 
@@ -29,8 +28,7 @@ std::string grade_text(const store::GradeRecord &grade) {
     }
     std::string reasons;
     json::Document doc;
-    doc.Parse(grade.reasons.data(), grade.reasons.size());
-    if (!doc.HasParseError() && doc.IsArray()) {
+    if (json::parse_into(doc, grade.reasons) && doc.IsArray()) {
         for (const json::Value &r : doc.GetArray()) {
             if (r.IsString()) reasons += (reasons.empty() ? "" : "; ") + std::string(r.GetString());
         }

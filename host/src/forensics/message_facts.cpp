@@ -38,8 +38,7 @@ MessageFacts read_message(std::string_view message_json) {
     MessageFacts facts;
     if (message_json.empty()) return facts;
     json::Document doc;
-    doc.Parse(message_json.data(), message_json.size());
-    if (doc.HasParseError() || !doc.IsObject()) return facts;
+    if (!json::parse_into(doc, message_json) || !doc.IsObject()) return facts;
     facts.content = json::get_string(doc, "content");
     const json::Value *data = json::find(doc, "data");
     if (data == nullptr || !data->IsObject()) return facts;

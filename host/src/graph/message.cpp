@@ -36,8 +36,7 @@ NodeOutput parse_node_output(const std::string &output, const Message &input, co
                      "node " + def.id + " (" + def.type + ") returned " + what);
     };
     json::Document out;
-    out.Parse(output.data(), output.size());
-    if (out.HasParseError() || !out.IsObject()) {
+    if (!json::parse_into(out, output) || !out.IsObject()) {
         throw failure("output that is not a JSON object");
     }
     const auto msg = out.FindMember("message");

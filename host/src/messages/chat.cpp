@@ -76,8 +76,10 @@ public:
     void put_raw(std::string_view key, std::string_view raw_json) {
         // Parsed straight into the target's allocator: no document (and no block) of its own.
         json::Document doc(&alloc_);
-        doc.Parse(raw_json.data(), raw_json.size());
-        if (doc.HasParseError()) json::parse(raw_json, key, ErrorCode::invalid_argument); // throws
+        if (const auto r = json::parse_into(doc, raw_json); !r) {
+            throw Error(ErrorCode::invalid_argument,
+                        std::string(key) + ": " + json::parse_error_text(raw_json, r));
+        }
         put(key, Value(std::move(static_cast<Value &>(doc))));
     }
     template <class T> void put_opt_int(std::string_view key, const std::optional<T> &v) {

@@ -90,8 +90,7 @@ std::string checked_json(const std::string &label, const std::string &what, cons
     const bool array = kind == rapidjson::kArrayType;
     if (text.empty()) return array ? "[]" : "{}";
     json::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError() || doc.GetType() != kind) {
+    if (!json::parse_into(doc, text) || doc.GetType() != kind) {
         throw Error(ErrorCode::invalid_argument,
                     label + ": " + what + " must be a JSON " + (array ? "array" : "object") +
                         ", not " + (text.size() > 60 ? text.substr(0, 57) + "..." : text));

@@ -9,8 +9,7 @@ using json::Value;
 Value embedded(const std::string &text, json::Allocator &a) {
     if (text.empty()) return Value(rapidjson::kNullType);
     json::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError()) return json::string_value(text, a);
+    if (!json::parse_into(doc, text)) return json::string_value(text, a);
     return Value(doc, a);
 }
 

@@ -59,8 +59,7 @@ void throw_http_error(const HttpResponse &response, const std::string &base_url,
                                std::to_string(status) + " to " + std::string(what);
     std::string text;
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
-    if (!doc.HasParseError() && doc.IsObject()) text = error_text(doc);
+    if (json::parse_into(doc, response.body) && doc.IsObject()) text = error_text(doc);
 
     if (text.empty()) {
         const std::string body = one_line(response.body, 200);

@@ -200,12 +200,14 @@ private:
         if (finished_()) return; // nothing after the final chunk matters
         const size_t index = splitter_.lines();
         rapidjson::Document doc;
-        doc.Parse(line.data(), line.size());
-        if (doc.HasParseError() || !doc.IsObject()) {
+        const rapidjson::ParseResult parsed = json::parse_into(doc, line);
+        if (!parsed || !doc.IsObject()) {
+            const std::string why =
+                parsed ? "not a JSON object" : json::parse_error_text(line, parsed);
             throw sdk::Error(TLLM_ERR_PROTOCOL,
                              "Ollama at " + base_url_ + " sent an invalid line " +
-                                 std::to_string(index) + " in the stream of " + what_ +
-                                 " (not a JSON object): \"" + one_line(line, 200) + "\"");
+                                 std::to_string(index) + " in the stream of " + what_ + " (" + why +
+                                 "): \"" + one_line(line, 200) + "\"");
         }
         if (const std::string err = error_text(doc); !err.empty()) {
             throw sdk::Error(TLLM_ERR_REMOTE, "Ollama at " + base_url_ +

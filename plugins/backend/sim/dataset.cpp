@@ -87,8 +87,7 @@ Dataset Dataset::load(const std::vector<std::string> &paths) {
             if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
             const std::string where = base_name(path) + ":" + std::to_string(number);
             json::Document line;
-            line.Parse(text.data(), text.size());
-            if (line.HasParseError()) bad(path + ":" + std::to_string(number), "not JSON");
+            if (!json::parse_into(line, text)) bad(path + ":" + std::to_string(number), "not JSON");
             Example e = example_from(line, path + ":" + std::to_string(number));
             e.source = where;
             const auto [it, fresh] = seen.emplace(e.input, where);

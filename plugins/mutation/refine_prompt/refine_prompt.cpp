@@ -94,8 +94,7 @@ struct Rewrite {
 std::variant<Rewrite, std::string> read_reply(const std::string &reply, const RefineConfig &config,
                                               const std::string &current) {
     json::Document doc;
-    doc.Parse(unfenced(reply).c_str());
-    if (doc.HasParseError() || !doc.IsObject())
+    if (!json::parse_into(doc, unfenced(reply)) || !doc.IsObject())
         return "it is not the JSON object the prompt asks for: \"" + clip(trimmed(reply), 120) +
                "\"";
     const json::Value *system = json::find(doc, "system");

@@ -178,8 +178,7 @@ std::string format_for(std::string_view prompt_format, const std::vector<std::st
 StageResult parse_answer(std::string_view text, const std::vector<std::string> &routes,
                          double min_confidence) {
     json::Document doc;
-    doc.Parse(unfenced(text).data(), unfenced(text).size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!json::parse_into(doc, std::string_view(unfenced(text))) || !doc.IsObject()) {
         return StageResult::failed("the answer is not a JSON object: " + excerpt(text));
     }
     const json::Value *route = json::find(doc, "route");

@@ -15,8 +15,7 @@ using sdk::Error;
 // The host wrote the result: one that is not an object is its bug, not the answer's.
 json::Document tool_result(const std::string &text, const std::string &tool) {
     json::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (!json::parse_into(doc, text) || !doc.IsObject()) {
         throw Error(TLLM_ERR_PROTOCOL,
                     "the " + tool + " tool returned a result that is not a JSON object");
     }
