@@ -66,7 +66,6 @@ rapidjson::ParseResult parse_into(Document &doc, Text text) {
         rapidjson::Reader reader;
         DepthLimit handler(target);
         if (const char *c = text.c_str()) {
-            // NUL-terminated: RapidJSON skips whitespace 16 bytes at a time (RAPIDJSON_SSE2).
             rapidjson::StringStream in(c);
             result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
         } else {

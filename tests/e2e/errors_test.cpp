@@ -3,6 +3,12 @@
 // position and key (or the URL) so the user knows what to fix.
 #include "e2e_support.hpp"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
 namespace tinyllm::e2e {
 namespace {
 
@@ -298,6 +304,60 @@ TEST_F(ErrorsTest, DeeplyNestedJsonIsAnErrorNotACrash) {
     EXPECT_NE(models.exit_code, kOk);
     EXPECT_LT(models.exit_code, 128) << "killed by a signal";
     EXPECT_THAT(models.err, HasSubstr("nested deeper than 256 levels"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+// Output that could not be written (issue 12, item 5): `> /dev/full` once exited 0 with the
+// answer lost. Now: exit 1 and one line on stderr saying so. Needs /dev/full (Linux).
+TEST_F(ErrorsTest, AnOutputThatCannotBeWrittenIsAnErrorNotASuccess) {
+    if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this machine";
+    const fs::path err = root() / "stderr.txt";
+    const auto exit_of = [&](const std::string &args) {
+        const std::string command = "'" + kHostBin + "' --config '" + config_dir().string() + "' " +
+                                    args + " > /dev/full 2> '" + err.string() + "'";
+        const int status = std::system(command.c_str());
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    for (const std::string args : {"--version", "config check", "runs list", "tool list"}) {
+        EXPECT_EQ(exit_of(args), kFailure) << args;
+        std::ifstream in(err);
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        EXPECT_NE(text.find("cannot write the output to stdout: No space left on device"),
+                  std::string::npos)
+            << args << ": " << text;
+    }
+    // A command that failed keeps its own exit code.
+    EXPECT_EQ(exit_of("runs show no-such-run"), kNotFound);
+}
+
+// Stored text shown in a table (issue 12, item 9): a prompt holding terminal escapes cannot
+// retitle, clear or colour the terminal through `runs list` or `runs show`.
+TEST_F(ErrorsTest, RunsListAndShowEscapeWhatPromptsAndAnswersHold) {
+    fs::create_directories(config_dir() / "graphs");
+    fs::copy_file(kSourceConfigDir / "graphs" / "direct.yaml",
+                  config_dir() / "graphs" / "direct.yaml");
+    const std::string hostile = "\x1b]0;pwned title\x07\x1b[2J\x1b[31mRED";
+    ollama_.enqueue("/api/chat", Reply::stream({testing::chat_chunk_line(kModel, hostile),
+                                                testing::chat_final_line(kModel, {})}));
+    const RunResult run = host({"run", "--graph", "direct", "--json", hostile});
+    ASSERT_EXIT_CODE(run, kOk);
+    const std::string id = parse_json(run.out)["run_id"].GetString();
+    for (const RunResult &r : {host({"runs", "list"}), host({"runs", "show", id})}) {
+        EXPECT_EXIT_CODE(r, kOk);
+        EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+        EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("\\x1b]0;pwned title\\x07"), std::string::npos) << r.out;
+    }
+    // --json escapes them as JSON does, and reads back to the very text.
+    const RunResult listed = host({"runs", "list", "--json"});
+    EXPECT_EQ(listed.out.find('\x1b'), std::string::npos);
+    EXPECT_EQ(std::string(parse_json(listed.out)[0]["input"].GetString()), hostile);
 }
 
 } // namespace

@@ -230,3 +230,42 @@ TEST(JsonPolicy, InvalidJsonSaysWhereAndWhy) {
 
 } // namespace
 } // namespace tinyllm::json
+
+// What the project writes is valid JSON whatever the text holds: every control byte escaped at
+// every position (RapidJSON's SSE2 scan let 0x1A-0x1F through inside aligned 16-byte blocks,
+// so an ESC in a model's answer reached `--json` output raw; issue 12).
+namespace tinyllm::json {
+namespace {
+
+TEST(JsonWrite, EveryControlByteIsEscapedAtEveryPosition) {
+    for (int byte = 0; byte < 0x20; ++byte) {
+        for (size_t at = 0; at < 48; ++at) {
+            std::string text(64, 'x');
+            text[at] = static_cast<char>(byte);
+            Document doc(rapidjson::kObjectType);
+            doc.AddMember("s", string_value(text, doc.GetAllocator()), doc.GetAllocator());
+            for (const std::string &out : {to_string(doc), to_pretty_string(doc)}) {
+                for (const char c : out) {
+                    ASSERT_TRUE(static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == ' ')
+                        << "byte " << byte << " at " << at << " written raw: " << out;
+                }
+                const Document back = parse(out, "out");
+                EXPECT_EQ(std::string(back["s"].GetString(), back["s"].GetStringLength()), text);
+            }
+        }
+    }
+}
+
+TEST(JsonRead, AControlByteInsideAStringIsAnErrorAtEveryPosition) {
+    for (const int byte : {0x01, 0x1b, 0x1f}) {
+        for (size_t at = 0; at < 48; ++at) {
+            std::string text = "{\"s\":\"" + std::string(64, 'x') + "\"}";
+            text[6 + at] = static_cast<char>(byte);
+            Document doc;
+            EXPECT_FALSE(parse_into(doc, text)) << "byte " << byte << " at " << at;
+        }
+    }
+}
+
+} // namespace
+} // namespace tinyllm::json

@@ -32,7 +32,8 @@ using Allocator = rapidjson::Document::AllocatorType;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // JSON text to read. Text known to end with a NUL byte (a std::string, a C string) is read
-// faster: only then can RapidJSON scan strings 16 bytes at a time (RAPIDJSON_SSE2).
+// through RapidJSON's StringStream, which needs no end check per byte; other text through a
+// MemoryStream.
 class Text {
 public:
     Text(const std::string &text) noexcept : view_(text), terminated_(true) {}

@@ -10,8 +10,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 namespace tinyllm::cli {
@@ -60,6 +62,19 @@ void report(const Error &e) {
 }
 
 } // namespace
+
+int finish_output(int code) {
+    // Output is buffered: a write that failed (a full disk, a closed pipe's EIO, /dev/full) may
+    // only show when the buffer is flushed, and the stream's error flag stays set once it has.
+    errno = 0;
+    std::cout.flush();
+    const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout.good();
+    if (!failed) return code;
+    const int err = errno;
+    report(Error(ErrorCode::io, std::string("cannot write the output to stdout") +
+                                    (err != 0 ? std::string(": ") + std::strerror(err) : "")));
+    return code == kExitOk ? kExitFailure : code;
+}
 
 int run(int argc, char **argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -118,5 +133,6 @@ int run(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     tinyllm::process::keep_freed_memory();
-    return tinyllm::cli::run(argc, argv);
+    const int code = tinyllm::cli::run(argc, argv);
+    return tinyllm::cli::finish_output(code);
 }

@@ -213,7 +213,8 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     const Both kept = both(pass_set, store::ExperimentPhase::regression);
     if (!kept.unavailable.empty()) return pause(kept.unavailable);
     stats::SequentialSettings screen;
-    screen.alpha = cfg.alpha;
+    const double alpha = expansion::experiment_alpha(x, cfg.alpha);
+    screen.alpha = alpha;
     screen.min_pairs = static_cast<size_t>(std::max<int64_t>(
         1, std::min<int64_t>(cfg.min_pairs, static_cast<int64_t>(f_count + r_count))));
     screen.max_pairs = f_count + r_count + 1;
@@ -266,7 +267,7 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     std::shuffle(pool.begin(), pool.end(), rng);
     const bool ablation = x.trigger == "ablation";
     stats::SequentialSettings decide;
-    decide.alpha = cfg.alpha;
+    decide.alpha = alpha;
     decide.min_pairs = static_cast<size_t>(cfg.min_pairs);
     decide.max_pairs = static_cast<size_t>(cfg.max_pairs);
     stats::SequentialPairTest test(decide);
@@ -361,8 +362,8 @@ store::GraphVersionRecord record_candidate(Context &ctx, GraphStore &graphs,
 ExperimentReport run_experiment(Context &ctx, GraphStore &graphs, const graph::GraphDef &base,
                                 const store::GraphVersionRecord &candidate,
                                 const std::string &strategy,
-                                const expansion::NodeEvidence &evidence,
-                                const std::string &trigger) {
+                                const expansion::NodeEvidence &evidence, const std::string &trigger,
+                                double alpha) {
     const config::ExperimentSettings &cfg = ctx.config().expansion.experiment;
     store::ExperimentRecord x;
     x.id = store::new_run_id();
@@ -376,7 +377,7 @@ ExperimentReport run_experiment(Context &ctx, GraphStore &graphs, const graph::G
     x.status = store::ExperimentStatus::offline;
     x.judge = cfg.judge.empty() ? ctx.runtime().default_judge() : cfg.judge;
     x.share = trigger == "ablation" ? 0 : cfg.live_share; // ablations: replays only
-    x.settings = expansion::experiment_settings(x.share);
+    x.settings = expansion::experiment_settings(x.share, alpha);
     graphs.begin_experiment(x);
     return run_phases(ctx, graphs, std::move(x), evidence);
 }
@@ -424,7 +425,8 @@ ExperimentReport resume_experiment(Context &ctx, GraphStore &graphs,
         graphs, x.graph_id, x.base_version, x.node_id, now_ms() - cfg.trigger.window_ms, 20000);
     x.status = store::ExperimentStatus::offline;
     x.decision = "resumed";
-    x.settings = expansion::experiment_settings(x.share);
+    x.settings = expansion::experiment_settings(
+        x.share, expansion::experiment_alpha(x, cfg.experiment.alpha));
     graphs.update_experiment(x);
     return run_phases(ctx, graphs, std::move(x), evidence);
 }

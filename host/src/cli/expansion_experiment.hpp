@@ -53,11 +53,12 @@ store::GraphVersionRecord record_candidate(Context &ctx, store::GraphStore &grap
                                            const std::vector<std::string> &touched_nodes);
 
 // A new experiment for `candidate`, recorded (refused when the node has one in progress) and run
-// through its offline phases: it ends decided, live, or paused.
+// through its offline phases: it ends decided, live, or paused. `alpha`: its sequential test's
+// error rate (expansion.yaml's, divided among the candidates of one expansion).
 ExperimentReport
 run_experiment(Context &ctx, store::GraphStore &graphs, const graph::GraphDef &base,
                const store::GraphVersionRecord &candidate, const std::string &strategy,
-               const expansion::NodeEvidence &evidence, const std::string &trigger);
+               const expansion::NodeEvidence &evidence, const std::string &trigger, double alpha);
 
 // A paused experiment taken up again: one decided on replays runs its offline phases again
 // from the start (on the node's recorded requests as they are now); a live one goes live.

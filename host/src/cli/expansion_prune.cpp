@@ -149,7 +149,8 @@ void test_removal(Context &ctx, GraphStore &graphs, const graph::GraphDef &def, 
                  " in the window to test its removal on (tinyllm eval grades runs)";
         return;
     }
-    p.report = run_experiment(ctx, graphs, def, version, "prune", evidence, "ablation");
+    p.report = run_experiment(ctx, graphs, def, version, "prune", evidence, "ablation",
+                              cfg.experiment.alpha);
     if (p.report->status == store::ExperimentStatus::promoted) {
         record_event(graphs, def, p.node, store::ExpansionEventKind::pruned,
                      "removed in " + version.version + ": " + p.reason + "; " + p.ablation.how,

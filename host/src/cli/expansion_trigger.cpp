@@ -157,10 +157,15 @@ int run_expansion_trigger(Context &ctx, const TriggerOptions &o) {
     }
     const std::vector<Candidate> candidates = propose(ctx, graphs, def, evidence, strategies);
     std::vector<ExperimentReport> tested;
+    // Each of the candidates tested one after the other could be a false promotion: the
+    // expansion's error rate is split among them (Bonferroni), so that the expansion as a whole
+    // promotes a no-better candidate at most expansion.yaml's alpha of the time.
+    const size_t tests = std::max<size_t>(1, std::min(o.max_candidates, candidates.size()));
+    const double alpha = cfg.experiment.alpha / static_cast<double>(tests);
     for (const Candidate &c : candidates) {
         if (tested.size() >= o.max_candidates) break;
         tested.push_back(
-            run_experiment(ctx, graphs, def, c.version, c.strategy, evidence, "manual"));
+            run_experiment(ctx, graphs, def, c.version, c.strategy, evidence, "manual", alpha));
         // One experiment per node at a time: a promoted, live or paused one ends the series.
         if (tested.back().status != store::ExperimentStatus::rejected) break;
     }

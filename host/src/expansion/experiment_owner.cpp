@@ -5,16 +5,28 @@
 
 namespace tinyllm::expansion {
 
-std::string experiment_settings(double share) {
+std::string experiment_settings(double share, double alpha) {
     const store::Owner me = store::current_owner();
     json::Document doc(rapidjson::kObjectType);
     auto &a = doc.GetAllocator();
     doc.AddMember("decided_on", json::Value(share > 0 ? "live" : "replay", a), a);
+    doc.AddMember("alpha", alpha, a);
     json::Value owner(rapidjson::kObjectType);
     owner.AddMember("host", json::string_value(me.host, a), a);
     owner.AddMember("pid", me.pid, a);
     doc.AddMember("owner", owner, a);
     return json::to_string(doc);
+}
+
+double experiment_alpha(const store::ExperimentRecord &experiment, double fallback) {
+    try {
+        const json::Document s = json::parse_object(
+            experiment.settings.empty() ? "{}" : experiment.settings, "settings");
+        const std::optional<double> alpha = json::get_number(s, "alpha");
+        return alpha && *alpha > 0 && *alpha < 1 ? *alpha : fallback;
+    } catch (const Error &) {
+        return fallback;
+    }
 }
 
 size_t pause_interrupted_experiments(store::GraphStore &graphs) {

@@ -12,8 +12,13 @@
 namespace tinyllm::expansion {
 
 // ExperimentRecord::settings for an experiment this process is about to run: how it is decided
-// ("decided_on": "replay" or "live", by the share) and this process as its owner.
-std::string experiment_settings(double share);
+// ("decided_on": "replay" or "live", by the share), the error rate its sequential test uses
+// ("alpha": expansion.yaml's, divided among the candidates one expansion may test, so that the
+// expansion as a whole promotes a no-better candidate at most alpha of the time) and this
+// process as its owner.
+std::string experiment_settings(double share, double alpha);
+// The experiment's alpha from its settings; `fallback` when they have none.
+double experiment_alpha(const store::ExperimentRecord &experiment, double fallback);
 
 // Offline experiments whose owner is certainly gone (store/owner.hpp) are paused with that
 // reason. Returns how many.

@@ -2,6 +2,7 @@
 
 #include "expansion/arm.hpp"
 #include "expansion/experiment_evidence.hpp"
+#include "expansion/experiment_owner.hpp"
 #include "tinyllm/digest.hpp"
 #include "tinyllm/sequential_test.hpp"
 
@@ -70,7 +71,7 @@ LiveExperiment::Update LiveExperiment::test_outcomes() {
         if (o.pass) (o.candidate ? candidate : base).push_back(*o.pass);
     }
     stats::SequentialSettings s;
-    s.alpha = settings_.alpha;
+    s.alpha = experiment_alpha(experiment_, settings_.alpha);
     s.min_pairs = static_cast<size_t>(settings_.min_pairs);
     s.max_pairs = static_cast<size_t>(settings_.max_pairs);
     stats::SequentialPairTest test(s);

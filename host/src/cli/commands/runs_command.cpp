@@ -21,10 +21,14 @@ std::string local_time(int64_t epoch_ms) {
     return buf;
 }
 
+// Stored text (a prompt, an answer, an error) shown on one line of a table: line breaks as
+// spaces, and every other control character escaped (terminal_safe), so that what a user or a
+// model wrote cannot retitle the terminal, clear it or colour it.
 std::string one_line(std::string text, size_t width) {
     for (char &c : text) {
         if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
+    text = terminal_safe(text);
     if (text.size() > width) text = text.substr(0, width - 3) + "...";
     return text;
 }
@@ -102,8 +106,8 @@ int show(Context &ctx, const std::string &id, bool as_json) {
     const bool color = color_enabled(stdout);
     std::cout << paint("Run " + run->id, Color::bold, color) << "\n";
     std::printf(
-        "  %-10s %s %s\n  %-10s %s\n  %-10s %s\n", "Graph", run->graph_id.c_str(),
-        run->graph_version.c_str(), "Status",
+        "  %-10s %s %s\n  %-10s %s\n  %-10s %s\n", "Graph", terminal_safe(run->graph_id).c_str(),
+        terminal_safe(run->graph_version).c_str(), "Status",
         paint(std::string(trace::to_string(run->status)), status_color(run->status), color).c_str(),
         "Started", local_time(run->started_at_ms).c_str());
     if (run->finished_at_ms > 0) {
@@ -114,8 +118,10 @@ int show(Context &ctx, const std::string &id, bool as_json) {
     if (run->status == trace::RunStatus::succeeded) {
         std::printf("  %-10s %s\n", "Answer", one_line(run->answer, 100).c_str());
     } else if (!run->error_message.empty()) {
-        std::printf("  %-10s %s%s\n", "Error", run->error_message.c_str(),
-                    run->error_node.empty() ? "" : (" (node " + run->error_node + ")").c_str());
+        std::printf("  %-10s %s%s\n", "Error", terminal_safe(run->error_message).c_str(),
+                    run->error_node.empty()
+                        ? ""
+                        : (" (node " + terminal_safe(run->error_node) + ")").c_str());
     }
     std::cout << "\n";
     std::printf("  %-4s %-16s %-12s %-3s %-10s %10s  %s\n", "SEQ", "NODE", "TYPE", "TRY", "STATUS",
@@ -136,7 +142,7 @@ int show(Context &ctx, const std::string &id, bool as_json) {
                     std::string(trace::to_string(n.status)).c_str(),
                     static_cast<long long>(n.duration_us), one_line(detail, 80).c_str());
         for (const auto &t : n.tool_calls) {
-            std::printf("         tool %s %s -> %s (%lld us)\n", t.tool.c_str(),
+            std::printf("         tool %s %s -> %s (%lld us)\n", terminal_safe(t.tool).c_str(),
                         one_line(t.arguments, 60).c_str(),
                         one_line(t.error.empty() ? tool_content(t.result) : "error: " + t.error, 60)
                             .c_str(),
