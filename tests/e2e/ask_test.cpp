@@ -231,5 +231,25 @@ TEST_F(AskTest, CtrlCCancelsAStreamingAnswer) {
     EXPECT_THAT(r.err, HasSubstr("cancelled"));
 }
 
+// SIGTERM and SIGHUP (issue 12, item 10) stop a command as Ctrl-C does: cancelled cleanly,
+// exit 130, one error line, never killed by the signal.
+TEST_F(AskTest, SigtermAndSighupCancelLikeCtrlC) {
+    for (const int sig : {SIGTERM, SIGHUP}) {
+        ollama_.enqueue("/api/chat", testing::Reply::stream()
+                                         .add_line(testing::chat_chunk_line(kModel, "Hello"))
+                                         .add_line(testing::chat_chunk_line(kModel, " there"), 1h)
+                                         .add_line(testing::chat_final_line(kModel, {})));
+        const auto process = start({"ask", "--stream", "hello"});
+        ASSERT_TRUE(process->wait_for_stdout("Hello")) << process->err_so_far();
+        process->send_signal(sig);
+        const RunResult r = process->finish();
+        EXPECT_FALSE(r.timed_out) << r.describe();
+        EXPECT_EQ(r.signal, 0) << "signal " << sig << ": the host must handle it, not die of it";
+        EXPECT_EXIT_CODE(r, kCancelled);
+        EXPECT_TRUE(OneErrorLine(r));
+        EXPECT_THAT(r.err, HasSubstr("cancelled"));
+    }
+}
+
 } // namespace
 } // namespace tinyllm::e2e

@@ -137,6 +137,23 @@ TEST_F(RunTest, CtrlCEndsARunWhoseNodeIgnoresCancellation) {
     EXPECT_STREQ(runs[0]["status"].GetString(), "cancelled") << listed.out;
 }
 
+// A run stopped by SIGTERM is recorded as cancelled at once, not left "running" until the next
+// start (issue 12, item 10).
+TEST_F(RunTest, SigtermRecordsTheRunAsCancelled) {
+    write_config_file("graphs/spin.yaml", spin_graph());
+    const auto process =
+        start({"--plugins", kGoodPluginDir.string(), "run", "--stream", "--graph", "spin", "hi"});
+    ASSERT_TRUE(process->wait_for_stdout("spinning\n")) << process->err_so_far();
+    process->send_signal(SIGTERM);
+    const RunResult r = process->finish();
+    ASSERT_FALSE(r.timed_out) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EXIT_CODE(r, kCancelled);
+    const json::Document runs = parse_json(host({"runs", "list", "--json"}).out);
+    ASSERT_TRUE(runs.IsArray() && runs.Size() == 1u);
+    EXPECT_STREQ(runs[0]["status"].GetString(), "cancelled");
+}
+
 TEST_F(RunTest, ASecondCtrlCExitsAtOnceAndSaysSo) {
     write_config_file("graphs/spin.yaml", spin_graph());
     const auto process =

@@ -29,8 +29,9 @@ std::atomic<bool> *g_interrupt_flag = nullptr;
 std::atomic<int> g_interrupts{0};
 
 // The first Ctrl-C cancels the command's work, which ends it cleanly (and records the run);
-// a second one means "now": the process exits at once, saying so. Only async-signal-safe
-// calls here.
+// a second one means "now": the process exits at once, saying so. SIGTERM (a service manager,
+// `kill`) and SIGHUP (the terminal went away) are the same request to stop: the run is
+// recorded as cancelled with what it had, not left "running". Only async-signal-safe calls here.
 extern "C" void on_interrupt(int) {
     if (g_interrupts.fetch_add(1) == 0) {
         if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
@@ -70,7 +71,8 @@ Context::Context(GlobalOptions options) : options_(std::move(options)) {
     apply_logging(nullptr);
     static_assert(std::atomic<bool>::is_always_lock_free);
     g_interrupt_flag = cancel_.raw_flag();
-    std::signal(SIGINT, on_interrupt);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(sig, on_interrupt);
     runtime::install_crash_handler();
 }
 
@@ -103,7 +105,8 @@ graph::GraphDef Context::graph_to_run(const std::string &name) {
 }
 
 Context::~Context() {
-    std::signal(SIGINT, SIG_DFL);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(sig, SIG_DFL);
     g_interrupt_flag = nullptr;
     // Instances go before the libraries that contain their code.
     store_.reset();
