@@ -362,3 +362,27 @@ TEST_F(ErrorsTest, RunsListAndShowEscapeWhatPromptsAndAnswersHold) {
 
 } // namespace
 } // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+// A server that accepts and never answers its control calls (issue 12, item 7): doctor and
+// models list end within limits.control_timeout_ms and say which call timed out (a timeout,
+// not "cancelled"), instead of waiting for the read timeout (120 s) or for ever.
+TEST_F(ErrorsTest, ControlCallsToASilentServerEndWithinTheirBudget) {
+    write_config_file("system.yaml", "limits: {control_timeout_ms: 500}\n");
+    for (const char *path : {"/api/version", "/api/tags"})
+        ollama_.set_default("GET", path, Reply::json(200, "{}").delay_headers(1h));
+    const RunResult doctor = host({"doctor"});
+    EXPECT_FALSE(doctor.timed_out) << doctor.describe();
+    EXPECT_NE(doctor.exit_code, kOk);
+    EXPECT_THAT(doctor.out + doctor.err, HasSubstr("/api/version to Ollama at " + ollama_.url() +
+                                                   " exceeded the caller's deadline (500 ms)"));
+    const RunResult models = host({"models", "list"});
+    EXPECT_FALSE(models.timed_out) << models.describe();
+    EXPECT_THAT(models.err, HasSubstr("/api/tags to Ollama at " + ollama_.url() +
+                                      " exceeded the caller's deadline (500 ms)"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e

@@ -201,6 +201,13 @@ std::chrono::milliseconds Context::setup_budget() {
     return std::chrono::milliseconds(config().system.limits.request_timeout_ms);
 }
 
+runtime::CallContext Context::control_call(runtime::EventSink sink) {
+    const int64_t budget = config().system.limits.control_timeout_ms;
+    std::optional<runtime::Clock::time_point> deadline;
+    if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+    return runtime::CallContext(cancel_token(), deadline, std::move(sink));
+}
+
 runtime::Runtime &Context::runtime() {
     if (!runtime_) {
         const config::Config &c = config();

@@ -59,6 +59,9 @@ public:
     // (the runtime, the plugins). app.cpp then exits at once after reporting.
     // How long creating and activating components may take (SetupWatchdog).
     std::chrono::milliseconds setup_budget();
+    // The context of a control call to a model server (version, model list, a model's
+    // details): cancellable, and bounded by system.yaml's limits.control_timeout_ms.
+    runtime::CallContext control_call(runtime::EventSink sink = nullptr);
 
     void abandon_work() noexcept { abandoned_ = true; }
     bool work_abandoned() const noexcept { return abandoned_; }

@@ -94,6 +94,12 @@ constexpr std::string_view schema_text = R"json({
           "minimum": 0,
           "default": 300000
         },
+        "control_timeout_ms": {
+          "description": "Budget in milliseconds of a control call to a model server (its version, its model list, a model's details: doctor, models list, models show), so that a server that accepts and never answers is reported within seconds; 0 = no limit.",
+          "type": "integer",
+          "minimum": 0,
+          "default": 10000
+        },
         "plugin_scan_timeout_ms": {
           "description": "How long a plugin may take to load and initialise in the plugin scanner (a child process) before it is reported as hung and skipped.",
           "type": "integer",
@@ -193,6 +199,7 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.limits.max_concurrent_runs =
         static_cast<int>(json::get_int(limits, "max_concurrent_runs").value_or(8));
     config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
+    config.limits.control_timeout_ms = json::get_int(limits, "control_timeout_ms").value_or(10000);
     config.limits.plugin_scan_timeout_ms =
         json::get_int(limits, "plugin_scan_timeout_ms").value_or(10000);
     const json::Value &isolation = root["isolation"];

@@ -79,7 +79,9 @@ OllamaClient::Prepared OllamaClient::prepare(std::string_view request_json, std:
 
 TransferControl OllamaClient::control_for(const sdk::Call &call) const {
     TransferControl control;
-    control.cancelled = [&call] { return call.cancelled(); };
+    // The host's is_cancelled also says yes once the caller's deadline has passed; that is a
+    // timeout (reported with the deadline's name below), not a cancellation.
+    control.cancelled = [&call] { return call.cancelled() && call.remaining_ms() != 0; };
     const auto now = Clock::now();
     if (config_.request_timeout_ms > 0) {
         control.deadline = now + std::chrono::milliseconds(config_.request_timeout_ms);

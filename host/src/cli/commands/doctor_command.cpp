@@ -98,7 +98,7 @@ void check_backends(Context &ctx, std::vector<Check> &checks) {
             continue;
         }
         try {
-            runtime::CallContext call(ctx.cancel_token(), std::nullopt, nullptr);
+            runtime::CallContext call = ctx.control_call();
             const json::Document v =
                 json::parse_object(slot.backend->server_version(call), "server_version");
             const std::string endpoint = json::get_string(v, "endpoint").value_or("");
@@ -107,7 +107,7 @@ void check_backends(Context &ctx, std::vector<Check> &checks) {
                                   ", server version " +
                                   json::get_string(v, "version").value_or("?"),
                               ""});
-            runtime::CallContext list_call(ctx.cancel_token(), std::nullopt, nullptr);
+            runtime::CallContext list_call = ctx.control_call();
             const json::Document tags =
                 json::parse_object(slot.backend->list_models(list_call), "list_models");
             auto &names = models_on[slot.name];

@@ -34,7 +34,7 @@ int list(Context &ctx, bool as_json) {
             continue;
         }
         try {
-            runtime::CallContext call(ctx.cancel_token(), std::nullopt, nullptr);
+            runtime::CallContext call = ctx.control_call();
             const json::Document tags =
                 json::parse_object(slot.backend->list_models(call), "list_models");
             auto &list = present[slot.name];
@@ -129,7 +129,7 @@ std::string model_request(const runtime::ResolvedModel &m) {
 
 int show(Context &ctx, const std::string &name, bool as_json) {
     runtime::ResolvedModel m = ctx.runtime().resolve(name);
-    auto call = plain_call(ctx);
+    auto call = ctx.control_call();
     const std::string out = m.backend->show_model(call, model_request(m));
     const json::Document doc = json::parse_object(out, "show_model");
     if (as_json) {
