@@ -11,6 +11,7 @@
 #include "store/run_id.hpp"
 #include "tinyllm/digest.hpp"
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 #include "versions/active_graph.hpp"
 #include "versions/canonical.hpp"
 
@@ -25,12 +26,6 @@ namespace {
 
 using store::GraphStore;
 using GradedRun = GraphStore::GradedRun;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 eval::Example example_of(const GradedRun &run, size_t index) {
     eval::Example e;

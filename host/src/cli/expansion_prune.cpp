@@ -10,6 +10,7 @@
 #include "graph/graph.hpp"
 #include "store/graph_store.hpp"
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -23,12 +24,6 @@ namespace tinyllm::cli {
 namespace {
 
 using store::GraphStore;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Proposal {
     std::string node;
@@ -52,14 +47,6 @@ std::string percent(double share) {
     return buf;
 }
 
-// "NAME" of an edge condition `route == "NAME"`, else "".
-std::string route_of(const std::string &when) {
-    const std::string prefix = "route == \"";
-    if (when.rfind(prefix, 0) != 0 || when.size() < prefix.size() + 2 || when.back() != '"')
-        return "";
-    return when.substr(prefix.size(), when.size() - prefix.size() - 1);
-}
-
 // The nodes of the version that look unused, in the graph's order.
 std::vector<Proposal> unused_nodes(const graph::GraphDef &def, const GraphStore::Reach &reach,
                                    const config::PruneSettings &cfg) {
@@ -79,7 +66,9 @@ std::vector<Proposal> unused_nodes(const graph::GraphDef &def, const GraphStore:
             p.reason = "reached by none of the " + std::to_string(reach.runs) + " runs";
         } else {
             for (const graph::EdgeDef &e : def.edges) {
-                if (e.to != n.id || route_of(e.when).empty() || types[e.from] != "router") continue;
+                if (e.to != n.id || expansion::route_of(e.when).empty() ||
+                    types[e.from] != "router")
+                    continue;
                 const int64_t router_runs = std::max<int64_t>(1, reached[e.from]);
                 const double share = static_cast<double>(p.runs) / static_cast<double>(router_runs);
                 if (share < cfg.min_share) {

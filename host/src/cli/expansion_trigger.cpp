@@ -10,6 +10,7 @@
 #include "graph/graph_def.hpp"
 #include "store/graph_store.hpp"
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 #include "versions/canonical.hpp"
 
 #include <algorithm>
@@ -22,12 +23,6 @@ namespace tinyllm::cli {
 namespace {
 
 using store::GraphStore;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Candidate {
     std::string strategy;

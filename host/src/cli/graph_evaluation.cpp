@@ -8,6 +8,7 @@
 #include "graph/executor.hpp"
 #include "store/run_id.hpp"
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -21,12 +22,6 @@
 namespace tinyllm::cli::eval {
 
 namespace {
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string evaluation_id() {
     // The run ids' format (time-sortable, unique), with the evaluation's own first letter.

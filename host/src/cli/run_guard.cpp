@@ -3,6 +3,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "runtime/component_instance.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -19,12 +20,6 @@ namespace tinyllm::cli {
 namespace {
 
 using runtime::Clock;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Shared by the command's thread and the worker, which may outlive the command's stack when it
 // is abandoned: everything it touches after that lives here.

@@ -40,14 +40,6 @@ std::vector<Edge> edges_of(const json::Value &graph) {
     return out;
 }
 
-// "NAME" from `route == "NAME"`, else "".
-std::string route_of(const std::string &when) {
-    const std::string prefix = "route == \"";
-    if (when.rfind(prefix, 0) != 0 || when.size() < prefix.size() + 2 || when.back() != '"')
-        return "";
-    return when.substr(prefix.size(), when.size() - prefix.size() - 1);
-}
-
 void remove_member(json::Value *object, const std::string &key) {
     if (object != nullptr && object->IsObject()) object->RemoveMember(key.c_str());
 }
@@ -78,6 +70,13 @@ std::string remove_route(json::Value &router, const std::string &name, json::All
 }
 
 } // namespace
+
+std::string route_of(const std::string &when) {
+    const std::string prefix = "route == \"";
+    if (when.rfind(prefix, 0) != 0 || when.size() < prefix.size() + 2 || when.back() != '"')
+        return "";
+    return when.substr(prefix.size(), when.size() - prefix.size() - 1);
+}
 
 Ablation graph_without(const json::Value &source, const std::string &id) {
     Ablation out;

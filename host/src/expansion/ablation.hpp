@@ -27,4 +27,7 @@ struct Ablation {
 
 Ablation graph_without(const json::Value &graph, const std::string &node_id);
 
+// "NAME" of an edge condition `route == "NAME"` (how a router's edges name their route), else "".
+std::string route_of(const std::string &when);
+
 } // namespace tinyllm::expansion

@@ -3,6 +3,7 @@
 #include "graph/message.hpp"
 
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,12 +19,6 @@ namespace {
 using runtime::CallContext;
 using runtime::CancelToken;
 using runtime::Clock;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 int64_t micros_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();

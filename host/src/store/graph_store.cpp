@@ -3,6 +3,7 @@
 #include "store/experiment_rows.hpp"
 #include "store/graph_version_rows.hpp"
 #include "store/sqlite.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <chrono>
 
@@ -12,12 +13,6 @@ namespace {
 
 namespace versions = graph_version_rows;
 namespace experiments_rows = experiment_rows;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string listed(const std::vector<std::string> &labels) {
     std::string out;

@@ -9,6 +9,7 @@
 #include "store/trace_rows.hpp"
 
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -34,12 +35,6 @@ using sqlite::SqliteError;
 using sqlite::Transaction;
 
 constexpr size_t kMaxCandidates = 10; // ids listed in an "ambiguous prefix" error
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 [[noreturn]] void fail_errno(const std::string &label, const std::string &what) {
     throw Error(ErrorCode::io, label + ": " + what + ": " + std::strerror(errno));

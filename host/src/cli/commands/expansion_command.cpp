@@ -16,6 +16,7 @@
 #include "graph/graph_def.hpp"
 #include "store/graph_store.hpp"
 #include "tinyllm/json.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -23,12 +24,6 @@
 
 namespace tinyllm::cli {
 namespace {
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Status {
     std::vector<expansion::NodeHealth> nodes; // every graded node of every active version

@@ -8,6 +8,7 @@
 #include "cli/forensics_render.hpp"
 #include "cli/forensics_window.hpp"
 #include "cli/terminal.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -15,12 +16,6 @@
 
 namespace tinyllm::cli {
 namespace {
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 int analyze(Context &ctx, const WindowQuery &query, std::optional<double> min_score, bool as_json) {
     const Window window = load_window(ctx.store(), query);

@@ -8,6 +8,7 @@
 #include "cli/terminal.hpp"
 #include "cli/time_arg.hpp"
 #include "store/latency_histogram.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -24,12 +25,6 @@ using store::NodeMetrics;
 using store::metrics::Counters;
 
 constexpr int64_t kMinuteMs = 60'000;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // ---- --since -------------------------------------------------------------------------------
 
