@@ -119,26 +119,30 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     t.strategy = x.strategy;
     t.candidate_version = x.candidate_version;
     bool screened = false; // the screening test has run
-    const auto end = [&](store::ExperimentStatus status, std::string decision) {
+    // Records the experiment as it now stands (ended, or still in progress) and reports it.
+    const auto settle = [&](store::ExperimentStatus status, std::string decision,
+                            bool decided_offline) {
         x.status = status;
         x.decision = std::move(decision);
-        x.evidence = evidence_text(t, screened, screened);
-        graphs.decide_experiment(x);
-        t.status = status;
-        t.decision = x.decision;
-        t.evidence = x.evidence;
-        return t;
-    };
-    const auto pause = [&](const std::string &why) {
-        x.status = store::ExperimentStatus::paused;
-        x.decision = "paused: " + why + "; nothing is decided on a missing grade: tinyllm " +
-                     "expansion resume " + x.id + " once it works (or cancel " + x.id + ")";
-        x.evidence = evidence_text(t, screened, false);
-        graphs.update_experiment(x);
+        x.evidence = evidence_text(t, screened, decided_offline);
+        if (store::in_progress(status)) {
+            graphs.update_experiment(x);
+        } else {
+            graphs.decide_experiment(x);
+        }
         t.status = x.status;
         t.decision = x.decision;
         t.evidence = x.evidence;
         return t;
+    };
+    const auto end = [&](store::ExperimentStatus status, std::string decision) {
+        return settle(status, std::move(decision), screened);
+    };
+    const auto pause = [&](const std::string &why) {
+        return settle(store::ExperimentStatus::paused,
+                      "paused: " + why + "; nothing is decided on a missing grade: tinyllm " +
+                          "expansion resume " + x.id + " once it works (or cancel " + x.id + ")",
+                      false);
     };
     const std::optional<store::GraphVersionRecord> version =
         graphs.version(x.graph_id, x.candidate_version);
@@ -162,8 +166,14 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
         return end(store::ExperimentStatus::cancelled,
                    "base version " + x.base_version + " is not in the store");
     }
-    const std::unique_ptr<graph::Graph> base = graph::build_graph(
-        versions::load_version(*base_version), ctx.registry(), &ctx.runtime(), true);
+    std::unique_ptr<graph::Graph> base;
+    try {
+        base = graph::build_graph(versions::load_version(*base_version), ctx.registry(),
+                                  &ctx.runtime(), true);
+    } catch (const Error &e) {
+        return end(store::ExperimentStatus::cancelled,
+                   std::string("cannot build the base version: ") + e.what());
+    }
     // Both arms on `runs`: the pairs (base, candidate) where both have a verdict.
     struct Both {
         Replayed base, candidate;
@@ -241,15 +251,10 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
 
     if (x.share > 0 && x.trigger != "ablation") {
         // Decided on live graded traffic from now on (live_experiment.hpp).
-        x.status = store::ExperimentStatus::live;
-        x.decision = screened_line + "; live on " + std::to_string(std::lround(100 * x.share)) +
-                     "% of graded requests until the sequential test decides";
-        x.evidence = evidence_text(t, true, false);
-        graphs.update_experiment(x);
-        t.status = x.status;
-        t.decision = x.decision;
-        t.evidence = x.evidence;
-        return t;
+        return settle(store::ExperimentStatus::live,
+                      screened_line + "; live on " + std::to_string(std::lround(100 * x.share)) +
+                          "% of graded requests until the sequential test decides",
+                      false);
     }
 
     // The decision, on the requests screening did not use.
