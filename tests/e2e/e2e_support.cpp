@@ -83,6 +83,13 @@ RunResult E2ETest::host(std::vector<std::string> args, const Env &extra_env,
     return run(std::move(args), extra_env, std::move(stdin_text));
 }
 
+RunResult E2ETest::host_on_terminal(std::vector<std::string> args, const Env &extra_env) const {
+    args.insert(args.begin(), {"--config", config_dir_.string()});
+    RunOptions options{std::move(args), environment(extra_env), std::nullopt, root_.string()};
+    options.stdout_terminal = true;
+    return run_process(kHostBin, std::move(options));
+}
+
 std::unique_ptr<HostProcess> E2ETest::start(std::vector<std::string> args,
                                             const Env &extra_env) const {
     args.insert(args.begin(), {"--config", config_dir_.string()});

@@ -80,6 +80,8 @@ protected:
     // Runs the host with `--config <test config dir>` before `args`.
     RunResult host(std::vector<std::string> args, const Env &extra_env = {},
                    std::optional<std::string> stdin_text = std::nullopt) const;
+    // `host` with stdout on a terminal (80x24; see RunOptions::stdout_terminal).
+    RunResult host_on_terminal(std::vector<std::string> args, const Env &extra_env = {}) const;
     // Starts the host (with --config) without waiting, for tests that act while it runs.
     std::unique_ptr<HostProcess> start(std::vector<std::string> args,
                                        const Env &extra_env = {}) const;

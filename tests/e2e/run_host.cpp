@@ -7,11 +7,14 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <tuple>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 namespace tinyllm::e2e {
@@ -68,6 +71,21 @@ struct SpawnAttr {
     }
 };
 
+// A pseudo-terminal: {master, slave}, both close-on-exec, 80x24, no output processing.
+std::pair<int, int> open_terminal() {
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) throw_errno("openpt");
+    const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) throw_errno("open pty");
+    termios modes{};
+    if (::tcgetattr(slave, &modes) != 0) throw_errno("tcgetattr");
+    modes.c_oflag &= ~static_cast<tcflag_t>(OPOST);
+    if (::tcsetattr(slave, TCSANOW, &modes) != 0) throw_errno("tcsetattr");
+    const winsize size{24, 80, 0, 0};
+    if (::ioctl(master, TIOCSWINSZ, &size) != 0) throw_errno("TIOCSWINSZ");
+    return {master, slave};
+}
+
 } // namespace
 
 std::string RunResult::describe() const {
@@ -88,7 +106,12 @@ HostProcess::HostProcess(const std::string &binary, RunOptions options) {
     int in[2] = {-1, -1};
     // O_CLOEXEC: a host spawned by another test must never inherit these ends and keep our
     // pipes open (that would turn EOF into a hang).
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
+    if (options.stdout_terminal) {
+        std::tie(out[0], out[1]) = open_terminal();
+    } else if (::pipe2(out, O_CLOEXEC) != 0) {
+        throw_errno("pipe2");
+    }
+    if (::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
     if (options.stdin_text && ::pipe2(in, O_CLOEXEC) != 0) throw_errno("pipe2");
 
     SpawnAttr sa;

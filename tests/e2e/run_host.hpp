@@ -38,6 +38,9 @@ struct RunOptions {
     Env env;                               // the child's whole environment
     std::optional<std::string> stdin_text; // nullopt: stdin is /dev/null
     std::string cwd;                       // "" = the test's own working directory
+    // stdout is a pseudo-terminal of 80 columns and 24 rows (output processing off, so `out`
+    // holds the bytes written, escape sequences included); stderr stays a pipe.
+    bool stdout_terminal = false;
 };
 
 // A running host. Pipes are drained while the test waits, so the child never blocks on a full

@@ -363,6 +363,40 @@ TEST_F(RunTest, AServerThatGoesAwayMidRunFailsTheRunAndItIsRecorded) {
     ASSERT_TRUE(runs.IsArray()) << failed.out;
     ASSERT_EQ(runs.Size(), 1u) << failed.out;
     EXPECT_THAT(json::to_string(runs[0]["error"]), HasSubstr("answer"));
+    // Into a pipe, neither attempt's half answer is written: stdout is data.
+    EXPECT_EQ(r.out, "");
+}
+
+// Issue 12, item 3: the stream is cut after two chunks and the retry succeeds. Once `run hi`
+// printed "HelloHello! How can I help you today?"; stdout must hold exactly the stored answer.
+TEST_F(RunTest, ARetriedAnswerIsWrittenOnceIntoAPipe) {
+    ollama_.enqueue("/api/chat", testing::chat_stream(kModel, {"Hel", "lo", "!"}).close_after(2));
+    const std::string direct = kSourceConfigDir.string() + "/graphs/direct.yaml";
+    const RunResult r = host({"run", "--graph", direct, "hi"});
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_EQ(r.out, kAnswerLine);
+    EXPECT_EQ(ollama_.count("/api/chat"), 2u);
+    const RunResult stored = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(stored, kOk);
+    const json::Document runs = parse_json(stored.out);
+    ASSERT_EQ(runs.Size(), 1u) << stored.out;
+    EXPECT_EQ(json::get_string(runs[0], "answer").value_or("") + "\n", r.out);
+}
+
+// The same on a terminal: the draft streams, is erased when the retry starts answering, stderr
+// says the answer restarts, and what is left on the screen is the answer.
+TEST_F(RunTest, OnATerminalARetriedAnswerIsErasedAndTheRestartIsSaid) {
+    ollama_.enqueue("/api/chat", testing::chat_stream(kModel, {"Hel", "lo", "!"}).close_after(2));
+    const std::string direct = kSourceConfigDir.string() + "/graphs/direct.yaml";
+    const RunResult r = host_on_terminal({"run", "--graph", direct, "hi"});
+    ASSERT_EXIT_CODE(r, kOk);
+    const std::string erase = "\r\033[J";
+    const size_t erased = r.out.rfind(erase);
+    ASSERT_NE(erased, std::string::npos) << r.describe();
+    EXPECT_EQ(r.out.substr(0, erased), "Hello");
+    EXPECT_EQ(r.out.substr(erased + erase.size()), kAnswerLine);
+    EXPECT_THAT(r.err, HasSubstr("(the answer restarts:)"));
+    EXPECT_TRUE(NoCrashNoise(r.err));
 }
 
 TEST_F(RunTest, EveryShippedGraphIsValidWithTheShippedPlugins) {

@@ -34,7 +34,7 @@ void AnswerStream::event(std::string_view event_json, int64_t seq, bool answer,
     if (mode_ != Mode::live) return;
     if (type == "token") {
         if (seq != seq_) {
-            retract();
+            retract(/*restart=*/true);
             seq_ = seq;
         }
         write(content);
@@ -45,7 +45,7 @@ void AnswerStream::finish(std::string_view answer) {
     if (mode_ == Mode::quiet) return;
     std::lock_guard lock(mutex_);
     if (!answer.empty() && written_ != answer) {
-        retract();
+        retract(/*restart=*/false);
         write(answer);
     }
     end_line();
@@ -69,8 +69,10 @@ void AnswerStream::end_line() {
 }
 
 // Takes back what the previous execution wrote: erased when nothing else was written after it
-// and it is all on the screen; else it stays, marked as replaced.
-void AnswerStream::retract() {
+// and it is all on the screen; else it stays, marked as replaced. `restart`: a new execution
+// starts answering (a retry, a gate's feedback), which is said on stderr even when the draft
+// could be erased, so the user knows why the text went away.
+void AnswerStream::retract(bool restart) {
     if (written_.empty()) {
         erasable_ = true;
         return;
@@ -85,6 +87,8 @@ void AnswerStream::retract() {
         std::fputs(erase.c_str(), stdout);
         std::fflush(stdout);
         ends_with_newline_ = true;
+        if (restart)
+            std::fputs(paint("(the answer restarts:)\n", Color::dim, dim_).c_str(), stderr);
     } else {
         end_line();
         std::fputs(paint("(replaced by a new answer:)\n", Color::dim, dim_).c_str(), stderr);

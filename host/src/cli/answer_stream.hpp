@@ -5,8 +5,9 @@
 // On a terminal the answer streams as its tokens arrive (thinking dimmed on stderr); when a
 // later execution starts answering (a retry, or a gate sending the request back), the rejected
 // text is erased when it still can be (nothing else written since, and it fits on the screen),
-// else marked as replaced. Into a pipe or a file, only the final answer is written, once the run
-// has succeeded: what a script reads is never a rejected draft or a failed run's half answer.
+// else marked as replaced; either way stderr says that the answer restarts. Into a pipe or a file,
+// only the final answer is written, once the run has succeeded: what a script reads is never a
+// rejected draft or a failed run's half answer.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,7 @@ private:
     enum class Mode { quiet, live, final_only };
 
     void write(std::string_view text);  // holds mutex_
-    void retract();                     // holds mutex_
+    void retract(bool restart);         // holds mutex_
     void note(const std::string &line); // holds mutex_
     void end_line();                    // holds mutex_
 
