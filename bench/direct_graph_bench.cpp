@@ -142,7 +142,7 @@ struct GraphEnv {
         const auto path = host.dir / "direct.yaml";
         std::ofstream(path) << direct_graph_yaml(stream);
         graph = graph::build_graph(graph::load_graph_def(path), host.registry, host.runtime.get(),
-                                   true);
+                                   graph::BuildMode::run);
         if (with_store) {
             store::StoreOptions options;
             options.path = host.dir / "data" / "runs.db";

@@ -29,7 +29,8 @@ const plugin::Registry &node_registry() {
 std::unique_ptr<graph::Graph> build(const std::string &name, const std::string &yaml) {
     const auto path = std::filesystem::temp_directory_path() / ("tinyllm-bench-" + name + ".yaml");
     std::ofstream(path) << yaml;
-    auto g = graph::build_graph(graph::load_graph_def(path), node_registry(), nullptr, true);
+    auto g = graph::build_graph(graph::load_graph_def(path), node_registry(), nullptr,
+                                graph::BuildMode::run);
     std::filesystem::remove(path);
     return g;
 }

@@ -36,7 +36,7 @@ struct RoutedEnv {
         if (external_server()) throw std::runtime_error("needs the in-process server");
         server().set_default("POST", "/api/chat", testing::chat_stream("qwen2.5:0.5b", kAnswer));
         graph = graph::build_graph(graph::load_graph_def(TINYLLM_BENCH_DEFAULT_GRAPH),
-                                   host.registry, host.runtime.get(), true);
+                                   host.registry, host.runtime.get(), graph::BuildMode::run);
         server().clear_requests();
         server().set_recording(true);
         const trace::Run run = graph::Executor(*graph).run(kRequest, {});

@@ -386,3 +386,107 @@ TEST_F(ErrorsTest, ControlCallsToASilentServerEndWithinTheirBudget) {
 
 } // namespace
 } // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ErrorsTest = E2ETest;
+
+// Issue 12, item 8: "valid" means a run gets past loading. Each of these models.yaml made
+// `config check` say valid and the run then fail; now `config check`, `run` and `graph validate`
+// stop at the same line with the same exit code, before any model call or recorded run.
+TEST_F(ErrorsTest, ConfigCheckAndRunRejectTheSameBackendConfig) {
+    struct Case {
+        std::string line; // one more line under the backend's config, or a changed type
+        std::string message;
+        int exit_code;
+    };
+    const std::vector<Case> cases = {
+        {"bogus_key: 1", "unknown key \"bogus_key\"", kConfig},
+        {"read_timeout_ms: -1", "read_timeout_ms: must be >= 0, got integer -1", kConfig},
+        {"max_retries: 4294967297", "max_retries: must be <= 100, got integer 4294967297", kConfig},
+        {"type: olama",
+         "no loaded plugin provides backend type \"olama\" (did you mean "
+         "\"ollama\"?)",
+         kPlugin},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.line);
+        std::string text = models_yaml(ollama_.url(), {c.line});
+        if (c.line == "type: olama") {
+            text = models_yaml(ollama_.url());
+            text.replace(text.find("type: ollama"), 12, c.line);
+        }
+        write_config_file("models.yaml", text);
+        const RunResult check = host({"config", "check"});
+        EXPECT_EXIT_CODE(check, c.exit_code);
+        EXPECT_TRUE(OneErrorLine(check));
+        EXPECT_THAT(check.err, HasSubstr(c.message));
+        EXPECT_THAT(check.err, HasSubstr("models.yaml:"));
+        const RunResult run = host({"run", "hi"});
+        EXPECT_EXIT_CODE(run, c.exit_code);
+        EXPECT_EQ(run.err, check.err);
+        const RunResult validate =
+            host({"graph", "validate", (kSourceConfigDir / "graphs" / "direct.yaml").string()});
+        EXPECT_EXIT_CODE(validate, c.exit_code);
+        EXPECT_EQ(validate.err, check.err);
+    }
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u);
+    const RunResult runs = host({"runs", "list", "--json"});
+    EXPECT_EQ(runs.out, "[]\n");
+}
+
+// `graph validate` loads the graph as a run does (offline): a tool no plugin provides and a
+// template that does not parse were "valid" until the run rejected them.
+TEST_F(ErrorsTest, GraphValidateRejectsWhatTheRunRejects) {
+    std::ifstream in(kSourceConfigDir / "graphs" / "tools.yaml");
+    const std::string tools((std::istreambuf_iterator<char>(in)), {});
+    const auto variant = [&](const std::string &from, const std::string &to) {
+        std::string text = tools;
+        text.replace(text.find(from), from.size(), to);
+        return text;
+    };
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {variant("tools: [calculator, code]", "tools: [calculater, code]"),
+         "no tool named \"calculater\" (did you mean \"calculator\"?)"},
+        {variant("prompt: \"{{input}}\"", "prompt: \"{{input\""), "invalid template"},
+    };
+    std::filesystem::create_directories(config_dir() / "graphs");
+    for (const auto &[text, message] : cases) {
+        SCOPED_TRACE(message);
+        write_config_file("graphs/bad.yaml", text);
+        const RunResult validate = host({"graph", "validate", "bad"});
+        EXPECT_EXIT_CODE(validate, kConfig);
+        EXPECT_TRUE(OneErrorLine(validate));
+        EXPECT_THAT(validate.err, HasSubstr(message));
+        EXPECT_THAT(validate.err, HasSubstr("bad.yaml:"));
+        const RunResult check = host({"config", "check"});
+        EXPECT_EXIT_CODE(check, kConfig);
+        EXPECT_EQ(check.err, validate.err);
+        const RunResult run = host({"run", "--graph", "bad", "hi"});
+        EXPECT_EXIT_CODE(run, kConfig);
+        EXPECT_EQ(run.err, validate.err);
+    }
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u);
+}
+
+// Offline, validation contacts no server: the shipped graphs validate with the server down.
+TEST_F(ErrorsTest, ValidationNeverContactsTheModelServer) {
+    const RefusingPort down;
+    write_config_file("models.yaml", models_yaml(down.url()));
+    std::filesystem::create_directories(config_dir() / "graphs");
+    for (const auto *graph : {"default", "direct", "tools"}) {
+        std::filesystem::copy_file(kSourceConfigDir / "graphs" / (std::string(graph) + ".yaml"),
+                                   config_dir() / "graphs" / (std::string(graph) + ".yaml"),
+                                   std::filesystem::copy_options::overwrite_existing);
+        const RunResult r = host({"graph", "validate", graph});
+        EXPECT_EXIT_CODE(r, kOk);
+    }
+    const RunResult check = host({"config", "check"});
+    EXPECT_EXIT_CODE(check, kOk);
+    EXPECT_THAT(check.out, HasSubstr("3 graph(s)"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e

@@ -28,7 +28,7 @@ class ExecutorTest : public ::testing::Test {
 protected:
     trace::Run run(const std::string &yaml, const std::string &input = "hi",
                    RunOptions options = {}) {
-        graph_ = build_text(dir_, yaml, true);
+        graph_ = build_text(dir_, yaml, BuildMode::run);
         options.run_id = "r-test";
         options.observer = &recorder_;
         return Executor(*graph_).run(input, options);
@@ -530,7 +530,7 @@ edges:
   - {from: a, to: b}
   - {from: b, to: c}
 )",
-                        true);
+                        BuildMode::run);
     const Executor executor(*graph_);
     std::atomic<int> ok{0};
     std::vector<std::thread> threads;

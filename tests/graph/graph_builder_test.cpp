@@ -44,8 +44,8 @@ std::string noop_graph(const std::string &entry, const std::string &exits,
 // ---- A good graph ---------------------------------------------------------------------------
 
 TEST(GraphBuilder, BuildsTheRouterFixture) {
-    const auto graph =
-        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, false);
+    const auto graph = build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr,
+                                   BuildMode::definition);
     ASSERT_EQ(graph->nodes.size(), 4u);
     EXPECT_EQ(graph->entry, 0u);
     EXPECT_TRUE(graph->warnings.empty());
@@ -69,8 +69,8 @@ TEST(GraphBuilder, BuildsTheRouterFixture) {
 }
 
 TEST(GraphBuilder, FindsNodesById) {
-    const auto graph =
-        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, false);
+    const auto graph = build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr,
+                                   BuildMode::definition);
     ASSERT_NE(graph->find("general"), nullptr);
     EXPECT_EQ(graph->find("general")->index, 2u);
     EXPECT_EQ(graph->find("nope"), nullptr);
@@ -113,7 +113,8 @@ TEST(GraphBuilder, NodeConfigsTakeTheirEnvironmentOverrides) {
 
 TEST(GraphBuilderErrors, UnknownNodeTypeSuggestsTheClosest) {
     const std::string message = config_error([] {
-        build_graph(load_graph_def(fixture("unknown_type.yaml")), test_registry(), nullptr, false);
+        build_graph(load_graph_def(fixture("unknown_type.yaml")), test_registry(), nullptr,
+                    BuildMode::definition);
     });
     EXPECT_EQ(message, fixture("unknown_type.yaml").string() +
                            ":6:11: nodes[0].type: unknown node type \"appnd\" (did you mean "
@@ -137,7 +138,7 @@ TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {
     const plugin::Registry empty;
     const std::string message = config_error([&] {
         build_graph(load_text(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: noop}]\n"),
-                    empty, nullptr, false);
+                    empty, nullptr, BuildMode::definition);
     });
     EXPECT_EQ(message, at(dir, "4:23") + "nodes[0].type: unknown node type \"noop\" (no loaded "
                                          "plugin provides node types)");
@@ -191,7 +192,7 @@ TEST(GraphBuilderCycles, SelfLoopWithoutMaxVisitsIsUnbounded) {
 TEST(GraphBuilderCycles, TwoNodeCycleNamesTheEdgeThatClosesIt) {
     const std::string message = config_error([] {
         build_graph(load_graph_def(fixture("unbounded_cycle.yaml")), test_registry(), nullptr,
-                    false);
+                    BuildMode::definition);
     });
     EXPECT_EQ(message, fixture("unbounded_cycle.yaml").string() +
                            ":10:5: edges[1]: unbounded cycle a → b → a: set max_visits on one "
@@ -199,8 +200,8 @@ TEST(GraphBuilderCycles, TwoNodeCycleNamesTheEdgeThatClosesIt) {
 }
 
 TEST(GraphBuilderCycles, MaxVisitsOnAnyNodeOfTheCycleBoundsIt) {
-    EXPECT_NO_THROW(
-        build_graph(load_graph_def(fixture("loop.yaml")), test_registry(), nullptr, false));
+    EXPECT_NO_THROW(build_graph(load_graph_def(fixture("loop.yaml")), test_registry(), nullptr,
+                                BuildMode::definition));
     TempDir dir;
     // a → b → c → a with the bound on c, the last node of the walk.
     const auto graph = build_text(dir, R"(id: g
@@ -303,8 +304,8 @@ edges:
 }
 
 TEST(GraphBuilderWarnings, AJoinAfterAFanOutIsFine) {
-    const auto graph =
-        build_graph(load_graph_def(fixture("fanout.yaml")), test_registry(), nullptr, false);
+    const auto graph = build_graph(load_graph_def(fixture("fanout.yaml")), test_registry(), nullptr,
+                                   BuildMode::definition);
     EXPECT_TRUE(graph->warnings.empty());
     TempDir dir;
     // The branches may be longer than one edge, and may be conditional.
@@ -356,8 +357,8 @@ TEST(GraphBuilderRoutes, AGoodRouterBuildsWithAndWithoutInstances) {
     const std::string yaml =
         router_graph("math, code, general", {R"(a: 'route == "math"')", R"(b: 'route in ["code"]')",
                                              R"(c: '"general" == route and attempt < 3')"});
-    EXPECT_NO_THROW(build_text(dir, yaml, false));
-    EXPECT_NO_THROW(build_text(dir, yaml, true));
+    EXPECT_NO_THROW(build_text(dir, yaml, BuildMode::definition));
+    EXPECT_NO_THROW(build_text(dir, yaml, BuildMode::run));
 }
 
 TEST(GraphBuilderRoutes, AnEdgeTestingARouteTheNodeNeverReturns) {
@@ -370,7 +371,7 @@ TEST(GraphBuilderRoutes, AnEdgeTestingARouteTheNodeNeverReturns) {
     const std::string expected = at(dir, "13:38") + "edges[1].when: node r never returns the "
                                                     "route \"maths\" (did you mean \"math\"?)";
     EXPECT_EQ(build_error(dir, yaml), expected);
-    EXPECT_EQ(config_error([&] { build_text(dir, yaml, true); }), expected);
+    EXPECT_EQ(config_error([&] { build_text(dir, yaml, BuildMode::run); }), expected);
     // Without a close one, the routes it has; in a list; under `not`.
     EXPECT_EQ(build_error(dir, router_graph("math, code, general",
                                             {R"(a: 'route in ["code", "poetry"]')", "b: else"})),
@@ -401,15 +402,16 @@ TEST(GraphBuilderRoutes, ADefBuiltInCodeNamesTheEdge) {
         edge.location = {};
         edge.when_location = {};
     }
-    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, false); }),
-              "edges[0].when: node r never returns the route \"poetry\" (its routes: math)");
+    EXPECT_EQ(
+        config_error([&] { build_graph(def, test_registry(), nullptr, BuildMode::definition); }),
+        "edges[0].when: node r never returns the route \"poetry\" (its routes: math)");
     def.edges[0].when = R"(route == "math")";
     def.edges[1].when = R"(attempt > 1 and route == "math")";
-    EXPECT_NO_THROW(build_graph(def, test_registry(), nullptr, false));
+    EXPECT_NO_THROW(build_graph(def, test_registry(), nullptr, BuildMode::definition));
     def.edges[1].when = "route in []";
     def.nodes[0].config = std::make_shared<json::Document>(
         json::parse_object(R"({"routes":["math","poetry"]})", "config"));
-    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, true); }),
+    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, BuildMode::run); }),
               "node r: no edge takes its route \"poetry\" (add an edge with when: "
               "'route == \"poetry\"' or an else edge)");
 }
@@ -422,7 +424,7 @@ TEST(GraphBuilderRoutes, ADeclaredRouteNoEdgeTakes) {
         at(dir, "5:5") + "nodes[0]: node r: no edge takes its route \"general\" (add an edge with "
                          "when: 'route == \"general\"' or an else edge)";
     EXPECT_EQ(build_error(dir, yaml), expected);
-    EXPECT_EQ(config_error([&] { build_text(dir, yaml, true); }), expected);
+    EXPECT_EQ(config_error([&] { build_text(dir, yaml, BuildMode::run); }), expected);
     // An `and` that narrows the route away takes nothing more.
     EXPECT_THAT(build_error(dir, router_graph("x, y", {R"(a: 'route == "x"')",
                                                        R"(b: 'route in ["x", "y"] and )"
@@ -445,7 +447,8 @@ TEST(GraphBuilderRoutes, ANodeThatDeclaresNoRoutesIsNotChecked) {
     TempDir dir;
     // routes_fixed without routes, and route_by: any route may come, so any may be tested.
     EXPECT_NO_THROW(build_text(
-        dir, router_graph("", {R"(a: 'route == "anything"')", R"(b: 'route == "else"')"}), true));
+        dir, router_graph("", {R"(a: 'route == "anything"')", R"(b: 'route == "else"')"}),
+        BuildMode::run));
     std::string yaml = router_graph("", {R"(a: 'route == "anything"')"});
     yaml.replace(yaml.find("type: routes_fixed"), 18, "type: route_by");
     yaml.replace(yaml.find("config: {routes: []}"), 20, "config: {}");
@@ -460,7 +463,7 @@ exits: [r]
 nodes:
   - {id: r, type: routes_fixed, config: {routes: [pass, fail]}}
 )",
-                               true));
+                               BuildMode::run));
 }
 
 // Without instances, only a node whose edges test the route is created to ask for its routes:
@@ -510,18 +513,19 @@ TEST(GraphBuilderErrors, ADefBuiltInCodeIsCheckedToo) {
     edge.from = "a";
     edge.to = "zz";
     def.edges.push_back(edge);
-    EXPECT_EQ(config_error([&] { build_graph(def, test_registry(), nullptr, false); }),
-              "unknown node \"zz\"");
+    EXPECT_EQ(
+        config_error([&] { build_graph(def, test_registry(), nullptr, BuildMode::definition); }),
+        "unknown node \"zz\"");
     def.edges.clear();
-    const auto graph = build_graph(def, test_registry(), nullptr, false);
+    const auto graph = build_graph(def, test_registry(), nullptr, BuildMode::definition);
     EXPECT_EQ(json::to_string(*graph->def.nodes[0].config), "{}");
 }
 
 // ---- Instances ------------------------------------------------------------------------------
 
 TEST(GraphBuilderInstances, CreatesOneInstancePerNode) {
-    const auto graph =
-        build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr, true);
+    const auto graph = build_graph(load_graph_def(fixture("router.yaml")), test_registry(), nullptr,
+                                   BuildMode::run);
     for (const Node &node : graph->nodes) {
         ASSERT_NE(node.instance, nullptr) << node.def->id;
         EXPECT_EQ(std::string(node.instance->type()), node.def->type);
@@ -538,7 +542,7 @@ TEST(GraphBuilderInstances, ACreateThatRefusesItsConfigIsAConfigErrorNamingTheNo
         build_text(dir,
                    "id: g\nentry: a\nexits: [a]\nnodes:\n  - id: a\n    type: fail\n"
                    "    config: {on_create: true}\n",
-                   true);
+                   BuildMode::run);
     });
     ASSERT_TRUE(e);
     // TLLM_ERR_INVALID_ARGUMENT from create: the config is wrong (exit 3), not the plugin.
@@ -596,7 +600,8 @@ std::string process(runtime::Node &node, const std::string &message) {
 // The Error building `yaml` with instances throws (none: a test failure).
 std::optional<Error> build_failure(const TempDir &dir, const std::string &yaml,
                                    runtime::HostServices *services = nullptr) {
-    return error_of([&] { build_graph(load_text(dir, yaml), test_registry(), services, true); });
+    return error_of(
+        [&] { build_graph(load_text(dir, yaml), test_registry(), services, BuildMode::run); });
 }
 
 TEST(GraphBuilderActivation, ToolsArePreparedThenEveryNodeIsActivatedOnceInGraphOrder) {
@@ -608,7 +613,7 @@ TEST(GraphBuilderActivation, ToolsArePreparedThenEveryNodeIsActivatedOnceInGraph
                                                   "  - {id: b, type: use_tool, config: {tool: "
                                                   "whisper}}\n"
                                                   "edges:\n  - {from: a, to: b}\n"),
-                                   test_registry(), &services, true);
+                                   test_registry(), &services, BuildMode::run);
     EXPECT_THAT(services.log,
                 ::testing::ElementsAre("prepare", "describe shout", "describe whisper"));
 
@@ -689,7 +694,7 @@ TEST(GraphBuilderActivation, WithoutInstancesNothingIsActivated) {
                                    "  - {id: a, type: use_tool, config: {tool: nope}}\n"
                                    "  - {id: b, type: raw_fail_activate}\n"
                                    "edges:\n  - {from: a, to: b}\n"),
-                    test_registry(), &services, false);
+                    test_registry(), &services, BuildMode::definition);
     EXPECT_EQ(graph->nodes[0].instance, nullptr);
     EXPECT_TRUE(services.log.empty());
 }

@@ -7,6 +7,8 @@
 
 #include <gmock/gmock.h>
 
+#include <fstream>
+
 namespace tinyllm::cli {
 // Declared in cli/command.hpp once the command is registered.
 int run_graph(Context &context, const std::vector<std::string> &args);
@@ -24,15 +26,18 @@ struct Output {
     std::string err;
 };
 
-// A config dir: the repo's system.yaml and models.yaml, plus graphs/ with the router fixture
-// (as router.yaml) and the loop fixture under another file name.
+// A config dir: the repo's system.yaml, a models.yaml with the echo backend, plus graphs/ with the
+// router fixture (as router.yaml) and the loop fixture under another file name.
 class GraphCommand : public ::testing::Test {
 protected:
     GraphCommand() {
         const fs::path config = dir_.path() / "config";
         fs::create_directories(config / "graphs");
         fs::copy_file(repo_config_dir() / "system.yaml", config / "system.yaml");
-        fs::copy_file(repo_config_dir() / "models.yaml", config / "models.yaml");
+        // The test plugins' echo backend: `graph validate` loads what a run loads, backends too.
+        std::ofstream(config / "models.yaml") << "default_model: small\n"
+                                                 "backends: [{name: local, type: echo}]\n"
+                                                 "models: [{name: small, backend: local}]\n";
         fs::copy_file(fixture("router.yaml"), config / "graphs" / "router.yaml");
         fs::copy_file(fixture("loop.yaml"), config / "graphs" / "retry-loop.yaml");
         options_.config_dir = config;

@@ -91,8 +91,8 @@ inline GraphDef load_text(const TempDir &dir, const std::string &yaml) {
 }
 
 inline std::unique_ptr<Graph> build_text(const TempDir &dir, const std::string &yaml,
-                                         bool create_instances = false) {
-    return build_graph(load_text(dir, yaml), test_registry(), nullptr, create_instances);
+                                         BuildMode mode = BuildMode::definition) {
+    return build_graph(load_text(dir, yaml), test_registry(), nullptr, mode);
 }
 
 } // namespace tinyllm::graph::test

@@ -161,7 +161,7 @@ inline std::string graph_error(const std::string &graph_json) {
     try {
         // JSON is YAML: the file the host would write for a candidate.
         graph::build_graph(graph::load_graph_def(dir.write("candidate.yaml", graph_json)),
-                           node_registry(), nullptr, false);
+                           node_registry(), nullptr, graph::BuildMode::definition);
         return {};
     } catch (const Error &e) {
         return e.what();

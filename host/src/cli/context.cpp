@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 
+#include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
 #include "store/graph_store.hpp"
 #include "versions/active_graph.hpp"
@@ -208,15 +209,28 @@ runtime::CallContext Context::control_call(runtime::EventSink sink) {
     return runtime::CallContext(cancel_token(), deadline, std::move(sink));
 }
 
-runtime::Runtime &Context::runtime() {
+runtime::Runtime &Context::runtime(RuntimeUse use) {
     if (!runtime_) {
         const config::Config &c = config();
         plugin::Registry &plugins = registry();
         const SetupWatchdog watchdog(setup_budget());
         const prompts::Library &library = prompts();
         runtime_ = std::make_unique<runtime::Runtime>(c, plugins, &library);
+        runtime_->set_offline(use == RuntimeUse::check);
+    }
+    if (use != RuntimeUse::diagnose && !runtime_checked_) {
+        const SetupWatchdog watchdog(setup_budget());
+        runtime_->check_configuration();
+        runtime_checked_ = true;
     }
     return *runtime_;
+}
+
+std::unique_ptr<graph::Graph> Context::check_graph(const std::filesystem::path &file) {
+    graph::GraphDef def = graph::load_graph_def(file);
+    runtime::Runtime &rt = runtime(RuntimeUse::check);
+    const SetupWatchdog watchdog(setup_budget());
+    return graph::build_graph(std::move(def), registry(), &rt, graph::BuildMode::check);
 }
 
 const prompts::Library &Context::prompts() {

@@ -34,7 +34,21 @@ public:
     // default directory. `log_failures` false when the command reports failures itself.
     plugin::Registry &registry(bool log_failures = true);
 
-    runtime::Runtime &runtime();
+    // What the runtime is made for, on the first call (later calls get the same runtime; one
+    // with a stricter use than before checks then what was not checked):
+    // - run: the configuration problems a run would meet at the first use of a backend, tool or
+    //   judge are thrown now (runtime::Runtime::check_configuration: file:line:column, exit 3,
+    //   or 4 for a type no plugin provides), before any run starts;
+    // - check: the same, offline (no model server is contacted): `graph validate` and `config
+    //   check`, which load what a run loads;
+    // - diagnose: nothing thrown, every problem kept where it was found: `doctor` reports each.
+    enum class RuntimeUse { run, check, diagnose };
+    runtime::Runtime &runtime(RuntimeUse use = RuntimeUse::run);
+
+    // The graph in `file` loaded as a run loads it, offline (graph::BuildMode::check, with
+    // runtime(RuntimeUse::check)): the one validation path of `graph validate` and `config
+    // check`. Throws what a run would meet at load; warnings in Graph::warnings.
+    std::unique_ptr<graph::Graph> check_graph(const std::filesystem::path &file);
 
     // The prompt files: the config dir's prompts/, then the installed ones; loaded and checked
     // on first use (throws the first file's Error, file:line:col).
@@ -77,6 +91,7 @@ private:
     std::unique_ptr<plugin::Registry> registry_;
     std::optional<prompts::Library> prompts_;
     std::unique_ptr<runtime::Runtime> runtime_;
+    bool runtime_checked_ = false; // check_configuration has passed
     std::unique_ptr<store::RunStore> store_;
     runtime::CancelToken cancel_;
     bool abandoned_ = false;

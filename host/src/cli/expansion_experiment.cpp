@@ -153,7 +153,7 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     std::unique_ptr<graph::Graph> graph;
     try {
         graph = graph::build_graph(versions::load_version(*version), ctx.registry(), &ctx.runtime(),
-                                   true);
+                                   graph::BuildMode::run);
     } catch (const Error &e) {
         return end(store::ExperimentStatus::rejected, std::string("cannot build: ") + e.what());
     }
@@ -169,7 +169,7 @@ ExperimentReport run_phases(Context &ctx, GraphStore &graphs, store::ExperimentR
     std::unique_ptr<graph::Graph> base;
     try {
         base = graph::build_graph(versions::load_version(*base_version), ctx.registry(),
-                                  &ctx.runtime(), true);
+                                  &ctx.runtime(), graph::BuildMode::run);
     } catch (const Error &e) {
         return end(store::ExperimentStatus::cancelled,
                    std::string("cannot build the base version: ") + e.what());
@@ -341,7 +341,7 @@ store::GraphVersionRecord record_candidate(Context &ctx, GraphStore &graphs,
                   doc.GetAllocator());
     const std::string text = config::to_yaml(doc);
     graph::GraphDef checked = graph::load_graph_def_text(text, where);
-    (void)graph::build_graph(checked, ctx.registry(), nullptr, false);
+    (void)graph::build_graph(checked, ctx.registry(), nullptr, graph::BuildMode::definition);
     store::GraphVersionRecord v;
     v.graph_id = base.id;
     v.hash = versions::content_hash(*checked.document);

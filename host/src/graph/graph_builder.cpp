@@ -384,16 +384,25 @@ std::unique_ptr<runtime::Node> create_instance(const NodeDef &def, const plugin:
 }
 
 // Activation comes after every node exists and after the tools, which nodes may describe to
-// their models; all on this (the loading) thread.
-void activate(const NodeDef &def, runtime::Node &node, runtime::HostServices *services) {
+// their models; all on this (the loading) thread. Offline (BuildMode::check), an activation
+// that stops at a model call is checked up to there: the warning says so. Returns the warning.
+std::optional<std::string> activate(const NodeDef &def, runtime::Node &node,
+                                    runtime::HostServices *services) {
     runtime::CallContext call(runtime::CancelToken(),
                               services != nullptr ? services->activation_deadline() : std::nullopt,
                               {});
     try {
         node.activate(call);
     } catch (const Error &e) {
+        if (services != nullptr && services->offline() && e.code() == ErrorCode::unavailable) {
+            return prefixed(def.location, "node " + def.id +
+                                              ": its activation asks the model server, which is "
+                                              "not contacted here; checked up to that call (" +
+                                              e.what() + ")");
+        }
         throw Error(e.code(), prefixed(def.location, e.what()));
     }
+    return std::nullopt;
 }
 
 // ---- Declared routes --------------------------------------------------------------------------
@@ -476,8 +485,11 @@ std::vector<bool> instantiate(Graph &graph, const std::vector<plugin::ComponentR
     }
     std::vector<bool> safe = check_declared_routes(graph, refs);
     if (services != nullptr) services->prepare_components();
-    for (Node &node : graph.nodes)
-        activate(*node.def, *node.instance, services);
+    for (Node &node : graph.nodes) {
+        if (auto warning = activate(*node.def, *node.instance, services)) {
+            graph.warnings.push_back(std::move(*warning));
+        }
+    }
     return safe;
 }
 
@@ -494,12 +506,15 @@ std::unique_ptr<runtime::Node> build_node(NodeDef &def, const plugin::Registry &
     check_config(def, *ref.component, schemas);
     auto node = create_instance(def, ref, services);
     if (services != nullptr) services->prepare_components();
-    activate(def, *node, services);
+    (void)activate(def, *node, services); // `tinyllm node` is never offline: no warning
     return node;
 }
 
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
-                                   runtime::HostServices *services, bool create_instances) {
+                                   runtime::HostServices *services, BuildMode mode) {
+    if (mode == BuildMode::check && (services == nullptr || !services->offline())) {
+        throw Error(ErrorCode::internal, "a graph is checked with offline services");
+    }
     auto graph = std::make_unique<Graph>();
     graph->def = std::move(def);
     const std::vector<plugin::ComponentRef> refs = resolve_types(graph->def, registry);
@@ -514,8 +529,9 @@ std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registr
     UnboundedCycleFinder(*graph).check();
     warn_joins(*graph, out);
 
-    const std::vector<bool> safe = create_instances ? instantiate(*graph, refs, services)
-                                                    : check_declared_routes(*graph, refs);
+    const std::vector<bool> safe = mode == BuildMode::definition
+                                       ? check_declared_routes(*graph, refs)
+                                       : instantiate(*graph, refs, services);
     warn_dead_ends(*graph, safe);
     return graph;
 }

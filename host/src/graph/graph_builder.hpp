@@ -21,17 +21,27 @@ namespace tinyllm::graph {
 // Adds warnings (Graph::warnings) for a non-exit node whose outgoing edges all have conditions
 // and none is "else" (it may dead-end at run time) and for a join node that no fan-out reaches
 // by two or more paths.
-// Each node's config in the result has its schema's defaults filled in. With
-// `create_instances`, each node gets its runtime::Node (services may be null when the nodes make
-// no model or tool calls); a failing create throws Error(ErrorCode::plugin) naming the node. Then
-// the tools and judges are prepared (services->prepare_components) and every node is activated, in
-// graph order, on this thread; a failing activate throws naming the node (config for a setup the
-// node rejects, e.g. a tool that does not exist). Without it, everything but the creation is still
-// checked (`tinyllm graph validate`): to read its declared routes, a node whose edges test `route`
-// gets a throwaway instance (created with no services, never activated; a failing create throws as
-// above).
+// Each node's config in the result has its schema's defaults filled in.
+//
+// How far the build goes:
+// - definition: everything but the instances (a graph edited in memory, `tinyllm expansion`);
+//   to read its declared routes, a node whose edges test `route` gets a throwaway instance
+//   (created with no services, never activated; a failing create throws as below).
+// - check: what `run` does while loading, without running anything (`graph validate`, `config
+//   check`): every node is created, the tools and judges prepared and every node activated, with
+//   `services` offline (HostServices::offline: a model call fails as unavailable without
+//   contacting a server). An activation that stops at such a call is not an error: it adds the
+//   warning that the node's activation needs the model server and was checked up to there.
+// - run: each node gets its runtime::Node (services may be null when the nodes make no model or
+//   tool calls); a failing create throws Error(ErrorCode::plugin) naming the node (config for a
+//   config the plugin rejects). Then the tools and judges are prepared
+//   (services->prepare_components) and every node is activated, in graph order, on this thread;
+//   a failing activate throws naming the node (config for a setup the node rejects, e.g. a tool
+//   that does not exist).
+enum class BuildMode { definition, check, run };
+
 std::unique_ptr<Graph> build_graph(GraphDef def, const plugin::Registry &registry,
-                                   runtime::HostServices *services, bool create_instances);
+                                   runtime::HostServices *services, BuildMode mode);
 
 // One node made the way build_graph makes each node of a graph, for calling it on its own
 // (`tinyllm node`): `def.type` looked up among the tinyllm.node/1 components, `def.config`

@@ -85,6 +85,33 @@ ComponentSet<Instance>::entry_or_throw(const std::string &name) const {
     return *entry;
 }
 
+template <class Instance> config::Located ComponentSet<Instance>::location_of(const Entry &entry) {
+    return entry.config != nullptr ? entry.config->config_source : config::Located{};
+}
+
+template <class Instance> ComponentConfig ComponentSet<Instance>::config_of(const Entry &entry) {
+    static const json::Value empty_object(rapidjson::kObjectType);
+    const json::Value &given = entry.config != nullptr ? *entry.config->config : empty_object;
+    return make_component_config(*entry.ref.component, given, location_of(entry),
+                                 std::string(Instance::kNoun) + " " + entry.name);
+}
+
+template <class Instance> void ComponentSet<Instance>::check_configuration(bool create) {
+    for (const Entry &entry : entries_) {
+        if (entry.config == nullptr) continue; // a plugin's defaults: nothing the user wrote
+        if (entry.problem) throw *entry.problem;
+        if (!create) {
+            (void)config_of(entry);
+            continue;
+        }
+        try {
+            prepare(entry.name);
+        } catch (const Error &e) {
+            if (e.code() == ErrorCode::config || e.code() == ErrorCode::plugin) throw;
+        }
+    }
+}
+
 template <class Instance> void ComponentSet<Instance>::prepare(const std::string &name) {
     const Entry &entry = entry_or_throw(name);
     {
@@ -95,12 +122,8 @@ template <class Instance> void ComponentSet<Instance>::prepare(const std::string
     // Created and activated without the lock: activate may use a service that looks instances
     // up (get). Only the loading thread prepares, so no two prepares race.
     try {
-        static const json::Value empty_object(rapidjson::kObjectType);
-        const json::Value &given = entry.config != nullptr ? *entry.config->config : empty_object;
-        const config::Located where =
-            entry.config != nullptr ? entry.config->config_source : config::Located{};
-        const ComponentConfig cfg = make_component_config(
-            *entry.ref.component, given, where, std::string(Instance::kNoun) + " " + name);
+        const config::Located where = location_of(entry);
+        const ComponentConfig cfg = config_of(entry);
         auto instance = create_with_config(cfg, where, [&](const std::string &json) {
             return std::make_unique<Instance>(name, entry.ref, json, services_,
                                               entry.config != nullptr ? entry.config->description

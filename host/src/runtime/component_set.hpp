@@ -14,6 +14,7 @@
 
 #include "config/component_entries.hpp"
 #include "plugin/registry.hpp"
+#include "runtime/component_config.hpp"
 #include "runtime/instance_host.hpp"
 #include "tinyllm/error.hpp"
 
@@ -50,6 +51,12 @@ public:
     // with its error, not thrown: only a call to it fails. [load-thread]
     void prepare_all();
 
+    // Throws the first problem of a configured instance that a run would meet at its first use:
+    // no plugin provides its type, or its config is rejected by its schema (and, with `create`,
+    // by its plugin when prepared: errors of kind config or plugin; an activation that failed
+    // for another reason, e.g. an unreachable server, is left for the call). [load-thread]
+    void check_configuration(bool create);
+
     // A prepared instance. Throws Error: not_found (with a suggestion) for an unknown name, the
     // recorded problem, the creation or activation error (remembered, so a broken instance
     // fails the same way every time), or internal for one nobody prepared. [any-thread]
@@ -60,6 +67,9 @@ public:
 
 private:
     const Entry &entry_or_throw(const std::string &name) const;
+    static config::Located location_of(const Entry &entry);
+    // The config create() gets: the configured one (or {}) made by make_component_config.
+    static ComponentConfig config_of(const Entry &entry);
 
     std::vector<Entry> entries_;
     HostServices *services_;

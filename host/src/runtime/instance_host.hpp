@@ -65,6 +65,10 @@ public:
 
     // The deadline of one component's activate call (none by default).
     virtual std::optional<Clock::time_point> activation_deadline() const { return std::nullopt; }
+    // Offline services make no model call: chat, embed (and the judges that would call a model)
+    // fail with ErrorCode::unavailable before contacting a server. `graph validate` and `config
+    // check` load a graph as a run does with offline services.
+    virtual bool offline() const { return false; }
 };
 
 class InstanceHost {

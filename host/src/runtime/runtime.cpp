@@ -80,6 +80,29 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
     backends_.push_back(std::move(slot));
 }
 
+void Runtime::check_configuration() {
+    for (const BackendSlot &slot : backends_) {
+        if (!slot.error) continue;
+        if (slot.error->code() == ErrorCode::config || slot.error->code() == ErrorCode::plugin) {
+            throw *slot.error;
+        }
+    }
+    // Prepared as a run prepares them (tools first: judges may call tools in activate), then
+    // the problems of the configured ones thrown.
+    prepare_components();
+    tools_.check_configuration(true);
+    judges_.check_configuration(true);
+    // Mutations are created only by `tinyllm expansion`: their configs are checked, no more.
+    mutations_.check_configuration(false);
+}
+
+void Runtime::refuse_when_offline(const ResolvedModel &resolved, const char *call) const {
+    if (!offline_) return;
+    throw Error(ErrorCode::unavailable, std::string(call) + " with model " + resolved.server_name +
+                                            " on backend " + resolved.backend->name() +
+                                            " (offline: not contacted)");
+}
+
 Backend &Runtime::backend(const std::string &name) const {
     for (const auto &slot : backends_) {
         if (slot.name != name) continue;
@@ -174,6 +197,7 @@ messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest re
         if (!request.keep_alive) request.keep_alive = d.keep_alive;
         if (!request.think) request.think = d.think;
     }
+    refuse_when_offline(resolved, "chat");
     const std::string text = messages::to_json(request);
 
     ModelCallReport report(call, resolved);
@@ -314,6 +338,7 @@ std::vector<std::vector<float>> Runtime::embed(CallContext &call, const std::str
         }
     }
     if (missing.empty()) return vectors;
+    refuse_when_offline(resolved, "embed");
 
     json::Document request(rapidjson::kObjectType);
     auto &a = request.GetAllocator();

@@ -107,7 +107,19 @@ public:
                                           const std::vector<std::string> &texts);
     std::optional<Clock::time_point> activation_deadline() const override;
 
+    // Offline, no model server is contacted: a chat or an embedding the cache cannot answer
+    // fails as unavailable (HostServices::offline). For checking what a run would load.
+    void set_offline(bool offline) noexcept { offline_ = offline; }
+    bool offline() const override { return offline_; }
+
+    // The configuration problems a run would meet at its first use of the component: a backend,
+    // tool, judge or mutation whose type no plugin provides, or whose config its schema or its
+    // plugin rejects. Throws the first (config or plugin error, file:line:column). A backend
+    // that failed for another reason (its activation) is left for its first use.
+    void check_configuration();
+
 private:
+    void refuse_when_offline(const ResolvedModel &resolved, const char *call) const;
     void create_backend(const config::BackendConfig &bc, const plugin::Registry &registry);
 
     // What a model's entry in models.yaml adds to a chat request, as JSON text, written once.
@@ -123,6 +135,7 @@ private:
     const config::Config &config_;
     const prompts::Library *prompts_;
     std::vector<BackendSlot> backends_;
+    bool offline_ = false;
     std::mutex cache_mutex_;
     std::unique_ptr<store::EmbeddingCache> cache_;
     bool cache_failed_ = false;

@@ -5,6 +5,7 @@
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/schema_help.hpp"
+#include "cli/terminal.hpp"
 #include "tinyllm/json.hpp"
 
 #include <iostream>
@@ -43,9 +44,18 @@ int schema(const std::string &which, bool as_json) {
     return kExitOk;
 }
 
+// What a run would meet while loading, offline: the config files, the prompt files, the
+// plugins' schemas and checks of every backend, tool and judge, and every graph in graphs/
+// loaded as a run loads it (Context::check_graph). Throws the first problem, file:line:col.
 int check(Context &ctx, bool as_json) {
-    const config::Config &c = ctx.config();               // throws the first problem, file:line:col
-    const prompts::Library &prompt_files = ctx.prompts(); // so are the prompt files
+    const config::Config &c = ctx.config();
+    const prompts::Library &prompt_files = ctx.prompts();
+    ctx.runtime(Context::RuntimeUse::check);
+    std::vector<std::string> warnings;
+    for (const auto &file : c.graph_files) {
+        const std::unique_ptr<graph::Graph> built = ctx.check_graph(file);
+        warnings.insert(warnings.end(), built->warnings.begin(), built->warnings.end());
+    }
     if (as_json) {
         json::Document doc(rapidjson::kObjectType);
         auto &a = doc.GetAllocator();
@@ -66,14 +76,23 @@ int check(Context &ctx, bool as_json) {
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
         doc.AddMember("graph_files", graphs, a);
+        json::Value warning_list(rapidjson::kArrayType);
+        for (const std::string &w : warnings)
+            warning_list.PushBack(json::string_value(w, a), a);
+        doc.AddMember("warnings", warning_list, a);
         doc.AddMember("prompts", json::Value(static_cast<uint64_t>(prompt_files.prompts().size())),
                       a);
         std::cout << json::to_pretty_string(doc) << "\n";
     } else {
+        const bool color = color_enabled(stderr);
+        for (const std::string &w : warnings) {
+            std::cerr << "tinyllm: " << paint("warning", Color::yellow, color) << ": " << w << "\n";
+        }
         std::cout << "config " << c.dir.string() << " (from " << config::to_string(c.source)
                   << ") is valid: " << c.models.backends.size() << " backend(s), "
                   << c.models.models.size() << " model(s), default " << c.models.default_model
-                  << ", " << prompt_files.prompts().size() << " prompt(s)\n";
+                  << ", " << prompt_files.prompts().size() << " prompt(s), " << c.graph_files.size()
+                  << " graph(s)\n";
     }
     return kExitOk;
 }

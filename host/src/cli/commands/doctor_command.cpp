@@ -83,7 +83,7 @@ void check_plugins(Context &ctx, std::vector<Check> &checks) {
 
 // Backend reachability, then each configured model's presence on its backend.
 void check_backends(Context &ctx, std::vector<Check> &checks) {
-    runtime::Runtime &rt = ctx.runtime();
+    runtime::Runtime &rt = ctx.runtime(Context::RuntimeUse::diagnose);
     std::map<std::string, std::vector<std::string>> models_on; // backend -> names present
     std::map<std::string, std::string> unreachable;            // backend -> reason
     for (const auto &slot : rt.backends()) {
@@ -145,7 +145,7 @@ void check_backends(Context &ctx, std::vector<Check> &checks) {
 
 // Every tool can be created and passes its own check (the code tool's sandbox probe).
 void check_tools(Context &ctx, std::vector<Check> &checks) {
-    runtime::ToolSet &tools = ctx.runtime().tools();
+    runtime::ToolSet &tools = ctx.runtime(Context::RuntimeUse::diagnose).tools();
     for (const auto &entry : tools.entries()) {
         const std::string subject =
             entry.ref.component != nullptr && entry.name != entry.ref.component->name

@@ -166,7 +166,8 @@ int evaluate_routing(Context &ctx, const RoutingOptions &o) {
     std::shared_ptr<graph::Graph> g;
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
-        g = graph::build_graph(ctx.graph_to_run(o.graph), ctx.registry(), &rt, true);
+        g = graph::build_graph(ctx.graph_to_run(o.graph), ctx.registry(), &rt,
+                               graph::BuildMode::run);
     }
     for (const auto &w : g->warnings)
         spdlog::debug("{}", w); // the graph's own business: only its router node runs here
@@ -320,7 +321,7 @@ int evaluate(Context &ctx, const GraphEvalOptions &o) {
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
         g = graph::build_graph(ctx.graph_to_run(o.graph), ctx.registry(), &rt,
-                               true); // prepares every tool and judge too
+                               graph::BuildMode::run); // prepares every tool and judge too
         rt.judges().prepare(settings.judge.empty() ? rt.default_judge() : settings.judge);
     }
     for (const auto &w : g->warnings)
@@ -338,8 +339,8 @@ int evaluate(Context &ctx, const GraphEvalOptions &o) {
                          live->id, g->def.id, g->def.version, live->judge, judge, g->def.version);
         } else if (version) {
             const SetupWatchdog watchdog(ctx.setup_budget());
-            candidate =
-                graph::build_graph(versions::load_version(*version), ctx.registry(), &rt, true);
+            candidate = graph::build_graph(versions::load_version(*version), ctx.registry(), &rt,
+                                           graph::BuildMode::run);
             spdlog::info("experiment {} is live: about {:.0f}% of these examples run candidate {} "
                          "({})",
                          live->id, 100 * live->share, live->candidate_version, live->strategy);

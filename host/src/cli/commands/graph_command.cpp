@@ -88,13 +88,13 @@ int print_invalid_json(const fs::path &file, const Error &e) {
     return exit_code_for(e.code());
 }
 
-// Everything but creating the node instances: node types and configs are checked against the
-// plugins, so a graph that validates only fails at run time for run-time reasons.
+// The graph loaded as a run loads it, offline (Context::check_graph), so a graph that validates
+// only fails at run time for run-time reasons.
 int validate(Context &ctx, const std::string &target, bool as_json) {
     const fs::path file = resolve_graph(ctx, target);
     std::unique_ptr<graph::Graph> built;
     try {
-        built = graph::build_graph(graph::load_graph_def(file), ctx.registry(), nullptr, false);
+        built = ctx.check_graph(file);
     } catch (const Error &e) {
         if (as_json) return print_invalid_json(file, e);
         throw;

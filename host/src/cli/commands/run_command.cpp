@@ -79,7 +79,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     std::unique_ptr<graph::Graph> graph;
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
-        graph = graph::build_graph(ctx.graph_to_run(graph_name), ctx.registry(), &rt, true);
+        graph = graph::build_graph(ctx.graph_to_run(graph_name), ctx.registry(), &rt,
+                                   graph::BuildMode::run);
     }
     for (const auto &w : graph->warnings)
         spdlog::warn("{}", w);
