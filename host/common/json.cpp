@@ -1,11 +1,11 @@
 #include "tinyllm/json.hpp"
 
-#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 
 #include <array>
+#include <cmath>
 #include <cstring>
 
 namespace tinyllm::json {
@@ -26,7 +26,10 @@ Position position_of(std::string_view text, size_t offset) {
 namespace {
 
 // The document's SAX handler with a bound on nesting: a start beyond kMaxDepth ends the parse
-// (kParseErrorTermination, which only this handler produces here).
+// (kParseErrorTermination, which only this handler produces here). It also ends it at a number
+// too big for a double: RapidJSON 1.1 reports 1e309 as too big, but reads 2e308 or 1.8e308 as
+// infinity, which no writer can write back (json::to_string would cut the document short
+// there); parse_into reports those as RapidJSON reports 1e309.
 class DepthLimit {
 public:
     explicit DepthLimit(Document &doc) : doc_(doc) {}
@@ -36,7 +39,13 @@ public:
     bool Uint(unsigned u) { return doc_.Uint(u); }
     bool Int64(int64_t i) { return doc_.Int64(i); }
     bool Uint64(uint64_t u) { return doc_.Uint64(u); }
-    bool Double(double d) { return doc_.Double(d); }
+    bool Double(double d) {
+        if (!std::isfinite(d)) {
+            number_too_big = true;
+            return false;
+        }
+        return doc_.Double(d);
+    }
     bool RawNumber(const char *s, rapidjson::SizeType n, bool copy) {
         return doc_.RawNumber(s, n, copy);
     }
@@ -52,6 +61,8 @@ public:
         --depth_;
         return doc_.EndArray(elements);
     }
+
+    bool number_too_big = false;
 
 private:
     Document &doc_;
@@ -69,10 +80,12 @@ rapidjson::ParseResult parse_into(Document &doc, Text text) {
             rapidjson::StringStream in(c);
             result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
         } else {
-            rapidjson::MemoryStream memory(text.view().data(), text.view().size());
-            rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(memory);
+            // The MemoryStream itself: an EncodedInputStream over it would skip a leading UTF-8
+            // BOM, which the same text read as a std::string (or by json::read) is an error.
+            rapidjson::MemoryStream in(text.view().data(), text.view().size());
             result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
         }
+        if (handler.number_too_big) result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());
         return !result.IsError();
     };
     doc.SetNull();
@@ -173,7 +186,10 @@ namespace {
 
 // SAX handler for string_at. The open objects on the path are always the outermost ones: the
 // root (depth 1) and then one per matched name, so the innermost of them is at depth
-// matched + 1, and a name counts only when read there.
+// matched + 1, and a name counts only when read there. Only the first member of a name counts
+// (as with find()): a matched member that is not what the path needs there (a string at its
+// end, an object before), or a matched object that ends without the rest of the path, ends
+// the search with nothing found.
 class PathReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathReader> {
 public:
     explicit PathReader(std::initializer_list<std::string_view> path) : path_(path) {}
@@ -188,7 +204,12 @@ public:
         return value();
     }
     bool StartObject() {
-        if (hit_ && matched_ + 1 < path_.size()) ++matched_;
+        if (hit_ && matched_ + 1 < path_.size()) {
+            ++matched_;
+            ++depth_;
+            hit_ = false;
+            return true;
+        }
         ++depth_;
         return value();
     }
@@ -206,11 +227,12 @@ public:
 
 private:
     bool value() {
-        hit_ = false;
+        if (hit_) return false; // the first member of the name is not what the path needs
         return true;
     }
     bool close() {
-        if (depth_ == matched_ + 1 && matched_ > 0) --matched_;
+        // The innermost matched object ends without the rest of the path.
+        if (depth_ == matched_ + 1 && matched_ > 0) return false;
         --depth_;
         return true;
     }

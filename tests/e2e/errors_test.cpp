@@ -490,3 +490,46 @@ TEST_F(ErrorsTest, ValidationNeverContactsTheModelServer) {
 
 } // namespace
 } // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+using ErrorsTest = E2ETest;
+
+// Issue 12, item 2: one entry fanning out to 500 passthrough branches under `ulimit -v 4000000`
+// ended with "terminate called without an active exception" (exit 134): a thread per branch.
+// The branches now run on at most limits.max_parallel_branches workers.
+TEST_F(ErrorsTest, AWideFanOutUnderAMemoryLimitRunsToTheEnd) {
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "AddressSanitizer reserves terabytes of address space: a ulimit -v of 4 GB "
+                    "leaves it none (the unsanitized run of this test holds the limit)";
+#else
+    std::string yaml = "id: wide\nversion: 1.0.0\nentry: start\nexits: [end]\n"
+                       "limits: {max_steps: 1000}\nnodes:\n"
+                       "  - {id: start, type: passthrough}\n"
+                       "  - {id: end, type: passthrough, join: all}\n";
+    std::string edges = "edges:\n";
+    for (int i = 0; i < 500; ++i) {
+        const std::string id = "b" + std::to_string(i);
+        yaml += "  - {id: " + id + ", type: passthrough}\n";
+        edges += "  - {from: start, to: " + id + "}\n  - {from: " + id + ", to: end}\n";
+    }
+    std::filesystem::create_directories(config_dir() / "graphs");
+    write_config_file("graphs/wide.yaml", yaml + edges);
+    RunOptions options{{"-c", "ulimit -v 4000000 && exec \"$0\" \"$@\"", kHostBin, "--config",
+                        config_dir().string(), "run", "--graph", "wide", "hi"},
+                       environment({}),
+                       std::nullopt,
+                       root().string()};
+    const RunResult r = run_process("/bin/sh", std::move(options));
+    ASSERT_EXIT_CODE(r, kOk);
+    EXPECT_TRUE(NoCrashNoise(r.err));
+    std::string expected;
+    for (int i = 0; i < 500; ++i)
+        expected += (i ? "\n\nhi" : "hi");
+    EXPECT_EQ(r.out, expected + "\n");
+#endif
+}
+
+} // namespace
+} // namespace tinyllm::e2e

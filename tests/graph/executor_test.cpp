@@ -264,6 +264,66 @@ edges:
     EXPECT_EQ(r.error_node, "bad");
 }
 
+// A fan-out of `n` gauge branches (each reports the most gauges it saw running at once).
+std::string gauge_fan_out(size_t n, const std::string &join = "all") {
+    std::string yaml =
+        std::string(kHeader) + "entry: start\nexits: [end]\nlimits: {max_steps: 1000}\nnodes:\n" +
+        "  - {id: start, type: noop}\n  - {id: end, type: noop, join: " + join + "}\n";
+    std::string edges = "edges:\n";
+    for (size_t i = 0; i < n; ++i) {
+        const std::string id = "g" + std::to_string(i);
+        yaml += "  - {id: " + id + ", type: gauge, config: {ms: 20}}\n";
+        edges += "  - {from: start, to: " + id + "}\n  - {from: " + id + ", to: end}\n";
+    }
+    return yaml + edges;
+}
+
+// Issue 12, item 2: 500 branches once meant 500 threads (and an abort when the system had no
+// more). At most max_parallel_branches run at once, on the run's thread and its workers.
+TEST_F(ExecutorTest, AWideFanOutRunsOnBoundedWorkers) {
+    RunOptions options;
+    options.max_parallel_branches = 4;
+    const auto r = run(gauge_fan_out(200), "hi", options);
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    const json::Document out = json::parse(r.output, "output");
+    ASSERT_EQ(out["branches"].Size(), 200u);
+    int most = 0;
+    for (const auto &b : out["branches"].GetArray()) {
+        most = std::max(most, std::stoi(json::get_string(b, "content").value_or("0")));
+    }
+    EXPECT_LE(most, 4);
+    EXPECT_GE(most, 2); // in parallel, not one after another
+    EXPECT_EQ(r.nodes.size(), 202u);
+}
+
+TEST_F(ExecutorTest, OneWorkerRunsEveryBranchOnTheRunsThread) {
+    RunOptions options;
+    options.max_parallel_branches = 1;
+    const auto r = run(gauge_fan_out(5), "hi", options);
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "1\n\n1\n\n1\n\n1\n\n1");
+}
+
+// Issue 17, item 1: a branch failing fast does not end a first_success fan-out while another
+// can still arrive (~100 ms later).
+TEST_F(ExecutorTest, AFailingBranchDoesNotEndAFirstSuccessFanOut) {
+    const auto r = run(std::string(kHeader) + R"(entry: start
+exits: [end]
+nodes:
+  - {id: start, type: noop}
+  - {id: bad, type: fail, config: {times: -1, status: invalid_argument}}
+  - {id: late, type: sleep, config: {ms: 100}}
+  - {id: end, type: noop, join: first_success}
+edges:
+  - {from: start, to: bad}
+  - {from: start, to: late}
+  - {from: bad, to: end}
+  - {from: late, to: end}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    EXPECT_EQ(r.answer, "hi");
+}
+
 TEST_F(ExecutorTest, CancellationStopsARunningNode) {
     RunOptions options;
     // Counted from the run's start, not the test's: building the graph (dlopen, YAML) can take

@@ -164,7 +164,7 @@ TEST(TestNodes, EveryNodeHasAConfigSchema) {
         EXPECT_NE(ref.component->config_schema, nullptr) << ref.component->name;
     }
     // test_nodes.cpp's twelve and raw_nodes.cpp's fourteen.
-    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 26u);
+    EXPECT_EQ(test_registry().of_kind(TLLM_KIND_NODE).size(), 27u);
 }
 
 } // namespace

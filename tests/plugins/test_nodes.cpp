@@ -200,6 +200,39 @@ private:
     int64_t ms_;
 };
 
+// Sleeps like `sleep`, counting the gauge calls in progress (across the plugin): the content
+// becomes the most it saw at once while it ran, so a fan-out's merged contents tell how many
+// branches ran in parallel.
+class Gauge final : public tinyllm::sdk::Node {
+public:
+    static constexpr const char *kName = "gauge";
+    static constexpr const char *kDescription =
+        "sleeps; its content is the most gauge calls it saw in progress at once";
+    static constexpr const char *kConfigSchema = R"({
+      "type": "object", "additionalProperties": false,
+      "properties": {"ms": {"type": "integer", "minimum": 0, "default": 20}}})";
+    Gauge(Host, std::string_view config)
+        : ms_(json::get_int(parse_config(config), "ms").value_or(20)) {}
+    std::string process(Call &call, std::string_view message) override {
+        int seen = ++in_progress_;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms_);
+        while (std::chrono::steady_clock::now() < until) {
+            seen = std::max(seen, in_progress_.load());
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        --in_progress_;
+        call.check_cancelled();
+        json::Document m = parse_message(message);
+        set_member(m, "content", json::string_value(std::to_string(seen), m.GetAllocator()),
+                   m.GetAllocator());
+        return output(m);
+    }
+
+private:
+    static inline std::atomic<int> in_progress_{0};
+    int64_t ms_;
+};
+
 class Throw final : public tinyllm::sdk::Node {
 public:
     static constexpr const char *kName = "throw";
@@ -430,5 +463,5 @@ constexpr tinyllm::sdk::PluginInfo kInfo{
 
 } // namespace
 
-TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Throw, BadJson, Fixed, Append, AskModel,
-               UseTool, RoutesFixed)
+TINYLLM_PLUGIN(kInfo, Noop, Set, RouteBy, Fail, Sleep, Gauge, Throw, BadJson, Fixed, Append,
+               AskModel, UseTool, RoutesFixed)

@@ -162,6 +162,8 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         options.run_id = store::new_run_id();
         options.cancel = cancel;
         options.observer = &recorder;
+        options.max_parallel_branches =
+            static_cast<size_t>(rt.config().system.limits.max_parallel_branches);
         if (budget > 0)
             options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
         const trace::Run run =

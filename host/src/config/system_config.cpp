@@ -88,6 +88,13 @@ constexpr std::string_view schema_text = R"json({
           "maximum": 1024,
           "default": 8
         },
+        "max_parallel_branches": {
+          "description": "How many branches of one fan-out run at once (1..256): the run's thread and up to this many minus one workers; the other branches wait for a free worker. Model servers answer few requests at once (Ollama: OLLAMA_NUM_PARALLEL), so more rarely helps.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 256,
+          "default": 8
+        },
         "request_timeout_ms": {
           "description": "Wall-clock budget of one request in milliseconds; 0 = no limit.",
           "type": "integer",
@@ -198,6 +205,8 @@ SystemConfig load_system_config(const std::filesystem::path &path,
         path_at(file, "/logging/file", string_at(logging, "file"), config_dir, getenv);
     config.limits.max_concurrent_runs =
         static_cast<int>(json::get_int(limits, "max_concurrent_runs").value_or(8));
+    config.limits.max_parallel_branches =
+        static_cast<int>(json::get_int(limits, "max_parallel_branches").value_or(8));
     config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
     config.limits.control_timeout_ms = json::get_int(limits, "control_timeout_ms").value_or(10000);
     config.limits.plugin_scan_timeout_ms =

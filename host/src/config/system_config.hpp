@@ -26,6 +26,7 @@ struct LoggingConfig {
 
 struct LimitsConfig {
     int max_concurrent_runs = 8;
+    int max_parallel_branches = 8;       // of one fan-out
     int64_t request_timeout_ms = 300000; // 0 = no limit
     int64_t control_timeout_ms = 10000;  // a server's version, tags, show; 0 = no limit
     int64_t plugin_scan_timeout_ms = 10000;

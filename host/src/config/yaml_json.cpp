@@ -1,5 +1,6 @@
 #include "config/yaml_json.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -10,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 namespace tinyllm::config {
@@ -263,15 +265,16 @@ private:
     // sources win over later ones, as the merge-key spec says.
     void merge(json::Value &object, const YAML::Node &source, const std::set<std::string> &own,
                const std::string &pointer, int depth) {
+        // Checked before a list's items too: `<<: &x [*x]` is a list that holds itself.
+        if (depth + 1 > max_depth) fail(file_, source.Mark(), "merge nesting too deep");
         if (source.IsSequence()) {
             for (const YAML::Node &item : source)
-                merge(object, item, own, pointer, depth);
+                merge(object, item, own, pointer, depth + 1);
             return;
         }
         if (!source.IsMap()) {
             fail(file_, source.Mark(), "a merge key (<<) needs a mapping or a list of mappings");
         }
-        if (depth + 1 > max_depth) fail(file_, source.Mark(), "merge nesting too deep");
         for (const auto &member : source) {
             if (!member.first.IsScalar()) {
                 fail(file_, member.first.Mark(),
@@ -319,9 +322,72 @@ std::string read_text_file(const std::filesystem::path &path) {
 
 namespace {
 
-std::vector<YAML::Node> parse_documents(std::string_view text, const std::string &file) {
+// The documents of a YAML stream, read without building them: how many, where each starts and
+// where the second one's root is.
+class DocumentCounter : public YAML::EventHandler {
+public:
+    size_t documents = 0;
+    YAML::Mark start = YAML::Mark::null_mark(); // of the document read last
+    YAML::Mark second_root = YAML::Mark::null_mark();
+
+    void OnDocumentStart(const YAML::Mark &mark) override {
+        start = mark;
+        root_pending_ = ++documents == 2;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+                  const std::string &) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+private:
+    void node(const YAML::Mark &mark) {
+        if (root_pending_) second_root = mark;
+        root_pending_ = false;
+    }
+    bool root_pending_ = false;
+};
+
+// The one document of `text`; nullopt for a stream without any. The documents are counted
+// first, without YAML::LoadAll: yaml-cpp 0.7 never ends on a stray ',' after a root node
+// (`- a` then `,` on the next line, or `&x, y`): its parser hands out the same empty document
+// again and again without reading on, and LoadAll collects them until memory runs out
+// (jbeder/yaml-cpp#1040, fixed after 0.8.0). A document that starts where the one before it
+// started has read nothing; that is the error here.
+std::optional<YAML::Node> parse_document(std::string_view text, const std::string &file) {
+    const std::string owned(text);
     try {
-        return YAML::LoadAll(std::string(text));
+        std::istringstream in(owned);
+        YAML::Parser parser(in);
+        DocumentCounter counter;
+        YAML::Mark previous = YAML::Mark::null_mark();
+        while (parser.HandleNextDocument(counter)) {
+            if (counter.documents > 1 && counter.start.pos == previous.pos) {
+                const auto at = static_cast<size_t>(counter.start.pos);
+                fail(file, counter.start,
+                     at < owned.size() ? "unexpected '" + std::string(1, owned[at]) + "'"
+                                       : std::string("unexpected end of the file"));
+            }
+            previous = counter.start;
+        }
+        if (counter.documents > 1) {
+            fail(file, counter.second_root,
+                 "expected one YAML document, found " + std::to_string(counter.documents));
+        }
+        if (counter.documents == 0) return std::nullopt;
+        return YAML::Load(owned);
     } catch (const YAML::Exception &e) {
         // e.what() repeats the position in yaml-cpp's own words; keep only the message.
         fail(file, e.mark, e.msg);
@@ -331,19 +397,15 @@ std::vector<YAML::Node> parse_documents(std::string_view text, const std::string
 } // namespace
 
 YamlDocument parse_yaml(std::string_view text, const std::string &file) {
-    const std::vector<YAML::Node> documents = parse_documents(text, file);
-    if (documents.size() > 1) {
-        fail(file, documents[1].Mark(),
-             "expected one YAML document, found " + std::to_string(documents.size()));
-    }
+    const std::optional<YAML::Node> document = parse_document(text, file);
     YamlDocument result;
     auto positions = std::make_shared<SourceMap>(file);
-    if (!documents.empty()) {
+    if (document) {
         Converter converter(file, result.value.GetAllocator(), *positions);
-        json::Value root = converter.convert(documents[0], "", 0);
+        json::Value root = converter.convert(*document, "", 0);
         // The root value belongs to the document; its allocator already owns the children.
         static_cast<json::Value &>(result.value).Swap(root);
-        converter.record("", documents[0].Mark(), nullptr, false);
+        converter.record("", document->Mark(), nullptr, false);
     }
     result.positions = std::move(positions);
     return result;

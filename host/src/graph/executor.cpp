@@ -11,7 +11,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <system_error>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 namespace tinyllm::graph {
 namespace {
@@ -231,64 +234,109 @@ struct Arrival {
 Arrival walk(RunState &st, size_t start, Message message, const CancelToken &token,
              const std::string &branch, bool in_branch);
 
-// Runs every successor as a branch until they reach their join, then merges them.
-Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &successors,
-                const Message &message, const CancelToken &token, const std::string &branch) {
-    const size_t n = successors.size();
-    std::vector<std::optional<Arrival>> results(n);
-    std::vector<std::exception_ptr> errors(n);
+// The branches of one fan-out and what became of them, shared by the threads that run them.
+struct Branches {
+    size_t n;
+    std::vector<std::optional<Arrival>> results;
+    std::vector<std::exception_ptr> errors;
     std::vector<CancelToken> tokens;
-    for (size_t i = 0; i < n; ++i)
-        tokens.push_back(token.child());
     std::mutex mutex;
     std::condition_variable done_cv;
-    size_t finished = 0;
+    size_t next = 0;     // the next branch a worker takes
+    size_t finished = 0; // branches run (or skipped once the fan-out was decided)
+    bool decided = false;
     std::optional<size_t> winner;
 
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-        threads.emplace_back([&, i] {
+    Branches(size_t count, const CancelToken &token) : n(count), results(count), errors(count) {
+        for (size_t i = 0; i < n; ++i)
+            tokens.push_back(token.child());
+    }
+};
+
+// Whether the fan-out is decided once branch `i` ended: it reached a first-success join (it
+// wins), or it failed and no first-success join could still be reached by another branch.
+// [holds b.mutex]
+bool decides(const RunState &st, const Branches &b, size_t i) {
+    if (b.results[i] && b.results[i]->at_join &&
+        st.graph.nodes[b.results[i]->node].def->join == JoinMode::first_success) {
+        return true;
+    }
+    return b.errors[i] && !st.has_first_success_join;
+}
+
+// Takes branches until none is left; once the fan-out is decided the branches not started are
+// skipped as cancelled, and the running ones are cancelled (all but the winner).
+void run_branches(RunState &st, Branches &b, const std::vector<size_t> &successors,
+                  const Message &message, const std::string &branch) {
+    for (;;) {
+        size_t i = 0;
+        bool skip = false;
+        {
+            std::lock_guard lock(b.mutex);
+            if (b.next == b.n) return;
+            i = b.next++;
+            skip = b.decided;
+        }
+        std::optional<Arrival> result;
+        std::exception_ptr error;
+        if (skip) {
+            error = std::make_exception_ptr(
+                RunFailure(ErrorCode::cancelled, "cancelled: the fan-out was decided", ""));
+        } else {
             const std::string label = (branch.empty() ? "" : branch + ".") + std::to_string(i);
-            std::optional<Arrival> result;
-            std::exception_ptr error;
             try {
-                result = walk(st, successors[i], Message(message.text()), tokens[i], label, true);
+                result = walk(st, successors[i], Message(message.text()), b.tokens[i], label, true);
             } catch (...) {
                 error = std::current_exception();
             }
-            std::lock_guard lock(mutex);
-            results[i] = std::move(result);
-            errors[i] = error;
-            ++finished;
-            done_cv.notify_all();
-        });
-    }
-
-    // Wait for all branches, or (first_success) for the first to arrive; the others are then
-    // cancelled. Either way every thread is joined before returning.
-    {
-        std::unique_lock lock(mutex);
-        done_cv.wait(lock, [&] {
-            if (finished == n) return true;
-            for (size_t i = 0; i < n; ++i) {
-                if (results[i] && results[i]->at_join &&
-                    st.graph.nodes[results[i]->node].def->join == JoinMode::first_success) {
-                    winner = i;
-                    return true;
-                }
-                // One failure decides the fan-out, unless a first-success join could still be
-                // reached by another branch (the graph has one).
-                if (errors[i] && !st.has_first_success_join) return true;
+        }
+        std::lock_guard lock(b.mutex);
+        b.results[i] = std::move(result);
+        b.errors[i] = error;
+        ++b.finished;
+        if (!skip && !b.decided && decides(st, b, i)) {
+            b.decided = true;
+            if (b.results[i] && b.results[i]->at_join) b.winner = i;
+            for (size_t j = 0; j < b.n; ++j) {
+                if (j != i || !b.winner) b.tokens[j].cancel();
             }
-            return false;
-        });
+        }
+        b.done_cv.notify_all();
     }
-    for (size_t i = 0; i < n; ++i) {
-        if (!winner || *winner != i) tokens[i].cancel();
+}
+
+// Runs every successor as a branch until they reach their join, then merges them. At most
+// limits.max_parallel_branches branches run at once: this thread and up to that many minus one
+// workers, each taking the next branch when it is done with one. A worker the system cannot
+// give (no memory or threads left) is not an error: the branches run on the workers there are,
+// this thread at least.
+Arrival fan_out(RunState &st, const Node &from, const std::vector<size_t> &successors,
+                const Message &message, const CancelToken &token, const std::string &branch) {
+    const size_t n = successors.size();
+    Branches b(n, token);
+    const size_t wanted = std::min(n, std::max<size_t>(st.options.max_parallel_branches, 1));
+    std::vector<std::thread> workers;
+    workers.reserve(wanted - 1);
+    for (size_t w = 1; w < wanted; ++w) {
+        try {
+            workers.emplace_back([&] { run_branches(st, b, successors, message, branch); });
+        } catch (const std::system_error &e) {
+            spdlog::warn("fan-out from node {}: {} of {} branch workers could be started ({}); "
+                         "the others wait for them",
+                         from.def->id, workers.size() + 1, wanted, e.what());
+            break;
+        }
     }
-    for (auto &t : threads)
+    run_branches(st, b, successors, message, branch);
+    {
+        std::unique_lock lock(b.mutex);
+        b.done_cv.wait(lock, [&] { return b.finished == n; });
+    }
+    for (auto &t : workers)
         t.join();
+    std::vector<std::optional<Arrival>> &results = b.results;
+    std::vector<std::exception_ptr> &errors = b.errors;
+    std::optional<size_t> winner = b.winner;
 
     // The join every branch must have reached.
     std::optional<size_t> join;

@@ -1,7 +1,8 @@
 // The executor: runs a built Graph for one request, from the entry node to an exit, following
 // conditional edges, retrying failed nodes, bounding loops, running fan-outs in parallel and
 // joining them. It keeps no per-run state in itself, so one Executor serves any number of
-// concurrent runs (each on its caller's thread, plus one thread per extra fan-out branch).
+// concurrent runs (each on its caller's thread, plus up to max_parallel_branches - 1 workers per
+// fan-out).
 #pragma once
 
 #include "graph/graph.hpp"
@@ -48,6 +49,9 @@ struct RunOptions {
     std::optional<runtime::Clock::time_point> deadline; // the caller's budget
     std::function<void(const NodeEvent &)> on_event;    // may be empty
     RunObserver *observer = nullptr;                    // may be null
+    // How many branches of one fan-out run at once (limits.max_parallel_branches): the run's
+    // thread and up to this many minus one workers; the other branches wait for a free worker.
+    size_t max_parallel_branches = 8;
 };
 
 class Executor {

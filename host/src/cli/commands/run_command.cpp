@@ -91,6 +91,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     graph::RunOptions options;
     options.run_id = store::new_run_id();
     options.cancel = ctx.cancel_token();
+    options.max_parallel_branches =
+        static_cast<size_t>(rt.config().system.limits.max_parallel_branches);
     const int64_t budget =
         timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
     if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
