@@ -3,6 +3,7 @@
 // position and key (or the URL) so the user knows what to fix.
 #include "e2e_support.hpp"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -529,6 +530,127 @@ TEST_F(ErrorsTest, AWideFanOutUnderAMemoryLimitRunsToTheEnd) {
         expected += (i ? "\n\nhi" : "hi");
     EXPECT_EQ(r.out, expected + "\n");
 #endif
+}
+
+} // namespace
+} // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ErrorsTest = E2ETest;
+
+// Runs the host with stdin from `file` (a device or a FIFO), through the shell.
+RunResult host_reading(const ErrorsTest &, const std::string &file, std::vector<std::string> args,
+                       const Env &env, const std::string &cwd) {
+    std::vector<std::string> argv = {"-c", "exec \"$0\" \"$@\" < " + file, kHostBin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process("/bin/sh", RunOptions{std::move(argv), env, std::nullopt, cwd});
+}
+
+// Issue 12, item 6: `tinyllm run < /dev/zero` grew to 557 MB in 11 s; a 100 MB prompt stored
+// about 500 MB in runs.db. The input is bounded by limits.max_input_bytes.
+TEST_F(ErrorsTest, AnInputLargerThanTheLimitIsAnErrorNamingIt) {
+    const RunResult zero =
+        host_reading(*this, "/dev/zero", {"--config", config_dir().string(), "run"},
+                     environment({}), root().string());
+    EXPECT_EXIT_CODE(zero, kFailure);
+    EXPECT_TRUE(OneErrorLine(zero));
+    EXPECT_THAT(zero.err, HasSubstr("the prompt on stdin is larger than "
+                                    "limits.max_input_bytes (1048576 bytes)"));
+
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {max_input_bytes: 1000}\n");
+    const std::string big(1001, 'x');
+    for (const auto &args : std::vector<std::vector<std::string>>{
+             {"run", big}, {"ask", big}, {"tool", "calculator", big}}) {
+        const RunResult r = host(args);
+        EXPECT_EXIT_CODE(r, kFailure);
+        EXPECT_TRUE(OneErrorLine(r));
+        EXPECT_THAT(r.err, HasSubstr("is larger than limits.max_input_bytes (1000 bytes)"));
+    }
+    const RunResult piped = host({"ask"}, {}, big);
+    EXPECT_THAT(piped.err, HasSubstr("the prompt on stdin is larger than"));
+    const RunResult fits = host({"ask"}, {}, std::string(1000, 'x'));
+    EXPECT_EXIT_CODE(fits, kOk);
+    EXPECT_EQ(ollama_.count("/api/chat"), 1u);
+    EXPECT_EQ(host({"runs", "list", "--json"}).out.find(big), std::string::npos);
+}
+
+// `graph validate /dev/zero` reached 1.9 GB in 16 s; /dev/urandom and a FIFO nobody writes hung.
+// Config, graph and prompt files are read up to limits.max_file_bytes, and opening a FIFO does
+// not wait for a writer.
+TEST_F(ErrorsTest, AFileThatNeverEndsOrNeverComesIsAnError) {
+    for (const std::string device : {"/dev/zero", "/dev/urandom"}) {
+        const RunResult r = host({"graph", "validate", device});
+        EXPECT_EXIT_CODE(r, kConfig);
+        EXPECT_TRUE(OneErrorLine(r));
+        EXPECT_THAT(r.err,
+                    HasSubstr(device + ": larger than limits.max_file_bytes (4194304 bytes)"));
+    }
+    const std::string fifo = (root() / "graph.fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const RunResult r = host({"graph", "validate", fifo});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr(fifo));
+}
+
+// A 1 GB streamed answer reached 4.1 GB RSS in 60 s. One model call may stream at most
+// limits.max_answer_bytes; past it the call is cut and the run fails, recorded, naming the limit.
+TEST_F(ErrorsTest, AnAnswerThatNeverEndsIsCutAtTheLimit) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {max_answer_bytes: 65536}\n");
+    const std::vector<std::string> tokens(5000, std::string(100, 'a'));
+    ollama_.enqueue("/api/chat", testing::chat_stream(kModel, tokens));
+    const RunResult r = host({"ask", "hello"});
+    EXPECT_EXIT_CODE(r, kFailure);
+    EXPECT_TRUE(OneErrorLine(r));
+    EXPECT_THAT(r.err, HasSubstr("answered more than limits.max_answer_bytes (65536 bytes); "
+                                 "the answer was cut"));
+    EXPECT_EQ(r.out, "");
+
+    ollama_.enqueue("/api/chat", testing::chat_stream(kModel, tokens));
+    const RunResult run =
+        host({"run", "--graph", (kSourceConfigDir / "graphs" / "direct.yaml").string(), "hi"});
+    EXPECT_EXIT_CODE(run, kFailure);
+    EXPECT_THAT(run.err, HasSubstr("limits.max_answer_bytes"));
+    const json::Document runs = parse_json(host({"runs", "list", "--json"}).out);
+    ASSERT_EQ(runs.Size(), 1u);
+    EXPECT_EQ(std::string(runs[0]["status"].GetString()), "failed");
+}
+
+} // namespace
+} // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ErrorsTest = E2ETest;
+
+// Issue 12, item 7: a server dripping a token every 500 ms held a run as long as it liked. The
+// run's budget (limits.request_timeout_ms, 300 s by default) ends it as a timeout, recorded
+// with the text it had streamed.
+TEST_F(ErrorsTest, AServerDrippingTokensCannotHoldARunPastItsBudget) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {request_timeout_ms: 1500}\n");
+    ollama_.enqueue("/api/chat", testing::chat_stream(kModel, std::vector<std::string>(40, "drip "))
+                                     .with_chunk_delay(std::chrono::milliseconds(500)));
+    const auto started = std::chrono::steady_clock::now();
+    const RunResult r =
+        host({"run", "--graph", (kSourceConfigDir / "graphs" / "direct.yaml").string(), "hi"});
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EXIT_CODE(r, kTimeout);
+    EXPECT_TRUE(OneErrorLine(r));
+    // The 40 tokens would take 20 s; the budget is 1.5 s (generous bound for slow machines).
+    EXPECT_LT(took, std::chrono::seconds(15));
+    const json::Document runs = parse_json(host({"runs", "list", "--json"}).out);
+    ASSERT_EQ(runs.Size(), 1u);
+    EXPECT_EQ(std::string(runs[0]["status"].GetString()), "failed");
+    const RunResult shown = host({"runs", "show", runs[0]["run_id"].GetString(), "--json"});
+    EXPECT_THAT(shown.out, HasSubstr("drip drip"));
 }
 
 } // namespace

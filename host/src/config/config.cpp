@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "config/paths.hpp"
+#include "config/yaml_json.hpp"
 
 #include <algorithm>
 
@@ -104,6 +105,7 @@ Config load(const LoadOptions &options) {
     const fs::path system_file = found.path / "system.yaml";
     const fs::path models_file = found.path / "models.yaml";
     config.system = load_system_config(system_file, config.dir, options.getenv);
+    set_max_file_bytes(config.system.limits.max_file_bytes);
     config.models = load_models_config(models_file);
     config.tools = load_tools_config(found.path / "tools.yaml");
     config.judges = load_judges_config(found.path / "judges.yaml");

@@ -95,6 +95,24 @@ constexpr std::string_view schema_text = R"json({
           "maximum": 256,
           "default": 8
         },
+        "max_input_bytes": {
+          "description": "The largest prompt or message a command takes, as an argument or from stdin (run, ask, node, grade, tool); more is an error naming this limit.",
+          "type": "integer",
+          "minimum": 1,
+          "default": 1048576
+        },
+        "max_file_bytes": {
+          "description": "The largest config, graph or prompt file read (system.yaml itself is read under the default); more is an error naming the file and this limit.",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 4194304
+        },
+        "max_answer_bytes": {
+          "description": "How much one model call may stream (its answer and thinking) before it is cut with an error naming this limit, so a model or server that never stops cannot fill the memory.",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 4194304
+        },
         "request_timeout_ms": {
           "description": "Wall-clock budget of one request in milliseconds; 0 = no limit.",
           "type": "integer",
@@ -207,6 +225,12 @@ SystemConfig load_system_config(const std::filesystem::path &path,
         static_cast<int>(json::get_int(limits, "max_concurrent_runs").value_or(8));
     config.limits.max_parallel_branches =
         static_cast<int>(json::get_int(limits, "max_parallel_branches").value_or(8));
+    config.limits.max_input_bytes =
+        static_cast<size_t>(json::get_int(limits, "max_input_bytes").value_or(1048576));
+    config.limits.max_file_bytes =
+        static_cast<size_t>(json::get_int(limits, "max_file_bytes").value_or(4194304));
+    config.limits.max_answer_bytes =
+        static_cast<size_t>(json::get_int(limits, "max_answer_bytes").value_or(4194304));
     config.limits.request_timeout_ms = json::get_int(limits, "request_timeout_ms").value_or(300000);
     config.limits.control_timeout_ms = json::get_int(limits, "control_timeout_ms").value_or(10000);
     config.limits.plugin_scan_timeout_ms =

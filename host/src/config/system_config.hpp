@@ -4,6 +4,7 @@
 #include "config/env.hpp"
 #include "config/schema.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -27,6 +28,9 @@ struct LoggingConfig {
 struct LimitsConfig {
     int max_concurrent_runs = 8;
     int max_parallel_branches = 8;       // of one fan-out
+    size_t max_input_bytes = 1 << 20;    // a prompt or message, argument or stdin
+    size_t max_file_bytes = 4 << 20;     // a config, graph or prompt file
+    size_t max_answer_bytes = 4 << 20;   // what one model call may stream
     int64_t request_timeout_ms = 300000; // 0 = no limit
     int64_t control_timeout_ms = 10000;  // a server's version, tags, show; 0 = no limit
     int64_t plugin_scan_timeout_ms = 10000;

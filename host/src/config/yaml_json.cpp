@@ -3,6 +3,10 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -298,25 +302,48 @@ private:
 
 } // namespace
 
+namespace {
+std::atomic<size_t> g_max_file_bytes{kDefaultMaxFileBytes};
+} // namespace
+
+void set_max_file_bytes(size_t bytes) noexcept {
+    g_max_file_bytes.store(bytes);
+}
+size_t max_file_bytes() noexcept {
+    return g_max_file_bytes.load();
+}
+
 std::string read_text_file(const std::filesystem::path &path) {
     const std::string name = path.string();
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
         throw Error(ErrorCode::config, name + ": cannot open: " + std::strerror(EISDIR));
     }
-    std::FILE *file = std::fopen(name.c_str(), "rb");
-    if (file == nullptr) {
-        throw Error(ErrorCode::config, name + ": cannot open: " + std::strerror(errno));
-    }
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; reads are blocking again after.
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) throw Error(ErrorCode::config, name + ": cannot open: " + std::strerror(errno));
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    const size_t limit = max_file_bytes();
     std::string text;
     char buffer[65536];
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0)
-        text.append(buffer, n);
-    const bool failed = std::ferror(file) != 0;
-    const int error = errno;
-    std::fclose(file);
-    if (failed) throw Error(ErrorCode::config, name + ": cannot read: " + std::strerror(error));
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw Error(ErrorCode::config, name + ": cannot read: " + std::strerror(error));
+        }
+        if (n == 0) break;
+        if (text.size() + static_cast<size_t>(n) > limit) {
+            ::close(fd);
+            throw Error(ErrorCode::config, name + ": larger than limits.max_file_bytes (" +
+                                               std::to_string(limit) + " bytes)");
+        }
+        text.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
     return text;
 }
 

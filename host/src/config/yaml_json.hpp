@@ -35,7 +35,17 @@ YamlDocument load_yaml_file(const std::filesystem::path &path);
 // The same for text already in memory; `file` names it in positions and messages.
 YamlDocument parse_yaml(std::string_view text, const std::string &file);
 
-// The bytes of a config file; Error(config) "PATH: cannot open: REASON" (or cannot read).
+// The bytes of a config file (config, graph, prompt files); Error(config) "PATH: cannot open:
+// REASON" (or cannot read), or "PATH: larger than limits.max_file_bytes (N bytes)". Any kind of
+// file is read (a pipe, `<(...)`) but never more than the limit, so /dev/zero or /dev/urandom
+// end in that error; opening does not wait for a FIFO's writer (one without a writer reads as
+// empty).
 std::string read_text_file(const std::filesystem::path &path);
+
+// The limit read_text_file applies, for the whole process: system.yaml's
+// limits.max_file_bytes once it is loaded (system.yaml itself is read under the default).
+inline constexpr size_t kDefaultMaxFileBytes = 4u << 20;
+void set_max_file_bytes(size_t bytes) noexcept;
+size_t max_file_bytes() noexcept;
 
 } // namespace tinyllm::config

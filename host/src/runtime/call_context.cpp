@@ -14,6 +14,11 @@ CallContext::CallContext(const tllm_call *parent) : token_(CancelToken::never())
     bind();
 }
 
+CallContext::CallContext(const tllm_call *parent, CancelToken token, EventSink sink)
+    : token_(std::move(token)), parent_(parent), sink_(std::move(sink)) {
+    bind();
+}
+
 void CallContext::bind() {
     call_.struct_size = sizeof(tllm_call);
     call_.host_data = this;
@@ -23,7 +28,7 @@ void CallContext::bind() {
         if (json == nullptr) return;
         const CallContext *ctx = self(c);
         // A child hands the plugin's C string straight on (emit(string_view) would copy it).
-        if (ctx->parent_ != nullptr) return ctx->parent_->emit(ctx->parent_, json);
+        if (ctx->parent_ != nullptr && !ctx->sink_) return ctx->parent_->emit(ctx->parent_, json);
         ctx->emit(json);
     };
     call_.set_output = [](const tllm_call *c, const char *json) {
@@ -80,7 +85,7 @@ int64_t CallContext::remaining_ms() const noexcept {
 }
 
 void CallContext::emit(std::string_view event_json) const {
-    if (parent_ != nullptr) {
+    if (parent_ != nullptr && !sink_) {
         const std::string copy(event_json);
         parent_->emit(parent_, copy.c_str());
         return;

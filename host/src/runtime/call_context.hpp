@@ -86,6 +86,9 @@ public:
     // A child call for work done on behalf of `parent` (a model call made by a plugin): shares
     // the parent's cancellation, deadline and event sink.
     explicit CallContext(const tllm_call *parent);
+    // A child call that sees the events itself (`sink`, which may pass them on to the parent)
+    // and can also be cancelled alone (`token`): the host's watch over what a model streams.
+    CallContext(const tllm_call *parent, CancelToken token, EventSink sink);
 
     CallContext(const CallContext &) = delete;
     CallContext &operator=(const CallContext &) = delete;

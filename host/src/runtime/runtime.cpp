@@ -204,8 +204,36 @@ messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest re
     const auto finish = [&](messages::ChatUsage usage, std::string error) {
         report.finish(std::move(error), usage);
     };
+    // What the model streams is watched: past limits.max_answer_bytes the call is cut, so a
+    // model or a server that never stops cannot fill the memory (the plugin's nor the host's).
+    const size_t max_bytes = config_.system.limits.max_answer_bytes;
+    size_t streamed = 0;
+    bool cut = false;
+    const CancelToken cut_token;
+    CallContext watched(call.raw(), cut_token, [&](std::string_view event) {
+        streamed += event.size();
+        if (streamed > max_bytes) {
+            cut = true;
+            cut_token.cancel();
+            return;
+        }
+        call.emit(event);
+    });
+    const auto too_long = [&] {
+        return Error(ErrorCode::limit_exceeded,
+                     "model " + resolved.server_name + " on backend " + resolved.backend->name() +
+                         " answered more than limits.max_answer_bytes (" +
+                         std::to_string(max_bytes) + " bytes); the answer was cut");
+    };
     try {
-        const std::string answer = resolved.backend->chat(call, text);
+        std::string answer;
+        try {
+            answer = resolved.backend->chat(watched, text);
+        } catch (const Error &) {
+            if (cut) throw too_long();
+            throw;
+        }
+        if (cut) throw too_long();
         // A backend answering something that is not a chat response is reported here, once,
         // instead of confusing whoever reads it next.
         messages::ChatResponse response;
@@ -215,6 +243,9 @@ messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest re
             throw Error(ErrorCode::protocol, "backend " + resolved.backend->name() +
                                                  " returned an invalid chat response: " + e.what());
         }
+        // A backend that does not stream returns the whole answer at once.
+        const messages::ChatMessage &m = response.message;
+        if (m.content.size() + (m.thinking ? m.thinking->size() : 0) > max_bytes) throw too_long();
         finish(response, "");
         return response;
     } catch (const Error &e) {

@@ -5,6 +5,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/input.hpp"
 #include "cli/terminal.hpp"
 #include "messages/chat.hpp"
 #include "tinyllm/json.hpp"
@@ -42,21 +43,6 @@ std::string format_json(const std::string &format) {
     }
     const json::Document schema = json::parse_object(text, "--format", ErrorCode::usage);
     return json::to_string(schema);
-}
-
-std::string read_prompt(const AskOptions &o) {
-    std::string prompt;
-    for (const auto &p : o.prompt)
-        prompt += (prompt.empty() ? "" : " ") + p;
-    if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
-        std::ostringstream in;
-        in << std::cin.rdbuf();
-        prompt = in.str();
-    }
-    if (prompt.empty() || prompt == "-") {
-        throw Error(ErrorCode::usage, "ask needs a PROMPT (an argument, or text on stdin)");
-    }
-    return prompt;
 }
 
 messages::ChatRequest build_request(const AskOptions &o, const std::string &prompt) {
@@ -113,7 +99,8 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
                    "Sends PROMPT (or stdin) to one model and streams the answer to stdout.", desc);
         return kExitOk;
     }
-    const std::string prompt = read_prompt(o);
+    const std::string prompt =
+        prompt_from(o.prompt, "ask", ctx.config().system.limits.max_input_bytes);
     runtime::Runtime &rt = ctx.runtime();
     const int64_t budget =
         o.timeout_ms > 0 ? o.timeout_ms : rt.config().system.limits.request_timeout_ms;

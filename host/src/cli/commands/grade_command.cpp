@@ -4,6 +4,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/input.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "tinyllm/json.hpp"
@@ -27,16 +28,19 @@ struct GradeOptions {
 };
 
 // "-" reads the text from stdin (once: only one option may say so).
-std::string text_or_stdin(const std::string &value, bool &stdin_used, const char *option) {
-    if (value != "-") return value;
+std::string text_or_stdin(const std::string &value, bool &stdin_used, const char *option,
+                          size_t max_bytes) {
+    const std::string what = std::string("--") + option;
+    if (value != "-") {
+        check_input_size(value, max_bytes, what);
+        return value;
+    }
     if (stdin_used) {
         throw Error(ErrorCode::usage,
                     std::string("--") + option + " -: stdin is already read by another option");
     }
     stdin_used = true;
-    std::ostringstream in;
-    in << std::cin.rdbuf();
-    return in.str();
+    return read_stdin(max_bytes, what);
 }
 
 std::string request_json(const GradeOptions &o) {
@@ -158,10 +162,12 @@ int run_grade(Context &ctx, const std::vector<std::string> &args) {
     }
     const auto vm = parse_with_positionals(args, desc, {}, ctx.options());
     bool stdin_used = false;
-    o.input = text_or_stdin(o.input, stdin_used, "input");
-    o.output = text_or_stdin(o.output, stdin_used, "output");
-    if (vm.count("expected")) o.expected = text_or_stdin(expected, stdin_used, "expected");
-    if (vm.count("versus")) o.versus = text_or_stdin(versus, stdin_used, "versus");
+    const size_t max_bytes = ctx.config().system.limits.max_input_bytes;
+    o.input = text_or_stdin(o.input, stdin_used, "input", max_bytes);
+    o.output = text_or_stdin(o.output, stdin_used, "output", max_bytes);
+    if (vm.count("expected"))
+        o.expected = text_or_stdin(expected, stdin_used, "expected", max_bytes);
+    if (vm.count("versus")) o.versus = text_or_stdin(versus, stdin_used, "versus", max_bytes);
     if (vm.count("rubric")) o.rubric = rubric;
     return grade(ctx, o); // an error's exit code: exit_code_for(code, "grade")
 }

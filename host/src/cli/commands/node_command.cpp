@@ -5,6 +5,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/input.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "graph/executor.hpp"
@@ -29,16 +30,14 @@ bool is_json_object_text(const std::string &text) {
 }
 
 // MESSAGE as given, or stdin for "-" or no MESSAGE at all (unless stdin is a terminal).
-std::string read_input(const std::string &name, const std::vector<std::string> &words) {
+std::string read_input(const std::string &name, const std::vector<std::string> &words,
+                       size_t max_bytes) {
     std::string input;
     for (const auto &part : words)
         input += (input.empty() ? "" : " ") + part;
     const bool from_stdin = input == "-" || (words.empty() && !is_terminal(stdin));
-    if (from_stdin) {
-        std::ostringstream in;
-        in << std::cin.rdbuf();
-        input = in.str();
-    }
+    if (from_stdin) input = read_stdin(max_bytes, "the message");
+    check_input_size(input, max_bytes, "the message");
     if (words.empty() && !from_stdin) {
         throw Error(ErrorCode::usage,
                     "node " + name + " needs a MESSAGE (see tinyllm node --help)");
@@ -227,7 +226,8 @@ int run_node(Context &ctx, const std::vector<std::string> &args) {
         throw Error(ErrorCode::usage, "node needs a NAME (see tinyllm node --help)");
     }
     const std::string name = positional(vm, "name");
-    const std::string input = read_input(name, positional_rest(vm, "message"));
+    const std::string input = read_input(name, positional_rest(vm, "message"),
+                                         ctx.config().system.limits.max_input_bytes);
     return invoke(ctx, name, input, config_text, timeout_ms, as_json);
 }
 

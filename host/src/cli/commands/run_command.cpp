@@ -5,6 +5,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/input.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/store_recorder.hpp"
 #include "cli/terminal.hpp"
@@ -23,24 +24,7 @@
 #include <sstream>
 
 namespace tinyllm::cli {
-namespace {
-
-std::string join_prompt(const std::vector<std::string> &words) {
-    std::string prompt;
-    for (const auto &w : words)
-        prompt += (prompt.empty() ? "" : " ") + w;
-    if ((prompt.empty() || prompt == "-") && !is_terminal(stdin)) {
-        std::ostringstream in;
-        in << std::cin.rdbuf();
-        prompt = in.str();
-    }
-    if (prompt.empty() || prompt == "-") {
-        throw Error(ErrorCode::usage, "run needs a PROMPT (an argument, or text on stdin)");
-    }
-    return prompt;
-}
-
-} // namespace
+namespace {} // namespace
 
 int run_run(Context &ctx, const std::vector<std::string> &args) {
     std::string graph_name = "default";
@@ -73,7 +57,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     }
     const bool json_out = as_json || with_trace;
     if (timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
-    const std::string prompt = join_prompt(words);
+    const std::string prompt =
+        prompt_from(words, "run", ctx.config().system.limits.max_input_bytes);
 
     runtime::Runtime &rt = ctx.runtime();
     std::unique_ptr<graph::Graph> graph;
@@ -118,7 +103,9 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
         }
         std::cout << json::to_pretty_string(doc) << "\n" << std::flush;
     } else {
-        printer.finish(run.answer);
+        // A run that ended badly keeps what it had streamed as its answer, for the store;
+        // stdout gets only a successful run's answer.
+        printer.finish(run.status == trace::RunStatus::succeeded ? run.answer : "");
     }
     if (recorder.error()) {
         spdlog::error("run {} could not be fully recorded: {}", run.id, recorder.error()->what());

@@ -3,6 +3,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/input.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/terminal.hpp"
 #include "tinyllm/json.hpp"
@@ -102,11 +103,10 @@ int list(Context &ctx, bool as_json) {
     return kExitOk;
 }
 
-std::string read_input(const std::string &input) {
-    if (input != "-") return input;
-    std::ostringstream in;
-    in << std::cin.rdbuf();
-    return in.str();
+std::string read_input(const std::string &input, size_t max_bytes) {
+    if (input == "-") return read_stdin(max_bytes, "the input");
+    check_input_size(input, max_bytes, "the input");
+    return input;
 }
 
 // INPUT is the arguments object when it is JSON ('{...}'), else the value of the tool's one
@@ -138,7 +138,8 @@ int invoke(Context &ctx, const std::string &name, const std::string &input, bool
         rt.tools().prepare(name);
     }
     runtime::Tool &tool = rt.tools().get(name);
-    const std::string arguments = arguments_for(tool, read_input(input));
+    const std::string arguments =
+        arguments_for(tool, read_input(input, ctx.config().system.limits.max_input_bytes));
     const int64_t budget = rt.config().system.limits.request_timeout_ms;
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
