@@ -4,6 +4,7 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -119,11 +120,67 @@ Document parse_object(Text text, std::string_view what, ErrorCode code) {
     return doc;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i] (1..4), or 0 when it is not one: a stray
+// continuation byte, a truncated sequence, an overlong form, a surrogate or past U+10FFFF.
+size_t utf8_sequence(std::string_view text, size_t i) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    size_t n = 0;
+    unsigned char low = 0x80, high = 0xBF; // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) low = 0xA0;  // overlong
+        if (c == 0xED) high = 0x9F; // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) low = 0x90; // overlong
+        if (c == 0xF4) high = 0x8F; // past U+10FFFF
+    } else {
+        return 0;
+    }
+    if (i + n > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+    for (size_t k = 2; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    }
+    return n;
+}
+
+} // namespace
+
+void replace_invalid_utf8(std::string &text) {
+    size_t i = 0;
+    while (i < text.size()) { // the common case: valid, nothing copied
+        const size_t n = utf8_sequence(text, i);
+        if (n == 0) break;
+        i += n;
+    }
+    if (i == text.size()) return;
+    std::string fixed(text, 0, i);
+    while (i < text.size()) {
+        const size_t n = utf8_sequence(text, i);
+        if (n == 0) {
+            fixed += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER, one per invalid byte
+            ++i;
+        } else {
+            fixed.append(text, i, n);
+            i += n;
+        }
+    }
+    text = std::move(fixed);
+}
+
 std::string to_string(const Value &value) {
     rapidjson::StringBuffer buffer;
     Writer writer(buffer);
     value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
+    std::string text(buffer.GetString(), buffer.GetSize());
+    replace_invalid_utf8(text);
+    return text;
 }
 
 std::string to_pretty_string(const Value &value) {
@@ -131,7 +188,9 @@ std::string to_pretty_string(const Value &value) {
     rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
     writer.SetIndent(' ', 2);
     value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
+    std::string text(buffer.GetString(), buffer.GetSize());
+    replace_invalid_utf8(text);
+    return text;
 }
 
 const Value *find(const Value &object, std::string_view key) {
@@ -333,6 +392,7 @@ constexpr std::array<char, 256> kEscape = [] {
 // Writer puts one character at a time, which dominated writing requests and messages).
 void append_quoted(std::string &out, std::string_view text) {
     out.reserve(out.size() + text.size() + 2);
+    const size_t start = out.size();
     out += '"';
     size_t run = 0; // start of the plain text not yet appended
     for (size_t i = 0; i < text.size(); ++i) {
@@ -352,6 +412,11 @@ void append_quoted(std::string &out, std::string_view text) {
     }
     out.append(text.data() + run, text.size() - run);
     out += '"';
+    if (std::any_of(text.begin(), text.end(), [](char c) { return (c & 0x80) != 0; })) {
+        std::string quoted = out.substr(start);
+        replace_invalid_utf8(quoted);
+        out.replace(start, std::string::npos, quoted);
+    }
 }
 
 namespace detail {

@@ -361,6 +361,28 @@ TEST_F(ErrorsTest, RunsListAndShowEscapeWhatPromptsAndAnswersHold) {
     EXPECT_EQ(std::string(parse_json(listed.out)[0]["input"].GetString()), hostile);
 }
 
+// Invalid UTF-8 (issue 12, item 4): a prompt and an answer holding bytes that are not UTF-8 were
+// written raw into `runs list --json`, which no strict reader accepts. Each such byte is written
+// as U+FFFD; the rest of the text stays as it was.
+TEST_F(ErrorsTest, APromptThatIsNotUtf8IsWrittenAsValidJson) {
+    fs::create_directories(config_dir() / "graphs");
+    fs::copy_file(kSourceConfigDir / "graphs" / "direct.yaml",
+                  config_dir() / "graphs" / "direct.yaml");
+    const std::string latin1 = "caf\xE9 \xFF\xFE end";
+    const std::string replaced = "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end";
+    ollama_.enqueue("/api/chat", Reply::stream({testing::chat_chunk_line(kModel, "ok"),
+                                                testing::chat_final_line(kModel, {})}));
+    const RunResult run = host({"run", "--graph", "direct", "--json", latin1});
+    ASSERT_EXIT_CODE(run, kOk);
+    const RunResult listed = host({"runs", "list", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    // parse_json fails the test on a document RapidJSON's UTF-8 validation rejects.
+    rapidjson::Document strict;
+    strict.Parse<rapidjson::kParseValidateEncodingFlag>(listed.out.c_str());
+    ASSERT_FALSE(strict.HasParseError()) << listed.out;
+    EXPECT_EQ(std::string(strict[0]["input"].GetString()), replaced);
+}
+
 } // namespace
 } // namespace tinyllm::e2e
 

@@ -69,10 +69,15 @@ Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCo
 template <unsigned Flags = rapidjson::kParseDefaultFlags, typename Handler>
 rapidjson::ParseResult read(std::string_view text, Handler &handler);
 
-// Compact serialisation (no whitespace), as it crosses the ABI and the wire.
+// Compact serialisation (no whitespace), as it crosses the ABI and the wire. What TinyLLM
+// writes is always valid JSON: control characters are escaped, and bytes that are not UTF-8 (a
+// prompt or a model's answer may hold any) are each replaced by U+FFFD, as Go's encoding/json
+// does; no reader has to cope with raw bytes.
 std::string to_string(const Value &value);
-// Indented serialisation for humans (`--json` output).
+// Indented serialisation for humans (`--json` output), with the same guarantees.
 std::string to_pretty_string(const Value &value);
+// Replaces each byte of `text` that is not part of a valid UTF-8 sequence by U+FFFD.
+void replace_invalid_utf8(std::string &text);
 
 // Line and column (1-based) of a byte offset in `text`.
 struct Position {
