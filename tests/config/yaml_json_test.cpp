@@ -189,6 +189,34 @@ TEST(YamlJson, SeveralDocumentsAreAnError) {
               "m.yaml:3:1: expected one YAML document, found 2");
 }
 
+// Found by tests/fuzz (config_fuzz, graph_def_fuzz): yaml-cpp 0.7's LoadAll never returned on a
+// stray ',' after a root node; its parser handed out the same empty document again and again
+// and LoadAll collected them until memory ran out (jbeder/yaml-cpp#1040).
+TEST(YamlJson, AStrayCommaAfterTheRootIsAnErrorNotAnEndlessLoop) {
+    EXPECT_EQ(config_error([] { parse_yaml(",", "s.yaml"); }), "s.yaml:1:1: unexpected ','");
+    EXPECT_EQ(config_error([] { parse_yaml("- a\n- b\n,\n", "s.yaml"); }),
+              "s.yaml:3:1: unexpected ','");
+    EXPECT_EQ(config_error([] { parse_yaml("&anchor, x\n", "s.yaml"); }),
+              "s.yaml:1:8: unexpected ','");
+    EXPECT_EQ(config_error([] { parse_yaml("'a', 'b'\n", "s.yaml"); }),
+              "s.yaml:1:4: unexpected ','");
+    // A second document is still counted as one, whatever follows it.
+    EXPECT_EQ(config_error([] { parse_yaml("a: 1\n---\nb: 2\n---\n- c\n", "m.yaml"); }),
+              "m.yaml:3:1: expected one YAML document, found 3");
+}
+
+// Found by reading the merge code while writing tests/fuzz/config_fuzz (and the fuzzer's input
+// since): a merge key's list that holds itself recursed until the stack ran out.
+TEST(YamlJson, AMergeKeyListThatHoldsItselfIsAnErrorNotAStackOverflow) {
+    const std::string message = config_error([] { parse_yaml("<<: &x [*x]\n", "m.yaml"); });
+    EXPECT_NE(message.find("merge nesting too deep"), std::string::npos) << message;
+    // Lists of mappings still merge, the earlier source first.
+    const YamlDocument doc = parse_yaml("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\n"
+                                        "c:\n  <<: [*a, *b]\n  z: 3\n",
+                                        "t.yaml");
+    EXPECT_EQ(json::to_string(doc.value["c"]), R"({"x":1,"y":1,"z":3})");
+}
+
 TEST(YamlJson, BadForcedTypeIsAnError) {
     EXPECT_EQ(config_error([] { parse_yaml("n: !!int abc\n", "t.yaml"); }),
               "t.yaml:1:4: \"abc\" is not a valid !!int");

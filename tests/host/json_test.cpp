@@ -28,6 +28,17 @@ TEST(JsonText, EveryKindOfTextReadsTheSame) {
     EXPECT_EQ(Text(view).c_str(), nullptr); // a view may not end with a NUL
 }
 
+// Found by tests/fuzz/code_args_fuzz: text held as a string_view went through an
+// EncodedInputStream, which skips a UTF-8 byte order mark; as a std::string (or through
+// json::read) the same text was an error.
+TEST(JsonText, ALeadingByteOrderMarkReadsTheSameWhateverHoldsTheText) {
+    const std::string text = "\xEF\xBB\xBF{\"a\":\"b\"}";
+    EXPECT_THROW(parse(text, "t"), Error);
+    EXPECT_THROW(parse(text.c_str(), "t"), Error);
+    EXPECT_THROW(parse(std::string_view(text), "t"), Error);
+    EXPECT_EQ(string_at(text, {"a"}), std::nullopt);
+}
+
 TEST(StringAt, FindsAStringDownAPath) {
     const std::string text =
         R"({"model":"m","message":{"role":"assistant","content":"Hi \"you\" \u00e9"},"n":1})";
@@ -65,6 +76,23 @@ TEST(StringAt, AbsentWrongTypeOrInvalid) {
 TEST(StringAt, TheFirstOfDuplicatedMembersCounts) {
     EXPECT_EQ(string_at(R"({"a":"1","a":"2"})", {"a"}), "1");
     EXPECT_EQ(string_at(R"({"a":{"b":"1"},"a":{"b":"2"}})", {"a", "b"}), "1");
+}
+
+// Found by tests/fuzz/message_json_fuzz: when the first member of a name was not what the path
+// needs, string_at went on to a later one, where find() (and so the executor's conditions)
+// reads the first.
+TEST(StringAt, TheFirstOfDuplicatedMembersCountsWhateverItHolds) {
+    EXPECT_EQ(string_at(R"({"a":1,"a":"2"})", {"a"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"a":null,"a":"2"})", {"a"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"a":["x"],"a":"2"})", {"a"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"a":{"b":"1"},"a":"2"})", {"a"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"m":"x","m":{"c":"2"}})", {"m", "c"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"m":{"role":"x"},"m":{"c":"2"}})", {"m", "c"}), std::nullopt);
+    EXPECT_EQ(string_at(R"({"m":{"c":{"d":1}},"m":{"c":{"d":"2"}}})", {"m", "c", "d"}),
+              std::nullopt);
+    // The same name inside another member is no member of the path.
+    EXPECT_EQ(string_at(R"({"x":{"a":1},"a":"top"})", {"a"}), "top");
+    EXPECT_EQ(string_at(R"({"m":{"x":{"c":1},"c":"2"}})", {"m", "c"}), "2");
 }
 
 } // namespace
@@ -221,6 +249,26 @@ TEST(JsonPolicy, SaxPassesReadAnyDepthIteratively) {
     const std::string text = "{\"a\":" + nested(100000) + ",\"b\":\"here\"}";
     // string_at stops at the member: found after a deep sibling without recursing.
     EXPECT_EQ(string_at(text, {"b"}), "here");
+}
+
+// Found by tests/fuzz/message_json_fuzz: RapidJSON 1.1 reports 1e309 as too big for a double
+// but read 2e308 as infinity, which to_string could not write: it cut the document short
+// (`{"a":`), invalid JSON.
+TEST(JsonPolicy, ANumberTooBigForADoubleIsAnErrorNotInfinity) {
+    for (const std::string text : {"1e309", "2e308", "71e308", "-1.8e308", "[1,2e308]"}) {
+        Document doc;
+        const rapidjson::ParseResult r = parse_into(doc, text);
+        EXPECT_FALSE(r) << text;
+        EXPECT_NE(parse_error_text(text, r).find("Number too big to be stored in double"),
+                  std::string::npos)
+            << text << ": " << parse_error_text(text, r);
+        EXPECT_THROW(parse(std::string_view(text), "t"), Error) << text;
+    }
+    Document doc;
+    const std::string text = R"({"a":[1,2e308]})";
+    EXPECT_EQ(parse_error_text(text, parse_into(doc, text)),
+              "invalid JSON at line 1 column 9: Number too big to be stored in double.");
+    EXPECT_EQ(to_string(parse("[1e308,-1.7e308,5e-324]", "t")), "[1e308,-1.7e308,5e-324]");
 }
 
 TEST(JsonPolicy, InvalidJsonSaysWhereAndWhy) {
