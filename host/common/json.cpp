@@ -447,4 +447,10 @@ std::string_view type_name(const Value &value) noexcept {
     return "unknown";
 }
 
+std::string type_phrase(const Value &value) {
+    const std::string_view name = type_name(value);
+    const bool vowel = std::string_view("aeiou").find(name.front()) != std::string_view::npos;
+    return (vowel ? "an " : "a ") + std::string(name);
+}
+
 } // namespace tinyllm::json

@@ -224,3 +224,37 @@ TEST(YamlJson, BadForcedTypeIsAnError) {
 
 } // namespace
 } // namespace tinyllm::config
+
+namespace tinyllm::config {
+namespace {
+
+// Issue 12, item 10: yaml-cpp read a NUL byte as the end of the input in some places and as text
+// in others ("unknown escape character", "illegal EOF in scalar", a file silently cut short).
+// A control character YAML does not allow is an error at its own position.
+TEST(YamlJson, AControlCharacterIsAnErrorAtItsPosition) {
+    using namespace std::string_literals;
+    EXPECT_EQ(config_error([] { parse_yaml("a: b\0"s, "s.yaml"); }),
+              "s.yaml:1:5: a control character (0x00, a NUL byte) that YAML does not allow");
+    EXPECT_EQ(config_error([] { parse_yaml("\0"s, "s.yaml"); }),
+              "s.yaml:1:1: a control character (0x00, a NUL byte) that YAML does not allow");
+    EXPECT_EQ(config_error([] { parse_yaml("a: 1\nb: \"x\x1b[31m\"\n", "s.yaml"); }),
+              "s.yaml:2:6: a control character (0x1B) that YAML does not allow");
+    EXPECT_EQ(config_error([] { parse_yaml("a: \x7f\n", "s.yaml"); }),
+              "s.yaml:1:4: a control character (0x7F) that YAML does not allow");
+    // TAB, CR and LF are YAML's own; an escaped NUL is text.
+    EXPECT_EQ(json::to_string(parse_yaml("a: \"x\\ty\"\r\nb:\t1\n", "s.yaml").value),
+              R"({"a":"x\ty","b":1})");
+    EXPECT_EQ(json::to_string(parse_yaml("a: \"\\0\"\n", "s.yaml").value), R"({"a":"\u0000"})");
+}
+
+// Issue 12, item 10: 10,000 nested flow sequences were "system.yaml:1:20010: bad file" (yaml-cpp's
+// depth guard carries the wrong message); now the nesting limit is named.
+TEST(YamlJson, NestingBeyondYamlCppsOwnGuardIsNamed) {
+    const std::string deep = "a: " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+    const std::string message = config_error([&] { parse_yaml(deep, "system.yaml"); });
+    EXPECT_EQ(message.rfind("system.yaml:1:", 0), 0u) << message;
+    EXPECT_NE(message.find(": nesting deeper than 64 levels"), std::string::npos) << message;
+}
+
+} // namespace
+} // namespace tinyllm::config

@@ -677,3 +677,26 @@ TEST_F(ErrorsTest, AServerDrippingTokensCannotHoldARunPastItsBudget) {
 
 } // namespace
 } // namespace tinyllm::e2e
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ErrorsTest = E2ETest;
+
+// Issue 12, item 10: `logging.file: /` was dropped without a word and every command went on.
+// A log file that cannot be opened is the config's error: config check and any command say so.
+TEST_F(ErrorsTest, ALogFileThatCannotBeOpenedIsAConfigError) {
+    write_config_file("system.yaml", "logging:\n  file: /\n");
+    for (const std::vector<std::string> &args :
+         {std::vector<std::string>{"config", "check"}, {"runs", "list"}}) {
+        const RunResult r = host(args);
+        EXPECT_EXIT_CODE(r, kConfig);
+        EXPECT_THAT(r.err, HasSubstr("system.yaml: logging.file: cannot open the log file /: "
+                                     "Is a directory"));
+        EXPECT_TRUE(OneErrorLine(r));
+    }
+}
+
+} // namespace
+} // namespace tinyllm::e2e

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -96,6 +97,10 @@ std::string RunResult::describe() const {
         status = "killed by signal " + std::to_string(signal);
     else
         status = "exit " + std::to_string(exit_code);
+    if (!timed_out) {
+        status += " after " + std::to_string(elapsed.count()) + " ms, peak RSS " +
+                  std::to_string(max_rss_kib / 1024) + " MiB";
+    }
     return status + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err + "\n---";
 }
 
@@ -167,7 +172,8 @@ HostProcess::HostProcess(const std::string &binary, RunOptions options) {
         reaped_ = true;
         throw_errno(("posix_spawn " + binary).c_str(), rc);
     }
-    deadline_ = Clock::now() + kSafetyTimeout;
+    started_ = Clock::now();
+    deadline_ = started_ + kSafetyTimeout;
     set_nonblocking(out_fd_);
     set_nonblocking(err_fd_);
     if (in_fd_ >= 0) {
@@ -252,8 +258,9 @@ RunResult HostProcess::finish() {
     // Both pipes at EOF means the host is exiting (nothing else holds them); still bound the
     // wait, in case it closed them and then hung.
     int status = 0;
+    rusage usage{};
     for (;;) {
-        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        const pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
         if (r == pid_) break;
         if (r < 0 && errno != EINTR) throw_errno("waitpid");
         if (Clock::now() >= deadline_) {
@@ -268,6 +275,8 @@ RunResult HostProcess::finish() {
     }
     reaped_ = true;
     close_fd(in_fd_);
+    result_.max_rss_kib = usage.ru_maxrss;
+    result_.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
     if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result_.signal = WTERMSIG(status);
     return result_;

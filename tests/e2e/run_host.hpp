@@ -27,6 +27,8 @@ struct RunResult {
     bool timed_out = false; // killed by us after kSafetyTimeout
     std::string out;        // everything written to stdout
     std::string err;        // everything written to stderr
+    long max_rss_kib = 0;   // the child's peak resident memory (wait4's ru_maxrss), once reaped
+    std::chrono::milliseconds elapsed{0}; // from spawn to reaping
 
     // "exit 3" / "signal 11" / "killed after the safety timeout", plus both streams, for
     // assertion messages: a failing e2e test is only debuggable if it shows what the host said.
@@ -79,6 +81,7 @@ private:
     int in_fd_ = -1;
     std::string stdin_text_;
     size_t stdin_written_ = 0;
+    std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point deadline_;
     bool reaped_ = false;
     RunResult result_;

@@ -527,6 +527,18 @@ Reply Reply::disconnect() {
     return r;
 }
 
+Reply Reply::raw(std::string bytes) {
+    Reply r;
+    r.kind = Kind::raw;
+    r.body = std::move(bytes);
+    return r;
+}
+
+Reply &Reply::with_reset() {
+    reset = true;
+    return *this;
+}
+
 Reply &Reply::add_line(std::string json, milliseconds delay) {
     json += '\n';
     chunks.push_back(Chunk{std::move(json), delay});
@@ -1046,7 +1058,19 @@ struct FakeOllama::Impl {
     // Returns false when the connection must be closed (abrupt close, stop, write error).
     bool write_reply(int fd, const Request &req, const Reply &reply, bool keep_alive) {
         if (!pause(reply.header_delay)) return false;
+        const bool abrupt = reply.kind == Reply::Kind::disconnect ||
+                            reply.kind == Reply::Kind::raw || reply.close_after_chunks;
+        if (reply.reset && abrupt) {
+            // The caller closes the socket when this returns false: with no linger, that close
+            // discards what is unsent and sends RST.
+            const linger hard{1, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        }
         if (reply.kind == Reply::Kind::disconnect) return false;
+        if (reply.kind == Reply::Kind::raw) {
+            send_all(fd, reply.body);
+            return false;
+        }
         const bool head_only = req.method == "HEAD";
         std::string out = "HTTP/1.1 ";
         out += std::to_string(reply.status);

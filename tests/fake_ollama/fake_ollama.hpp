@@ -55,6 +55,7 @@ struct Reply {
         body,       // status + headers + Content-Length body
         stream,     // status + headers + chunked body made of `chunks`
         disconnect, // close the connection without sending anything
+        raw,        // `body` verbatim, no status line or headers, then close: not an HTTP server
     };
 
     Kind kind = Kind::body;
@@ -65,6 +66,7 @@ struct Reply {
     std::chrono::milliseconds header_delay{0};     // pause before the status line
     std::optional<std::size_t> close_after_chunks; // stream: drop the connection after N chunks
     Headers extra_headers;
+    bool reset = false; // an abrupt close (disconnect, close_after, raw) sends RST, not FIN
 
     static Reply json(int status, std::string body);
     static Reply text(int status, std::string body,
@@ -72,6 +74,7 @@ struct Reply {
     static Reply error(int status, std::string_view message); // {"error":"message"}
     static Reply stream(const std::vector<std::string> &ndjson_lines = {}, int status = 200);
     static Reply disconnect();
+    static Reply raw(std::string bytes);
 
     // Stream building. `add_line` appends "json\n" as one chunk; `add_raw` appends bytes as-is.
     Reply &add_line(std::string json, std::chrono::milliseconds delay = {});
@@ -84,6 +87,7 @@ struct Reply {
 
     Reply &delay_headers(std::chrono::milliseconds delay);
     Reply &close_after(std::size_t chunks); // abrupt close, no terminating zero-size chunk
+    Reply &with_reset(); // abrupt closes are connection resets (SO_LINGER 0) instead of FINs
     Reply &with_header(std::string name, std::string value);
     Reply &with_chunk_delay(std::chrono::milliseconds delay); // same delay before every chunk
 };

@@ -124,6 +124,8 @@ inline Value string_value(std::string_view text, Allocator &alloc) {
 
 // Name of a value's JSON type ("object", "string"...), for error messages.
 std::string_view type_name(const Value &value) noexcept;
+// The same with its article ("a string", "an integer"): `"done" is a string, not true or false`.
+std::string type_phrase(const Value &value);
 
 namespace detail {
 // The copy json::read decodes in: on the stack for the small documents of the hot path (no

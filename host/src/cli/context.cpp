@@ -132,8 +132,16 @@ const config::Config *Context::try_config(std::optional<Error> &error) {
             if (const auto prefix = plugin::install_prefix(); !prefix.empty()) {
                 lo.installed_dir = prefix / "share" / "tinyllm" / "config";
             }
-            config_ = config::load(lo);
-            apply_logging(&*config_);
+            config::Config loaded = config::load(lo);
+            try {
+                apply_logging(&loaded);
+            } catch (const Error &e) {
+                // A log file that cannot be opened (`logging.file: /`) was once dropped
+                // without a word; it is the config's error, and no command runs without it.
+                throw Error(ErrorCode::config,
+                            (loaded.dir / "system.yaml").string() + ": logging.file: " + e.what());
+            }
+            config_ = std::move(loaded);
         } catch (const Error &e) {
             config_error_ = e;
         }
@@ -207,6 +215,15 @@ runtime::CallContext Context::control_call(runtime::EventSink sink) {
     std::optional<runtime::Clock::time_point> deadline;
     if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
     return runtime::CallContext(cancel_token(), deadline, std::move(sink));
+}
+
+Context::TimeBudget Context::time_budget(int64_t timeout_flag_ms) {
+    const int64_t ms =
+        timeout_flag_ms > 0 ? timeout_flag_ms : config().system.limits.request_timeout_ms;
+    if (ms <= 0) return {};
+    return {runtime::Clock::now() + std::chrono::milliseconds(ms),
+            (timeout_flag_ms > 0 ? "--timeout " : "limits.request_timeout_ms = ") +
+                std::to_string(ms) + " ms"};
 }
 
 runtime::Runtime &Context::runtime(RuntimeUse use) {

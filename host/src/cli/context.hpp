@@ -76,6 +76,14 @@ public:
     // The context of a control call to a model server (version, model list, a model's
     // details): cancellable, and bounded by system.yaml's limits.control_timeout_ms.
     runtime::CallContext control_call(runtime::EventSink sink = nullptr);
+    // The time a command's work may take, from now: `--timeout MS` when given (> 0), else
+    // limits.request_timeout_ms; no deadline when that is 0. `name` says which, for the error
+    // when it runs out ("limits.request_timeout_ms = 300000 ms", "--timeout 5000 ms").
+    struct TimeBudget {
+        std::optional<runtime::Clock::time_point> deadline;
+        std::string name;
+    };
+    TimeBudget time_budget(int64_t timeout_flag_ms);
 
     void abandon_work() noexcept { abandoned_ = true; }
     bool work_abandoned() const noexcept { return abandoned_; }

@@ -141,8 +141,6 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         live = {};
     }
     const runtime::CancelToken cancel = ctx.cancel_token();
-    const int64_t budget = settings.timeout_ms > 0 ? settings.timeout_ms
-                                                   : rt.config().system.limits.request_timeout_ms;
     std::atomic<size_t> next{0};
     std::mutex mutex;
     size_t done = 0;
@@ -164,8 +162,9 @@ GraphEvaluation evaluate_graph(Context &ctx, const graph::Graph &graph,
         options.observer = &recorder;
         options.max_parallel_branches =
             static_cast<size_t>(rt.config().system.limits.max_parallel_branches);
-        if (budget > 0)
-            options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+        Context::TimeBudget time = ctx.time_budget(settings.timeout_ms);
+        options.deadline = time.deadline;
+        options.deadline_name = std::move(time.name);
         const trace::Run run =
             (r.candidate_arm ? *candidate_executor : executor).run(example.input, options);
         r.run_id = run.id;

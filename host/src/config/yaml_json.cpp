@@ -1,11 +1,13 @@
 #include "config/yaml_json.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -387,6 +389,30 @@ private:
     bool root_pending_ = false;
 };
 
+// YAML allows no control characters but TAB, LF and CR in a stream (YAML 1.2, c-printable).
+// yaml-cpp reads a NUL as the end of the input in some places and as text in others ("unknown
+// escape character", "illegal EOF in scalar", or a file that is silently cut short), so such a
+// byte is an error here, at its own position, before yaml-cpp sees it.
+void reject_control_bytes(std::string_view text, const std::string &file) {
+    const auto bad = std::find_if(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7F;
+    });
+    if (bad == text.end()) return;
+    const auto offset = static_cast<size_t>(bad - text.begin());
+    const size_t last_newline = text.substr(0, offset).rfind('\n');
+    YAML::Mark mark;
+    mark.pos = static_cast<int>(offset);
+    mark.line = static_cast<int>(std::count(text.begin(), bad, '\n'));
+    mark.column = static_cast<int>(
+        last_newline == std::string_view::npos ? offset : offset - last_newline - 1);
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned char>(*bad));
+    fail(file, mark,
+         std::string("a control character (") + code +
+             (*bad == '\0' ? ", a NUL byte" : "") + ") that YAML does not allow");
+}
+
 // The one document of `text`; nullopt for a stream without any. The documents are counted
 // first, without YAML::LoadAll: yaml-cpp 0.7 never ends on a stray ',' after a root node
 // (`- a` then `,` on the next line, or `&x, y`): its parser hands out the same empty document
@@ -394,6 +420,7 @@ private:
 // (jbeder/yaml-cpp#1040, fixed after 0.8.0). A document that starts where the one before it
 // started has read nothing; that is the error here.
 std::optional<YAML::Node> parse_document(std::string_view text, const std::string &file) {
+    reject_control_bytes(text, file);
     const std::string owned(text);
     try {
         std::istringstream in(owned);
@@ -415,6 +442,10 @@ std::optional<YAML::Node> parse_document(std::string_view text, const std::strin
         }
         if (counter.documents == 0) return std::nullopt;
         return YAML::Load(owned);
+    } catch (const YAML::DeepRecursion &e) {
+        // yaml-cpp 0.7 stops at 2000 levels with the message "bad file" (its depth guard is
+        // given the wrong text); say what it is, in the words of the converter's own limit.
+        fail(file, e.mark, "nesting deeper than " + std::to_string(max_depth) + " levels");
     } catch (const YAML::Exception &e) {
         // e.what() repeats the position in yaml-cpp's own words; keep only the message.
         fail(file, e.mark, e.msg);

@@ -82,6 +82,7 @@ struct RunState {
     const RunOptions &options;
     trace::Run &run;
     std::optional<Clock::time_point> deadline;
+    std::string deadline_name; // what set `deadline`, for the error when it passes
     std::mutex mutex; // guards run.nodes, visits, next_seq
     std::vector<int> visits;
     int64_t next_seq = 0;
@@ -108,8 +109,13 @@ struct RunState {
     void check_alive(const CancelToken &token) const {
         if (token.cancelled()) throw RunFailure(ErrorCode::cancelled, "cancelled", "");
         if (deadline && Clock::now() >= *deadline) {
-            throw RunFailure(ErrorCode::timeout, "the run's time budget ran out", "");
+            throw RunFailure(ErrorCode::timeout, budget_ran_out(), "");
         }
+    }
+
+    std::string budget_ran_out() const {
+        return "the run's time budget ran out" +
+               (deadline_name.empty() ? std::string() : " (" + deadline_name + ")");
     }
 
     // Tells the observer (which does not look at run.nodes), then keeps the execution.
@@ -194,8 +200,11 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
             if (code == ErrorCode::cancelled && !token.cancelled()) {
                 code = ErrorCode::timeout; // stopped by its deadline, not by the user
             }
-            if (code == ErrorCode::timeout && def.timeout_ms > 0 &&
-                (!st.deadline || Clock::now() < *st.deadline)) {
+            const bool run_out_of_time = st.deadline && Clock::now() >= *st.deadline;
+            if (code == ErrorCode::timeout && run_out_of_time) {
+                // Name the budget: the plugin only knows its caller's deadline.
+                message = st.budget_ran_out() + ": " + message;
+            } else if (code == ErrorCode::timeout && def.timeout_ms > 0) {
                 message = "timed out after " + std::to_string(def.timeout_ms) +
                           " ms (timeout_ms): " + message;
             }
@@ -206,7 +215,6 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
             exec.error_code = std::string(to_string(code));
             st.record(std::move(exec));
             if (code == ErrorCode::cancelled) throw RunFailure(code, "cancelled", def.id);
-            const bool run_out_of_time = st.deadline && Clock::now() >= *st.deadline;
             if (retryable(code) && attempt < def.retry.max_attempts && !run_out_of_time) {
                 // Exponential backoff, waited in small steps so cancellation stays prompt.
                 int64_t wait = def.retry.backoff_ms;
@@ -470,14 +478,19 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     run.input = input;
     run.started_at_ms = now_ms();
 
-    RunState st{graph_, options, run, options.deadline, {}, {}, 0, 0, false, {}, {}, -1};
+    RunState st{graph_, options, run, options.deadline, options.deadline_name, {}, {}, 0, 0,
+                false, {}, {}, -1};
     st.visits.assign(graph_.nodes.size(), 0);
     st.has_first_success_join =
         std::any_of(graph_.nodes.begin(), graph_.nodes.end(),
                     [](const Node &n) { return n.def->join == JoinMode::first_success; });
     if (graph_.def.limits.timeout_ms > 0) {
         const auto own = Clock::now() + std::chrono::milliseconds(graph_.def.limits.timeout_ms);
-        st.deadline = st.deadline ? std::min(*st.deadline, own) : own;
+        if (!st.deadline || own < *st.deadline) {
+            st.deadline = own;
+            st.deadline_name = "the graph's limits.timeout_ms = " +
+                               std::to_string(graph_.def.limits.timeout_ms) + " ms";
+        }
     }
     if (options.observer != nullptr) options.observer->on_run_start(run);
 

@@ -47,6 +47,9 @@ struct RunOptions {
     std::string run_id; // recorded as trace::Run::id
     runtime::CancelToken cancel;
     std::optional<runtime::Clock::time_point> deadline; // the caller's budget
+    // What sets `deadline`, named in the run's error when it passes ("limits.request_timeout_ms
+    // = 300000 ms", "--timeout 5000 ms"); empty: just "the run's time budget ran out".
+    std::string deadline_name;
     std::function<void(const NodeEvent &)> on_event;    // may be empty
     RunObserver *observer = nullptr;                    // may be null
     // How many branches of one fan-out run at once (limits.max_parallel_branches): the run's

@@ -49,7 +49,12 @@ void setup(const Options &options) {
         try {
             sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
         } catch (const spdlog::spdlog_ex &e) {
-            throw Error(ErrorCode::io, "cannot open log file " + options.file + ": " + e.what());
+            // spdlog says "Failed opening file F for writing: REASON"; the reason is what counts.
+            std::string reason = e.what();
+            if (const auto colon = reason.rfind(": "); colon != std::string::npos) {
+                reason.erase(0, colon + 2);
+            }
+            throw Error(ErrorCode::io, "cannot open the log file " + options.file + ": " + reason);
         }
     }
     for (auto &sink : sinks)

@@ -4,9 +4,18 @@
 
 #include "runtime/component_instance.hpp"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tinyllm::runtime {
+
+// A model the backend's server has (list_models: {"models": [{"name", "size", "details"}]}).
+struct ServerModel {
+    std::string name;
+    int64_t size = 0;       // bytes; 0 when the server does not say
+    bool simulated = false; // details.simulated: a simulated backend's model
+};
 
 class Backend {
 public:
@@ -23,6 +32,9 @@ public:
     std::string generate(CallContext &call, const std::string &request_json);
     std::string embed(CallContext &call, const std::string &request_json);
     std::string list_models(CallContext &call);
+    // list_models read: Error(protocol) naming the backend when the answer is not the list
+    // above ("models" missing or not an array, an entry without a name), never an empty list.
+    std::vector<ServerModel> models(CallContext &call);
     std::string show_model(CallContext &call, const std::string &request_json);
     std::string pull_model(CallContext &call, const std::string &request_json);
     std::string server_version(CallContext &call);

@@ -340,6 +340,11 @@ HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl 
         }
     }
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
+    // Whether a connection was made: libcurl reports a server that answers in something other
+    // than HTTP ("Received HTTP/0.9 when not allowed") with the code of a bad URL.
+    char *peer = nullptr;
+    const bool connected = curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &peer) == CURLE_OK &&
+                           peer != nullptr && peer[0] != '\0';
 
     // Everything below only reads local state: the handle can go back to the pool now, with
     // its connection kept alive if libcurl judged it reusable.
@@ -370,8 +375,16 @@ HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl 
         throw sdk::Error(TLLM_ERR_TIMEOUT, "cannot connect to Ollama at " + base_url_ + " within " +
                                                std::to_string(options_.connect_timeout.count()) +
                                                " ms (connect_timeout_ms)");
-    case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_WEIRD_SERVER_REPLY:
+        if (connected || result == CURLE_WEIRD_SERVER_REPLY) {
+            throw sdk::Error(TLLM_ERR_PROTOCOL, "the server at " + base_url_ +
+                                                    " did not answer " + what +
+                                                    " in HTTP (" + reason +
+                                                    "): is Ollama the server listening there?");
+        }
+        [[fallthrough]];
+    case CURLE_URL_MALFORMAT:
         throw sdk::Error(TLLM_ERR_INVALID_ARGUMENT, "invalid Ollama URL " + url + ": " + reason);
     case CURLE_OUT_OF_MEMORY: throw sdk::Error(TLLM_ERR_INTERNAL, "out of memory");
     default: break;

@@ -204,19 +204,26 @@ private:
         rapidjson::Document doc;
         const rapidjson::ParseResult parsed = json::parse_into(doc, line);
         if (!parsed || !doc.IsObject()) {
-            const std::string why =
-                parsed ? "not a JSON object" : json::parse_error_text(line, parsed);
-            throw sdk::Error(TLLM_ERR_PROTOCOL,
-                             "Ollama at " + base_url_ + " sent an invalid line " +
-                                 std::to_string(index) + " in the stream of " + what_ + " (" + why +
-                                 "): \"" + one_line(line, 200) + "\"");
+            invalid_line(index, parsed ? "not a JSON object" : json::parse_error_text(line, parsed),
+                         line);
         }
         if (const std::string err = error_text(doc); !err.empty()) {
             throw sdk::Error(TLLM_ERR_REMOTE, "Ollama at " + base_url_ +
                                                   " reported an error during " + what_ + ": " +
                                                   one_line(err));
         }
-        on_chunk_(doc);
+        try {
+            on_chunk_(doc);
+        } catch (const StreamAggregator::BadChunk &e) {
+            invalid_line(index, e.what(), line);
+        }
+    }
+
+    [[noreturn]] void invalid_line(size_t index, const std::string &why, std::string_view line) {
+        throw sdk::Error(TLLM_ERR_PROTOCOL, "Ollama at " + base_url_ + " sent an invalid line " +
+                                                std::to_string(index) + " in the stream of " +
+                                                what_ + " (" + why + "): \"" +
+                                                one_line(line, 200) + "\"");
     }
 
     std::string base_url_;

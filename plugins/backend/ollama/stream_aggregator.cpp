@@ -28,6 +28,34 @@ void remove_member(json::Value &obj, std::string_view key) {
         rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
 }
 
+// A field of `obj` that is there (and not null) but not of the type Ollama sends: once a
+// wrong-typed "done" was read as false, and the run waited for an end that had come, to report
+// "connection closed before the response was complete".
+void require_type(const json::Value &obj, std::string_view key, rapidjson::Type type,
+                  std::string_view expected, std::string_view where = {}) {
+    const json::Value *v = json::find(obj, key);
+    if (v == nullptr || v->IsNull()) return;
+    const bool ok = type == rapidjson::kTrueType ? v->IsBool() : v->GetType() == type;
+    if (ok) return;
+    throw StreamAggregator::BadChunk("\"" + std::string(where) + std::string(key) + "\" is " +
+                                     json::type_phrase(*v) + ", not " + std::string(expected));
+}
+
+void check_shape(const json::Value &chunk, StreamAggregator::Kind kind) {
+    require_type(chunk, "done", rapidjson::kTrueType, "true or false");
+    if (kind == StreamAggregator::Kind::chat) {
+        require_type(chunk, "message", rapidjson::kObjectType, "an object");
+        if (const json::Value *msg = json::find(chunk, "message"); msg && msg->IsObject()) {
+            require_type(*msg, "content", rapidjson::kStringType, "a string", "message.");
+            require_type(*msg, "thinking", rapidjson::kStringType, "a string", "message.");
+            require_type(*msg, "tool_calls", rapidjson::kArrayType, "an array", "message.");
+        }
+    } else {
+        require_type(chunk, "response", rapidjson::kStringType, "a string");
+        require_type(chunk, "thinking", rapidjson::kStringType, "a string");
+    }
+}
+
 } // namespace
 
 StreamAggregator::StreamAggregator(Kind kind) : kind_(kind) {
@@ -37,6 +65,7 @@ StreamAggregator::StreamAggregator(Kind kind) : kind_(kind) {
 
 void StreamAggregator::add(const json::Value &chunk, const sdk::Call &call) {
     if (done_) return;
+    check_shape(chunk, kind_);
     std::string_view thinking;
     std::string_view content;
     if (kind_ == Kind::chat) {

@@ -13,11 +13,19 @@ class StreamAggregator {
 public:
     enum class Kind { chat, generate };
 
+    // A chunk with a field of the wrong type ("done": "yes"): what() says which field and what
+    // it held. The reader adds the line's number and text.
+    class BadChunk : public sdk::Error {
+    public:
+        explicit BadChunk(const std::string &why) : sdk::Error(TLLM_ERR_PROTOCOL, why) {}
+    };
+
     explicit StreamAggregator(Kind kind);
 
     // Takes one chunk (a JSON object already checked not to be an error line): emits its
     // thinking then its content as events on `call`, accumulates them, and keeps the final
-    // chunk (done: true). Chunks after the final one are ignored.
+    // chunk (done: true). Chunks after the final one are ignored. Throws BadChunk, before any
+    // event, when a field Ollama defines has another type (a missing field is fine).
     void add(const json::Value &chunk, const sdk::Call &call);
 
     bool done() const noexcept { return done_; }

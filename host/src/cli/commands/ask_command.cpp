@@ -102,20 +102,23 @@ int run_ask(Context &ctx, const std::vector<std::string> &args) {
     const std::string prompt =
         prompt_from(o.prompt, "ask", ctx.config().system.limits.max_input_bytes);
     runtime::Runtime &rt = ctx.runtime();
-    const int64_t budget =
-        o.timeout_ms > 0 ? o.timeout_ms : rt.config().system.limits.request_timeout_ms;
-    std::optional<runtime::Clock::time_point> deadline;
-    if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+    if (o.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
+    const Context::TimeBudget budget = ctx.time_budget(o.timeout_ms);
 
     AnswerStream printer(o.as_json, o.stream);
-    runtime::CallContext call(ctx.cancel_token(), deadline,
+    runtime::CallContext call(ctx.cancel_token(), budget.deadline,
                               [&printer](std::string_view ev) { printer.event(ev); });
-    if (o.timeout_ms < 0) throw Error(ErrorCode::usage, "--timeout must be positive");
     messages::ChatResponse response;
     try {
         response = rt.chat(call, build_request(o, prompt));
-    } catch (const Error &) {
+    } catch (const Error &e) {
         printer.finish(); // a partial answer ends its line before the error is printed
+        // The plugin knows only its caller's deadline; name the budget that set it.
+        if (e.code() == ErrorCode::timeout && budget.deadline &&
+            runtime::Clock::now() >= *budget.deadline) {
+            throw Error(ErrorCode::timeout,
+                        "the time budget ran out (" + budget.name + "): " + e.what());
+        }
         throw;
     }
     if (o.as_json) {

@@ -108,18 +108,18 @@ void check_backends(Context &ctx, std::vector<Check> &checks) {
                                   json::get_string(v, "version").value_or("?"),
                               ""});
             runtime::CallContext list_call = ctx.control_call();
-            const json::Document tags =
-                json::parse_object(slot.backend->list_models(list_call), "list_models");
             auto &names = models_on[slot.name];
-            if (const json::Value *ms = json::find(tags, "models"); ms && ms->IsArray()) {
-                for (const auto &m : ms->GetArray()) {
-                    if (auto n = json::get_string(m, "name")) names.push_back(*n);
-                }
-            }
+            for (const runtime::ServerModel &m : slot.backend->models(list_call))
+                names.push_back(m.name);
         } catch (const Error &e) {
+            // A server that answered something malformed is running: it is the wrong server
+            // (or a broken one), not a stopped one.
             checks.push_back({"backend", subject, Outcome::fail, e.what(),
-                              "start the model server (ollama serve) or point the backend at "
-                              "it (OLLAMA_HOST, or url in models.yaml)"});
+                              e.code() == ErrorCode::protocol
+                                  ? "check that the backend's url (OLLAMA_HOST, or url in "
+                                    "models.yaml) points at the model server, not another service"
+                                  : "start the model server (ollama serve) or point the backend "
+                                    "at it (OLLAMA_HOST, or url in models.yaml)"});
             unreachable[slot.name] = e.what();
         }
     }

@@ -35,19 +35,9 @@ int list(Context &ctx, bool as_json) {
         }
         try {
             runtime::CallContext call = ctx.control_call();
-            const json::Document tags =
-                json::parse_object(slot.backend->list_models(call), "list_models");
             auto &list = present[slot.name];
-            if (const Value *ms = json::find(tags, "models"); ms && ms->IsArray()) {
-                for (const auto &m : ms->GetArray()) {
-                    // A simulated backend (type sim) says so in details.simulated.
-                    const Value *details = json::find(m, "details");
-                    const bool simulated = details != nullptr && details->IsObject() &&
-                                           json::get_bool(*details, "simulated").value_or(false);
-                    list.emplace_back(json::get_string(m, "name").value_or("?"),
-                                      json::get_int(m, "size").value_or(0), simulated);
-                }
-            }
+            for (const runtime::ServerModel &m : slot.backend->models(call))
+                list.emplace_back(m.name, m.size, m.simulated);
         } catch (const Error &e) {
             errors.PushBack(json::string_value(slot.name + ": " + e.what(), a), a);
         }

@@ -77,10 +77,8 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
         throw Error(ErrorCode::config, "node " + name + ": --config: " + e.what());
     }
 
-    const int64_t budget =
-        timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
-    std::optional<runtime::Clock::time_point> deadline;
-    if (budget > 0) deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+    const Context::TimeBudget budget = ctx.time_budget(timeout_ms);
+    const std::optional<runtime::Clock::time_point> deadline = budget.deadline;
     const runtime::CancelToken token = ctx.cancel_token();
 
     // The call runs on a worker that owns everything it touches: a node stuck in a plugin that
@@ -153,7 +151,12 @@ int invoke(Context &ctx, const std::string &name, const std::string &input,
             if (code == ErrorCode::cancelled && !token.cancelled()) {
                 code = ErrorCode::timeout; // stopped by its deadline, not by the user
             }
-            throw Error(code, "node " + name + " failed: " + e.what());
+            const bool out_of_time = deadline && runtime::Clock::now() >= *deadline;
+            throw Error(code, "node " + name + " failed: " +
+                                  (code == ErrorCode::timeout && out_of_time
+                                       ? "the time budget ran out (" + budget.name + "): "
+                                       : "") +
+                                  e.what());
         }
     }
     // The executor's reading of the output: the message the next node would get.

@@ -78,9 +78,9 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     options.cancel = ctx.cancel_token();
     options.max_parallel_branches =
         static_cast<size_t>(rt.config().system.limits.max_parallel_branches);
-    const int64_t budget =
-        timeout_ms > 0 ? timeout_ms : rt.config().system.limits.request_timeout_ms;
-    if (budget > 0) options.deadline = runtime::Clock::now() + std::chrono::milliseconds(budget);
+    Context::TimeBudget budget = ctx.time_budget(timeout_ms);
+    options.deadline = budget.deadline;
+    options.deadline_name = std::move(budget.name);
     // The answer is what answer nodes stream (exits, and specialists a gate checks); with
     // --verbose, every router and gate decision is a line on stderr as the run goes.
     printer.show_decisions(ctx.options().verbosity > 0);
