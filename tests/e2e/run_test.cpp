@@ -152,6 +152,14 @@ TEST_F(RunTest, SigtermRecordsTheRunAsCancelled) {
     const json::Document runs = parse_json(host({"runs", "list", "--json"}).out);
     ASSERT_TRUE(runs.IsArray() && runs.Size() == 1u);
     EXPECT_STREQ(runs[0]["status"].GetString(), "cancelled");
+    // Issue 12, item 10: such a run was recorded at the next start with 0 ms, no node rows and
+    // none of its text. Now it has what it streamed, its time and its node.
+    EXPECT_THAT(std::string(runs[0]["answer"].GetString()), HasSubstr("spinning"));
+    EXPECT_GT(runs[0]["duration_ms"].GetInt64(), 0);
+    const json::Document shown =
+        parse_json(host({"runs", "show", "--json", runs[0]["run_id"].GetString()}).out);
+    ASSERT_TRUE(shown.HasMember("nodes")) << "runs show --json has no nodes";
+    EXPECT_GE(shown["nodes"].Size(), 1u);
 }
 
 TEST_F(RunTest, ASecondCtrlCExitsAtOnceAndSaysSo) {

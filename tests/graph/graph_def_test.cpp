@@ -154,6 +154,11 @@ TEST(GraphDefErrors, NodeSettingsAreChecked) {
                                 "\"max_attempts\"?)");
     EXPECT_EQ(def_error(dir, head + "    config: [1]\n"),
               at(dir, "7:13") + "nodes[0].config: expected object, got array");
+    // Found by tests/fuzz (graph_def): a number far beyond 64 bits checked against an enum
+    // (RapidJSON hashes it through an integer cast); an error like any other wrong value.
+    EXPECT_EQ(def_error(dir, head + "    join: 1e163\n"),
+              at(dir, "7:11") + "nodes[0].join: must be one of: none, all, first_success "
+                                "(got 1e163)");
     EXPECT_EQ(def_error(dir, head + "    timeout: 5\n"),
               at(dir, "7:5") + "nodes[0]: unknown key \"timeout\" (expected one of: id, type, "
                                "config, timeout_ms, retry, answer, max_visits, join)");

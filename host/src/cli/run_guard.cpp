@@ -2,6 +2,7 @@
 
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "graph/streamed_answer.hpp"
 #include "runtime/component_instance.hpp"
 #include "tinyllm/wall_clock.hpp"
 
@@ -30,6 +31,7 @@ struct Shared {
     bool abandoned = false; // from then on the worker's events reach no one
     trace::Run started;     // the run as on_run_start saw it
     trace::Run finished;    // set when the executor returned
+    graph::StreamedAnswer streamed; // the answer nodes' text, for a run the guard ends itself
 
     struct InFlight {
         trace::NodeExecution exec;
@@ -107,6 +109,14 @@ trace::Run run_guarded(Context &ctx, const graph::Graph &graph, const std::strin
     auto observer = std::make_shared<GuardObserver>(shared, next);
     options.observer = observer.get();
     const runtime::CancelToken cancel = options.cancel;
+    // Events: the answer's text is kept here too, and nothing reaches the caller once the run
+    // is abandoned (its printer may be gone).
+    options.on_event = [shared, forward = std::move(options.on_event)](const graph::NodeEvent &ev) {
+        if (ev.final_answer) shared->streamed.add(ev.seq, ev.event_json);
+        if (!forward) return;
+        std::lock_guard lock(shared->mutex); // held while forwarding: abandonment waits
+        if (!shared->abandoned) forward(ev);
+    };
     const graph::RunOptions watched = options;
 
     // The worker owns copies of what it reads; the graph and the caller's observer outlive it
@@ -167,6 +177,7 @@ trace::Run run_guarded(Context &ctx, const graph::Graph &graph, const std::strin
         run.error_code = std::string(to_string(code));
         run.error_message =
             stuck.empty() ? (by_user ? "cancelled" : "the run's time budget ran out") : stuck;
+        run.answer = shared->streamed.take();
         run.finished_at_ms = now_ms();
         spdlog::debug("run {}: abandoned a node that did not stop: {}", run.id, run.error_message);
         if (next != nullptr) next->on_run_end(run);

@@ -1,4 +1,5 @@
 #include "graph/executor.hpp"
+#include "graph/streamed_answer.hpp"
 
 #include "graph/message.hpp"
 
@@ -88,23 +89,7 @@ struct RunState {
     int64_t next_seq = 0;
     int steps = 0;
     bool has_first_success_join = false;
-    // The text the answer nodes streamed (the latest execution's): a run that ends badly keeps
-    // it as its answer, so what the user saw is in the store.
-    std::mutex streamed_mutex;
-    std::string streamed;
-    int64_t streamed_seq = -1;
-
-    void keep_streamed(int64_t seq, std::string_view event) {
-        const json::Document ev = json::parse_object(event, "event");
-        if (json::get_string(ev, "type").value_or("") != "token") return;
-        const std::string content = json::get_string(ev, "content").value_or("");
-        std::lock_guard lock(streamed_mutex);
-        if (seq != streamed_seq) {
-            streamed.clear();
-            streamed_seq = seq;
-        }
-        streamed += content;
-    }
+    StreamedAnswer streamed; // kept as the answer of a run that ends badly
 
     void check_alive(const CancelToken &token) const {
         if (token.cancelled()) throw RunFailure(ErrorCode::cancelled, "cancelled", "");
@@ -175,7 +160,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         runtime::EventSink sink;
         if (st.options.on_event || node.writes_answer) {
             sink = [&st, &node, seq = exec.seq](std::string_view event) {
-                if (node.writes_answer) st.keep_streamed(seq, event);
+                if (node.writes_answer) st.streamed.add(seq, event);
                 if (st.options.on_event) {
                     st.options.on_event(NodeEvent{node.def->id, node.writes_answer, seq, event});
                 }
@@ -479,7 +464,7 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     run.started_at_ms = now_ms();
 
     RunState st{graph_, options, run, options.deadline, options.deadline_name, {}, {}, 0, 0,
-                false, {}, {}, -1};
+                false, {}};
     st.visits.assign(graph_.nodes.size(), 0);
     st.has_first_success_join =
         std::any_of(graph_.nodes.begin(), graph_.nodes.end(),
@@ -515,10 +500,7 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
         run.error_code = "internal";
         run.error_message = std::string("unexpected: ") + e.what();
     }
-    if (run.status != trace::RunStatus::succeeded) {
-        std::lock_guard lock(st.streamed_mutex);
-        run.answer = std::move(st.streamed);
-    }
+    if (run.status != trace::RunStatus::succeeded) run.answer = st.streamed.take();
     run.finished_at_ms = now_ms();
     std::sort(run.nodes.begin(), run.nodes.end(),
               [](const auto &a, const auto &b) { return a.seq < b.seq; });

@@ -55,7 +55,7 @@ Rational exact_integer_power(const Rational &base, const Integer &k) {
         too_precise();
     }
     const auto e = mp::abs(k).convert_to<unsigned>();
-    Rational r(mp::pow(n, e), mp::pow(d, e));
+    Rational r = pow(base, e);
     if (k < 0) r = 1 / r;
     return r;
 }

@@ -54,6 +54,11 @@ Rational operator*(const Rational &a, const Rational &b) {
                     Rational::Reduced{});
 }
 
+Rational pow(const Rational &a, unsigned e) {
+    return Rational(boost::multiprecision::pow(a.num_, e), boost::multiprecision::pow(a.den_, e),
+                    Rational::Reduced{});
+}
+
 Rational operator/(const Rational &a, const Rational &b) {
     Integer n = b.den_, d = b.num_;
     if (d.sign() < 0) {
