@@ -19,7 +19,13 @@ namespace tinyllm::e2e {
 
 using Env = std::map<std::string, std::string>;
 
+// A hang, not a slow run: AddressSanitizer makes the host several times slower (a sim
+// evaluation that takes 23 s in an optimised build passed 30 s under it), so it gets more.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr std::chrono::seconds kSafetyTimeout{120};
+#else
 inline constexpr std::chrono::seconds kSafetyTimeout{30};
+#endif
 
 struct RunResult {
     int exit_code = -1;     // the exit status when the process exited, else -1
