@@ -138,7 +138,7 @@ size_t utf8_sequence(std::string_view text, size_t i) {
         if (c == 0xED) high = 0x9F; // surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
         n = 4;
-        if (c == 0xF0) low = 0x90; // overlong
+        if (c == 0xF0) low = 0x90;  // overlong
         if (c == 0xF4) high = 0x8F; // past U+10FFFF
     } else {
         return 0;

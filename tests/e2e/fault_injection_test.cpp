@@ -37,12 +37,14 @@ void expect_bounded_and_clean(const RunResult &r) {
 struct Fault {
     std::string name;
     std::function<Reply()> reply;
-    std::string says; // a substring of the error line
-    int exit_code;    // the run's and ask's exit code
+    std::string says;            // a substring of the error line
+    int exit_code;               // the run's and ask's exit code
     std::string ask_says = says; // when ask's line differs (it has no graph retry)
 };
 
-std::string chunk(std::string_view content) { return testing::chat_chunk_line(kModel, content); }
+std::string chunk(std::string_view content) {
+    return testing::chat_chunk_line(kModel, content);
+}
 
 std::string nested(int depth) {
     return "{\"a\":" + std::string(static_cast<size_t>(depth), '[') +
@@ -58,7 +60,9 @@ std::vector<Fault> chat_faults() {
         {"NotHttpAtAll", [] { return Reply::raw("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"); },
          "did not answer POST /api/chat in HTTP", kFailure},
         {"StreamCutAfterTwoChunks",
-         [] { return testing::chat_stream(kModel, {"Hel", "lo", " there"}).close_after(2); },
+         [] {
+             return testing::chat_stream(kModel, {"Hel", "lo", " there"}).close_after(2);
+         },
          "connection closed before the response was complete", kUnavailable},
         {"ResetInTheMiddleOfTheStream",
          [] {
@@ -67,8 +71,8 @@ std::vector<Fault> chat_faults() {
                  .with_reset();
          },
          "POST /api/chat", kUnavailable},
-        {"ResetBeforeAnswering", [] { return Reply::disconnect().with_reset(); },
-         "POST /api/chat", kUnavailable},
+        {"ResetBeforeAnswering", [] { return Reply::disconnect().with_reset(); }, "POST /api/chat",
+         kUnavailable},
         {"ClosedBeforeAnswering", [] { return Reply::disconnect(); },
          "closed the connection without answering POST /api/chat", kUnavailable},
         {"ErrorStatusBeforeTheStream", [] { return Reply::error(500, "model runner crashed"); },
@@ -111,7 +115,9 @@ std::vector<Fault> chat_faults() {
 }
 
 // Test names show the fault's name, not its bytes.
-void PrintTo(const Fault &fault, std::ostream *os) { *os << fault.name; }
+void PrintTo(const Fault &fault, std::ostream *os) {
+    *os << fault.name;
+}
 
 class FaultInjectionTest : public E2ETest, public ::testing::WithParamInterface<Fault> {
 protected:
@@ -155,7 +161,9 @@ TEST_P(FaultInjectionTest, AskSaysWhatWentWrong) {
     EXPECT_THAT(r.err, HasSubstr(fault.ask_says));
 }
 
-std::string fault_name(const ::testing::TestParamInfo<Fault> &info) { return info.param.name; }
+std::string fault_name(const ::testing::TestParamInfo<Fault> &info) {
+    return info.param.name;
+}
 
 INSTANTIATE_TEST_SUITE_P(Chat, FaultInjectionTest, ::testing::ValuesIn(chat_faults()), fault_name);
 
@@ -168,17 +176,17 @@ struct ControlFault {
     std::string doctor_says = says; // doctor asks for the version first
 };
 
-void PrintTo(const ControlFault &fault, std::ostream *os) { *os << fault.name; }
+void PrintTo(const ControlFault &fault, std::ostream *os) {
+    *os << fault.name;
+}
 
 std::vector<ControlFault> control_faults() {
     return {
         {"Garbage", [] { return Reply::text(200, "<html>502 Bad Gateway</html>"); },
          "invalid JSON"},
-        {"NotHttpAtAll", [] { return Reply::raw("220 mail.example.com ESMTP\r\n"); },
-         "in HTTP"},
+        {"NotHttpAtAll", [] { return Reply::raw("220 mail.example.com ESMTP\r\n"); }, "in HTTP"},
         {"ResetBeforeAnswering", [] { return Reply::disconnect().with_reset(); }, "/api/"},
-        {"ErrorStatus", [] { return Reply::error(503, "server overloaded"); },
-         "server overloaded"},
+        {"ErrorStatus", [] { return Reply::error(503, "server overloaded"); }, "server overloaded"},
         {"WrongTypes", [] { return Reply::json(200, R"({"models":"all of them","version":7})"); },
          "the list of models is not {\"models\": [...]}: \"models\" is a string, not an array",
          "answered GET /api/version without a \"version\" string"},
@@ -189,8 +197,7 @@ std::vector<ControlFault> control_faults() {
     };
 }
 
-class ControlFaultParamTest : public E2ETest,
-                              public ::testing::WithParamInterface<ControlFault> {
+class ControlFaultParamTest : public E2ETest, public ::testing::WithParamInterface<ControlFault> {
 protected:
     ControlFaultParamTest() {
         write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +

@@ -276,7 +276,8 @@ RunResult HostProcess::finish() {
     reaped_ = true;
     close_fd(in_fd_);
     result_.max_rss_kib = usage.ru_maxrss;
-    result_.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+    result_.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
     if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result_.signal = WTERMSIG(status);
     return result_;

@@ -128,7 +128,8 @@ void create_with_config(const std::string &config) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // The ABI passes C strings: what a host can hand over ends at the first NUL.
-    const std::string text(reinterpret_cast<const char *>(data), strnlen(reinterpret_cast<const char *>(data), size));
+    const std::string text(reinterpret_cast<const char *>(data),
+                           strnlen(reinterpret_cast<const char *>(data), size));
     invoke(text);
     create_with_config(text);
     return 0;

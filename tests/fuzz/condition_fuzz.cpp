@@ -35,8 +35,8 @@ const std::vector<tinyllm::json::Document> &messages() {
                      "pair": [1, "a"], "data": {"score": 0.8, "confident": false,
                      "tags": ["a", "b", 1, null, [1, 2], {"k": "v"}], "obj": {"k": "v"},
                      "nested": {"deep": {"x": 42}}, "in": 1, "not": 2}})",
-                 R"({"input":"hi","content":"hi","route":"","attempt":1,"data":{}})",
-                 "[]", "null", "\"route\"", "1e308"}) {
+                 R"({"input":"hi","content":"hi","route":"","attempt":1,"data":{}})", "[]", "null",
+                 "\"route\"", "1e308"}) {
             out.push_back(tinyllm::json::parse(text, "fuzz message"));
         }
         return out;

@@ -44,8 +44,8 @@ public:
     explicit InputFile(const char *name) {
         namespace fs = std::filesystem;
         std::error_code ec;
-        fs::path dir = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm")
-                                                         : fs::temp_directory_path(ec);
+        fs::path dir =
+            fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path(ec);
         path_ = dir / ("tinyllm-fuzz-" + std::to_string(::getpid()) + "-" + name);
     }
     ~InputFile() {

@@ -13,8 +13,8 @@
 //     apply_node_output: message/set/patch/route), as the executor does between nodes.
 // Expected: tinyllm::Error. Anything else, or a broken promise above, is a finding.
 #include "fuzz_support.hpp"
-#include "json_text.hpp"
 #include "graph/message.hpp"
+#include "json_text.hpp"
 #include "messages/chat.hpp"
 
 #include "tinyllm/error.hpp"
@@ -84,8 +84,8 @@ void json_policy(const std::string &text) {
     try {
         doc = json::parse(text, "fuzz input");
     } catch (const tinyllm::Error &e) {
-        if (view_ok) fail("json::parse accepts as a string_view what it rejects as a std::string",
-                          e.what());
+        if (view_ok)
+            fail("json::parse accepts as a string_view what it rejects as a std::string", e.what());
         return;
     }
     if (!view_ok) fail("json::parse rejects as a string_view what it accepts as a std::string");
@@ -165,7 +165,8 @@ bool has_duplicate_names(const json::Value &value) {
 // parse -> to_json -> parse -> to_json: the second text must be the first (up to the last
 // digits of decimals), and what to_json wrote must always read back. Checked for documents
 // without duplicated names; the parsers and writers run on every input.
-template <class Parse> void chat_round_trip(const std::string &text, Parse parse, const char *what) {
+template <class Parse>
+void chat_round_trip(const std::string &text, Parse parse, const char *what) {
     decltype(parse(text)) value;
     try {
         value = parse(text);
@@ -216,7 +217,8 @@ void node_output(const std::string &text) {
             tinyllm::graph::apply_node_output(text, input, def, 2);
         const json::Document doc = json::parse_object(out.message, "applied message");
         // The message is written JSON, so a route that is not UTF-8 is in it with U+FFFD.
-        if (json::get_string(doc, "route").value_or("") != tinyllm::fuzz::utf8_replaced(out.route)) {
+        if (json::get_string(doc, "route").value_or("") !=
+            tinyllm::fuzz::utf8_replaced(out.route)) {
             fail("apply_node_output: route differs from the message's", out.message);
         }
         if (json::get_int(doc, "attempt") != 2) fail("apply_node_output: attempt not set");

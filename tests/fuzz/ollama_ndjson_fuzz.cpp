@@ -99,10 +99,10 @@ std::string read_stream(std::string_view body, ollama::StreamAggregator::Kind ki
         if (!parsed || !doc.IsObject()) {
             const std::string why =
                 parsed ? "not a JSON object" : json::parse_error_text(line, parsed);
-            throw sdk::Error(TLLM_ERR_PROTOCOL,
-                             "Ollama at " + base_url + " sent an invalid line " +
-                                 std::to_string(index) + " in the stream of " + what + " (" + why +
-                                 "): \"" + checked_one_line(line, 200) + "\"");
+            throw sdk::Error(TLLM_ERR_PROTOCOL, "Ollama at " + base_url + " sent an invalid line " +
+                                                    std::to_string(index) + " in the stream of " +
+                                                    what + " (" + why + "): \"" +
+                                                    checked_one_line(line, 200) + "\"");
         }
         if (const std::string err = ollama::error_text(doc); !err.empty()) {
             throw sdk::Error(TLLM_ERR_REMOTE, "Ollama at " + base_url +

@@ -124,13 +124,14 @@ TEST(GraphBuilderErrors, UnknownNodeTypeSuggestsTheClosest) {
 TEST(GraphBuilderErrors, UnknownNodeTypeListsTheAvailableOnes) {
     TempDir dir;
     EXPECT_EQ(build_error(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: model}]\n"),
-              at(dir, "4:23") + "nodes[0].type: unknown node type \"model\" (available: noop, "
-                                "set, route_by, fail, sleep, gauge, throw, bad_json, fixed, append, "
-                                "ask_model, use_tool, routes_fixed, raw_ok, raw_print, raw_throw, "
-                                "raw_throw_create, raw_spin, "
-                                "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
-                                "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
-                                "raw_abort_activate, raw_fail_activate)");
+              at(dir, "4:23") +
+                  "nodes[0].type: unknown node type \"model\" (available: noop, "
+                  "set, route_by, fail, sleep, gauge, throw, bad_json, fixed, append, "
+                  "ask_model, use_tool, routes_fixed, raw_ok, raw_print, raw_throw, "
+                  "raw_throw_create, raw_spin, "
+                  "raw_segv, raw_abort, raw_segv_create, raw_abort_create, "
+                  "raw_throw_activate, raw_spin_activate, raw_segv_activate, "
+                  "raw_abort_activate, raw_fail_activate)");
 }
 
 TEST(GraphBuilderErrors, UnknownNodeTypeWithNoPlugins) {

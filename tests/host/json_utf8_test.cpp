@@ -18,8 +18,8 @@ std::string written(const std::string &text) {
 }
 
 TEST(JsonUtf8, ValidTextIsWrittenAsItIs) {
-    for (const std::string text : {"plain", "é", "日本語", "\xF0\x9F\x98\x80", "\xEF\xBF\xBD",
-                                   "\xF4\x8F\xBF\xBF"}) {
+    for (const std::string text :
+         {"plain", "é", "日本語", "\xF0\x9F\x98\x80", "\xEF\xBF\xBD", "\xF4\x8F\xBF\xBF"}) {
         EXPECT_EQ(written(text), "{\"t\":\"" + text + "\"}");
     }
 }
@@ -28,15 +28,17 @@ TEST(JsonUtf8, EachInvalidByteBecomesTheReplacementCharacter) {
     const struct {
         std::string in, out;
     } cases[] = {
-        {"a\xFF" "b", "a" + kReplacement + "b"},                   // never valid
-        {"\x80", kReplacement},                                    // stray continuation
-        {"\xC3", kReplacement},                                    // truncated at the end
-        {"\xC3(", kReplacement + "("},                             // truncated before ASCII
-        {"\xC0\xAF", kReplacement + kReplacement},                 // overlong '/'
+        {"a\xFF"
+         "b",
+         "a" + kReplacement + "b"},                                   // never valid
+        {"\x80", kReplacement},                                       // stray continuation
+        {"\xC3", kReplacement},                                       // truncated at the end
+        {"\xC3(", kReplacement + "("},                                // truncated before ASCII
+        {"\xC0\xAF", kReplacement + kReplacement},                    // overlong '/'
         {"\xE0\x80\xAF", kReplacement + kReplacement + kReplacement}, // overlong, 3 bytes
         {"\xED\xA0\x80", kReplacement + kReplacement + kReplacement}, // a surrogate
-        {"\xF4\x90\x80\x80", std::string(kReplacement) + kReplacement + kReplacement +
-                                 kReplacement},                   // past U+10FFFF
+        {"\xF4\x90\x80\x80",
+         std::string(kReplacement) + kReplacement + kReplacement + kReplacement}, // past U+10FFFF
     };
     for (const auto &c : cases) {
         EXPECT_EQ(written(c.in), "{\"t\":\"" + c.out + "\"}") << c.in;

@@ -28,9 +28,9 @@ struct Shared {
     std::mutex mutex;
     std::condition_variable done_cv;
     bool done = false;
-    bool abandoned = false; // from then on the worker's events reach no one
-    trace::Run started;     // the run as on_run_start saw it
-    trace::Run finished;    // set when the executor returned
+    bool abandoned = false;         // from then on the worker's events reach no one
+    trace::Run started;             // the run as on_run_start saw it
+    trace::Run finished;            // set when the executor returned
     graph::StreamedAnswer streamed; // the answer nodes' text, for a run the guard ends itself
 
     struct InFlight {

@@ -409,8 +409,8 @@ void reject_control_bytes(std::string_view text, const std::string &file) {
     char code[8];
     std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned char>(*bad));
     fail(file, mark,
-         std::string("a control character (") + code +
-             (*bad == '\0' ? ", a NUL byte" : "") + ") that YAML does not allow");
+         std::string("a control character (") + code + (*bad == '\0' ? ", a NUL byte" : "") +
+             ") that YAML does not allow");
 }
 
 // The one document of `text`; nullopt for a stream without any. The documents are counted

@@ -84,7 +84,7 @@ struct RunState {
     trace::Run &run;
     std::optional<Clock::time_point> deadline;
     std::string deadline_name; // what set `deadline`, for the error when it passes
-    std::mutex mutex; // guards run.nodes, visits, next_seq
+    std::mutex mutex;          // guards run.nodes, visits, next_seq
     std::vector<int> visits;
     int64_t next_seq = 0;
     int steps = 0;
@@ -463,8 +463,8 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     run.input = input;
     run.started_at_ms = now_ms();
 
-    RunState st{graph_, options, run, options.deadline, options.deadline_name, {}, {}, 0, 0,
-                false, {}};
+    RunState st{graph_, options, run, options.deadline, options.deadline_name, {}, {}, 0,
+                0,      false,   {}};
     st.visits.assign(graph_.nodes.size(), 0);
     st.has_first_success_join =
         std::any_of(graph_.nodes.begin(), graph_.nodes.end(),
@@ -473,8 +473,9 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
         const auto own = Clock::now() + std::chrono::milliseconds(graph_.def.limits.timeout_ms);
         if (!st.deadline || own < *st.deadline) {
             st.deadline = own;
-            st.deadline_name = "the graph's limits.timeout_ms = " +
-                               std::to_string(graph_.def.limits.timeout_ms) + " ms";
+            st.deadline_name =
+                "the graph's limits.timeout_ms = " + std::to_string(graph_.def.limits.timeout_ms) +
+                " ms";
         }
     }
     if (options.observer != nullptr) options.observer->on_run_start(run);

@@ -378,9 +378,8 @@ HttpResponse HttpClient::send(const HttpRequest &request, const TransferControl 
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_WEIRD_SERVER_REPLY:
         if (connected || result == CURLE_WEIRD_SERVER_REPLY) {
-            throw sdk::Error(TLLM_ERR_PROTOCOL, "the server at " + base_url_ +
-                                                    " did not answer " + what +
-                                                    " in HTTP (" + reason +
+            throw sdk::Error(TLLM_ERR_PROTOCOL, "the server at " + base_url_ + " did not answer " +
+                                                    what + " in HTTP (" + reason +
                                                     "): is Ollama the server listening there?");
         }
         [[fallthrough]];

@@ -222,8 +222,8 @@ private:
     [[noreturn]] void invalid_line(size_t index, const std::string &why, std::string_view line) {
         throw sdk::Error(TLLM_ERR_PROTOCOL, "Ollama at " + base_url_ + " sent an invalid line " +
                                                 std::to_string(index) + " in the stream of " +
-                                                what_ + " (" + why + "): \"" +
-                                                one_line(line, 200) + "\"");
+                                                what_ + " (" + why + "): \"" + one_line(line, 200) +
+                                                "\"");
     }
 
     std::string base_url_;
