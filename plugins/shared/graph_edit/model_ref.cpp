@@ -16,7 +16,7 @@ std::string ladder_text(const std::string &role, const std::vector<std::string> 
     return out;
 }
 
-std::string quoted(std::string_view s) {
+std::string json_string(std::string_view s) {
     std::string out;
     json::append_quoted(out, s);
     return out;
@@ -167,11 +167,11 @@ StepResult step_up(const ModelRef &model, const Request &request, Services &serv
         const auto p_to = size ? parameters_of(*size) : std::nullopt;
         const auto p_from = from_size ? parameters_of(*from_size) : std::nullopt;
         if (!pin && p_to && (!p_from || *p_to > *p_from)) {
-            s.model_json =
-                "{\"role\":" + quoted(model.role) + ",\"min_size\":" + quoted(*size) + "}";
+            s.model_json = "{\"role\":" + json_string(model.role) +
+                           ",\"min_size\":" + json_string(*size) + "}";
             s.keeps_ladder = true;
         } else {
-            s.model_json = quoted(s.to);
+            s.model_json = json_string(s.to);
         }
         out.step = std::move(s);
         return out;
@@ -212,7 +212,7 @@ StepResult step_up(const ModelRef &model, const Request &request, Services &serv
     Step s;
     s.from = name;
     s.to = (*best)[to];
-    s.model_json = quoted(s.to);
+    s.model_json = json_string(s.to);
     s.ladder = ladder_text(best_role, *best);
     out.step = std::move(s);
     return out;
