@@ -262,12 +262,6 @@ TEST_F(ErrorsTest, ServerClosesTheConnectionMidStream) {
     EXPECT_EQ(r.out, "");
 }
 
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
 std::string deeply_nested(size_t depth) {
     return std::string(depth, '[') + std::string(depth, ']');
 }
@@ -306,12 +300,6 @@ TEST_F(ErrorsTest, DeeplyNestedJsonIsAnErrorNotACrash) {
     EXPECT_LT(models.exit_code, 128) << "killed by a signal";
     EXPECT_THAT(models.err, HasSubstr("nested deeper than 256 levels"));
 }
-
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
 
 // Output that could not be written (issue 12, item 5): `> /dev/full` once exited 0 with the
 // answer lost. Now: exit 1 and one line on stderr saying so. Needs /dev/full (Linux).
@@ -383,12 +371,6 @@ TEST_F(ErrorsTest, APromptThatIsNotUtf8IsWrittenAsValidJson) {
     EXPECT_EQ(std::string(strict[0]["input"].GetString()), replaced);
 }
 
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
 // A server that accepts and never answers its control calls (issue 12, item 7): doctor and
 // models list end within limits.control_timeout_ms and say which call timed out (a timeout,
 // not "cancelled"), instead of waiting for the read timeout (120 s) or for ever.
@@ -406,15 +388,6 @@ TEST_F(ErrorsTest, ControlCallsToASilentServerEndWithinTheirBudget) {
     EXPECT_THAT(models.err, HasSubstr("/api/tags to Ollama at " + ollama_.url() +
                                       " exceeded the caller's deadline (500 ms)"));
 }
-
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
-using ::testing::HasSubstr;
-using ErrorsTest = E2ETest;
 
 // Issue 12, item 8: "valid" means a run gets past loading. Each of these models.yaml made
 // `config check` say valid and the run then fail; now `config check`, `run` and `graph validate`
@@ -511,14 +484,6 @@ TEST_F(ErrorsTest, ValidationNeverContactsTheModelServer) {
     EXPECT_THAT(check.out, HasSubstr("3 graph(s)"));
 }
 
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
-using ErrorsTest = E2ETest;
-
 // Issue 12, item 2: one entry fanning out to 500 passthrough branches under `ulimit -v 4000000`
 // ended with "terminate called without an active exception" (exit 134): a thread per branch.
 // The branches now run on at most limits.max_parallel_branches workers.
@@ -553,15 +518,6 @@ TEST_F(ErrorsTest, AWideFanOutUnderAMemoryLimitRunsToTheEnd) {
     EXPECT_EQ(r.out, expected + "\n");
 #endif
 }
-
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
-using ::testing::HasSubstr;
-using ErrorsTest = E2ETest;
 
 // Runs the host with stdin from `file` (a device or a FIFO), through the shell.
 RunResult host_reading(const ErrorsTest &, const std::string &file, std::vector<std::string> args,
@@ -643,15 +599,6 @@ TEST_F(ErrorsTest, AnAnswerThatNeverEndsIsCutAtTheLimit) {
     EXPECT_EQ(std::string(runs[0]["status"].GetString()), "failed");
 }
 
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
-using ::testing::HasSubstr;
-using ErrorsTest = E2ETest;
-
 // Issue 12, item 7: a server dripping a token every 500 ms held a run as long as it liked. The
 // run's budget (limits.request_timeout_ms, 300 s by default) ends it as a timeout, recorded
 // with the text it had streamed.
@@ -674,15 +621,6 @@ TEST_F(ErrorsTest, AServerDrippingTokensCannotHoldARunPastItsBudget) {
     const RunResult shown = host({"runs", "show", runs[0]["run_id"].GetString(), "--json"});
     EXPECT_THAT(shown.out, HasSubstr("drip drip"));
 }
-
-} // namespace
-} // namespace tinyllm::e2e
-
-namespace tinyllm::e2e {
-namespace {
-
-using ::testing::HasSubstr;
-using ErrorsTest = E2ETest;
 
 // Issue 12, item 10: `logging.file: /` was dropped without a word and every command went on.
 // A log file that cannot be opened is the config's error: config check and any command say so.

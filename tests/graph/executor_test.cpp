@@ -184,6 +184,33 @@ edges:
     EXPECT_EQ(r.answer, "hi+++");
 }
 
+// max_visits is the number of visits allowed, not one fewer or one more: the loop above visits
+// `work` three times, so a bound of 3 lets it end and a bound of 2 stops it at the third.
+TEST_F(ExecutorTest, MaxVisitsAllowsExactlyThatManyVisits) {
+    const auto loop = [](int max_visits) {
+        return std::string(kHeader) + R"(entry: work
+exits: [done]
+nodes:
+  - {id: work, type: append, config: {text: "+"}, max_visits: )" +
+               std::to_string(max_visits) + R"(}
+  - {id: done, type: noop}
+edges:
+  - {from: work, to: work, when: 'attempt < 3'}
+  - {from: work, to: done, when: else}
+)";
+    };
+    const auto enough = run(loop(3));
+    ASSERT_EQ(enough.status, RunStatus::succeeded) << enough.error_message;
+    EXPECT_EQ(enough.answer, "hi+++");
+
+    const auto one_short = run(loop(2));
+    EXPECT_EQ(one_short.status, RunStatus::failed);
+    EXPECT_EQ(one_short.error_code, "limit_exceeded");
+    EXPECT_NE(one_short.error_message.find("more than 2 times"), std::string::npos)
+        << one_short.error_message;
+    EXPECT_EQ(one_short.nodes.size(), 2u);
+}
+
 TEST_F(ExecutorTest, MaxStepsBoundsTheRun) {
     const auto r = run(std::string(kHeader) + R"(entry: a
 exits: [z]

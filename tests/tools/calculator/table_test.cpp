@@ -119,6 +119,13 @@ const std::vector<Case> kFractions = {
     {"1 - 0.9", "0.1", true},
     {"1/8", "0.125", true},
     {"-1/8", "-0.125", true},
+    // Division by a negative number: the sign moves to the numerator, whichever side has it.
+    {"1/-3", "-0.33333333333333333333333333333333333333333333333333", true},
+    {"-1/-3", "0.33333333333333333333333333333333333333333333333333", true},
+    {"6/-4", "-1.5", true},
+    {"-6/-4", "1.5", true},
+    {"1/-8 + 1/8", "0", true},
+    {"0/-5", "0", true},
     {"3/4 - 1/4", "0.5", true},
     {"6/4", "1.5", true},
     {"10/4", "2.5", true},

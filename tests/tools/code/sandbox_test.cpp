@@ -151,6 +151,31 @@ TEST(CodeSandbox, DnsResolutionFails) {
     EXPECT_EQ(r.content, "gaierror\n");
 }
 
+// Defence in depth holds only if each layer holds by itself: the seccomp filter alone refuses
+// every network socket (the tests above), so the namespaces are checked on their own here. Each
+// one the kernel has is the sandbox's own, and its network has no interface but its own lo.
+TEST(CodeSandbox, EveryNamespaceIsTheSandboxsOwnAndTheNetworkHasOnlyLoopback) {
+    TINYLLM_SKIP_WITHOUT_SANDBOX();
+    std::string code = "import os\n";
+    std::string expected;
+    for (const std::string kind : {"net", "ipc", "pid", "uts", "cgroup", "mnt", "user"}) {
+        std::error_code ec;
+        const fs::path host = fs::read_symlink("/proc/self/ns/" + kind, ec);
+        if (ec) {
+            std::cout << "[ note ] this kernel has no " << kind << " namespace: not checked\n";
+            continue;
+        }
+        code += "print('" + kind + "', os.readlink('/proc/self/ns/" + kind + "') != '" +
+                host.string() + "')\n";
+        expected += kind + " True\n";
+    }
+    code += "print([l.split(':')[0].strip() for l in "
+            "open('/proc/net/dev').read().splitlines()[2:]])\n";
+    expected += "['lo']\n";
+    ToolUnderTest tool(test_config());
+    EXPECT_EQ(run_ok(tool, code).content, expected);
+}
+
 // ---- filesystem ------------------------------------------------------------------------------
 
 TEST(CodeSandbox, WritesOutsideTmpFailAndHostFilesStayUnchanged) {
