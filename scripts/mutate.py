@@ -146,6 +146,10 @@ OPERATOR_RE = re.compile(r"(?<= )(<=|>=|==|!=|&&|\|\||<|>)(?= )")
 NEGATION_RE = re.compile(r"(?<![\w)\]!=<>])!(?=[\w(*])")
 INTEGER_RE = re.compile(r"(?<![\w.'])(\d+)(?![\w.'])")
 SWAP_RE = re.compile(r"\b([A-Za-z_]\w*)\(([^(),\[\]{}<>]+), ([^(),\[\]{}<>]+)\)")
+# Keywords that look like calls, and functions whose arguments commute (a swap is equivalent).
+SWAP_SKIP = {"if", "while", "for", "switch", "sizeof", "static_assert", "min", "max", "gcd",
+             "lcm", "hypot", "swap"}
+PARAMETER_RE = re.compile(r"^(?:const\s+)?[A-Za-z_][\w:]*\s*[&*]*\s+[&*]*[A-Za-z_]\w*$")
 STATEMENT_RE = re.compile(
     r"^\s*(?:\+\+|--)?[A-Za-z_][\w.:\->\[\]]*(?:\+\+|--)?\s*(?:\(|=[^=]|\+=|-=|\*=|/=|%=|\|=|&=|;)")
 EARLY_RETURN_RE = re.compile(r"^(\s*if \(.*\) )(return\b[^;]*;)\s*$")
@@ -175,7 +179,9 @@ def line_mutants(path: str, number: int, text: str, code: str, previous_code: st
                                     "constant", m.group(1)))
     for m in SWAP_RE.finditer(code):
         a, b = m.group(2).strip(), m.group(3).strip()
-        if a != b and m.group(1) not in ("if", "while", "for", "switch", "sizeof", "static_assert"):
+        # Not a declaration's parameters (`f(const T &a, U b)`): swapping those changes nothing.
+        declaration = any(PARAMETER_RE.match(x) for x in (a, b))
+        if a != b and not declaration and m.group(1) not in SWAP_SKIP:
             start = m.start(2)
             end = m.end(3)
             found.append(Mutant(path, number, start, end, f"{text[m.start(3):m.end(3)]}, "
@@ -587,7 +593,7 @@ def main(argv: list[str]) -> int:
     restored = journal.recover()
     mutants = choose_mutants(args)
     only = {t.strip() for t in args.tests.split(",")} if args.tests else None
-    progress = Progress(len(mutants), args.quiet or args.json)
+    progress = Progress(len(mutants), args.quiet)
     if restored:
         progress.note(f"restored {restored}, left mutated by a run that was killed")
     if not mutants:

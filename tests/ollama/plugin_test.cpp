@@ -82,8 +82,12 @@ TEST(Plugin, ConfigParsing) {
     EXPECT_EQ(c.keep_alive_json, "-1");
     EXPECT_EQ(c.max_retries, 3);
     EXPECT_EQ(ClientConfig::from_json("").connect_timeout_ms, 2000);
-    for (const char *bad : {R"({"nope":1})", R"({"url":5})", R"({"max_retries":-1})",
-                            R"({"read_timeout_ms":1.5})", R"({"keep_alive":true})", "[]", "{"}) {
+    for (const char *bad :
+         {R"({"nope":1})", R"({"url":5})", R"({"max_retries":-1})", R"({"read_timeout_ms":1.5})",
+          R"({"keep_alive":true})", "[]", "{", R"({"max_retries":101})",
+          // Beyond int64: too large, not wrapped round to something small.
+          R"({"max_retries":18446744073709551615})",
+          R"({"read_timeout_ms":18446744073709551615})"}) {
         try {
             ClientConfig::from_json(bad);
             ADD_FAILURE() << "accepted " << bad;

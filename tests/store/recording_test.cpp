@@ -278,6 +278,26 @@ TEST(StoreRecording, ARunWhoseProcessDiedIsRecoveredAtOpen) {
     EXPECT_EQ(store->get("ralive")->status, RunStatus::running);
 }
 
+// The crash handler leaves one line per run it could not finish (data/crashes/<run id>); the
+// next open fails each such run with that line, and removes the file.
+TEST(StoreRecording, ARunTheCrashHandlerReportedIsFailedWithItsLineAtOpen) {
+    TempDir dir;
+    const int64_t now = now_ms();
+    open_store(dir.db())->begin_run(started_run("rcrash", now - 1'000));
+    const fs::path crashes = dir.db().parent_path() / "crashes";
+    fs::create_directories(crashes);
+    std::ofstream(crashes / "rcrash") << "tinyllm: fatal: SIGSEGV in node answer (plugin x)\n";
+    std::ofstream(crashes / "rnone") << "\n"; // no such run: nothing to mark, still removed
+
+    auto store = open_store(dir.db());
+    const auto run = store->get("rcrash");
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, RunStatus::failed);
+    EXPECT_EQ(run->error_code, "plugin");
+    EXPECT_EQ(run->error_message, "crashed: SIGSEGV in node answer (plugin x)");
+    EXPECT_TRUE(fs::is_empty(crashes));
+}
+
 TEST(StoreRecording, AStaleRunIsRecovered) {
     TempDir dir;
     const int64_t now = now_ms();

@@ -74,6 +74,9 @@ const std::vector<ErrorCase> kSyntax = {
     {"1 +\x01", 4, "at column 4: unexpected character U+0001"},
     {"1 + \xFF", 5, "at column 5: unexpected character byte 0xFF"},
     {"1 + \xE2\x88", 5, "at column 5: unexpected character byte 0xE2"},
+    // A two-byte character is shown whole; a stray continuation byte by its value.
+    {"2 \xC3\xA9 3", 3, "at column 3: unexpected character '\xC3\xA9'"},
+    {"2 \x80 3", 3, "at column 3: unexpected character byte 0x80"},
     {"", 1, "empty expression"},
     {"   ", 1, "empty expression"},
 };

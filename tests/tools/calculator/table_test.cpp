@@ -157,6 +157,7 @@ const std::vector<Case> kLiterals = {
     {"1e-40", "1e-40", true},
     {"12.5e-1", "1.25", true},
     {"3 \xC3\x97 4", "12", true},    // ×
+    {"3 \xC2\xB7 4", "12", true},    // · (middle dot)
     {"8 \xC3\xB7 2", "4", true},     // ÷
     {"5 \xE2\x88\x92 3", "2", true}, // − (minus sign)
 };

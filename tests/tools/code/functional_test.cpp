@@ -141,6 +141,32 @@ TEST(CodeTool, InvalidConfigIsRejectedAtCreate) {
     EXPECT_EQ(relative.create_status(), TLLM_ERR_INVALID_ARGUMENT);
 }
 
+// Each limit takes its documented range, both ends included, and nothing beyond.
+TEST(CodeTool, EachLimitAcceptsItsRangeAndRefusesOneBeyond) {
+    struct Range {
+        const char *key;
+        int64_t min, max;
+    };
+    for (const Range &r : {Range{"timeout_ms", 1, 3600000}, Range{"cpu_seconds", 1, 3600},
+                           Range{"memory_mb", 16, 65536}, Range{"max_processes", 2, 4096},
+                           Range{"max_file_size_mb", 1, 65536}, Range{"max_open_files", 16, 65536},
+                           Range{"max_output_bytes", 1, 64 << 20}}) {
+        const auto config = [&](int64_t n) {
+            return "{\"" + std::string(r.key) + "\":" + std::to_string(n) + "}";
+        };
+        EXPECT_EQ(ToolUnderTest(config(r.min)).create_status(), TLLM_OK) << config(r.min);
+        EXPECT_EQ(ToolUnderTest(config(r.max)).create_status(), TLLM_OK) << config(r.max);
+        ToolUnderTest below(config(r.min - 1));
+        EXPECT_EQ(below.create_status(), TLLM_ERR_INVALID_ARGUMENT) << config(r.min - 1);
+        EXPECT_NE(below.create_error().find("must be between " + std::to_string(r.min) + " and " +
+                                            std::to_string(r.max)),
+                  std::string::npos)
+            << below.create_error();
+        EXPECT_EQ(ToolUnderTest(config(r.max + 1)).create_status(), TLLM_ERR_INVALID_ARGUMENT)
+            << config(r.max + 1);
+    }
+}
+
 TEST(CodeTool, InterpreterOutsideUsrIsRejected) {
     TINYLLM_SKIP_WITHOUT_SANDBOX();
     ToolUnderTest tool(test_config(R"("python":"/root/.pyenv/shims/python3")"));
@@ -250,6 +276,10 @@ TEST(CodeTool, AllowUnsandboxedRunsWithoutBwrapAndWarnsEveryTime) {
         if (line.level == TLLM_LOG_WARN &&
             line.message.find("WITHOUT the sandbox") != std::string::npos) {
             ++warnings;
+            // Why the sandbox cannot run, without the advice to set allow_unsandboxed: the
+            // operator has set it.
+            EXPECT_EQ(line.message.find("set \"allow_unsandboxed\""), std::string::npos)
+                << line.message;
         }
     }
     EXPECT_EQ(warnings, 2);

@@ -279,7 +279,9 @@ TEST(CodeSandbox, TmpfsSizeIsBounded) {
     TINYLLM_SKIP_WITHOUT_SANDBOX();
     // Many files each under the file size limit: /tmp's own size stops them (ENOSPC).
     ToolUnderTest tool(test_config("\"max_file_size_mb\":2"));
-    const RunResult r = run_ok(tool, "import errno\n"
+    const RunResult r = run_ok(tool, "import errno, os\n"
+                                     "s = os.statvfs('/tmp')\n"
+                                     "print(s.f_blocks * s.f_frsize)\n"
                                      "chunk = b'x' * (1 << 20)\n"
                                      "try:\n"
                                      "    for i in range(100):\n"
@@ -287,7 +289,7 @@ TEST(CodeSandbox, TmpfsSizeIsBounded) {
                                      "            f.write(chunk)\n"
                                      "except OSError as e:\n"
                                      "    print(errno.errorcode[e.errno], i)\n");
-    EXPECT_EQ(r.content, "ENOSPC 8\n"); // 4 x 2 MiB of tmpfs, 1 MiB files
+    EXPECT_EQ(r.content, "8388608\nENOSPC 8\n"); // 4 x 2 MiB of tmpfs, 1 MiB files
 }
 
 // ---- processes and resources -----------------------------------------------------------------
