@@ -211,6 +211,43 @@ edges:
     EXPECT_EQ(one_short.nodes.size(), 2u);
 }
 
+// The graph's own limits.timeout_ms ends a run that has no budget from its caller, and the
+// earlier of the two ends it when both are set.
+TEST_F(ExecutorTest, TheGraphsTimeoutEndsTheRun) {
+    const std::string graph = std::string(kHeader) + R"(entry: s
+exits: [s]
+limits: {timeout_ms: 50}
+nodes:
+  - {id: s, type: sleep, config: {ms: 60000}}
+)";
+    const auto alone = run(graph);
+    EXPECT_EQ(alone.status, RunStatus::failed);
+    EXPECT_EQ(alone.error_code, "timeout");
+
+    RunOptions later;
+    later.deadline = runtime::Clock::now() + std::chrono::minutes(10);
+    const auto both = run(graph, "hi", later);
+    EXPECT_EQ(both.status, RunStatus::failed);
+    EXPECT_EQ(both.error_code, "timeout");
+}
+
+// Trace rows are numbered from 0 in the order nodes ran, and each records how long it took.
+TEST_F(ExecutorTest, NodesAreNumberedFromZeroAndTimed) {
+    const auto r = run(std::string(kHeader) + R"(entry: s
+exits: [z]
+nodes:
+  - {id: s, type: sleep, config: {ms: 20}}
+  - {id: z, type: noop}
+edges:
+  - {from: s, to: z}
+)");
+    ASSERT_EQ(r.status, RunStatus::succeeded) << r.error_message;
+    ASSERT_EQ(r.nodes.size(), 2u);
+    EXPECT_EQ(r.nodes[0].seq, 0);
+    EXPECT_EQ(r.nodes[1].seq, 1);
+    EXPECT_GE(r.nodes[0].duration_us, 20'000); // slept at least that long
+}
+
 TEST_F(ExecutorTest, MaxStepsBoundsTheRun) {
     const auto r = run(std::string(kHeader) + R"(entry: a
 exits: [z]
