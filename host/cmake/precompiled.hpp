@@ -1,6 +1,8 @@
 // The headers most translation units of a target parse, precompiled once per target by
 // precompiled_headers.cmake. Never included by a source file: every source still includes
-// what it uses (the fuzz build, made with clang, compiles without this file and checks that).
+// what it uses. Only the libraries the fuzz targets link are also compiled without it (clang's
+// fuzz build), so a missing include elsewhere would show only with
+// -DTINYLLM_PRECOMPILED_HEADERS=OFF.
 //
 // Each library's group is taken only when the target's usage requirements define that
 // library's macro, i.e. when the target links it: the precompiled text is then parsed with
