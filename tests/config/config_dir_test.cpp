@@ -190,5 +190,20 @@ TEST(ConfigLoad, GraphFilesAreListedNotParsed) {
     EXPECT_EQ(config.graph_files[1].filename(), "b.yaml");
 }
 
+TEST(ConfigLoad, ToolsComeFromTheirOwnFile) {
+    TempDir dir;
+    LoadOptions options;
+    options.config_dir = make_config(dir, "c");
+    options.getenv = fake_env({{"HOME", "/h"}});
+    const Config without = load(options);
+    EXPECT_TRUE(without.tools.tools.empty());
+    EXPECT_TRUE(without.tools.source.empty());
+    dir.write("c/tools.yaml", "tools:\n  - {name: calc, type: calculator}\n");
+    const Config with = load(options);
+    ASSERT_EQ(with.tools.tools.size(), 1u);
+    EXPECT_EQ(with.tools.tools[0].name, "calc");
+    EXPECT_EQ(with.tools.source.filename(), "tools.yaml");
+}
+
 } // namespace
 } // namespace tinyllm::config

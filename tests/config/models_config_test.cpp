@@ -224,6 +224,9 @@ models:
               (std::vector<std::string>{"llama3.2:1b-instruct-q4_K_M"}));
     EXPECT_TRUE(c.role_ladder("vision").empty());
     EXPECT_EQ(c.roles(), (std::vector<std::string>{"code", "math", "router"}));
+    EXPECT_EQ(c.models[2].size, 1.5e9); // `size` wins over the tag ("custom" has none)
+    EXPECT_EQ(c.models[1].size, 5e8);   // from the tag
+    EXPECT_EQ(c.models[3].size, 0);     // neither: unknown
 }
 
 TEST(ModelsConfigRoles, SizesParse) {

@@ -209,6 +209,42 @@ TEST(Schema, MalformedSchemaIsAnError) {
     }
 }
 
+// Each keyword's own message, for the keywords the backend schema above does not use: checked
+// without positions, as a plugin's schema is checked against a value it produces.
+std::string violation_of(const char *schema_text, const char *value_text) {
+    const Schema schema(schema_text);
+    const auto violation = schema.check(json::parse(value_text, "test"));
+    return violation ? violation->message : "(no violation)";
+}
+
+TEST(Schema, EveryKeywordSaysWhatItWanted) {
+    EXPECT_EQ(violation_of(R"({"type": "string", "pattern": "^[a-z]+$"})", R"("A1")"),
+              "must match the pattern \"^[a-z]+$\", got string \"A1\"");
+    EXPECT_EQ(violation_of(R"({"type": "array", "items": [{"type": "integer"}],
+                               "additionalItems": false})",
+                           "[1, 2]"),
+              "must have at most 1 item");
+    EXPECT_EQ(violation_of(R"({"type": "array", "uniqueItems": true})", "[1, 1]"),
+              "repeats an earlier item (items must be unique)");
+    EXPECT_EQ(violation_of(R"({"type": "object", "minProperties": 2})", R"({"a": 1})"),
+              "must have at least 2 keys");
+    EXPECT_EQ(violation_of(R"({"anyOf": [{"type": "string"}, {"type": "integer"}]})", "true"),
+              "does not match any of the allowed forms");
+    EXPECT_EQ(violation_of(R"({"oneOf": [{"type": "number"}, {"type": "integer"}]})", "1"),
+              "must match exactly one of the allowed forms");
+    EXPECT_EQ(violation_of(R"({"not": {"type": "integer"}})", "1"),
+              "matches a form that is not allowed");
+}
+
+TEST(Suggest, AMatchMayBeAThirdOfTheWordAwayAndNoFurther) {
+    // "colour" allows two edits: "colo" is two deletions away, "col" three.
+    EXPECT_EQ(closest_match("colour", {"colo"}), "colo");
+    EXPECT_EQ(closest_match("colour", {"col"}), std::nullopt);
+    // A short word still allows one edit.
+    EXPECT_EQ(closest_match("ab", {"abc"}), "abc");
+    EXPECT_EQ(closest_match("ab", {"abcd"}), std::nullopt);
+}
+
 TEST(Suggest, EditDistanceCountsTranspositionsOnce) {
     EXPECT_EQ(edit_distance("tiemout_ms", "timeout_ms"), 1u);
     EXPECT_EQ(edit_distance("", "abc"), 3u);

@@ -131,6 +131,20 @@ TEST(SystemConfig, SchemaDocumentsEveryKey) {
     }
 }
 
+TEST(SystemConfig, APluginRunsIsolatedByItsIdFileNameOrPath) {
+    IsolationConfig isolation;
+    isolation.plugins = {
+        {"org.x.a", true}, {"b.so", true}, {"/p/c.so", true}, {"d", true}, {"", true}};
+    EXPECT_TRUE(isolation.isolated("/lib/a.so", "org.x.a"));
+    EXPECT_TRUE(isolation.isolated("/lib/b.so", "org.x.b"));
+    EXPECT_TRUE(isolation.isolated("/p/c.so", "org.x.c"));
+    EXPECT_TRUE(isolation.isolated("/lib/d.so", ""));
+    // An id not known yet is not the key "" (which no plugin can have).
+    EXPECT_FALSE(isolation.isolated("/lib/e.so", ""));
+    isolation.process_by_default = true;
+    EXPECT_TRUE(isolation.isolated("/lib/e.so", ""));
+}
+
 TEST(SystemConfig, LogLevelNames) {
     EXPECT_EQ(to_string(LogLevel::warn), "warn");
     EXPECT_EQ(parse_log_level("error"), LogLevel::error);

@@ -38,6 +38,8 @@ leading_dot: .5
 trailing_dot: 5.
 plus: +3
 bad_exponent: 1e
+not_hex: 0x1G
+not_octal: 0o18
 )",
                                         "t.yaml");
     const json::Value &v = doc.value;
@@ -69,6 +71,8 @@ bad_exponent: 1e
     EXPECT_DOUBLE_EQ(v["trailing_dot"].GetDouble(), 5.0);
     EXPECT_EQ(v["plus"].GetInt64(), 3);
     EXPECT_STREQ(v["bad_exponent"].GetString(), "1e");
+    EXPECT_STREQ(v["not_hex"].GetString(), "0x1G");
+    EXPECT_STREQ(v["not_octal"].GetString(), "0o18");
 }
 
 TEST(YamlJson, ListsAndFlowCollections) {
@@ -124,6 +128,64 @@ copy: *base
     EXPECT_EQ(doc.value["copy"]["num_ctx"].GetInt64(), 4096);
     // A merged key points at where it is written: in the anchored mapping.
     EXPECT_EQ(doc.positions->value_location("/fast/temperature").to_string(), "t.yaml:2:16");
+}
+
+TEST(YamlJson, AMergedMappingsOwnMergeKeyIsFollowed) {
+    const YamlDocument doc = parse_yaml(R"(a: &a {x: 1}
+b: &b {<<: *a, y: 2}
+c: {<<: *b, z: 3}
+)",
+                                        "t.yaml");
+    EXPECT_EQ(json::to_string(doc.value["c"]), R"({"x":1,"y":2,"z":3})");
+}
+
+// m0: &m0 {k0: 0}, then each mK merges m(K-1): K levels of merge keys followed.
+std::string merge_chain(int levels) {
+    std::string text = "m0: &m0 {k0: 0}\n";
+    for (int k = 1; k <= levels; ++k) {
+        const std::string n = std::to_string(k);
+        text += "m" + n + ": &m" + n + " {<<: *m" + std::to_string(k - 1) + ", k" + n + ": " + n +
+                "}\n";
+    }
+    return text;
+}
+
+TEST(YamlJson, MergeKeysNestUpToTheDepthLimit) {
+    const YamlDocument deepest = parse_yaml(merge_chain(63), "t.yaml");
+    EXPECT_EQ(deepest.value["m63"].MemberCount(), 64u);
+    EXPECT_EQ(config_error([] { parse_yaml(merge_chain(64), "t.yaml"); }),
+              "t.yaml:1:5: merge nesting too deep");
+}
+
+TEST(YamlJson, APositionWithoutALineIsTheFileAlone) {
+    EXPECT_EQ((SourceLocation{"t.yaml", 0, 0}.to_string()), "t.yaml");
+    EXPECT_EQ((SourceLocation{"t.yaml", 3, 7}.to_string()), "t.yaml:3:7");
+    EXPECT_EQ((SourceLocation{"", 3, 7}.to_string()), "");
+}
+
+TEST(YamlJson, EveryByteOfAScalarHasItsSourceColumn) {
+    TempDir dir;
+    const auto path = dir.write("g.yaml", "plain: ab c\n"
+                                          "single: 'it''s'\n"
+                                          "double: \"a\\tb\"\n");
+    const YamlDocument doc = load_yaml_file(path);
+    using Columns = std::vector<size_t>;
+    EXPECT_EQ(doc.positions->scalar_columns("/plain", "ab c"), (Columns{8, 9, 10, 11, 12}));
+    // `''` is one quote: both bytes of the pair stand for it; the last column is the closing quote.
+    EXPECT_EQ(doc.positions->scalar_columns("/single", "it's"), (Columns{10, 11, 12, 14, 15}));
+    // An escape's byte points at its backslash.
+    EXPECT_EQ(doc.positions->scalar_columns("/double", "a\tb"), (Columns{10, 11, 13, 14}));
+    EXPECT_EQ(doc.positions->scalar_columns("/absent", "x"), std::nullopt);
+    // A value that is not what the file says (the file changed since) has no columns.
+    EXPECT_EQ(doc.positions->scalar_columns("/plain", "xy"), std::nullopt);
+}
+
+TEST(YamlJson, AScalarOfAFileThatChangedSinceHasNoColumns) {
+    TempDir dir;
+    const auto path = dir.write("g.yaml", "key: 'a value'\n");
+    const YamlDocument doc = load_yaml_file(path);
+    dir.write("g.yaml", "k\n"); // shorter than where the value was
+    EXPECT_EQ(doc.positions->scalar_columns("/key", "a value"), std::nullopt);
 }
 
 TEST(YamlJson, EmptyFileIsNull) {

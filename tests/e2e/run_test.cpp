@@ -74,6 +74,13 @@ TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
     EXPECT_STREQ(node["model_calls"][0]["model"].GetString(), "qwen2.5:0.5b"); // general's first
     EXPECT_GT(node["model_calls"][0]["prompt_tokens"].GetInt64(), 0);
     EXPECT_EQ(node["model_calls"][0]["completion_tokens"].GetInt64(), 9);
+    // Ollama's own durations, as the fake server derives them from the token counts.
+    const json::Value &call = node["model_calls"][0];
+    const int64_t prompt_eval = 2'000'000 + call["prompt_tokens"].GetInt64() * 400'000;
+    EXPECT_EQ(call["load_duration_ns"].GetInt64(), 1'234'567);
+    EXPECT_EQ(call["prompt_eval_duration_ns"].GetInt64(), prompt_eval);
+    EXPECT_EQ(call["eval_duration_ns"].GetInt64(), 9 * 8'000'000);
+    EXPECT_EQ(call["total_duration_ns"].GetInt64(), 1'234'567 + prompt_eval + 72'000'000 + 500'000);
 
     const RunResult listed = host({"runs", "list", "--json"});
     ASSERT_EXIT_CODE(listed, kOk);

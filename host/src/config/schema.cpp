@@ -87,11 +87,14 @@ std::string bound(const json::Value &schema, const char *keyword, const char *ex
            got(value);
 }
 
-std::string count_limit(const json::Value &schema, const char *keyword, const char *relation,
-                        const char *noun) {
-    const auto limit = json::get_int(schema, keyword).value_or(0);
+std::string count_message(int64_t limit, const char *relation, const char *noun) {
     return std::string("must have ") + relation + " " + std::to_string(limit) + " " + noun +
            (limit == 1 ? "" : "s");
+}
+
+std::string count_limit(const json::Value &schema, const char *keyword, const char *relation,
+                        const char *noun) {
+    return count_message(json::get_int(schema, keyword).value_or(0), relation, noun);
 }
 
 // The message for the keyword RapidJSON reported; the details come from the schema node and
@@ -120,7 +123,13 @@ std::string describe(const std::string &keyword, const json::Value &schema,
     }
     if (keyword == "minItems") return count_limit(schema, "minItems", "at least", "item");
     if (keyword == "maxItems") return count_limit(schema, "maxItems", "at most", "item");
-    if (keyword == "additionalItems") return count_limit(schema, "maxItems", "at most", "item");
+    if (keyword == "items") {
+        // RapidJSON 1.1 reports "items", not "additionalItems", for an item beyond a tuple
+        // (`items` a list of positions, `additionalItems: false`): its length is the limit.
+        const json::Value *items = json::find(schema, "items");
+        const int64_t limit = items != nullptr && items->IsArray() ? items->Size() : 0;
+        return count_message(limit, "at most", "item");
+    }
     if (keyword == "uniqueItems") return "repeats an earlier item (items must be unique)";
     if (keyword == "minProperties") return count_limit(schema, "minProperties", "at least", "key");
     if (keyword == "maxProperties") return count_limit(schema, "maxProperties", "at most", "key");
