@@ -22,6 +22,7 @@ const std::vector<Command> &commands() {
     static const std::vector<Command> list = {
         {"run", "run a graph on a prompt and stream the answer", run_run},
         {"runs", "list recorded runs, or show one run's trace", run_runs},
+        {"serve", "serve the graphs as models over Ollama's API (tinyllm/default, ...)", run_serve},
         {"metrics", "show metrics per node over a window (metrics show)", run_metrics},
         {"failures", "group failed and low-graded runs by cause (failures analyze)", run_failures},
         {"graph", "validate a graph, or draw it (text, mermaid, dot)", run_graph},

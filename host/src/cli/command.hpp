@@ -26,6 +26,7 @@ int run_config(Context &context, const std::vector<std::string> &args);
 int run_graph(Context &context, const std::vector<std::string> &args);
 int run_run(Context &context, const std::vector<std::string> &args);
 int run_runs(Context &context, const std::vector<std::string> &args);
+int run_serve(Context &context, const std::vector<std::string> &args);
 int run_tool(Context &context, const std::vector<std::string> &args);
 int run_node(Context &context, const std::vector<std::string> &args);
 int run_prompts(Context &context, const std::vector<std::string> &args);

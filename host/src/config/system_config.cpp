@@ -125,12 +125,70 @@ constexpr std::string_view schema_text = R"json({
           "minimum": 0,
           "default": 10000
         },
+        "max_queued_runs": {
+          "description": "tinyllm serve: how many requests may wait for one of the max_concurrent_runs slots (0..100000); a request beyond them is refused at once as busy (HTTP 503 or 429 with Retry-After) rather than queued without bound.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 100000,
+          "default": 64
+        },
         "plugin_scan_timeout_ms": {
           "description": "How long a plugin may take to load and initialise in the plugin scanner (a child process) before it is reported as hung and skipped.",
           "type": "integer",
           "minimum": 100,
           "maximum": 600000,
           "default": 10000
+        }
+      }
+    },
+    "server": {
+      "description": "tinyllm serve: where it listens and how it treats connections.",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "listen": {
+          "description": "The address and port it listens on, HOST:PORT ([::1]:PORT for IPv6): 127.0.0.1 is this machine only, 0.0.0.0 every interface. tinyllm serve --listen overrides it.",
+          "type": "string",
+          "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9.]+):[0-9]{1,5}$",
+          "default": "127.0.0.1:11435"
+        },
+        "max_request_bytes": {
+          "description": "The largest request body; a bigger one is refused (HTTP 413) without being read.",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 8388608
+        },
+        "request_timeout_ms": {
+          "description": "How long a request (its head and body) may take to arrive once its first byte has: a client that sends slowly has its connection closed.",
+          "type": "integer",
+          "minimum": 100,
+          "default": 10000
+        },
+        "idle_timeout_ms": {
+          "description": "How long a kept-alive connection may wait for its next request before it is closed.",
+          "type": "integer",
+          "minimum": 100,
+          "default": 60000
+        },
+        "write_timeout_ms": {
+          "description": "How long one write may wait for a client that does not read; then the connection is closed and its run cancelled.",
+          "type": "integer",
+          "minimum": 100,
+          "default": 30000
+        },
+        "shutdown_grace_ms": {
+          "description": "On SIGTERM or SIGINT: how long the runs in flight may take to finish before they are cancelled (each recorded as cancelled).",
+          "type": "integer",
+          "minimum": 0,
+          "default": 30000
+        },
+        "io_threads": {
+          "description": "Threads that read and write connections (1..64); graph runs have their own (limits.max_concurrent_runs).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 64,
+          "default": 2
         }
       }
     }
@@ -153,6 +211,13 @@ constexpr std::array<std::pair<std::string_view, LogLevel>, 6> log_levels = {{
 
 std::string string_at(const json::Value &object, std::string_view key) {
     return json::get_string(object, key).value_or("");
+}
+
+// An integer the schema gives a default, so it is always there.
+int64_t int_at(const json::Value &object, std::string_view key) {
+    const std::optional<int64_t> value = json::get_int(object, key);
+    if (!value) throw Error(ErrorCode::internal, "system.yaml: no default for " + std::string(key));
+    return *value;
 }
 
 // A path from the file, or an error at the key's position when "~" cannot be expanded.
@@ -235,6 +300,16 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.limits.control_timeout_ms = json::get_int(limits, "control_timeout_ms").value_or(10000);
     config.limits.plugin_scan_timeout_ms =
         json::get_int(limits, "plugin_scan_timeout_ms").value_or(10000);
+    // The schema filled in every default: these keys are always there.
+    config.limits.max_queued_runs = static_cast<int>(int_at(limits, "max_queued_runs"));
+    const json::Value &server = root["server"];
+    config.server.listen = string_at(server, "listen");
+    config.server.max_request_bytes = static_cast<size_t>(int_at(server, "max_request_bytes"));
+    config.server.request_timeout_ms = int_at(server, "request_timeout_ms");
+    config.server.idle_timeout_ms = int_at(server, "idle_timeout_ms");
+    config.server.write_timeout_ms = int_at(server, "write_timeout_ms");
+    config.server.shutdown_grace_ms = int_at(server, "shutdown_grace_ms");
+    config.server.io_threads = static_cast<int>(int_at(server, "io_threads"));
     const json::Value &isolation = root["isolation"];
     config.isolation.process_by_default = string_at(isolation, "default") == "process";
     for (const auto &m : isolation["plugins"].GetObject()) {

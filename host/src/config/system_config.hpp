@@ -27,6 +27,7 @@ struct LoggingConfig {
 
 struct LimitsConfig {
     int max_concurrent_runs = 8;
+    int max_queued_runs = 64;            // tinyllm serve: requests waiting for a slot
     int max_parallel_branches = 8;       // of one fan-out
     size_t max_input_bytes = 1 << 20;    // a prompt or message, argument or stdin
     size_t max_file_bytes = 4 << 20;     // a config, graph or prompt file
@@ -46,12 +47,24 @@ struct IsolationConfig {
     bool isolated(const std::filesystem::path &path, std::string_view id) const;
 };
 
+// tinyllm serve's listening address and connection limits.
+struct ServerConfig {
+    std::string listen = "127.0.0.1:11435"; // HOST:PORT, [v6]:PORT
+    size_t max_request_bytes = 8u << 20;
+    int64_t request_timeout_ms = 10000; // from a request's first byte to its last
+    int64_t idle_timeout_ms = 60000;    // a kept-alive connection between requests
+    int64_t write_timeout_ms = 30000;   // one write to a client that does not read
+    int64_t shutdown_grace_ms = 30000;  // runs in flight at SIGTERM before they are cancelled
+    int io_threads = 2;
+};
+
 struct SystemConfig {
     std::filesystem::path source;               // the system.yaml it came from
     std::filesystem::path data_dir;             // absolute, "~" expanded
     std::vector<std::filesystem::path> plugins; // absolute
     LoggingConfig logging;
     LimitsConfig limits;
+    ServerConfig server;
     IsolationConfig isolation;
     std::vector<EnvOverride> env_overrides; // applied from the environment, for the log
 };

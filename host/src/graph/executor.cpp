@@ -481,8 +481,9 @@ trace::Run Executor::run(const std::string &input, const RunOptions &options) co
     if (options.observer != nullptr) options.observer->on_run_start(run);
 
     try {
-        Arrival end = walk(st, graph_.entry, Message(initial_message(input), input, ""),
-                           options.cancel, "", false);
+        Arrival end =
+            walk(st, graph_.entry, Message(initial_message(input, options.initial_data), input, ""),
+                 options.cancel, "", false);
         run.status = trace::RunStatus::succeeded;
         run.answer = end.message.take_content();
         run.output = end.message.take_text();

@@ -50,6 +50,8 @@ struct RunOptions {
     // What sets `deadline`, named in the run's error when it passes ("limits.request_timeout_ms
     // = 300000 ms", "--timeout 5000 ms"); empty: just "the run's time budget ran out".
     std::string deadline_name;
+    // The first message's "data": a JSON object's text (initial_message).
+    std::string initial_data = "{}";
     std::function<void(const NodeEvent &)> on_event; // may be empty
     RunObserver *observer = nullptr;                 // may be null
     // How many branches of one fan-out run at once (limits.max_parallel_branches): the run's

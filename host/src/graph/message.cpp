@@ -99,15 +99,17 @@ AppliedOutput apply_node_output(const std::string &output, const std::string &in
     return {out.message.take_text(), std::move(out.route)};
 }
 
-std::string initial_message(const std::string &input) {
+std::string initial_message(const std::string &input, std::string_view data) {
     std::string out;
-    out.reserve(2 * input.size() + 64);
+    out.reserve(2 * input.size() + data.size() + 64);
     out += R"({"input":)";
     json::append_quoted(out, input);
     const size_t quoted = out.size() - 9; // the same text again for content
     out += R"(,"content":)";
     out.append(out, 9, quoted);
-    out += R"(,"route":"","attempt":1,"data":{}})";
+    out += R"(,"route":"","attempt":1,"data":)";
+    out += data;
+    out += '}';
     return out;
 }
 

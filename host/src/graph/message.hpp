@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace tinyllm::graph {
 
@@ -73,7 +74,8 @@ AppliedOutput apply_node_output(const std::string &output, const std::string &in
                                 const NodeDef &def, int visit);
 
 // The first message of a run: {"input": input, "content": input, "route": "", "attempt": 1,
-// "data": {}}.
-std::string initial_message(const std::string &input);
+// "data": data}; `data` is the text of a JSON object (what a caller knows beyond the input: a
+// chat's earlier messages, as `tinyllm serve` passes them).
+std::string initial_message(const std::string &input, std::string_view data = "{}");
 
 } // namespace tinyllm::graph

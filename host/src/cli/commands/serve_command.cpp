@@ -1,0 +1,156 @@
+// tinyllm serve [--listen HOST:PORT] — the graphs as models over Ollama's API, until SIGTERM or
+// SIGINT. Everything a run needs (config, plugins, runtime, store, the graphs) is loaded and
+// checked before the first connection is accepted; each run is recorded like `tinyllm run`'s.
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "cli/context.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/run_guard.hpp"
+#include "cli/store_recorder.hpp"
+#include "graph/executor.hpp"
+#include "graph/graph_builder.hpp"
+#include "serve/server.hpp"
+#include "tinyllm/json.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace tinyllm::cli {
+
+namespace {
+
+// Every config graph, built as a run builds it; one that does not build is served with its
+// error (and said at start), so the others still serve.
+serve::GraphCatalog build_catalog(Context &ctx) {
+    serve::GraphCatalog catalog;
+    for (const std::filesystem::path &file : ctx.config().graph_files) {
+        serve::ServedGraph served;
+        served.name = file.stem().string();
+        served.model = std::string(serve::kModelPrefix) + served.name;
+        try {
+            graph::GraphDef def = ctx.graph_to_run(served.name);
+            served.id = def.id;
+            served.version = def.version;
+            served.description = def.description;
+            std::shared_ptr<graph::Graph> built = graph::build_graph(
+                std::move(def), ctx.registry(), &ctx.runtime(), graph::BuildMode::run);
+            for (const std::string &warning : built->warnings)
+                spdlog::warn("{}", warning);
+            served.holds_answer = serve::answer_may_change(*built);
+            served.graph = std::move(built);
+        } catch (const Error &e) {
+            served.error = e.what();
+            spdlog::warn("graph {} is not served: {}", served.name, e.what());
+        }
+        catalog.add(std::move(served));
+    }
+    if (catalog.graphs().empty()) {
+        spdlog::warn("no graph to serve: {} holds none", (ctx.config().dir / "graphs").string());
+    }
+    return catalog;
+}
+
+// Each backend's models, as its server lists them. [any thread: the runtime is built]
+std::vector<std::string> backend_models(Context &ctx, const runtime::Runtime &rt) {
+    std::vector<std::string> out;
+    for (const runtime::Runtime::BackendSlot &slot : rt.backends()) {
+        if (!slot.backend) throw *slot.error;
+        runtime::CallContext call = ctx.control_call();
+        const json::Document list = json::parse_object(slot.backend->list_models(call),
+                                                       "backend " + slot.name + " model list");
+        const json::Value *models = json::find(list, "models");
+        if (models == nullptr || !models->IsArray()) continue;
+        for (const json::Value &m : models->GetArray())
+            out.push_back(json::to_string(m));
+    }
+    return out;
+}
+
+} // namespace
+
+int run_serve(Context &ctx, const std::vector<std::string> &args) {
+    std::string listen;
+    po::options_description desc("Options");
+    desc.add_options()("help,h", "show this help")(
+        "listen", po::value(&listen)->value_name("HOST:PORT"),
+        "the address to listen on (default: system.yaml server.listen, 127.0.0.1:11435); "
+        "port 0 picks a free one");
+    add_common_options(desc, ctx.options());
+    const auto vm = parse_with_positionals(args, desc, {}, ctx.options());
+    if (vm.count("help")) {
+        print_help("serve [OPTIONS]",
+                   "Serves every graph of the config as a model, \"tinyllm/<graph>\", over\n"
+                   "Ollama's API (/api/chat, /api/generate, /api/tags, /api/show, /api/ps,\n"
+                   "/api/version), so any Ollama client can use a graph: point it at the\n"
+                   "address printed on stdout (OLLAMA_HOST=127.0.0.1:11435). Every run is\n"
+                   "recorded (tinyllm runs list). SIGTERM or Ctrl-C stops accepting, lets\n"
+                   "runs in flight finish for server.shutdown_grace_ms, cancels the rest;\n"
+                   "a second Ctrl-C ends it at once.",
+                   desc);
+        return kExitOk;
+    }
+    const config::Config &config = ctx.config();
+    const config::ServerConfig &sc = config.system.server;
+    const std::string address_text = listen.empty() ? sc.listen : listen;
+    const std::optional<serve::ListenAddress> address = serve::parse_listen(address_text);
+    if (!address) {
+        throw Error(ErrorCode::usage, "--listen " + address_text +
+                                          ": expected HOST:PORT (127.0.0.1:11435, [::1]:8080)");
+    }
+
+    serve::GraphCatalog catalog;
+    {
+        const SetupWatchdog watchdog(ctx.setup_budget());
+        ctx.store();
+        catalog = build_catalog(ctx);
+    }
+    store::RunStore &store = ctx.store();
+    const config::LimitsConfig &limits = config.system.limits;
+    serve::RunGraph run_graph = [&ctx, &store, &limits](const serve::ServedGraph &served,
+                                                        const std::string &input,
+                                                        graph::RunOptions options) {
+        StoreRecorder recorder(store);
+        options.observer = &recorder;
+        options.max_parallel_branches = static_cast<size_t>(limits.max_parallel_branches);
+        Context::TimeBudget budget = ctx.time_budget(0);
+        options.deadline = budget.deadline;
+        options.deadline_name = std::move(budget.name);
+        trace::Run run = graph::Executor(*served.graph).run(input, options);
+        if (recorder.error()) {
+            spdlog::error("run {} could not be fully recorded: {}", run.id,
+                          recorder.error()->what());
+        }
+        return run;
+    };
+
+    serve::ServerOptions options;
+    options.http.host = address->host;
+    options.http.port = address->port;
+    options.http.max_body_bytes = sc.max_request_bytes;
+    options.http.request_timeout = std::chrono::milliseconds(sc.request_timeout_ms);
+    options.http.idle_timeout = std::chrono::milliseconds(sc.idle_timeout_ms);
+    options.http.write_timeout = std::chrono::milliseconds(sc.write_timeout_ms);
+    options.http.threads = static_cast<unsigned>(sc.io_threads);
+    options.max_concurrent_runs = static_cast<size_t>(limits.max_concurrent_runs);
+    options.max_queued_runs = static_cast<size_t>(limits.max_queued_runs);
+    options.max_input_bytes = limits.max_input_bytes;
+    options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
+
+    const runtime::Runtime &rt = ctx.runtime();
+    serve::Server server(options, std::move(catalog), std::move(run_graph),
+                         [&ctx, &rt] { return backend_models(ctx, rt); });
+    const std::string host =
+        address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
+    // On stdout, so a script (or a test) can read where the server is when it asked for port 0.
+    std::cout << "tinyllm serve: listening on http://" << host << ":" << server.port() << "\n"
+              << std::flush;
+    spdlog::info("serving {} graph(s) with up to {} runs at once, {} queued",
+                 ctx.config().graph_files.size(), options.max_concurrent_runs,
+                 options.max_queued_runs);
+    server.serve(ctx.cancel_token());
+    spdlog::info("stopped ({} run(s) cancelled at shutdown)", server.runs_cancelled_at_shutdown());
+    return kExitOk;
+}
+
+} // namespace tinyllm::cli

@@ -1,0 +1,388 @@
+#include "serve/ollama_api.hpp"
+
+#include "serve/graph_call.hpp"
+#include "serve/http_status.hpp"
+#include "store/run_id.hpp"
+#include "tinyllm/error.hpp"
+#include "tinyllm/json.hpp"
+#include "version.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace tinyllm::serve {
+
+namespace {
+
+constexpr const char *kJson = "application/json; charset=utf-8";
+constexpr const char *kNdjson = "application/x-ndjson";
+
+std::string json_string(std::string_view text) {
+    std::string out;
+    json::append_quoted(out, text);
+    return out;
+}
+
+// The start of every Ollama answer object: {"model":...,"created_at":...
+std::string head(const std::string &model) {
+    return "{\"model\":" + json_string(model) + ",\"created_at\":" + json_string(rfc3339_now());
+}
+
+std::string content_member(const std::string &text, bool generate) {
+    if (generate) return ",\"response\":" + json_string(text);
+    return ",\"message\":{\"role\":\"assistant\",\"content\":" + json_string(text) + "}";
+}
+
+std::string done_object(const std::string &model, const std::string &content, bool generate,
+                        const trace::Run &run) {
+    const RunUsage u = usage_of(run);
+    return head(model) + content_member(content, generate) +
+           ",\"done\":true,\"done_reason\":\"stop\",\"total_duration\":" +
+           std::to_string(u.total_duration_ns) +
+           ",\"load_duration\":" + std::to_string(u.load_duration_ns) +
+           ",\"prompt_eval_count\":" + std::to_string(u.prompt_tokens) +
+           ",\"prompt_eval_duration\":" + std::to_string(u.prompt_eval_duration_ns) +
+           ",\"eval_count\":" + std::to_string(u.completion_tokens) +
+           ",\"eval_duration\":" + std::to_string(u.eval_duration_ns) + "}";
+}
+
+// The "details" Ollama gives a model; a graph has no weights of its own.
+std::string graph_details() {
+    return R"({"parent_model":"","format":"tinyllm-graph","family":"tinyllm",)"
+           R"("families":["tinyllm"],"parameter_size":"","quantization_level":""})";
+}
+
+std::string graph_entry(const ServedGraph &g, const std::string &modified_at) {
+    return "{\"name\":" + json_string(g.model) + ",\"model\":" + json_string(g.model) +
+           ",\"modified_at\":" + json_string(modified_at) +
+           ",\"size\":0,\"digest\":\"\",\"details\":" + graph_details() + "}";
+}
+
+// Writes one run's answer in Ollama's shapes: NDJSON lines while streaming (the first token
+// starts the stream, so a run that fails before any gets a real error status), else one
+// document once it has ended.
+class OllamaResponder final : public RunResponder {
+public:
+    OllamaResponder(std::shared_ptr<Exchange> exchange, std::string model, bool generate,
+                    bool stream, std::string run_id)
+        : exchange_(std::move(exchange)), model_(std::move(model)), generate_(generate),
+          stream_(stream), run_id_(std::move(run_id)) {}
+
+    void token(const std::string &text) override {
+        start();
+        exchange_->write(head(model_) + content_member(text, generate_) + ",\"done\":false}\n");
+    }
+
+    void finished(const trace::Run &run, Relayed relayed) override {
+        if (run.status == trace::RunStatus::succeeded && !relayed.restarted) {
+            if (!stream_) {
+                exchange_->send(200, kJson, done_object(model_, run.answer, generate_, run),
+                                headers());
+                return;
+            }
+            start();
+            if (!relayed.streamed && !run.answer.empty()) token(run.answer);
+            exchange_->write(done_object(model_, "", generate_, run) + "\n");
+            exchange_->end();
+            return;
+        }
+        const std::string message =
+            relayed.restarted ? std::string("the answer restarted after part of it was streamed "
+                                            "(a retry); the whole answer is in the run's trace")
+            : run.error_message.empty() ? std::string("the run did not finish")
+                                        : run.error_message;
+        if (started_) {
+            // Ollama's own way to fail mid-stream: an error line, then the end.
+            exchange_->write("{\"error\":" + json_string(message + " (run " + run.id + ")") +
+                             "}\n");
+            exchange_->end();
+            return;
+        }
+        send_ollama_error(*exchange_, http_status_for(parse_error_code(run.error_code)),
+                          message + " (run " + run.id + ")", headers());
+    }
+
+private:
+    Headers headers() const { return {{"X-TinyLLM-Run-Id", run_id_}}; }
+    void start() {
+        if (started_) return;
+        started_ = true;
+        exchange_->start_stream(200, kNdjson, headers());
+    }
+
+    std::shared_ptr<Exchange> exchange_;
+    std::string model_;
+    bool generate_;
+    bool stream_;
+    std::string run_id_;
+    bool started_ = false; // token() and finished() never overlap: the relay serialises them
+};
+
+// The request body as a JSON object; answers 400 and returns null when it is not one.
+std::optional<json::Document> body_object(const HttpRequest &request, Exchange &exchange) {
+    try {
+        return json::parse_object(request.body, "request body", ErrorCode::invalid_argument);
+    } catch (const Error &e) {
+        send_ollama_error(exchange, 400, e.what());
+        return std::nullopt;
+    }
+}
+
+// A member that must be a string when present; answers 400 and returns false when it is not.
+bool optional_string(const json::Value &body, const char *key, std::string &out,
+                     Exchange &exchange) {
+    const json::Value *v = json::find(body, key);
+    if (v == nullptr) return true;
+    if (!v->IsString()) {
+        send_ollama_error(exchange, 400,
+                          std::string("\"") + key + "\" must be a string, not " +
+                              json::type_phrase(*v));
+        return false;
+    }
+    out.assign(v->GetString(), v->GetStringLength());
+    return true;
+}
+
+} // namespace
+
+void send_ollama_error(Exchange &exchange, int status, const std::string &message,
+                       Headers headers) {
+    exchange.send(status, kJson, "{\"error\":" + json_string(message) + "}", std::move(headers));
+}
+
+std::string rfc3339_utc(int64_t epoch_ms) {
+    const auto seconds = static_cast<std::time_t>(epoch_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(epoch_ms % 1000));
+    return std::string(date) + fraction;
+}
+
+std::string rfc3339_now() {
+    using namespace std::chrono;
+    return rfc3339_utc(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+bool OllamaApi::handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    struct Endpoint {
+        const char *path;
+        const char *method;
+    };
+    static constexpr Endpoint endpoints[] = {
+        {"/api/chat", "POST"}, {"/api/generate", "POST"}, {"/api/tags", "GET"},
+        {"/api/show", "POST"}, {"/api/ps", "GET"},        {"/api/version", "GET"},
+    };
+    const Endpoint *endpoint = nullptr;
+    for (const Endpoint &e : endpoints)
+        if (request.path == e.path) endpoint = &e;
+    if (endpoint == nullptr) {
+        if (request.path.rfind("/api/", 0) != 0) return false;
+        send_ollama_error(*exchange, 501,
+                          request.path + " is not served by tinyllm serve (it serves graphs: "
+                                         "/api/chat, /api/generate, /api/tags, /api/show, "
+                                         "/api/ps, /api/version)");
+        return true;
+    }
+    const bool head_request =
+        request.method == "HEAD" && std::string_view(endpoint->method) == "GET";
+    if (request.method != endpoint->method && !head_request) {
+        send_ollama_error(*exchange, 405,
+                          "method " + request.method + " not allowed on " + request.path +
+                              " (use " + endpoint->method + ")",
+                          {{"Allow", endpoint->method}});
+        return true;
+    }
+    if (request.path == "/api/chat") {
+        run(request, exchange, false);
+    } else if (request.path == "/api/generate") {
+        run(request, exchange, true);
+    } else if (request.path == "/api/tags") {
+        tags(exchange);
+    } else if (request.path == "/api/show") {
+        show(request, exchange);
+    } else if (request.path == "/api/ps") {
+        ps(exchange);
+    } else {
+        exchange->send(200, kJson, "{\"version\":" + json_string(kVersion) + "}");
+    }
+    return true;
+}
+
+void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange,
+                    bool generate) {
+    const std::optional<json::Document> body = body_object(request, *exchange);
+    if (!body) return;
+    std::string model;
+    if (!optional_string(*body, "model", model, *exchange)) return;
+    if (model.empty()) {
+        send_ollama_error(*exchange, 400, "model is required");
+        return;
+    }
+    bool stream = true;
+    if (const json::Value *s = json::find(*body, "stream")) {
+        if (!s->IsBool()) {
+            send_ollama_error(*exchange, 400,
+                              "\"stream\" must be true or false, not " + json::type_phrase(*s));
+            return;
+        }
+        stream = s->GetBool();
+    }
+    const ServedGraph *graph = services_.graphs.find(model);
+    if (graph == nullptr) {
+        if (graph_name_of(model)) {
+            std::string known;
+            for (const ServedGraph &g : services_.graphs.graphs())
+                known += (known.empty() ? "" : ", ") + g.model;
+            send_ollama_error(*exchange, 404,
+                              "model \"" + model + "\" not found: no such graph (served: " +
+                                  (known.empty() ? std::string("none") : known) + ")");
+        } else {
+            send_ollama_error(*exchange, 404,
+                              "model \"" + model +
+                                  "\" is not a TinyLLM graph (tinyllm/<graph>); tinyllm serve "
+                                  "does not pass requests for a backend's models through yet");
+        }
+        return;
+    }
+    if (!graph->graph) {
+        send_ollama_error(*exchange, 503,
+                          "graph \"" + graph->name + "\" is not available: " + graph->error);
+        return;
+    }
+
+    // The input is the last user message (or the prompt); what came before, and the request's
+    // other settings, go into the first message's data for the graph's nodes to use.
+    GraphCall call;
+    call.graph = graph;
+    call.stream = stream;
+    json::Document data(rapidjson::kObjectType);
+    auto &alloc = data.GetAllocator();
+    if (generate) {
+        if (!optional_string(*body, "prompt", call.input, *exchange)) return;
+        std::string system;
+        if (!optional_string(*body, "system", system, *exchange)) return;
+        if (!system.empty()) data.AddMember("system", json::string_value(system, alloc), alloc);
+        if (call.input.empty()) {
+            // Ollama answers an empty prompt by loading the model: here, nothing to load.
+            exchange->send(200, kJson,
+                           head(model) +
+                               ",\"response\":\"\",\"done\":true,\"done_reason\":\"load\"}");
+            return;
+        }
+    } else {
+        const json::Value *messages = json::find(*body, "messages");
+        if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
+            send_ollama_error(*exchange, 400,
+                              "\"messages\" must be a non-empty list of {role, content}");
+            return;
+        }
+        json::Value history(rapidjson::kArrayType);
+        const auto count = messages->Size();
+        for (rapidjson::SizeType i = 0; i < count; ++i) {
+            const json::Value &m = (*messages)[i];
+            const auto role = m.IsObject() ? json::get_string(m, "role") : std::nullopt;
+            const json::Value *content = m.IsObject() ? json::find(m, "content") : nullptr;
+            if (!role || (content != nullptr && !content->IsString())) {
+                send_ollama_error(*exchange, 400,
+                                  "messages[" + std::to_string(i) +
+                                      "] must be an object with a string \"role\" and "
+                                      "\"content\"");
+                return;
+            }
+            const std::string text =
+                content ? std::string(content->GetString(), content->GetStringLength()) : "";
+            if (i + 1 == count) {
+                if (*role != "user") {
+                    send_ollama_error(*exchange, 400,
+                                      "the last message must be the user's (role \"user\", not "
+                                      "\"" +
+                                          *role + "\"): it is what the graph answers");
+                    return;
+                }
+                call.input = text;
+                break;
+            }
+            json::Value entry(rapidjson::kObjectType);
+            entry.AddMember("role", json::string_value(*role, alloc), alloc);
+            entry.AddMember("content", json::string_value(text, alloc), alloc);
+            history.PushBack(entry, alloc);
+        }
+        if (!history.Empty()) data.AddMember("history", history, alloc);
+    }
+    for (const char *key : {"format", "options"}) {
+        if (const json::Value *v = json::find(*body, key)) {
+            data.AddMember(json::Value(key, alloc), json::Value(*v, alloc), alloc);
+        }
+    }
+    if (call.input.size() > services_.max_input_bytes) {
+        send_ollama_error(*exchange, 413,
+                          "the input is " + std::to_string(call.input.size()) +
+                              " bytes, over limits.max_input_bytes (" +
+                              std::to_string(services_.max_input_bytes) + ")");
+        return;
+    }
+    call.data = json::to_string(data);
+    call.run_id = store::new_run_id();
+    auto responder =
+        std::make_shared<OllamaResponder>(exchange, model, generate, stream, call.run_id);
+    if (!start_graph_call(services_, std::move(call), exchange, responder)) {
+        // Ollama's own words when its queue is full.
+        send_ollama_error(*exchange, 503,
+                          "server busy, please try again.  maximum pending requests exceeded",
+                          {{"Retry-After", "1"}});
+    }
+}
+
+// The graphs only: a backend's own models are listed once requests for them are passed
+// through, not before (a client would offer models that only answer 404).
+void OllamaApi::tags(const std::shared_ptr<Exchange> &exchange) {
+    const std::string modified_at = rfc3339_utc(services_.started_at_ms);
+    std::string models;
+    for (const ServedGraph &g : services_.graphs.graphs())
+        models += (models.empty() ? "" : ",") + graph_entry(g, modified_at);
+    exchange->send(200, kJson, "{\"models\":[" + models + "]}");
+}
+
+void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    const std::optional<json::Document> body = body_object(request, *exchange);
+    if (!body) return;
+    std::string model;
+    if (!optional_string(*body, "name", model, *exchange)) return; // the older spelling
+    if (!optional_string(*body, "model", model, *exchange)) return;
+    const ServedGraph *graph = services_.graphs.find(model);
+    if (graph == nullptr) {
+        send_ollama_error(*exchange, 404, "model \"" + model + "\" not found");
+        return;
+    }
+    std::string info =
+        "{\"general.architecture\":\"tinyllm\",\"tinyllm.graph.id\":" + json_string(graph->id) +
+        ",\"tinyllm.graph.version\":" + json_string(graph->version) + "}";
+    std::string modelfile =
+        "# TinyLLM graph " + graph->name + " " + graph->version + ": " + graph->description + "\n";
+    if (!graph->graph) modelfile += "# not available: " + graph->error + "\n";
+    exchange->send(200, kJson,
+                   "{\"license\":\"\",\"modelfile\":" + json_string(modelfile) +
+                       ",\"parameters\":\"\",\"template\":\"\",\"details\":" + graph_details() +
+                       ",\"model_info\":" + info + ",\"capabilities\":[\"completion\"]," +
+                       "\"modified_at\":" + json_string(rfc3339_utc(services_.started_at_ms)) +
+                       "}");
+}
+
+void OllamaApi::ps(const std::shared_ptr<Exchange> &exchange) {
+    std::string models;
+    for (const auto &[name, count] : services_.in_flight.snapshot()) {
+        const std::string model = std::string(kModelPrefix) + name;
+        models += (models.empty() ? "" : ",") + std::string("{\"name\":") + json_string(model) +
+                  ",\"model\":" + json_string(model) +
+                  ",\"size\":0,\"digest\":\"\",\"details\":" + graph_details() +
+                  ",\"expires_at\":\"\",\"size_vram\":0,\"runs\":" + std::to_string(count) + "}";
+    }
+    exchange->send(200, kJson, "{\"models\":[" + models + "]}");
+}
+
+} // namespace tinyllm::serve

@@ -1,0 +1,38 @@
+// Ollama's API, so that any Ollama client can use a graph as a model: /api/chat and
+// /api/generate (streamed NDJSON or one document), /api/tags (every graph as
+// "tinyllm/<name>"), /api/show, /api/ps, /api/version.
+// Errors are Ollama's shape, {"error": "..."}.
+#pragma once
+
+#include "serve/http_exchange.hpp"
+#include "serve/services.hpp"
+
+#include <memory>
+
+namespace tinyllm::serve {
+
+class OllamaApi {
+public:
+    explicit OllamaApi(Services &services) : services_(services) {}
+
+    // [I/O thread] Answers the request if its path is one of Ollama's; false otherwise.
+    bool handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
+
+private:
+    void run(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange, bool generate);
+    void tags(const std::shared_ptr<Exchange> &exchange);
+    void show(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
+    void ps(const std::shared_ptr<Exchange> &exchange);
+
+    Services &services_;
+};
+
+// {"error": message}, with Ollama's content type.
+void send_ollama_error(Exchange &exchange, int status, const std::string &message,
+                       Headers headers = {});
+
+// The time as Ollama writes it: "2026-12-05T14:03:13.123456789Z".
+std::string rfc3339_utc(int64_t epoch_ms);
+std::string rfc3339_now();
+
+} // namespace tinyllm::serve

@@ -1,0 +1,173 @@
+#include "serve/server.hpp"
+
+#include "serve/ollama_api.hpp"
+#include "tinyllm/json.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <thread>
+
+namespace tinyllm::serve {
+
+namespace {
+
+constexpr const char *kJson = "application/json; charset=utf-8";
+
+int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// A path that climbs out of where it points ("/../", "/..", "%2e%2e"): refused outright, so no
+// handler, today's or a later one that serves files, ever sees one.
+bool climbs(std::string_view path) {
+    std::string lower(path);
+    for (char &c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string_view dots : {"..", "%2e%2e", "%2e.", ".%2e"}) {
+        for (size_t at = lower.find(dots); at != std::string::npos; at = lower.find(dots, at + 1)) {
+            const size_t end = at + dots.size();
+            const bool starts = at == 0 || lower[at - 1] == '/' || lower[at - 1] == '\\';
+            const bool ends = end == lower.size() || lower[end] == '/' || lower[end] == '\\' ||
+                              lower.compare(end, 3, "%2f") == 0 ||
+                              lower.compare(end, 3, "%5c") == 0;
+            if (starts && ends) return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+std::optional<ListenAddress> parse_listen(std::string_view text) {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == text.size()) return std::nullopt;
+    std::string_view host = text.substr(0, colon);
+    const std::string_view port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+        return std::nullopt;
+    }
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string_view::npos) {
+        return std::nullopt; // an IPv6 address needs its brackets
+    }
+    if (host.empty()) return std::nullopt;
+    return ListenAddress{std::string(host), static_cast<uint16_t>(port)};
+}
+
+Server::Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
+               ListBackendModels backend_models)
+    : options_(std::move(options)), graphs_(std::move(graphs)),
+      runs_(options_.max_concurrent_runs, options_.max_queued_runs),
+      control_(2, 64), services_{graphs_,
+                                 runs_,
+                                 control_,
+                                 runtime::CancelToken(),
+                                 std::move(run_graph),
+                                 std::move(backend_models),
+                                 options_.max_input_bytes,
+                                 now_ms(),
+                                 {}},
+      ollama_(std::make_unique<OllamaApi>(services_)) {
+    http_ = std::make_unique<HttpServer>(
+        options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
+            handle(std::move(request), exchange);
+        });
+}
+
+Server::~Server() {
+    shutdown();
+}
+
+uint16_t Server::port() const noexcept {
+    return http_->port();
+}
+
+void Server::handle(HttpRequest request, const std::shared_ptr<Exchange> &exchange) {
+    spdlog::debug("{} {} {}", request.remote, request.method, request.target);
+    if (climbs(request.path)) {
+        send_ollama_error(*exchange, 400, "the path climbs out of the server's (\"..\")");
+        return;
+    }
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (request.path == "/healthz" && get) {
+        exchange->send(200, kJson, R"({"status":"ok"})");
+        return;
+    }
+    if (request.path == "/readyz" && get) {
+        ready(exchange);
+        return;
+    }
+    if (request.path == "/" && get) {
+        // What Ollama answers at its root, which clients use as a heartbeat.
+        exchange->send(200, "text/plain; charset=utf-8", "TinyLLM is running");
+        return;
+    }
+    if (ollama_->handle(request, exchange)) return;
+    send_ollama_error(*exchange, 404, "no such endpoint: " + request.method + " " + request.path);
+}
+
+// Ready when a graph can run and every backend answers its model list.
+void Server::ready(const std::shared_ptr<Exchange> &exchange) {
+    const bool queued = control_.submit([this, exchange] {
+        std::string problems;
+        size_t available = 0;
+        for (const ServedGraph &g : graphs_.graphs())
+            available += g.graph ? 1 : 0;
+        if (available == 0) problems += "no graph is available; ";
+        try {
+            services_.backend_models();
+        } catch (const std::exception &e) {
+            problems += std::string("backend: ") + e.what() + "; ";
+        }
+        if (problems.empty()) {
+            exchange->send(200, kJson, R"({"status":"ready"})");
+            return;
+        }
+        problems.resize(problems.size() - 2);
+        std::string body = R"({"status":"not ready","reason":)";
+        json::append_quoted(body, problems);
+        exchange->send(503, kJson, body + "}");
+    });
+    if (!queued) send_ollama_error(*exchange, 503, "server busy", {{"Retry-After", "1"}});
+}
+
+void Server::serve(const runtime::CancelToken &stop) {
+    http_->start();
+    while (!stop.cancelled())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    shutdown();
+}
+
+void Server::shutdown() {
+    if (shut_down_) return;
+    shut_down_ = true;
+    http_->stop_accepting();
+    runs_.close();
+    control_.close();
+    // The grace period: runs in flight and queued may finish.
+    const auto until = std::chrono::steady_clock::now() + options_.shutdown_grace;
+    while ((runs_.running() > 0 || runs_.queued() > 0) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    cancelled_at_shutdown_ = runs_.running() + runs_.queued();
+    if (cancelled_at_shutdown_ > 0) {
+        spdlog::warn("shutting down: cancelling {} run(s) still in flight after {} ms",
+                     cancelled_at_shutdown_, options_.shutdown_grace.count());
+        services_.shutdown.cancel();
+    }
+    runs_.drain();
+    control_.drain();
+    // The last answers are written; then every connection is closed.
+    const auto written = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (http_->connections() > 0 && std::chrono::steady_clock::now() < written)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    http_->stop();
+    http_->join();
+}
+
+} // namespace tinyllm::serve

@@ -1,0 +1,64 @@
+// `tinyllm serve`'s server: the HTTP server, the queues that run graphs and control calls off
+// its I/O threads, the APIs (Ollama's; OpenAI's and TinyLLM's own come next), the health
+// endpoints, and the graceful shutdown: stop accepting, let runs in flight finish for a grace
+// period, cancel the rest (recorded as cancelled), close.
+#pragma once
+
+#include "serve/graph_catalog.hpp"
+#include "serve/http_server.hpp"
+#include "serve/services.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tinyllm::serve {
+
+struct ServerOptions {
+    HttpServerOptions http;
+    size_t max_concurrent_runs = 8;
+    size_t max_queued_runs = 64;
+    size_t max_input_bytes = 1 << 20;
+    std::chrono::milliseconds shutdown_grace{30000};
+};
+
+// HOST:PORT or [IPv6]:PORT; nullopt when `text` is neither.
+struct ListenAddress {
+    std::string host;
+    uint16_t port = 0;
+};
+std::optional<ListenAddress> parse_listen(std::string_view text);
+
+class Server {
+public:
+    // Listens at once (throws Error(unavailable) naming the address when it cannot).
+    Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
+           ListBackendModels backend_models);
+    ~Server(); // shuts down if serve() did not
+
+    uint16_t port() const noexcept;
+
+    // Serves until `stop` is cancelled, then shuts down gracefully.
+    void serve(const runtime::CancelToken &stop);
+    // What the shutdown found: runs still in flight when the grace period ended, cancelled.
+    size_t runs_cancelled_at_shutdown() const noexcept { return cancelled_at_shutdown_; }
+
+private:
+    void handle(HttpRequest request, const std::shared_ptr<Exchange> &exchange);
+    void ready(const std::shared_ptr<Exchange> &exchange);
+    void shutdown();
+
+    ServerOptions options_;
+    GraphCatalog graphs_;
+    RunQueue runs_;
+    RunQueue control_;
+    Services services_;
+    std::unique_ptr<class OllamaApi> ollama_;
+    std::unique_ptr<HttpServer> http_; // last: destroyed first, after shutdown()
+    bool shut_down_ = false;
+    size_t cancelled_at_shutdown_ = 0;
+};
+
+} // namespace tinyllm::serve

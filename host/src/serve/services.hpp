@@ -1,0 +1,55 @@
+// What the API handlers of `tinyllm serve` share: the graphs, the queues that run work off the
+// I/O threads, the token that cancels every run at shutdown, and the functions the command line
+// provides (running a graph with the run store recording it, asking the backends for their
+// models).
+#pragma once
+
+#include "graph/executor.hpp"
+#include "serve/graph_catalog.hpp"
+#include "serve/run_queue.hpp"
+#include "trace/trace.hpp"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tinyllm::serve {
+
+// Runs `graph` for `input` and returns the recorded run. `options` come with the run id, the
+// cancellation token, the events' callback and the first message's data; the callee adds the
+// recording, the time budget and the fan-out limit. Never throws for a failed run.
+using RunGraph = std::function<trace::Run(const ServedGraph &graph, const std::string &input,
+                                          graph::RunOptions options)>;
+
+// Every backend's models as Ollama's /api/tags lists them (one JSON object text each). Blocks on
+// the network: called on the control queue. Throws Error when a backend cannot be asked.
+using ListBackendModels = std::function<std::vector<std::string>()>;
+
+// Runs in flight per graph name (/api/ps).
+class RunsInFlight {
+public:
+    void started(const std::string &graph);
+    void ended(const std::string &graph);
+    std::map<std::string, int> snapshot() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, int> counts_;
+};
+
+struct Services {
+    const GraphCatalog &graphs;
+    RunQueue &runs;    // graph runs: limits.max_concurrent_runs at once, max_queued_runs waiting
+    RunQueue &control; // calls that block on a backend but are not runs (model lists)
+    runtime::CancelToken shutdown; // every run's token is a child of it
+    RunGraph run_graph;
+    ListBackendModels backend_models;
+    size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
+    int64_t started_at_ms = 0;
+    RunsInFlight in_flight;
+};
+
+} // namespace tinyllm::serve

@@ -1,0 +1,313 @@
+// tinyllm serve end to end: the real host serving the config's graphs over Ollama's API, driven
+// over loopback HTTP, with FakeOllama as the model server behind it.
+#include "e2e_support.hpp"
+#include "http_client.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
+
+namespace tinyllm::e2e {
+namespace {
+
+using serve::testing::HttpClient;
+using serve::testing::HttpResponse;
+using serve::testing::RawConnection;
+using ::testing::HasSubstr;
+
+const std::string kChatHello =
+    R"({"model":"tinyllm/direct","messages":[{"role":"user","content":"hello"}]})";
+
+class ServeTest : public E2ETest {
+protected:
+    ServeTest() {
+        // The graphs the tests ask for, as the committed config has them.
+        std::filesystem::create_directories(config_dir() / "graphs");
+        for (const char *name : {"default.yaml", "direct.yaml"})
+            std::filesystem::copy_file(kSourceConfigDir / "graphs" / name,
+                                       config_dir() / "graphs" / name);
+    }
+
+    // Starts `tinyllm serve` on a free port (the kernel's choice) and waits for its address.
+    void start_server() {
+        server_ = start({"serve", "--listen", "127.0.0.1:0"});
+        const std::string prefix = "listening on http://127.0.0.1:";
+        ASSERT_TRUE(server_->wait_until([&] {
+            const std::string &out = server_->out_so_far();
+            const size_t at = out.find(prefix);
+            return at != std::string::npos && out.find('\n', at) != std::string::npos;
+        })) << "no address on stdout; stderr: "
+            << server_->err_so_far();
+        const std::string &out = server_->out_so_far();
+        port_ =
+            static_cast<unsigned short>(std::stoi(out.substr(out.find(prefix) + prefix.size())));
+        url_ = "http://127.0.0.1:" + std::to_string(port_);
+    }
+
+    // The recorded runs, newest first (tinyllm runs list --json, run while the server runs).
+    json::Document runs() const {
+        const RunResult listed = host({"runs", "list", "--json"});
+        EXPECT_EXIT_CODE(listed, kOk);
+        return parse_json(listed.out);
+    }
+    std::string status_of(const std::string &run_id) const {
+        const json::Document all = runs();
+        for (const json::Value &r : all.GetArray())
+            if (r["run_id"].GetString() == run_id) return r["status"].GetString();
+        return "(not recorded)";
+    }
+    // Polls until the run has `status`; the run ends on the server's threads, after the response.
+    bool eventually_status(const std::string &run_id, const std::string &status) const {
+        for (int i = 0; i < 300; ++i) {
+            if (status_of(run_id) == status) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
+    std::unique_ptr<HostProcess> server_;
+    unsigned short port_ = 0;
+    std::string url_;
+};
+
+TEST_F(ServeTest, TagsListEveryGraphAsAModel) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse tags = client.get("/api/tags");
+    ASSERT_EQ(tags.status, 200) << tags.error << tags.body;
+    const json::Document doc = parse_json(tags.body);
+    std::vector<std::string> names;
+    for (const json::Value &m : doc["models"].GetArray())
+        names.emplace_back(m["name"].GetString());
+    // The graphs; the backend's own models come once requests for them are passed through.
+    EXPECT_EQ(names, (std::vector<std::string>{"tinyllm/default", "tinyllm/direct"}));
+    const HttpResponse version = client.get("/api/version");
+    EXPECT_EQ(version.status, 200);
+    EXPECT_EQ(version.body, std::string(R"({"version":")") + TINYLLM_VERSION_STRING + "\"}");
+    EXPECT_EQ(client.get("/").body, "TinyLLM is running");
+    EXPECT_EQ(client.get("/healthz").status, 200);
+    EXPECT_EQ(client.get("/readyz").status, 200);
+    const HttpResponse show = client.post("/api/show", R"({"model":"tinyllm/default"})");
+    EXPECT_EQ(show.status, 200);
+    EXPECT_THAT(show.body, HasSubstr(R"("tinyllm.graph.id":"default")"));
+}
+
+TEST_F(ServeTest, ChatStreamsTheAnswerAsNdjsonAndTheRunIsRecorded) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post("/api/chat", kChatHello);
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/x-ndjson");
+    EXPECT_EQ(r.header("transfer-encoding"), "chunked");
+    const std::vector<std::string> lines = r.lines();
+    ASSERT_GE(lines.size(), 3u) << r.body; // tokens as they come, then the end
+    std::string answer;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+        const json::Document line = parse_json(lines[i]);
+        EXPECT_FALSE(line["done"].GetBool());
+        EXPECT_STREQ(line["model"].GetString(), "tinyllm/direct");
+        answer += line["message"]["content"].GetString();
+    }
+    EXPECT_EQ(answer, testing::kDefaultAnswer);
+    const json::Document last = parse_json(lines.back());
+    EXPECT_TRUE(last["done"].GetBool());
+    EXPECT_STREQ(last["done_reason"].GetString(), "stop");
+    EXPECT_EQ(last["eval_count"].GetInt64(), 9);
+    const std::string run_id = r.header("x-tinyllm-run-id");
+    EXPECT_TRUE(eventually_status(run_id, "succeeded")) << run_id;
+}
+
+TEST_F(ServeTest, AGatedGraphStreamsItsAnswerOnceTheGateHasPassedIt) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post(
+        "/api/chat", R"({"model":"tinyllm/default","messages":[{"role":"user","content":"hi"}]})");
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    const std::vector<std::string> lines = r.lines();
+    ASSERT_EQ(lines.size(), 2u) << r.body; // the whole answer, then the end
+    EXPECT_EQ(parse_json(lines[0])["message"]["content"].GetString(), testing::kDefaultAnswer);
+}
+
+TEST_F(ServeTest, ChatAndGenerateWithoutStreamingAnswerOneDocument) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse chat = client.post(
+        "/api/chat",
+        R"({"model":"tinyllm/direct:latest","stream":false,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello"}]})");
+    ASSERT_EQ(chat.status, 200) << chat.body;
+    EXPECT_EQ(chat.header("content-type"), "application/json; charset=utf-8");
+    const json::Document doc = parse_json(chat.body);
+    EXPECT_EQ(doc["message"]["content"].GetString(), testing::kDefaultAnswer);
+    EXPECT_TRUE(doc["done"].GetBool());
+    const HttpResponse generate = client.post(
+        "/api/generate", R"({"model":"tinyllm/direct","prompt":"hello","stream":false})");
+    ASSERT_EQ(generate.status, 200) << generate.body;
+    EXPECT_EQ(parse_json(generate.body)["response"].GetString(), testing::kDefaultAnswer);
+    // Two requests, one connection: keep-alive.
+    EXPECT_EQ(client.connections_made(), 0) << "the second request opened a new connection";
+}
+
+TEST_F(ServeTest, ABadRequestGetsOneErrorInOllamasShape) {
+    start_server();
+    HttpClient client(url_);
+    struct Case {
+        const char *method;
+        const char *path;
+        const char *body;
+        long status;
+        const char *message;
+    };
+    const Case cases[] = {
+        {"POST", "/api/chat", "{not json", 400, "request body: invalid JSON at line 1 column 2"},
+        {"POST", "/api/chat", "[1]", 400, "request body"},
+        {"POST", "/api/chat", R"({"messages":[]})", 400, "model is required"},
+        {"POST", "/api/chat", R"({"model":5})", 400, "\"model\" must be a string"},
+        {"POST", "/api/chat", R"({"model":"tinyllm/direct","messages":[]})", 400,
+         "\"messages\" must be a non-empty list"},
+        {"POST", "/api/chat",
+         R"({"model":"tinyllm/direct","messages":[{"role":"assistant","content":"x"}]})", 400,
+         "the last message must be the user's"},
+        {"POST", "/api/chat", R"({"model":"tinyllm/direct","stream":"yes","messages":[]})", 400,
+         "\"stream\" must be true or false"},
+        {"POST", "/api/chat", R"({"model":"tinyllm/nope","messages":[{"role":"user"}]})", 404,
+         "model \"tinyllm/nope\" not found: no such graph (served: tinyllm/default"},
+        {"POST", "/api/chat", R"({"model":"llama3","messages":[{"role":"user"}]})", 404,
+         "is not a TinyLLM graph"},
+        {"GET", "/api/chat", "", 405, "method GET not allowed on /api/chat (use POST)"},
+        {"POST", "/api/pull", "{}", 501, "/api/pull is not served by tinyllm serve"},
+        {"GET", "/nope", "", 404, "no such endpoint: GET /nope"},
+        {"GET", "/../../etc/passwd", "", 400, "climbs out"},
+        {"GET", "/api/%2e%2e/x", "", 400, "climbs out"},
+    };
+    for (const Case &c : cases) {
+        const HttpResponse r = client.request(c.method, c.path, c.body);
+        EXPECT_EQ(r.status, c.status)
+            << c.method << " " << c.path << " " << c.body << ": " << r.body;
+        const json::Document error = parse_json(r.body);
+        ASSERT_TRUE(error.IsObject() && error.HasMember("error")) << r.body;
+        EXPECT_THAT(error["error"].GetString(), HasSubstr(c.message)) << c.path << " " << c.body;
+    }
+    EXPECT_EQ(client.get("/healthz").status, 200) << "the server survived them all";
+}
+
+TEST_F(ServeTest, ABodyOverTheLimitIsRefusedUnread) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {max_request_bytes: 2048}\n");
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post("/api/chat", std::string(4096, ' '));
+    EXPECT_EQ(r.status, 413) << r.error << r.body;
+    EXPECT_THAT(r.body, HasSubstr("larger than 2048 bytes"));
+    EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
+}
+
+TEST_F(ServeTest, AClientThatAsksBeforeSendingItsBodyGetsTheGoAhead) {
+    start_server();
+    RawConnection connection(port_);
+    const std::string body = R"({"model":"tinyllm/nope","messages":[{"role":"user"}]})";
+    connection.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    "Content-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n");
+    EXPECT_EQ(connection.read_some(25, std::chrono::seconds(30)), "HTTP/1.1 100 Continue\r\n\r\n");
+    connection.send(body);
+    EXPECT_THAT(connection.read_some(12, std::chrono::seconds(30)), HasSubstr("HTTP/1.1 404"));
+}
+
+TEST_F(ServeTest, AFullQueueAnswersBusyWithRetryAfter) {
+    write_config_file("system.yaml",
+                      "data_dir: " + (root() / "data").string() +
+                          "\nlimits: {max_concurrent_runs: 1, max_queued_runs: 0}\n");
+    ollama_.set_token_delay(std::chrono::milliseconds(300)); // the first run holds the slot
+    start_server();
+    std::thread first([&] { HttpClient(url_).post("/api/chat", kChatHello); });
+    // Wait until the first run has reached the model server.
+    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const HttpResponse busy = HttpClient(url_).post("/api/chat", kChatHello);
+    first.join();
+    EXPECT_EQ(busy.status, 503) << busy.body;
+    EXPECT_EQ(busy.header("retry-after"), "1");
+    EXPECT_THAT(busy.body, HasSubstr("server busy"));
+}
+
+TEST_F(ServeTest, AClientThatGoesAwayCancelsItsRunAndTheRunIsRecordedSo) {
+    ollama_.set_token_delay(std::chrono::milliseconds(500));
+    start_server();
+    RawConnection connection(port_);
+    const std::string body =
+        R"({"model":"tinyllm/direct","messages":[{"role":"user","content":"hello"}]})";
+    connection.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+    // The head and the first token, then the client leaves.
+    const std::string head = connection.read_some(200, std::chrono::seconds(30));
+    ASSERT_THAT(head, HasSubstr("X-TinyLLM-Run-Id: "));
+    const size_t at = head.find("X-TinyLLM-Run-Id: ") + 18;
+    const std::string run_id = head.substr(at, head.find('\r', at) - at);
+    connection.close();
+    EXPECT_TRUE(eventually_status(run_id, "cancelled"))
+        << "run " << run_id << ": " << status_of(run_id);
+}
+
+TEST_F(ServeTest, ASlowClientIsCutOffAfterTheRequestTimeout) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {request_timeout_ms: 300}\n");
+    start_server();
+    RawConnection slow(port_);
+    slow.send("POST /api/chat HTTP/1.1\r\nHost: x\r\n"); // and never the rest
+    const std::string answer = slow.read_until_closed(std::chrono::seconds(30));
+    EXPECT_TRUE(slow.closed_by_server());
+    EXPECT_EQ(answer, ""); // closed, not answered: the request never arrived
+    EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
+}
+
+TEST_F(ServeTest, SigtermLetsTheRunInFlightFinishThenExits) {
+    ollama_.set_token_delay(std::chrono::milliseconds(100));
+    start_server();
+    HttpResponse response;
+    std::thread client([&] { response = HttpClient(url_).post("/api/chat", kChatHello); });
+    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server_->send_signal(SIGTERM);
+    client.join();
+    const RunResult ended = server_->finish();
+    EXPECT_EXIT_CODE(ended, kOk);
+    ASSERT_EQ(response.status, 200) << response.error;
+    EXPECT_THAT(response.body, HasSubstr(R"("done":true)"));
+    EXPECT_EQ(status_of(response.header("x-tinyllm-run-id")), "succeeded");
+}
+
+TEST_F(ServeTest, SigtermCancelsARunStillInFlightAfterTheGrace) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {shutdown_grace_ms: 0}\n");
+    ollama_.set_token_delay(std::chrono::milliseconds(1000));
+    start_server();
+    HttpResponse response;
+    std::thread client([&] { response = HttpClient(url_).post("/api/chat", kChatHello); });
+    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server_->send_signal(SIGTERM);
+    client.join();
+    const RunResult ended = server_->finish();
+    EXPECT_EXIT_CODE(ended, kOk);
+    EXPECT_THAT(ended.err, HasSubstr("cancelling 1 run(s) still in flight"));
+    const std::string run_id = response.header("x-tinyllm-run-id");
+    ASSERT_FALSE(run_id.empty()) << response.status << " " << response.error << response.body;
+    EXPECT_EQ(status_of(run_id), "cancelled");
+}
+
+TEST_F(ServeTest, AnAddressInUseIsOneClearError) {
+    start_server();
+    const RunResult second = host({"serve", "--listen", "127.0.0.1:" + std::to_string(port_)});
+    EXPECT_EXIT_CODE(second, kUnavailable);
+    EXPECT_TRUE(OneErrorLine(second));
+    EXPECT_THAT(second.err, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port_) +
+                                      ": Address already in use"));
+    const RunResult bad = host({"serve", "--listen", "localhost"});
+    EXPECT_EXIT_CODE(bad, kUsage);
+    EXPECT_THAT(bad.err, HasSubstr("expected HOST:PORT"));
+}
+
+} // namespace
+} // namespace tinyllm::e2e
