@@ -149,6 +149,105 @@ TEST_F(ServeTest, ChatAndGenerateWithoutStreamingAnswerOneDocument) {
     EXPECT_EQ(client.connections_made(), 0) << "the second request opened a new connection";
 }
 
+TEST_F(ServeTest, OpenAiChatCompletionsAnswerOneDocument) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post(
+        "/v1/chat/completions",
+        R"({"model":"tinyllm/direct","temperature":0.1,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hel"},{"type":"text","text":"lo"}]}]})");
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    const json::Document doc = parse_json(r.body);
+    EXPECT_STREQ(doc["object"].GetString(), "chat.completion");
+    EXPECT_EQ(std::string(doc["id"].GetString()), "chatcmpl-" + r.header("x-tinyllm-run-id"));
+    EXPECT_STREQ(doc["model"].GetString(), "tinyllm/direct");
+    ASSERT_EQ(doc["choices"].Size(), 1u);
+    EXPECT_EQ(doc["choices"][0]["message"]["content"].GetString(), testing::kDefaultAnswer);
+    EXPECT_STREQ(doc["choices"][0]["finish_reason"].GetString(), "stop");
+    EXPECT_EQ(doc["usage"]["completion_tokens"].GetInt64(), 9);
+    EXPECT_EQ(doc["usage"]["total_tokens"].GetInt64(),
+              doc["usage"]["prompt_tokens"].GetInt64() + 9);
+    // The user's text parts, joined, are the input the model was asked about.
+    EXPECT_THAT(json::to_string(parse_json(ollama_.requests().back().body)), HasSubstr("hello"));
+
+    const HttpResponse models = client.get("/v1/models");
+    ASSERT_EQ(models.status, 200);
+    const json::Document list = parse_json(models.body);
+    EXPECT_STREQ(list["object"].GetString(), "list");
+    EXPECT_STREQ(list["data"][0]["id"].GetString(), "tinyllm/default");
+    EXPECT_EQ(client.get("/v1/models/tinyllm/direct").status, 200);
+    EXPECT_EQ(client.get("/v1/models/tinyllm/nope").status, 404);
+}
+
+TEST_F(ServeTest, OpenAiStreamsServerSentEventsEndingWithDone) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post(
+        "/v1/chat/completions",
+        R"({"model":"tinyllm/direct","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello"}]})");
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    EXPECT_EQ(r.header("content-type"), "text/event-stream; charset=utf-8");
+    std::vector<std::string> events;
+    for (const std::string &line : r.lines()) {
+        if (line.empty()) continue;
+        ASSERT_EQ(line.rfind("data: ", 0), 0u) << line;
+        events.push_back(line.substr(6));
+    }
+    ASSERT_GE(events.size(), 5u) << r.body; // role, tokens..., finish, usage, [DONE]
+    EXPECT_EQ(events.back(), "[DONE]");
+    const json::Document first = parse_json(events[0]);
+    EXPECT_STREQ(first["choices"][0]["delta"]["role"].GetString(), "assistant");
+    std::string answer;
+    for (size_t i = 1; i + 3 < events.size(); ++i) {
+        const json::Document chunk = parse_json(events[i]);
+        EXPECT_STREQ(chunk["object"].GetString(), "chat.completion.chunk");
+        answer += chunk["choices"][0]["delta"]["content"].GetString();
+    }
+    EXPECT_EQ(answer, testing::kDefaultAnswer);
+    const json::Document finish = parse_json(events[events.size() - 3]);
+    EXPECT_STREQ(finish["choices"][0]["finish_reason"].GetString(), "stop");
+    const json::Document usage = parse_json(events[events.size() - 2]);
+    EXPECT_TRUE(usage["choices"].Empty());
+    EXPECT_EQ(usage["usage"]["completion_tokens"].GetInt64(), 9);
+}
+
+TEST_F(ServeTest, AnOpenAiRequestErrorIsOpenAisShape) {
+    start_server();
+    HttpClient client(url_);
+    struct Case {
+        const char *body;
+        long status;
+        const char *code; // "" for null
+        const char *message;
+    };
+    const Case cases[] = {
+        {"{", 400, "", "request body: invalid JSON"},
+        {R"({"messages":[]})", 400, "missing_model", "you must provide a model parameter"},
+        {R"({"model":"tinyllm/nope","messages":[]})", 404, "model_not_found", "no such graph"},
+        {R"({"model":"tinyllm/direct","n":2,"messages":[]})", 400, "unsupported_value",
+         "n must be 1"},
+        {R"({"model":"tinyllm/direct","tools":[{"type":"function"}],"messages":[]})", 400,
+         "unsupported_parameter", "does not take tools"},
+        {R"({"model":"tinyllm/direct","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
+         400, "", "a text \"content\""},
+    };
+    for (const Case &c : cases) {
+        const HttpResponse r = client.post("/v1/chat/completions", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << ": " << r.body;
+        const json::Document doc = parse_json(r.body);
+        ASSERT_TRUE(doc.IsObject() && doc.HasMember("error")) << r.body;
+        const json::Value &error = doc["error"];
+        EXPECT_THAT(error["message"].GetString(), HasSubstr(c.message)) << c.body;
+        EXPECT_STREQ(error["type"].GetString(), "invalid_request_error") << c.body;
+        if (*c.code == '\0') {
+            EXPECT_TRUE(error["code"].IsNull()) << c.body;
+        } else {
+            EXPECT_STREQ(error["code"].GetString(), c.code) << c.body;
+        }
+    }
+    EXPECT_EQ(client.get("/v1/chat/completions").status, 405);
+    EXPECT_EQ(client.get("/v1/embeddings").status, 404);
+}
+
 TEST_F(ServeTest, ABadRequestGetsOneErrorInOllamasShape) {
     start_server();
     HttpClient client(url_);
@@ -226,7 +325,13 @@ TEST_F(ServeTest, AFullQueueAnswersBusyWithRetryAfter) {
     for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const HttpResponse busy = HttpClient(url_).post("/api/chat", kChatHello);
+    const HttpResponse busy_openai = HttpClient(url_).post(
+        "/v1/chat/completions",
+        R"({"model":"tinyllm/direct","messages":[{"role":"user","content":"hi"}]})");
     first.join();
+    EXPECT_EQ(busy_openai.status, 429) << busy_openai.body;
+    EXPECT_EQ(busy_openai.header("retry-after"), "1");
+    EXPECT_THAT(busy_openai.body, HasSubstr(R"("code":"rate_limit_exceeded")"));
     EXPECT_EQ(busy.status, 503) << busy.body;
     EXPECT_EQ(busy.header("retry-after"), "1");
     EXPECT_THAT(busy.body, HasSubstr("server busy"));

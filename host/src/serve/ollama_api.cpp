@@ -1,5 +1,6 @@
 #include "serve/ollama_api.hpp"
 
+#include "serve/chat_request.hpp"
 #include "serve/graph_call.hpp"
 #include "serve/http_status.hpp"
 #include "store/run_id.hpp"
@@ -234,19 +235,7 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
     }
     const ServedGraph *graph = services_.graphs.find(model);
     if (graph == nullptr) {
-        if (graph_name_of(model)) {
-            std::string known;
-            for (const ServedGraph &g : services_.graphs.graphs())
-                known += (known.empty() ? "" : ", ") + g.model;
-            send_ollama_error(*exchange, 404,
-                              "model \"" + model + "\" not found: no such graph (served: " +
-                                  (known.empty() ? std::string("none") : known) + ")");
-        } else {
-            send_ollama_error(*exchange, 404,
-                              "model \"" + model +
-                                  "\" is not a TinyLLM graph (tinyllm/<graph>); tinyllm serve "
-                                  "does not pass requests for a backend's models through yet");
-        }
+        send_ollama_error(*exchange, 404, unknown_model(services_.graphs, model));
         return;
     }
     if (!graph->graph) {
@@ -257,76 +246,37 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
 
     // The input is the last user message (or the prompt); what came before, and the request's
     // other settings, go into the first message's data for the graph's nodes to use.
-    GraphCall call;
-    call.graph = graph;
-    call.stream = stream;
-    json::Document data(rapidjson::kObjectType);
-    auto &alloc = data.GetAllocator();
+    GraphInput in;
     if (generate) {
-        if (!optional_string(*body, "prompt", call.input, *exchange)) return;
+        if (!optional_string(*body, "prompt", in.input, *exchange)) return;
         std::string system;
         if (!optional_string(*body, "system", system, *exchange)) return;
-        if (!system.empty()) data.AddMember("system", json::string_value(system, alloc), alloc);
-        if (call.input.empty()) {
+        if (!system.empty())
+            add_data(in, "system", json::Value(rapidjson::StringRef(system.c_str())));
+        if (in.input.empty()) {
             // Ollama answers an empty prompt by loading the model: here, nothing to load.
             exchange->send(200, kJson,
                            head(model) +
                                ",\"response\":\"\",\"done\":true,\"done_reason\":\"load\"}");
             return;
         }
-    } else {
-        const json::Value *messages = json::find(*body, "messages");
-        if (messages == nullptr || !messages->IsArray() || messages->Empty()) {
-            send_ollama_error(*exchange, 400,
-                              "\"messages\" must be a non-empty list of {role, content}");
-            return;
-        }
-        json::Value history(rapidjson::kArrayType);
-        const auto count = messages->Size();
-        for (rapidjson::SizeType i = 0; i < count; ++i) {
-            const json::Value &m = (*messages)[i];
-            const auto role = m.IsObject() ? json::get_string(m, "role") : std::nullopt;
-            const json::Value *content = m.IsObject() ? json::find(m, "content") : nullptr;
-            if (!role || (content != nullptr && !content->IsString())) {
-                send_ollama_error(*exchange, 400,
-                                  "messages[" + std::to_string(i) +
-                                      "] must be an object with a string \"role\" and "
-                                      "\"content\"");
-                return;
-            }
-            const std::string text =
-                content ? std::string(content->GetString(), content->GetStringLength()) : "";
-            if (i + 1 == count) {
-                if (*role != "user") {
-                    send_ollama_error(*exchange, 400,
-                                      "the last message must be the user's (role \"user\", not "
-                                      "\"" +
-                                          *role + "\"): it is what the graph answers");
-                    return;
-                }
-                call.input = text;
-                break;
-            }
-            json::Value entry(rapidjson::kObjectType);
-            entry.AddMember("role", json::string_value(*role, alloc), alloc);
-            entry.AddMember("content", json::string_value(text, alloc), alloc);
-            history.PushBack(entry, alloc);
-        }
-        if (!history.Empty()) data.AddMember("history", history, alloc);
-    }
-    for (const char *key : {"format", "options"}) {
-        if (const json::Value *v = json::find(*body, key)) {
-            data.AddMember(json::Value(key, alloc), json::Value(*v, alloc), alloc);
-        }
-    }
-    if (call.input.size() > services_.max_input_bytes) {
-        send_ollama_error(*exchange, 413,
-                          "the input is " + std::to_string(call.input.size()) +
-                              " bytes, over limits.max_input_bytes (" +
-                              std::to_string(services_.max_input_bytes) + ")");
+    } else if (const std::string error = read_messages(json::find(*body, "messages"), in);
+               !error.empty()) {
+        send_ollama_error(*exchange, 400, error);
         return;
     }
-    call.data = json::to_string(data);
+    for (const char *key : {"format", "options"}) {
+        if (const json::Value *v = json::find(*body, key)) add_data(in, key, *v);
+    }
+    if (const std::string error = input_over_limit(in, services_.max_input_bytes); !error.empty()) {
+        send_ollama_error(*exchange, 413, error);
+        return;
+    }
+    GraphCall call;
+    call.graph = graph;
+    call.stream = stream;
+    call.input = std::move(in.input);
+    call.data = json::to_string(in.data);
     call.run_id = store::new_run_id();
     auto responder =
         std::make_shared<OllamaResponder>(exchange, model, generate, stream, call.run_id);

@@ -1,6 +1,7 @@
 #include "serve/server.hpp"
 
 #include "serve/ollama_api.hpp"
+#include "serve/openai_api.hpp"
 #include "tinyllm/json.hpp"
 
 #include <spdlog/spdlog.h>
@@ -73,7 +74,8 @@ Server::Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
                                  options_.max_input_bytes,
                                  now_ms(),
                                  {}},
-      ollama_(std::make_unique<OllamaApi>(services_)) {
+      ollama_(std::make_unique<OllamaApi>(services_)),
+      openai_(std::make_unique<OpenAiApi>(services_)) {
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), exchange);
@@ -109,6 +111,7 @@ void Server::handle(HttpRequest request, const std::shared_ptr<Exchange> &exchan
         return;
     }
     if (ollama_->handle(request, exchange)) return;
+    if (openai_->handle(request, exchange)) return;
     send_ollama_error(*exchange, 404, "no such endpoint: " + request.method + " " + request.path);
 }
 

@@ -1,5 +1,5 @@
 // `tinyllm serve`'s server: the HTTP server, the queues that run graphs and control calls off
-// its I/O threads, the APIs (Ollama's; OpenAI's and TinyLLM's own come next), the health
+// its I/O threads, the APIs (Ollama's, OpenAI's; TinyLLM's own comes next), the health
 // endpoints, and the graceful shutdown: stop accepting, let runs in flight finish for a grace
 // period, cancel the rest (recorded as cancelled), close.
 #pragma once
@@ -56,6 +56,7 @@ private:
     RunQueue control_;
     Services services_;
     std::unique_ptr<class OllamaApi> ollama_;
+    std::unique_ptr<class OpenAiApi> openai_;
     std::unique_ptr<HttpServer> http_; // last: destroyed first, after shutdown()
     bool shut_down_ = false;
     size_t cancelled_at_shutdown_ = 0;

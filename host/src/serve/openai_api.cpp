@@ -1,0 +1,311 @@
+#include "serve/openai_api.hpp"
+
+#include "serve/chat_request.hpp"
+#include "serve/graph_call.hpp"
+#include "serve/http_status.hpp"
+#include "store/run_id.hpp"
+#include "tinyllm/json.hpp"
+#include "version.hpp"
+
+#include <chrono>
+
+namespace tinyllm::serve {
+
+namespace {
+
+constexpr const char *kJson = "application/json; charset=utf-8";
+
+std::string json_string(std::string_view text) {
+    std::string out;
+    json::append_quoted(out, text);
+    return out;
+}
+
+int64_t unix_seconds() {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string usage_object(const trace::Run &run) {
+    const RunUsage u = usage_of(run);
+    return "{\"prompt_tokens\":" + std::to_string(u.prompt_tokens) +
+           ",\"completion_tokens\":" + std::to_string(u.completion_tokens) +
+           ",\"total_tokens\":" + std::to_string(u.prompt_tokens + u.completion_tokens) + "}";
+}
+
+std::string model_object(const std::string &id, int64_t created) {
+    return "{\"id\":" + json_string(id) +
+           ",\"object\":\"model\",\"created\":" + std::to_string(created) +
+           ",\"owned_by\":\"tinyllm\"}";
+}
+
+// One run's answer in OpenAI's shapes: a chat.completion document, or chat.completion.chunk
+// events (the first token starts the stream, so a run that fails before one gets a real error
+// status).
+class OpenAiResponder final : public RunResponder {
+public:
+    OpenAiResponder(std::shared_ptr<Exchange> exchange, std::string model, bool stream,
+                    bool include_usage, std::string run_id)
+        : exchange_(std::move(exchange)), model_(std::move(model)), stream_(stream),
+          include_usage_(include_usage), run_id_(std::move(run_id)), created_(unix_seconds()) {}
+
+    void token(const std::string &text) override {
+        start();
+        event(chunk("{\"content\":" + json_string(text) + "}", "null"));
+    }
+
+    void finished(const trace::Run &run, Relayed relayed) override {
+        if (run.status == trace::RunStatus::succeeded && !relayed.restarted) {
+            if (!stream_) {
+                exchange_->send(200, kJson, completion(run), headers());
+                return;
+            }
+            start();
+            if (!relayed.streamed && !run.answer.empty()) token(run.answer);
+            event(chunk("{}", "\"stop\""));
+            if (include_usage_) {
+                event(head("chat.completion.chunk") +
+                      ",\"choices\":[],\"usage\":" + usage_object(run) + "}");
+            }
+            exchange_->write("data: [DONE]\n\n");
+            exchange_->end();
+            return;
+        }
+        const std::string message =
+            (relayed.restarted           ? std::string("the answer restarted after part of it was "
+                                                                 "streamed (a retry); the whole answer is in the "
+                                                                 "run's trace")
+             : run.error_message.empty() ? std::string("the run did not finish")
+                                         : run.error_message) +
+            " (run " + run.id + ")";
+        const int status =
+            relayed.restarted ? 500 : http_status_for(parse_error_code(run.error_code));
+        if (started_) {
+            event(error_object(status, message, {}));
+            exchange_->end();
+            return;
+        }
+        send_openai_error(*exchange_, status, message, {}, headers());
+    }
+
+    static std::string error_object(int status, const std::string &message,
+                                    const std::string &code) {
+        const char *type = status == 429   ? "rate_limit_error"
+                           : status >= 500 ? "server_error"
+                                           : "invalid_request_error";
+        return "{\"error\":{\"message\":" + json_string(message) + ",\"type\":\"" + type +
+               "\",\"param\":null,\"code\":" + (code.empty() ? "null" : json_string(code)) + "}}";
+    }
+
+private:
+    Headers headers() const { return {{"X-TinyLLM-Run-Id", run_id_}}; }
+
+    std::string head(const char *object) const {
+        return "{\"id\":" + json_string("chatcmpl-" + run_id_) + ",\"object\":\"" + object +
+               "\",\"created\":" + std::to_string(created_) + ",\"model\":" + json_string(model_) +
+               ",\"system_fingerprint\":" + json_string(std::string("tinyllm-") + kVersion);
+    }
+    std::string chunk(const std::string &delta, const char *finish_reason) const {
+        return head("chat.completion.chunk") + ",\"choices\":[{\"index\":0,\"delta\":" + delta +
+               ",\"logprobs\":null,\"finish_reason\":" + finish_reason + "}]}";
+    }
+    std::string completion(const trace::Run &run) const {
+        return head("chat.completion") +
+               ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
+               json_string(run.answer) +
+               ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":" +
+               usage_object(run) + "}";
+    }
+    void event(const std::string &data) { exchange_->write("data: " + data + "\n\n"); }
+    void start() {
+        if (started_) return;
+        started_ = true;
+        Headers h = headers();
+        h.emplace_back("Cache-Control", "no-cache");
+        exchange_->start_stream(200, "text/event-stream; charset=utf-8", std::move(h));
+        event(chunk(R"({"role":"assistant","content":""})", "null"));
+    }
+
+    std::shared_ptr<Exchange> exchange_;
+    std::string model_;
+    bool stream_;
+    bool include_usage_;
+    std::string run_id_;
+    int64_t created_;
+    bool started_ = false;
+};
+
+// OpenAI's sampling settings, as the Ollama options a model node could apply.
+void add_options(const json::Value &body, GraphInput &in) {
+    static constexpr std::pair<const char *, const char *> names[] = {
+        {"temperature", "temperature"},
+        {"top_p", "top_p"},
+        {"seed", "seed"},
+        {"stop", "stop"},
+        {"max_tokens", "num_predict"},
+        {"max_completion_tokens", "num_predict"},
+        {"frequency_penalty", "frequency_penalty"},
+        {"presence_penalty", "presence_penalty"},
+    };
+    json::Document options(rapidjson::kObjectType);
+    auto &alloc = options.GetAllocator();
+    for (const auto &[openai, ollama] : names) {
+        const json::Value *v = json::find(body, openai);
+        if (v == nullptr || options.HasMember(ollama)) continue;
+        options.AddMember(json::Value(rapidjson::StringRef(ollama)), json::Value(*v, alloc), alloc);
+    }
+    if (options.MemberCount() > 0) add_data(in, "options", options);
+}
+
+} // namespace
+
+void send_openai_error(Exchange &exchange, int status, const std::string &message,
+                       const std::string &code, Headers headers) {
+    exchange.send(status, kJson, OpenAiResponder::error_object(status, message, code),
+                  std::move(headers));
+}
+
+bool OpenAiApi::handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    if (request.path.rfind("/v1/", 0) != 0) return false;
+    if (request.path == "/v1/chat/completions") {
+        if (request.method != "POST") {
+            send_openai_error(*exchange, 405, "use POST for /v1/chat/completions", {},
+                              {{"Allow", "POST"}});
+            return true;
+        }
+        chat_completions(request, exchange);
+        return true;
+    }
+    if (request.path == "/v1/models" || request.path.rfind("/v1/models/", 0) == 0) {
+        if (request.method != "GET" && request.method != "HEAD") {
+            send_openai_error(*exchange, 405, "use GET for " + request.path, {},
+                              {{"Allow", "GET"}});
+            return true;
+        }
+        models(request, exchange);
+        return true;
+    }
+    send_openai_error(*exchange, 404,
+                      request.method + " " + request.path +
+                          " is not served by tinyllm serve (OpenAI's API: /v1/chat/completions, "
+                          "/v1/models)",
+                      "unknown_url");
+    return true;
+}
+
+void OpenAiApi::models(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    const int64_t created = services_.started_at_ms / 1000;
+    if (request.path == "/v1/models") {
+        std::string data;
+        for (const ServedGraph &g : services_.graphs.graphs())
+            data += (data.empty() ? "" : ",") + model_object(g.model, created);
+        exchange->send(200, kJson, "{\"object\":\"list\",\"data\":[" + data + "]}");
+        return;
+    }
+    // Model ids hold a slash ("tinyllm/default"): everything after /v1/models/ is the id.
+    const std::string id = request.path.substr(std::string_view("/v1/models/").size());
+    const ServedGraph *graph = services_.graphs.find(id);
+    if (graph == nullptr) {
+        send_openai_error(*exchange, 404, unknown_model(services_.graphs, id), "model_not_found");
+        return;
+    }
+    exchange->send(200, kJson, model_object(graph->model, created));
+}
+
+void OpenAiApi::chat_completions(const HttpRequest &request,
+                                 const std::shared_ptr<Exchange> &exchange) {
+    json::Document body;
+    try {
+        body = json::parse_object(request.body, "request body", ErrorCode::invalid_argument);
+    } catch (const Error &e) {
+        send_openai_error(*exchange, 400, e.what());
+        return;
+    }
+    const std::optional<std::string> model = json::get_string(body, "model");
+    if (!model || model->empty()) {
+        send_openai_error(*exchange, 400, "you must provide a model parameter", "missing_model");
+        return;
+    }
+    const ServedGraph *graph = services_.graphs.find(*model);
+    if (graph == nullptr) {
+        send_openai_error(*exchange, 404, unknown_model(services_.graphs, *model),
+                          "model_not_found");
+        return;
+    }
+    if (!graph->graph) {
+        send_openai_error(*exchange, 503,
+                          "graph \"" + graph->name + "\" is not available: " + graph->error);
+        return;
+    }
+    bool stream = false;
+    bool include_usage = false;
+    if (const json::Value *s = json::find(body, "stream")) {
+        if (!s->IsBool()) {
+            send_openai_error(*exchange, 400,
+                              "\"stream\" must be true or false, not " + json::type_phrase(*s));
+            return;
+        }
+        stream = s->GetBool();
+    }
+    if (const json::Value *o = json::find(body, "stream_options"); o != nullptr && o->IsObject()) {
+        include_usage = json::get_bool(*o, "include_usage").value_or(false);
+    }
+    if (const auto n = json::get_int(body, "n"); n && *n != 1) {
+        send_openai_error(*exchange, 400, "a graph gives one answer per request: n must be 1",
+                          "unsupported_value");
+        return;
+    }
+    if (const json::Value *tools = json::find(body, "tools");
+        tools != nullptr && (!tools->IsArray() || !tools->Empty())) {
+        send_openai_error(*exchange, 400,
+                          "graph \"" + graph->name +
+                              "\" does not take tools from the request (its nodes call the "
+                              "tools of tools.yaml)",
+                          "unsupported_parameter");
+        return;
+    }
+
+    GraphInput in;
+    if (const std::string error = read_messages(json::find(body, "messages"), in); !error.empty()) {
+        send_openai_error(*exchange, 400, error);
+        return;
+    }
+    // response_format: {"type": "json_object"} is Ollama's "json"; a json_schema's schema is
+    // Ollama's format as a schema. The graph's nodes see it as data.format.
+    if (const json::Value *rf = json::find(body, "response_format");
+        rf != nullptr && rf->IsObject()) {
+        const std::optional<std::string> type = json::get_string(*rf, "type");
+        if (type == "json_object") {
+            add_data(in, "format", json::Value("json"));
+        } else if (type == "json_schema") {
+            const json::Value *spec = json::find(*rf, "json_schema");
+            const json::Value *schema = spec != nullptr ? json::find(*spec, "schema") : nullptr;
+            if (schema == nullptr || !schema->IsObject()) {
+                send_openai_error(*exchange, 400,
+                                  "response_format json_schema needs json_schema.schema",
+                                  "invalid_value");
+                return;
+            }
+            add_data(in, "format", *schema);
+        }
+    }
+    add_options(body, in);
+    if (const std::string error = input_over_limit(in, services_.max_input_bytes); !error.empty()) {
+        send_openai_error(*exchange, 413, error);
+        return;
+    }
+    GraphCall call;
+    call.graph = graph;
+    call.stream = stream;
+    call.input = std::move(in.input);
+    call.data = json::to_string(in.data);
+    call.run_id = store::new_run_id();
+    auto responder =
+        std::make_shared<OpenAiResponder>(exchange, *model, stream, include_usage, call.run_id);
+    if (!start_graph_call(services_, std::move(call), exchange, responder)) {
+        send_openai_error(*exchange, 429, "server busy: every run slot and queue place is taken",
+                          "rate_limit_exceeded", {{"Retry-After", "1"}});
+    }
+}
+
+} // namespace tinyllm::serve
