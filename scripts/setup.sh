@@ -48,6 +48,10 @@ PACKAGES=(
     clang libclang-rt-14-dev
 )
 
+# Node.js and npm for the test of the official client libraries against tinyllm serve, unless
+# some Node.js is there already (another source's nodejs may bundle npm and refuse Debian's).
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+
 missing_packages() {
     local p status
     for p in "${PACKAGES[@]}"; do

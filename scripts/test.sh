@@ -39,12 +39,29 @@ done
 "$ROOT/scripts/setup.sh" --deps-only
 JOBS=$(nproc)
 
+# The official Ollama and OpenAI client libraries that tests/serve/clients_test.py drives, from
+# npm into DIR/serve-clients (again only when the lock file changed). Without npm, or when the
+# registry cannot be reached, that one test is skipped and says why.
+install_client_libraries() {
+    local dir=$1/serve-clients lock=$ROOT/tests/serve/clients/package-lock.json
+    if ! command -v npm >/dev/null; then
+        echo "test.sh: npm not found (scripts/setup.sh installs it): serve.npm_clients will be skipped" >&2
+        return 0
+    fi
+    mkdir -p "$dir"
+    if [ -d "$dir/node_modules" ] && cmp -s "$lock" "$dir/package-lock.json"; then return 0; fi
+    cp "$ROOT/tests/serve/clients/package.json" "$lock" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        echo "test.sh: npm ci failed in $dir: serve.npm_clients will be skipped" >&2
+}
+
 # build_and_test DIR CMAKE_ARGS...
 build_and_test() {
     local dir=$1
     shift
     cmake -S "$ROOT" -B "$dir" -G Ninja -DTINYLLM_WERROR=ON "$@" >/dev/null
     cmake --build "$dir" -j "$JOBS"
+    install_client_libraries "$dir"
     (cd "$dir" && ctest --output-on-failure -j "$JOBS" "${CTEST_ARGS[@]}")
 }
 
