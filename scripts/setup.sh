@@ -44,6 +44,8 @@ PACKAGES=(
     libsqlite3-dev libseccomp-dev bubblewrap libkainjow-mustache-dev libre2-dev libssl-dev
     libxxhash-dev
     python3 jq
+    # /metrics of tinyllm serve, read by Prometheus' own text-format parser in a test.
+    python3-prometheus-client
     # The fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime (libclang_rt.fuzzer).
     clang libclang-rt-14-dev
 )

@@ -74,6 +74,7 @@ bool start_graph_call(Services &services, GraphCall call, std::shared_ptr<Exchan
             spdlog::error("run {} of graph {}: {}", call.run_id, call.graph->name, e.what());
         }
         services.in_flight.ended(call.graph->name);
+        services.metrics.run_ended(call.graph->name, run);
         responder->finished(run, relay->relayed());
     });
 }

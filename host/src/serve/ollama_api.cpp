@@ -282,6 +282,7 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
         std::make_shared<OllamaResponder>(exchange, model, generate, stream, call.run_id);
     if (!start_graph_call(services_, std::move(call), exchange, responder)) {
         // Ollama's own words when its queue is full.
+        services_.metrics.rejected("ollama", "busy");
         send_ollama_error(*exchange, 503,
                           "server busy, please try again.  maximum pending requests exceeded",
                           {{"Retry-After", "1"}});

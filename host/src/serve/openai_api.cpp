@@ -303,6 +303,7 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
     auto responder =
         std::make_shared<OpenAiResponder>(exchange, *model, stream, include_usage, call.run_id);
     if (!start_graph_call(services_, std::move(call), exchange, responder)) {
+        services_.metrics.rejected("openai", "busy");
         send_openai_error(*exchange, 429, "server busy: every run slot and queue place is taken",
                           "rate_limit_exceeded", {{"Retry-After", "1"}});
     }

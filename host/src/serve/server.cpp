@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -73,6 +74,7 @@ Server::Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
                                  std::move(backend_models),
                                  options_.max_input_bytes,
                                  now_ms(),
+                                 {},
                                  {}},
       ollama_(std::make_unique<OllamaApi>(services_)),
       openai_(std::make_unique<OpenAiApi>(services_)) {
@@ -103,6 +105,28 @@ void Server::handle(HttpRequest request, const std::shared_ptr<Exchange> &exchan
     }
     if (request.path == "/readyz" && get) {
         ready(exchange);
+        return;
+    }
+    if (request.path == "/metrics" && get) {
+        const auto graphs_available =
+            std::count_if(graphs_.graphs().begin(), graphs_.graphs().end(),
+                          [](const ServedGraph &g) { return g.graph != nullptr; });
+        const std::vector<Metrics::Gauge> gauges = {
+            {"tinyllm_runs_in_flight", "Graph runs executing now.",
+             static_cast<double>(runs_.running())},
+            {"tinyllm_runs_queued", "Requests waiting for a run slot (limits.max_queued_runs).",
+             static_cast<double>(runs_.queued())},
+            {"tinyllm_run_slots", "Runs that may execute at once (limits.max_concurrent_runs).",
+             static_cast<double>(runs_.workers())},
+            {"tinyllm_http_connections", "Open client connections.",
+             static_cast<double>(http_->connections())},
+            {"tinyllm_graphs_available", "Graphs served that built and can run.",
+             static_cast<double>(graphs_available)},
+            {"tinyllm_start_time_seconds", "When the server started, in Unix seconds.",
+             static_cast<double>(services_.started_at_ms) / 1e3},
+        };
+        exchange->send(200, "text/plain; version=0.0.4; charset=utf-8",
+                       services_.metrics.render(gauges));
         return;
     }
     if (request.path == "/" && get) {

@@ -6,6 +6,7 @@
 
 #include "graph/executor.hpp"
 #include "serve/graph_catalog.hpp"
+#include "serve/metrics.hpp"
 #include "serve/run_queue.hpp"
 #include "trace/trace.hpp"
 
@@ -50,6 +51,7 @@ struct Services {
     size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
     int64_t started_at_ms = 0;
     RunsInFlight in_flight;
+    Metrics metrics;
 };
 
 } // namespace tinyllm::serve

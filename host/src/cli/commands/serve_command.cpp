@@ -83,11 +83,11 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
                    "Serves every graph of the config as a model, \"tinyllm/<graph>\", over\n"
                    "Ollama's API (/api/chat, /api/generate, /api/tags, /api/show, /api/ps,\n"
                    "/api/version) and OpenAI's (/v1/chat/completions, /v1/models), so any\n"
-                   "Ollama or OpenAI client can use a graph: point it at the\n"
-                   "address printed on stdout (OLLAMA_HOST=127.0.0.1:11435). Every run is\n"
-                   "recorded (tinyllm runs list). SIGTERM or Ctrl-C stops accepting, lets\n"
-                   "runs in flight finish for server.shutdown_grace_ms, cancels the rest;\n"
-                   "a second Ctrl-C ends it at once.",
+                   "Ollama or OpenAI client can use a graph: point it at the address printed\n"
+                   "on stdout (OLLAMA_HOST=127.0.0.1:11435). Prometheus metrics at /metrics.\n"
+                   "Every run is recorded (tinyllm runs list). SIGTERM or Ctrl-C stops\n"
+                   "accepting, lets runs in flight finish for server.shutdown_grace_ms,\n"
+                   "cancels the rest; a second Ctrl-C ends it at once.",
                    desc);
         return kExitOk;
     }

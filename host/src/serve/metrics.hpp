@@ -1,0 +1,62 @@
+// Prometheus metrics of tinyllm serve, rendered at /metrics in the text exposition format
+// (version 0.0.4): what every run did (counted as it ends, from its trace: runs, nodes, model
+// and tool calls, router and gate decisions) and what the server is doing now (gauges the
+// server reads when scraped). Names follow Prometheus' conventions: tinyllm_..._total for
+// counters, _seconds for durations. [any thread]
+#pragma once
+
+#include "trace/trace.hpp"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinyllm::serve {
+
+class Metrics {
+public:
+    // A run of `graph` (file name) ended: everything its trace says.
+    void run_ended(std::string_view graph, const trace::Run &run);
+    // A request refused before any run: the queue was full ("busy").
+    void rejected(std::string_view api, std::string_view reason);
+
+    struct Gauge {
+        std::string name;
+        std::string help;
+        double value;
+    };
+    // Every family, then `gauges`.
+    std::string render(const std::vector<Gauge> &gauges) const;
+
+private:
+    using Labels = std::vector<std::string>;
+    struct Histogram {
+        std::vector<uint64_t> buckets; // per upper bound, not cumulative
+        uint64_t count = 0;
+        double sum = 0;
+    };
+    struct CounterFamily {
+        std::map<Labels, double> series;
+    };
+    struct HistogramFamily {
+        std::map<Labels, Histogram> series;
+    };
+    static void observe(HistogramFamily &family, const Labels &labels, double seconds);
+
+    mutable std::mutex mutex_;
+    CounterFamily runs_;            // graph, version, status
+    CounterFamily rejected_;        // api, reason
+    HistogramFamily run_seconds_;   // graph
+    CounterFamily nodes_;           // graph, node, status
+    HistogramFamily node_seconds_;  // graph, node
+    CounterFamily model_calls_;     // model, outcome
+    HistogramFamily model_seconds_; // model
+    CounterFamily tokens_;          // model, kind
+    CounterFamily tool_calls_;      // tool, outcome
+    CounterFamily routes_;          // graph, node, route
+};
+
+} // namespace tinyllm::serve
