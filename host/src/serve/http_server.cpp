@@ -14,11 +14,14 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <deque>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <sys/socket.h>
 
 namespace tinyllm::serve {
 
@@ -65,6 +68,9 @@ public:
         : stream_(std::move(socket)), options_(options), handler_(handler), list_(list) {
         ++list_.count;
         error_code ec;
+        // A stream is many small writes: without this, Nagle's algorithm holds each one back
+        // until the client's delayed ACK (40 ms) for the one before.
+        stream_.socket().set_option(tcp::no_delay(true), ec);
         const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
     }
@@ -288,16 +294,21 @@ private:
     // than finished for no one. Readable with nothing to read is the end of the stream; bytes
     // to read are the client's next request (pipelined), left for the next read.
     void watch_for_disconnect() {
-        stream_.socket().async_wait(tcp::socket::wait_read,
-                                    [self = shared_from_this(), g = generation_](error_code ec) {
-                                        if (ec || g != self->generation_ || self->response_ended_)
-                                            return;
-                                        char byte = 0;
-                                        error_code peek;
-                                        const size_t n = self->stream_.socket().receive(
-                                            net::buffer(&byte, 1), tcp::socket::message_peek, peek);
-                                        if (peek || n == 0) self->client_gone();
-                                    });
+        stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
+                                                             g = generation_](error_code ec) {
+            if (ec || g != self->generation_ || self->response_ended_) return;
+            // Never a blocking read on an I/O thread: readiness can be stale (the reactor
+            // is edge-triggered), and a blocking peek would then wait for the client.
+            char byte = 0;
+            const ssize_t n =
+                ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n > 0) return; // the client's next request: left for the next read
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                self->watch_for_disconnect(); // nothing there after all: watch on
+                return;
+            }
+            self->client_gone(); // end of stream, or reset
+        });
     }
 
     void client_gone() {
@@ -311,6 +322,14 @@ private:
 
     void enqueue(Outgoing out) {
         if (closed_) return;
+        // Chunks that came while a write was in flight go out as one: a fast model's tokens
+        // cost one write, not one each.
+        const size_t in_flight = writing_ ? 1 : 0;
+        if (out.kind == Outgoing::Kind::chunk && queue_.size() > in_flight &&
+            queue_.back().kind == Outgoing::Kind::chunk) {
+            queue_.back().chunk += out.chunk;
+            return;
+        }
         queue_.push_back(std::move(out));
         if (!writing_) write_next();
     }

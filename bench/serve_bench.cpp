@@ -1,0 +1,119 @@
+// Issue 16's overhead benchmark: a graph request through `tinyllm serve` against the same graph
+// run in-process, with a zero-latency Ollama-protocol server behind both. The difference is
+// what serving adds per request: HTTP parsing, the request's JSON, the hop to a run worker and
+// back, the answer's JSON on the wire.
+//
+//   BM_ServeGraph/stream:S/threads:T  POST /api/chat {"model": "tinyllm/direct", "stream": S}
+//                                     through a serve::Server in this process (the direct graph
+//                                     built as in direct_graph_bench.cpp, runs not stored, like
+//                                     BM_DirectGraph), from T clients, each a libcurl handle on a
+//                                     kept-alive connection; the answer's body is read whole.
+// The baseline is BM_DirectGraph/stream:1/threads:T (direct_graph_bench.cpp): the same graph
+// run by graph::Executor in the caller's thread. Run side by side:
+//   build/bench/tinyllm_bench --benchmark_filter='BM_DirectGraph/stream:1|BM_ServeGraph'
+//
+// The graph's model node streams from the fake server in both (the shipped direct graph);
+// stream:S is only how serve answers its client: NDJSON lines or one document.
+#include "bench_support.hpp"
+#include "host_support.hpp"
+
+#include "graph/executor.hpp"
+#include "graph/graph_builder.hpp"
+#include "graph/graph_def.hpp"
+#include "serve/server.hpp"
+
+#include <benchmark/benchmark.h>
+#include <curl/curl.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace tinyllm::bench {
+namespace {
+
+constexpr const char *kQuestion = "What is the capital of Australia?";
+
+// The direct graph served by a serve::Server on a free loopback port.
+struct ServeEnv {
+    HostEnv host;
+    std::unique_ptr<serve::Server> server;
+    runtime::CancelToken stop;
+    std::thread serving;
+
+    ServeEnv() {
+        serve::ServedGraph served;
+        served.name = "direct";
+        served.model = "tinyllm/direct";
+        std::shared_ptr<graph::Graph> built =
+            graph::build_graph(graph::load_graph_def(TINYLLM_BENCH_DIRECT_GRAPH), host.registry,
+                               host.runtime.get(), graph::BuildMode::run);
+        served.holds_answer = serve::answer_may_change(*built);
+        served.graph = std::move(built);
+        serve::GraphCatalog catalog;
+        catalog.add(std::move(served));
+        serve::ServerOptions options;
+        options.http.port = 0;
+        options.max_concurrent_runs = 16;
+        server = std::make_unique<serve::Server>(
+            options, std::move(catalog),
+            [](const serve::ServedGraph &g, const std::string &input, graph::RunOptions o) {
+                return graph::Executor(*g.graph).run(input, o);
+            },
+            [] { return std::vector<std::string>{}; });
+        serving = std::thread([this] { server->serve(stop); });
+    }
+    ~ServeEnv() {
+        stop.cancel();
+        serving.join();
+        server.reset();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+};
+
+void BM_ServeGraph(benchmark::State &state) {
+    const bool stream = state.range(0) != 0;
+    setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
+    const std::string body = std::string(R"({"model":"tinyllm/direct","stream":)") +
+                             (stream ? "true" : "false") +
+                             R"(,"messages":[{"role":"user","content":")" + kQuestion + "\"}]}";
+    CURL *easy = curl_easy_init();
+    curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    std::string answer;
+    std::string url;
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(
+        easy, CURLOPT_WRITEFUNCTION, +[](char *data, size_t size, size_t count, void *out) {
+            static_cast<std::string *>(out)->append(data, size * count);
+            return size * count;
+        });
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &answer);
+    run(state, [&] {
+        if (url.empty()) {
+            url = shared<ServeEnv>().url() + "/api/chat";
+            curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+        }
+        answer.clear();
+        const CURLcode rc = curl_easy_perform(easy);
+        long status = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        if (rc != CURLE_OK || status != 200 || answer.find("\"done\":true") == std::string::npos) {
+            throw std::runtime_error(std::string("POST /api/chat failed: ") +
+                                     curl_easy_strerror(rc) + ", HTTP " + std::to_string(status) +
+                                     ": " + answer);
+        }
+    });
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(easy);
+    teardown<ServeEnv>(state);
+}
+BENCHMARK(BM_ServeGraph)->ArgName("stream")->Arg(0)->Arg(1)->Threads(1)->Threads(8)->UseRealTime();
+
+} // namespace
+} // namespace tinyllm::bench
