@@ -1,5 +1,7 @@
 #include "serve/chat_request.hpp"
 
+#include "store/run_id.hpp"
+
 namespace tinyllm::serve {
 
 namespace {
@@ -65,6 +67,16 @@ std::string input_over_limit(const GraphInput &in, size_t max_input_bytes) {
     if (in.input.size() <= max_input_bytes) return {};
     return "the input is " + std::to_string(in.input.size()) +
            " bytes, over limits.max_input_bytes (" + std::to_string(max_input_bytes) + ")";
+}
+
+GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream) {
+    GraphCall call;
+    call.graph = &graph;
+    call.stream = stream;
+    call.input = std::move(in.input);
+    call.data = json::to_string(in.data);
+    call.run_id = store::new_run_id();
+    return call;
 }
 
 std::string unknown_model(const GraphCatalog &graphs, const std::string &model) {

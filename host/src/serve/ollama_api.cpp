@@ -3,7 +3,6 @@
 #include "serve/chat_request.hpp"
 #include "serve/graph_call.hpp"
 #include "serve/http_status.hpp"
-#include "store/run_id.hpp"
 #include "tinyllm/error.hpp"
 #include "tinyllm/json.hpp"
 #include "version.hpp"
@@ -272,12 +271,7 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
         send_ollama_error(*exchange, 413, error);
         return;
     }
-    GraphCall call;
-    call.graph = graph;
-    call.stream = stream;
-    call.input = std::move(in.input);
-    call.data = json::to_string(in.data);
-    call.run_id = store::new_run_id();
+    GraphCall call = graph_call(*graph, std::move(in), stream);
     auto responder =
         std::make_shared<OllamaResponder>(exchange, model, generate, stream, call.run_id);
     if (!start_graph_call(services_, std::move(call), exchange, responder)) {

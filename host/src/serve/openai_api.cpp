@@ -3,7 +3,6 @@
 #include "serve/chat_request.hpp"
 #include "serve/graph_call.hpp"
 #include "serve/http_status.hpp"
-#include "store/run_id.hpp"
 #include "tinyllm/json.hpp"
 #include "version.hpp"
 
@@ -294,12 +293,7 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
         send_openai_error(*exchange, 413, error);
         return;
     }
-    GraphCall call;
-    call.graph = graph;
-    call.stream = stream;
-    call.input = std::move(in.input);
-    call.data = json::to_string(in.data);
-    call.run_id = store::new_run_id();
+    GraphCall call = graph_call(*graph, std::move(in), stream);
     auto responder =
         std::make_shared<OpenAiResponder>(exchange, *model, stream, include_usage, call.run_id);
     if (!start_graph_call(services_, std::move(call), exchange, responder)) {
