@@ -7,6 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
 #include <thread>
 
 namespace tinyllm::e2e {
@@ -400,6 +404,39 @@ TEST_F(ServeTest, SigtermCancelsARunStillInFlightAfterTheGrace) {
     const std::string run_id = response.header("x-tinyllm-run-id");
     ASSERT_FALSE(run_id.empty()) << response.status << " " << response.error << response.body;
     EXPECT_EQ(status_of(run_id), "cancelled");
+}
+
+// "Max open files  SOFT  HARD  files" of a process, as the kernel shows its limits.
+std::pair<std::string, std::string> open_files_limit(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("Max open files", 0) != 0) continue;
+        std::istringstream fields(line.substr(std::string_view("Max open files").size()));
+        std::string soft, hard;
+        fields >> soft >> hard;
+        return {soft, hard};
+    }
+    return {};
+}
+
+TEST_F(ServeTest, TheServerTakesEveryDescriptorItsHardLimitAllows) {
+    // Started with a soft limit below the hard one (the child inherits the test's), as a
+    // login shell's 1,024 under a far higher hard limit.
+    rlimit saved{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max <= 512) {
+        GTEST_SKIP() << "the hard limit on open files is " << saved.rlim_max
+                     << ": no room to start the server below it";
+    }
+    rlimit low = saved;
+    low.rlim_cur = 512;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    start_server();
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    const auto [soft, hard] = open_files_limit(server_->pid());
+    ASSERT_FALSE(hard.empty()) << "no open-files line in /proc/" << server_->pid() << "/limits";
+    EXPECT_EQ(soft, hard);
 }
 
 TEST_F(ServeTest, AnAddressInUseIsOneClearError) {

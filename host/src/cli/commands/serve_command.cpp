@@ -14,7 +14,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+
+#include <sys/resource.h>
 
 namespace tinyllm::cli {
 
@@ -49,6 +53,19 @@ serve::GraphCatalog build_catalog(Context &ctx) {
         spdlog::warn("no graph to serve: {} holds none", (ctx.config().dir / "graphs").string());
     }
     return catalog;
+}
+
+// Every connection is a descriptor, and the usual soft limit (1,024) is a few hundred clients:
+// take what the hard limit allows, as Go's servers do. Nothing in the host uses select(), whose
+// sets stop at 1,024.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    const rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        spdlog::warn("open files stay limited to {}: {}", before, std::strerror(errno));
+    }
 }
 
 // Each backend's models, as its server lists them. [any thread: the runtime is built]
@@ -100,6 +117,7 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
                                           ": expected HOST:PORT (127.0.0.1:11435, [::1]:8080)");
     }
 
+    raise_descriptor_limit();
     serve::GraphCatalog catalog;
     {
         const SetupWatchdog watchdog(ctx.setup_budget());
