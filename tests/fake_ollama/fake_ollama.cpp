@@ -33,6 +33,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -882,6 +883,9 @@ struct FakeOllama::Impl {
     std::uint32_t context_length = 32768;
     std::size_t embedding_dims = 16;
     milliseconds token_delay{0};
+    FaultPlan faults;
+    std::mt19937_64 fault_random{1};
+    FaultCounts fault_counts;
     bool recording = true;
     std::vector<Request> recorded;
     std::shared_ptr<const std::function<void(const Request &)>> observer;
@@ -1040,7 +1044,36 @@ struct FakeOllama::Impl {
         if (obs) (*obs)(req);
     }
 
-    Reply pick_reply(const Request &req) {
+    Reply pick_reply(const Request &req) { return with_fault(req, planned_reply(req)); }
+
+    Reply with_fault(const Request &req, Reply reply) {
+        if (req.method != "POST" || (req.path != "/api/chat" && req.path != "/api/generate")) {
+            return reply;
+        }
+        std::lock_guard lock(mu);
+        if (faults.rate <= 0 ||
+            std::uniform_real_distribution<double>(0, 1)(fault_random) >= faults.rate) {
+            return reply;
+        }
+        switch (std::uniform_int_distribution<int>(0, 3)(fault_random)) {
+        case 0:
+            ++fault_counts.error;
+            return Reply::error(500, "an injected fault: the model runner stopped");
+        case 1:
+            ++fault_counts.busy;
+            return Reply::error(503, "server busy, please try again.  maximum pending requests "
+                                     "exceeded");
+        case 2:
+            ++fault_counts.cut;
+            if (reply.kind == Reply::Kind::stream && reply.chunks.size() > 1) {
+                return reply.close_after(reply.chunks.size() / 2);
+            }
+            return Reply::disconnect();
+        default: ++fault_counts.slow; return reply.delay_headers(faults.slow_delay);
+        }
+    }
+
+    Reply planned_reply(const Request &req) {
         std::shared_ptr<const Handler> handler;
         {
             std::lock_guard lock(mu);
@@ -1526,6 +1559,17 @@ void FakeOllama::set_embedding_dims(std::size_t dims) {
 void FakeOllama::set_token_delay(milliseconds delay) {
     std::lock_guard lock(impl_->mu);
     impl_->token_delay = delay;
+}
+
+void FakeOllama::set_faults(FaultPlan plan) {
+    std::lock_guard lock(impl_->mu);
+    impl_->faults = plan;
+    impl_->fault_random.seed(plan.seed);
+}
+
+FaultCounts FakeOllama::fault_counts() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->fault_counts;
 }
 
 std::vector<Request> FakeOllama::requests() const {

@@ -137,6 +137,24 @@ std::vector<float> fake_embedding(std::string_view text, std::size_t dims); // L
 inline constexpr std::string_view kDefaultAnswer = "Hello! How can I help you today?";
 std::vector<std::string> default_answer_tokens();
 
+// ---- Injected faults (soak tests) ------------------------------------------------------
+
+// Random faults on the model routes (POST /api/chat, /api/generate), whatever would have
+// answered: each request is hit with probability `rate`, the fault drawn evenly from the kinds.
+struct FaultPlan {
+    double rate = 0;                            // 0..1; 0 = off
+    std::uint64_t seed = 1;                     // the same seed draws the same faults
+    std::chrono::milliseconds slow_delay{2000}; // `slow`: pause before the status line
+};
+
+struct FaultCounts {
+    std::uint64_t error = 0; // 500 {"error":"..."} before any byte of the answer
+    std::uint64_t busy = 0;  // 503 Ollama's "server busy" answer
+    std::uint64_t cut = 0;   // streamed: connection closed halfway; otherwise closed unanswered
+    std::uint64_t slow = 0;  // the right answer, `slow_delay` late
+    std::uint64_t total() const { return error + busy + cut + slow; }
+};
+
 // ---- The server ------------------------------------------------------------------------
 
 class FakeOllama {
@@ -175,6 +193,8 @@ public:
     void set_context_length(std::uint32_t tokens);     // /api/show; default 32768
     void set_embedding_dims(std::size_t dims);         // /api/embed; default 16
     void set_token_delay(std::chrono::milliseconds d); // default streams; default 0 (none)
+    void set_faults(FaultPlan plan);                   // default: none
+    FaultCounts fault_counts() const;
 
     // Recording (thread-safe). Disable for long benchmarks to keep memory flat.
     std::vector<Request> requests() const;

@@ -1,9 +1,11 @@
 // fake-ollama: the FakeOllama test server as a standalone process, for manual demos and
 // end-to-end scripts.
 //
-//   fake-ollama [--port N] [--models a,b] [--script FILE.json] [--token-delay-ms N] [--verbose]
+//   fake-ollama [--port N] [--models a,b] [--script FILE.json] [--token-delay-ms N]
+//               [--fault-rate R] [--fault-seed N] [--slow-ms N] [--verbose]
 //
-// Prints "listening on 127.0.0.1:PORT" (flushed) once ready and serves until SIGINT/SIGTERM.
+// Prints "listening on 127.0.0.1:PORT" (flushed) once ready and serves until SIGINT/SIGTERM;
+// with --fault-rate, prints "injected faults: error=N busy=N cut=N slow=N" when it stops.
 //
 // Script file format: a JSON array (// and /* */ comments allowed) of scripted replies. Each
 // entry is queued FIFO for its (method, path); when a route's queue is empty the built-in
@@ -52,13 +54,18 @@ using tinyllm::testing::Request;
 
 constexpr std::string_view kUsage =
     "usage: fake-ollama [--port N] [--models a,b] [--script FILE.json]\n"
-    "                   [--token-delay-ms N] [--verbose]\n"
+    "                   [--token-delay-ms N] [--fault-rate R] [--fault-seed N]\n"
+    "                   [--slow-ms N] [--verbose]\n"
     "\n"
     "A scripted fake of the Ollama HTTP API on 127.0.0.1, for demos and end-to-end tests.\n"
     "  --port N            port to listen on (default 0: pick a free one)\n"
     "  --models a,b        models it claims to have (default qwen2.5:0.5b; '' for none)\n"
     "  --script FILE.json  scripted replies, see tests/fake_ollama/README.md\n"
     "  --token-delay-ms N  pause before each streamed chunk of default answers (default 0)\n"
+    "  --fault-rate R      hit each chat/generate request with probability R (0..1) by a\n"
+    "                      fault: a 500, a 503 busy, a cut connection or a slow answer\n"
+    "  --fault-seed N      seed of the fault draws (default 1)\n"
+    "  --slow-ms N         how late a slow answer is (default 2000)\n"
     "  --verbose           log each request to stderr\n"
     "Prints 'listening on 127.0.0.1:PORT' when ready; stops on SIGINT/SIGTERM.\n";
 
@@ -67,6 +74,7 @@ struct Options {
     std::optional<std::vector<std::string>> models;
     std::string script;
     unsigned token_delay_ms = 0;
+    tinyllm::testing::FaultPlan faults;
     bool verbose = false;
 };
 
@@ -109,6 +117,20 @@ std::optional<Options> parse_args(int argc, char **argv) {
             options.script = value();
         } else if (arg == "--token-delay-ms") {
             options.token_delay_ms = parse_unsigned(arg, value(), 600'000);
+        } else if (arg == "--fault-rate") {
+            const std::string text = value();
+            char *end = nullptr;
+            options.faults.rate = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !(options.faults.rate >= 0) ||
+                options.faults.rate > 1) {
+                throw std::invalid_argument("--fault-rate: invalid value '" + text +
+                                            "' (a number from 0 to 1)");
+            }
+        } else if (arg == "--fault-seed") {
+            options.faults.seed = parse_unsigned(arg, value(), 4'000'000'000U);
+        } else if (arg == "--slow-ms") {
+            options.faults.slow_delay =
+                std::chrono::milliseconds(parse_unsigned(arg, value(), 600'000));
         } else if (arg == "--verbose") {
             options.verbose = true;
         } else {
@@ -153,6 +175,8 @@ int main(int argc, char **argv) {
         FakeOllama server(static_cast<std::uint16_t>(options->port));
         if (options->models) server.set_models(*options->models);
         server.set_token_delay(std::chrono::milliseconds(options->token_delay_ms));
+        server.set_recording(false); // nothing reads them here, and a soak run is long
+        server.set_faults(options->faults);
         if (!options->script.empty()) server.load_script_file(options->script);
         if (options->verbose) server.set_request_observer(log_request);
 
@@ -160,6 +184,11 @@ int main(int argc, char **argv) {
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
         if (options->verbose) std::cerr << "fake-ollama: stopping\n";
+        if (options->faults.rate > 0) {
+            const tinyllm::testing::FaultCounts f = server.fault_counts();
+            std::cout << "injected faults: error=" << f.error << " busy=" << f.busy
+                      << " cut=" << f.cut << " slow=" << f.slow << std::endl;
+        }
     } catch (const std::exception &e) {
         std::cerr << "fake-ollama: " << e.what() << '\n';
         return 1;

@@ -426,6 +426,47 @@ TEST(FakeOllama, DisconnectWithoutAnswer) {
     EXPECT_EQ(server.count("/api/chat"), 1u);
 }
 
+TEST(FakeOllama, InjectedFaultsHitModelRoutesAtTheirRateAndEachKindLooksRight) {
+    FakeOllama server;
+    server.set_faults({.rate = 1.0, .seed = 7, .slow_delay = 30ms});
+    Client client;
+    int errors = 0, busy = 0, cut = 0, slow_but_whole = 0;
+    for (int i = 0; i < 40; ++i) {
+        const auto r = client.post(server.url() + "/api/chat", kChatBody);
+        if (r.code == CURLE_OK && r.status == 500) ++errors;
+        if (r.code == CURLE_OK && r.status == 503) ++busy;
+        if (r.code != CURLE_OK) ++cut; // the stream stops halfway, without its terminator
+        if (r.code == CURLE_OK && r.status == 200 && stream_text(r.body) == fo::kDefaultAnswer) {
+            ++slow_but_whole;
+        }
+    }
+    const fo::FaultCounts counts = server.fault_counts();
+    EXPECT_EQ(counts.total(), 40u);
+    EXPECT_EQ(counts.error, static_cast<std::uint64_t>(errors));
+    EXPECT_EQ(counts.busy, static_cast<std::uint64_t>(busy));
+    EXPECT_EQ(counts.cut, static_cast<std::uint64_t>(cut));
+    EXPECT_EQ(counts.slow, static_cast<std::uint64_t>(slow_but_whole));
+    EXPECT_GT(errors * busy * cut * slow_but_whole, 0) << "every kind drawn in 40";
+    // Other routes are never hit.
+    EXPECT_EQ(client.get(server.url() + "/api/tags").status, 200);
+    EXPECT_EQ(server.fault_counts().total(), 40u);
+}
+
+TEST(FakeOllama, InjectedFaultsFollowTheRateAndTheSeed) {
+    auto faults_in = [](std::uint64_t seed) {
+        FakeOllama server;
+        server.set_faults({.rate = 0.25, .seed = seed, .slow_delay = 1ms});
+        Client client;
+        for (int i = 0; i < 200; ++i)
+            client.post(server.url() + "/api/chat", kChatBodyNoStream);
+        return server.fault_counts().total();
+    };
+    const auto first = faults_in(3);
+    EXPECT_EQ(faults_in(3), first);
+    EXPECT_GT(first, 25u); // 50 expected; far outside chance if the rate were ignored
+    EXPECT_LT(first, 80u);
+}
+
 TEST(FakeOllama, ConcurrentRequestsFromFourThreads) {
     FakeOllama server;
     constexpr int kThreads = 4;

@@ -1,6 +1,6 @@
-"""A running `tinyllm serve` for the Python tests of tests/serve: the fake Ollama-protocol
-server and the host on free ports, with a config of their own (the repo's default and direct
-graphs, models.yaml pointing at the fake server)."""
+"""A running `tinyllm serve` for the Python tests of tests/serve and the soak test: the fake
+Ollama-protocol server and the host on free ports, with a config of their own (the repo's
+default and direct graphs, models.yaml pointing at the fake server)."""
 import contextlib
 import os
 import pathlib
@@ -12,6 +12,7 @@ import tempfile
 import time
 
 ANSWER = "Hello! How can I help you today?"  # the fake server's default answer
+FAKE_MODELS = "qwen2.5:0.5b,qwen2.5:1.5b"
 
 
 def read_line(process, pattern, timeout):
@@ -33,43 +34,67 @@ def add_arguments(parser):
     parser.add_argument("--config-src", required=True, help="the repo's config/ (its graphs)")
 
 
+def start_fake(fake_bin, port=0, extra=()):
+    """(process, "127.0.0.1:PORT") of a fake Ollama-protocol server."""
+    fake = subprocess.Popen([fake_bin, "--port", str(port), "--models", FAKE_MODELS, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    listening = read_line(fake, r"listening on (\S+)", 30)
+    if listening is None:
+        fake.kill()
+        fake.wait()
+        raise RuntimeError(f"the fake Ollama server did not start on port {port}")
+    return fake, listening.group(1)
+
+
+def write_config(root, config_src, backend, system_yaml=""):
+    """A config dir under `root` whose models live at `backend` ("127.0.0.1:PORT")."""
+    config = pathlib.Path(root) / "config"
+    (config / "graphs").mkdir(parents=True)
+    for name in ("default.yaml", "direct.yaml"):
+        shutil.copy(pathlib.Path(config_src) / "graphs" / name, config / "graphs")
+    (config / "system.yaml").write_text(f"data_dir: {pathlib.Path(root) / 'data'}\n" +
+                                        system_yaml)
+    models = (pathlib.Path(config_src) / "models.yaml").read_text()
+    (config / "models.yaml").write_text(re.sub(r"url: \S+", f"url: http://{backend}", models))
+    return config
+
+
+def start_serve(host_bin, config, cwd):
+    """(process, "http://127.0.0.1:PORT") of `tinyllm serve` on a port the kernel picks."""
+    env = {"HOME": str(cwd), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
+    server = subprocess.Popen([host_bin, "--config", str(config), "serve", "--listen",
+                               "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, env=env, cwd=cwd)
+    address = read_line(server, r"listening on (http://\S+)", 120)
+    if address is None:
+        stop(server)
+        raise RuntimeError("tinyllm serve did not start")
+    return server, address.group(1)
+
+
+def stop(process, timeout=60):
+    """SIGTERM, then SIGKILL after `timeout` s; the exit code (negative: killed by a signal)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
 @contextlib.contextmanager
 def running_server(args):
     """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after."""
     with tempfile.TemporaryDirectory(prefix="tinyllm-serve-") as tmp:
-        root = pathlib.Path(tmp)
-        fake = subprocess.Popen([args.fake_ollama, "--port", "0", "--models",
-                                 "qwen2.5:0.5b,qwen2.5:1.5b"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        fake, backend = start_fake(args.fake_ollama)
         server = None
         try:
-            listening = read_line(fake, r"listening on (\S+)", 30)
-            if listening is None:
-                raise RuntimeError("the fake Ollama server did not start")
-            config = root / "config"
-            (config / "graphs").mkdir(parents=True)
-            for name in ("default.yaml", "direct.yaml"):
-                shutil.copy(pathlib.Path(args.config_src) / "graphs" / name, config / "graphs")
-            (config / "system.yaml").write_text(f"data_dir: {root / 'data'}\n")
-            models = (pathlib.Path(args.config_src) / "models.yaml").read_text()
-            models = re.sub(r"url: \S+", f"url: http://{listening.group(1)}", models)
-            (config / "models.yaml").write_text(models)
-            env = {"HOME": str(root), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
-            env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
-            server = subprocess.Popen([args.host_bin, "--config", str(config), "serve",
-                                       "--listen", "127.0.0.1:0"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                      text=True, env=env, cwd=tmp)
-            address = read_line(server, r"listening on (http://\S+)", 120)
-            if address is None:
-                raise RuntimeError("tinyllm serve did not start")
-            yield address.group(1)
+            config = write_config(tmp, args.config_src, backend)
+            server, url = start_serve(args.host_bin, config, tmp)
+            yield url
         finally:
             if server is not None:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop(server)
             fake.kill()
             fake.wait()
