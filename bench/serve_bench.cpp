@@ -55,12 +55,13 @@ struct ServeEnv {
         serve::ServerOptions options;
         options.http.port = 0;
         options.max_concurrent_runs = 16;
-        server = std::make_unique<serve::Server>(
-            options, std::move(catalog),
-            [](const serve::ServedGraph &g, const std::string &input, graph::RunOptions o) {
-                return graph::Executor(*g.graph).run(input, o);
-            },
-            [] { return std::vector<std::string>{}; });
+        serve::ServerHooks hooks;
+        hooks.run_graph = [](const serve::ServedGraph &g, const std::string &input,
+                             graph::RunOptions o) {
+            return graph::Executor(*g.graph).run(input, o);
+        };
+        hooks.backend_models = [] { return std::vector<std::string>{}; };
+        server = std::make_unique<serve::Server>(options, std::move(catalog), std::move(hooks));
         serving = std::thread([this] { server->serve(stop); });
     }
     ~ServeEnv() {

@@ -46,6 +46,8 @@ PACKAGES=(
     python3 jq
     # /metrics of tinyllm serve, read by Prometheus' own text-format parser in a test.
     python3-prometheus-client
+    # The dashboard of tinyllm serve, tested in headless Chromium (driven by Playwright from npm).
+    chromium
     # The fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime (libclang_rt.fuzzer).
     clang libclang-rt-14-dev
 )

@@ -84,10 +84,11 @@ def stop(process, timeout=60):
 
 
 @contextlib.contextmanager
-def running_server(args):
-    """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after."""
+def running_server(args, fake_extra=()):
+    """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after.
+    `fake_extra`: more arguments for the fake server ("--token-delay-ms", "100")."""
     with tempfile.TemporaryDirectory(prefix="tinyllm-serve-") as tmp:
-        fake, backend = start_fake(args.fake_ollama)
+        fake, backend = start_fake(args.fake_ollama, 0, fake_extra)
         server = None
         try:
             config = write_config(tmp, args.config_src, backend)

@@ -1,7 +1,6 @@
 // tinyllm serve end to end: the real host serving the config's graphs over Ollama's API, driven
 // over loopback HTTP, with FakeOllama as the model server behind it.
-#include "e2e_support.hpp"
-#include "http_client.hpp"
+#include "serve_test_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,61 +19,6 @@ using serve::testing::HttpClient;
 using serve::testing::HttpResponse;
 using serve::testing::RawConnection;
 using ::testing::HasSubstr;
-
-const std::string kChatHello =
-    R"({"model":"tinyllm/direct","messages":[{"role":"user","content":"hello"}]})";
-
-class ServeTest : public E2ETest {
-protected:
-    ServeTest() {
-        // The graphs the tests ask for, as the committed config has them.
-        std::filesystem::create_directories(config_dir() / "graphs");
-        for (const char *name : {"default.yaml", "direct.yaml"})
-            std::filesystem::copy_file(kSourceConfigDir / "graphs" / name,
-                                       config_dir() / "graphs" / name);
-    }
-
-    // Starts `tinyllm serve` on a free port (the kernel's choice) and waits for its address.
-    void start_server() {
-        server_ = start({"serve", "--listen", "127.0.0.1:0"});
-        const std::string prefix = "listening on http://127.0.0.1:";
-        ASSERT_TRUE(server_->wait_until([&] {
-            const std::string &out = server_->out_so_far();
-            const size_t at = out.find(prefix);
-            return at != std::string::npos && out.find('\n', at) != std::string::npos;
-        })) << "no address on stdout; stderr: "
-            << server_->err_so_far();
-        const std::string &out = server_->out_so_far();
-        port_ =
-            static_cast<unsigned short>(std::stoi(out.substr(out.find(prefix) + prefix.size())));
-        url_ = "http://127.0.0.1:" + std::to_string(port_);
-    }
-
-    // The recorded runs, newest first (tinyllm runs list --json, run while the server runs).
-    json::Document runs() const {
-        const RunResult listed = host({"runs", "list", "--json"});
-        EXPECT_EXIT_CODE(listed, kOk);
-        return parse_json(listed.out);
-    }
-    std::string status_of(const std::string &run_id) const {
-        const json::Document all = runs();
-        for (const json::Value &r : all.GetArray())
-            if (r["run_id"].GetString() == run_id) return r["status"].GetString();
-        return "(not recorded)";
-    }
-    // Polls until the run has `status`; the run ends on the server's threads, after the response.
-    bool eventually_status(const std::string &run_id, const std::string &status) const {
-        for (int i = 0; i < 300; ++i) {
-            if (status_of(run_id) == status) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
-
-    std::unique_ptr<HostProcess> server_;
-    unsigned short port_ = 0;
-    std::string url_;
-};
 
 TEST_F(ServeTest, TagsListEveryGraphAsAModel) {
     start_server();
@@ -324,10 +268,8 @@ TEST_F(ServeTest, AFullQueueAnswersBusyWithRetryAfter) {
                           "\nlimits: {max_concurrent_runs: 1, max_queued_runs: 0}\n");
     ollama_.set_token_delay(std::chrono::milliseconds(300)); // the first run holds the slot
     start_server();
-    std::thread first([&] { HttpClient(url_).post("/api/chat", kChatHello); });
-    // Wait until the first run has reached the model server.
-    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    HttpResponse held;
+    std::thread first = chat_in_background(held);
     const HttpResponse busy = HttpClient(url_).post("/api/chat", kChatHello);
     const HttpResponse busy_openai = HttpClient(url_).post(
         "/v1/chat/completions",
@@ -375,9 +317,7 @@ TEST_F(ServeTest, SigtermLetsTheRunInFlightFinishThenExits) {
     ollama_.set_token_delay(std::chrono::milliseconds(100));
     start_server();
     HttpResponse response;
-    std::thread client([&] { response = HttpClient(url_).post("/api/chat", kChatHello); });
-    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::thread client = chat_in_background(response);
     server_->send_signal(SIGTERM);
     client.join();
     const RunResult ended = server_->finish();
@@ -393,9 +333,7 @@ TEST_F(ServeTest, SigtermCancelsARunStillInFlightAfterTheGrace) {
     ollama_.set_token_delay(std::chrono::milliseconds(1000));
     start_server();
     HttpResponse response;
-    std::thread client([&] { response = HttpClient(url_).post("/api/chat", kChatHello); });
-    for (int i = 0; i < 400 && ollama_.count("/api/chat") == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::thread client = chat_in_background(response);
     server_->send_signal(SIGTERM);
     client.join();
     const RunResult ended = server_->finish();

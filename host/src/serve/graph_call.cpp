@@ -58,9 +58,14 @@ bool start_graph_call(Services &services, GraphCall call, std::shared_ptr<Exchan
         options.cancel = token;
         options.initial_data = std::move(call.data);
         auto relay = std::make_shared<TokenRelay>(responder);
-        if (call.stream && !call.graph->holds_answer) {
-            options.on_event = [relay](const graph::NodeEvent &ev) { relay->event(ev); };
-        }
+        const bool relaying = call.stream && !call.graph->holds_answer;
+        options.on_event = [relay, relaying, &events = services.events,
+                            run_id = call.run_id](const graph::NodeEvent &ev) {
+            if (relaying) relay->event(ev);
+            publish_node_event(events, run_id, ev);
+        };
+        RunEventObserver observer(services.events);
+        options.observer = &observer;
         services.in_flight.started(call.graph->name);
         trace::Run run;
         try {

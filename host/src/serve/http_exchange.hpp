@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,9 @@ struct HttpRequest {
 
     // The first header called `name` (case-insensitive), "" when there is none.
     std::string header(std::string_view name) const;
+    // The first query parameter called `name`, percent-decoded ('+' is a space); nullopt when
+    // the target has none ("?name" alone is ""). A malformed escape is kept as written.
+    std::optional<std::string> query(std::string_view name) const;
 };
 
 // The answer to one request: either send() once, or start_stream(), write() any number of

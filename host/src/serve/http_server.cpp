@@ -40,6 +40,52 @@ std::string HttpRequest::header(std::string_view name) const {
 
 namespace {
 
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
+                   hex_digit(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::optional<std::string> HttpRequest::query(std::string_view name) const {
+    const size_t mark = target.find('?');
+    if (mark == std::string::npos) return std::nullopt;
+    std::string_view rest = std::string_view(target).substr(mark + 1);
+    while (!rest.empty()) {
+        const size_t amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        const size_t eq = pair.find('=');
+        if (percent_decoded(pair.substr(0, eq)) == name) {
+            return eq == std::string_view::npos ? std::string()
+                                                : percent_decoded(pair.substr(eq + 1));
+        }
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+namespace {
+
 const std::string kServerHeader = std::string("tinyllm/") + kVersion;
 
 // One piece of a response, written in order: a whole response, or a stream's head, chunks and

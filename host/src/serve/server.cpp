@@ -1,8 +1,11 @@
 #include "serve/server.hpp"
 
+#include "serve/dashboard.hpp"
 #include "serve/ollama_api.hpp"
 #include "serve/openai_api.hpp"
+#include "serve/tinyllm_api.hpp"
 #include "tinyllm/json.hpp"
+#include "version.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -62,22 +65,25 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
     return ListenAddress{std::string(host), static_cast<uint16_t>(port)};
 }
 
-Server::Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
-               ListBackendModels backend_models)
+Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
     : options_(std::move(options)), graphs_(std::move(graphs)),
       runs_(options_.max_concurrent_runs, options_.max_queued_runs),
-      control_(2, 64), services_{graphs_,
-                                 runs_,
-                                 control_,
-                                 runtime::CancelToken(),
-                                 std::move(run_graph),
-                                 std::move(backend_models),
-                                 options_.max_input_bytes,
-                                 now_ms(),
-                                 {},
-                                 {}},
+      control_(2, 64), services_{.graphs = graphs_,
+                                 .runs = runs_,
+                                 .control = control_,
+                                 .shutdown = runtime::CancelToken(),
+                                 .run_graph = std::move(hooks.run_graph),
+                                 .backend_models = std::move(hooks.backend_models),
+                                 .store = hooks.store,
+                                 .plugins_json = std::move(hooks.plugins_json),
+                                 .max_input_bytes = options_.max_input_bytes,
+                                 .started_at_ms = now_ms(),
+                                 .in_flight = {},
+                                 .metrics = {},
+                                 .events = RunEvents()},
       ollama_(std::make_unique<OllamaApi>(services_)),
-      openai_(std::make_unique<OpenAiApi>(services_)) {
+      openai_(std::make_unique<OpenAiApi>(services_)),
+      tinyllm_(std::make_unique<TinyllmApi>(services_, [this] { return status(); })) {
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), exchange);
@@ -129,14 +135,39 @@ void Server::handle(HttpRequest request, const std::shared_ptr<Exchange> &exchan
                        services_.metrics.render(gauges));
         return;
     }
-    if (request.path == "/" && get) {
-        // What Ollama answers at its root, which clients use as a heartbeat.
+    if (request.path == "/" && get && !wants_html(request)) {
+        // What Ollama answers at its root, which clients use as a heartbeat; a browser gets the
+        // dashboard.
         exchange->send(200, "text/plain; charset=utf-8", "TinyLLM is running");
         return;
     }
+    if (get && send_dashboard_file(request.path, *exchange)) return;
     if (ollama_->handle(request, exchange)) return;
     if (openai_->handle(request, exchange)) return;
+    if (tinyllm_->handle(request, exchange)) return;
     send_ollama_error(*exchange, 404, "no such endpoint: " + request.method + " " + request.path);
+}
+
+std::string Server::status() const {
+    std::string out = "{\"version\":";
+    json::append_quoted(out, kVersion);
+    const auto number = [&out](const char *key, int64_t value) {
+        out += ",\"";
+        out += key;
+        out += "\":" + std::to_string(value);
+    };
+    number("started_at_ms", services_.started_at_ms);
+    number("now_ms", now_ms());
+    number("runs_in_flight", static_cast<int64_t>(runs_.running()));
+    number("runs_queued", static_cast<int64_t>(runs_.queued()));
+    number("run_slots", static_cast<int64_t>(runs_.workers()));
+    number("max_queued_runs", static_cast<int64_t>(options_.max_queued_runs));
+    number("connections", static_cast<int64_t>(http_ ? http_->connections() : 0));
+    number("event_streams", static_cast<int64_t>(services_.events.subscribers()));
+    number("graphs", static_cast<int64_t>(graphs_.graphs().size()));
+    out += ",\"run_store\":";
+    out += services_.store != nullptr ? "true" : "false";
+    return out + "}";
 }
 
 // Ready when a graph can run and every backend answers its model list.
@@ -166,8 +197,16 @@ void Server::ready(const std::shared_ptr<Exchange> &exchange) {
 
 void Server::serve(const runtime::CancelToken &stop) {
     http_->start();
-    while (!stop.cancelled())
+    // Event streams get a comment line this often, so proxies keep them and gone clients show.
+    constexpr auto kHeartbeat = std::chrono::seconds(15);
+    auto next_heartbeat = std::chrono::steady_clock::now() + kHeartbeat;
+    while (!stop.cancelled()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (std::chrono::steady_clock::now() >= next_heartbeat) {
+            services_.events.heartbeat();
+            next_heartbeat += kHeartbeat;
+        }
+    }
     shutdown();
 }
 
@@ -189,6 +228,7 @@ void Server::shutdown() {
     }
     runs_.drain();
     control_.drain();
+    services_.events.close_all(); // event streams never end by themselves
     // The last answers are written; then every connection is closed.
     const auto written = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (http_->connections() > 0 && std::chrono::steady_clock::now() < written)

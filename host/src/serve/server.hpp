@@ -1,5 +1,5 @@
 // `tinyllm serve`'s server: the HTTP server, the queues that run graphs and control calls off
-// its I/O threads, the APIs (Ollama's, OpenAI's; TinyLLM's own comes next), the health
+// its I/O threads, the APIs (Ollama's, OpenAI's, TinyLLM's own) and the dashboard, the health
 // endpoints, and the graceful shutdown: stop accepting, let runs in flight finish for a grace
 // period, cancel the rest (recorded as cancelled), close.
 #pragma once
@@ -34,8 +34,7 @@ std::optional<ListenAddress> parse_listen(std::string_view text);
 class Server {
 public:
     // Listens at once (throws Error(unavailable) naming the address when it cannot).
-    Server(ServerOptions options, GraphCatalog graphs, RunGraph run_graph,
-           ListBackendModels backend_models);
+    Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks);
     ~Server(); // shuts down if serve() did not
 
     uint16_t port() const noexcept;
@@ -48,6 +47,7 @@ public:
 private:
     void handle(HttpRequest request, const std::shared_ptr<Exchange> &exchange);
     void ready(const std::shared_ptr<Exchange> &exchange);
+    std::string status() const; // /tinyllm/v1/status
     void shutdown();
 
     ServerOptions options_;
@@ -57,6 +57,7 @@ private:
     Services services_;
     std::unique_ptr<class OllamaApi> ollama_;
     std::unique_ptr<class OpenAiApi> openai_;
+    std::unique_ptr<class TinyllmApi> tinyllm_;
     std::unique_ptr<HttpServer> http_; // last: destroyed first, after shutdown()
     bool shut_down_ = false;
     size_t cancelled_at_shutdown_ = 0;

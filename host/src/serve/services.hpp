@@ -7,7 +7,9 @@
 #include "graph/executor.hpp"
 #include "serve/graph_catalog.hpp"
 #include "serve/metrics.hpp"
+#include "serve/run_events.hpp"
 #include "serve/run_queue.hpp"
+#include "store/run_store.hpp"
 #include "trace/trace.hpp"
 
 #include <atomic>
@@ -20,14 +22,26 @@
 namespace tinyllm::serve {
 
 // Runs `graph` for `input` and returns the recorded run. `options` come with the run id, the
-// cancellation token, the events' callback and the first message's data; the callee adds the
-// recording, the time budget and the fan-out limit. Never throws for a failed run.
+// cancellation token, the events' callback, the live events' observer and the first message's
+// data; the callee adds the recording (told before that observer: graph/observer_pair.hpp), the
+// time budget and the fan-out limit. Never throws for a failed run.
 using RunGraph = std::function<trace::Run(const ServedGraph &graph, const std::string &input,
                                           graph::RunOptions options)>;
 
 // Every backend's models as Ollama's /api/tags lists them (one JSON object text each). Blocks on
 // the network: called on the control queue. Throws Error when a backend cannot be asked.
 using ListBackendModels = std::function<std::vector<std::string>()>;
+
+// What the command line gives the server: running a graph (recorded), the backends' models,
+// the run store (for /tinyllm/v1; null: those endpoints say it is absent) and the loaded plugins.
+struct ServerHooks {
+    RunGraph run_graph;
+    ListBackendModels backend_models;
+    store::RunStore *store = nullptr;
+    // The loaded plugins, {"plugins": [...], "failures": [...]} as `tinyllm plugins list --json`
+    // prints it; may be empty.
+    std::function<std::string()> plugins_json;
+};
 
 // Runs in flight per graph name (/api/ps).
 class RunsInFlight {
@@ -48,10 +62,13 @@ struct Services {
     runtime::CancelToken shutdown; // every run's token is a child of it
     RunGraph run_graph;
     ListBackendModels backend_models;
+    store::RunStore *store = nullptr;
+    std::function<std::string()> plugins_json;
     size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
     int64_t started_at_ms = 0;
     RunsInFlight in_flight;
     Metrics metrics;
+    RunEvents events; // live run events (/tinyllm/v1/events)
 };
 
 } // namespace tinyllm::serve

@@ -44,7 +44,9 @@ Value tool_call_json(const ToolCall &c, json::Allocator &a) {
     return v;
 }
 
-Value node_json(const NodeExecution &n, json::Allocator &a) {
+} // namespace
+
+json::Value to_json(const NodeExecution &n, json::Allocator &a) {
     Value v(rapidjson::kObjectType);
     v.AddMember("seq", Value(n.seq), a);
     v.AddMember("node", json::string_value(n.node_id, a), a);
@@ -69,8 +71,6 @@ Value node_json(const NodeExecution &n, json::Allocator &a) {
     v.AddMember("tool_calls", tools, a);
     return v;
 }
-
-} // namespace
 
 json::Value to_json(const Run &run, bool with_nodes, json::Allocator &a) {
     Value v(rapidjson::kObjectType);
@@ -99,7 +99,7 @@ json::Value to_json(const Run &run, bool with_nodes, json::Allocator &a) {
                 prompt += c.prompt_tokens.value_or(0);
                 completion += c.completion_tokens.value_or(0);
             }
-            nodes.PushBack(node_json(n, a), a);
+            nodes.PushBack(to_json(n, a), a);
         }
         v.AddMember("output", embedded(run.output, a), a);
         v.AddMember("prompt_tokens", Value(prompt), a);

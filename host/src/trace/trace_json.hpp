@@ -12,4 +12,7 @@ namespace tinyllm::trace {
 // calls.
 json::Value to_json(const Run &run, bool with_nodes, json::Allocator &alloc);
 
+// One node execution with its model and tool calls, as in the run's "nodes".
+json::Value to_json(const NodeExecution &node, json::Allocator &alloc);
+
 } // namespace tinyllm::trace

@@ -4,6 +4,7 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/plugin_json.hpp"
 #include "cli/scaffold.hpp"
 #include "cli/schema_help.hpp"
 #include "cli/terminal.hpp"
@@ -26,78 +27,16 @@
 namespace tinyllm::cli {
 namespace {
 
-// A tool component's arguments schema (the loader checked it), or null for other kinds.
-const char *tool_parameters(const tllm_component &c) {
-    if (std::string_view(c.kind) != TLLM_KIND_TOOL) return nullptr;
-    return static_cast<const tllm_tool_v1 *>(c.vtable)->parameters_schema;
-}
-
 using json::Value;
 
 std::string opt(const char *s) {
     return s != nullptr ? s : "";
 }
 
-Value plugin_to_json(const plugin::LoadedPlugin &p, json::Allocator &a, bool with_schema) {
-    const tllm_plugin_descriptor &d = *p.descriptor;
-    Value v(rapidjson::kObjectType);
-    v.AddMember("id", json::string_value(d.id, a), a);
-    v.AddMember("name", json::string_value(d.name, a), a);
-    v.AddMember("version", json::string_value(d.version, a), a);
-    v.AddMember("description", json::string_value(opt(d.description), a), a);
-    v.AddMember("vendor", json::string_value(opt(d.vendor), a), a);
-    v.AddMember("license", json::string_value(opt(d.license), a), a);
-    v.AddMember(
-        "abi",
-        json::string_value(std::to_string(d.abi.major) + "." + std::to_string(d.abi.minor), a), a);
-    v.AddMember("path", json::string_value(p.path.string(), a), a);
-    v.AddMember("isolation", json::string_value(p.isolated ? "process" : "in_process", a), a);
-    Value comps(rapidjson::kArrayType);
-    for (const tllm_component *c : p.components) {
-        Value cv(rapidjson::kObjectType);
-        cv.AddMember("kind", json::string_value(c->kind, a), a);
-        cv.AddMember("name", json::string_value(c->name, a), a);
-        cv.AddMember("description", json::string_value(opt(c->description), a), a);
-        cv.AddMember("serialized", Value((c->flags & TLLM_COMPONENT_SERIALIZED) != 0), a);
-        if (with_schema) {
-            if (c->config_schema != nullptr) {
-                const json::Document schema = json::parse(c->config_schema, "config_schema");
-                cv.AddMember("config_schema", Value(schema, a), a);
-            } else {
-                cv.AddMember("config_schema", Value(rapidjson::kNullType), a);
-            }
-            if (const char *parameters = tool_parameters(*c)) {
-                const json::Document schema = json::parse(parameters, "parameters_schema");
-                cv.AddMember("parameters_schema", Value(schema, a), a);
-            }
-        }
-        comps.PushBack(cv, a);
-    }
-    v.AddMember("components", comps, a);
-    return v;
-}
-
-Value failure_to_json(const plugin::LoadFailure &f, json::Allocator &a) {
-    Value v(rapidjson::kObjectType);
-    v.AddMember("path", json::string_value(f.path.string(), a), a);
-    v.AddMember("error", json::string_value(std::string(plugin::to_string(f.kind)), a), a);
-    v.AddMember("message", json::string_value(f.message, a), a);
-    return v;
-}
-
 int list(Context &ctx, bool as_json) {
     const plugin::Registry &reg = ctx.registry(false);
     if (as_json) {
-        json::Document doc(rapidjson::kObjectType);
-        auto &a = doc.GetAllocator();
-        Value plugins(rapidjson::kArrayType), failures(rapidjson::kArrayType);
-        for (const auto &p : reg.plugins())
-            plugins.PushBack(plugin_to_json(*p, a, false), a);
-        for (const auto &f : reg.failures())
-            failures.PushBack(failure_to_json(f, a), a);
-        doc.AddMember("plugins", plugins, a);
-        doc.AddMember("failures", failures, a);
-        std::cout << json::to_pretty_string(doc) << "\n";
+        std::cout << json::to_pretty_string(registry_json(reg)) << "\n";
         return kExitOk;
     }
     const bool color = color_enabled(stdout);

@@ -5,10 +5,12 @@
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/plugin_json.hpp"
 #include "cli/run_guard.hpp"
 #include "cli/store_recorder.hpp"
 #include "graph/executor.hpp"
 #include "graph/graph_builder.hpp"
+#include "graph/observer_pair.hpp"
 #include "serve/server.hpp"
 #include "tinyllm/json.hpp"
 
@@ -130,7 +132,9 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
                                                         const std::string &input,
                                                         graph::RunOptions options) {
         StoreRecorder recorder(store);
-        options.observer = &recorder;
+        std::optional<graph::ObserverPair> both;
+        if (options.observer != nullptr) both.emplace(recorder, *options.observer);
+        options.observer = both ? static_cast<graph::RunObserver *>(&*both) : &recorder;
         options.max_parallel_branches = static_cast<size_t>(limits.max_parallel_branches);
         Context::TimeBudget budget = ctx.time_budget(0);
         options.deadline = budget.deadline;
@@ -157,8 +161,13 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
 
     const runtime::Runtime &rt = ctx.runtime();
-    serve::Server server(options, std::move(catalog), std::move(run_graph),
-                         [&ctx, &rt] { return backend_models(ctx, rt); });
+    serve::ServerHooks hooks;
+    hooks.run_graph = std::move(run_graph);
+    hooks.backend_models = [&ctx, &rt] { return backend_models(ctx, rt); };
+    hooks.store = &store;
+    // Built once: the plugins do not change while the server runs.
+    hooks.plugins_json = [text = json::to_string(registry_json(ctx.registry()))] { return text; };
+    serve::Server server(options, std::move(catalog), std::move(hooks));
     const std::string host =
         address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
     // On stdout, so a script (or a test) can read where the server is when it asked for port 0.

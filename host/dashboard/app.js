@@ -1,0 +1,386 @@
+// The TinyLLM dashboard: live runs, a run's trace as a timeline and as the graph with the path
+// it took, per-node metrics over time. Plain browser JavaScript with no dependencies, served by
+// `tinyllm serve` from its own binary; everything it shows comes from /tinyllm/v1/ (the runs
+// and metrics from the run store, the live events as server-sent events).
+"use strict";
+
+const API = "/tinyllm/v1/";
+const SVG = "http://www.w3.org/2000/svg";
+const MAX_ROWS = 100;
+
+const state = {
+  runs: new Map(),     // run id -> summary, as /runs lists it
+  graphs: new Map(),   // graph id -> graph (nodes, edges, entry, exits)
+  selected: null,      // run id
+  trace: null,         // the selected run's trace
+  follow: null,        // EventSource of the selected run while it runs (its tokens)
+  liveAnswer: "",
+};
+
+// ---- small helpers -------------------------------------------------------------------------
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function getJson(path) {
+  const response = await fetch(API + path, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+  return body;
+}
+
+function shortId(id) { return id.length > 14 ? id.slice(0, 14) + "…" : id; }
+
+function ms(value) {
+  if (value === null || value === undefined) return "–";
+  if (value < 1) return value.toFixed(2) + " ms";
+  if (value < 1000) return Math.round(value) + " ms";
+  return (value / 1000).toFixed(value < 10000 ? 2 : 1) + " s";
+}
+
+function clock(epochMs) { return new Date(epochMs).toLocaleTimeString(); }
+
+function runDuration(run) {
+  if (run.duration_ms !== undefined && run.duration_ms !== null && run.status !== "running") {
+    return run.duration_ms;
+  }
+  return run.finished_at_ms ? run.finished_at_ms - run.started_at_ms : Date.now() - run.started_at_ms;
+}
+
+// ---- the runs list -------------------------------------------------------------------------
+
+function renderRuns(newId) {
+  const body = document.querySelector("#runs tbody");
+  const runs = [...state.runs.values()]
+    .sort((a, b) => b.started_at_ms - a.started_at_ms || (a.run_id < b.run_id ? 1 : -1))
+    .slice(0, MAX_ROWS);
+  body.replaceChildren(...runs.map(run => {
+    const row = el("tr", { "data-run": run.run_id });
+    if (run.run_id === state.selected) row.classList.add("selected");
+    if (run.run_id === newId) row.classList.add("new");
+    row.append(el("td", { title: run.run_id }, shortId(run.run_id)), el("td", {}, run.graph),
+      el("td", { class: "status " + run.status }, run.status),
+      el("td", {}, run.status === "running" ? "…" : ms(runDuration(run))),
+      el("td", { class: "input", title: run.input }, run.input));
+    row.addEventListener("click", () => selectRun(run.run_id));
+    return row;
+  }));
+  document.getElementById("runs-empty").hidden = state.runs.size > 0;
+  document.getElementById("runs-count").textContent = `${state.runs.size} shown`;
+}
+
+async function loadRuns() {
+  const { runs } = await getJson("runs?limit=" + MAX_ROWS);
+  for (const run of runs) state.runs.set(run.run_id, run);
+  renderRuns();
+}
+
+// ---- one run: summary, graph, timeline, decisions ------------------------------------------
+
+async function selectRun(id) {
+  state.selected = id;
+  state.liveAnswer = "";
+  if (state.follow) { state.follow.close(); state.follow = null; }
+  renderRuns();
+  try {
+    state.trace = await getJson("runs/" + encodeURIComponent(id));
+  } catch (error) {
+    // Not in the store yet: a run that just started; its events fill it in.
+    state.trace = Object.assign({ nodes: [] }, state.runs.get(id) || { run_id: id });
+  }
+  if (state.trace.status === "running") followRun(id);
+  renderRun();
+}
+
+// The selected run's own stream: its node events, the answer's tokens among them.
+function followRun(id) {
+  const source = new EventSource(API + "events?run=" + encodeURIComponent(id));
+  source.addEventListener("node_event", message => {
+    const data = JSON.parse(message.data);
+    if (data.event && data.event.type === "token" && typeof data.event.content === "string") {
+      state.liveAnswer += data.event.content;
+      document.getElementById("run-answer").textContent = state.liveAnswer;
+    }
+  });
+  source.addEventListener("run_finished", () => { source.close(); });
+  source.onerror = () => { source.close(); };
+  state.follow = source;
+}
+
+function renderRun() {
+  const run = state.trace;
+  if (!run) return;
+  document.getElementById("run-title").textContent = run.run_id;
+  const summary = document.getElementById("run-summary");
+  const tokens = (run.prompt_tokens || 0) + (run.completion_tokens || 0);
+  summary.replaceChildren(
+    el("span", {}, `graph ${run.graph || "?"}@${run.graph_version || "?"}`),
+    el("span", { class: "status " + run.status }, run.status),
+    el("span", {}, ms(runDuration(run))),
+    el("span", {}, `${(run.nodes || []).length} node executions`),
+    el("span", {}, `${tokens} tokens`));
+  if (run.error) summary.append(el("div", { class: "status failed" },
+    `${run.error.code}: ${run.error.message}` + (run.error.node ? ` (node ${run.error.node})` : "")));
+  document.getElementById("run-graph").replaceChildren(graphFigure(run));
+  document.getElementById("run-timeline").replaceChildren(timelineFigure(run));
+  renderDecisions(run);
+  const answer = run.answer || state.liveAnswer || (run.status === "running" ? "…" : "");
+  document.getElementById("run-answer").textContent = answer;
+}
+
+function sortedNodes(run) { return [...(run.nodes || [])].sort((a, b) => a.seq - b.seq); }
+
+// The route a node decided: one it set, not the one its input already carried.
+function decidedRoute(n) {
+  const before = n.input && typeof n.input === "object" ? n.input.route : undefined;
+  return n.route && n.route !== before ? n.route : "";
+}
+
+// Which edges the run took: each execution follows the previous one on its branch (or on the
+// branch it forked from).
+function takenEdges(run) {
+  const taken = new Set();
+  const nodes = sortedNodes(run);
+  for (let i = 1; i < nodes.length; i++) {
+    const cur = nodes[i];
+    for (let j = i - 1; j >= 0; j--) {
+      const prev = nodes[j];
+      if (prev.branch === cur.branch || cur.branch.startsWith(prev.branch)) {
+        taken.add(prev.node + "\u0000" + cur.node);
+        break;
+      }
+    }
+  }
+  return taken;
+}
+
+// The graph left to right, nodes in columns by their distance from the entry.
+function graphFigure(run) {
+  const graph = state.graphs.get(run.graph);
+  if (!graph || !graph.nodes) return el("p", { class: "dim" }, "The graph of this run is not served now.");
+  const layer = new Map([[graph.entry, 0]]);
+  const queue = [graph.entry];
+  while (queue.length) {
+    const id = queue.shift();
+    for (const edge of graph.edges) {
+      if (edge.from === id && !layer.has(edge.to)) { layer.set(edge.to, layer.get(id) + 1); queue.push(edge.to); }
+    }
+  }
+  const deepest = Math.max(0, ...layer.values());
+  for (const node of graph.nodes) if (!layer.has(node.id)) layer.set(node.id, deepest + 1);
+  const columns = [];
+  for (const node of graph.nodes) {
+    const l = layer.get(node.id);
+    (columns[l] = columns[l] || []).push(node);
+  }
+  const W = 130, H = 36, GX = 120, GY = 22;
+  const pos = new Map();
+  columns.forEach((column, c) => (column || []).forEach((node, r) => pos.set(node.id, { x: 10 + c * (W + GX), y: 10 + r * (H + GY) })));
+  const width = 20 + columns.length * (W + GX) - GX;
+  const height = 20 + Math.max(...columns.map(c => (c || []).length)) * (H + GY) - GY + 30;
+  const figure = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "graph" });
+  const marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto" });
+  marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#888" }));
+  const defs = svg("defs");
+  defs.append(marker);
+  figure.append(defs);
+  const taken = takenEdges(run);
+  const visited = new Map();
+  for (const n of run.nodes || []) visited.set(n.node, n.status);
+  for (const edge of graph.edges) {
+    const a = pos.get(edge.from), b = pos.get(edge.to);
+    if (!a || !b) continue;
+    let d;
+    if (b.x > a.x) {
+      d = `M${a.x + W},${a.y + H / 2} C${a.x + W + GX / 2},${a.y + H / 2} ${b.x - GX / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`;
+    } else { // back or same column: a loop drawn below
+      const low = Math.max(a.y, b.y) + H + 18;
+      d = `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${low} ${b.x + W / 2},${low} ${b.x + W / 2},${b.y + H}`;
+    }
+    const isTaken = taken.has(edge.from + "\u0000" + edge.to);
+    figure.append(svg("path", { d, class: "edge" + (isTaken ? " taken" : ""), "marker-end": "url(#arrow)" }));
+    if (edge.when) {
+      const label = edge.when.length > 20 ? edge.when.slice(0, 19) + "…" : edge.when;
+      const text = svg("text", { x: (a.x + W + b.x) / 2, y: b.x > a.x ? (a.y + b.y + H) / 2 - 4 : Math.max(a.y, b.y) + H + 16, "text-anchor": "middle", fill: "#777" }, label);
+      text.append(svg("title", {}, edge.when));
+      figure.append(text);
+    }
+  }
+  for (const node of graph.nodes) {
+    const p = pos.get(node.id);
+    const status = visited.get(node.id);
+    const group = svg("g", { class: "node" + (status ? " visited" : "") + (status && status !== "succeeded" ? " failed" : ""), "data-node": node.id });
+    group.append(svg("rect", { x: p.x, y: p.y, width: W, height: H, rx: 5 }),
+      svg("text", { x: p.x + W / 2, y: p.y + 15, "text-anchor": "middle", "font-weight": 600 }, node.id),
+      svg("text", { x: p.x + W / 2, y: p.y + 28, "text-anchor": "middle", fill: "#777" }, node.type + (node.id === graph.entry ? " · entry" : node.exit ? " · exit" : "")));
+    figure.append(group);
+  }
+  return figure;
+}
+
+// One bar per node execution on the run's clock, with its model and tool calls under it.
+function timelineFigure(run) {
+  const nodes = sortedNodes(run);
+  if (!nodes.length) return el("p", { class: "dim" }, run.status === "running" ? "Waiting for the first node…" : "No node ran.");
+  const start = Math.min(run.started_at_ms, ...nodes.map(n => n.started_at_ms));
+  const end = Math.max(...nodes.map(n => n.started_at_ms + (n.duration_us || 0) / 1000), start + 1);
+  const LABEL = 170, W = 560, ROW = 30;
+  const width = LABEL + W + 90, height = nodes.length * ROW + 24;
+  const x = t => LABEL + ((t - start) / (end - start)) * W;
+  const figure = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "timeline" });
+  figure.append(svg("line", { x1: LABEL, y1: height - 18, x2: LABEL + W, y2: height - 18, class: "axis" }),
+    svg("text", { x: LABEL, y: height - 4 }, "0"),
+    svg("text", { x: LABEL + W, y: height - 4, "text-anchor": "end" }, ms(end - start)));
+  nodes.forEach((n, i) => {
+    const y = i * ROW + 4;
+    const left = x(n.started_at_ms);
+    const barWidth = Math.max(2, x(n.started_at_ms + (n.duration_us || 0) / 1000) - left);
+    const status = n.status || "running";
+    const group = svg("g", { class: "timeline-row", "data-node": n.node });
+    const name = n.node + (n.attempt > 1 ? ` (attempt ${n.attempt})` : "") + (n.branch ? ` [${n.branch}]` : "");
+    const calls = (n.model_calls || []).map(c => `${c.model} ${ms(c.duration_us / 1000)}` +
+      (c.completion_tokens !== null && c.completion_tokens !== undefined ? ` ${c.prompt_tokens}+${c.completion_tokens} tok` : ""))
+      .concat((n.tool_calls || []).map(t => `tool ${t.tool}${t.error ? " failed" : ""}`));
+    const bar = svg("rect", { x: left, y, width: barWidth, height: 12, class: "bar " + status });
+    const route = decidedRoute(n);
+    bar.append(svg("title", {}, `${name}: ${status}, ${ms((n.duration_us || 0) / 1000)}` + (route ? `, route ${route}` : "") + (n.error ? `\n${n.error}` : "") + (calls.length ? "\n" + calls.join("\n") : "")));
+    group.append(svg("text", { x: 0, y: y + 10 }, name.length > 26 ? name.slice(0, 25) + "…" : name), bar,
+      svg("text", { x: left + barWidth + 4, y: y + 10 }, status === "running" ? "running" : ms((n.duration_us || 0) / 1000)),
+      svg("text", { x: LABEL, y: y + 23, fill: "#777" }, [n.type, route ? "→ " + route : "", calls.join(" · ")].filter(Boolean).join("  ")));
+    figure.append(group);
+  });
+  return figure;
+}
+
+// What the routers, gates and judges decided, and what failed, in order.
+function renderDecisions(run) {
+  const list = document.getElementById("run-decisions");
+  const items = [];
+  for (const n of sortedNodes(run)) {
+    const route = decidedRoute(n);
+    if (route) items.push(`${n.node} (${n.type}) chose “${route}”`);
+    if (n.error) items.push(`${n.node} (${n.type}) ${n.status}: ${n.error}`);
+  }
+  list.replaceChildren(...(items.length ? items : ["No routing, gate or judge decision in this run."]).map(t => el("li", {}, t)));
+}
+
+// ---- live events -----------------------------------------------------------------------------
+
+function connectEvents() {
+  const live = document.getElementById("live");
+  const source = new EventSource(API + "events");
+  source.onopen = () => { live.textContent = "live"; live.className = "pill on"; };
+  source.onerror = () => { live.textContent = "reconnecting…"; live.className = "pill off"; };
+  source.addEventListener("run_started", message => {
+    const run = JSON.parse(message.data);
+    state.runs.set(run.run_id, run);
+    renderRuns(run.run_id);
+  });
+  const onNode = message => {
+    const { run_id, node } = JSON.parse(message.data);
+    if (!state.trace || state.trace.run_id !== run_id) return;
+    const nodes = state.trace.nodes || (state.trace.nodes = []);
+    const at = nodes.findIndex(n => n.seq === node.seq);
+    if (at >= 0) nodes[at] = Object.assign(nodes[at], node); else nodes.push(node);
+    renderRun();
+  };
+  source.addEventListener("node_started", onNode);
+  source.addEventListener("node_finished", onNode);
+  source.addEventListener("run_finished", async message => {
+    const run = JSON.parse(message.data);
+    state.runs.set(run.run_id, run);
+    renderRuns();
+    if (state.selected === run.run_id) {
+      try { state.trace = await getJson("runs/" + encodeURIComponent(run.run_id)); } catch (e) { /* kept */ }
+      renderRun();
+    }
+    scheduleMetrics();
+  });
+}
+
+// ---- gauges and metrics --------------------------------------------------------------------
+
+async function refreshStatus() {
+  try {
+    const s = await getJson("status");
+    document.getElementById("version").textContent = "v" + s.version;
+    const gauges = document.getElementById("gauges");
+    gauges.replaceChildren(...[["in flight", s.runs_in_flight], ["queued", s.runs_queued],
+      ["slots", s.run_slots], ["connections", s.connections], ["graphs", s.graphs]]
+      .map(([label, value]) => { const span = el("span", {}, label + " "); span.append(el("b", {}, String(value))); return span; }));
+  } catch (error) { /* the server is restarting: the next refresh says so through the stream */ }
+}
+
+function sparkline(values, bad) {
+  const W = 130, H = 30;
+  const figure = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}` });
+  const points = values.map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined);
+  if (points.length) {
+    const max = Math.max(...points.map(([, v]) => v), 1e-9);
+    const step = values.length > 1 ? W / (values.length - 1) : W;
+    const d = points.map(([i, v], k) => `${k ? "L" : "M"}${(i * step).toFixed(1)},${(H - 2 - (v / max) * (H - 4)).toFixed(1)}`).join(" ");
+    figure.append(svg("path", { d, class: "spark" + (bad ? " bad" : "") }));
+  }
+  return figure;
+}
+
+function chart(label, values, current, bad) {
+  const box = el("div");
+  box.append(el("div", { class: "chart-label" }, `${label}: ${current}`), sparkline(values, bad));
+  return box;
+}
+
+async function refreshMetrics() {
+  const target = document.getElementById("metrics");
+  let report;
+  try { report = await getJson("metrics?minutes=60&buckets=30"); } catch (error) {
+    target.replaceChildren(el("p", { class: "dim" }, "Metrics unavailable: " + error.message));
+    return;
+  }
+  if (!report.nodes.length) { target.replaceChildren(el("p", { class: "dim" }, "No runs in the last hour.")); return; }
+  const grid = el("div", { class: "metrics-grid" });
+  for (const m of report.nodes) {
+    const card = el("div", { class: "metric-card", "data-node": m.node || "(run)" });
+    card.append(el("h4", {}, `${m.graph} / ${m.node || "whole run"}` + (m.type ? ` (${m.type})` : "")));
+    const rate = m.success_rate === null ? "–" : (m.success_rate * 100).toFixed(1) + " %";
+    card.append(chart("requests", m.trend.requests, m.requests),
+      chart("failures", m.trend.failures, `${m.failures} · success ${rate}`, true),
+      chart("p95 latency", m.trend.p95_ms, ms(m.latency_ms.p95)));
+    if (m.gate.checks) card.append(chart("gate pass rate", m.trend.gate_pass_rate, (m.gate.pass_rate * 100).toFixed(1) + " %"));
+    grid.append(card);
+  }
+  target.replaceChildren(grid);
+}
+
+let metricsTimer = null;
+function scheduleMetrics() {
+  if (metricsTimer) return;
+  metricsTimer = setTimeout(() => { metricsTimer = null; refreshMetrics(); }, 2000);
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+async function start() {
+  try {
+    const { graphs } = await getJson("graphs");
+    for (const g of graphs) state.graphs.set(g.id, g);
+  } catch (error) { console.warn("graphs:", error.message); }
+  connectEvents();
+  await Promise.all([loadRuns(), refreshStatus(), refreshMetrics()]);
+  setInterval(refreshStatus, 2000);
+  setInterval(refreshMetrics, 15000);
+  setInterval(() => { if (state.trace && state.trace.status === "running") renderRun(); }, 500);
+}
+
+start();
