@@ -13,7 +13,7 @@ const state = {
   graphs: new Map(),   // graph id -> graph (nodes, edges, entry, exits)
   selected: null,      // run id
   trace: null,         // the selected run's trace
-  follow: null,        // EventSource of the selected run while it runs (its tokens)
+  follow: null,        // aborts the selected run's own event stream (its tokens) while it runs
   liveAnswer: "",
 };
 
@@ -33,11 +33,80 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
+// The API key, when the server asks for one (server.api_keys): asked for once, kept for the
+// browser tab's life (sessionStorage), sent as Authorization: Bearer.
+const KEY_ITEM = "tinyllm.api_key";
+function authHeaders() {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  return key ? { Authorization: "Bearer " + key } : {};
+}
+
+class Unauthorized extends Error {}
+
 async function getJson(path) {
-  const response = await fetch(API + path, { headers: { Accept: "application/json" } });
+  const response = await fetch(API + path, { headers: { Accept: "application/json", ...authHeaders() } });
   const body = await response.json();
+  if (response.status === 401) throw new Unauthorized(body.error.message);
   if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
   return body;
+}
+
+// Server-sent events read with fetch (EventSource cannot send the key): calls
+// handlers[event](data) per event, onState(true/false) as the stream opens and drops, and
+// reconnects after a drop unless `signal` aborted it. Returns when aborted.
+async function readEvents(path, handlers, { signal, onState = () => {}, reconnect = true } = {}) {
+  for (;;) {
+    try {
+      const response = await fetch(API + path, { headers: authHeaders(), signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      onState(true);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let type = "message", data = "";
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event: ")) type = line.slice(7);
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+          if (data && handlers[type]) handlers[type](JSON.parse(data));
+        }
+      }
+    } catch (error) {
+      if (signal && signal.aborted) return;
+    }
+    onState(false);
+    if (!reconnect || (signal && signal.aborted)) return;
+    await new Promise(resolve => setTimeout(resolve, 2000));
+  }
+}
+
+// A form for the key; resolves once the server accepts one.
+function askForKey(message) {
+  return new Promise(resolve => {
+    const form = el("form", { id: "key-form", class: "panel" });
+    const input = el("input", { type: "password", id: "api-key", placeholder: "API key", autocomplete: "off" });
+    form.append(el("p", {}, message), input, el("button", { type: "submit" }, "Use this key"));
+    document.querySelector("main").prepend(form);
+    form.addEventListener("submit", async event => {
+      event.preventDefault();
+      sessionStorage.setItem(KEY_ITEM, input.value);
+      try {
+        await getJson("status");
+        form.remove();
+        resolve();
+      } catch (error) {
+        form.querySelector("p").textContent = error.message;
+      }
+    });
+  });
 }
 
 function shortId(id) { return id.length > 14 ? id.slice(0, 14) + "…" : id; }
@@ -91,7 +160,7 @@ async function loadRuns() {
 async function selectRun(id) {
   state.selected = id;
   state.liveAnswer = "";
-  if (state.follow) { state.follow.close(); state.follow = null; }
+  if (state.follow) { state.follow.abort(); state.follow = null; }
   renderRuns();
   try {
     state.trace = await getJson("runs/" + encodeURIComponent(id));
@@ -105,17 +174,17 @@ async function selectRun(id) {
 
 // The selected run's own stream: its node events, the answer's tokens among them.
 function followRun(id) {
-  const source = new EventSource(API + "events?run=" + encodeURIComponent(id));
-  source.addEventListener("node_event", message => {
-    const data = JSON.parse(message.data);
-    if (data.event && data.event.type === "token" && typeof data.event.content === "string") {
-      state.liveAnswer += data.event.content;
-      document.getElementById("run-answer").textContent = state.liveAnswer;
-    }
-  });
-  source.addEventListener("run_finished", () => { source.close(); });
-  source.onerror = () => { source.close(); };
-  state.follow = source;
+  const follow = new AbortController();
+  state.follow = follow;
+  readEvents("events?run=" + encodeURIComponent(id), {
+    node_event: data => {
+      if (data.event && data.event.type === "token" && typeof data.event.content === "string") {
+        state.liveAnswer += data.event.content;
+        document.getElementById("run-answer").textContent = state.liveAnswer;
+      }
+    },
+    run_finished: () => follow.abort(),
+  }, { signal: follow.signal, reconnect: false });
 }
 
 function renderRun() {
@@ -279,34 +348,34 @@ function renderDecisions(run) {
 
 function connectEvents() {
   const live = document.getElementById("live");
-  const source = new EventSource(API + "events");
-  source.onopen = () => { live.textContent = "live"; live.className = "pill on"; };
-  source.onerror = () => { live.textContent = "reconnecting…"; live.className = "pill off"; };
-  source.addEventListener("run_started", message => {
-    const run = JSON.parse(message.data);
-    state.runs.set(run.run_id, run);
-    renderRuns(run.run_id);
-  });
-  const onNode = message => {
-    const { run_id, node } = JSON.parse(message.data);
+  const onState = open => {
+    live.textContent = open ? "live" : "reconnecting…";
+    live.className = "pill " + (open ? "on" : "off");
+  };
+  const onNode = ({ run_id, node }) => {
     if (!state.trace || state.trace.run_id !== run_id) return;
     const nodes = state.trace.nodes || (state.trace.nodes = []);
     const at = nodes.findIndex(n => n.seq === node.seq);
     if (at >= 0) nodes[at] = Object.assign(nodes[at], node); else nodes.push(node);
     renderRun();
   };
-  source.addEventListener("node_started", onNode);
-  source.addEventListener("node_finished", onNode);
-  source.addEventListener("run_finished", async message => {
-    const run = JSON.parse(message.data);
-    state.runs.set(run.run_id, run);
-    renderRuns();
-    if (state.selected === run.run_id) {
-      try { state.trace = await getJson("runs/" + encodeURIComponent(run.run_id)); } catch (e) { /* kept */ }
-      renderRun();
-    }
-    scheduleMetrics();
-  });
+  readEvents("events", {
+    run_started: run => {
+      state.runs.set(run.run_id, run);
+      renderRuns(run.run_id);
+    },
+    node_started: onNode,
+    node_finished: onNode,
+    run_finished: async run => {
+      state.runs.set(run.run_id, run);
+      renderRuns();
+      if (state.selected === run.run_id) {
+        try { state.trace = await getJson("runs/" + encodeURIComponent(run.run_id)); } catch (e) { /* kept */ }
+        renderRun();
+      }
+      scheduleMetrics();
+    },
+  }, { onState });
 }
 
 // ---- gauges and metrics --------------------------------------------------------------------
@@ -372,6 +441,13 @@ function scheduleMetrics() {
 // ---- start ---------------------------------------------------------------------------------
 
 async function start() {
+  for (;;) {
+    try { await getJson("status"); break; } catch (error) {
+      if (!(error instanceof Unauthorized)) break;
+      sessionStorage.removeItem(KEY_ITEM);
+      await askForKey("This server asks for an API key (server.api_keys).");
+    }
+  }
   try {
     const { graphs } = await getJson("graphs");
     for (const g of graphs) state.graphs.set(g.id, g);

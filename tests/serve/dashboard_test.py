@@ -8,6 +8,7 @@ into BUILD/serve-clients). Skipped (exit 77), saying which is missing, without N
 Playwright or Chromium (scripts/setup.sh installs Debian's chromium).
 """
 import argparse
+import hashlib
 import pathlib
 import shutil
 import subprocess
@@ -44,8 +45,17 @@ def main():
     # 150 ms before each token: a model call takes about 1.5 s, a run of the default graph
     # several, long enough to watch it run.
     with running_server(args, fake_extra=("--token-delay-ms", "150")) as url:
-        return subprocess.run([node, str(clients / "dashboard_test.mjs"), url, chromium,
+        code = subprocess.run([node, str(clients / "dashboard_test.mjs"), url, chromium,
                                str(screenshot)], cwd=clients, timeout=240).returncode
+    if code != 0:
+        return code
+    # A server that asks for an API key: the dashboard asks for it too.
+    key = "dashboard-test-key"
+    keys = f"server:\n  api_keys: [\"sha256:{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
+    with running_server(args, fake_extra=("--token-delay-ms", "150"), system_yaml=keys) as url:
+        return subprocess.run([node, str(clients / "dashboard_test.mjs"), url, chromium,
+                               str(screenshot.with_name("dashboard-key.png")), key],
+                              cwd=clients, timeout=240).returncode
 
 
 if __name__ == "__main__":

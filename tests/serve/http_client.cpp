@@ -98,6 +98,8 @@ HttpResponse HttpClient::request(const std::string &method, const std::string &p
     struct curl_slist *headers = nullptr;
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:"); // no 100-continue round trip
+    for (const std::string &line : extra_headers_)
+        headers = curl_slist_append(headers, line.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);

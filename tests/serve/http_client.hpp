@@ -32,9 +32,12 @@ public:
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
     // New connections made so far (1 while keep-alive holds).
     long connections_made() const;
+    // A header every later request sends too: "Authorization: Bearer k".
+    void add_header(std::string line) { extra_headers_.push_back(std::move(line)); }
 
 private:
     std::string base_;
+    std::vector<std::string> extra_headers_;
     void *curl_;
 };
 

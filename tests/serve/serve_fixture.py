@@ -84,14 +84,15 @@ def stop(process, timeout=60):
 
 
 @contextlib.contextmanager
-def running_server(args, fake_extra=()):
+def running_server(args, fake_extra=(), system_yaml=""):
     """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after.
-    `fake_extra`: more arguments for the fake server ("--token-delay-ms", "100")."""
+    `fake_extra`: more arguments for the fake server ("--token-delay-ms", "100");
+    `system_yaml`: more of system.yaml ("server:\n  api_keys: [...]\n")."""
     with tempfile.TemporaryDirectory(prefix="tinyllm-serve-") as tmp:
         fake, backend = start_fake(args.fake_ollama, 0, fake_extra)
         server = None
         try:
-            config = write_config(tmp, args.config_src, backend)
+            config = write_config(tmp, args.config_src, backend, system_yaml)
             server, url = start_serve(args.host_bin, config, tmp)
             yield url
         finally:

@@ -31,6 +31,10 @@ protected:
     // Starts `tinyllm serve` on a free port (the kernel's choice) and waits for its address.
     void start_server() {
         server_ = start({"serve", "--listen", "127.0.0.1:0"});
+        start_server_from_output();
+    }
+    // Waits for the address a server started by the test prints.
+    void start_server_from_output() {
         const std::string prefix = "listening on http://127.0.0.1:";
         ASSERT_TRUE(server_->wait_until([&] {
             const std::string &out = server_->out_so_far();

@@ -1,6 +1,7 @@
 // TinyLLM's own API under /tinyllm/v1/ (runs, live events, graphs, metrics, plugins, status)
 // and the dashboard's files, end to end against the real host.
 #include "serve_test_fixture.hpp"
+#include "tinyllm/digest.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -220,6 +221,101 @@ TEST_F(TinyllmApiTest, ABrowserGetsTheDashboardAndAnOllamaClientTheHeartbeat) {
     EXPECT_EQ(client.get("/ui/style.css").header("content-type"), "text/css; charset=utf-8");
     EXPECT_EQ(client.get("/ui/nothing.js").status, 404);
     EXPECT_EQ(client.get("/ui/../../etc/passwd").status, 400);
+}
+
+// ---- API keys and CORS -----------------------------------------------------------------------
+
+// sha256 of "first-key" (printf %s first-key | sha256sum).
+const std::string kFirstKeyHash = "sha256:" + sha256_hex("first-key");
+
+TEST_F(TinyllmApiTest, KeysAreAskedForEverywhereButTheProbesAndTheDashboardsFiles) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {api_keys: [\"" + kFirstKeyHash +
+                                         "\", \"env:TINYLLM_TEST_KEY\"]}\n");
+    server_ = start({"serve", "--listen", "127.0.0.1:0"}, {{"TINYLLM_TEST_KEY", "second-key"}});
+    start_server_from_output();
+    HttpClient anonymous(url_);
+    const HttpResponse ollama = anonymous.get("/api/tags");
+    EXPECT_EQ(ollama.status, 401);
+    EXPECT_EQ(ollama.header("www-authenticate"), R"(Bearer realm="tinyllm")");
+    EXPECT_EQ(ollama.body, R"({"error":"this server needs an API key: send it as )"
+                           R"(Authorization: Bearer KEY"})");
+    const HttpResponse openai = anonymous.get("/v1/models");
+    EXPECT_EQ(openai.status, 401);
+    EXPECT_THAT(openai.body, HasSubstr(R"("code":"invalid_api_key")"));
+    const HttpResponse own = anonymous.get("/tinyllm/v1/runs");
+    EXPECT_EQ(own.status, 401);
+    EXPECT_THAT(own.body, HasSubstr(R"({"error":{"code":"unauthorized")"));
+    EXPECT_EQ(anonymous.get("/metrics").status, 401);
+    EXPECT_EQ(anonymous.get("/tinyllm/v1/events").status, 401);
+    EXPECT_EQ(anonymous.post("/api/chat", kChatHello).status, 401);
+    EXPECT_EQ(ollama_.count("/api/chat"), 0u); // nothing ran
+    for (const char *open : {"/healthz", "/readyz", "/ui/app.js", "/"})
+        EXPECT_EQ(anonymous.get(open).status, 200) << open;
+
+    HttpClient wrong(url_);
+    wrong.add_header("Authorization: Bearer first-key-but-not-quite");
+    const HttpResponse refused = wrong.get("/api/tags");
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_THAT(refused.body, HasSubstr("not one this server accepts"));
+
+    for (const char *key : {"first-key", "second-key"}) {
+        HttpClient client(url_);
+        client.add_header(std::string("Authorization: Bearer ") + key);
+        EXPECT_EQ(client.get("/api/tags").status, 200) << key;
+        EXPECT_EQ(client.post("/api/chat", kChatHello).status, 200) << key;
+        EXPECT_EQ(client.get("/tinyllm/v1/runs").status, 200) << key;
+    }
+}
+
+TEST_F(TinyllmApiTest, AKeyFromAnUnsetVariableStopsTheServerFromStarting) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {api_keys: [\"env:TINYLLM_NO_SUCH_KEY\"]}\n");
+    const RunResult r = host({"serve", "--listen", "127.0.0.1:0"});
+    EXPECT_EXIT_CODE(r, kConfig);
+    EXPECT_THAT(r.err, HasSubstr("server.api_keys: env:TINYLLM_NO_SUCH_KEY: the environment "
+                                 "variable TINYLLM_NO_SUCH_KEY is not set"));
+}
+
+TEST_F(TinyllmApiTest, AnAddressOtherMachinesReachNeedsKeysOrTheInsecureFlag) {
+    // Refused before anything listens, so no port is opened beyond loopback.
+    const RunResult r = host({"serve", "--listen", "0.0.0.0:0"});
+    EXPECT_EXIT_CODE(r, kUsage);
+    EXPECT_THAT(r.err, HasSubstr("listening on 0.0.0.0:0 lets other machines in, so it needs "
+                                 "API keys (server.api_keys"));
+    EXPECT_THAT(r.err, HasSubstr("--insecure-no-auth"));
+    EXPECT_THAT(host({"serve", "--help"}).out, HasSubstr("--insecure-no-auth"));
+}
+
+TEST_F(TinyllmApiTest, PagesOfTheConfiguredOriginsMayCallAndNoOthers) {
+    write_config_file("system.yaml",
+                      "data_dir: " + (root() / "data").string() +
+                          "\nserver: {cors_origins: [\"https://chat.example.com\"]}\n");
+    start_server();
+    RawConnection preflight(port_);
+    preflight.send("OPTIONS /api/chat HTTP/1.1\r\nHost: x\r\nOrigin: https://chat.example.com\r\n"
+                   "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n");
+    const std::string allowed = preflight.read_until_closed(std::chrono::seconds(30));
+    EXPECT_THAT(allowed, HasSubstr("HTTP/1.1 204"));
+    EXPECT_THAT(allowed, HasSubstr("Access-Control-Allow-Origin: https://chat.example.com"));
+    EXPECT_THAT(allowed, HasSubstr("Access-Control-Allow-Headers: Authorization, Content-Type"));
+
+    RawConnection other(port_);
+    other.send("OPTIONS /api/chat HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\n"
+               "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n");
+    const std::string refused = other.read_until_closed(std::chrono::seconds(30));
+    EXPECT_THAT(refused, HasSubstr("HTTP/1.1 400"));
+    EXPECT_THAT(refused, Not(HasSubstr("Access-Control-Allow-Origin")));
+    EXPECT_THAT(refused, HasSubstr("pages of https://evil.example may not call this server"));
+
+    HttpClient from_page(url_);
+    from_page.add_header("Origin: https://chat.example.com");
+    const HttpResponse tags = from_page.get("/api/tags");
+    EXPECT_EQ(tags.header("access-control-allow-origin"), "https://chat.example.com");
+    EXPECT_EQ(tags.header("access-control-expose-headers"), "X-TinyLLM-Run-Id, Retry-After");
+    HttpClient from_elsewhere(url_);
+    from_elsewhere.add_header("Origin: https://evil.example");
+    EXPECT_EQ(from_elsewhere.get("/api/tags").header("access-control-allow-origin"), "");
 }
 
 } // namespace

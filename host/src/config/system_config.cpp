@@ -189,6 +189,18 @@ constexpr std::string_view schema_text = R"json({
           "minimum": 1,
           "maximum": 64,
           "default": 2
+        },
+        "api_keys": {
+          "description": "The keys a client must send (Authorization: Bearer KEY) to use the server, each as \"sha256:\" and the hex SHA-256 of the key (printf %s KEY | sha256sum), or \"env:NAME\" to read the key from environment variable NAME at start. None: no key is asked for, and the server will only listen on this machine (127.0.0.1, [::1]) unless started with --insecure-no-auth. /healthz, /readyz and the dashboard's own files need no key.",
+          "type": "array",
+          "items": {"type": "string", "pattern": "^(sha256:[0-9a-f]{64}|env:[A-Za-z_][A-Za-z0-9_]*)$"},
+          "default": []
+        },
+        "cors_origins": {
+          "description": "Web pages of other origins allowed to call the server from a browser (CORS), as the browser sends them (\"https://chat.example.com\"), or \"*\" for any. None: only the server's own pages (the dashboard).",
+          "type": "array",
+          "items": {"type": "string", "pattern": "^(\\*|https?://[^/\\s]+)$"},
+          "default": []
         }
       }
     }
@@ -310,6 +322,10 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.server.write_timeout_ms = int_at(server, "write_timeout_ms");
     config.server.shutdown_grace_ms = int_at(server, "shutdown_grace_ms");
     config.server.io_threads = static_cast<int>(int_at(server, "io_threads"));
+    for (const json::Value &key : server["api_keys"].GetArray())
+        config.server.api_keys.emplace_back(key.GetString(), key.GetStringLength());
+    for (const json::Value &origin : server["cors_origins"].GetArray())
+        config.server.cors_origins.emplace_back(origin.GetString(), origin.GetStringLength());
     const json::Value &isolation = root["isolation"];
     config.isolation.process_by_default = string_at(isolation, "default") == "process";
     for (const auto &m : isolation["plugins"].GetObject()) {

@@ -56,6 +56,8 @@ struct ServerConfig {
     int64_t write_timeout_ms = 30000;   // one write to a client that does not read
     int64_t shutdown_grace_ms = 30000;  // runs in flight at SIGTERM before they are cancelled
     int io_threads = 2;
+    std::vector<std::string> api_keys;     // "sha256:HEX" or "env:NAME"
+    std::vector<std::string> cors_origins; // "https://host[:port]" or "*"
 };
 
 struct SystemConfig {

@@ -43,6 +43,56 @@ bool climbs(std::string_view path) {
     return false;
 }
 
+// An exchange whose responses carry `headers` too (CORS's, for an allowed origin).
+class WithHeaders final : public Exchange {
+public:
+    WithHeaders(std::shared_ptr<Exchange> inner, Headers headers)
+        : inner_(std::move(inner)), headers_(std::move(headers)) {}
+    void send(int status, std::string content_type, std::string body, Headers headers) override {
+        inner_->send(status, std::move(content_type), std::move(body), merged(std::move(headers)));
+    }
+    void start_stream(int status, std::string content_type, Headers headers) override {
+        inner_->start_stream(status, std::move(content_type), merged(std::move(headers)));
+    }
+    void write(std::string chunk) override { inner_->write(std::move(chunk)); }
+    void end() override { inner_->end(); }
+    void on_disconnect(std::function<void()> callback) override {
+        inner_->on_disconnect(std::move(callback));
+    }
+
+private:
+    Headers merged(Headers headers) const {
+        headers.insert(headers.end(), headers_.begin(), headers_.end());
+        return headers;
+    }
+    std::shared_ptr<Exchange> inner_;
+    Headers headers_;
+};
+
+// Paths anyone may ask for: the probes, and the dashboard's files (it asks for the key itself).
+bool open_to_all(const HttpRequest &request) {
+    const std::string &p = request.path;
+    return p == "/healthz" || p == "/readyz" || p == "/" || p.starts_with("/ui/");
+}
+
+// 401 in the shape of the API the path belongs to.
+void send_unauthorized(const HttpRequest &request, Exchange &exchange) {
+    const bool sent_one = !request.header("Authorization").empty();
+    const std::string message =
+        sent_one ? "the API key is not one this server accepts (server.api_keys)"
+                 : "this server needs an API key: send it as Authorization: Bearer KEY";
+    Headers headers{{"WWW-Authenticate", "Bearer realm=\"tinyllm\""}};
+    if (request.path.starts_with("/v1/")) {
+        send_openai_error(exchange, 401, message, "invalid_api_key", std::move(headers));
+    } else if (request.path.starts_with("/api/")) {
+        send_ollama_error(exchange, 401, message, std::move(headers));
+    } else {
+        std::string body = R"({"error":{"code":"unauthorized","message":)";
+        json::append_quoted(body, message);
+        exchange.send(401, kJson, body + "}}", std::move(headers));
+    }
+}
+
 } // namespace
 
 std::optional<ListenAddress> parse_listen(std::string_view text) {
@@ -86,7 +136,7 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
       tinyllm_(std::make_unique<TinyllmApi>(services_, [this] { return status(); })) {
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
-            handle(std::move(request), exchange);
+            handle(std::move(request), std::move(exchange));
         });
 }
 
@@ -98,8 +148,25 @@ uint16_t Server::port() const noexcept {
     return http_->port();
 }
 
-void Server::handle(HttpRequest request, const std::shared_ptr<Exchange> &exchange) {
+void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     spdlog::debug("{} {} {}", request.remote, request.method, request.target);
+    const std::optional<Headers> cors = options_.access.cors_headers(request);
+    if (cors) exchange = std::make_shared<WithHeaders>(std::move(exchange), *cors);
+    if (request.method == "OPTIONS" && !request.header("Origin").empty()) {
+        // A browser asking whether a page of that origin may call (CORS preflight).
+        if (cors) {
+            exchange->send(204, "text/plain; charset=utf-8", "");
+        } else {
+            send_tinyllm_error(*exchange, ErrorCode::invalid_argument,
+                               "pages of " + request.header("Origin") +
+                                   " may not call this server (server.cors_origins)");
+        }
+        return;
+    }
+    if (!open_to_all(request) && !options_.access.authorized(request)) {
+        send_unauthorized(request, *exchange);
+        return;
+    }
     if (climbs(request.path)) {
         send_ollama_error(*exchange, 400, "the path climbs out of the server's (\"..\")");
         return;

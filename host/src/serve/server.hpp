@@ -4,6 +4,7 @@
 // period, cancel the rest (recorded as cancelled), close.
 #pragma once
 
+#include "serve/access.hpp"
 #include "serve/graph_catalog.hpp"
 #include "serve/http_server.hpp"
 #include "serve/services.hpp"
@@ -22,6 +23,7 @@ struct ServerOptions {
     size_t max_queued_runs = 64;
     size_t max_input_bytes = 1 << 20;
     std::chrono::milliseconds shutdown_grace{30000};
+    AccessPolicy access; // API keys and CORS origins
 };
 
 // HOST:PORT or [IPv6]:PORT; nullopt when `text` is neither.
@@ -45,7 +47,7 @@ public:
     size_t runs_cancelled_at_shutdown() const noexcept { return cancelled_at_shutdown_; }
 
 private:
-    void handle(HttpRequest request, const std::shared_ptr<Exchange> &exchange);
+    void handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
     void ready(const std::shared_ptr<Exchange> &exchange);
     std::string status() const; // /tinyllm/v1/status
     void shutdown();

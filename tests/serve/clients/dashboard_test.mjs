@@ -1,13 +1,14 @@
 // The dashboard in a real browser: Debian's Chromium, driven by Playwright. Run by
 // tests/serve/dashboard_test.py, which starts the server and a slow fake model server:
-//   node dashboard_test.mjs http://127.0.0.1:PORT CHROMIUM SCREENSHOT.png
+//   node dashboard_test.mjs http://127.0.0.1:PORT CHROMIUM SCREENSHOT.png [API_KEY]
 // Checks: the page loads with no console error, no failed request and nothing fetched from
 // another origin; a run started through the API appears live (while it runs), its trace opens
 // (the graph with the path taken, the timeline, the router's decision); per-node metrics show.
-// Keeps a screenshot.
+// With API_KEY (a server with server.api_keys): the page asks for the key, refuses a wrong one,
+// then works with the right one. Keeps a screenshot.
 import { chromium } from 'playwright-core';
 
-const [base, executablePath, screenshot] = process.argv.slice(2);
+const [base, executablePath, screenshot, apiKey] = process.argv.slice(2);
 const problems = [];
 const check = (ok, what) => {
     console.log(`${ok ? 'ok' : 'FAILED'} ${what}`);
@@ -18,8 +19,10 @@ const check = (ok, what) => {
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
+    // With a key, the page's first calls are refused (401) until it has the key: expected.
+    const refused = (text) => apiKey !== undefined && text.includes('401');
     page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+        if (message.type() === 'error' && !refused(message.text())) problems.push(`console error: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (request) => {
@@ -29,7 +32,9 @@ try {
         }
     });
     page.on('response', (response) => {
-        if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+        if (response.status() >= 400 && !refused(String(response.status()))) {
+            problems.push(`HTTP ${response.status()}: ${response.url()}`);
+        }
     });
     page.on('request', (request) => {
         const url = request.url();
@@ -38,6 +43,19 @@ try {
 
     await page.goto(base + '/', { waitUntil: 'load' });
     check((await page.title()) === 'TinyLLM', 'the dashboard is the page at /');
+    if (apiKey !== undefined) {
+        await page.waitForSelector('#key-form', { timeout: 30000 });
+        check(true, 'a server with API keys: the page asks for one');
+        await page.fill('#api-key', 'not-the-key');
+        await page.click('#key-form button');
+        await page.waitForFunction(() => document.querySelector('#key-form p').textContent.includes('not one this server accepts'));
+        check(true, 'a wrong key is refused, saying so');
+        await page.fill('#api-key', apiKey);
+        await page.click('#key-form button');
+        await page.waitForSelector('#key-form', { state: 'detached', timeout: 30000 });
+        check(true, 'the right key is taken');
+    }
+    const auth = apiKey === undefined ? {} : { Authorization: `Bearer ${apiKey}` };
     await page.waitForSelector('#live.on', { timeout: 30000 });
     check(true, 'the live event stream is connected');
     const before = await page.$$eval('#runs tbody tr', (rows) => rows.map((r) => r.dataset.run));
@@ -45,7 +63,7 @@ try {
     // A run through Ollama's API, not awaited: it takes a few seconds (the fake model is slow).
     const answer = fetch(base + '/api/chat', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...auth },
         body: JSON.stringify({ model: 'tinyllm/default', stream: false,
                                messages: [{ role: 'user', content: 'what is 17 * 23?' }] }),
     }).then((r) => r.json());
@@ -69,7 +87,7 @@ try {
     check(['succeeded', 'failed'].includes(status), `its row shows the end: ${status}`);
     await page.waitForFunction(() => document.querySelectorAll('#run-timeline .timeline-row').length >= 3);
 
-    const trace = await (await fetch(`${base}/tinyllm/v1/runs/${row.id}`)).json();
+    const trace = await (await fetch(`${base}/tinyllm/v1/runs/${row.id}`, { headers: auth })).json();
     const bars = await page.$$eval('#run-timeline .timeline-row', (rows) => rows.map((r) => r.dataset.node));
     check(bars.length === trace.nodes.length && bars[0] === 'router',
         `the timeline has a bar per node execution (${bars.join(', ')})`);

@@ -90,11 +90,15 @@ std::vector<std::string> backend_models(Context &ctx, const runtime::Runtime &rt
 
 int run_serve(Context &ctx, const std::vector<std::string> &args) {
     std::string listen;
+    bool insecure_no_auth = false;
     po::options_description desc("Options");
     desc.add_options()("help,h", "show this help")(
         "listen", po::value(&listen)->value_name("HOST:PORT"),
         "the address to listen on (default: system.yaml server.listen, 127.0.0.1:11435); "
-        "port 0 picks a free one");
+        "port 0 picks a free one")(
+        "insecure-no-auth", po::bool_switch(&insecure_no_auth),
+        "listen on an address other machines reach without API keys (server.api_keys): anyone "
+        "who reaches it may run the graphs and read every recorded run");
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {}, ctx.options());
     if (vm.count("help")) {
@@ -117,6 +121,20 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     if (!address) {
         throw Error(ErrorCode::usage, "--listen " + address_text +
                                           ": expected HOST:PORT (127.0.0.1:11435, [::1]:8080)");
+    }
+
+    serve::AccessPolicy access(serve::AccessPolicy::key_hashes_of(sc.api_keys), sc.cors_origins);
+    if (!serve::is_loopback(address->host) && !access.requires_key()) {
+        if (!insecure_no_auth) {
+            throw Error(ErrorCode::usage,
+                        "listening on " + address_text +
+                            " lets other machines in, so it needs API keys (server.api_keys in "
+                            "system.yaml, docs/serve.md#api-keys), or --insecure-no-auth to let "
+                            "anyone who reaches it in");
+        }
+        spdlog::warn("listening on {} without API keys (--insecure-no-auth): anyone who reaches "
+                     "it may run the graphs and read every recorded run",
+                     address_text);
     }
 
     raise_descriptor_limit();
@@ -159,6 +177,7 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.max_queued_runs = static_cast<size_t>(limits.max_queued_runs);
     options.max_input_bytes = limits.max_input_bytes;
     options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
+    options.access = std::move(access);
 
     const runtime::Runtime &rt = ctx.runtime();
     serve::ServerHooks hooks;
