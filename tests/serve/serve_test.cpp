@@ -7,6 +7,9 @@
 
 #include <csignal>
 
+#include <atomic>
+#include <mutex>
+
 #include <fstream>
 #include <sstream>
 #include <sys/resource.h>
@@ -281,6 +284,55 @@ TEST_F(ServeTest, AFullQueueAnswersBusyWithRetryAfter) {
     EXPECT_EQ(busy.status, 503) << busy.body;
     EXPECT_EQ(busy.header("retry-after"), "1");
     EXPECT_THAT(busy.body, HasSubstr("server busy"));
+}
+
+// 10,000 requests at once from 100 clients: each is answered or refused as busy, cleanly; every
+// answered one was recorded; the server is still there after.
+TEST_F(ServeTest, ABurstOfTenThousandRequestsIsAnsweredOrRefusedCleanly) {
+    write_config_file("system.yaml",
+                      "data_dir: " + (root() / "data").string() +
+                          "\nlimits: {max_concurrent_runs: 4, max_queued_runs: 16}\n");
+    ollama_.set_recording(false);
+    start_server();
+    constexpr int kClients = 100, kEach = 100;
+    std::atomic<int> answered{0}, busy{0}, other{0};
+    std::mutex mutex;
+    std::string first_other;
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&] {
+            HttpClient client(url_);
+            for (int i = 0; i < kEach; ++i) {
+                const HttpResponse r = client.post(
+                    "/api/generate", R"({"model":"tinyllm/direct","prompt":"hi","stream":false})");
+                if (r.status == 200 && r.body.find(R"("done":true)") != std::string::npos) {
+                    ++answered;
+                } else if (r.status == 503 && r.header("retry-after") == "1") {
+                    ++busy;
+                } else {
+                    ++other;
+                    const std::lock_guard lock(mutex);
+                    if (first_other.empty()) {
+                        first_other = std::to_string(r.status) + " " + r.error + " " + r.body;
+                    }
+                }
+            }
+        });
+    }
+    for (std::thread &t : clients)
+        t.join();
+    EXPECT_EQ(other.load(), 0) << first_other;
+    EXPECT_EQ(answered + busy, kClients * kEach);
+    EXPECT_GT(answered.load(), 0);
+    EXPECT_GT(busy.load(), 0) << "16 queued places should not take 100 clients";
+    EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
+    // Every answered request is a recorded run, and nothing refused left one.
+    const RunResult listed = host({"runs", "list", "--last", "0", "--json"});
+    ASSERT_EXIT_CODE(listed, kOk);
+    const json::Document recorded = parse_json(listed.out);
+    EXPECT_EQ(recorded.Size(), static_cast<size_t>(answered.load()));
+    for (const json::Value &run : recorded.GetArray())
+        EXPECT_STREQ(run["status"].GetString(), "succeeded");
 }
 
 TEST_F(ServeTest, AClientThatGoesAwayCancelsItsRunAndTheRunIsRecordedSo) {
