@@ -14,6 +14,12 @@
 //
 // The graph's model node streams from the fake server in both (the shipped direct graph);
 // stream:S is only how serve answers its client: NDJSON lines or one document.
+//
+//   BM_ServePassThrough/stream:S      POST /api/chat {"model": "qwen2.5:0.5b", "stream": S}, a
+//                                     backend's own model: passed through serve to the fake
+//                                     server unchanged (backend_proxy)
+//   BM_BackendDirect/stream:S         the same request straight to the fake server: the baseline
+//   build/bench/tinyllm_bench --benchmark_filter='BM_ServePassThrough|BM_BackendDirect'
 #include "bench_support.hpp"
 #include "host_support.hpp"
 
@@ -61,6 +67,8 @@ struct ServeEnv {
             return graph::Executor(*g.graph).run(input, o);
         };
         hooks.backend_models = [] { return std::vector<std::string>{}; };
+        std::string why;
+        hooks.passthrough = serve::proxy_target("local", server_url(), why);
         server = std::make_unique<serve::Server>(options, std::move(catalog), std::move(hooks));
         serving = std::thread([this] { server->serve(stop); });
     }
@@ -72,12 +80,11 @@ struct ServeEnv {
     std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
 };
 
-void BM_ServeGraph(benchmark::State &state) {
-    const bool stream = state.range(0) != 0;
-    setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
-    const std::string body = std::string(R"({"model":"tinyllm/direct","stream":)") +
-                             (stream ? "true" : "false") +
-                             R"(,"messages":[{"role":"user","content":")" + kQuestion + "\"}]}";
+// POST `body` to url_of() + `path` over one kept-alive libcurl connection per benchmark thread,
+// each iteration one whole answer (checked: 200 and the last line's "done":true).
+template <class UrlOf>
+void post_loop(benchmark::State &state, UrlOf url_of, const std::string &path,
+               const std::string &body) {
     CURL *easy = curl_easy_init();
     curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
@@ -97,7 +104,7 @@ void BM_ServeGraph(benchmark::State &state) {
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &answer);
     run(state, [&] {
         if (url.empty()) {
-            url = shared<ServeEnv>().url() + "/api/chat";
+            url = url_of() + path;
             curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
         }
         answer.clear();
@@ -105,16 +112,53 @@ void BM_ServeGraph(benchmark::State &state) {
         long status = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         if (rc != CURLE_OK || status != 200 || answer.find("\"done\":true") == std::string::npos) {
-            throw std::runtime_error(std::string("POST /api/chat failed: ") +
-                                     curl_easy_strerror(rc) + ", HTTP " + std::to_string(status) +
-                                     ": " + answer);
+            throw std::runtime_error("POST " + path + " failed: " + curl_easy_strerror(rc) +
+                                     ", HTTP " + std::to_string(status) + ": " + answer);
         }
     });
     curl_slist_free_all(headers);
     curl_easy_cleanup(easy);
+}
+
+std::string chat_body(const std::string &model, bool stream) {
+    return R"({"model":")" + model + R"(","stream":)" + (stream ? "true" : "false") +
+           R"(,"messages":[{"role":"user","content":")" + kQuestion + "\"}]}";
+}
+
+void BM_ServeGraph(benchmark::State &state) {
+    setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
+    post_loop(
+        state, [] { return shared<ServeEnv>().url(); }, "/api/chat",
+        chat_body("tinyllm/direct", state.range(0) != 0));
     teardown<ServeEnv>(state);
 }
 BENCHMARK(BM_ServeGraph)->ArgName("stream")->Arg(0)->Arg(1)->Threads(1)->Threads(8)->UseRealTime();
+
+void BM_ServePassThrough(benchmark::State &state) {
+    setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
+    post_loop(
+        state, [] { return shared<ServeEnv>().url(); }, "/api/chat",
+        chat_body("qwen2.5:0.5b", state.range(0) != 0));
+    teardown<ServeEnv>(state);
+}
+BENCHMARK(BM_ServePassThrough)
+    ->ArgName("stream")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(8)
+    ->UseRealTime();
+
+void BM_BackendDirect(benchmark::State &state) {
+    post_loop(state, server_url, "/api/chat", chat_body("qwen2.5:0.5b", state.range(0) != 0));
+}
+BENCHMARK(BM_BackendDirect)
+    ->ArgName("stream")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(8)
+    ->UseRealTime();
 
 } // namespace
 } // namespace tinyllm::bench

@@ -32,8 +32,9 @@ TEST_F(ServeTest, TagsListEveryGraphAsAModel) {
     std::vector<std::string> names;
     for (const json::Value &m : doc["models"].GetArray())
         names.emplace_back(m["name"].GetString());
-    // The graphs; the backend's own models come once requests for them are passed through.
-    EXPECT_EQ(names, (std::vector<std::string>{"tinyllm/default", "tinyllm/direct"}));
+    // The graphs, then the backend's own models (requests for them are passed through).
+    EXPECT_EQ(names, (std::vector<std::string>{"tinyllm/default", "tinyllm/direct", "qwen2.5:0.5b",
+                                               "qwen2.5:1.5b"}));
     const HttpResponse version = client.get("/api/version");
     EXPECT_EQ(version.status, 200);
     EXPECT_EQ(version.body, std::string(R"({"version":")") + TINYLLM_VERSION_STRING + "\"}");
@@ -223,10 +224,11 @@ TEST_F(ServeTest, ABadRequestGetsOneErrorInOllamasShape) {
          "\"stream\" must be true or false"},
         {"POST", "/api/chat", R"({"model":"tinyllm/nope","messages":[{"role":"user"}]})", 404,
          "model \"tinyllm/nope\" not found: no such graph (served: tinyllm/default"},
+        // Not a graph: the backend's own answer, passed through.
         {"POST", "/api/chat", R"({"model":"llama3","messages":[{"role":"user"}]})", 404,
-         "is not a TinyLLM graph"},
+         "model \"llama3\" not found, try pulling it first"},
         {"GET", "/api/chat", "", 405, "method GET not allowed on /api/chat (use POST)"},
-        {"POST", "/api/pull", "{}", 501, "/api/pull is not served by tinyllm serve"},
+        {"POST", "/api/pull", "{}", 400, "model is required"},
         {"GET", "/nope", "", 404, "no such endpoint: GET /nope"},
         {"GET", "/../../etc/passwd", "", 400, "climbs out"},
         {"GET", "/api/%2e%2e/x", "", 400, "climbs out"},

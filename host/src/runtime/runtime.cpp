@@ -55,7 +55,7 @@ const Runtime::RequestDefaults &Runtime::defaults_of(const config::ModelConfig &
 Runtime::~Runtime() = default;
 
 void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Registry &registry) {
-    BackendSlot slot{bc.name, bc.type, nullptr, std::nullopt};
+    BackendSlot slot{bc.name, bc.type, nullptr, std::nullopt, {}};
     try {
         const plugin::ComponentRef ref = registry.find(TLLM_KIND_BACKEND, bc.type);
         if (ref.component == nullptr) {
@@ -67,6 +67,7 @@ void Runtime::create_backend(const config::BackendConfig &bc, const plugin::Regi
         }
         const ComponentConfig cfg = make_component_config(*ref.component, *bc.config,
                                                           bc.config_source, "backend " + bc.name);
+        slot.config_json = cfg.json;
         auto backend = create_with_config(cfg, bc.config_source, [&](const std::string &json) {
             return std::make_unique<Backend>(bc.name, ref, json, this);
         });

@@ -45,6 +45,9 @@ public:
         std::string type;
         std::unique_ptr<Backend> backend; // null when creation failed
         std::optional<Error> error;
+        // The config it was created with (defaults and x-env filled in), JSON: where an Ollama
+        // backend's server is, for tinyllm serve to pass requests through to.
+        std::string config_json;
     };
     const std::vector<BackendSlot> &backends() const noexcept { return backends_; }
     // A backend by name; throws the recorded creation error or not_found.

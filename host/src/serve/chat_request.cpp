@@ -82,8 +82,8 @@ GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream) {
 std::string unknown_model(const GraphCatalog &graphs, const std::string &model) {
     if (!graph_name_of(model)) {
         return "model \"" + model +
-               "\" is not a TinyLLM graph (tinyllm/<graph>); tinyllm serve does not pass "
-               "requests for a backend's models through yet";
+               "\" is not a TinyLLM graph (tinyllm/<graph>), and no Ollama backend (http://) "
+               "takes requests for its own models passed through";
     }
     std::string known;
     for (const ServedGraph &g : graphs.graphs())

@@ -182,10 +182,15 @@ bool OllamaApi::handle(const HttpRequest &request, const std::shared_ptr<Exchang
         if (request.path == e.path) endpoint = &e;
     if (endpoint == nullptr) {
         if (request.path.rfind("/api/", 0) != 0) return false;
+        if (services_.proxy != nullptr) {
+            services_.proxy->forward(request, exchange); // pull, embed, delete, ...
+            return true;
+        }
         send_ollama_error(*exchange, 501,
                           request.path + " is not served by tinyllm serve (it serves graphs: "
                                          "/api/chat, /api/generate, /api/tags, /api/show, "
-                                         "/api/ps, /api/version)");
+                                         "/api/ps, /api/version), and no Ollama backend takes "
+                                         "it passed through");
         return true;
     }
     const bool head_request =
@@ -233,6 +238,10 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
         stream = s->GetBool();
     }
     const ServedGraph *graph = services_.graphs.find(model);
+    if (graph == nullptr && !graph_name_of(model) && services_.proxy != nullptr) {
+        services_.proxy->forward(request, exchange); // a backend's own model
+        return;
+    }
     if (graph == nullptr) {
         send_ollama_error(*exchange, 404, unknown_model(services_.graphs, model));
         return;
@@ -283,14 +292,29 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
     }
 }
 
-// The graphs only: a backend's own models are listed once requests for them are passed
-// through, not before (a client would offer models that only answer 404).
+// The graphs, then the backends' own models when requests for them are passed through (not
+// otherwise: a client would offer models that only answer 404). A backend that cannot be asked
+// leaves the graphs listed, and is logged.
 void OllamaApi::tags(const std::shared_ptr<Exchange> &exchange) {
     const std::string modified_at = rfc3339_utc(services_.started_at_ms);
-    std::string models;
+    std::string graphs;
     for (const ServedGraph &g : services_.graphs.graphs())
-        models += (models.empty() ? "" : ",") + graph_entry(g, modified_at);
-    exchange->send(200, kJson, "{\"models\":[" + models + "]}");
+        graphs += (graphs.empty() ? "" : ",") + graph_entry(g, modified_at);
+    if (services_.proxy == nullptr) {
+        exchange->send(200, kJson, "{\"models\":[" + graphs + "]}");
+        return;
+    }
+    const bool queued = services_.control.submit([this, exchange, models = std::move(graphs)] {
+        std::string all = models;
+        try {
+            for (const std::string &m : services_.backend_models())
+                all += (all.empty() ? "" : ",") + m;
+        } catch (const std::exception &e) {
+            spdlog::warn("/api/tags lists the graphs only: {}", e.what());
+        }
+        exchange->send(200, kJson, "{\"models\":[" + all + "]}");
+    });
+    if (!queued) send_ollama_error(*exchange, 503, "server busy", {{"Retry-After", "1"}});
 }
 
 void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
@@ -300,6 +324,10 @@ void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange>
     if (!optional_string(*body, "name", model, *exchange)) return; // the older spelling
     if (!optional_string(*body, "model", model, *exchange)) return;
     const ServedGraph *graph = services_.graphs.find(model);
+    if (graph == nullptr && !graph_name_of(model) && services_.proxy != nullptr) {
+        services_.proxy->forward(request, exchange);
+        return;
+    }
     if (graph == nullptr) {
         send_ollama_error(*exchange, 404, "model \"" + model + "\" not found");
         return;

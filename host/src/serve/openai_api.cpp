@@ -226,6 +226,10 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
         return;
     }
     const ServedGraph *graph = services_.graphs.find(*model);
+    if (graph == nullptr && !graph_name_of(*model) && services_.proxy != nullptr) {
+        services_.proxy->forward(request, exchange); // Ollama answers OpenAI's shape too
+        return;
+    }
     if (graph == nullptr) {
         send_openai_error(*exchange, 404, unknown_model(services_.graphs, *model),
                           "model_not_found");

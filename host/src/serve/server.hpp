@@ -56,6 +56,7 @@ private:
     GraphCatalog graphs_;
     RunQueue runs_;
     RunQueue control_;
+    std::unique_ptr<BackendProxy> proxy_; // before services_, which points at it
     Services services_;
     std::unique_ptr<class OllamaApi> ollama_;
     std::unique_ptr<class OpenAiApi> openai_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "graph/executor.hpp"
+#include "serve/backend_proxy.hpp"
 #include "serve/graph_catalog.hpp"
 #include "serve/metrics.hpp"
 #include "serve/run_events.hpp"
@@ -13,9 +14,11 @@
 #include "trace/trace.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,9 @@ struct ServerHooks {
     // The loaded plugins, {"plugins": [...], "failures": [...]} as `tinyllm plugins list --json`
     // prints it; may be empty.
     std::function<std::string()> plugins_json;
+    // The Ollama server requests for what is not a graph are passed to; none: they are refused.
+    std::optional<ProxyTarget> passthrough;
+    std::chrono::milliseconds passthrough_timeout{300000};
 };
 
 // Runs in flight per graph name (/api/ps).
@@ -64,6 +70,7 @@ struct Services {
     ListBackendModels backend_models;
     store::RunStore *store = nullptr;
     std::function<std::string()> plugins_json;
+    BackendProxy *proxy = nullptr;    // null: nothing is passed through
     size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
     int64_t started_at_ms = 0;
     RunsInFlight in_flight;

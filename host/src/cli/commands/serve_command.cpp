@@ -86,6 +86,22 @@ std::vector<std::string> backend_models(Context &ctx, const runtime::Runtime &rt
     return out;
 }
 
+// The first Ollama backend (models.yaml), whose server requests for what is not a graph are
+// passed to; none when there is no such backend or its url cannot be passed through (said why).
+std::optional<serve::ProxyTarget> passthrough_target(const runtime::Runtime &rt) {
+    for (const runtime::Runtime::BackendSlot &slot : rt.backends()) {
+        if (slot.type != "ollama" || slot.config_json.empty()) continue;
+        const json::Document config = json::parse_object(slot.config_json, "backend config");
+        const std::optional<std::string> url = json::get_string(config, "url");
+        if (!url) continue;
+        std::string why;
+        std::optional<serve::ProxyTarget> target = serve::proxy_target(slot.name, *url, why);
+        if (!target) spdlog::warn("backend {} ({}): {}", slot.name, *url, why);
+        return target;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 int run_serve(Context &ctx, const std::vector<std::string> &args) {
@@ -186,6 +202,13 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     hooks.store = &store;
     // Built once: the plugins do not change while the server runs.
     hooks.plugins_json = [text = json::to_string(registry_json(ctx.registry()))] { return text; };
+    hooks.passthrough = passthrough_target(rt);
+    hooks.passthrough_timeout = std::chrono::milliseconds(
+        limits.request_timeout_ms > 0 ? limits.request_timeout_ms : 24 * 3600 * 1000);
+    if (hooks.passthrough) {
+        spdlog::info("requests for backend models pass through to {} at {}:{}",
+                     hooks.passthrough->backend, hooks.passthrough->host, hooks.passthrough->port);
+    }
     serve::Server server(options, std::move(catalog), std::move(hooks));
     const std::string host =
         address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;

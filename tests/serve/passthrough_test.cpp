@@ -1,0 +1,123 @@
+// Requests for what is not a graph, passed to the Ollama backend unchanged (backend_proxy):
+// FakeOllama is that backend, so what it received and what it answered can both be checked.
+#include "serve_test_fixture.hpp"
+#include "tinyllm/digest.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace tinyllm::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kBackendChat =
+    R"({"model":"qwen2.5:0.5b","messages":[{"role":"user","content":"hello"}],"options":{"seed":7}})";
+
+class PassthroughTest : public ServeTest {};
+
+TEST_F(PassthroughTest, ABackendModelsChatIsPassedThroughAndStreamsBack) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse r = client.post("/api/chat", kBackendChat);
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/x-ndjson");
+    EXPECT_EQ(r.header("x-tinyllm-run-id"), ""); // no graph ran
+    const std::vector<std::string> lines = r.lines();
+    ASSERT_EQ(lines.size(), 10u) << r.body; // the backend's 9 tokens and its last line
+    std::string answer;
+    for (const std::string &line : lines) {
+        const json::Document doc = parse_json(line);
+        EXPECT_STREQ(doc["model"].GetString(), "qwen2.5:0.5b");
+        answer += doc["message"]["content"].GetString();
+    }
+    EXPECT_EQ(answer, testing::kDefaultAnswer);
+    // The backend got the request as the client sent it.
+    const testing::Request got = ollama_.last_request("/api/chat");
+    EXPECT_EQ(got.body, kBackendChat);
+    EXPECT_EQ(got.method, "POST");
+    EXPECT_EQ(got.header("host"), ollama_.host_port());
+    EXPECT_TRUE(runs().Empty()); // and nothing was recorded as a run
+}
+
+TEST_F(PassthroughTest, WholeAnswersErrorsAndOtherEndpointsComeBackAsTheBackendGaveThem) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse whole =
+        client.post("/api/generate", R"({"model":"qwen2.5:0.5b","prompt":"hi","stream":false})");
+    ASSERT_EQ(whole.status, 200) << whole.body;
+    EXPECT_EQ(whole.header("content-length"), std::to_string(whole.body.size()));
+    EXPECT_EQ(parse_json(whole.body)["response"].GetString(), testing::kDefaultAnswer);
+
+    const HttpResponse missing = client.post("/api/show", R"({"model":"llama9:70b"})");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(missing.body, R"({"error":"model 'llama9:70b' not found"})"); // the backend's words
+
+    const HttpResponse embed = client.post("/api/embed", R"({"model":"qwen2.5:0.5b","input":"x"})");
+    EXPECT_EQ(embed.status, 200);
+    EXPECT_EQ(parse_json(embed.body)["embeddings"].Size(), 1u);
+    const HttpResponse pull = client.post("/api/pull", R"({"model":"phi4:14b"})");
+    EXPECT_EQ(pull.status, 200);
+    EXPECT_THAT(pull.body, HasSubstr(R"("status":"success")"));
+
+    // The graphs first, then the backend's own models (the pull added one).
+    const json::Document tags = parse_json(client.get("/api/tags").body);
+    std::vector<std::string> names;
+    for (const json::Value &m : tags["models"].GetArray())
+        names.emplace_back(m["name"].GetString());
+    EXPECT_EQ(names, (std::vector<std::string>{"tinyllm/default", "tinyllm/direct", "qwen2.5:0.5b",
+                                               "qwen2.5:1.5b", "phi4:14b"}));
+
+    // OpenAI's chat completions for a backend model go to the backend's own.
+    client.post("/v1/chat/completions",
+                R"({"model":"qwen2.5:0.5b","messages":[{"role":"user","content":"hi"}]})");
+    EXPECT_EQ(ollama_.count("/v1/chat/completions"), 1u);
+    // A graph's name that is not served is still this server's 404, never the backend's.
+    EXPECT_THAT(client.post("/api/chat", R"({"model":"tinyllm/nope","messages":[]})").body,
+                HasSubstr("no such graph"));
+}
+
+TEST_F(PassthroughTest, ABackendThatStopsMidAnswerEndsTheStreamWithAnErrorLine) {
+    ollama_.enqueue(
+        "/api/chat",
+        testing::chat_stream("qwen2.5:0.5b", {"one", "two", "three", "four"}).close_after(2));
+    start_server();
+    const HttpResponse r = HttpClient(url_).post("/api/chat", kBackendChat);
+    ASSERT_EQ(r.status, 200) << r.error;
+    const std::vector<std::string> lines = r.lines();
+    ASSERT_EQ(lines.size(), 3u) << r.body;
+    EXPECT_EQ(parse_json(lines[1])["message"]["content"].GetString(), std::string("two"));
+    EXPECT_THAT(lines[2], HasSubstr(R"({"error":"backend local (127.0.0.1:)"));
+    EXPECT_THAT(lines[2], HasSubstr("(the answer was cut off)"));
+    // The connection that broke is not reused: the next request is answered.
+    EXPECT_EQ(HttpClient(url_).post("/api/chat", kBackendChat).status, 200);
+}
+
+TEST_F(PassthroughTest, ABackendThatIsDownIsA502NamingIt) {
+    const RefusingPort down;
+    write_config_file("models.yaml", models_yaml(down.url()));
+    start_server();
+    const HttpResponse r = HttpClient(url_).post("/api/chat", kBackendChat);
+    EXPECT_EQ(r.status, 502);
+    EXPECT_THAT(r.body, HasSubstr(R"({"error":"backend local (127.0.0.1:)"));
+    EXPECT_THAT(r.body, HasSubstr("refused"));
+    EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
+}
+
+TEST_F(PassthroughTest, ThisServersKeyIsNotPassedOnToTheBackend) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {api_keys: [\"sha256:" + sha256_hex("k") +
+                                         "\"]}\n");
+    start_server();
+    HttpClient client(url_);
+    client.add_header("Authorization: Bearer k");
+    ASSERT_EQ(client.post("/api/chat", kBackendChat).status, 200);
+    EXPECT_FALSE(ollama_.last_request("/api/chat").header("authorization").has_value());
+    HttpClient anonymous(url_);
+    EXPECT_EQ(anonymous.post("/api/chat", kBackendChat).status, 401);
+    EXPECT_EQ(ollama_.count("/api/chat"), 1u);
+}
+
+} // namespace
+} // namespace tinyllm::e2e
