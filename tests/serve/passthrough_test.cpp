@@ -103,6 +103,25 @@ TEST_F(PassthroughTest, ABackendThatIsDownIsA502NamingIt) {
     EXPECT_THAT(r.body, HasSubstr(R"({"error":"backend local (127.0.0.1:)"));
     EXPECT_THAT(r.body, HasSubstr("refused"));
     EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
+    // Not ready, saying why, and the metrics say so too.
+    const HttpResponse ready = HttpClient(url_).get("/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_THAT(ready.body, HasSubstr(R"({"status":"not ready","reason":"backend: )"));
+    EXPECT_THAT(HttpClient(url_).get("/metrics").body, HasSubstr("\ntinyllm_backends_up 0\n"));
+}
+
+TEST_F(PassthroughTest, ReadinessFollowsTheBackendsLastCheck) {
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse ready = client.get("/readyz");
+    EXPECT_EQ(ready.status, 200) << ready.body;
+    EXPECT_THAT(ready.body, HasSubstr(R"("backends_checked_ms_ago":)"));
+    // Probes answer from the last check (every 5 s), not by asking the backend each time.
+    const size_t asked = ollama_.count("/api/tags");
+    for (int i = 0; i < 20; ++i)
+        EXPECT_EQ(client.get("/readyz").status, 200);
+    EXPECT_LE(ollama_.count("/api/tags"), asked + 1);
+    EXPECT_THAT(client.get("/metrics").body, HasSubstr("\ntinyllm_backends_up 1\n"));
 }
 
 TEST_F(PassthroughTest, ThisServersKeyIsNotPassedOnToTheBackend) {

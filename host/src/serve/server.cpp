@@ -188,7 +188,7 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
         const auto graphs_available =
             std::count_if(graphs_.graphs().begin(), graphs_.graphs().end(),
                           [](const ServedGraph &g) { return g.graph != nullptr; });
-        const std::vector<Metrics::Gauge> gauges = {
+        std::vector<Metrics::Gauge> gauges = {
             {"tinyllm_runs_in_flight", "Graph runs executing now.",
              static_cast<double>(runs_.running())},
             {"tinyllm_runs_queued", "Requests waiting for a run slot (limits.max_queued_runs).",
@@ -202,6 +202,17 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
             {"tinyllm_start_time_seconds", "When the server started, in Unix seconds.",
              static_cast<double>(services_.started_at_ms) / 1e3},
         };
+        const BackendHealth::State backends = health_.state();
+        gauges.push_back({"tinyllm_backends_up",
+                          "1 when every backend answered its last check (every 5 s), else 0.",
+                          backends.up ? 1.0 : 0.0});
+        gauges.push_back({"tinyllm_backends_down_seconds",
+                          "How long the backends have failed their checks; 0 while they answer.",
+                          backends.up || !backends.checked
+                              ? 0.0
+                              : static_cast<double>(now_ms() - backends.down_since_ms) / 1e3});
+        gauges.push_back({"tinyllm_backend_check_seconds",
+                          "How long the last check of the backends took.", backends.check_seconds});
         exchange->send(200, "text/plain; version=0.0.4; charset=utf-8",
                        services_.metrics.render(gauges));
         return;
@@ -242,26 +253,51 @@ std::string Server::status() const {
 }
 
 // Ready when a graph can run and every backend answers its model list.
+void Server::check_backends() {
+    const auto started = std::chrono::steady_clock::now();
+    std::string error;
+    try {
+        services_.backend_models();
+    } catch (const std::exception &e) {
+        error = e.what();
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("backend check: {} in {:.1f} ms", error.empty() ? "up" : error, seconds * 1e3);
+    if (!error.empty() && health_.state().up) spdlog::warn("backend down: {}", error);
+    const bool up = error.empty(); // before the move below: arguments have no set order
+    health_.record(up, std::move(error), now_ms(), seconds);
+}
+
+// Ready when a graph can run and the backends answered their last check (made now when there
+// has been none yet).
 void Server::ready(const std::shared_ptr<Exchange> &exchange) {
-    const bool queued = control_.submit([this, exchange] {
+    const auto answer = [this, exchange] {
         std::string problems;
         size_t available = 0;
         for (const ServedGraph &g : graphs_.graphs())
             available += g.graph ? 1 : 0;
         if (available == 0) problems += "no graph is available; ";
-        try {
-            services_.backend_models();
-        } catch (const std::exception &e) {
-            problems += std::string("backend: ") + e.what() + "; ";
-        }
+        const BackendHealth::State backends = health_.state();
+        if (!backends.up) problems += "backend: " + backends.error + "; ";
+        const std::string checked =
+            ",\"backends_checked_ms_ago\":" + std::to_string(now_ms() - backends.checked_at_ms);
         if (problems.empty()) {
-            exchange->send(200, kJson, R"({"status":"ready"})");
+            exchange->send(200, kJson, R"({"status":"ready")" + checked + "}");
             return;
         }
         problems.resize(problems.size() - 2);
         std::string body = R"({"status":"not ready","reason":)";
         json::append_quoted(body, problems);
-        exchange->send(503, kJson, body + "}");
+        exchange->send(503, kJson, body + checked + "}");
+    };
+    if (health_.state().checked) {
+        answer();
+        return;
+    }
+    const bool queued = control_.submit([this, answer] {
+        check_backends();
+        answer();
     });
     if (!queued) send_ollama_error(*exchange, 503, "server busy", {{"Retry-After", "1"}});
 }
@@ -270,13 +306,26 @@ void Server::serve(const runtime::CancelToken &stop) {
     http_->start();
     // Event streams get a comment line this often, so proxies keep them and gone clients show.
     constexpr auto kHeartbeat = std::chrono::seconds(15);
+    // The backends are asked for their models this often (/readyz, /metrics).
+    constexpr auto kBackendCheck = std::chrono::seconds(5);
     auto next_heartbeat = std::chrono::steady_clock::now() + kHeartbeat;
+    auto next_check = std::chrono::steady_clock::now();
     while (!stop.cancelled()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (std::chrono::steady_clock::now() >= next_heartbeat) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_heartbeat) {
             services_.events.heartbeat();
             next_heartbeat += kHeartbeat;
         }
+        if (now >= next_check && !checking_.exchange(true)) {
+            next_check = now + kBackendCheck;
+            if (!control_.submit([this] {
+                    check_backends();
+                    checking_ = false;
+                })) {
+                checking_ = false;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     shutdown();
 }

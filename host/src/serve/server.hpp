@@ -5,10 +5,12 @@
 #pragma once
 
 #include "serve/access.hpp"
+#include "serve/backend_health.hpp"
 #include "serve/graph_catalog.hpp"
 #include "serve/http_server.hpp"
 #include "serve/services.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,6 +52,7 @@ private:
     void handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
     void ready(const std::shared_ptr<Exchange> &exchange);
     std::string status() const; // /tinyllm/v1/status
+    void check_backends();      // [the control queue]
     void shutdown();
 
     ServerOptions options_;
@@ -62,6 +65,8 @@ private:
     std::unique_ptr<class OpenAiApi> openai_;
     std::unique_ptr<class TinyllmApi> tinyllm_;
     std::unique_ptr<HttpServer> http_; // last: destroyed first, after shutdown()
+    BackendHealth health_;
+    std::atomic<bool> checking_{false}; // a check is queued or running
     bool shut_down_ = false;
     size_t cancelled_at_shutdown_ = 0;
 };
