@@ -125,21 +125,22 @@ std::string chat_body(const std::string &model, bool stream) {
            R"(,"messages":[{"role":"user","content":")" + kQuestion + "\"}]}";
 }
 
-void BM_ServeGraph(benchmark::State &state) {
+// POST /api/chat for `model` through serve, stream:S as the benchmark's argument.
+void serve_chat(benchmark::State &state, const std::string &model) {
     setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
     post_loop(
         state, [] { return shared<ServeEnv>().url(); }, "/api/chat",
-        chat_body("tinyllm/direct", state.range(0) != 0));
+        chat_body(model, state.range(0) != 0));
     teardown<ServeEnv>(state);
+}
+
+void BM_ServeGraph(benchmark::State &state) {
+    serve_chat(state, "tinyllm/direct");
 }
 BENCHMARK(BM_ServeGraph)->ArgName("stream")->Arg(0)->Arg(1)->Threads(1)->Threads(8)->UseRealTime();
 
 void BM_ServePassThrough(benchmark::State &state) {
-    setup<ServeEnv>(state, [] { return std::make_unique<ServeEnv>(); });
-    post_loop(
-        state, [] { return shared<ServeEnv>().url(); }, "/api/chat",
-        chat_body("qwen2.5:0.5b", state.range(0) != 0));
-    teardown<ServeEnv>(state);
+    serve_chat(state, "qwen2.5:0.5b");
 }
 BENCHMARK(BM_ServePassThrough)
     ->ArgName("stream")

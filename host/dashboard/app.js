@@ -387,7 +387,9 @@ async function refreshStatus() {
     const gauges = document.getElementById("gauges");
     gauges.replaceChildren(...[["in flight", s.runs_in_flight], ["queued", s.runs_queued],
       ["slots", s.run_slots], ["connections", s.connections], ["graphs", s.graphs]]
-      .map(([label, value]) => { const span = el("span", {}, label + " "); span.append(el("b", {}, String(value))); return span; }));
+      .map(([label, value]) => { const span = el("span", {}, label + " "); span.append(el("b", {}, String(value))); return span; }),
+      el("span", { id: "backends", class: "pill " + (s.backends_up ? "on" : "off"), title: s.backends_error || "every backend answered its last check" },
+        s.backends_up ? "backends up" : "backends down"));
   } catch (error) { /* the server is restarting: the next refresh says so through the stream */ }
 }
 

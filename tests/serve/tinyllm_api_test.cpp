@@ -200,6 +200,8 @@ TEST_F(TinyllmApiTest, GraphsMetricsPluginsAndStatusDescribeTheServer) {
     EXPECT_EQ(status["run_slots"].GetInt(), 8);
     EXPECT_EQ(status["graphs"].GetInt(), 2);
     EXPECT_TRUE(status["run_store"].GetBool());
+    EXPECT_TRUE(status["passthrough"].GetBool());
+    EXPECT_TRUE(status["backends_up"].GetBool());
 }
 
 TEST_F(TinyllmApiTest, ABrowserGetsTheDashboardAndAnOllamaClientTheHeartbeat) {

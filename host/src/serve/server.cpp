@@ -249,6 +249,13 @@ std::string Server::status() const {
     number("graphs", static_cast<int64_t>(graphs_.graphs().size()));
     out += ",\"run_store\":";
     out += services_.store != nullptr ? "true" : "false";
+    const BackendHealth::State backends = health_.state();
+    out += ",\"backends_up\":";
+    out += backends.up ? "true" : "false";
+    out += ",\"backends_error\":";
+    json::append_quoted(out, backends.error);
+    out += ",\"passthrough\":";
+    out += proxy_ ? "true" : "false";
     return out + "}";
 }
 
