@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 namespace tinyllm::e2e {
 namespace {
 
@@ -122,6 +124,20 @@ TEST_F(PassthroughTest, ReadinessFollowsTheBackendsLastCheck) {
         EXPECT_EQ(client.get("/readyz").status, 200);
     EXPECT_LE(ollama_.count("/api/tags"), asked + 1);
     EXPECT_THAT(client.get("/metrics").body, HasSubstr("\ntinyllm_backends_up 1\n"));
+}
+
+TEST_F(PassthroughTest, ShutdownWithAStreamPassingThroughEndsCleanly) {
+    ollama_.set_token_delay(std::chrono::milliseconds(300)); // about 3 s of answer
+    start_server();
+    RawConnection client(port_);
+    client.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                std::to_string(kBackendChat.size()) + "\r\n\r\n" + kBackendChat);
+    const std::string head = client.read_some(100, std::chrono::seconds(30));
+    ASSERT_THAT(head, HasSubstr("HTTP/1.1 200"));
+    server_->send_signal(SIGTERM);
+    client.read_until_closed(std::chrono::seconds(30));
+    EXPECT_TRUE(client.closed_by_server());
+    EXPECT_EXIT_CODE(server_->finish(), kOk); // and no sanitizer report
 }
 
 TEST_F(PassthroughTest, ThisServersKeyIsNotPassedOnToTheBackend) {

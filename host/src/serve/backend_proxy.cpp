@@ -247,6 +247,9 @@ private:
             exchange_->send(status_, content_type_, std::move(held_));
         }
         if (parser_->keep_alive() && !gone_) proxy_.give(std::move(*stream_));
+        // Empty, not moved-from: a disconnect noticed as the answer ended may still come to
+        // close it.
+        stream_.reset();
     }
 
     void fail(beast::error_code ec) {

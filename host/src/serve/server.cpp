@@ -117,27 +117,28 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
 
 Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
     : options_(std::move(options)), graphs_(std::move(graphs)),
-      runs_(options_.max_concurrent_runs, options_.max_queued_runs), control_(2, 64),
-      proxy_(hooks.passthrough
-                 ? std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout)
-                 : nullptr),
-      services_{.graphs = graphs_,
-                .runs = runs_,
-                .control = control_,
-                .shutdown = runtime::CancelToken(),
-                .run_graph = std::move(hooks.run_graph),
-                .backend_models = std::move(hooks.backend_models),
-                .store = hooks.store,
-                .plugins_json = std::move(hooks.plugins_json),
-                .proxy = proxy_.get(),
-                .max_input_bytes = options_.max_input_bytes,
-                .started_at_ms = now_ms(),
-                .in_flight = {},
-                .metrics = {},
-                .events = RunEvents()},
+      runs_(options_.max_concurrent_runs, options_.max_queued_runs),
+      control_(2, 64), services_{.graphs = graphs_,
+                                 .runs = runs_,
+                                 .control = control_,
+                                 .shutdown = runtime::CancelToken(),
+                                 .run_graph = std::move(hooks.run_graph),
+                                 .backend_models = std::move(hooks.backend_models),
+                                 .store = hooks.store,
+                                 .plugins_json = std::move(hooks.plugins_json),
+                                 .proxy = nullptr, // set below, once proxy_ exists
+                                 .max_input_bytes = options_.max_input_bytes,
+                                 .started_at_ms = now_ms(),
+                                 .in_flight = {},
+                                 .metrics = {},
+                                 .events = RunEvents()},
       ollama_(std::make_unique<OllamaApi>(services_)),
       openai_(std::make_unique<OpenAiApi>(services_)),
       tinyllm_(std::make_unique<TinyllmApi>(services_, [this] { return status(); })) {
+    if (hooks.passthrough) {
+        proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout);
+        services_.proxy = proxy_.get();
+    }
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), std::move(exchange));

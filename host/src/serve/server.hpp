@@ -59,12 +59,14 @@ private:
     GraphCatalog graphs_;
     RunQueue runs_;
     RunQueue control_;
-    std::unique_ptr<BackendProxy> proxy_; // before services_, which points at it
     Services services_;
     std::unique_ptr<class OllamaApi> ollama_;
     std::unique_ptr<class OpenAiApi> openai_;
     std::unique_ptr<class TinyllmApi> tinyllm_;
-    std::unique_ptr<HttpServer> http_; // last: destroyed first, after shutdown()
+    std::unique_ptr<HttpServer> http_; // destroyed after proxy_, and after shutdown()
+    // After http_, so destroyed before it: a forward cut short at shutdown lets go of its
+    // client's exchange while the HTTP server that made it still exists.
+    std::unique_ptr<BackendProxy> proxy_;
     BackendHealth health_;
     std::atomic<bool> checking_{false}; // a check is queued or running
     bool shut_down_ = false;
