@@ -1,5 +1,6 @@
 #include "cli/time_arg.hpp"
 
+#include "tinyllm/duration.hpp"
 #include "tinyllm/error.hpp"
 
 #include <algorithm>
@@ -7,10 +8,6 @@
 #include <ctime>
 
 namespace tinyllm::cli {
-
-namespace {
-constexpr int64_t kMinuteMs = 60'000;
-} // namespace
 
 [[noreturn]] void bad_since(const std::string &text) {
     throw Error(ErrorCode::usage,
@@ -20,21 +17,7 @@ constexpr int64_t kMinuteMs = 60'000;
 }
 
 std::optional<int64_t> duration_ms(const std::string &text) {
-    if (text.size() < 2) return std::nullopt;
-    const std::string digits = text.substr(0, text.size() - 1);
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        digits.size() > 9) {
-        return std::nullopt;
-    }
-    const int64_t n = std::stoll(digits);
-    switch (text.back()) {
-    case 's': return n * 1000;
-    case 'm': return n * kMinuteMs;
-    case 'h': return n * 60 * kMinuteMs;
-    case 'd': return n * 24 * 60 * kMinuteMs;
-    case 'w': return n * 7 * 24 * 60 * kMinuteMs;
-    default: return std::nullopt;
-    }
+    return parse_duration_ms(text);
 }
 
 std::optional<int64_t> iso_time_ms(const std::string &text) {

@@ -8,7 +8,7 @@
 
 namespace tinyllm::cli {
 
-// Milliseconds, or nullopt when `text` is not a duration.
+// Milliseconds, or nullopt when `text` is not a duration (tinyllm/duration.hpp: "90s", "1h30m").
 std::optional<int64_t> duration_ms(const std::string &text);
 
 // "YYYY-MM-DD[(T| )HH:MM[:SS]][Z|(+|-)HH:MM]" as epoch ms (local time without a zone), or nullopt.

@@ -110,6 +110,7 @@ Config load(const LoadOptions &options) {
     config.tools = load_tools_config(found.path / "tools.yaml");
     config.judges = load_judges_config(found.path / "judges.yaml");
     config.expansion = load_expansion_config(found.path / "expansion.yaml");
+    config.alerts = load_alerts_config(found.path / "alerts.yaml");
     config.graph_files = graph_files(found.path);
     return config;
 }

@@ -1,7 +1,8 @@
-// Finding and loading the config dir: system.yaml, models.yaml, tools.yaml, judges.yaml and
-// expansion.yaml (optional) and the list of graph files.
+// Finding and loading the config dir: system.yaml, models.yaml, tools.yaml, judges.yaml,
+// expansion.yaml and alerts.yaml (optional) and the list of graph files.
 #pragma once
 
+#include "config/alerts_config.hpp"
 #include "config/env.hpp"
 #include "config/expansion_config.hpp"
 #include "config/judges_config.hpp"
@@ -47,6 +48,7 @@ struct Config {
     ToolsConfig tools;         // empty when the dir has no tools.yaml
     JudgesConfig judges;       // the defaults when the dir has no judges.yaml
     ExpansionConfig expansion; // the defaults when the dir has no expansion.yaml
+    AlertsConfig alerts;       // no rules when the dir has no alerts.yaml
     // config/graphs/*.yaml (and *.yml), sorted; not parsed yet.
     std::vector<std::filesystem::path> graph_files;
 };

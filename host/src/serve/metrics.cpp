@@ -60,6 +60,20 @@ void head(std::string &out, const char *name, const char *help, const char *type
 
 } // namespace
 
+std::span<const double> Metrics::bucket_bounds() {
+    return kBounds;
+}
+
+Metrics::Snapshot Metrics::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return {.runs = runs_.series,
+            .nodes = nodes_.series,
+            .rejected = rejected_.series,
+            .run_seconds = run_seconds_.series,
+            .node_seconds = node_seconds_.series,
+            .model_seconds = model_seconds_.series};
+}
+
 void Metrics::observe(HistogramFamily &family, const Labels &labels, double seconds) {
     Histogram &h = family.series[labels];
     if (h.buckets.empty()) h.buckets.assign(kBucketCount, 0);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,13 +32,27 @@ public:
     // Every family, then `gauges`.
     std::string render(const std::vector<Gauge> &gauges) const;
 
-private:
     using Labels = std::vector<std::string>;
     struct Histogram {
-        std::vector<uint64_t> buckets; // per upper bound, not cumulative
+        std::vector<uint64_t> buckets; // per upper bound (bucket_bounds), not cumulative
         uint64_t count = 0;
         double sum = 0;
     };
+    // The histograms' upper bounds in seconds, ascending; +Inf is implicit.
+    static std::span<const double> bucket_bounds();
+
+    // A copy of what alert rules read (serve/alerts), labels as in the families below.
+    struct Snapshot {
+        std::map<Labels, double> runs;             // graph, version, status
+        std::map<Labels, double> nodes;            // graph, node, status
+        std::map<Labels, double> rejected;         // api, reason
+        std::map<Labels, Histogram> run_seconds;   // graph
+        std::map<Labels, Histogram> node_seconds;  // graph, node
+        std::map<Labels, Histogram> model_seconds; // model
+    };
+    Snapshot snapshot() const;
+
+private:
     struct CounterFamily {
         std::map<Labels, double> series;
     };

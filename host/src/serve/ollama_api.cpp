@@ -152,17 +152,6 @@ void send_ollama_error(Exchange &exchange, int status, const std::string &messag
     exchange.send(status, kJson, "{\"error\":" + json_string(message) + "}", std::move(headers));
 }
 
-std::string rfc3339_utc(int64_t epoch_ms) {
-    const auto seconds = static_cast<std::time_t>(epoch_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char date[32];
-    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    char fraction[16];
-    std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(epoch_ms % 1000));
-    return std::string(date) + fraction;
-}
-
 std::string rfc3339_now() {
     using namespace std::chrono;
     return rfc3339_utc(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());

@@ -6,6 +6,7 @@
 
 #include "serve/http_exchange.hpp"
 #include "serve/services.hpp"
+#include "tinyllm/wall_clock.hpp"
 
 #include <memory>
 
@@ -31,8 +32,7 @@ private:
 void send_ollama_error(Exchange &exchange, int status, const std::string &message,
                        Headers headers = {});
 
-// The time as Ollama writes it: "2026-12-05T14:03:13.123456789Z".
-std::string rfc3339_utc(int64_t epoch_ms);
+// Now as Ollama writes a time (tinyllm/wall_clock.hpp's rfc3339_utc).
 std::string rfc3339_now();
 
 } // namespace tinyllm::serve

@@ -1,5 +1,6 @@
 #include "serve/server.hpp"
 
+#include "serve/alerts_json.hpp"
 #include "serve/dashboard.hpp"
 #include "serve/ollama_api.hpp"
 #include "serve/openai_api.hpp"
@@ -134,7 +135,10 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
                                  .events = RunEvents()},
       ollama_(std::make_unique<OllamaApi>(services_)),
       openai_(std::make_unique<OpenAiApi>(services_)),
-      tinyllm_(std::make_unique<TinyllmApi>(services_, [this] { return status(); })) {
+      tinyllm_(std::make_unique<TinyllmApi>(
+          services_, [this] { return status(); },
+          [this] { return alerts_report_json(alerts_, options_.alerts, webhook_.get()); })),
+      alerts_(options_.alerts.rules) {
     if (hooks.passthrough) {
         proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout);
         services_.proxy = proxy_.get();
@@ -143,6 +147,13 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), std::move(exchange));
         });
+    if (options_.alerts.webhook) {
+        const std::string &host = options_.http.host;
+        const std::string url = "http://" +
+                                (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                                ":" + std::to_string(http_->port()) + "/";
+        webhook_ = std::make_unique<AlertWebhook>(*options_.alerts.webhook, url);
+    }
 }
 
 Server::~Server() {
@@ -214,6 +225,15 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
                               : static_cast<double>(now_ms() - backends.down_since_ms) / 1e3});
         gauges.push_back({"tinyllm_backend_check_seconds",
                           "How long the last check of the backends took.", backends.check_seconds});
+        const std::vector<Alert> active = alerts_.active();
+        const auto firing = std::count_if(active.begin(), active.end(), [](const Alert &a) {
+            return a.state == AlertState::firing;
+        });
+        gauges.push_back({"tinyllm_alerts_firing", "Alerts firing now (alerts.yaml).",
+                          static_cast<double>(firing)});
+        gauges.push_back({"tinyllm_alerts_pending",
+                          "Alerts whose condition holds, not yet for their rule's `for`.",
+                          static_cast<double>(active.size()) - static_cast<double>(firing)});
         exchange->send(200, "text/plain; version=0.0.4; charset=utf-8",
                        services_.metrics.render(gauges));
         return;
@@ -257,6 +277,14 @@ std::string Server::status() const {
     json::append_quoted(out, backends.error);
     out += ",\"passthrough\":";
     out += proxy_ ? "true" : "false";
+    const std::vector<Alert> active = alerts_.active();
+    number("alert_rules", static_cast<int64_t>(alerts_.rules().size()));
+    number("alerts_firing", std::count_if(active.begin(), active.end(), [](const Alert &a) {
+               return a.state == AlertState::firing;
+           }));
+    number("alerts_pending", std::count_if(active.begin(), active.end(), [](const Alert &a) {
+               return a.state == AlertState::pending;
+           }));
     return out + "}";
 }
 
@@ -275,6 +303,39 @@ void Server::check_backends() {
     if (!error.empty() && health_.state().up) spdlog::warn("backend down: {}", error);
     const bool up = error.empty(); // before the move below: arguments have no set order
     health_.record(up, std::move(error), now_ms(), seconds);
+}
+
+// Every rule over what the server knows now; each change logged, published to the event
+// streams and handed to the webhook.
+void Server::evaluate_alerts() {
+    AlertInputs inputs;
+    inputs.metrics = services_.metrics.snapshot();
+    const BackendHealth::State backends = health_.state();
+    inputs.backends_checked = backends.checked;
+    inputs.backends_up = backends.up;
+    inputs.backends_error = backends.error;
+    inputs.backends_down_since_ms = backends.down_since_ms;
+    inputs.runs_queued = runs_.queued();
+    inputs.max_queued_runs = options_.max_queued_runs;
+    const int64_t now = now_ms();
+    const std::vector<Alert> changes = alerts_.evaluate(inputs, now);
+    for (const Alert &alert : changes) {
+        const auto summary = alert.annotations.find("summary");
+        const std::string what = summary != alert.annotations.end()
+                                     ? summary->second
+                                     : "value " + std::to_string(alert.value);
+        if (alert.state == AlertState::firing) {
+            spdlog::warn("alert {} firing: {}", alert.rule, what);
+        } else {
+            spdlog::info("alert {} resolved: {}", alert.rule, what);
+        }
+        services_.events.publish("", "alert", alert_json(alert));
+    }
+    if (webhook_) {
+        std::vector<Alert> firing = alerts_.active();
+        std::erase_if(firing, [](const Alert &a) { return a.state != AlertState::firing; });
+        webhook_->notify(changes, firing, now);
+    }
 }
 
 // Ready when a graph can run and the backends answered their last check (made now when there
@@ -316,10 +377,16 @@ void Server::serve(const runtime::CancelToken &stop) {
     constexpr auto kHeartbeat = std::chrono::seconds(15);
     // The backends are asked for their models this often (/readyz, /metrics).
     constexpr auto kBackendCheck = std::chrono::seconds(5);
+    const auto kEvaluate = std::chrono::milliseconds(options_.alerts.evaluate_every_ms);
     auto next_heartbeat = std::chrono::steady_clock::now() + kHeartbeat;
     auto next_check = std::chrono::steady_clock::now();
+    auto next_evaluation = std::chrono::steady_clock::now() + kEvaluate;
     while (!stop.cancelled()) {
         const auto now = std::chrono::steady_clock::now();
+        if (now >= next_evaluation && !alerts_.rules().empty()) {
+            next_evaluation = now + kEvaluate;
+            evaluate_alerts();
+        }
         if (now >= next_heartbeat) {
             services_.events.heartbeat();
             next_heartbeat += kHeartbeat;

@@ -1,10 +1,13 @@
 // `tinyllm serve`'s server: the HTTP server, the queues that run graphs and control calls off
 // its I/O threads, the APIs (Ollama's, OpenAI's, TinyLLM's own) and the dashboard, the health
-// endpoints, and the graceful shutdown: stop accepting, let runs in flight finish for a grace
-// period, cancel the rest (recorded as cancelled), close.
+// endpoints, the alert rules evaluated every few seconds, and the graceful shutdown: stop
+// accepting, let runs in flight finish for a grace period, cancel the rest (recorded as
+// cancelled), close.
 #pragma once
 
 #include "serve/access.hpp"
+#include "serve/alert_webhook.hpp"
+#include "serve/alerts.hpp"
 #include "serve/backend_health.hpp"
 #include "serve/graph_catalog.hpp"
 #include "serve/http_server.hpp"
@@ -25,7 +28,8 @@ struct ServerOptions {
     size_t max_queued_runs = 64;
     size_t max_input_bytes = 1 << 20;
     std::chrono::milliseconds shutdown_grace{30000};
-    AccessPolicy access; // API keys and CORS origins
+    AccessPolicy access;         // API keys and CORS origins
+    config::AlertsConfig alerts; // no rules: nothing evaluated
 };
 
 // HOST:PORT or [IPv6]:PORT; nullopt when `text` is neither.
@@ -53,6 +57,7 @@ private:
     void ready(const std::shared_ptr<Exchange> &exchange);
     std::string status() const; // /tinyllm/v1/status
     void check_backends();      // [the control queue]
+    void evaluate_alerts();     // [the thread in serve()]
     void shutdown();
 
     ServerOptions options_;
@@ -68,7 +73,9 @@ private:
     // client's exchange while the HTTP server that made it still exists.
     std::unique_ptr<BackendProxy> proxy_;
     BackendHealth health_;
-    std::atomic<bool> checking_{false}; // a check is queued or running
+    AlertEvaluator alerts_;
+    std::unique_ptr<AlertWebhook> webhook_; // none without alerts.yaml's webhook
+    std::atomic<bool> checking_{false};     // a check is queued or running
     bool shut_down_ = false;
     size_t cancelled_at_shutdown_ = 0;
 };

@@ -113,6 +113,8 @@ bool TinyllmApi::handle(const HttpRequest &request, const std::shared_ptr<Exchan
     }
     if (what == "status") {
         exchange->send(200, kJson, status_());
+    } else if (what == "alerts") {
+        exchange->send(200, kJson, alerts_());
     } else if (what == "events") {
         if (!services_.events.subscribe(exchange, request.query("run").value_or(""))) {
             send_tinyllm_error(*exchange, ErrorCode::unavailable,
@@ -136,7 +138,7 @@ bool TinyllmApi::handle(const HttpRequest &request, const std::shared_ptr<Exchan
         send_tinyllm_error(*exchange, ErrorCode::not_found,
                            "no such endpoint: GET " + request.path +
                                " (status, runs, runs/ID, events, graphs, graphs/NAME, metrics, "
-                               "plugins)");
+                               "plugins, alerts)");
     }
     return true;
 }

@@ -9,6 +9,8 @@
 //   GET metrics           per-node metrics from the run store: ?graph=ID &version=V &node=ID
 //                         &minutes=N (60) or &last=N runs, &buckets=N (30) trend parts
 //   GET plugins           the loaded plugins
+//   GET alerts            the alert rules (alerts.yaml), the alerts pending and firing, the
+//                         webhook's counts; the events stream carries each change ("alert")
 // Errors: {"error": {"code": "not_found", "message": "..."}} with the status http_status.hpp
 // maps the code to. Everything that reads the store runs on the control queue.
 #pragma once
@@ -26,9 +28,11 @@ inline constexpr std::string_view kTinyllmApiPrefix = "/tinyllm/v1/";
 
 class TinyllmApi {
 public:
-    // `status`: the server's gauges as a JSON object's text (Server::status).
-    TinyllmApi(Services &services, std::function<std::string()> status)
-        : services_(services), status_(std::move(status)) {}
+    // `status`: the server's gauges as a JSON object's text (Server::status); `alerts`: the
+    // alerts report (alerts_json.hpp).
+    TinyllmApi(Services &services, std::function<std::string()> status,
+               std::function<std::string()> alerts)
+        : services_(services), status_(std::move(status)), alerts_(std::move(alerts)) {}
 
     // [I/O thread] Answers the request if its path is under /tinyllm/v1/; false otherwise.
     bool handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
@@ -44,6 +48,7 @@ private:
 
     Services &services_;
     std::function<std::string()> status_;
+    std::function<std::string()> alerts_;
 };
 
 // {"error": {"code": ..., "message": ...}}, the status from the code.

@@ -1,5 +1,5 @@
-// tinyllm config check | schema [system|models|tools|judges|expansion] — where the config is, what
-// every key means, and whether it is valid.
+// tinyllm config check | schema [system|models|tools|judges|expansion|alerts] — where the config
+// is, what every key means, and whether it is valid.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
@@ -25,10 +25,12 @@ int schema(const std::string &which, bool as_json) {
         files.emplace_back("judges.yaml", config::judges_schema_text());
     if (which.empty() || which == "expansion")
         files.emplace_back("expansion.yaml", config::expansion_schema_text());
+    if (which.empty() || which == "alerts")
+        files.emplace_back("alerts.yaml", config::alerts_schema_text());
     if (files.empty()) {
-        throw Error(ErrorCode::usage,
-                    "config schema takes system, models, tools, judges or expansion, not \"" +
-                        which + "\"");
+        throw Error(ErrorCode::usage, "config schema takes system, models, tools, judges, "
+                                      "expansion or alerts, not \"" +
+                                          which + "\"");
     }
     for (const auto &[name, text] : files) {
         const json::Document doc = json::parse(text, name, ErrorCode::internal);
@@ -72,6 +74,8 @@ int check(Context &ctx, bool as_json) {
         doc.AddMember("configured_judges",
                       json::Value(static_cast<uint64_t>(c.judges.judges.size())), a);
         doc.AddMember("default_judge", json::string_value(c.judges.default_judge, a), a);
+        doc.AddMember("alerts_file", json::string_value(c.alerts.source.string(), a), a);
+        doc.AddMember("alert_rules", json::Value(static_cast<uint64_t>(c.alerts.rules.size())), a);
         json::Value graphs(rapidjson::kArrayType);
         for (const auto &g : c.graph_files)
             graphs.PushBack(json::string_value(g.string(), a), a);
@@ -92,7 +96,7 @@ int check(Context &ctx, bool as_json) {
                   << ") is valid: " << c.models.backends.size() << " backend(s), "
                   << c.models.models.size() << " model(s), default " << c.models.default_model
                   << ", " << prompt_files.prompts().size() << " prompt(s), " << c.graph_files.size()
-                  << " graph(s)\n";
+                  << " graph(s), " << c.alerts.rules.size() << " alert rule(s)\n";
     }
     return kExitOk;
 }
@@ -107,11 +111,10 @@ int run_config(Context &ctx, const std::vector<std::string> &args) {
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action", "file"}, ctx.options());
     if (vm.count("help")) {
-        print_help("config check|schema [system|models|tools|judges|expansion] [--json]",
+        print_help("config check|schema [system|models|tools|judges|expansion|alerts] [--json]",
                    "check: load the config and report the first problem (file:line:column).\n"
                    "schema: every key of system.yaml / models.yaml / tools.yaml / judges.yaml /\n"
-                   "expansion.yaml, its type, "
-                   "default and meaning.",
+                   "expansion.yaml / alerts.yaml, its type, default and meaning.",
                    desc);
         return kExitOk;
     }

@@ -194,6 +194,7 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.max_input_bytes = limits.max_input_bytes;
     options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
     options.access = std::move(access);
+    options.alerts = config.alerts;
 
     const runtime::Runtime &rt = ctx.runtime();
     serve::ServerHooks hooks;
@@ -218,6 +219,11 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     spdlog::info("serving {} graph(s) with up to {} runs at once, {} queued",
                  ctx.config().graph_files.size(), options.max_concurrent_runs,
                  options.max_queued_runs);
+    if (!config.alerts.rules.empty()) {
+        spdlog::info("evaluating {} alert rule(s) of {} every {} ms{}", config.alerts.rules.size(),
+                     config.alerts.source.string(), config.alerts.evaluate_every_ms,
+                     config.alerts.webhook ? ", posting to " + config.alerts.webhook->url : "");
+    }
     server.serve(ctx.cancel_token());
     spdlog::info("stopped ({} run(s) cancelled at shutdown)", server.runs_cancelled_at_shutdown());
     return kExitOk;
