@@ -375,7 +375,52 @@ function connectEvents() {
       }
       scheduleMetrics();
     },
+    alert: () => { refreshAlerts(); refreshStatus(); },
   }, { onState });
+}
+
+// ---- alerts --------------------------------------------------------------------------------
+
+function labelText(labels) {
+  return Object.entries(labels).filter(([k]) => k !== "alertname").map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+async function refreshAlerts() {
+  const target = document.getElementById("alerts");
+  let report;
+  try { report = await getJson("alerts"); } catch (error) {
+    target.replaceChildren(el("p", { class: "dim" }, "Alerts unavailable: " + error.message));
+    return;
+  }
+  const rules = report.rules.length;
+  let about = rules ? `${rules} rule${rules === 1 ? "" : "s"} of ${report.source}, evaluated every ${ms(report.evaluate_every_ms)}` : "";
+  if (report.webhook) {
+    const w = report.webhook;
+    about += ` · webhook ${w.url}: ${w.sent} sent, ${w.failed} failed` + (w.last_error ? ` (${w.last_error})` : "");
+  }
+  document.getElementById("alerts-rules").textContent = about;
+  if (!rules) {
+    target.replaceChildren(el("p", { class: "dim" }, "This server evaluates no alert rules: add config/alerts.yaml (docs/serve.md#alerts)."));
+    return;
+  }
+  if (!report.alerts.length) {
+    target.replaceChildren(el("p", { class: "dim" }, "No alert is firing or pending."));
+    return;
+  }
+  const body = el("tbody");
+  for (const a of report.alerts) {
+    const row = el("tr", { "data-alert": a.name, "data-state": a.state, title: a.annotations.description || "" });
+    const since = a.state === "firing" ? `firing since ${clock(a.fired_at_ms)}` : `pending since ${clock(a.active_since_ms)}`;
+    row.append(el("td", {}, ""), el("td", {}, a.name), el("td", { class: "dim" }, labelText(a.labels)),
+      el("td", { class: "summary" }, a.annotations.summary || `value ${a.value}`), el("td", { class: "dim" }, since));
+    row.firstChild.append(el("span", { class: "pill " + a.state }, a.state));
+    body.append(row);
+  }
+  const table = el("table", { id: "alerts-table" });
+  table.append(el("thead"), body);
+  table.firstChild.append(el("tr"));
+  table.firstChild.firstChild.append(...["state", "alert", "labels", "summary", "since"].map(h => el("th", {}, h)));
+  target.replaceChildren(table);
 }
 
 // ---- gauges and metrics --------------------------------------------------------------------
@@ -389,7 +434,8 @@ async function refreshStatus() {
       ["slots", s.run_slots], ["connections", s.connections], ["graphs", s.graphs]]
       .map(([label, value]) => { const span = el("span", {}, label + " "); span.append(el("b", {}, String(value))); return span; }),
       el("span", { id: "backends", class: "pill " + (s.backends_up ? "on" : "off"), title: s.backends_error || "every backend answered its last check" },
-        s.backends_up ? "backends up" : "backends down"));
+        s.backends_up ? "backends up" : "backends down"),
+      ...(s.alerts_firing ? [el("span", { id: "alerts-firing", class: "pill firing" }, `${s.alerts_firing} alert${s.alerts_firing === 1 ? "" : "s"} firing`)] : []));
   } catch (error) { /* the server is restarting: the next refresh says so through the stream */ }
 }
 
@@ -455,8 +501,9 @@ async function start() {
     for (const g of graphs) state.graphs.set(g.id, g);
   } catch (error) { console.warn("graphs:", error.message); }
   connectEvents();
-  await Promise.all([loadRuns(), refreshStatus(), refreshMetrics()]);
+  await Promise.all([loadRuns(), refreshStatus(), refreshMetrics(), refreshAlerts()]);
   setInterval(refreshStatus, 2000);
+  setInterval(refreshAlerts, 5000);
   setInterval(refreshMetrics, 15000);
   setInterval(() => { if (state.trace && state.trace.status === "running") renderRun(); }, 500);
 }

@@ -18,6 +18,20 @@ from serve_fixture import add_arguments, running_server
 
 SKIP = 77
 
+# A rule every finished run of the default graph sets off, so the alerts panel has one to show.
+ALERTS = """evaluate_every: 200ms
+rules:
+  - name: RunsObserved
+    type: latency
+    graph: default
+    quantile: 0.5
+    above: 0
+    min_count: 1
+    for: 0s
+    keep_firing_for: 1h
+    annotations: {summary: "{{labels.graph}} ran: p50 {{value}} s"}
+"""
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -44,7 +58,8 @@ def main():
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     # 150 ms before each token: a model call takes about 1.5 s, a run of the default graph
     # several, long enough to watch it run.
-    with running_server(args, fake_extra=("--token-delay-ms", "150")) as url:
+    with running_server(args, fake_extra=("--token-delay-ms", "150"),
+                        alerts_yaml=ALERTS) as url:
         code = subprocess.run([node, str(clients / "dashboard_test.mjs"), url, chromium,
                                str(screenshot)], cwd=clients, timeout=240).returncode
     if code != 0:
@@ -52,7 +67,8 @@ def main():
     # A server that asks for an API key: the dashboard asks for it too.
     key = "dashboard-test-key"
     keys = f"server:\n  api_keys: [\"sha256:{hashlib.sha256(key.encode()).hexdigest()}\"]\n"
-    with running_server(args, fake_extra=("--token-delay-ms", "150"), system_yaml=keys) as url:
+    with running_server(args, fake_extra=("--token-delay-ms", "150"), system_yaml=keys,
+                        alerts_yaml=ALERTS) as url:
         return subprocess.run([node, str(clients / "dashboard_test.mjs"), url, chromium,
                                str(screenshot.with_name("dashboard-key.png")), key],
                               cwd=clients, timeout=240).returncode

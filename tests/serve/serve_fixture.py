@@ -46,8 +46,9 @@ def start_fake(fake_bin, port=0, extra=()):
     return fake, listening.group(1)
 
 
-def write_config(root, config_src, backend, system_yaml=""):
-    """A config dir under `root` whose models live at `backend` ("127.0.0.1:PORT")."""
+def write_config(root, config_src, backend, system_yaml="", alerts_yaml=None):
+    """A config dir under `root` whose models live at `backend` ("127.0.0.1:PORT"); with
+    `alerts_yaml`, its alerts.yaml."""
     config = pathlib.Path(root) / "config"
     (config / "graphs").mkdir(parents=True)
     for name in ("default.yaml", "direct.yaml"):
@@ -56,6 +57,8 @@ def write_config(root, config_src, backend, system_yaml=""):
                                         system_yaml)
     models = (pathlib.Path(config_src) / "models.yaml").read_text()
     (config / "models.yaml").write_text(re.sub(r"url: \S+", f"url: http://{backend}", models))
+    if alerts_yaml is not None:
+        (config / "alerts.yaml").write_text(alerts_yaml)
     return config
 
 
@@ -84,15 +87,16 @@ def stop(process, timeout=60):
 
 
 @contextlib.contextmanager
-def running_server(args, fake_extra=(), system_yaml=""):
+def running_server(args, fake_extra=(), system_yaml="", alerts_yaml=None):
     """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after.
     `fake_extra`: more arguments for the fake server ("--token-delay-ms", "100");
-    `system_yaml`: more of system.yaml ("server:\n  api_keys: [...]\n")."""
+    `system_yaml`: more of system.yaml ("server:\n  api_keys: [...]\n"); `alerts_yaml`: the
+    config's alerts.yaml (none by default)."""
     with tempfile.TemporaryDirectory(prefix="tinyllm-serve-") as tmp:
         fake, backend = start_fake(args.fake_ollama, 0, fake_extra)
         server = None
         try:
-            config = write_config(tmp, args.config_src, backend, system_yaml)
+            config = write_config(tmp, args.config_src, backend, system_yaml, alerts_yaml)
             server, url = start_serve(args.host_bin, config, tmp)
             yield url
         finally:

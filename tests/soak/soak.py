@@ -287,8 +287,12 @@ def main():
                   "--token-delay-ms", str(args.token_delay_ms)]
     with tempfile.TemporaryDirectory(prefix="tinyllm-soak-") as tmp:
         backend = Backend(args.fake_ollama, fault_args)
+        # The committed alert rules run all along: their evaluation is part of what must stay
+        # flat (the backend restarts may set off TinyllmBackendDown; nothing checks alerts).
+        alerts = (pathlib.Path(args.config_src) / "alerts.yaml").read_text()
         config = write_config(tmp, args.config_src, backend.address,
-                              "limits:\n  max_concurrent_runs: 16\n  max_queued_runs: 64\n")
+                              "limits:\n  max_concurrent_runs: 16\n  max_queued_runs: 64\n",
+                              alerts)
         server, url = start_serve(args.host_bin, config, tmp)
         host, port = url.removeprefix("http://").rsplit(":", 1)
         pid = server.pid

@@ -324,11 +324,8 @@ void Server::evaluate_alerts() {
         const std::string what = summary != alert.annotations.end()
                                      ? summary->second
                                      : "value " + std::to_string(alert.value);
-        if (alert.state == AlertState::firing) {
-            spdlog::warn("alert {} firing: {}", alert.rule, what);
-        } else {
-            spdlog::info("alert {} resolved: {}", alert.rule, what);
-        }
+        // Both at warning level: whoever sees an alert fire in the log must see it resolve.
+        spdlog::warn("alert {} {}: {}", alert.rule, to_string(alert.state), what);
         services_.events.publish("", "alert", alert_json(alert));
     }
     if (webhook_) {

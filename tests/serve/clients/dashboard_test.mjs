@@ -101,6 +101,14 @@ try {
     await page.waitForSelector('#metrics .metric-card[data-node="router"]', { timeout: 30000 });
     check(true, 'per-node metrics show the router');
 
+    // The server's alerts.yaml (dashboard_test.py) has a rule every finished run sets off.
+    await page.waitForSelector('#alerts-table tr[data-alert="RunsObserved"][data-state="firing"]', { timeout: 30000 });
+    const alertRow = await page.textContent('#alerts-table tr[data-alert="RunsObserved"]');
+    check(alertRow.includes('graph=default') && alertRow.includes('default ran: p50'),
+        `the firing alert shows its labels and summary: ${alertRow}`);
+    await page.waitForSelector('#alerts-firing', { timeout: 30000 });
+    check((await page.textContent('#alerts-rules')).includes('1 rule of'), 'the rules are counted');
+
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`screenshot: ${screenshot}`);
 } finally {
