@@ -35,7 +35,7 @@ FUZZ_DIR="$ROOT/tests/fuzz"
 # target|max_len|what it reads. max_len is a little above each reader's own limit where it has
 # one (conditions: 4096 bytes, calculator: 1000 characters), so the limits are fuzzed too.
 TARGETS=(
-    "config|8192|a config file as system.yaml, models.yaml, tools.yaml, judges.yaml, expansion.yaml"
+    "config|8192|a config file as system.yaml, models.yaml, tools.yaml, judges.yaml, expansion.yaml, alerts.yaml"
     "graph_def|8192|a graph file (config/graphs/*.yaml) through load_graph_def"
     "condition|5000|an edge condition (when:) through Condition::parse and evaluate"
     "message_json|8192|a JSON document: json::parse, chat message round trips, node outputs"

@@ -1,9 +1,10 @@
 // The config loaders (host/src/config): the input is the contents of a config file, loaded as
-// each of system.yaml, models.yaml, tools.yaml, judges.yaml and expansion.yaml by the function
-// `tinyllm` calls at start for that file (config::load calls the same five). YAML parsing (with
-// the alias and nesting limits), the YAML 1.2 core-schema scalars, defaults, environment
-// overrides, schema validation with file:line:column messages and the cross-checks all run.
-// Expected: tinyllm::Error (ErrorCode::config). Anything else is a finding.
+// each of system.yaml, models.yaml, tools.yaml, judges.yaml, expansion.yaml and alerts.yaml by
+// the function `tinyllm` calls at start for that file (config::load calls the same six). YAML
+// parsing (with the alias and nesting limits), the YAML 1.2 core-schema scalars, defaults,
+// environment overrides, schema validation with file:line:column messages and the cross-checks all
+// run. Expected: tinyllm::Error (ErrorCode::config). Anything else is a finding.
+#include "config/alerts_config.hpp"
 #include "config/expansion_config.hpp"
 #include "config/judges_config.hpp"
 #include "config/models_config.hpp"
@@ -51,5 +52,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     load_expecting_config_errors([&] { (void)config::load_tools_config(path); });
     load_expecting_config_errors([&] { (void)config::load_judges_config(path); });
     load_expecting_config_errors([&] { (void)config::load_expansion_config(path); });
+    load_expecting_config_errors([&] { (void)config::load_alerts_config(path); });
     return 0;
 }

@@ -177,6 +177,12 @@ constexpr std::string_view schema_text = R"json({
           "minimum": 100,
           "default": 30000
         },
+        "max_unsent_bytes": {
+          "description": "How much of a streamed answer (tokens, live events, a pass-through stream) may wait for a client that reads slower than it comes; beyond, the connection is closed and its run cancelled, as after write_timeout_ms.",
+          "type": "integer",
+          "minimum": 65536,
+          "default": 8388608
+        },
         "shutdown_grace_ms": {
           "description": "On SIGTERM or SIGINT: how long the runs in flight may take to finish before they are cancelled (each recorded as cancelled).",
           "type": "integer",
@@ -320,6 +326,7 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.server.request_timeout_ms = int_at(server, "request_timeout_ms");
     config.server.idle_timeout_ms = int_at(server, "idle_timeout_ms");
     config.server.write_timeout_ms = int_at(server, "write_timeout_ms");
+    config.server.max_unsent_bytes = static_cast<size_t>(int_at(server, "max_unsent_bytes"));
     config.server.shutdown_grace_ms = int_at(server, "shutdown_grace_ms");
     config.server.io_threads = static_cast<int>(int_at(server, "io_threads"));
     for (const json::Value &key : server["api_keys"].GetArray())

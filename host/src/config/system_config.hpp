@@ -54,6 +54,7 @@ struct ServerConfig {
     int64_t request_timeout_ms = 10000; // from a request's first byte to its last
     int64_t idle_timeout_ms = 60000;    // a kept-alive connection between requests
     int64_t write_timeout_ms = 30000;   // one write to a client that does not read
+    size_t max_unsent_bytes = 8u << 20; // of a stream, waiting for a client that reads slowly
     int64_t shutdown_grace_ms = 30000;  // runs in flight at SIGTERM before they are cancelled
     int io_threads = 2;
     std::vector<std::string> api_keys;     // "sha256:HEX" or "env:NAME"

@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cerrno>
@@ -175,11 +176,24 @@ public:
     }
 
     void write(std::string chunk) {
-        if (chunk.empty()) return; // an empty chunk would end the stream
+        if (chunk.empty() || closed_) return; // an empty chunk would end the stream
+        // A chunk larger than the limit may go out alone; one more behind unsent bytes may not.
+        // HTTP/1.0 streams are sent whole at their end, so there the whole body counts.
+        const size_t waiting = buffered_ ? buffered_->body.size() : unsent_bytes_;
+        const size_t unsent = waiting + chunk.size();
+        if ((waiting > 0 || buffered_) && unsent > options_.max_unsent_bytes) {
+            spdlog::debug("{}: {} bytes of a stream wait for the client (max_unsent_bytes {}): "
+                          "closing",
+                          remote_, unsent, options_.max_unsent_bytes);
+            client_gone();
+            close();
+            return;
+        }
         if (buffered_) {
             buffered_->body += chunk;
             return;
         }
+        unsent_bytes_ += chunk.size();
         enqueue({Outgoing::Kind::chunk, nullptr, nullptr, nullptr, std::move(chunk)});
     }
 
@@ -405,6 +419,7 @@ private:
 
     void on_written(error_code ec) {
         const Outgoing::Kind kind = queue_.front().kind;
+        unsent_bytes_ -= queue_.front().chunk.size();
         queue_.pop_front();
         if (ec) {
             client_gone();
@@ -423,6 +438,7 @@ private:
         on_disconnect_ = nullptr;
         writing_ = false;
         queue_.clear();
+        unsent_bytes_ = 0;
         error_code ignored;
         stream_.socket().cancel(ignored); // the disconnect watch
         if (!keep_alive_ || closing_) {
@@ -466,6 +482,7 @@ private:
     bool response_ended_ = true;
     bool writing_ = false;
     std::deque<Outgoing> queue_;
+    size_t unsent_bytes_ = 0; // of the chunks in queue_, the one being written included
     std::optional<Buffered> buffered_;
     std::function<void()> on_disconnect_;
 };

@@ -27,6 +27,10 @@ struct HttpServerOptions {
     std::chrono::milliseconds idle_timeout{60000};
     // How long one write may wait for a client that does not read.
     std::chrono::milliseconds write_timeout{30000};
+    // How many bytes of a streamed response may wait to be written: a client that reads slower
+    // than the stream comes (an event stream, a pass-through) is closed beyond, so the queue of
+    // a stuck reader never holds more than this, whatever the write timeout.
+    size_t max_unsent_bytes = 8u << 20;
     unsigned threads = 2; // I/O threads; the handlers must not block them
 };
 

@@ -123,7 +123,8 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
                    "Ollama's API (/api/chat, /api/generate, /api/tags, /api/show, /api/ps,\n"
                    "/api/version) and OpenAI's (/v1/chat/completions, /v1/models), so any\n"
                    "Ollama or OpenAI client can use a graph: point it at the address printed\n"
-                   "on stdout (OLLAMA_HOST=127.0.0.1:11435). Prometheus metrics at /metrics.\n"
+                   "on stdout (OLLAMA_HOST=127.0.0.1:11435). Prometheus metrics at /metrics,\n"
+                   "the dashboard at /, alert rules from alerts.yaml (docs/serve.md#alerts).\n"
                    "Every run is recorded (tinyllm runs list). SIGTERM or Ctrl-C stops\n"
                    "accepting, lets runs in flight finish for server.shutdown_grace_ms,\n"
                    "cancels the rest; a second Ctrl-C ends it at once.",
@@ -188,6 +189,7 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.http.request_timeout = std::chrono::milliseconds(sc.request_timeout_ms);
     options.http.idle_timeout = std::chrono::milliseconds(sc.idle_timeout_ms);
     options.http.write_timeout = std::chrono::milliseconds(sc.write_timeout_ms);
+    options.http.max_unsent_bytes = sc.max_unsent_bytes;
     options.http.threads = static_cast<unsigned>(sc.io_threads);
     options.max_concurrent_runs = static_cast<size_t>(limits.max_concurrent_runs);
     options.max_queued_runs = static_cast<size_t>(limits.max_queued_runs);
