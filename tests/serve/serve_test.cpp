@@ -130,6 +130,57 @@ TEST_F(ServeTest, OpenAiChatCompletionsAnswerOneDocument) {
     EXPECT_EQ(client.get("/v1/models/tinyllm/nope").status, 404);
 }
 
+// A request's options reach every model call of its run: over models.yaml's (temperature 0.2,
+// num_ctx 4096), under what a node sets itself (the "pinned" graph's node fixes temperature).
+TEST_F(ServeTest, TheRequestsOptionsReachTheModelCallsUnderANodesOwn) {
+    write_config_file("graphs/pinned.yaml", "id: pinned\nversion: 1.0.0\nentry: answer\n"
+                                            "exits: [answer]\nnodes:\n  - id: answer\n"
+                                            "    type: model\n    config:\n"
+                                            "      prompt: \"{{input}}\"\n"
+                                            "      options: {temperature: 0}\n");
+    start_server();
+    HttpClient client(url_);
+    const auto options_sent = [this] {
+        return parse_json(ollama_.last_request("/api/chat").body)["options"].GetObject();
+    };
+    ASSERT_EQ(client
+                  .post("/api/chat", R"({"model":"tinyllm/direct","stream":false,)"
+                                     R"("options":{"temperature":0.9,"seed":7,"num_ctx":2048},)"
+                                     R"("messages":[{"role":"user","content":"hello"}]})")
+                  .status,
+              200);
+    EXPECT_EQ(options_sent()["temperature"].GetDouble(), 0.9);
+    EXPECT_EQ(options_sent()["seed"].GetInt(), 7);
+    EXPECT_EQ(options_sent()["num_ctx"].GetInt(), 2048);
+
+    ASSERT_EQ(client
+                  .post("/api/chat", R"({"model":"tinyllm/pinned","stream":false,)"
+                                     R"("options":{"temperature":0.9,"seed":7},)"
+                                     R"("messages":[{"role":"user","content":"hello"}]})")
+                  .status,
+              200);
+    EXPECT_EQ(options_sent()["temperature"].GetDouble(), 0.0); // the node's own
+    EXPECT_EQ(options_sent()["seed"].GetInt(), 7);
+    EXPECT_EQ(options_sent()["num_ctx"].GetInt(), 4096); // models.yaml's
+
+    // OpenAI's sampling parameters are the same options, in Ollama's names.
+    ASSERT_EQ(client
+                  .post("/v1/chat/completions",
+                        R"({"model":"tinyllm/direct","temperature":0.3,"max_tokens":50,)"
+                        R"("messages":[{"role":"user","content":"hello"}]})")
+                  .status,
+              200);
+    EXPECT_EQ(options_sent()["temperature"].GetDouble(), 0.3);
+    EXPECT_EQ(options_sent()["num_predict"].GetInt(), 50);
+
+    // Options that are not an object are the client's mistake, before any run.
+    const HttpResponse bad = client.post(
+        "/api/chat", R"({"model":"tinyllm/direct","options":"hot","messages":[{"role":"user",)"
+                     R"("content":"hello"}]})");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_THAT(bad.body, HasSubstr("must be an object, not a string"));
+}
+
 TEST_F(ServeTest, OpenAiStreamsServerSentEventsEndingWithDone) {
     start_server();
     HttpClient client(url_);

@@ -169,6 +169,7 @@ Message execute(RunState &st, const Node &node, const Message &input, const Canc
         CallContext call(token, deadline, std::move(sink));
         NodeRecorder recorder(exec);
         call.set_observer(&recorder);
+        if (!st.options.model_options.empty()) call.set_model_options(&st.options.model_options);
         try {
             NodeOutput out =
                 parse_node_output(node.instance->process(call, input.text()), input, def, visit);

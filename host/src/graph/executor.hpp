@@ -52,6 +52,9 @@ struct RunOptions {
     std::string deadline_name;
     // The first message's "data": a JSON object's text (initial_message).
     std::string initial_data = "{}";
+    // Model options for every model call of the run (a served request's `options`, a JSON
+    // object's text; empty: none): over models.yaml's options, under those a node sets itself.
+    std::string model_options;
     std::function<void(const NodeEvent &)> on_event; // may be empty
     RunObserver *observer = nullptr;                 // may be null
     // How many branches of one fan-out run at once (limits.max_parallel_branches): the run's

@@ -68,6 +68,11 @@ CallObserver *CallContext::observer() const noexcept {
     return self(parent_)->observer();
 }
 
+const std::string *CallContext::model_options() const noexcept {
+    if (model_options_ != nullptr || parent_ == nullptr) return model_options_;
+    return self(parent_)->model_options();
+}
+
 int64_t CallContext::remaining_ms() const noexcept {
     int64_t own = -1;
     if (deadline_) {

@@ -98,6 +98,13 @@ public:
     // The observer of this call, or inherited from the parent call (null when none).
     void set_observer(CallObserver *observer) noexcept { observer_ = observer; }
     CallObserver *observer() const noexcept;
+    // Model options for every model call made within this call (a served request's `options`,
+    // a JSON object's text), or inherited from the parent call (null when none). Not owned: the
+    // caller keeps it alive for the call.
+    void set_model_options(const std::string *options_json) noexcept {
+        model_options_ = options_json;
+    }
+    const std::string *model_options() const noexcept;
     // True once the deadline has passed (a deadline also cancels: a plugin polling
     // is_cancelled stops in time without knowing about deadlines).
     bool deadline_passed() const noexcept;
@@ -130,6 +137,7 @@ private:
     std::optional<Clock::time_point> deadline_;
     EventSink sink_;
     CallObserver *observer_ = nullptr;
+    const std::string *model_options_ = nullptr;
     std::optional<std::string> output_;
     tllm_status error_status_ = TLLM_OK;
     std::optional<ErrorCode> fail_as_;

@@ -128,7 +128,7 @@ ResolvedModel Runtime::resolve(const std::string &model) const {
 
 namespace {
 
-// Configured options are defaults: a key the request sets wins.
+// `configured` options are defaults: a key `given` sets wins.
 std::string merge_options(const json::Value &configured, const std::optional<std::string> &given) {
     json::Document merged;
     merged.CopyFrom(configured, merged.GetAllocator());
@@ -189,6 +189,12 @@ messages::ChatResponse Runtime::chat(CallContext &call, messages::ChatRequest re
     }
     const ResolvedModel resolved = resolve(request.model);
     request.model = resolved.server_name;
+    // The run's options (a served request's) under the node's own, over the model's configured.
+    if (const std::string *run = call.model_options()) {
+        const json::Document run_options =
+            json::parse_object(*run, "the run's model options", ErrorCode::invalid_argument);
+        request.options = merge_options(run_options, request.options);
+    }
     if (const config::ModelConfig *mc = resolved.config) {
         const RequestDefaults &d = defaults_of(*mc);
         if (d.options) {

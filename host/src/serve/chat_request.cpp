@@ -74,6 +74,9 @@ GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream) {
     call.graph = &graph;
     call.stream = stream;
     call.input = std::move(in.input);
+    if (const json::Value *options = json::find(in.data, "options");
+        options != nullptr && options->IsObject() && options->MemberCount() > 0)
+        call.model_options = json::to_string(*options);
     call.data = json::to_string(in.data);
     call.run_id = store::new_run_id();
     return call;

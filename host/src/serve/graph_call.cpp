@@ -57,6 +57,7 @@ bool start_graph_call(Services &services, GraphCall call, std::shared_ptr<Exchan
         options.run_id = call.run_id;
         options.cancel = token;
         options.initial_data = std::move(call.data);
+        options.model_options = std::move(call.model_options);
         auto relay = std::make_shared<TokenRelay>(responder);
         const bool relaying = call.stream && !call.graph->holds_answer;
         options.on_event = [relay, relaying, &events = services.events,

@@ -33,9 +33,10 @@ public:
 struct GraphCall {
     const ServedGraph *graph = nullptr;
     std::string input;
-    std::string data = "{}"; // the first message's data (a chat's earlier messages)
-    bool stream = false;     // relay tokens live when the graph's answer does not change
-    std::string run_id;      // given; new_run_id() when empty
+    std::string data = "{}";   // the first message's data (a chat's earlier messages)
+    std::string model_options; // the request's options, for every model call; "" for none
+    bool stream = false;       // relay tokens live when the graph's answer does not change
+    std::string run_id;        // given; new_run_id() when empty
 };
 
 // Queues the run; false when the queue is full (the caller answers "busy", nothing ran).

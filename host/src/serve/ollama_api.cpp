@@ -262,6 +262,12 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
         send_ollama_error(*exchange, 400, error);
         return;
     }
+    if (const json::Value *options = json::find(*body, "options");
+        options != nullptr && !options->IsNull() && !options->IsObject()) {
+        send_ollama_error(*exchange, 400,
+                          "\"options\" must be an object, not " + json::type_phrase(*options));
+        return;
+    }
     for (const char *key : {"format", "options"}) {
         if (const json::Value *v = json::find(*body, key)) add_data(in, key, *v);
     }
