@@ -91,6 +91,28 @@ TEST_F(RunTest, TheDefaultGraphStreamsTheAnswerAndEveryRunIsListed) {
     EXPECT_STREQ(runs[1]["input"].GetString(), "hello world");
 }
 
+TEST_F(RunTest, RunsPruneDeletesTheRunsOlderThanItsCut) {
+    ASSERT_EXIT_CODE(host({"run", "hello"}), kOk);
+    ASSERT_EXIT_CODE(host({"run", "again"}), kOk);
+    // Nothing is a week old.
+    const RunResult none = host({"runs", "prune", "--older-than", "7d", "--json"});
+    ASSERT_EXIT_CODE(none, kOk);
+    EXPECT_EQ(parse_json(none.out)["deleted"].GetInt(), 0);
+    // Everything started before now.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const RunResult all = host({"runs", "prune", "--older-than", "0s"});
+    ASSERT_EXIT_CODE(all, kOk);
+    EXPECT_THAT(all.out, ::testing::HasSubstr("deleted 2 run(s) that started before"));
+    EXPECT_EQ(parse_json(host({"runs", "list", "--json"}).out).Size(), 0u);
+    // Mistakes are usage errors.
+    const RunResult missing = host({"runs", "prune"});
+    EXPECT_EXIT_CODE(missing, kUsage);
+    EXPECT_THAT(missing.err, ::testing::HasSubstr("needs --older-than"));
+    const RunResult bad = host({"runs", "prune", "--older-than", "a month"});
+    EXPECT_EXIT_CODE(bad, kUsage);
+    EXPECT_TRUE(OneErrorLine(bad));
+}
+
 // A graph with one node from the raw test plugin that spins without ever polling cancellation.
 std::string spin_graph(const std::string &node_settings = "") {
     return "id: spin\nversion: 1.0.0\nentry: s\nexits: [s]\nnodes:\n"

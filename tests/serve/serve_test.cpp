@@ -118,8 +118,10 @@ TEST_F(ServeTest, OpenAiChatCompletionsAnswerOneDocument) {
     EXPECT_EQ(doc["usage"]["completion_tokens"].GetInt64(), 9);
     EXPECT_EQ(doc["usage"]["total_tokens"].GetInt64(),
               doc["usage"]["prompt_tokens"].GetInt64() + 9);
-    // The user's text parts, joined, are the input the model was asked about.
-    EXPECT_THAT(json::to_string(parse_json(ollama_.requests().back().body)), HasSubstr("hello"));
+    // The user's text parts, joined, are the input the model was asked about. (The chat's own
+    // request: the backend health check may have asked for /api/tags since.)
+    EXPECT_THAT(json::to_string(parse_json(ollama_.last_request("/api/chat").body)),
+                HasSubstr("hello"));
 
     const HttpResponse models = client.get("/v1/models");
     ASSERT_EQ(models.status, 200);
@@ -480,6 +482,25 @@ TEST_F(ServeTest, TheServerTakesEveryDescriptorItsHardLimitAllows) {
     const auto [soft, hard] = open_files_limit(server_->pid());
     ASSERT_FALSE(hard.empty()) << "no open-files line in /proc/" << server_->pid() << "/limits";
     EXPECT_EQ(soft, hard);
+}
+
+// retention.max_age_days: the server deletes the runs older than that at its start (and every
+// hour), not the ones it records afterwards. 0.00002 days is 1.7 s.
+TEST_F(ServeTest, RunsOlderThanTheRetentionAreDeletedWhenTheServerStarts) {
+    write_config_file("system.yaml", "data_dir: " + (config_dir().parent_path() / "data").string() +
+                                         "\nretention:\n  max_age_days: 0.00002\n");
+    ASSERT_EXIT_CODE(host({"run", "--graph", "direct", "an old question"}), kOk);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000)); // older than the limit
+    start_server();
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; ++i) {
+        gone = runs().Size() == 0;
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(gone) << "the old run is still recorded";
+    const std::string fresh =
+        HttpClient(url_).post("/api/chat", kChatHello).header("x-tinyllm-run-id");
+    EXPECT_EQ(status_of(fresh), "succeeded");
 }
 
 TEST_F(ServeTest, AnAddressInUseIsOneClearError) {

@@ -51,6 +51,28 @@ TEST_F(StoreQuery, ListsNewestFirst) {
     EXPECT_EQ(runs[0].status, RunStatus::running);
 }
 
+// Retention: the ended runs that started before the cut go, with every row that hangs off
+// them; a run still running stays whatever its age; the per-minute metrics they counted stay.
+TEST_F(StoreQuery, OldRunsAreDeletedWithTheirRowsInBatches) {
+    const auto rows = [this](const char *table) {
+        auto db = raw(dir_.db());
+        store::sqlite::Statement s(*db, std::string("SELECT COUNT(*) FROM ") + table);
+        s.step();
+        return s.column_int64(0);
+    };
+    const int64_t rollups = rows("metric_rollups");
+    store_->begin_run(started_run("rg", 500, "chat"));  // old, but still running
+    EXPECT_EQ(store_->delete_runs_before(3000, 1), 2u); // ra, rb: batches of one
+    EXPECT_EQ(ids(store_->list({})), (std::vector<std::string>{"rf", "re", "rd", "rc", "rg"}));
+    EXPECT_EQ(rows("node_executions"), 3); // rc, rd, re
+    EXPECT_EQ(rows("model_calls"), 3);
+    EXPECT_EQ(rows("metric_rollups"), rollups);
+    EXPECT_EQ(store_->delete_runs_before(3000), 0u); // nothing more before the cut
+    EXPECT_FALSE(store_->get("ra"));
+    EXPECT_EQ(store_->delete_runs_before(now_ms() + 1000), 3u); // rf and rg still run
+    EXPECT_EQ(ids(store_->list({})), (std::vector<std::string>{"rf", "rg"}));
+}
+
 TEST_F(StoreQuery, ListHonoursTheLimit) {
     store::RunStore::ListFilter filter;
     filter.limit = 2;

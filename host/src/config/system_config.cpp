@@ -22,6 +22,20 @@ constexpr std::string_view schema_text = R"json({
       "minLength": 1,
       "default": "~/.local/share/tinyllm"
     },
+    "retention": {
+      "description": "How long recorded runs are kept. tinyllm serve deletes older ones at its start and every hour; tinyllm runs prune does it by hand.",
+      "type": "object",
+      "additionalProperties": false,
+      "default": {},
+      "properties": {
+        "max_age_days": {
+          "description": "Runs that started longer ago than this are deleted with their traces and grades; the per-minute and per-hour metrics they counted stay. 0: runs are kept until `tinyllm runs prune`.",
+          "type": "number",
+          "minimum": 0,
+          "default": 0
+        }
+      }
+    },
     "plugins": {
       "description": "Extra plugin directories or plugin .so files, loaded in addition to the installed plugins. Relative paths are relative to the config dir.",
       "type": "array",
@@ -320,6 +334,8 @@ SystemConfig load_system_config(const std::filesystem::path &path,
         json::get_int(limits, "plugin_scan_timeout_ms").value_or(10000);
     // The schema filled in every default: these keys are always there.
     config.limits.max_queued_runs = static_cast<int>(int_at(limits, "max_queued_runs"));
+    config.retention.max_age_ms = static_cast<int64_t>(
+        json::get_number(root["retention"], "max_age_days").value_or(0) * 86'400'000.0);
     const json::Value &server = root["server"];
     config.server.listen = string_at(server, "listen");
     config.server.max_request_bytes = static_cast<size_t>(int_at(server, "max_request_bytes"));

@@ -61,6 +61,11 @@ struct ServerConfig {
     std::vector<std::string> cors_origins; // "https://host[:port]" or "*"
 };
 
+// How long recorded runs are kept.
+struct RetentionConfig {
+    int64_t max_age_ms = 0; // 0: until `tinyllm runs prune`
+};
+
 struct SystemConfig {
     std::filesystem::path source;               // the system.yaml it came from
     std::filesystem::path data_dir;             // absolute, "~" expanded
@@ -69,6 +74,7 @@ struct SystemConfig {
     LimitsConfig limits;
     ServerConfig server;
     IsolationConfig isolation;
+    RetentionConfig retention;
     std::vector<EnvOverride> env_overrides; // applied from the environment, for the log
 };
 

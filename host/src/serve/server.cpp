@@ -335,6 +335,21 @@ void Server::evaluate_alerts() {
     }
 }
 
+// Retention: the runs older than retention.max_age_days go, in small transactions so that the
+// runs being recorded meanwhile hardly wait.
+void Server::delete_old_runs() {
+    try {
+        const size_t deleted =
+            services_.store->delete_runs_before(now_ms() - options_.run_retention.count());
+        if (deleted > 0) {
+            spdlog::info("deleted {} run(s) older than {} days (retention.max_age_days)", deleted,
+                         static_cast<double>(options_.run_retention.count()) / 86'400'000.0);
+        }
+    } catch (const std::exception &e) {
+        spdlog::error("could not delete old runs: {}", e.what());
+    }
+}
+
 // Ready when a graph can run and the backends answered their last check (made now when there
 // has been none yet).
 void Server::ready(const std::shared_ptr<Exchange> &exchange) {
@@ -378,8 +393,17 @@ void Server::serve(const runtime::CancelToken &stop) {
     auto next_heartbeat = std::chrono::steady_clock::now() + kHeartbeat;
     auto next_check = std::chrono::steady_clock::now();
     auto next_evaluation = std::chrono::steady_clock::now() + kEvaluate;
+    // Old runs are deleted at the start (on the control queue: the server already answers),
+    // then every hour.
+    constexpr auto kRetention = std::chrono::hours(1);
+    auto next_retention = std::chrono::steady_clock::now();
     while (!stop.cancelled()) {
         const auto now = std::chrono::steady_clock::now();
+        if (now >= next_retention && options_.run_retention.count() > 0 &&
+            services_.store != nullptr) {
+            next_retention = now + kRetention;
+            control_.submit([this] { delete_old_runs(); });
+        }
         if (now >= next_evaluation && !alerts_.rules().empty()) {
             next_evaluation = now + kEvaluate;
             evaluate_alerts();

@@ -30,6 +30,9 @@ struct ServerOptions {
     std::chrono::milliseconds shutdown_grace{30000};
     AccessPolicy access;         // API keys and CORS origins
     config::AlertsConfig alerts; // no rules: nothing evaluated
+    // Runs older than this are deleted from the store at the start and every hour
+    // (retention.max_age_days); 0: kept.
+    std::chrono::milliseconds run_retention{0};
 };
 
 // HOST:PORT or [IPv6]:PORT; nullopt when `text` is neither.
@@ -58,6 +61,7 @@ private:
     std::string status() const; // /tinyllm/v1/status
     void check_backends();      // [the control queue]
     void evaluate_alerts();     // [the thread in serve()]
+    void delete_old_runs();     // [the control queue]
     void shutdown();
 
     ServerOptions options_;

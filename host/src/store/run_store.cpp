@@ -492,6 +492,24 @@ size_t RunStore::recover_interrupted(int64_t idle_ms) {
     return impl_->mark_interrupted(impl_->interrupted(false, std::max<int64_t>(idle_ms, 0)));
 }
 
+size_t RunStore::delete_runs_before(int64_t before_ms, size_t batch) {
+    Impl &impl = *impl_;
+    size_t total = 0;
+    for (;;) {
+        int64_t deleted = 0;
+        impl.write("cannot delete old runs", [&] {
+            sqlite::Statement s(impl.db, "DELETE FROM runs WHERE id IN (SELECT id FROM runs "
+                                         "WHERE started_at_ms < ?1 AND status != 'running' "
+                                         "ORDER BY started_at_ms LIMIT ?2)");
+            s.bind(1, before_ms).bind(2, static_cast<int64_t>(std::max<size_t>(batch, 1)));
+            s.run();
+            deleted = impl.db.changes();
+        });
+        total += static_cast<size_t>(deleted);
+        if (static_cast<size_t>(deleted) < std::max<size_t>(batch, 1)) return total;
+    }
+}
+
 void RunStore::write_transaction(const std::string &what,
                                  const std::function<void(sqlite::Database &)> &body) {
     Impl &impl = *impl_;

@@ -135,6 +135,13 @@ public:
     // interrupted_after_ms; a caller that knows better (e.g. `tinyllm runs recover`) may call it.
     size_t recover_interrupted(int64_t idle_ms);
 
+    // Deletes the runs that started before `before_ms` and have ended (a run still running is
+    // kept), with their node executions, model and tool calls and grades; returns how many.
+    // In transactions of at most `batch` runs, so that the runs being recorded meanwhile wait
+    // for one batch at most. The per-minute and per-hour metrics they counted stay; the file
+    // does not shrink (SQLite reuses the freed pages for the runs to come).
+    size_t delete_runs_before(int64_t before_ms, size_t batch = 500);
+
     // For the stores that keep their tables in this database (graph_store.hpp): `body` in one
     // write transaction, or under the lock for reading, both retried while another process holds
     // the database and with SQLite's failures turned into one Error naming the file and `what`.

@@ -1,9 +1,12 @@
-// tinyllm runs list [--last N] [--status S] [--graph G] | show ID — the recorded runs.
+// tinyllm runs list [--last N] [--status S] [--graph G] | show ID | prune --older-than D — the
+// recorded runs.
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/terminal.hpp"
+#include "cli/time_arg.hpp"
+#include "tinyllm/wall_clock.hpp"
 #include "trace/trace_json.hpp"
 
 #include <ctime>
@@ -152,12 +155,34 @@ int show(Context &ctx, const std::string &id, bool as_json) {
     return kExitOk;
 }
 
+// Deletes the runs that started more than `older_than` ago (and have ended).
+int prune(Context &ctx, const std::string &older_than, bool as_json) {
+    if (older_than.empty()) {
+        throw Error(ErrorCode::usage, "runs prune needs --older-than DURATION (30d, 12h, 2w)");
+    }
+    const std::optional<int64_t> age = duration_ms(older_than);
+    if (!age) {
+        throw Error(ErrorCode::usage,
+                    "--older-than takes a duration (30d, 12h, 2w, 1h30m), not \"" + older_than +
+                        "\"");
+    }
+    const int64_t before = now_ms() - *age;
+    const size_t deleted = ctx.store().delete_runs_before(before);
+    if (as_json) {
+        std::cout << "{\"deleted\":" << deleted << ",\"before_ms\":" << before << "}\n";
+    } else {
+        std::cout << "deleted " << deleted << " run(s) that started before " << local_time(before)
+                  << " from " << ctx.store().path().string() << "\n";
+    }
+    return kExitOk;
+}
+
 } // namespace
 
 int run_runs(Context &ctx, const std::vector<std::string> &args) {
     bool as_json = false;
     size_t last = 20;
-    std::string status, graph;
+    std::string status, graph, older_than;
     po::options_description desc("Options");
     desc.add_options()("help,h", "show this help")("json", po::bool_switch(&as_json),
                                                    "print data as JSON")(
@@ -166,19 +191,27 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
                                                         po::value(&status)->value_name("S"),
                                                         "only runs with status S: running, "
                                                         "succeeded, failed, cancelled")(
-        "graph", po::value(&graph)->value_name("ID"), "only runs of graph ID");
+        "graph", po::value(&graph)->value_name("ID"), "only runs of graph ID")(
+        "older-than", po::value(&older_than)->value_name("DURATION"),
+        "prune: delete the runs that started longer ago than this (30d, 12h)");
     add_common_options(desc, ctx.options());
     const auto vm = parse_with_positionals(args, desc, {"action", "id"}, ctx.options());
     if (vm.count("help")) {
-        print_help("runs list [--last N] [--status S] [--graph ID] | show ID [--json]",
+        print_help("runs list [--last N] [--status S] [--graph ID] | show ID | prune "
+                   "--older-than DURATION [--json]",
                    "list: the recorded runs, newest first.\n"
                    "show: one run's trace: every node execution, its model calls and errors\n"
-                   "  (ID may be a unique prefix).",
+                   "  (ID may be a unique prefix).\n"
+                   "prune: delete the runs that started longer ago than DURATION, with their\n"
+                   "  traces and grades (runs still running stay; so do the metrics they\n"
+                   "  counted). tinyllm serve does it at its start and hourly with\n"
+                   "  retention.max_age_days.",
                    desc);
         return kExitOk;
     }
     const std::string action = positional(vm, "action", "list");
     if (action == "list") return list(ctx, last, status, graph, as_json);
+    if (action == "prune") return prune(ctx, older_than, as_json);
     if (action == "show") {
         if (!vm.count("id")) throw Error(ErrorCode::usage, "runs show needs an ID");
         return show(ctx, positional(vm, "id"), as_json);

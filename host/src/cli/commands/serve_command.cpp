@@ -197,6 +197,7 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
     options.access = std::move(access);
     options.alerts = config.alerts;
+    options.run_retention = std::chrono::milliseconds(config.system.retention.max_age_ms);
 
     const runtime::Runtime &rt = ctx.runtime();
     serve::ServerHooks hooks;
