@@ -24,13 +24,6 @@ constexpr int64_t kValidForMs = 4 * kResendMs;
 // What Alertmanager writes as the endsAt of an alert still firing.
 constexpr const char *kNoEnd = "0001-01-01T00:00:00Z";
 
-json::Value string_map(const std::map<std::string, std::string> &map, json::Allocator &a) {
-    json::Value out(rapidjson::kObjectType);
-    for (const auto &[name, value] : map)
-        out.AddMember(json::string_value(name, a), json::string_value(value, a), a);
-    return out;
-}
-
 // The entries every alert in `alerts` has with the same value.
 std::map<std::string, std::string> common(const std::vector<Alert> &alerts,
                                           const std::map<std::string, std::string> Alert::*member) {
@@ -60,6 +53,17 @@ size_t keep_some(char *data, size_t size, size_t count, void *out) {
     auto &text = *static_cast<std::string *>(out);
     if (text.size() < 200) text.append(data, std::min(size * count, 200 - text.size()));
     return size * count;
+}
+
+// What both shapes say of an alert; each adds its endsAt (and the webhook's status and
+// fingerprint).
+json::Value alert_item(const Alert &alert, const std::string &external_url, json::Allocator &a) {
+    json::Value item(rapidjson::kObjectType);
+    item.AddMember("labels", string_object(alert.labels, a), a);
+    item.AddMember("annotations", string_object(alert.annotations, a), a);
+    item.AddMember("startsAt", json::string_value(rfc3339_utc(alert.active_since_ms), a), a);
+    item.AddMember("generatorURL", json::string_value(external_url + "#alerts", a), a);
+    return item;
 }
 
 } // namespace
@@ -103,14 +107,10 @@ std::string AlertWebhook::alertmanager_payload(const std::vector<Alert> &alerts,
     json::Document doc(rapidjson::kArrayType);
     auto &a = doc.GetAllocator();
     for (const Alert &alert : alerts) {
-        json::Value item(rapidjson::kObjectType);
-        item.AddMember("labels", string_map(alert.labels, a), a);
-        item.AddMember("annotations", string_map(alert.annotations, a), a);
-        item.AddMember("startsAt", json::string_value(rfc3339_utc(alert.active_since_ms), a), a);
+        json::Value item = alert_item(alert, external_url, a);
         const int64_t ends =
             alert.state == AlertState::resolved ? alert.resolved_at_ms : now_ms + kValidForMs;
         item.AddMember("endsAt", json::string_value(rfc3339_utc(ends), a), a);
-        item.AddMember("generatorURL", json::string_value(external_url + "#alerts", a), a);
         doc.PushBack(item, a);
     }
     return json::to_string(doc);
@@ -136,25 +136,21 @@ std::string AlertWebhook::webhook_payload(const std::vector<Alert> &changes,
     doc.AddMember("status", json::string_value(any_firing ? "firing" : "resolved", a), a);
     doc.AddMember("receiver", "tinyllm", a);
     doc.AddMember("groupLabels", json::Value(rapidjson::kObjectType), a);
-    doc.AddMember("commonLabels", string_map(labels, a), a);
-    doc.AddMember("commonAnnotations", string_map(common(changes, &Alert::annotations), a), a);
+    doc.AddMember("commonLabels", string_object(labels, a), a);
+    doc.AddMember("commonAnnotations", string_object(common(changes, &Alert::annotations), a), a);
     doc.AddMember("externalURL", json::string_value(external_url, a), a);
     json::Value list(rapidjson::kArrayType);
     for (const Alert &alert : changes) {
-        json::Value item(rapidjson::kObjectType);
+        json::Value item = alert_item(alert, external_url, a);
         item.AddMember(
             "status",
             json::string_value(alert.state == AlertState::resolved ? "resolved" : "firing", a), a);
-        item.AddMember("labels", string_map(alert.labels, a), a);
-        item.AddMember("annotations", string_map(alert.annotations, a), a);
-        item.AddMember("startsAt", json::string_value(rfc3339_utc(alert.active_since_ms), a), a);
         item.AddMember("endsAt",
                        json::string_value(alert.state == AlertState::resolved
                                               ? rfc3339_utc(alert.resolved_at_ms)
                                               : std::string(kNoEnd),
                                           a),
                        a);
-        item.AddMember("generatorURL", json::string_value(external_url + "#alerts", a), a);
         item.AddMember("fingerprint", json::string_value(fingerprint(alert), a), a);
         list.PushBack(item, a);
     }

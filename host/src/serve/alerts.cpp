@@ -52,6 +52,13 @@ std::string_view to_string(AlertState state) noexcept {
     return "unknown";
 }
 
+json::Value string_object(const std::map<std::string, std::string> &map, json::Allocator &a) {
+    json::Value out(rapidjson::kObjectType);
+    for (const auto &[name, value] : map)
+        out.AddMember(json::string_value(name, a), json::string_value(value, a), a);
+    return out;
+}
+
 double histogram_quantile(double q, std::span<const double> bounds,
                           const std::vector<double> &per_bucket) {
     double total = 0;
@@ -202,10 +209,7 @@ void AlertEvaluator::render(size_t rule, Alert &alert, const std::string &detail
     data.AddMember("value", json::string_value(short_number(alert.value), a), a);
     data.AddMember("above", json::string_value(short_number(rules_[rule].above), a), a);
     data.AddMember("detail", json::string_value(detail, a), a);
-    json::Value labels(rapidjson::kObjectType);
-    for (const auto &[name, value] : alert.labels)
-        labels.AddMember(json::string_value(name, a), json::string_value(value, a), a);
-    data.AddMember("labels", labels, a);
+    data.AddMember("labels", string_object(alert.labels, a), a);
     for (const auto &[name, tmpl] : annotations_[rule])
         alert.annotations[name] = tmpl.render(data);
 }

@@ -95,6 +95,9 @@ private:
     int64_t evaluated_at_ms_ = 0;
 };
 
+// Labels or annotations as a JSON object (the API, the events, both webhook payloads).
+json::Value string_object(const std::map<std::string, std::string> &map, json::Allocator &a);
+
 // The `q` quantile (0 < q <= 1) of observations counted per bucket (not cumulative; the last
 // is +Inf) with these upper bounds, interpolated within a bucket as histogram_quantile does.
 // An observation beyond the last bound counts as the last bound. 0 without observations.

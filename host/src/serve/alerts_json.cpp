@@ -6,19 +6,12 @@ namespace tinyllm::serve {
 
 namespace {
 
-json::Value string_map(const std::map<std::string, std::string> &map, json::Allocator &a) {
-    json::Value out(rapidjson::kObjectType);
-    for (const auto &[name, value] : map)
-        out.AddMember(json::string_value(name, a), json::string_value(value, a), a);
-    return out;
-}
-
 json::Value alert_value(const Alert &alert, json::Allocator &a) {
     json::Value out(rapidjson::kObjectType);
     out.AddMember("name", json::string_value(alert.rule, a), a);
     out.AddMember("state", json::string_value(to_string(alert.state), a), a);
-    out.AddMember("labels", string_map(alert.labels, a), a);
-    out.AddMember("annotations", string_map(alert.annotations, a), a);
+    out.AddMember("labels", string_object(alert.labels, a), a);
+    out.AddMember("annotations", string_object(alert.annotations, a), a);
     out.AddMember("value", alert.value, a);
     out.AddMember("active_since_ms", alert.active_since_ms, a);
     out.AddMember("fired_at_ms", alert.fired_at_ms, a);
@@ -47,8 +40,8 @@ json::Value rule_value(const config::AlertRule &rule, json::Allocator &a) {
         out.AddMember("min_count", rule.min_count, a);
     out.AddMember("for_ms", rule.for_ms, a);
     out.AddMember("keep_firing_for_ms", rule.keep_firing_for_ms, a);
-    out.AddMember("labels", string_map(rule.labels, a), a);
-    out.AddMember("annotations", string_map(rule.annotations, a), a);
+    out.AddMember("labels", string_object(rule.labels, a), a);
+    out.AddMember("annotations", string_object(rule.annotations, a), a);
     return out;
 }
 
