@@ -366,6 +366,14 @@ TEST(AlertWebhook, AReceiverThatIsDownIsRetriedCountedAndNeverBlocksTheCaller) {
     EXPECT_GE(hook.stats().dropped, 100u - 32u - 1u);
 }
 
+TEST(AlertWebhook, TheUrlIsShownWithoutItsSecrets) {
+    EXPECT_EQ(shown_url("https://hooks.example.com/services/x?token=s3cret#f"),
+              "https://hooks.example.com/services/x");
+    EXPECT_EQ(shown_url("http://user:pass@127.0.0.1:9093/api/v2/alerts"),
+              "http://127.0.0.1:9093/api/v2/alerts");
+    EXPECT_EQ(shown_url("http://127.0.0.1:9093/a@b"), "http://127.0.0.1:9093/a@b");
+}
+
 TEST(AlertWebhook, AHeaderFromAnUnsetVariableStopsTheServerFromStarting) {
     config::AlertWebhook settings;
     settings.url = "http://127.0.0.1:9/hook";

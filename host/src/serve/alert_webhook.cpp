@@ -68,6 +68,16 @@ json::Value alert_item(const Alert &alert, const std::string &external_url, json
 
 } // namespace
 
+std::string shown_url(std::string_view url) {
+    url = url.substr(0, url.find_first_of("?#"));
+    const size_t scheme = url.find("://");
+    const size_t at = url.find('@');
+    const size_t path = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+    if (scheme != std::string_view::npos && at != std::string_view::npos && at < path)
+        return std::string(url.substr(0, scheme + 3)) + std::string(url.substr(at + 1));
+    return std::string(url);
+}
+
 AlertWebhook::AlertWebhook(config::AlertWebhook settings, std::string external_url)
     : settings_(std::move(settings)), external_url_(std::move(external_url)) {
     for (const auto &[name, value] : settings_.headers) {
@@ -180,7 +190,7 @@ void AlertWebhook::notify(const std::vector<Alert> &changes, const std::vector<A
             queue_.pop_front();
             ++stats_.dropped;
             spdlog::warn("alerts: the webhook at {} is behind; the oldest unsent POST dropped",
-                         settings_.url);
+                         shown_url(settings_.url));
         }
         queue_.push_back(std::move(payload));
     }
@@ -247,7 +257,7 @@ void AlertWebhook::run() {
         } else {
             ++stats_.failed;
             stats_.last_error = error;
-            spdlog::warn("alerts: POST to {} failed: {}", settings_.url, error);
+            spdlog::warn("alerts: POST to {} failed: {}", shown_url(settings_.url), error);
         }
     }
 }

@@ -22,6 +22,10 @@
 
 namespace tinyllm::serve {
 
+// `url` as logs and the API show it: without a query (receivers often take a token there) and
+// without a user and password.
+std::string shown_url(std::string_view url);
+
 class AlertWebhook {
 public:
     // `external_url` is where people find this server (generatorURL, externalURL). Header

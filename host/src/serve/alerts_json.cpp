@@ -73,9 +73,7 @@ std::string alerts_report_json(const AlertEvaluator &alerts, const config::Alert
     } else {
         const AlertWebhook::Stats stats = webhook->stats();
         json::Value hook(rapidjson::kObjectType);
-        // The URL without what may follow a '?' (receivers sometimes take a token there).
-        const std::string &url = webhook->settings().url;
-        hook.AddMember("url", json::string_value(url.substr(0, url.find('?')), a), a);
+        hook.AddMember("url", json::string_value(shown_url(webhook->settings().url), a), a);
         hook.AddMember(
             "format",
             json::string_value(webhook->settings().format == config::WebhookFormat::webhook

@@ -225,7 +225,9 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     if (!config.alerts.rules.empty()) {
         spdlog::info("evaluating {} alert rule(s) of {} every {} ms{}", config.alerts.rules.size(),
                      config.alerts.source.string(), config.alerts.evaluate_every_ms,
-                     config.alerts.webhook ? ", posting to " + config.alerts.webhook->url : "");
+                     config.alerts.webhook
+                         ? ", posting to " + serve::shown_url(config.alerts.webhook->url)
+                         : "");
     }
     server.serve(ctx.cancel_token());
     spdlog::info("stopped ({} run(s) cancelled at shutdown)", server.runs_cancelled_at_shutdown());
