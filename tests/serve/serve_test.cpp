@@ -142,8 +142,13 @@ TEST_F(ServeTest, TheRequestsOptionsReachTheModelCallsUnderANodesOwn) {
                                             "      options: {temperature: 0}\n");
     start_server();
     HttpClient client(url_);
+    // The options of the last model call, as their own document (the request's parsed body
+    // would be gone with the lambda's frame).
     const auto options_sent = [this] {
-        return parse_json(ollama_.last_request("/api/chat").body)["options"].GetObject();
+        const json::Document body = parse_json(ollama_.last_request("/api/chat").body);
+        json::Document options;
+        options.CopyFrom(body["options"], options.GetAllocator());
+        return options;
     };
     ASSERT_EQ(client
                   .post("/api/chat", R"({"model":"tinyllm/direct","stream":false,)"
