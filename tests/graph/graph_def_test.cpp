@@ -109,17 +109,35 @@ TEST(GraphDef, SchemaIsDraft04WithADescriptionForEveryKey) {
             const bool is_required =
                 std::find(required.begin(), required.end(), name) != required.end();
             // `answer` has no default to print: unset, it follows whether the node is an exit.
-            if (name != "answer") {
+            // `request_tools` has none so that older graphs keep their content hash.
+            if (name != "answer" && name != "request_tools") {
                 EXPECT_NE(member.value.HasMember("default"), is_required) << name;
             }
             pending.push_back(&member.value);
             ++checked;
         }
     }
-    EXPECT_EQ(checked, 24u);
+    EXPECT_EQ(checked, 25u);
 }
 
 // ---- Schema errors --------------------------------------------------------------------------
+
+// request_tools: read when given, false when not, and absent from the checked document then (a
+// default there would change the content hash of every graph version written before it).
+TEST(GraphDef, RequestToolsIsReadAndHasNoDefaultInTheDocument) {
+    TempDir dir;
+    const GraphDef takes = load_text(dir, "id: g\nrequest_tools: true\nentry: a\nexits: [a]\n"
+                                          "nodes: [{id: a, type: noop}]\n");
+    EXPECT_TRUE(takes.request_tools);
+    const GraphDef plain =
+        load_text(dir, "id: g\nentry: a\nexits: [a]\nnodes: [{id: a, type: noop}]\n");
+    EXPECT_FALSE(plain.request_tools);
+    ASSERT_TRUE(plain.document);
+    EXPECT_FALSE(plain.document->HasMember("request_tools"));
+    EXPECT_EQ(def_error(dir, "id: g\nrequest_tools: yes please\nentry: a\nexits: [a]\n"
+                             "nodes: [{id: a, type: noop}]\n"),
+              at(dir, "2:16") + "request_tools: expected boolean, got string \"yes please\"");
+}
 
 TEST(GraphDefErrors, SchemaViolationsNameFileLineAndColumn) {
     TempDir dir;

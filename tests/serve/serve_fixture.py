@@ -46,12 +46,13 @@ def start_fake(fake_bin, port=0, extra=()):
     return fake, listening.group(1)
 
 
-def write_config(root, config_src, backend, system_yaml="", alerts_yaml=None):
-    """A config dir under `root` whose models live at `backend` ("127.0.0.1:PORT"); with
-    `alerts_yaml`, its alerts.yaml."""
+def write_config(root, config_src, backend, system_yaml="", alerts_yaml=None,
+                 graphs=("default.yaml", "direct.yaml")):
+    """A config dir under `root` whose models live at `backend` ("127.0.0.1:PORT"), serving the
+    committed `graphs`; with `alerts_yaml`, its alerts.yaml."""
     config = pathlib.Path(root) / "config"
     (config / "graphs").mkdir(parents=True)
-    for name in ("default.yaml", "direct.yaml"):
+    for name in graphs:
         shutil.copy(pathlib.Path(config_src) / "graphs" / name, config / "graphs")
     (config / "system.yaml").write_text(f"data_dir: {pathlib.Path(root) / 'data'}\n" +
                                         system_yaml)
@@ -87,16 +88,18 @@ def stop(process, timeout=60):
 
 
 @contextlib.contextmanager
-def running_server(args, fake_extra=(), system_yaml="", alerts_yaml=None):
+def running_server(args, fake_extra=(), system_yaml="", alerts_yaml=None,
+                   graphs=("default.yaml", "direct.yaml")):
     """Yields the server's base URL ("http://127.0.0.1:PORT"); stops both servers after.
     `fake_extra`: more arguments for the fake server ("--token-delay-ms", "100");
     `system_yaml`: more of system.yaml ("server:\n  api_keys: [...]\n"); `alerts_yaml`: the
-    config's alerts.yaml (none by default)."""
+    config's alerts.yaml (none by default); `graphs`: the committed graphs it serves."""
     with tempfile.TemporaryDirectory(prefix="tinyllm-serve-") as tmp:
         fake, backend = start_fake(args.fake_ollama, 0, fake_extra)
         server = None
         try:
-            config = write_config(tmp, args.config_src, backend, system_yaml, alerts_yaml)
+            config = write_config(tmp, args.config_src, backend, system_yaml, alerts_yaml,
+                                  graphs)
             server, url = start_serve(args.host_bin, config, tmp)
             yield url
         finally:

@@ -68,6 +68,7 @@ struct GraphDef {
     std::string description;
     std::string entry;
     std::vector<std::string> exits;
+    bool request_tools = false; // takes a request's tools (tinyllm serve): see graph_def.cpp
     Limits limits;
     std::vector<NodeDef> nodes;
     std::vector<EdgeDef> edges;

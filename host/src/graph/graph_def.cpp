@@ -41,6 +41,10 @@ constexpr std::string_view schema_text = R"json({
       "type": "string",
       "default": ""
     },
+    "request_tools": {
+      "description": "Whether the graph takes tools from a request (the `tools` of OpenAI's /v1/chat/completions and Ollama's /api/chat under `tinyllm serve`): its model nodes that set request_tools offer them to their model, and the model's call of one ends the node with route \"tool_calls\" and the calls in data.tool_calls, for the client to run and answer in its next request (docs/serve.md#tools). Default false.",
+      "type": "boolean"
+    },
     "entry": {
       "description": "The id of the node a run starts at.",
       "type": "string",
@@ -274,6 +278,9 @@ GraphDef parse_graph(const ConfigFile &file, const std::filesystem::path &path) 
     def.version = version_text(root["version"]);
     def.description = string_at(root, "description");
     def.entry = string_at(root, "entry");
+    // No schema default: a default would enter the checked document, and change the content
+    // hash of every graph version written before the key existed.
+    def.request_tools = json::get_bool(root, "request_tools").value_or(false);
     for (const json::Value &exit : root["exits"].GetArray()) {
         def.exits.emplace_back(exit.GetString(), exit.GetStringLength());
     }

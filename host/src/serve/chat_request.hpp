@@ -17,8 +17,28 @@ struct GraphInput {
 };
 
 // Reads `messages` ([{role, content}]; content a string, or a list of {"type": "text", "text"}
-// parts as OpenAI's clients send) into `out`. Returns the message of a 400 answer, or "".
-std::string read_messages(const json::Value *messages, GraphInput &out);
+// parts as OpenAI's clients send) into `out`: the last user message is the input, the messages
+// before it data.history. With `tool_turns` (the graph takes a request's tools), the last user
+// message may be followed by the turns of tool calls the client ran for the graph (assistant
+// messages with tool_calls, then role "tool" results), which go to data.tool_turns. Tool calls
+// are kept in Ollama's shape whichever API sent them ({id?, function: {name, arguments: {}}}),
+// and a result's tool_call_id (OpenAI) becomes the tool_name of the call it answers. Returns
+// the message of a 400 answer, or "".
+std::string read_messages(const json::Value *messages, GraphInput &out, bool tool_turns);
+
+// At most this many tools in a request (OpenAI's limit).
+inline constexpr rapidjson::SizeType kMaxRequestTools = 128;
+
+// Reads a request's `tools` (OpenAI's and Ollama's shape: [{"type": "function", "function":
+// {name, description, parameters}}]) into data.tools, for a graph that takes them. Returns the
+// message of a 400 answer, or "".
+std::string read_tools(const json::Value &tools, GraphInput &out);
+
+// A request's `tools` for `graph`: read into data.tools (read_tools) when the graph takes them
+// and `offer` (false for OpenAI's tool_choice "none"); a non-empty list for a graph that does not
+// take them is refused. Returns the message of a 400 answer, or "".
+std::string read_request_tools(const json::Value &body, const ServedGraph &graph, bool offer,
+                               GraphInput &out);
 
 // Adds `value` (copied) to `out.data` under `key`.
 void add_data(GraphInput &out, std::string_view key, const json::Value &value);

@@ -102,4 +102,20 @@ RunUsage usage_of(const trace::Run &run) {
     return u;
 }
 
+std::optional<json::Document> tool_calls_of(const trace::Run &run) {
+    // Most runs answer in words: look for the key before parsing the whole message.
+    if (run.status != trace::RunStatus::succeeded ||
+        run.output.find("\"tool_calls\"") == std::string::npos)
+        return std::nullopt;
+    json::Document message;
+    if (message.Parse(run.output.data(), run.output.size()).HasParseError() || !message.IsObject())
+        return std::nullopt;
+    const json::Value *data = json::find(message, "data");
+    const json::Value *calls = data != nullptr ? json::find(*data, "tool_calls") : nullptr;
+    if (calls == nullptr || !calls->IsArray() || calls->Empty()) return std::nullopt;
+    json::Document out;
+    out.CopyFrom(*calls, out.GetAllocator());
+    return out;
+}
+
 } // namespace tinyllm::serve

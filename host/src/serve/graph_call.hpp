@@ -5,8 +5,10 @@
 
 #include "serve/http_exchange.hpp"
 #include "serve/services.hpp"
+#include "tinyllm/json.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace tinyllm::serve {
@@ -53,5 +55,10 @@ struct RunUsage {
     int64_t total_duration_ns = 0; // the run's own wall time
 };
 RunUsage usage_of(const trace::Run &run);
+
+// The tool calls a succeeded run hands to its client (data.tool_calls of its last message, which
+// a model node with request_tools sets: docs/serve.md#tools), in Ollama's shape; nullopt when
+// it answered in words.
+std::optional<json::Document> tool_calls_of(const trace::Run &run);
 
 } // namespace tinyllm::serve

@@ -27,6 +27,9 @@ struct ServedGraph {
     // gate after it can send the request back): a streamed response then sends the answer once
     // it is final.
     bool holds_answer = false;
+
+    // It takes tools from a request (its graph file's request_tools).
+    bool takes_tools() const noexcept { return graph && graph->def.request_tools; }
 };
 
 // True when the run's answer, as it streams, can be replaced by a later draft: a node that

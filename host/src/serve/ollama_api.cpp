@@ -30,15 +30,18 @@ std::string head(const std::string &model) {
     return "{\"model\":" + json_string(model) + ",\"created_at\":" + json_string(rfc3339_now());
 }
 
-std::string content_member(const std::string &text, bool generate) {
+// `tool_calls`: the JSON text of the calls a chat message carries, or "".
+std::string content_member(const std::string &text, bool generate,
+                           const std::string &tool_calls = {}) {
     if (generate) return ",\"response\":" + json_string(text);
-    return ",\"message\":{\"role\":\"assistant\",\"content\":" + json_string(text) + "}";
+    return ",\"message\":{\"role\":\"assistant\",\"content\":" + json_string(text) +
+           (tool_calls.empty() ? "" : ",\"tool_calls\":" + tool_calls) + "}";
 }
 
 std::string done_object(const std::string &model, const std::string &content, bool generate,
-                        const trace::Run &run) {
+                        const trace::Run &run, const std::string &tool_calls = {}) {
     const RunUsage u = usage_of(run);
-    return head(model) + content_member(content, generate) +
+    return head(model) + content_member(content, generate, tool_calls) +
            ",\"done\":true,\"done_reason\":\"stop\",\"total_duration\":" +
            std::to_string(u.total_duration_ns) +
            ",\"load_duration\":" + std::to_string(u.load_duration_ns) +
@@ -77,13 +80,23 @@ public:
 
     void finished(const trace::Run &run, Relayed relayed) override {
         if (run.status == trace::RunStatus::succeeded && !relayed.restarted) {
+            // Tool calls for the client (a chat with tools): Ollama's shape is the graph's own.
+            const std::optional<json::Document> calls =
+                generate_ ? std::nullopt : tool_calls_of(run);
+            const std::string tool_calls = calls ? json::to_string(*calls) : std::string();
             if (!stream_) {
-                exchange_->send(200, kJson, done_object(model_, run.answer, generate_, run),
+                exchange_->send(200, kJson,
+                                done_object(model_, run.answer, generate_, run, tool_calls),
                                 headers());
                 return;
             }
             start();
             if (!relayed.streamed && !run.answer.empty()) token(run.answer);
+            if (calls) {
+                // As Ollama streams them: in a message of their own before the last line.
+                exchange_->write(head(model_) + content_member("", false, tool_calls) +
+                                 ",\"done\":false}\n");
+            }
             exchange_->write(done_object(model_, "", generate_, run) + "\n");
             exchange_->end();
             return;
@@ -257,8 +270,15 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
                                ",\"response\":\"\",\"done\":true,\"done_reason\":\"load\"}");
             return;
         }
-    } else if (const std::string error = read_messages(json::find(*body, "messages"), in);
+    } else if (const std::string error =
+                   read_messages(json::find(*body, "messages"), in, graph->takes_tools());
                !error.empty()) {
+        send_ollama_error(*exchange, 400, error);
+        return;
+    }
+    if (const std::string error = generate ? std::string() // Ollama's generate has no tools
+                                           : read_request_tools(*body, *graph, true, in);
+        !error.empty()) {
         send_ollama_error(*exchange, 400, error);
         return;
     }
@@ -336,9 +356,9 @@ void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange>
     exchange->send(200, kJson,
                    "{\"license\":\"\",\"modelfile\":" + json_string(modelfile) +
                        ",\"parameters\":\"\",\"template\":\"\",\"details\":" + graph_details() +
-                       ",\"model_info\":" + info + ",\"capabilities\":[\"completion\"]," +
-                       "\"modified_at\":" + json_string(rfc3339_utc(services_.started_at_ms)) +
-                       "}");
+                       ",\"model_info\":" + info + ",\"capabilities\":[\"completion\"" +
+                       (graph->takes_tools() ? ",\"tools\"" : "") + "]," + "\"modified_at\":" +
+                       json_string(rfc3339_utc(services_.started_at_ms)) + "}");
 }
 
 void OllamaApi::ps(const std::shared_ptr<Exchange> &exchange) {

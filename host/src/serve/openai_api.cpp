@@ -44,9 +44,10 @@ std::string model_object(const std::string &id, int64_t created) {
 class OpenAiResponder final : public RunResponder {
 public:
     OpenAiResponder(std::shared_ptr<Exchange> exchange, std::string model, bool stream,
-                    bool include_usage, std::string run_id)
+                    bool include_usage, bool parallel_tool_calls, std::string run_id)
         : exchange_(std::move(exchange)), model_(std::move(model)), stream_(stream),
-          include_usage_(include_usage), run_id_(std::move(run_id)), created_(unix_seconds()) {}
+          include_usage_(include_usage), parallel_tool_calls_(parallel_tool_calls),
+          run_id_(std::move(run_id)), created_(unix_seconds()) {}
 
     void token(const std::string &text) override {
         start();
@@ -55,13 +56,17 @@ public:
 
     void finished(const trace::Run &run, Relayed relayed) override {
         if (run.status == trace::RunStatus::succeeded && !relayed.restarted) {
+            const std::optional<json::Document> calls = tool_calls_of(run);
+            const std::string tool_calls = calls ? openai_tool_calls(*calls) : std::string();
+            const char *finish_reason = calls ? "\"tool_calls\"" : "\"stop\"";
             if (!stream_) {
-                exchange_->send(200, kJson, completion(run), headers());
+                exchange_->send(200, kJson, completion(run, tool_calls, finish_reason), headers());
                 return;
             }
             start();
             if (!relayed.streamed && !run.answer.empty()) token(run.answer);
-            event(chunk("{}", "\"stop\""));
+            if (calls) event(chunk("{\"tool_calls\":" + tool_calls + "}", "null"));
+            event(chunk("{}", finish_reason));
             if (include_usage_) {
                 event(head("chat.completion.chunk") +
                       ",\"choices\":[],\"usage\":" + usage_object(run) + "}");
@@ -108,12 +113,41 @@ private:
         return head("chat.completion.chunk") + ",\"choices\":[{\"index\":0,\"delta\":" + delta +
                ",\"logprobs\":null,\"finish_reason\":" + finish_reason + "}]}";
     }
-    std::string completion(const trace::Run &run) const {
+    // `tool_calls`: the calls' JSON text, or "" for an answer in words.
+    std::string completion(const trace::Run &run, const std::string &tool_calls,
+                           const char *finish_reason) const {
+        // OpenAI's content is null for a message that only calls tools.
+        const std::string content =
+            tool_calls.empty() || !run.answer.empty() ? json_string(run.answer) : "null";
         return head("chat.completion") +
                ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
-               json_string(run.answer) +
-               ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":" +
-               usage_object(run) + "}";
+               content + (tool_calls.empty() ? "" : ",\"tool_calls\":" + tool_calls) +
+               ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":" + finish_reason +
+               "}],\"usage\":" + usage_object(run) + "}";
+    }
+    // The run's tool calls in OpenAI's shape: ids (the call's own, else made from the run id),
+    // arguments as JSON text, and the index a streamed delta needs (a complete message has it
+    // too; clients ignore it there). Only the first with parallel_tool_calls false.
+    std::string openai_tool_calls(const json::Value &calls) const {
+        std::string out = "[";
+        const rapidjson::SizeType n = parallel_tool_calls_ ? calls.Size() : 1;
+        for (rapidjson::SizeType i = 0; i < n; ++i) {
+            const json::Value &c = calls[i];
+            const json::Value *fn = json::find(c, "function");
+            const json::Value *args = fn != nullptr ? json::find(*fn, "arguments") : nullptr;
+            const std::string id =
+                json::get_string(c, "id").value_or("call_" + run_id_ + "_" + std::to_string(i));
+            out += (i == 0 ? "" : ",") + std::string("{\"index\":") + std::to_string(i) +
+                   ",\"id\":" + json_string(id) + ",\"type\":\"function\",\"function\":{\"name\":" +
+                   json_string(fn != nullptr ? json::get_string(*fn, "name").value_or("") : "") +
+                   ",\"arguments\":" +
+                   json_string(args == nullptr ? "{}"
+                               : args->IsString()
+                                   ? std::string(args->GetString(), args->GetStringLength())
+                                   : json::to_string(*args)) +
+                   "}}";
+        }
+        return out + "]";
     }
     void event(const std::string &data) { exchange_->write("data: " + data + "\n\n"); }
     void start() {
@@ -129,6 +163,7 @@ private:
     std::string model_;
     bool stream_;
     bool include_usage_;
+    bool parallel_tool_calls_;
     std::string run_id_;
     int64_t created_;
     bool started_ = false;
@@ -258,18 +293,38 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
                           "unsupported_value");
         return;
     }
-    if (const json::Value *tools = json::find(body, "tools");
-        tools != nullptr && (!tools->IsArray() || !tools->Empty())) {
-        send_openai_error(*exchange, 400,
-                          "graph \"" + graph->name +
-                              "\" does not take tools from the request (its nodes call the "
-                              "tools of tools.yaml)",
-                          "unsupported_parameter");
-        return;
+    // tool_choice: "none" keeps the tools from the model; a call Ollama cannot force is refused
+    // rather than silently left to the model.
+    bool offer_tools = true;
+    if (const json::Value *choice = json::find(body, "tool_choice");
+        choice != nullptr && !choice->IsNull()) {
+        const std::string value = choice->IsString() ? choice->GetString() : "";
+        if (value == "none") {
+            offer_tools = false;
+        } else if (value != "auto") {
+            send_openai_error(*exchange, 400,
+                              "tool_choice " +
+                                  (value.empty() ? json::to_string(*choice) : "\"" + value + "\"") +
+                                  " is not supported: a graph's model decides whether to call a "
+                                  "tool (\"auto\" or \"none\")",
+                              "unsupported_value");
+            return;
+        }
     }
+    bool parallel_tool_calls = true;
+    if (const json::Value *p = json::find(body, "parallel_tool_calls"); p != nullptr && p->IsBool())
+        parallel_tool_calls = p->GetBool();
 
     GraphInput in;
-    if (const std::string error = read_messages(json::find(body, "messages"), in); !error.empty()) {
+    if (const std::string error = read_request_tools(body, *graph, offer_tools, in);
+        !error.empty()) {
+        send_openai_error(*exchange, 400, error,
+                          graph->takes_tools() ? "invalid_value" : "unsupported_parameter");
+        return;
+    }
+    if (const std::string error =
+            read_messages(json::find(body, "messages"), in, graph->takes_tools());
+        !error.empty()) {
         send_openai_error(*exchange, 400, error);
         return;
     }
@@ -298,8 +353,8 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
         return;
     }
     GraphCall call = graph_call(*graph, std::move(in), stream);
-    auto responder =
-        std::make_shared<OpenAiResponder>(exchange, *model, stream, include_usage, call.run_id);
+    auto responder = std::make_shared<OpenAiResponder>(exchange, *model, stream, include_usage,
+                                                       parallel_tool_calls, call.run_id);
     if (!start_graph_call(services_, std::move(call), exchange, responder)) {
         services_.metrics.rejected("openai", "busy");
         send_openai_error(*exchange, 429, "server busy: every run slot and queue place is taken",

@@ -50,7 +50,11 @@ constexpr const char *kSchema = R"json({
               "items": {"type": "string", "minLength": 1},
               "description": "Tools the model may call (`tinyllm tool list`); their results go back to the model until it answers."},
     "max_tool_rounds": {"type": "integer", "minimum": 1, "maximum": 64, "default": 4,
-                        "description": "How many times the model may ask for tools before the node fails."}
+                        "description": "How many times the model may ask for tools before the node fails."},
+    "request_tools": {"type": "boolean", "default": false,
+                      "description": "Also offer the model the tools a client sent with its request (data.tools: `tinyllm serve`, a graph that sets request_tools). A call of one ends the node with route \"tool_calls\" and the calls in data.tool_calls, for the client to run; its next request brings the results (data.tool_turns), which the model reads after the prompt."},
+    "history": {"type": "boolean", "default": false,
+                "description": "Send the conversation's earlier messages (data.history: what a `tinyllm serve` client sent before its last message) to the model as turns before the prompt, so that it answers within the conversation."}
   }
 })json";
 
@@ -67,7 +71,9 @@ public:
           stream_(json::get_bool(config_, "stream").value_or(true)),
           options_(member_text(config_, "options")), format_(member_text(config_, "format")),
           think_(think_of(json::get_bool(config_, "think"))),
-          tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)) {
+          tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)),
+          request_tools_(json::get_bool(config_, "request_tools").value_or(false)),
+          history_(json::get_bool(config_, "history").value_or(false)) {
         const std::optional<std::string> system = json::get_string(config_, "system");
         const std::optional<std::string> prompt = json::get_string(config_, "prompt");
         if (!prompt_id_.empty() && (system || prompt)) {
@@ -101,12 +107,18 @@ public:
         const json::Document message = parse_message(message_json);
         check_variables(message);
         const size_t rung = rung_for(message);
+        const json::Value *data = json::find(message, "data");
         tinyllm::sdk::ChatRequest request =
-            request_for(system_->render(message), prompt_->render(message));
+            request_for(system_->render(message), prompt_->render(message), data);
         request.model = ladder_[rung];
-        std::string answer = tools_.empty() ? host_.chat(call, request).content
-                                            : tools_.run(call, std::move(request));
-        return role_.empty() ? output_of(answer) : output_with_model(answer, rung);
+        const json::Value *offered =
+            request_tools_ && data != nullptr ? json::find(*data, "tools") : nullptr;
+        if (offered != nullptr && (!offered->IsArray() || offered->Empty())) offered = nullptr;
+        tinyllm::node::ToolLoopEnd end =
+            tools_.empty() && offered == nullptr
+                ? tinyllm::node::ToolLoopEnd{host_.chat(call, request).content, {}}
+                : tools_.run(call, std::move(request), offered);
+        return output_of(end, rung);
     }
 
 private:
@@ -177,26 +189,65 @@ private:
             std::clamp<int64_t>(steps, 0, static_cast<int64_t>(ladder_.size()) - 1));
     }
 
-    // The message with `answer` as its content: only the change goes back (the host puts it
-    // into the message it holds).
-    static std::string output_of(const std::string &answer) {
-        std::string out = R"({"set":{"content":)";
-        json::append_quoted(out, answer);
+    // The message with the answer as its content: only the change goes back (the host puts it
+    // into the message it holds). A node on a role's ladder also sets data.model, so a gate knows
+    // whether a bigger model of the role is left to ask; one that offers request tools sets
+    // data.tool_calls (null, removing an earlier one, for an answer in words) and, handing calls
+    // to the client, route "tool_calls".
+    std::string output_of(const tinyllm::node::ToolLoopEnd &end, size_t rung) const {
+        std::string out;
+        if (role_.empty() && !request_tools_) {
+            out = R"({"set":{"content":)";
+            json::append_quoted(out, end.content);
+            return out + "}}";
+        }
+        out = R"({"patch":{"content":)";
+        json::append_quoted(out, end.content);
+        out += R"(,"data":{)";
+        if (!role_.empty()) {
+            out += R"("model":{"name":)";
+            json::append_quoted(out, ladder_[rung]);
+            out += R"(,"role":)";
+            json::append_quoted(out, role_);
+            out += R"(,"rung":)" + std::to_string(rung) + R"(,"rungs":)" +
+                   std::to_string(ladder_.size()) + "}";
+        }
+        if (request_tools_) {
+            out += std::string(role_.empty() ? "" : ",") + R"("tool_calls":)" +
+                   (end.client_calls.empty() ? "null" : end.client_calls);
+        }
         out += "}}";
-        return out;
+        if (!end.client_calls.empty()) out += R"(,"route":"tool_calls")";
+        return out + "}";
     }
 
-    // Also data.model, so a gate knows whether a bigger model of the role is left to ask.
-    std::string output_with_model(const std::string &answer, size_t rung) const {
-        std::string out = R"({"patch":{"content":)";
-        json::append_quoted(out, answer);
-        out += R"(,"data":{"model":{"name":)";
-        json::append_quoted(out, ladder_[rung]);
-        out += R"(,"role":)";
-        json::append_quoted(out, role_);
-        out += R"(,"rung":)" + std::to_string(rung) + R"(,"rungs":)" +
-               std::to_string(ladder_.size()) + "}}}}";
-        return out;
+    // data.history's or data.tool_turns' messages ({role, content, tool_calls?, tool_name?}) as
+    // turns of the chat request.
+    static void append_turns(const json::Value *data, const char *key,
+                             std::vector<tinyllm::sdk::ChatMessage> &messages) {
+        const json::Value *turns = data != nullptr ? json::find(*data, key) : nullptr;
+        if (turns == nullptr || turns->IsNull()) return;
+        if (!turns->IsArray()) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT, std::string("data.") + key +
+                                                       " must be a list of messages, not " +
+                                                       json::type_phrase(*turns));
+        }
+        for (rapidjson::SizeType i = 0; i < turns->Size(); ++i) {
+            const json::Value &t = (*turns)[i];
+            const auto role = t.IsObject() ? json::get_string(t, "role") : std::nullopt;
+            const auto content = t.IsObject() ? json::get_string(t, "content") : std::nullopt;
+            if (!role || !content) {
+                throw Error(TLLM_ERR_INVALID_ARGUMENT,
+                            std::string("data.") + key + "[" + std::to_string(i) +
+                                "] must be {\"role\", \"content\"} with strings");
+            }
+            tinyllm::sdk::ChatMessage m{*role, *content, {}, {}};
+            if (const json::Value *calls = json::find(t, "tool_calls");
+                calls != nullptr && calls->IsArray() && !calls->Empty())
+                m.tool_calls_json = json::to_string(*calls);
+            m.tool_name = json::get_string(t, "tool_name").value_or("");
+            messages.push_back(std::move(m));
+        }
     }
 
     static json::Document parse_config(std::string_view text) {
@@ -239,15 +290,19 @@ private:
     }
 
     // The chat request for the rendered prompts: the system prompt, the prompt file's examples
-    // as turns, then the request. A configured system prompt is sent even when it renders
+    // as turns, the conversation so far (history), the request, then the turns of the tool calls
+    // the client ran (request_tools). A configured system prompt is sent even when it renders
     // empty: whether the conversation has a system message is the node's config's decision,
     // not each message's.
-    tinyllm::sdk::ChatRequest request_for(std::string system, std::string prompt) const {
+    tinyllm::sdk::ChatRequest request_for(std::string system, std::string prompt,
+                                          const json::Value *data) const {
         tinyllm::sdk::ChatRequest request;
         request.messages.reserve(2 + examples_.size());
         if (!system_->empty()) request.messages.push_back({"system", std::move(system), {}, {}});
         request.messages.insert(request.messages.end(), examples_.begin(), examples_.end());
+        if (history_) append_turns(data, "history", request.messages);
         request.messages.push_back({"user", std::move(prompt), {}, {}});
+        if (request_tools_) append_turns(data, "tool_turns", request.messages);
         request.stream = stream_;
         request.think = think_;
         request.options_json = options_;
@@ -271,12 +326,14 @@ private:
     std::string min_size_;
     std::vector<std::string> ladder_; // from activate: the models a request may go to
     tinyllm::node::ToolLoop tools_;
+    bool request_tools_; // also offers data.tools, the client's
+    bool history_;       // sends data.history as turns
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{
     .id = "org.tinyllm.node.model",
     .name = "Model node",
-    .version = "0.2.0",
+    .version = "0.3.0",
     .description = "A graph node that asks a model, with Mustache prompt templates.",
     .vendor = "TinyLLM",
     .license = "MIT",

@@ -79,17 +79,50 @@ std::string ToolLoop::execute(sdk::Call &call, const std::string &name,
     }
 }
 
-std::string ToolLoop::run(sdk::Call &call, sdk::ChatRequest request) const {
-    if (definitions_.empty()) {
+std::string ToolLoop::definitions_with(const json::Value *request_tools,
+                                       std::vector<std::string> &client) const {
+    if (request_tools == nullptr || !request_tools->IsArray() || request_tools->Empty())
+        return definitions_;
+    std::string extra;
+    for (const json::Value &tool : request_tools->GetArray()) {
+        const json::Value *function = json::find(tool, "function");
+        const std::string name =
+            function != nullptr ? json::get_string(*function, "name").value_or("") : "";
+        if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
+            throw sdk::Error(TLLM_ERR_INVALID_ARGUMENT,
+                             "the request offers a tool named \"" + name +
+                                 "\", as one of the node's own tools is: rename it");
+        }
+        client.push_back(name);
+        extra += (extra.empty() ? "" : ",") + json::to_string(tool);
+    }
+    if (definitions_.size() <= 2) return "[" + extra + "]"; // none of its own: "" or "[]"
+    return definitions_.substr(0, definitions_.size() - 1) + "," + extra + "]";
+}
+
+ToolLoopEnd ToolLoop::run(sdk::Call &call, sdk::ChatRequest request,
+                          const json::Value *request_tools) const {
+    if (!names_.empty() && definitions_.empty()) {
         // Describing here would race with other runs of the node; the host must activate it.
         throw sdk::Error(TLLM_ERR_INTERNAL, "model node: tools used before the node was activated");
     }
-    request.tools_json = definitions_;
+    std::vector<std::string> client;
+    request.tools_json = definitions_with(request_tools, client);
     for (int64_t round = 0;; ++round) {
         sdk::ChatAnswer answer = host_.chat(call, request);
-        if (answer.tool_calls_json.empty()) return std::move(answer.content);
+        if (answer.tool_calls_json.empty()) return {std::move(answer.content), {}};
         const json::Document calls = parse_from_host(answer.tool_calls_json, "tool calls");
-        if (!calls.IsArray() || calls.Empty()) return std::move(answer.content);
+        if (!calls.IsArray() || calls.Empty()) return {std::move(answer.content), {}};
+        // A call of a request tool ends the loop: only the client can run it.
+        std::string client_calls;
+        for (const json::Value &tool_call : calls.GetArray()) {
+            const json::Value *function = json::find(tool_call, "function");
+            const std::string name =
+                function != nullptr ? json::get_string(*function, "name").value_or("") : "";
+            if (std::find(client.begin(), client.end(), name) != client.end())
+                client_calls += (client_calls.empty() ? "" : ",") + json::to_string(tool_call);
+        }
+        if (!client_calls.empty()) return {std::move(answer.content), "[" + client_calls + "]"};
         if (round >= max_rounds_) {
             throw sdk::Error(
                 TLLM_ERR_PROTOCOL,

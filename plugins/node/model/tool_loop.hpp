@@ -13,6 +13,12 @@
 
 namespace tinyllm::node {
 
+// How a tool loop ended: the model's answer, or tool calls only the client can run.
+struct ToolLoopEnd {
+    std::string content;
+    std::string client_calls; // JSON array of the calls of request tools; "" for an answer
+};
+
 class ToolLoop {
 public:
     // Only keeps the names: tools exist once every component is created, so they are looked up
@@ -26,14 +32,21 @@ public:
     void activate();
 
     // Sends `request` with the tools' definitions until the model answers without tool calls,
-    // and returns the content of that final answer. For a node with tools (a node without any
-    // asks the host directly).
-    std::string run(sdk::Call &call, sdk::ChatRequest request) const;
+    // and returns the content of that final answer. `request_tools`: the definitions a client
+    // sent with its request (data.tools; null for none), offered too; when the model calls one,
+    // the loop ends with those calls for the client to run (the node's own tools called in the
+    // same round are not run: the model asks again once it has the client's results). Throws
+    // sdk::Error(INVALID_ARGUMENT) for a request tool named like one of the node's own.
+    ToolLoopEnd run(sdk::Call &call, sdk::ChatRequest request,
+                    const json::Value *request_tools = nullptr) const;
 
 private:
     // The text the model reads for one tool call: the result's content, or the error.
     std::string execute(sdk::Call &call, const std::string &name,
                         const json::Value *function) const;
+    // The tools' definitions with the request's appended; their names into `client`.
+    std::string definitions_with(const json::Value *request_tools,
+                                 std::vector<std::string> &client) const;
 
     sdk::Host host_;
     std::vector<std::string> names_;
