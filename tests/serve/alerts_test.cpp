@@ -53,9 +53,15 @@ TEST(AlertEvaluator, AnAlertIsPendingUntilItsConditionHeldForThenFiresOnce) {
     EXPECT_TRUE(alerts.evaluate(node_counts(6, 4), kStart).empty()); // 40 % of 10 ended
     ASSERT_EQ(alerts.active().size(), 1u);
     EXPECT_EQ(alerts.active()[0].state, AlertState::pending);
+    EXPECT_EQ(alerts.counts().pending, 1u);
+    EXPECT_EQ(alerts.counts().firing, 0u);
+    EXPECT_TRUE(alerts.firing().empty());
     EXPECT_TRUE(alerts.evaluate(node_counts(6, 4), kStart + 59 * kSecond).empty());
     const std::vector<Alert> fired = alerts.evaluate(node_counts(6, 4), kStart + 60 * kSecond);
     ASSERT_EQ(fired.size(), 1u);
+    EXPECT_EQ(alerts.counts().pending, 0u);
+    EXPECT_EQ(alerts.counts().firing, 1u);
+    EXPECT_EQ(alerts.firing().size(), 1u);
     const Alert &a = fired[0];
     EXPECT_EQ(a.state, AlertState::firing);
     EXPECT_DOUBLE_EQ(a.value, 0.4);

@@ -290,6 +290,20 @@ std::vector<Alert> AlertEvaluator::active() const {
     return out;
 }
 
+AlertEvaluator::Counts AlertEvaluator::counts() const {
+    Counts c;
+    const std::lock_guard lock(mutex_);
+    for (const auto &[key, alert] : alerts_)
+        ++(alert.state == AlertState::firing ? c.firing : c.pending);
+    return c;
+}
+
+std::vector<Alert> AlertEvaluator::firing() const {
+    std::vector<Alert> out = active();
+    std::erase_if(out, [](const Alert &a) { return a.state != AlertState::firing; });
+    return out;
+}
+
 int64_t AlertEvaluator::evaluated_at_ms() const {
     const std::lock_guard lock(mutex_);
     return evaluated_at_ms_;

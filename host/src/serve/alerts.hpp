@@ -65,6 +65,14 @@ public:
 
     // The pending and firing alerts, firing first, then by name. [any thread]
     std::vector<Alert> active() const;
+    // How many alerts are firing and how many pending, without copying them. [any thread]
+    struct Counts {
+        size_t firing = 0;
+        size_t pending = 0;
+    };
+    Counts counts() const;
+    // The firing alerts only, for the webhook. [any thread]
+    std::vector<Alert> firing() const;
     const std::vector<config::AlertRule> &rules() const noexcept { return rules_; }
     int64_t evaluated_at_ms() const; // 0 before the first evaluation [any thread]
 
