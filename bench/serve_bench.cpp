@@ -20,6 +20,9 @@
 //                                     server unchanged (backend_proxy)
 //   BM_BackendDirect/stream:S         the same request straight to the fake server: the baseline
 //   build/bench/tinyllm_bench --benchmark_filter='BM_ServePassThrough|BM_BackendDirect'
+//
+// The server has system.yaml's default of 2 I/O threads; TINYLLM_BENCH_IO_THREADS=N sets
+// another number (server.io_threads), to compare.
 #include "bench_support.hpp"
 #include "host_support.hpp"
 
@@ -27,6 +30,9 @@
 #include "graph/graph_builder.hpp"
 #include "graph/graph_def.hpp"
 #include "serve/server.hpp"
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
@@ -60,6 +66,8 @@ struct ServeEnv {
         catalog.add(std::move(served));
         serve::ServerOptions options;
         options.http.port = 0;
+        if (const char *n = std::getenv("TINYLLM_BENCH_IO_THREADS"))
+            options.http.threads = static_cast<unsigned>(std::max(1, std::atoi(n)));
         options.max_concurrent_runs = 16;
         serve::ServerHooks hooks;
         hooks.run_graph = [](const serve::ServedGraph &g, const std::string &input,

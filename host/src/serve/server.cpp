@@ -139,14 +139,15 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
           services_, [this] { return status(); },
           [this] { return alerts_report_json(alerts_, options_.alerts, webhook_.get()); })),
       alerts_(options_.alerts.rules) {
-    if (hooks.passthrough) {
-        proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout);
-        services_.proxy = proxy_.get();
-    }
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), std::move(exchange));
         });
+    if (hooks.passthrough) { // before start(): no request is handled yet
+        proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout,
+                                                http_->executor());
+        services_.proxy = proxy_.get();
+    }
     if (options_.alerts.webhook) {
         const std::string &host = options_.http.host;
         const std::string url = "http://" +
@@ -225,15 +226,12 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
                               : static_cast<double>(now_ms() - backends.down_since_ms) / 1e3});
         gauges.push_back({"tinyllm_backend_check_seconds",
                           "How long the last check of the backends took.", backends.check_seconds});
-        const std::vector<Alert> active = alerts_.active();
-        const auto firing = std::count_if(active.begin(), active.end(), [](const Alert &a) {
-            return a.state == AlertState::firing;
-        });
+        const AlertEvaluator::Counts alerts = alerts_.counts();
         gauges.push_back({"tinyllm_alerts_firing", "Alerts firing now (alerts.yaml).",
-                          static_cast<double>(firing)});
+                          static_cast<double>(alerts.firing)});
         gauges.push_back({"tinyllm_alerts_pending",
                           "Alerts whose condition holds, not yet for their rule's `for`.",
-                          static_cast<double>(active.size()) - static_cast<double>(firing)});
+                          static_cast<double>(alerts.pending)});
         exchange->send(200, "text/plain; version=0.0.4; charset=utf-8",
                        services_.metrics.render(gauges));
         return;
@@ -277,14 +275,10 @@ std::string Server::status() const {
     json::append_quoted(out, backends.error);
     out += ",\"passthrough\":";
     out += proxy_ ? "true" : "false";
-    const std::vector<Alert> active = alerts_.active();
+    const AlertEvaluator::Counts alerts = alerts_.counts();
     number("alert_rules", static_cast<int64_t>(alerts_.rules().size()));
-    number("alerts_firing", std::count_if(active.begin(), active.end(), [](const Alert &a) {
-               return a.state == AlertState::firing;
-           }));
-    number("alerts_pending", std::count_if(active.begin(), active.end(), [](const Alert &a) {
-               return a.state == AlertState::pending;
-           }));
+    number("alerts_firing", static_cast<int64_t>(alerts.firing));
+    number("alerts_pending", static_cast<int64_t>(alerts.pending));
     return out + "}";
 }
 
@@ -329,9 +323,7 @@ void Server::evaluate_alerts() {
         services_.events.publish("", "alert", alert_json(alert));
     }
     if (webhook_) {
-        std::vector<Alert> firing = alerts_.active();
-        std::erase_if(firing, [](const Alert &a) { return a.state != AlertState::firing; });
-        webhook_->notify(changes, firing, now);
+        webhook_->notify(changes, alerts_.firing(), now);
     }
 }
 
@@ -402,7 +394,12 @@ void Server::serve(const runtime::CancelToken &stop) {
         if (now >= next_retention && options_.run_retention.count() > 0 &&
             services_.store != nullptr) {
             next_retention = now + kRetention;
-            control_.submit([this] { delete_old_runs(); });
+            if (!control_.submit([this] { delete_old_runs(); })) {
+                // Busy with backend checks and model lists: a minute later, not an hour.
+                spdlog::info("retention: the control queue is full; old runs are deleted in a "
+                             "minute");
+                next_retention = now + std::chrono::minutes(1);
+            }
         }
         if (now >= next_evaluation && !alerts_.rules().empty()) {
             next_evaluation = now + kEvaluate;
