@@ -132,6 +132,27 @@ TEST_F(ServeTest, OpenAiChatCompletionsAnswerOneDocument) {
     EXPECT_EQ(client.get("/v1/models/tinyllm/nope").status, 404);
 }
 
+// The direct graph's model node sends the conversation (history: true): the earlier turns
+// between its system prompt and the question.
+TEST_F(ServeTest, AChatsEarlierTurnsReachTheModelOfAGraphThatKeepsHistory) {
+    start_server();
+    const HttpResponse r = HttpClient(url_).post(
+        "/api/chat",
+        R"({"model":"tinyllm/direct","stream":false,"messages":[)"
+        R"({"role":"user","content":"My name is Ada."},{"role":"assistant","content":"Hello Ada."},)"
+        R"({"role":"user","content":"What is my name?"}]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::Document request = parse_json(ollama_.last_request("/api/chat").body);
+    const json::Value &m = request["messages"];
+    ASSERT_EQ(m.Size(), 4u) << json::to_string(m);
+    EXPECT_STREQ(m[0]["role"].GetString(), "system");
+    EXPECT_STREQ(m[1]["content"].GetString(), "My name is Ada.");
+    EXPECT_STREQ(m[2]["role"].GetString(), "assistant");
+    EXPECT_STREQ(m[2]["content"].GetString(), "Hello Ada.");
+    EXPECT_STREQ(m[3]["role"].GetString(), "user");
+    EXPECT_STREQ(m[3]["content"].GetString(), "What is my name?");
+}
+
 // A request's options reach every model call of its run: over models.yaml's (temperature 0.2,
 // num_ctx 4096), under what a node sets itself (the "pinned" graph's node fixes temperature).
 TEST_F(ServeTest, TheRequestsOptionsReachTheModelCallsUnderANodesOwn) {
