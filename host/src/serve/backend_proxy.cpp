@@ -4,14 +4,17 @@
 #include "tinyllm/json.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <charconv>
 #include <limits>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace tinyllm::serve {
@@ -84,41 +87,53 @@ std::optional<ProxyTarget> proxy_target(const std::string &backend, std::string_
     return t;
 }
 
-// Everything below runs on `strand`, so nothing needs a lock.
 struct BackendProxy::Impl {
     ProxyTarget target;
     std::chrono::milliseconds timeout;
-    asio::strand<asio::any_io_executor> strand;
-    std::vector<beast::tcp_stream> idle;
+    asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::mutex mutex;
+    std::vector<beast::tcp_stream> idle; // after io: closed before it goes
+    std::thread thread;
 
-    Impl(ProxyTarget t, std::chrono::milliseconds to, asio::any_io_executor executor)
-        : target(std::move(t)), timeout(to), strand(asio::make_strand(std::move(executor))) {}
+    Impl(ProxyTarget t, std::chrono::milliseconds to) : target(std::move(t)), timeout(to) {
+        thread = std::thread([this] { io.run(); });
+    }
+    ~Impl() {
+        work.reset();
+        io.stop();
+        thread.join();
+        const std::lock_guard lock(mutex);
+        idle.clear();
+    }
 
     std::optional<beast::tcp_stream> take() {
+        const std::lock_guard lock(mutex);
         if (idle.empty()) return std::nullopt;
         beast::tcp_stream s = std::move(idle.back());
         idle.pop_back();
         return s;
     }
     void give(beast::tcp_stream s) {
+        const std::lock_guard lock(mutex);
         if (idle.size() < kMaxIdle) idle.push_back(std::move(s));
     }
 };
 
 namespace {
 
-// One request's way to the backend and back. Its steps run on the proxy's strand.
+// One request's way to the backend and back. Its steps run on the proxy's thread.
 class Forward : public std::enable_shared_from_this<Forward> {
 public:
-    Forward(std::shared_ptr<BackendProxy::Impl> proxy, http::request<http::string_body> request,
+    Forward(BackendProxy::Impl &proxy, http::request<http::string_body> request,
             std::shared_ptr<Exchange> exchange)
-        : owner_(std::move(proxy)), proxy_(*owner_), request_(std::move(request)),
-          exchange_(std::move(exchange)), resolver_(proxy_.strand) {}
+        : proxy_(proxy), request_(std::move(request)), exchange_(std::move(exchange)),
+          resolver_(proxy.io) {}
 
     void start() {
         exchange_->on_disconnect([weak = weak_from_this()] {
             if (auto self = weak.lock()) {
-                asio::post(self->proxy_.strand, [self] {
+                asio::post(self->proxy_.io, [self] {
                     self->gone_ = true;
                     if (self->stream_) self->stream_->close();
                 });
@@ -139,7 +154,7 @@ private:
             proxy_.target.host, std::to_string(proxy_.target.port),
             [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
                 if (ec) return self->fail(ec);
-                self->stream_.emplace(self->proxy_.strand);
+                self->stream_.emplace(self->proxy_.io);
                 self->stream_->expires_after(self->proxy_.timeout);
                 self->stream_->async_connect(
                     found, [self](beast::error_code ec2, const tcp::endpoint &) {
@@ -257,7 +272,6 @@ private:
         if (stream_) stream_->close();
     }
 
-    std::shared_ptr<BackendProxy::Impl> owner_; // outlives the proxy while this forward runs
     BackendProxy::Impl &proxy_;
     http::request<http::string_body> request_;
     std::shared_ptr<Exchange> exchange_;
@@ -277,9 +291,8 @@ private:
 
 } // namespace
 
-BackendProxy::BackendProxy(ProxyTarget target, std::chrono::milliseconds timeout,
-                           asio::any_io_executor executor)
-    : impl_(std::make_shared<Impl>(std::move(target), timeout, std::move(executor))) {}
+BackendProxy::BackendProxy(ProxyTarget target, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(std::move(target), timeout)) {}
 
 BackendProxy::~BackendProxy() = default;
 
@@ -301,8 +314,8 @@ void BackendProxy::forward(const HttpRequest &request, std::shared_ptr<Exchange>
     out.keep_alive(true);
     out.body() = request.body;
     out.prepare_payload();
-    auto forward = std::make_shared<Forward>(impl_, std::move(out), std::move(exchange));
-    asio::post(impl_->strand, [forward] { forward->start(); });
+    auto forward = std::make_shared<Forward>(*impl_, std::move(out), std::move(exchange));
+    asio::post(impl_->io, [forward] { forward->start(); });
 }
 
 } // namespace tinyllm::serve

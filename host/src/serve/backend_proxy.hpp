@@ -1,15 +1,12 @@
 // Requests for what is not a graph — a backend's own models, Ollama's other endpoints (pull,
 // embed, delete, ...) — passed to the backend's Ollama server unchanged, and its answer
 // streamed back as it comes, so that OLLAMA_HOST pointing at `tinyllm serve` in front of an
-// Ollama loses nothing. Asynchronous (Beast's HTTP client on the HTTP server's own I/O threads,
-// under one strand): a stream being passed through holds no thread, a request or a chunk does
-// not hop to another thread on its way, and connections to the backend are kept alive and
+// Ollama loses nothing. Asynchronous (Beast's HTTP client on a thread of its own): a stream
+// being passed through holds no thread, and connections to the backend are kept alive and
 // reused. The client's Authorization header (its key for this server) is not passed on.
 #pragma once
 
 #include "serve/http_exchange.hpp"
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -34,12 +31,8 @@ std::optional<ProxyTarget> proxy_target(const std::string &backend, std::string_
 class BackendProxy {
 public:
     // `timeout`: how long the backend may take to connect, and to send each next piece.
-    // `executor`: the HTTP server's (HttpServer::executor()); forwards in flight keep what they
-    // need alive, and end when their client's connection closes (at the latest when the server
-    // stops).
-    BackendProxy(ProxyTarget target, std::chrono::milliseconds timeout,
-                 boost::asio::any_io_executor executor);
-    ~BackendProxy();
+    BackendProxy(ProxyTarget target, std::chrono::milliseconds timeout);
+    ~BackendProxy(); // ends every forward in flight and its thread
     BackendProxy(const BackendProxy &) = delete;
     BackendProxy &operator=(const BackendProxy &) = delete;
 
@@ -51,10 +44,10 @@ public:
     // stream ends with an {"error": ...} line, as Ollama ends its own. [any thread]
     void forward(const HttpRequest &request, std::shared_ptr<Exchange> exchange);
 
-    struct Impl; // its strand, its idle connections to the backend (backend_proxy.cpp)
+    struct Impl; // the I/O thread, its connections to the backend (backend_proxy.cpp)
 
 private:
-    std::shared_ptr<Impl> impl_;
+    std::unique_ptr<Impl> impl_;
 };
 
 } // namespace tinyllm::serve

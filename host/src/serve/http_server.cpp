@@ -622,10 +622,6 @@ uint16_t HttpServer::port() const noexcept {
     return impl_->port;
 }
 
-boost::asio::any_io_executor HttpServer::executor() noexcept {
-    return impl_->io.get_executor();
-}
-
 void HttpServer::start() {
     impl_->accept();
     const unsigned n = std::max(1u, impl_->options.threads);

@@ -8,8 +8,6 @@
 
 #include "serve/http_exchange.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -47,10 +45,7 @@ public:
     HttpServer &operator=(const HttpServer &) = delete;
 
     uint16_t port() const noexcept; // the bound port (the one the kernel chose for 0)
-    // The I/O threads' executor, for asynchronous work that should run where the connections
-    // are served (the backend proxy): no thread of its own, no hop between threads.
-    boost::asio::any_io_executor executor() noexcept;
-    void start(); // the I/O threads: accept and serve until stop()
+    void start();                   // the I/O threads: accept and serve until stop()
     // Graceful: accept nothing more, close idle connections, and close each busy one once its
     // response has ended. Returns at once; connections() says how many are still open.
     void stop_accepting();

@@ -139,15 +139,14 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
           services_, [this] { return status(); },
           [this] { return alerts_report_json(alerts_, options_.alerts, webhook_.get()); })),
       alerts_(options_.alerts.rules) {
+    if (hooks.passthrough) {
+        proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout);
+        services_.proxy = proxy_.get();
+    }
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), std::move(exchange));
         });
-    if (hooks.passthrough) { // before start(): no request is handled yet
-        proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout,
-                                                http_->executor());
-        services_.proxy = proxy_.get();
-    }
     if (options_.alerts.webhook) {
         const std::string &host = options_.http.host;
         const std::string url = "http://" +

@@ -73,8 +73,8 @@ private:
     std::unique_ptr<class OpenAiApi> openai_;
     std::unique_ptr<class TinyllmApi> tinyllm_;
     std::unique_ptr<HttpServer> http_; // destroyed after proxy_, and after shutdown()
-    // Runs on http_'s I/O threads; after http_, so destroyed before it (its idle connections
-    // to the backend belong to http_'s io_context).
+    // After http_, so destroyed before it: a forward cut short at shutdown lets go of its
+    // client's exchange while the HTTP server that made it still exists.
     std::unique_ptr<BackendProxy> proxy_;
     BackendHealth health_;
     AlertEvaluator alerts_;
