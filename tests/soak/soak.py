@@ -195,6 +195,23 @@ def client_loop(client, address, deadline, tally, seed):
         connection.close()
 
 
+def graphs_not_served(host, port):
+    """Why a graph the clients ask for is not served ("" when every one is)."""
+    connection = http.client.HTTPConnection(host, port, timeout=CLIENT_TIMEOUT_S)
+    try:
+        connection.request("GET", "/tinyllm/v1/graphs")
+        served = {g["model"]: g for g in json.loads(connection.getresponse().read())["graphs"]}
+    finally:
+        connection.close()
+    for model in GRAPHS:
+        graph = served.get(model)
+        if graph is None:
+            return f"{model} is not served"
+        if not graph.get("available"):
+            return f"{model} is not available: {graph.get('error', '')}"
+    return ""
+
+
 def process_sample(pid):
     """(RSS KiB, open descriptors) of a live process."""
     with open(f"/proc/{pid}/status") as status:
@@ -296,6 +313,14 @@ def main():
         server, url = start_serve(args.host_bin, config, tmp)
         host, port = url.removeprefix("http://").rsplit(":", 1)
         pid = server.pid
+        # A graph that did not build answers every request with a clean 503, which the tally
+        # would count as fine: the soak would then drive half a server.
+        unavailable = graphs_not_served(host, int(port))
+        if unavailable:
+            stop(server)
+            backend.stop()
+            print(f"soak: {unavailable}", file=sys.stderr)
+            return 1
         tally = Tally()
         started = time.monotonic()
         deadline = started + duration
