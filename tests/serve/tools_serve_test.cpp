@@ -252,6 +252,12 @@ TEST_F(ServeToolsTest, ToolsAGraphCannotTakeAreRefusedBeforeAnyRun) {
          R"({"model":"tinyllm/tools","messages":[{"role":"user","content":"hi"},)"
          R"({"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f","arguments":"{"}}]}]})",
          "messages[1].tool_calls[0].function.arguments is not the text of a JSON object"},
+        // Arguments nested past the JSON depth limit: refused, not read recursively.
+        {"/v1/chat/completions",
+         R"({"model":"tinyllm/tools","messages":[{"role":"user","content":"hi"},)"
+         R"({"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f","arguments":"{\"a\":)" +
+             std::string(200000, '[') + R"("}}]}]})",
+         "nested deeper than 256 levels"},
         {"/v1/chat/completions",
          R"({"model":"tinyllm/tools","messages":[{"role":"user","content":"hi"},)"
          R"({"role":"tool","tool_call_id":"nope","content":"1"}]})",

@@ -49,10 +49,14 @@ std::string read_tool_calls(const json::Value &calls, const std::string &where, 
         json::Document arguments(rapidjson::kObjectType);
         if (const json::Value *a = json::find(*function, "arguments");
             a != nullptr && !a->IsNull()) {
-            if (a->IsString()) { // OpenAI's: the object as JSON text
-                if (arguments.Parse(a->GetString(), a->GetStringLength()).HasParseError() ||
-                    !arguments.IsObject()) {
-                    return call_at + ".function.arguments is not the text of a JSON object";
+            if (a->IsString()) { // OpenAI's: the object as JSON text, read under the usual limits
+                try {
+                    arguments =
+                        json::parse_object(std::string_view(a->GetString(), a->GetStringLength()),
+                                           "arguments", ErrorCode::invalid_argument);
+                } catch (const Error &e) {
+                    return call_at + ".function.arguments is not the text of a JSON object (" +
+                           e.what() + ")";
                 }
             } else if (a->IsObject()) {
                 arguments.CopyFrom(*a, arguments.GetAllocator());

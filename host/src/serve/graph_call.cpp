@@ -108,8 +108,11 @@ std::optional<json::Document> tool_calls_of(const trace::Run &run) {
         run.output.find("\"tool_calls\"") == std::string::npos)
         return std::nullopt;
     json::Document message;
-    if (message.Parse(run.output.data(), run.output.size()).HasParseError() || !message.IsObject())
-        return std::nullopt;
+    try {
+        message = json::parse_object(run.output, "run output");
+    } catch (const Error &) {
+        return std::nullopt; // the executor wrote it: not expected, and no tool calls then
+    }
     const json::Value *data = json::find(message, "data");
     const json::Value *calls = data != nullptr ? json::find(*data, "tool_calls") : nullptr;
     if (calls == nullptr || !calls->IsArray() || calls->Empty()) return std::nullopt;
