@@ -42,6 +42,7 @@ TARGETS=(
     "ollama_ndjson|8192|an Ollama /api/chat or /api/generate stream (NDJSON) through the reader"
     "calculator|1200|a calculator expression through calculator::evaluate"
     "code_args|4096|the code tool's arguments (and config) through its C ABI, sandbox stubbed"
+    "serve_request|8192|a chat request's body to tinyllm serve through read_messages and read_tools"
 )
 
 target_names() {

@@ -26,14 +26,14 @@ Position position_of(std::string_view text, size_t offset) {
 
 namespace {
 
-// The document's SAX handler with a bound on nesting: a start beyond kMaxDepth ends the parse
+// The document's SAX handler with a bound on nesting: a start beyond max_depth ends the parse
 // (kParseErrorTermination, which only this handler produces here). It also ends it at a number
 // too big for a double: RapidJSON 1.1 reports 1e309 as too big, but reads 2e308 or 1.8e308 as
 // infinity, which no writer can write back (json::to_string would cut the document short
 // there); parse_into reports those as RapidJSON reports 1e309.
 class DepthLimit {
 public:
-    explicit DepthLimit(Document &doc) : doc_(doc) {}
+    DepthLimit(Document &doc, unsigned max_depth) : doc_(doc), max_depth_(max_depth) {}
     bool Null() { return doc_.Null(); }
     bool Bool(bool b) { return doc_.Bool(b); }
     bool Int(int i) { return doc_.Int(i); }
@@ -51,13 +51,13 @@ public:
         return doc_.RawNumber(s, n, copy);
     }
     bool String(const char *s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
-    bool StartObject() { return ++depth_ <= kMaxDepth && doc_.StartObject(); }
+    bool StartObject() { return ++depth_ <= max_depth_ && doc_.StartObject(); }
     bool Key(const char *s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
     bool EndObject(rapidjson::SizeType members) {
         --depth_;
         return doc_.EndObject(members);
     }
-    bool StartArray() { return ++depth_ <= kMaxDepth && doc_.StartArray(); }
+    bool StartArray() { return ++depth_ <= max_depth_ && doc_.StartArray(); }
     bool EndArray(rapidjson::SizeType elements) {
         --depth_;
         return doc_.EndArray(elements);
@@ -67,16 +67,17 @@ public:
 
 private:
     Document &doc_;
+    unsigned max_depth_;
     unsigned depth_ = 0;
 };
 
 } // namespace
 
-rapidjson::ParseResult parse_into(Document &doc, Text text) {
+rapidjson::ParseResult parse_into(Document &doc, Text text, unsigned max_depth) {
     rapidjson::ParseResult result;
     const auto generate = [&](Document &target) {
         rapidjson::Reader reader;
-        DepthLimit handler(target);
+        DepthLimit handler(target, std::min(max_depth, kMaxDepth));
         if (const char *c = text.c_str()) {
             rapidjson::StringStream in(c);
             result = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
@@ -94,25 +95,27 @@ rapidjson::ParseResult parse_into(Document &doc, Text text) {
     return result;
 }
 
-std::string parse_error_text(std::string_view text, rapidjson::ParseResult result) {
+std::string parse_error_text(std::string_view text, rapidjson::ParseResult result,
+                             unsigned max_depth) {
     const Position pos = position_of(text, result.Offset());
     const std::string at =
         "line " + std::to_string(pos.line) + " column " + std::to_string(pos.column);
     if (result.Code() == rapidjson::kParseErrorTermination)
-        return "nested deeper than " + std::to_string(kMaxDepth) + " levels at " + at;
+        return "nested deeper than " + std::to_string(std::min(max_depth, kMaxDepth)) +
+               " levels at " + at;
     return "invalid JSON at " + at + ": " + rapidjson::GetParseError_En(result.Code());
 }
 
-Document parse(Text text, std::string_view what, ErrorCode code) {
+Document parse(Text text, std::string_view what, ErrorCode code, unsigned max_depth) {
     Document doc;
-    if (const rapidjson::ParseResult r = parse_into(doc, text); !r) {
-        throw Error(code, std::string(what) + ": " + parse_error_text(text.view(), r));
+    if (const rapidjson::ParseResult r = parse_into(doc, text, max_depth); !r) {
+        throw Error(code, std::string(what) + ": " + parse_error_text(text.view(), r, max_depth));
     }
     return doc;
 }
 
-Document parse_object(Text text, std::string_view what, ErrorCode code) {
-    Document doc = parse(text, what, code);
+Document parse_object(Text text, std::string_view what, ErrorCode code, unsigned max_depth) {
+    Document doc = parse(text, what, code, max_depth);
     if (!doc.IsObject()) {
         throw Error(code, std::string(what) + ": expected a JSON object, got " +
                               std::string(type_name(doc)));

@@ -245,6 +245,26 @@ TEST(JsonPolicy, AHundredThousandLevelsOfAnyKindEndInAnErrorNotACrash) {
     }
 }
 
+// A document read to be put inside another gets the levels left to it there.
+TEST(JsonPolicy, ADocumentReadForAPlaceInsideAnotherNestsOnlyAsDeepAsThePlaceLeaves) {
+    EXPECT_TRUE(parse(nested(10), "doc", ErrorCode::protocol, 10).IsArray());
+    try {
+        (void)parse_object("{\"a\":" + nested(10) + "}", "arguments", ErrorCode::invalid_argument,
+                           10);
+        FAIL() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+        EXPECT_STREQ(e.what(), "arguments: nested deeper than 10 levels at line 1 column 15");
+    }
+    // Never beyond the policy's own limit.
+    Document doc;
+    const std::string text = nested(kMaxDepth + 1);
+    const rapidjson::ParseResult r = parse_into(doc, text, kMaxDepth + 100);
+    EXPECT_FALSE(r);
+    EXPECT_EQ(parse_error_text(text, r, kMaxDepth + 100),
+              "nested deeper than 256 levels at line 1 column 257");
+}
+
 TEST(JsonPolicy, SaxPassesReadAnyDepthIteratively) {
     const std::string text = "{\"a\":" + nested(100000) + ",\"b\":\"here\"}";
     // string_at stops at the member: found after a deep sibling without recursing.

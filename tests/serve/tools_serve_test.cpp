@@ -257,7 +257,7 @@ TEST_F(ServeToolsTest, ToolsAGraphCannotTakeAreRefusedBeforeAnyRun) {
          R"({"model":"tinyllm/tools","messages":[{"role":"user","content":"hi"},)"
          R"({"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f","arguments":"{\"a\":)" +
              std::string(200000, '[') + R"("}}]}]})",
-         "nested deeper than 256 levels"},
+         "nested deeper than 250 levels"},
         {"/v1/chat/completions",
          R"({"model":"tinyllm/tools","messages":[{"role":"user","content":"hi"},)"
          R"({"role":"tool","tool_call_id":"nope","content":"1"}]})",

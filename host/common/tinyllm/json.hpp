@@ -54,15 +54,21 @@ inline constexpr unsigned kMaxDepth = 256;
 // Parse `text` into `doc` (built with doc's allocator); returns RapidJSON's result, which tests
 // true on success. On failure `doc` is left null; parse_error_text says why. For callers that
 // handle a bad document their own way.
-rapidjson::ParseResult parse_into(Document &doc, Text text);
-// "invalid JSON at line L column C: msg" or "nested deeper than 256 levels at line L column C".
-std::string parse_error_text(std::string_view text, rapidjson::ParseResult result);
+// `max_depth` (at most kMaxDepth) is for a document read to be put inside another: the levels
+// left to it there, so that the whole stays within kMaxDepth and reads back.
+rapidjson::ParseResult parse_into(Document &doc, Text text, unsigned max_depth = kMaxDepth);
+// "invalid JSON at line L column C: msg" or "nested deeper than 256 levels at line L column C"
+// (the max_depth it was read with).
+std::string parse_error_text(std::string_view text, rapidjson::ParseResult result,
+                             unsigned max_depth = kMaxDepth);
 
 // Parse `text`; on failure throw Error(`code`) "<what>: invalid JSON at line L column C: msg".
-Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
+Document parse(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol,
+               unsigned max_depth = kMaxDepth);
 
 // Parse and require an object at the top level.
-Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol);
+Document parse_object(Text text, std::string_view what, ErrorCode code = ErrorCode::protocol,
+                      unsigned max_depth = kMaxDepth);
 
 // Runs RapidJSON's SAX reader over `text` with `handler` (Flags: rapidjson::ParseFlag). Strings
 // reach the handler decoded in place in a copy of the text, valid during the callback.

@@ -1,6 +1,6 @@
 #include "serve/chat_request.hpp"
 
-#include "store/run_id.hpp"
+#include "serve/graph_catalog.hpp"
 
 #include <algorithm>
 
@@ -24,6 +24,11 @@ std::optional<std::string> content_text(const json::Value *content) {
     }
     return text;
 }
+
+// The levels a tool call's arguments may nest: the graph's data holds them six levels down
+// (data.tool_turns[i].tool_calls[j].function.arguments), and the whole must read back within
+// json::kMaxDepth. Arguments sent as an object already sit that deep in the request's body.
+constexpr unsigned kArgumentsDepth = json::kMaxDepth - 6;
 
 std::string at(rapidjson::SizeType i) {
     return "messages[" + std::to_string(i) + "]";
@@ -51,9 +56,9 @@ std::string read_tool_calls(const json::Value &calls, const std::string &where, 
             a != nullptr && !a->IsNull()) {
             if (a->IsString()) { // OpenAI's: the object as JSON text, read under the usual limits
                 try {
-                    arguments =
-                        json::parse_object(std::string_view(a->GetString(), a->GetStringLength()),
-                                           "arguments", ErrorCode::invalid_argument);
+                    arguments = json::parse_object(
+                        std::string_view(a->GetString(), a->GetStringLength()), "arguments",
+                        ErrorCode::invalid_argument, kArgumentsDepth);
                 } catch (const Error &e) {
                     return call_at + ".function.arguments is not the text of a JSON object (" +
                            e.what() + ")";
@@ -88,7 +93,7 @@ std::string tool_name_of(const json::Value &m, const json::Value &entries, std::
         const json::Value *calls = json::find(entries[i], "tool_calls");
         if (calls == nullptr) continue;
         for (const json::Value &c : calls->GetArray()) {
-            if (json::get_string(c, "id") == id) return c["function"]["name"].GetString();
+            if (json::get_string(c, "id") == id) return *json::get_string(c["function"], "name");
         }
     }
     error = where + ".tool_call_id \"" + *id + "\" is not the id of a tool call before it";
@@ -163,7 +168,8 @@ std::string read_messages(const json::Value *messages, GraphInput &out, bool too
                    "assistant's tool_calls and their results (role \"tool\")";
         }
     }
-    out.input = entries[input - 1]["content"].GetString();
+    const json::Value &asked = entries[input - 1]["content"];
+    out.input.assign(asked.GetString(), asked.GetStringLength()); // it may hold a \u0000
     json::Value history(rapidjson::kArrayType);
     json::Value turns(rapidjson::kArrayType);
     for (rapidjson::SizeType i = 0; i < entries.Size(); ++i) {
@@ -243,33 +249,6 @@ std::string input_over_limit(const GraphInput &in, size_t max_input_bytes) {
     if (in.input.size() <= max_input_bytes) return {};
     return "the input is " + std::to_string(in.input.size()) +
            " bytes, over limits.max_input_bytes (" + std::to_string(max_input_bytes) + ")";
-}
-
-GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream) {
-    GraphCall call;
-    call.graph = &graph;
-    call.stream = stream;
-    call.input = std::move(in.input);
-    if (const json::Value *options = json::find(in.data, "options");
-        options != nullptr && options->IsObject() && options->MemberCount() > 0)
-        call.model_options = json::to_string(*options);
-    call.data = json::to_string(in.data);
-    call.run_id = store::new_run_id();
-    return call;
-}
-
-std::string unknown_model(const GraphCatalog &graphs, const std::string &model) {
-    if (!graph_name_of(model)) {
-        return "model \"" + model +
-               "\" is not a TinyLLM graph (tinyllm/<graph>), and no Ollama backend (http://) "
-               "takes requests for its own models passed through";
-    }
-    std::string known;
-    for (const ServedGraph &g : graphs.graphs())
-        known += (known.empty() ? "" : ", ") + g.model;
-    return "model \"" + model +
-           "\" not found: no such graph (served: " + (known.empty() ? std::string("none") : known) +
-           ")";
 }
 
 } // namespace tinyllm::serve

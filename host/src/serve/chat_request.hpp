@@ -3,13 +3,13 @@
 // earlier messages as `history`, and what the API adds: format, options, system).
 #pragma once
 
-#include "serve/graph_call.hpp"
-#include "serve/graph_catalog.hpp"
 #include "tinyllm/json.hpp"
 
 #include <string>
 
 namespace tinyllm::serve {
+
+struct ServedGraph;
 
 struct GraphInput {
     std::string input;
@@ -45,11 +45,5 @@ void add_data(GraphInput &out, std::string_view key, const json::Value &value);
 
 // The 413 message when the input is longer than limits.max_input_bytes, else "".
 std::string input_over_limit(const GraphInput &in, size_t max_input_bytes);
-
-// The run of `graph` for `in` (moved from), with a new run id.
-GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream);
-
-// Why `model` is not served: no such graph (naming the served ones), or not a graph at all.
-std::string unknown_model(const GraphCatalog &graphs, const std::string &model);
 
 } // namespace tinyllm::serve

@@ -121,4 +121,17 @@ std::optional<json::Document> tool_calls_of(const trace::Run &run) {
     return out;
 }
 
+GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream) {
+    GraphCall call;
+    call.graph = &graph;
+    call.stream = stream;
+    call.input = std::move(in.input);
+    if (const json::Value *options = json::find(in.data, "options");
+        options != nullptr && options->IsObject() && options->MemberCount() > 0)
+        call.model_options = json::to_string(*options);
+    call.data = json::to_string(in.data);
+    call.run_id = store::new_run_id();
+    return call;
+}
+
 } // namespace tinyllm::serve

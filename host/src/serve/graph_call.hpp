@@ -3,6 +3,7 @@
 // answer's tokens relayed as they come when the graph's answer is final as it streams.
 #pragma once
 
+#include "serve/chat_request.hpp"
 #include "serve/http_exchange.hpp"
 #include "serve/services.hpp"
 #include "tinyllm/json.hpp"
@@ -40,6 +41,9 @@ struct GraphCall {
     bool stream = false;       // relay tokens live when the graph's answer does not change
     std::string run_id;        // given; new_run_id() when empty
 };
+
+// The run of `graph` for `in` (moved from), with a new run id.
+GraphCall graph_call(const ServedGraph &graph, GraphInput &&in, bool stream);
 
 // Queues the run; false when the queue is full (the caller answers "busy", nothing ran).
 bool start_graph_call(Services &services, GraphCall call, std::shared_ptr<Exchange> exchange,

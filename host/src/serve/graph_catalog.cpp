@@ -31,4 +31,18 @@ const ServedGraph *GraphCatalog::find(std::string_view model) const {
     return nullptr;
 }
 
+std::string unknown_model(const GraphCatalog &graphs, const std::string &model) {
+    if (!graph_name_of(model)) {
+        return "model \"" + model +
+               "\" is not a TinyLLM graph (tinyllm/<graph>), and no Ollama backend (http://) "
+               "takes requests for its own models passed through";
+    }
+    std::string known;
+    for (const ServedGraph &g : graphs.graphs())
+        known += (known.empty() ? "" : ", ") + g.model;
+    return "model \"" + model +
+           "\" not found: no such graph (served: " + (known.empty() ? std::string("none") : known) +
+           ")";
+}
+
 } // namespace tinyllm::serve

@@ -52,4 +52,7 @@ private:
     std::vector<ServedGraph> graphs_;
 };
 
+// Why `model` is not served: no such graph (naming the served ones), or not a graph at all.
+std::string unknown_model(const GraphCatalog &graphs, const std::string &model);
+
 } // namespace tinyllm::serve
