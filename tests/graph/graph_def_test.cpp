@@ -374,7 +374,7 @@ TEST(GraphDef, CommittedDefaultGraphLoads) {
     const GraphDef def = load_graph_def(file);
     EXPECT_EQ(def.id, "default");
     EXPECT_TRUE(is_semver(def.version));
-    EXPECT_EQ(def.version, "3.0.0");
+    EXPECT_EQ(def.version, "3.1.0");
     EXPECT_EQ(def.entry, "router");
     EXPECT_EQ(def.exits, std::vector<std::string>{"done"});
     std::vector<std::string> types;

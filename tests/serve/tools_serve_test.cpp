@@ -113,6 +113,74 @@ TEST_F(ServeToolsTest, OpenAiToolCallsGoToTheClientAndItsResultsComeBack) {
     EXPECT_STREQ(m[4]["content"].GetString(), "11 degrees celsius");
 }
 
+// The default graph (router, specialists, gates) takes a client's tools too: the specialist's
+// call of one leaves the run past its gate (there is no answer to check yet), and the answer
+// made with the client's result is gated as any other. Its specialists keep the conversation.
+TEST_F(ServeToolsTest, TheDefaultGraphHandsAClientToolCallPastItsGateAndGatesTheAnswer) {
+    const std::string route_general = R"({"route":"general","confidence":0.9})";
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, route_general));
+    ollama_.enqueue("/api/chat",
+                    testing::chat_json(kBigModel, "", {{"get_weather", R"({"city":"Paris"})"}}));
+    start_server();
+    HttpClient client(url_);
+    const std::string tools = std::string("[") + kWeatherTool + "]";
+    const std::string earlier = R"({"role":"user","content":"I am going to Paris."},)"
+                                R"({"role":"assistant","content":"Have a good trip!"},)"
+                                R"({"role":"user","content":"How is the weather there?"})";
+    const HttpResponse first =
+        client.post("/v1/chat/completions", R"({"model":"tinyllm/default","tools":)" + tools +
+                                                R"(,"messages":[)" + earlier + "]}");
+    ASSERT_EQ(first.status, 200) << first.error << first.body;
+    const json::Document answer = parse_json(first.body);
+    EXPECT_STREQ(answer["choices"][0]["finish_reason"].GetString(), "tool_calls") << first.body;
+    const json::Value &call = answer["choices"][0]["message"]["tool_calls"][0];
+    EXPECT_STREQ(call["function"]["name"].GetString(), "get_weather");
+    const std::string id = call["id"].GetString();
+    // The specialist had the conversation before the question, and the client's tool.
+    const json::Document asked = model_request();
+    const json::Value &m = asked["messages"];
+    ASSERT_GE(m.Size(), 3u) << json::to_string(m);
+    EXPECT_STREQ(m[m.Size() - 3]["content"].GetString(), "I am going to Paris.");
+    EXPECT_STREQ(m[m.Size() - 2]["content"].GetString(), "Have a good trip!");
+    EXPECT_THAT(m[m.Size() - 1]["content"].GetString(), HasSubstr("How is the weather there?"));
+    EXPECT_THAT(offered(asked), ::testing::ElementsAre("get_weather"));
+    // The run went router -> specialist -> done: no gate judged a tool call.
+    const std::string run_id = first.header("x-tinyllm-run-id");
+    ASSERT_TRUE(eventually_status(run_id, "succeeded"));
+    std::vector<std::string> path;
+    for (const json::Value &n :
+         parse_json(client.get("/tinyllm/v1/runs/" + run_id).body)["nodes"].GetArray())
+        path.emplace_back(n["node"].GetString());
+    EXPECT_EQ(path, (std::vector<std::string>{"router", "specialist.general", "done"}));
+
+    // The result comes back; the answer made with it goes through the general gate.
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, route_general));
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, "It is 11 degrees in Paris."));
+    const HttpResponse second = client.post(
+        "/v1/chat/completions",
+        R"({"model":"tinyllm/default","tools":)" + tools + R"(,"messages":[)" + earlier +
+            R"(,{"role":"assistant","content":null,"tool_calls":[{"id":")" + id +
+            R"(","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
+            R"({"role":"tool","tool_call_id":")" +
+            id + R"(","content":"11 degrees celsius"}]})");
+    ASSERT_EQ(second.status, 200) << second.error << second.body;
+    const json::Document done = parse_json(second.body);
+    EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
+    EXPECT_STREQ(done["choices"][0]["message"]["content"].GetString(),
+                 "It is 11 degrees in Paris.");
+    const json::Value &turns = model_request()["messages"];
+    EXPECT_STREQ(turns[turns.Size() - 1]["role"].GetString(), "tool");
+    EXPECT_STREQ(turns[turns.Size() - 1]["content"].GetString(), "11 degrees celsius");
+    path.clear();
+    const std::string second_id = second.header("x-tinyllm-run-id");
+    ASSERT_TRUE(eventually_status(second_id, "succeeded"));
+    for (const json::Value &n :
+         parse_json(client.get("/tinyllm/v1/runs/" + second_id).body)["nodes"].GetArray())
+        path.emplace_back(n["node"].GetString());
+    EXPECT_EQ(path,
+              (std::vector<std::string>{"router", "specialist.general", "general_check", "done"}));
+}
+
 TEST_F(ServeToolsTest, OpenAiStreamsToolCallsAsADeltaThenFinishReasonToolCalls) {
     ollama_.enqueue("/api/chat",
                     testing::chat_stream(kBigModel, {}, {{"get_weather", R"({"city":"Oslo"})"}}));
