@@ -38,6 +38,25 @@ protected:
         return e.IsString() ? e.GetString() : e["message"].GetString();
     }
 
+    // OpenAI's turns of the client running the get_weather call `id` for Paris: the assistant's
+    // call, then the result.
+    static std::string weather_call_answered(const std::string &id) {
+        return R"({"role":"assistant","content":null,"tool_calls":[{"id":")" + id +
+               R"(","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
+               R"({"role":"tool","tool_call_id":")" +
+               id + R"(","content":"11 degrees celsius"})";
+    }
+
+    // The nodes a finished run went through, in order.
+    std::vector<std::string> path_of(const std::string &run_id) const {
+        EXPECT_TRUE(eventually_status(run_id, "succeeded")) << run_id;
+        std::vector<std::string> path;
+        const HttpResponse shown = HttpClient(url_).get("/tinyllm/v1/runs/" + run_id);
+        for (const json::Value &n : parse_json(shown.body)["nodes"].GetArray())
+            path.emplace_back(n["node"].GetString());
+        return path;
+    }
+
     // The names of the tools a model request offered.
     static std::vector<std::string> offered(const json::Document &request) {
         std::vector<std::string> names;
@@ -79,16 +98,12 @@ TEST_F(ServeToolsTest, OpenAiToolCallsGoToTheClientAndItsResultsComeBack) {
 
     // The client ran the tool and sends its result, in OpenAI's shape.
     ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, "It is 11 degrees in Paris."));
-    const HttpResponse second = client.post(
-        "/v1/chat/completions",
-        R"({"model":"tinyllm/tools","tools":)" + tools +
-            R"(,"messages":[{"role":"system","content":"be brief"},)"
-            R"({"role":"user","content":"What is the weather in Paris?"},)"
-            R"({"role":"assistant","content":null,"tool_calls":[{"id":")" +
-            id +
-            R"(","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
-            R"({"role":"tool","tool_call_id":")" +
-            id + R"(","content":"11 degrees celsius"}]})");
+    const HttpResponse second =
+        client.post("/v1/chat/completions",
+                    R"({"model":"tinyllm/tools","tools":)" + tools +
+                        R"(,"messages":[{"role":"system","content":"be brief"},)"
+                        R"({"role":"user","content":"What is the weather in Paris?"},)" +
+                        weather_call_answered(id) + "]}");
     ASSERT_EQ(second.status, 200) << second.error << second.body;
     const json::Document done = parse_json(second.body);
     EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
@@ -145,24 +160,16 @@ TEST_F(ServeToolsTest, TheDefaultGraphHandsAClientToolCallPastItsGateAndGatesThe
     EXPECT_THAT(m[m.Size() - 1]["content"].GetString(), HasSubstr("How is the weather there?"));
     EXPECT_THAT(offered(asked), ::testing::ElementsAre("get_weather"));
     // The run went router -> specialist -> done: no gate judged a tool call.
-    const std::string run_id = first.header("x-tinyllm-run-id");
-    ASSERT_TRUE(eventually_status(run_id, "succeeded"));
-    std::vector<std::string> path;
-    for (const json::Value &n :
-         parse_json(client.get("/tinyllm/v1/runs/" + run_id).body)["nodes"].GetArray())
-        path.emplace_back(n["node"].GetString());
-    EXPECT_EQ(path, (std::vector<std::string>{"router", "specialist.general", "done"}));
+    EXPECT_EQ(path_of(first.header("x-tinyllm-run-id")),
+              (std::vector<std::string>{"router", "specialist.general", "done"}));
 
     // The result comes back; the answer made with it goes through the general gate.
     ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, route_general));
     ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, "It is 11 degrees in Paris."));
-    const HttpResponse second = client.post(
-        "/v1/chat/completions",
-        R"({"model":"tinyllm/default","tools":)" + tools + R"(,"messages":[)" + earlier +
-            R"(,{"role":"assistant","content":null,"tool_calls":[{"id":")" + id +
-            R"(","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
-            R"({"role":"tool","tool_call_id":")" +
-            id + R"(","content":"11 degrees celsius"}]})");
+    const HttpResponse second =
+        client.post("/v1/chat/completions", R"({"model":"tinyllm/default","tools":)" + tools +
+                                                R"(,"messages":[)" + earlier + "," +
+                                                weather_call_answered(id) + "]}");
     ASSERT_EQ(second.status, 200) << second.error << second.body;
     const json::Document done = parse_json(second.body);
     EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
@@ -171,13 +178,7 @@ TEST_F(ServeToolsTest, TheDefaultGraphHandsAClientToolCallPastItsGateAndGatesThe
     const json::Value &turns = model_request()["messages"];
     EXPECT_STREQ(turns[turns.Size() - 1]["role"].GetString(), "tool");
     EXPECT_STREQ(turns[turns.Size() - 1]["content"].GetString(), "11 degrees celsius");
-    path.clear();
-    const std::string second_id = second.header("x-tinyllm-run-id");
-    ASSERT_TRUE(eventually_status(second_id, "succeeded"));
-    for (const json::Value &n :
-         parse_json(client.get("/tinyllm/v1/runs/" + second_id).body)["nodes"].GetArray())
-        path.emplace_back(n["node"].GetString());
-    EXPECT_EQ(path,
+    EXPECT_EQ(path_of(second.header("x-tinyllm-run-id")),
               (std::vector<std::string>{"router", "specialist.general", "general_check", "done"}));
 }
 
