@@ -36,7 +36,8 @@ TEST(AddTool, ANodeWithoutTheCalculatorGetsItForWrongNumbers) {
     EXPECT_EQ(c.touched_nodes, std::vector<std::string>{"specialist.general"});
     const json::Document g = parse(c.graph_json);
     EXPECT_EQ(text(node_of(g, "specialist.general")["config"]),
-              R"({"prompt_id":"specialists/general","tools":["calculator"],"max_tool_rounds":4})");
+              R"({"prompt_id":"specialists/general","history":true,"request_tools":true,)"
+              R"("tools":["calculator"],"max_tool_rounds":4})");
     // Nothing else changed.
     json::Document before = parse(default_graph());
     json::Document after = parse(c.graph_json);
@@ -57,7 +58,8 @@ TEST(AddTool, ACodeNodeWithoutTheCodeToolGetsItForFailingTests) {
     ASSERT_EQ(p.candidates.size(), 1u);
     const json::Document out = parse(p.candidates[0].graph_json);
     EXPECT_EQ(text(node_of(out, "specialist.code")["config"]),
-              R"({"prompt_id":"specialists/code","tools":["code"],"max_tool_rounds":4})");
+              R"({"prompt_id":"specialists/code","tools":["code"],"max_tool_rounds":4,)"
+              R"("history":true,"request_tools":true})");
     EXPECT_EQ(graph_error(p.candidates[0].graph_json), "");
     // The shipped code specialist has it.
     const ge::Proposal has = add_tool(request(default_graph(), "specialist.code", kCodeFailures));
