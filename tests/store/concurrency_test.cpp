@@ -120,6 +120,9 @@ TEST(StoreConcurrency, TwoProcessesOnOneFile) {
             auto store = open_store(dir.db());
             for (int i = 0; i < 100; ++i)
                 record_run(*store, "child");
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "child: %s\n", e.what()); // the parent's test output shows it
+            status = 1;
         } catch (...) {
             status = 1;
         }

@@ -369,9 +369,17 @@ int64_t latest_version() noexcept {
 }
 
 void migrate(sqlite::Database &db) {
-    int64_t version = user_version(db);
-    check_not_newer(db, version);
-    check_ownership(db, version);
+    int64_t version = 0;
+    {
+        // One snapshot for the version, the application id and the tables: read one by one, a
+        // process creating this store meanwhile made an empty file look like another program's
+        // database (version 0 read before its commit, its tables after).
+        sqlite::Transaction snapshot(db, sqlite::Transaction::Mode::deferred);
+        version = user_version(db);
+        check_not_newer(db, version);
+        check_ownership(db, version);
+        snapshot.commit();
+    }
     while (version < latest_version()) {
         sqlite::Transaction transaction(db, sqlite::Transaction::Mode::immediate);
         // Another process may have migrated while this one waited for the lock.
