@@ -51,8 +51,9 @@ protected:
     std::vector<std::string> path_of(const std::string &run_id) const {
         EXPECT_TRUE(eventually_status(run_id, "succeeded")) << run_id;
         std::vector<std::string> path;
-        const HttpResponse shown = HttpClient(url_).get("/tinyllm/v1/runs/" + run_id);
-        for (const json::Value &n : parse_json(shown.body)["nodes"].GetArray())
+        const json::Document trace =
+            parse_json(HttpClient(url_).get("/tinyllm/v1/runs/" + run_id).body);
+        for (const json::Value &n : trace["nodes"].GetArray())
             path.emplace_back(n["node"].GetString());
         return path;
     }
@@ -175,7 +176,8 @@ TEST_F(ServeToolsTest, TheDefaultGraphHandsAClientToolCallPastItsGateAndGatesThe
     EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
     EXPECT_STREQ(done["choices"][0]["message"]["content"].GetString(),
                  "It is 11 degrees in Paris.");
-    const json::Value &turns = model_request()["messages"];
+    const json::Document read = model_request();
+    const json::Value &turns = read["messages"];
     EXPECT_STREQ(turns[turns.Size() - 1]["role"].GetString(), "tool");
     EXPECT_STREQ(turns[turns.Size() - 1]["content"].GetString(), "11 degrees celsius");
     EXPECT_EQ(path_of(second.header("x-tinyllm-run-id")),

@@ -54,7 +54,7 @@ std::string read_tool_calls(const json::Value &calls, const std::string &where, 
         json::Document arguments(rapidjson::kObjectType);
         if (const json::Value *a = json::find(*function, "arguments");
             a != nullptr && !a->IsNull()) {
-            if (a->IsString()) { // OpenAI's: the object as JSON text, read under the usual limits
+            if (a->IsString()) { // OpenAI's: the object as JSON text, within the depth left
                 try {
                     arguments = json::parse_object(
                         std::string_view(a->GetString(), a->GetStringLength()), "arguments",
