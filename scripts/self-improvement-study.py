@@ -128,7 +128,7 @@ def trial(build, dataset, scenario, seed):
                 rolled_back_after = int(m.group(1)) if m else None
             (config / "models.yaml").write_text(models_yaml(scenario, seed + 200000))
             if not rolled_back:
-                host(build, config, "graph", "rollback", "default", "--version", "3.1.0")
+                host(build, config, "graph", "rollback", "default", "--version", "3.2.0")
             base_fresh = eval_rate(build, config, dataset)
         else:
             base_fresh = None

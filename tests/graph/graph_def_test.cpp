@@ -109,15 +109,16 @@ TEST(GraphDef, SchemaIsDraft04WithADescriptionForEveryKey) {
             const bool is_required =
                 std::find(required.begin(), required.end(), name) != required.end();
             // `answer` has no default to print: unset, it follows whether the node is an exit.
-            // `request_tools` has none so that older graphs keep their content hash.
-            if (name != "answer" && name != "request_tools") {
+            // `request_tools` and `request_format` have none so that older graphs keep their
+            // content hash.
+            if (name != "answer" && name != "request_tools" && name != "request_format") {
                 EXPECT_NE(member.value.HasMember("default"), is_required) << name;
             }
             pending.push_back(&member.value);
             ++checked;
         }
     }
-    EXPECT_EQ(checked, 25u);
+    EXPECT_EQ(checked, 26u);
 }
 
 // ---- Schema errors --------------------------------------------------------------------------
@@ -374,7 +375,7 @@ TEST(GraphDef, CommittedDefaultGraphLoads) {
     const GraphDef def = load_graph_def(file);
     EXPECT_EQ(def.id, "default");
     EXPECT_TRUE(is_semver(def.version));
-    EXPECT_EQ(def.version, "3.1.0");
+    EXPECT_EQ(def.version, "3.2.0");
     EXPECT_EQ(def.entry, "router");
     EXPECT_EQ(def.exits, std::vector<std::string>{"done"});
     std::vector<std::string> types;

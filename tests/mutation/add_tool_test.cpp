@@ -37,6 +37,7 @@ TEST(AddTool, ANodeWithoutTheCalculatorGetsItForWrongNumbers) {
     const json::Document g = parse(c.graph_json);
     EXPECT_EQ(text(node_of(g, "specialist.general")["config"]),
               R"({"prompt_id":"specialists/general","history":true,"request_tools":true,)"
+              R"("request_format":true,)"
               R"("tools":["calculator"],"max_tool_rounds":4})");
     // Nothing else changed.
     json::Document before = parse(default_graph());
@@ -59,7 +60,7 @@ TEST(AddTool, ACodeNodeWithoutTheCodeToolGetsItForFailingTests) {
     const json::Document out = parse(p.candidates[0].graph_json);
     EXPECT_EQ(text(node_of(out, "specialist.code")["config"]),
               R"({"prompt_id":"specialists/code","tools":["code"],"max_tool_rounds":4,)"
-              R"("history":true,"request_tools":true})");
+              R"("history":true,"request_tools":true,"request_format":true})");
     EXPECT_EQ(graph_error(p.candidates[0].graph_json), "");
     // The shipped code specialist has it.
     const ge::Proposal has = add_tool(request(default_graph(), "specialist.code", kCodeFailures));

@@ -28,7 +28,8 @@ TEST(EscalateModel, TheDefaultMathSpecialistStartsAtTheBiggerModelOfItsRole) {
     const json::Document g = parse(c.graph_json);
     EXPECT_EQ(text(node_of(g, "specialist.math")["config"]),
               R"({"prompt_id":"specialists/math","tools":["calculator"],"max_tool_rounds":4,)"
-              R"("history":true,"request_tools":true,"model":{"role":"math","min_size":"3b"}})");
+              R"("history":true,"request_tools":true,"request_format":true,)"
+              R"("model":{"role":"math","min_size":"3b"}})");
     expect_only_model_changed(default_graph(), c.graph_json, "specialist.math");
     EXPECT_EQ(ge::string_of(g, "id"), "default"); // the host gives the version
     EXPECT_EQ(graph_error(c.graph_json), "");

@@ -35,7 +35,7 @@ TEST(SplitSpecialist, TheDefaultMathSpecialistSplitsIntoArithmeticAndWordProblem
             R"(router -> specialist.math.router [route == "math"])",
             R"(router -> specialist.code [route == "code"])",
             R"(router -> specialist.general [route == "general"])",
-            R"(specialist.code -> done [route == "tool_calls"])",
+            R"(specialist.code -> done [route == "tool_calls" or data.format])",
             "specialist.code -> code_check [else]",
             R"(specialist.general -> done [route == "tool_calls"])",
             "specialist.general -> general_check [else]", R"(code_check -> done [route == "pass"])",

@@ -50,6 +50,8 @@ def main():
         "tinyllm_route_decisions": "counter", "tinyllm_requests_rejected": "counter",
         "tinyllm_runs_in_flight": "gauge", "tinyllm_runs_queued": "gauge",
         "tinyllm_http_connections": "gauge", "tinyllm_graphs_available": "gauge",
+        "tinyllm_http_requests": "counter", "tinyllm_gate_decisions": "counter",
+        "tinyllm_run_store_up": "gauge", "tinyllm_backends_up": "gauge",
     }
     for name, kind in expected.items():
         family = families.get(name)
@@ -61,6 +63,10 @@ def main():
             if s.labels.get("graph") == "direct" and s.labels.get("status") == "succeeded"]
     if not runs or runs[0].value != 3:
         failures.append(f"tinyllm_runs_total for direct: {runs}")
+    answered = [s for s in families["tinyllm_http_requests"].samples
+                if s.labels == {"api": "ollama", "code": "200"}]
+    if not answered or answered[0].value != 3:
+        failures.append(f"tinyllm_http_requests_total for ollama's 200s: {answered}")
     counts = [s for s in families["tinyllm_run_duration_seconds"].samples
               if s.name.endswith("_count") and s.labels.get("graph") == "direct"]
     if not counts or counts[0].value != 3:

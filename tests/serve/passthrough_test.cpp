@@ -1,6 +1,7 @@
 // Requests for what is not a graph, passed to the Ollama backend unchanged (backend_proxy):
 // FakeOllama is that backend, so what it received and what it answered can both be checked.
 #include "serve_test_fixture.hpp"
+#include "store/sqlite.hpp"
 #include "tinyllm/digest.hpp"
 
 #include <gmock/gmock.h>
@@ -80,6 +81,70 @@ TEST_F(PassthroughTest, WholeAnswersErrorsAndOtherEndpointsComeBackAsTheBackendG
                 HasSubstr("no such graph"));
 }
 
+// In front of an Ollama, the lists a client reads hold the backend's entries after the graphs,
+// /api/version is the backend's, and OpenAI's other endpoints reach it for its models.
+TEST_F(PassthroughTest, ListsVersionAndOtherOpenAiEndpointsHoldTheBackendsToo) {
+    ollama_.enqueue("GET", "/api/ps",
+                    testing::Reply::json(200, R"({"models":[{"name":"qwen2.5:0.5b",)"
+                                              R"("model":"qwen2.5:0.5b","size":400}]})"));
+    ollama_.enqueue(
+        "GET", "/v1/models",
+        testing::Reply::json(200, R"({"object":"list","data":[{"id":"qwen2.5:0.5b",)"
+                                  R"("object":"model","created":1,"owned_by":"library"}]})"));
+    ollama_.enqueue("GET", "/v1/models/qwen2.5:0.5b",
+                    testing::Reply::json(200, R"({"id":"qwen2.5:0.5b","object":"model",)"
+                                              R"("created":1,"owned_by":"library"})"));
+    ollama_.enqueue("POST", "/v1/embeddings",
+                    testing::Reply::json(200, R"({"object":"list","data":[{"object":"embedding",)"
+                                              R"("index":0,"embedding":[0.5]}]})"));
+    ollama_.set_version("0.13.1");
+    start_server();
+    HttpClient client(url_);
+    const auto names = [](const json::Value &list, const char *key) {
+        std::vector<std::string> out;
+        for (const json::Value &m : list.GetArray())
+            out.emplace_back(m[key].GetString());
+        return out;
+    };
+
+    const HttpResponse ps = client.get("/api/ps");
+    ASSERT_EQ(ps.status, 200) << ps.body;
+    EXPECT_EQ(names(parse_json(ps.body)["models"], "name"),
+              (std::vector<std::string>{"qwen2.5:0.5b"})); // no graph runs now
+    const json::Document version = parse_json(client.get("/api/version").body);
+    EXPECT_STREQ(version["version"].GetString(), "0.13.1");
+    EXPECT_STRNE(version["tinyllm_version"].GetString(), "");
+
+    const HttpResponse models = client.get("/v1/models");
+    ASSERT_EQ(models.status, 200) << models.body;
+    EXPECT_EQ(names(parse_json(models.body)["data"], "id"),
+              (std::vector<std::string>{"tinyllm/default", "tinyllm/direct", "qwen2.5:0.5b"}));
+    const HttpResponse one = client.get("/v1/models/qwen2.5:0.5b");
+    EXPECT_EQ(one.status, 200) << one.body;
+    EXPECT_STREQ(parse_json(one.body)["owned_by"].GetString(), "library");
+
+    const std::string embed = R"({"model":"qwen2.5:0.5b","input":"hello"})";
+    const HttpResponse embedded = client.post("/v1/embeddings", embed);
+    EXPECT_EQ(embedded.status, 200) << embedded.body;
+    EXPECT_EQ(ollama_.last_request("/v1/embeddings").body, embed);
+    // A graph answers chat completions only; an endpoint without a model is not passed on.
+    const HttpResponse graph =
+        client.post("/v1/embeddings", R"({"model":"tinyllm/default","input":"hello"})");
+    EXPECT_EQ(graph.status, 400);
+    EXPECT_STREQ(parse_json(graph.body)["error"]["code"].GetString(), "model_not_supported");
+    EXPECT_EQ(client.get("/v1/files").status, 404);
+    EXPECT_EQ(ollama_.count("/v1/embeddings"), 1u);
+
+    // A backend that fails leaves this server's entries, answered all the same.
+    ollama_.enqueue("GET", "/api/ps", testing::Reply::error(500, "boom"));
+    ollama_.enqueue("GET", "/v1/models", testing::Reply::text(200, "not json", "text/plain"));
+    const HttpResponse alone = client.get("/api/ps");
+    EXPECT_EQ(alone.status, 200);
+    EXPECT_EQ(parse_json(alone.body)["models"].Size(), 0u);
+    EXPECT_EQ(names(parse_json(client.get("/v1/models").body)["data"], "id"),
+              (std::vector<std::string>{"tinyllm/default", "tinyllm/direct"}));
+}
+
 TEST_F(PassthroughTest, ABackendThatStopsMidAnswerEndsTheStreamWithAnErrorLine) {
     ollama_.enqueue(
         "/api/chat",
@@ -152,6 +217,34 @@ TEST_F(PassthroughTest, ReadinessFollowsTheBackendsLastCheck) {
         EXPECT_EQ(client.get("/readyz").status, 200);
     EXPECT_LE(ollama_.count("/api/tags"), asked + 1);
     EXPECT_THAT(client.get("/metrics").body, HasSubstr("\ntinyllm_backends_up 1\n"));
+}
+
+// A run store that cannot take a write (here another process holds its write lock past the busy
+// timeout, 5 s) would fail every run's recording: not ready, saying why, until it can again.
+TEST_F(PassthroughTest, ReadinessFollowsWhetherTheRunStoreTakesAWrite) {
+    start_server();
+    HttpClient client(url_);
+    ASSERT_EQ(client.get("/readyz").status, 200);
+    const auto eventually = [&](long status) {
+        for (int i = 0; i < 300; ++i) { // up to 30 s: a check every 5 s, each waiting up to 5 s
+            const HttpResponse r = client.get("/readyz");
+            if (r.status == status) return r;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return client.get("/readyz");
+    };
+    {
+        store::sqlite::Database holder(root() / "data" / "runs.db", "holder");
+        holder.exec("BEGIN IMMEDIATE");
+        const HttpResponse held = eventually(503);
+        EXPECT_EQ(held.status, 503) << held.body;
+        EXPECT_THAT(held.body, HasSubstr("readiness check"));
+        EXPECT_THAT(held.body, HasSubstr("another process held it"));
+        EXPECT_THAT(client.get("/metrics").body, HasSubstr("\ntinyllm_run_store_up 0\n"));
+        holder.exec("ROLLBACK");
+    }
+    EXPECT_EQ(eventually(200).status, 200);
+    EXPECT_THAT(client.get("/metrics").body, HasSubstr("\ntinyllm_run_store_up 1\n"));
 }
 
 TEST_F(PassthroughTest, ShutdownWithAStreamPassingThroughEndsCleanly) {

@@ -37,7 +37,9 @@ TEST_F(ServeTest, TagsListEveryGraphAsAModel) {
                                                "qwen2.5:1.5b"}));
     const HttpResponse version = client.get("/api/version");
     EXPECT_EQ(version.status, 200);
-    EXPECT_EQ(version.body, std::string(R"({"version":")") + TINYLLM_VERSION_STRING + "\"}");
+    // In front of an Ollama, its version (FakeOllama's); TinyLLM's own beside it.
+    EXPECT_EQ(version.body, std::string(R"({"version":"0.12.0","tinyllm_version":")") +
+                                TINYLLM_VERSION_STRING + "\"}");
     EXPECT_EQ(client.get("/").body, "TinyLLM is running");
     EXPECT_EQ(client.get("/healthz").status, 200);
     EXPECT_EQ(client.get("/readyz").status, 200);
@@ -209,6 +211,115 @@ TEST_F(ServeTest, TheRequestsOptionsReachTheModelCallsUnderANodesOwn) {
     EXPECT_THAT(bad.body, HasSubstr("must be an object, not a string"));
 }
 
+// A client's answer format (Ollama's format, OpenAI's response_format) reaches the model node
+// that answers (request_format), and is refused by a graph whose nodes would ignore it.
+TEST_F(ServeTest, TheRequestsFormatIsTheAnsweringNodesAndRefusedByAGraphWithoutIt) {
+    write_config_file("graphs/plain.yaml", "id: plain\nversion: 1.0.0\nentry: answer\n"
+                                           "exits: [answer]\nnodes:\n  - id: answer\n"
+                                           "    type: model\n    config:\n"
+                                           "      prompt: \"{{input}}\"\n");
+    start_server();
+    HttpClient client(url_);
+    const std::string schema =
+        R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})";
+    // The format of the last model call, as JSON text ("" for none).
+    const auto format_sent = [this] {
+        const json::Document body = parse_json(ollama_.last_request("/api/chat").body);
+        const json::Value *format = json::find(body, "format");
+        return format != nullptr ? json::to_string(*format) : std::string();
+    };
+    const auto chat = [&](const std::string &path, const std::string &model,
+                          const std::string &extra) {
+        return client.post(path, R"({"model":")" + model + R"(","stream":false,)" + extra +
+                                     R"("messages":[{"role":"user","content":"hello"}]})");
+    };
+
+    ASSERT_EQ(chat("/api/chat", "tinyllm/direct", R"("format":)" + schema + ",").status, 200);
+    EXPECT_EQ(format_sent(), schema);
+    ASSERT_EQ(chat("/api/chat", "tinyllm/direct", R"("format":"json",)").status, 200);
+    EXPECT_EQ(format_sent(), R"("json")");
+    ASSERT_EQ(chat("/api/chat", "tinyllm/direct", R"("format":"",)").status, 200);
+    EXPECT_EQ(format_sent(), "");
+    const HttpResponse generated =
+        client.post("/api/generate", R"({"model":"tinyllm/direct","stream":false,)"
+                                     R"("format":"json","prompt":"hello"})");
+    ASSERT_EQ(generated.status, 200) << generated.body;
+    EXPECT_EQ(format_sent(), R"("json")");
+
+    // OpenAI's response_format, in Ollama's terms.
+    ASSERT_EQ(chat("/v1/chat/completions", "tinyllm/direct",
+                   R"("response_format":{"type":"json_schema","json_schema":{"name":"place",)"
+                   R"("schema":)" +
+                       schema + "}},")
+                  .status,
+              200);
+    EXPECT_EQ(format_sent(), schema);
+    ASSERT_EQ(chat("/v1/chat/completions", "tinyllm/direct",
+                   R"("response_format":{"type":"json_object"},)")
+                  .status,
+              200);
+    EXPECT_EQ(format_sent(), R"("json")");
+    ASSERT_EQ(
+        chat("/v1/chat/completions", "tinyllm/direct", R"("response_format":{"type":"text"},)")
+            .status,
+        200);
+    EXPECT_EQ(format_sent(), "");
+
+    // A graph that does not set request_format would answer in free text: refused, not ignored.
+    const size_t calls = ollama_.count("/api/chat");
+    const HttpResponse ollama_refused = chat("/api/chat", "tinyllm/plain", R"("format":"json",)");
+    EXPECT_EQ(ollama_refused.status, 400);
+    EXPECT_THAT(std::string(parse_json(ollama_refused.body)["error"].GetString()),
+                HasSubstr("graph \"plain\" does not answer in a requested format"));
+    const HttpResponse openai_refused = chat("/v1/chat/completions", "tinyllm/plain",
+                                             R"("response_format":{"type":"json_object"},)");
+    EXPECT_EQ(openai_refused.status, 400);
+    EXPECT_EQ(std::string(parse_json(openai_refused.body)["error"]["code"].GetString()),
+              "unsupported_parameter");
+    // Formats that are neither: the client's mistake.
+    const HttpResponse yaml = chat("/api/chat", "tinyllm/direct", R"("format":"yaml",)");
+    EXPECT_EQ(yaml.status, 400);
+    EXPECT_THAT(yaml.body,
+                HasSubstr(R"(format must be \"json\" or a JSON Schema object, not \"yaml\")"));
+    const HttpResponse number = chat("/api/chat", "tinyllm/direct", R"("format":3,)");
+    EXPECT_EQ(number.status, 400);
+    const HttpResponse kind =
+        chat("/v1/chat/completions", "tinyllm/direct", R"("response_format":{"type":"xml"},)");
+    EXPECT_EQ(kind.status, 400);
+    EXPECT_THAT(kind.body, HasSubstr("response_format.type must be"));
+    EXPECT_EQ(ollama_.count("/api/chat"), calls); // none of them ran
+}
+
+// In the default graph the format is the specialist's, not the router's (which answers in its
+// own); a code answer in a client's format skips code_check, whose fenced block JSON lacks.
+TEST_F(ServeTest, TheDefaultGraphsSpecialistAnswersInTheRequestsFormat) {
+    ollama_.enqueue("/api/chat",
+                    testing::chat_json(kBigModel, R"({"route":"code","confidence":0.9})"));
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, R"({"name":"reverse"})"));
+    start_server();
+    const HttpResponse answer = HttpClient(url_).post(
+        "/api/chat", R"({"model":"tinyllm/default","stream":false,"format":"json",)"
+                     R"("messages":[{"role":"user","content":"hello there"}]})");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    EXPECT_STREQ(parse_json(answer.body)["message"]["content"].GetString(),
+                 R"({"name":"reverse"})");
+    std::vector<testing::Request> sent = ollama_.requests();
+    std::erase_if(sent, [](const testing::Request &r) { return r.path != "/api/chat"; });
+    ASSERT_EQ(sent.size(), 2u);
+    const json::Document routed = parse_json(sent[0].body);
+    const json::Document answered = parse_json(sent[1].body);
+    EXPECT_NE(json::to_string(routed["format"]), R"("json")"); // the router's classifier schema
+    EXPECT_EQ(json::to_string(answered["format"]), R"("json")");
+    const std::string run_id = answer.header("x-tinyllm-run-id");
+    ASSERT_TRUE(eventually_status(run_id, "succeeded"));
+    const json::Document trace =
+        parse_json(HttpClient(url_).get("/tinyllm/v1/runs/" + run_id).body);
+    std::vector<std::string> path;
+    for (const json::Value &n : trace["nodes"].GetArray())
+        path.emplace_back(n["node"].GetString());
+    EXPECT_EQ(path, (std::vector<std::string>{"router", "specialist.code", "done"}));
+}
+
 TEST_F(ServeTest, OpenAiStreamsServerSentEventsEndingWithDone) {
     start_server();
     HttpClient client(url_);
@@ -331,6 +442,15 @@ TEST_F(ServeTest, ABodyOverTheLimitIsRefusedUnread) {
     const HttpResponse r = client.post("/api/chat", std::string(4096, ' '));
     EXPECT_EQ(r.status, 413) << r.error << r.body;
     EXPECT_THAT(r.body, HasSubstr("larger than 2048 bytes"));
+    EXPECT_EQ(parse_json(r.body)["error"].GetString(),
+              std::string("the request body is larger than 2048 bytes"));
+    // Under OpenAI's API, in OpenAI's shape, so that its client libraries read the message.
+    const HttpResponse openai =
+        HttpClient(url_).post("/v1/chat/completions", std::string(4096, ' '));
+    EXPECT_EQ(openai.status, 413) << openai.error << openai.body;
+    const json::Document error = parse_json(openai.body);
+    EXPECT_STREQ(error["error"]["type"].GetString(), "invalid_request_error") << openai.body;
+    EXPECT_THAT(error["error"]["message"].GetString(), HasSubstr("larger than 2048 bytes"));
     EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
 }
 
@@ -365,6 +485,57 @@ TEST_F(ServeTest, AFullQueueAnswersBusyWithRetryAfter) {
     EXPECT_EQ(busy.status, 503) << busy.body;
     EXPECT_EQ(busy.header("retry-after"), "1");
     EXPECT_THAT(busy.body, HasSubstr("server busy"));
+}
+
+// limits.request_timeout_ms counts from a request's arrival: the time it waited for the run slot
+// is spent. Each run alone takes ~1.6 s of a 2.5 s budget; the second waits ~1.6 s first.
+TEST_F(ServeTest, TheRequestTimeoutCountsTheTimeARequestWaitedInTheQueue) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {max_concurrent_runs: 1, max_queued_runs: 4, "
+                                         "request_timeout_ms: 2500}\n");
+    for (int i = 0; i < 2; ++i) {
+        ollama_.enqueue("/api/chat", testing::chat_stream(kModel, {"a ", "b ", "c ", "d"})
+                                         .with_chunk_delay(std::chrono::milliseconds(400)));
+    }
+    start_server();
+    HttpResponse first;
+    std::thread holder = chat_in_background(first);
+    const HttpResponse second =
+        HttpClient(url_).post("/api/chat", R"({"model":"tinyllm/direct","stream":false,)"
+                                           R"("messages":[{"role":"user","content":"hello"}]})");
+    holder.join();
+    EXPECT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(second.status, 504) << second.body;
+    EXPECT_THAT(second.body, HasSubstr("limits.request_timeout_ms = 2500 ms, from the request's "
+                                       "arrival"));
+    EXPECT_TRUE(eventually_status(second.header("x-tinyllm-run-id"), "failed"));
+}
+
+// /metrics counts every answer by API and status, and each gate's verdicts.
+TEST_F(ServeTest, MetricsCountAnswersByApiAndStatusAndGateVerdicts) {
+    ollama_.enqueue("/api/chat",
+                    testing::chat_json(kBigModel, R"({"route":"general","confidence":0.9})"));
+    ollama_.enqueue("/api/chat", testing::chat_json(kBigModel, "Canberra."));
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse answer =
+        client.post("/api/chat", R"({"model":"tinyllm/default","stream":false,)"
+                                 R"("messages":[{"role":"user","content":"hello there"}]})");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    EXPECT_EQ(client.post("/v1/chat/completions", R"({"model":"tinyllm/nope"})").status, 404);
+    EXPECT_EQ(client.get("/api/nope").status, 404); // passed through: the backend's 404
+    // The run's metrics are counted as it ends, after its answer went out.
+    ASSERT_TRUE(eventually_status(answer.header("x-tinyllm-run-id"), "succeeded"));
+    const std::string metrics = client.get("/metrics").body;
+    EXPECT_THAT(metrics,
+                HasSubstr("\ntinyllm_http_requests_total{api=\"ollama\",code=\"200\"} 1\n"));
+    EXPECT_THAT(metrics,
+                HasSubstr("\ntinyllm_http_requests_total{api=\"ollama\",code=\"404\"} 1\n"));
+    EXPECT_THAT(metrics,
+                HasSubstr("\ntinyllm_http_requests_total{api=\"openai\",code=\"404\"} 1\n"));
+    EXPECT_THAT(metrics,
+                HasSubstr("\ntinyllm_gate_decisions_total{graph=\"default\",node=\"general_"
+                          "check\",outcome=\"pass\"} 1\n"));
 }
 
 // 10,000 requests at once from 100 clients: each is answered or refused as busy, cleanly; every
@@ -432,6 +603,32 @@ TEST_F(ServeTest, AClientThatGoesAwayCancelsItsRunAndTheRunIsRecordedSo) {
     connection.close();
     EXPECT_TRUE(eventually_status(run_id, "cancelled"))
         << "run " << run_id << ": " << status_of(run_id);
+}
+
+// server.max_connections: one connection more is told the server is busy and closed, unread, so
+// a flood of idle sockets cannot take every descriptor; the open ones are served as before.
+TEST_F(ServeTest, AConnectionBeyondMaxConnectionsIsTurnedAwayAtOnce) {
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {max_connections: 2}\n");
+    start_server();
+    auto first = std::make_unique<RawConnection>(port_);
+    RawConnection second(port_);
+    RawConnection third(port_); // accepted in order: the first two are counted by now
+    const std::string answer = third.read_until_closed(std::chrono::seconds(30));
+    EXPECT_TRUE(third.closed_by_server());
+    EXPECT_THAT(answer, HasSubstr("HTTP/1.1 503 Service Unavailable\r\n"));
+    EXPECT_THAT(answer, HasSubstr("Retry-After: 1\r\n"));
+    EXPECT_THAT(answer, HasSubstr(R"({"error":"server busy: too many open connections"})"));
+    second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_THAT(second.read_some(12, std::chrono::seconds(30)), HasSubstr("HTTP/1.1 200"));
+    // A connection that closes makes room for the next.
+    first.reset();
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; ++i) {
+        status = HttpClient(url_).get("/healthz").status;
+        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(status, 200);
 }
 
 TEST_F(ServeTest, ASlowClientIsCutOffAfterTheRequestTimeout) {

@@ -47,6 +47,15 @@ protected:
                id + R"(","content":"11 degrees celsius"})";
     }
 
+    // An OpenAI answer that ends the turn with `text`: no further tool call.
+    static void expect_final_answer(const HttpResponse &response, const char *text) {
+        ASSERT_EQ(response.status, 200) << response.error << response.body;
+        const json::Document done = parse_json(response.body);
+        EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop") << response.body;
+        EXPECT_STREQ(done["choices"][0]["message"]["content"].GetString(), text);
+        EXPECT_FALSE(done["choices"][0]["message"].HasMember("tool_calls"));
+    }
+
     // The nodes a finished run went through, in order.
     std::vector<std::string> path_of(const std::string &run_id) const {
         EXPECT_TRUE(eventually_status(run_id, "succeeded")) << run_id;
@@ -105,12 +114,7 @@ TEST_F(ServeToolsTest, OpenAiToolCallsGoToTheClientAndItsResultsComeBack) {
                         R"(,"messages":[{"role":"system","content":"be brief"},)"
                         R"({"role":"user","content":"What is the weather in Paris?"},)" +
                         weather_call_answered(id) + "]}");
-    ASSERT_EQ(second.status, 200) << second.error << second.body;
-    const json::Document done = parse_json(second.body);
-    EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
-    EXPECT_STREQ(done["choices"][0]["message"]["content"].GetString(),
-                 "It is 11 degrees in Paris.");
-    EXPECT_FALSE(done["choices"][0]["message"].HasMember("tool_calls"));
+    expect_final_answer(second, "It is 11 degrees in Paris.");
 
     // The model read: its system prompt, the conversation before the question (history), the
     // question, its own call (in Ollama's shape) and the client's result, named by the call.
@@ -171,11 +175,7 @@ TEST_F(ServeToolsTest, TheDefaultGraphHandsAClientToolCallPastItsGateAndGatesThe
         client.post("/v1/chat/completions", R"({"model":"tinyllm/default","tools":)" + tools +
                                                 R"(,"messages":[)" + earlier + "," +
                                                 weather_call_answered(id) + "]}");
-    ASSERT_EQ(second.status, 200) << second.error << second.body;
-    const json::Document done = parse_json(second.body);
-    EXPECT_STREQ(done["choices"][0]["finish_reason"].GetString(), "stop");
-    EXPECT_STREQ(done["choices"][0]["message"]["content"].GetString(),
-                 "It is 11 degrees in Paris.");
+    expect_final_answer(second, "It is 11 degrees in Paris.");
     const json::Document read = model_request();
     const json::Value &turns = read["messages"];
     EXPECT_STREQ(turns[turns.Size() - 1]["role"].GetString(), "tool");

@@ -160,20 +160,20 @@ TEST_F(SimE2ETest, GraphVersionsRecordEditsDiffRollbackAndExport) {
     const json::Document versions = parse_json(listed.out);
     ASSERT_EQ(versions["versions"].Size(), 2u) << listed.out;
     const std::string edited = versions["versions"][1]["version"].GetString();
-    EXPECT_EQ(edited.rfind("3.1.0+", 0), 0u) << edited;
+    EXPECT_EQ(edited.rfind("3.2.0+", 0), 0u) << edited;
     EXPECT_EQ(std::string(versions["active"].GetString()), edited);
-    EXPECT_EQ(std::string(versions["versions"][1]["parent"].GetString()), "3.1.0");
+    EXPECT_EQ(std::string(versions["versions"][1]["parent"].GetString()), "3.2.0");
 
-    const RunResult diff = host({"graph", "diff", "default", "3.1.0", edited});
+    const RunResult diff = host({"graph", "diff", "default", "3.2.0", edited});
     ASSERT_EXIT_CODE(diff, kOk);
     EXPECT_THAT(diff.out, HasSubstr("~ node math_check: config.max_feedback: 1 -> 2"));
 
-    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.1.0"}), kOk);
+    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.2.0"}), kOk);
     ASSERT_EXIT_CODE(host({"run", "What is 38 * 13?"}), kOk);
     const RunResult runs = host({"runs", "list", "--json"});
     ASSERT_EXIT_CODE(runs, kOk);
     const json::Document list = parse_json(runs.out);
-    EXPECT_EQ(std::string(list[0]["graph_version"].GetString()), "3.1.0") << runs.out;
+    EXPECT_EQ(std::string(list[0]["graph_version"].GetString()), "3.2.0") << runs.out;
     EXPECT_EQ(std::string(list[1]["graph_version"].GetString()), edited) << runs.out;
 
     const RunResult exported = host({"graph", "export", "default", "--version", edited});
@@ -183,7 +183,7 @@ TEST_F(SimE2ETest, GraphVersionsRecordEditsDiffRollbackAndExport) {
 
     const RunResult missing = host({"graph", "rollback", "default", "--version", "2.0.0"});
     EXPECT_EXIT_CODE(missing, kNotFound);
-    EXPECT_THAT(missing.err, HasSubstr("no version 2.0.0 (versions: 3.1.0, " + edited + ")"));
+    EXPECT_THAT(missing.err, HasSubstr("no version 2.0.0 (versions: 3.2.0, " + edited + ")"));
 }
 
 // The trigger as grades are recorded: an evaluation of word problems, which the simulated math
@@ -210,7 +210,7 @@ TEST_F(SimE2ETest, ExpansionStatusShowsANodeOverItsThresholdAsPending) {
     EXPECT_TRUE(found) << status.out;
     const RunResult text = host({"expansion", "status"});
     ASSERT_EXIT_CODE(text, kOk);
-    EXPECT_THAT(text.out, HasSubstr("default/specialist.math (3.1.0) since"));
+    EXPECT_THAT(text.out, HasSubstr("default/specialist.math (3.2.0) since"));
 }
 
 // Done-when of self-improvement on the simulation: a math specialist whose model gets most word
@@ -234,18 +234,18 @@ TEST_F(SimE2ETest, ATriggeredExpansionIsPromotedServesNewRunsAndRollsBack) {
     const json::Document t = parse_json(trigger.out);
     ASSERT_EQ(t["experiments"].Size(), 1u) << trigger.out;
     EXPECT_EQ(std::string(t["experiments"][0]["status"].GetString()), "promoted") << trigger.out;
-    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.2.0");
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.3.0");
 
     const auto version_of_next_run = [&] {
         const RunResult r = host({"run", "--json", "What is 38 * 13?"});
         EXPECT_EXIT_CODE(r, kOk);
         return std::string(parse_json(r.out)["graph_version"].GetString());
     };
-    EXPECT_EQ(version_of_next_run(), "3.2.0");
-    const RunResult diff = host({"graph", "diff", "default", "3.1.0", "3.2.0"});
+    EXPECT_EQ(version_of_next_run(), "3.3.0");
+    const RunResult diff = host({"graph", "diff", "default", "3.2.0", "3.3.0"});
     EXPECT_THAT(diff.out, HasSubstr("~ node specialist.math: config.model"));
-    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.1.0"}), kOk);
-    EXPECT_EQ(version_of_next_run(), "3.1.0");
+    ASSERT_EXIT_CODE(host({"graph", "rollback", "default", "--version", "3.2.0"}), kOk);
+    EXPECT_EQ(version_of_next_run(), "3.2.0");
 
     // A second experiment while one is... none is in progress now; the node's history shows it.
     const json::Document after = parse_json(host({"expansion", "status", "--json"}).out);
@@ -274,7 +274,7 @@ TEST_F(SimE2ETest, ALiveExperimentSplitsGradedTrafficUntilTheTestPromotes) {
     EXPECT_EQ(std::string(x["status"].GetString()), "live") << trigger.out;
     EXPECT_TRUE(x["evidence"].HasMember("screening")) << trigger.out;
     EXPECT_FALSE(x["evidence"].HasMember("decision")) << trigger.out;
-    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.1.0");
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.2.0");
     const std::string id = x["experiment"].GetString();
     const RunResult second = host({"expansion", "trigger", "--node", "specialist.math"});
     EXPECT_NE(second.exit_code, kOk);
@@ -288,7 +288,7 @@ TEST_F(SimE2ETest, ALiveExperimentSplitsGradedTrafficUntilTheTestPromotes) {
         ASSERT_TRUE(doc.HasMember("live_experiment")) << live.out;
         const json::Value &lx = doc["live_experiment"];
         EXPECT_EQ(std::string(lx["id"].GetString()), id);
-        EXPECT_EQ(std::string(lx["candidate_version"].GetString()), "3.2.0");
+        EXPECT_EQ(std::string(lx["candidate_version"].GetString()), "3.3.0");
         size_t candidate = 0;
         for (const auto &r : doc["results"].GetArray())
             candidate += std::string(r["arm"].GetString()) == "candidate" ? 1 : 0;
@@ -307,7 +307,7 @@ TEST_F(SimE2ETest, ALiveExperimentSplitsGradedTrafficUntilTheTestPromotes) {
     EXPECT_EQ(std::string(status["decided"][0]["id"].GetString()), id);
     EXPECT_EQ(std::string(status["decided"][0]["status"].GetString()), "promoted");
     const RunResult r = host({"run", "--json", "What is 38 * 13?"});
-    EXPECT_EQ(std::string(parse_json(r.out)["graph_version"].GetString()), "3.2.0");
+    EXPECT_EQ(std::string(parse_json(r.out)["graph_version"].GetString()), "3.3.0");
 }
 
 // The judge unavailable during an experiment: the replays' grades are missing, so the
@@ -332,7 +332,7 @@ TEST_F(SimE2ETest, AnExperimentPausesWhileItsJudgeFailsAndResumes) {
     const json::Value &x = t["experiments"][0];
     EXPECT_EQ(std::string(x["status"].GetString()), "paused") << trigger.out;
     EXPECT_THAT(x["decision"].GetString(), HasSubstr("judge flaky gave no verdict"));
-    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.1.0");
+    EXPECT_EQ(std::string(t["active_version"].GetString()), "3.2.0");
     const std::string id = x["experiment"].GetString();
     EXPECT_EXIT_CODE(host({"expansion", "resume", id}), kUnavailable);
     const json::Document status = parse_json(host({"expansion", "status", "--json"}).out);
@@ -387,7 +387,7 @@ TEST_F(SimE2ETest, PruneRemovesARouteHardlyAnyRequestTakesThroughTheABGate) {
     EXPECT_EQ(std::string(d["proposals"][0]["node"].GetString()), "specialist.legal");
     EXPECT_EQ(std::string(d["proposals"][0]["how"].GetString()), "route legal removed from router");
     EXPECT_FALSE(d["proposals"][0].HasMember("experiment"));
-    EXPECT_EQ(std::string(d["active_version"].GetString()), "3.1.0");
+    EXPECT_EQ(std::string(d["active_version"].GetString()), "3.2.0");
 
     const RunResult prune = host({"expansion", "prune", "--json"});
     ASSERT_EXIT_CODE(prune, kOk);
@@ -395,8 +395,8 @@ TEST_F(SimE2ETest, PruneRemovesARouteHardlyAnyRequestTakesThroughTheABGate) {
     const json::Value &x = p["proposals"][0]["experiment"];
     EXPECT_EQ(std::string(x["status"].GetString()), "promoted") << prune.out;
     EXPECT_THAT(x["decision"].GetString(), HasSubstr("no worse without the node"));
-    EXPECT_EQ(std::string(p["active_version"].GetString()), "3.2.0");
-    const RunResult diff = host({"graph", "diff", "default", "3.1.0", "3.2.0"});
+    EXPECT_EQ(std::string(p["active_version"].GetString()), "3.3.0");
+    const RunResult diff = host({"graph", "diff", "default", "3.2.0", "3.3.0"});
     EXPECT_THAT(diff.out, HasSubstr("- node specialist.legal (model)"));
     const json::Document versions =
         parse_json(host({"graph", "versions", "default", "--json"}).out);
@@ -404,7 +404,7 @@ TEST_F(SimE2ETest, PruneRemovesARouteHardlyAnyRequestTakesThroughTheABGate) {
     EXPECT_EQ(std::string(versions["versions"][1]["origin"].GetString()), "ablation");
     const RunResult again = host({"expansion", "prune"});
     ASSERT_EXIT_CODE(again, kOk);
-    EXPECT_THAT(again.out, HasSubstr("default 3.2.0"));
+    EXPECT_THAT(again.out, HasSubstr("default 3.3.0"));
     EXPECT_THAT(again.out, HasSubstr("nothing to prune"));
 }
 
@@ -437,7 +437,7 @@ TEST_F(SimE2ETest, InvalidCandidatesAndFailingMutationsAreRecordedAndChangeNothi
         ASSERT_EXIT_CODE(r, kOk);
         const json::Document doc = parse_json(r.out);
         EXPECT_EQ(doc["candidates"].GetUint64(), 0u) << r.out;
-        EXPECT_EQ(std::string(doc["active_version"].GetString()), "3.1.0");
+        EXPECT_EQ(std::string(doc["active_version"].GetString()), "3.2.0");
     }
     const RunResult status_run = host({"--plugins", plugin, "expansion", "status", "--json"});
     const json::Document status = parse_json(status_run.out);

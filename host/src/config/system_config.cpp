@@ -197,6 +197,12 @@ constexpr std::string_view schema_text = R"json({
           "minimum": 65536,
           "default": 8388608
         },
+        "max_connections": {
+          "description": "Open client connections at most; one more is answered 503 (server busy, Retry-After) and closed, so that a flood of idle or slow sockets cannot take every descriptor the server has.",
+          "type": "integer",
+          "minimum": 1,
+          "default": 4096
+        },
         "shutdown_grace_ms": {
           "description": "On SIGTERM or SIGINT: how long the runs in flight may take to finish before they are cancelled (each recorded as cancelled).",
           "type": "integer",
@@ -343,6 +349,7 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.server.idle_timeout_ms = int_at(server, "idle_timeout_ms");
     config.server.write_timeout_ms = int_at(server, "write_timeout_ms");
     config.server.max_unsent_bytes = static_cast<size_t>(int_at(server, "max_unsent_bytes"));
+    config.server.max_connections = static_cast<size_t>(int_at(server, "max_connections"));
     config.server.shutdown_grace_ms = int_at(server, "shutdown_grace_ms");
     config.server.io_threads = static_cast<int>(int_at(server, "io_threads"));
     for (const json::Value &key : server["api_keys"].GetArray())

@@ -55,6 +55,7 @@ struct ServerConfig {
     int64_t idle_timeout_ms = 60000;    // a kept-alive connection between requests
     int64_t write_timeout_ms = 30000;   // one write to a client that does not read
     size_t max_unsent_bytes = 8u << 20; // of a stream, waiting for a client that reads slowly
+    size_t max_connections = 4096;      // open client connections; one more: 503, closed
     int64_t shutdown_grace_ms = 30000;  // runs in flight at SIGTERM before they are cancelled
     int io_threads = 2;
     std::vector<std::string> api_keys;     // "sha256:HEX" or "env:NAME"

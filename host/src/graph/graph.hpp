@@ -68,7 +68,8 @@ struct GraphDef {
     std::string description;
     std::string entry;
     std::vector<std::string> exits;
-    bool request_tools = false; // takes a request's tools (tinyllm serve): see graph_def.cpp
+    bool request_tools = false;  // takes a request's tools (tinyllm serve): see graph_def.cpp
+    bool request_format = false; // answers in a request's format (tinyllm serve): see graph_def.cpp
     Limits limits;
     std::vector<NodeDef> nodes;
     std::vector<EdgeDef> edges;

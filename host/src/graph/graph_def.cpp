@@ -45,6 +45,10 @@ constexpr std::string_view schema_text = R"json({
       "description": "Whether the graph takes tools from a request (the `tools` of OpenAI's /v1/chat/completions and Ollama's /api/chat under `tinyllm serve`): its model nodes that set request_tools offer them to their model, and the model's call of one ends the node with route \"tool_calls\" and the calls in data.tool_calls, for the client to run and answer in its next request (docs/serve.md#tools). Default false.",
       "type": "boolean"
     },
+    "request_format": {
+      "description": "Whether the graph answers in the format a request asks for (Ollama's `format`, OpenAI's `response_format` under `tinyllm serve`): its model nodes that set request_format answer in it instead of their own. A request that asks a format of a graph without it is refused, rather than answered in free text. Default false.",
+      "type": "boolean"
+    },
     "entry": {
       "description": "The id of the node a run starts at.",
       "type": "string",
@@ -281,6 +285,7 @@ GraphDef parse_graph(const ConfigFile &file, const std::filesystem::path &path) 
     // No schema default: a default would enter the checked document, and change the content
     // hash of every graph version written before the key existed.
     def.request_tools = json::get_bool(root, "request_tools").value_or(false);
+    def.request_format = json::get_bool(root, "request_format").value_or(false);
     for (const json::Value &exit : root["exits"].GetArray()) {
         def.exits.emplace_back(exit.GetString(), exit.GetStringLength());
     }

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <limits>
@@ -126,9 +127,9 @@ namespace {
 class Forward : public std::enable_shared_from_this<Forward> {
 public:
     Forward(BackendProxy::Impl &proxy, http::request<http::string_body> request,
-            std::shared_ptr<Exchange> exchange)
+            std::shared_ptr<Exchange> exchange, BackendProxy::Merge merge = {})
         : proxy_(proxy), request_(std::move(request)), exchange_(std::move(exchange)),
-          resolver_(proxy.io) {}
+          resolver_(proxy.io), merge_(std::move(merge)) {}
 
     void start() {
         exchange_->on_disconnect([weak = weak_from_this()] {
@@ -209,8 +210,8 @@ private:
         const auto &head = parser_->get();
         status_ = head.result_int();
         content_type_ = std::string(head[http::field::content_type]);
-        streaming_ = parser_->chunked() || !parser_->content_length() ||
-                     *parser_->content_length() > kMaxHeldBody;
+        streaming_ = !merge_ && (parser_->chunked() || !parser_->content_length() ||
+                                 *parser_->content_length() > kMaxHeldBody);
         if (streaming_) exchange_->start_stream(status_, content_type_);
         read_body();
     }
@@ -236,12 +237,15 @@ private:
                 held_.append(chunk_, got);
             }
         }
+        if (!ec && merge_ && held_.size() > kMaxHeldBody) ec = http::error::body_limit;
         if (ec) return fail(ec);
         read_body();
     }
 
     void done() {
-        if (streaming_) {
+        if (merge_) {
+            exchange_->send(200, kJson, merge_(status_ == 200 ? &held_ : nullptr));
+        } else if (streaming_) {
             exchange_->end();
         } else {
             exchange_->send(status_, content_type_, std::move(held_));
@@ -260,7 +264,12 @@ private:
             "backend " + t.backend + " (" + t.host + ":" + std::to_string(t.port) + "): " +
             (timed_out ? "no answer within " + std::to_string(proxy_.timeout.count()) + " ms"
                        : ec.message());
-        if (streaming_) {
+        if (merge_) {
+            spdlog::warn("{} {}: this server's entries only: {}",
+                         std::string(request_.method_string()), std::string(request_.target()),
+                         what);
+            exchange_->send(200, kJson, merge_(nullptr));
+        } else if (streaming_) {
             // Mid-answer: end it the way Ollama ends a stream that failed.
             std::string line = R"({"error":)";
             json::append_quoted(line, what + " (the answer was cut off)");
@@ -280,6 +289,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::buffer_body>> parser_;
     char chunk_[16384];
+    BackendProxy::Merge merge_; // empty: the answer is passed through as it comes
     std::string held_;
     std::string content_type_;
     int status_ = 0;
@@ -300,21 +310,55 @@ const ProxyTarget &BackendProxy::target() const noexcept {
     return impl_->target;
 }
 
-void BackendProxy::forward(const HttpRequest &request, std::shared_ptr<Exchange> exchange) {
+namespace {
+
+// `request` as it goes to the backend: hop-by-hop and this server's own headers left out.
+http::request<http::string_body> backend_request(const HttpRequest &request, const ProxyTarget &t) {
     http::request<http::string_body> out;
     out.method_string(request.method);
     out.target(request.target);
     out.version(11);
     for (const auto &[name, value] : request.headers)
         if (passed_on(name)) out.insert(name, value);
-    const ProxyTarget &t = impl_->target;
     out.set(http::field::host,
             (t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host) + ":" +
                 std::to_string(t.port));
     out.keep_alive(true);
     out.body() = request.body;
     out.prepare_payload();
-    auto forward = std::make_shared<Forward>(*impl_, std::move(out), std::move(exchange));
+    return out;
+}
+
+} // namespace
+
+void BackendProxy::forward(const HttpRequest &request, std::shared_ptr<Exchange> exchange) {
+    auto forward = std::make_shared<Forward>(*impl_, backend_request(request, impl_->target),
+                                             std::move(exchange));
+    asio::post(impl_->io, [forward] { forward->start(); });
+}
+
+std::string BackendProxy::joined_list(const std::string &own, const std::string *backend_body,
+                                      std::string_view member) {
+    if (backend_body == nullptr) return own;
+    std::string out = own;
+    try {
+        const json::Document answer = json::parse_object(*backend_body, "the backend's answer");
+        const json::Value *list = json::find(answer, member);
+        if (list == nullptr || !list->IsArray())
+            throw Error(ErrorCode::protocol,
+                        "the backend's answer has no list \"" + std::string(member) + "\"");
+        for (const json::Value &entry : list->GetArray())
+            out += (out.empty() ? "" : ",") + json::to_string(entry);
+    } catch (const Error &e) {
+        spdlog::warn("this server's entries only: {}", e.what());
+    }
+    return out;
+}
+
+void BackendProxy::merge(const HttpRequest &request, std::shared_ptr<Exchange> exchange,
+                         Merge merge) {
+    auto forward = std::make_shared<Forward>(*impl_, backend_request(request, impl_->target),
+                                             std::move(exchange), std::move(merge));
     asio::post(impl_->io, [forward] { forward->start(); });
 }
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,19 @@ public:
     // reached or fails before answering: 502 in Ollama's shape; one that fails mid-answer: the
     // stream ends with an {"error": ...} line, as Ollama ends its own. [any thread]
     void forward(const HttpRequest &request, std::shared_ptr<Exchange> exchange);
+
+    // The backend's whole answer to `request`, for this server's own answer: `merge` gets the
+    // body of a 200 answer (up to 16 MiB), or null when the backend failed or answered otherwise,
+    // and returns the JSON sent to `exchange` with 200 — a list with this server's entries added,
+    // or its entries alone. Runs `merge` on the proxy's thread. [any thread]
+    using Merge = std::function<std::string(const std::string *backend_body)>;
+    void merge(const HttpRequest &request, std::shared_ptr<Exchange> exchange, Merge merge);
+
+    // The entries of the list `member` of a backend's answer (merge's body), each as JSON text
+    // and joined with commas after `own` ("" when there are none); an answer that is not such a
+    // list adds nothing, and is logged.
+    static std::string joined_list(const std::string &own, const std::string *backend_body,
+                                   std::string_view member);
 
     struct Impl; // the I/O thread, its connections to the backend (backend_proxy.cpp)
 

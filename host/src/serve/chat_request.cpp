@@ -240,6 +240,26 @@ std::string read_request_tools(const json::Value &body, const ServedGraph &graph
     return read_tools(*tools, offer ? out : unused); // checked either way
 }
 
+std::string read_request_format(const json::Value *format, const ServedGraph &graph,
+                                GraphInput &out) {
+    if (format == nullptr || format->IsNull() ||
+        (format->IsString() && format->GetStringLength() == 0))
+        return {};
+    const std::string text =
+        format->IsString() ? std::string(format->GetString(), format->GetStringLength()) : "";
+    if (!format->IsObject() && text != "json") {
+        return "format must be \"json\" or a JSON Schema object, not " +
+               (format->IsString() ? "\"" + text + "\"" : json::type_phrase(*format));
+    }
+    if (!graph.takes_format()) {
+        return "graph \"" + graph.name +
+               "\" does not answer in a requested format (its graph file does not set "
+               "request_format)";
+    }
+    add_data(out, "format", *format);
+    return {};
+}
+
 void add_data(GraphInput &out, std::string_view key, const json::Value &value) {
     auto &alloc = out.data.GetAllocator();
     out.data.AddMember(json::string_value(key, alloc), json::Value(value, alloc), alloc);

@@ -40,6 +40,12 @@ std::string read_tools(const json::Value &tools, GraphInput &out);
 std::string read_request_tools(const json::Value &body, const ServedGraph &graph, bool offer,
                                GraphInput &out);
 
+// A request's answer format (Ollama's `format`: "json" or a JSON Schema; OpenAI's response_format
+// mapped to it) into data.format, for a graph that takes it; "" (none) and null ask for nothing.
+// Returns the message of a 400 answer, or "".
+std::string read_request_format(const json::Value *format, const ServedGraph &graph,
+                                GraphInput &out);
+
 // Adds `value` (copied) to `out.data` under `key`.
 void add_data(GraphInput &out, std::string_view key, const json::Value &value);
 

@@ -49,11 +49,21 @@ private:
 bool start_graph_call(Services &services, GraphCall call, std::shared_ptr<Exchange> exchange,
                       std::shared_ptr<RunResponder> responder) {
     if (call.run_id.empty()) call.run_id = store::new_run_id();
+    // The budget counts from now: a request that waited in the queue has that much less.
+    std::optional<runtime::Clock::time_point> deadline;
+    if (services.request_timeout.count() > 0)
+        deadline = runtime::Clock::now() + services.request_timeout;
     return services.runs.submit([&services, call = std::move(call), exchange = std::move(exchange),
-                                 responder = std::move(responder)]() mutable {
+                                 responder = std::move(responder), deadline]() mutable {
         const runtime::CancelToken token = services.shutdown.child();
         exchange->on_disconnect([token] { token.cancel(); });
         graph::RunOptions options;
+        options.deadline = deadline;
+        if (deadline) {
+            options.deadline_name =
+                "limits.request_timeout_ms = " + std::to_string(services.request_timeout.count()) +
+                " ms, from the request's arrival";
+        }
         options.run_id = call.run_id;
         options.cancel = token;
         options.initial_data = std::move(call.data);

@@ -30,6 +30,8 @@ struct ServedGraph {
 
     // It takes tools from a request (its graph file's request_tools).
     bool takes_tools() const noexcept { return graph && graph->def.request_tools; }
+    // It answers in a request's format (its graph file's request_format).
+    bool takes_format() const noexcept { return graph && graph->def.request_format; }
 };
 
 // True when the run's answer, as it streams, can be replaced by a later draft: a node that

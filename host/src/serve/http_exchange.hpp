@@ -12,6 +12,9 @@
 
 namespace tinyllm::serve {
 
+// The content type of every JSON answer.
+inline constexpr const char *kJson = "application/json; charset=utf-8";
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {

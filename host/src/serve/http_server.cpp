@@ -1,6 +1,7 @@
 #include "serve/http_server.hpp"
 
 #include "tinyllm/error.hpp"
+#include "tinyllm/json.hpp"
 #include "version.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -14,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <deque>
@@ -343,11 +345,21 @@ private:
     std::shared_ptr<Exchange> make_exchange();
 
     void refuse(int status, const std::string &message) {
-        std::string body = "{\"error\":\"";
-        for (const char c : message)
-            body += c == '"' || c == '\\' ? std::string{'\\', c} : std::string{c};
-        body += "\"}";
-        send(status, "application/json; charset=utf-8", std::move(body), {});
+        std::string path;
+        if (parser_) { // the start line's target is there once it was read, before the fields
+            const beast::string_view target = parser_->get().target();
+            path.assign(target.data(), target.size());
+            path.resize(std::min(path.find('?'), path.size()));
+        }
+        std::string body;
+        if (options_.error_body) {
+            body = options_.error_body(path, status, message);
+        } else {
+            body = "{\"error\":";
+            json::append_quoted(body, message);
+            body += "}";
+        }
+        send(status, kJson, std::move(body), {});
     }
 
     // A client that closes its connection while its request runs: the run is cancelled rather
@@ -557,6 +569,11 @@ struct HttpServer::Impl {
                 retry_timer.async_wait([this](error_code) { accept(); });
                 return;
             }
+            if (sessions.count.load() >= options.max_connections) {
+                turn_away(std::move(socket));
+                accept();
+                return;
+            }
             auto session = std::make_shared<Session>(std::move(socket), options, handler, sessions);
             std::list<std::weak_ptr<Session>>::iterator where;
             {
@@ -566,6 +583,24 @@ struct HttpServer::Impl {
             session->start(where);
             accept();
         });
+    }
+
+    // A connection beyond max_connections: told so in one write (it fits any socket buffer, so
+    // this never waits on the client), then closed without reading its request.
+    void turn_away(tcp::socket socket) {
+        static const std::string answer = [] {
+            const std::string body = R"({"error":"server busy: too many open connections"})";
+            return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + std::string(kJson) +
+                   "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body;
+        }();
+        spdlog::debug("{} open connections (server.max_connections): one more turned away",
+                      options.max_connections);
+        error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(net::buffer(answer), ignored);
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
     }
 
     template <class F> void for_each_session(F f) {

@@ -1,17 +1,20 @@
 // The HTTP/1.1 server of `tinyllm serve`, on Boost.Beast over Boost.Asio: asynchronous, so an
-// idle keep-alive connection costs a few kilobytes and no thread (docs/architecture.md says why
-// Beast). It reads each request under limits (the size of its head and body, the time it may
-// take to arrive, how long a connection may sit idle), hands it to the Handler, and writes the
-// answer whole or as a chunked stream, each write under a time limit so a client that stops
-// reading cannot hold the connection. It knows no API: the handlers do.
+// idle keep-alive connection costs a few kilobytes and no thread (docs/architecture.md, "The
+// server's HTTP library", says why Beast). It reads each request under limits (the size of its
+// head and body, the time it may take to arrive, how long a connection may sit idle), hands it
+// to the Handler, and writes the answer whole or as a chunked stream, each write under a time
+// limit so a client that stops reading cannot hold the connection. It knows no API: the handlers
+// do.
 #pragma once
 
 #include "serve/http_exchange.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace tinyllm::serve {
 
@@ -31,7 +34,13 @@ struct HttpServerOptions {
     // than the stream comes (an event stream, a pass-through) is closed beyond, so the queue of
     // a stuck reader never holds more than this, whatever the write timeout.
     size_t max_unsent_bytes = 8u << 20;
+    // Open connections at most: one more is answered 503 and closed at once, unread.
+    size_t max_connections = 4096;
     unsigned threads = 2; // I/O threads; the handlers must not block them
+    // The JSON body of an answer the server makes itself (a body over the limit, a malformed
+    // head), for the request's path ("" when it was not read); empty: {"error": "..."}.
+    std::function<std::string(std::string_view path, int status, const std::string &message)>
+        error_body;
 };
 
 class HttpServer {

@@ -99,6 +99,15 @@ void Metrics::run_ended(std::string_view graph_name, const trace::Run &run) {
         nodes_.series[{graph, node.node_id, std::string(trace::to_string(node.status))}] += 1;
         observe(node_seconds_, {graph, node.node_id}, static_cast<double>(node.duration_us) / 1e6);
         if (!node.route.empty()) routes_.series[{graph, node.node_id, node.route}] += 1;
+        // A gate's verdict is its route (pass, retry, escalate, or its fail route); a gate with
+        // nothing left to try fails the node instead.
+        if (node.node_type == "gate") {
+            const std::string outcome = node.status == trace::NodeStatus::failed ? "fail"
+                                        : node.route.empty()
+                                            ? std::string(trace::to_string(node.status))
+                                            : node.route;
+            gates_.series[{graph, node.node_id, outcome}] += 1;
+        }
         for (const trace::ModelCall &call : node.model_calls) {
             model_calls_.series[{call.model, call.error.empty() ? "ok" : "error"}] += 1;
             observe(model_seconds_, {call.model}, static_cast<double>(call.duration_us) / 1e6);
@@ -115,6 +124,11 @@ void Metrics::run_ended(std::string_view graph_name, const trace::Run &run) {
 void Metrics::rejected(std::string_view api, std::string_view reason) {
     std::lock_guard lock(mutex_);
     rejected_.series[{std::string(api), std::string(reason)}] += 1;
+}
+
+void Metrics::answered(std::string_view api, int status) {
+    std::lock_guard lock(mutex_);
+    answers_.series[{std::string(api), std::to_string(status)}] += 1;
 }
 
 std::string Metrics::render(const std::vector<Gauge> &gauges) const {
@@ -154,6 +168,9 @@ std::string Metrics::render(const std::vector<Gauge> &gauges) const {
             out += ' ' + std::to_string(h.count) + '\n';
         }
     };
+    counters("tinyllm_http_requests_total",
+             "Requests answered, by the API their path belongs to and the status of the answer.",
+             {"api", "code"}, answers_);
     counters("tinyllm_runs_total", "Graph runs by graph, version and how they ended.",
              {"graph", "version", "status"}, runs_);
     counters("tinyllm_requests_rejected_total",
@@ -169,6 +186,9 @@ std::string Metrics::render(const std::vector<Gauge> &gauges) const {
     counters("tinyllm_route_decisions_total",
              "Routes nodes chose: a router's specialist, a gate's verdict.",
              {"graph", "node", "route"}, routes_);
+    counters("tinyllm_gate_decisions_total",
+             "Quality gates' verdicts: pass, retry, escalate, or fail (the run's answer refused).",
+             {"graph", "node", "outcome"}, gates_);
     counters("tinyllm_model_calls_total", "Model calls by model and outcome.", {"model", "outcome"},
              model_calls_);
     histograms("tinyllm_model_call_duration_seconds",

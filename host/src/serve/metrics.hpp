@@ -23,6 +23,9 @@ public:
     void run_ended(std::string_view graph, const trace::Run &run);
     // A request refused before any run: the queue was full ("busy").
     void rejected(std::string_view api, std::string_view reason);
+    // An answer began: to a request of `api` (ollama, openai, tinyllm, metrics, other), with
+    // `status` — every request an API read, a graph's, a passed-through one or a refusal.
+    void answered(std::string_view api, int status);
 
     struct Gauge {
         std::string name;
@@ -72,6 +75,8 @@ private:
     CounterFamily tokens_;          // model, kind
     CounterFamily tool_calls_;      // tool, outcome
     CounterFamily routes_;          // graph, node, route
+    CounterFamily gates_;           // graph, node, outcome
+    CounterFamily answers_;         // api, code
 };
 
 } // namespace tinyllm::serve

@@ -1,6 +1,7 @@
 #include "serve/ollama_api.hpp"
 
 #include "serve/chat_request.hpp"
+#include "serve/error_shape.hpp"
 #include "serve/graph_call.hpp"
 #include "serve/http_status.hpp"
 #include "tinyllm/error.hpp"
@@ -16,7 +17,6 @@ namespace tinyllm::serve {
 
 namespace {
 
-constexpr const char *kJson = "application/json; charset=utf-8";
 constexpr const char *kNdjson = "application/x-ndjson";
 
 std::string json_string(std::string_view text) {
@@ -162,7 +162,7 @@ bool optional_string(const json::Value &body, const char *key, std::string &out,
 
 void send_ollama_error(Exchange &exchange, int status, const std::string &message,
                        Headers headers) {
-    exchange.send(status, kJson, "{\"error\":" + json_string(message) + "}", std::move(headers));
+    exchange.send(status, kJson, ollama_error_body(message), std::move(headers));
 }
 
 std::string rfc3339_now() {
@@ -213,9 +213,9 @@ bool OllamaApi::handle(const HttpRequest &request, const std::shared_ptr<Exchang
     } else if (request.path == "/api/show") {
         show(request, exchange);
     } else if (request.path == "/api/ps") {
-        ps(exchange);
+        ps(request, exchange);
     } else {
-        exchange->send(200, kJson, "{\"version\":" + json_string(kVersion) + "}");
+        version(request, exchange);
     }
     return true;
 }
@@ -288,9 +288,14 @@ void OllamaApi::run(const HttpRequest &request, const std::shared_ptr<Exchange> 
                           "\"options\" must be an object, not " + json::type_phrase(*options));
         return;
     }
-    for (const char *key : {"format", "options"}) {
-        if (const json::Value *v = json::find(*body, key)) add_data(in, key, *v);
+    if (const std::string error = read_request_format(json::find(*body, "format"), *graph, in);
+        !error.empty()) {
+        send_ollama_error(*exchange, 400, error);
+        return;
     }
+    if (const json::Value *options = json::find(*body, "options");
+        options != nullptr && options->IsObject() && !options->ObjectEmpty())
+        add_data(in, "options", *options);
     if (const std::string error = input_over_limit(in, services_.max_input_bytes); !error.empty()) {
         send_ollama_error(*exchange, 413, error);
         return;
@@ -361,7 +366,8 @@ void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange>
                        json_string(rfc3339_utc(services_.started_at_ms)) + "}");
 }
 
-void OllamaApi::ps(const std::shared_ptr<Exchange> &exchange) {
+// The graphs with runs in flight, then the models the backend has loaded (passed through).
+void OllamaApi::ps(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
     std::string models;
     for (const auto &[name, count] : services_.in_flight.snapshot()) {
         const std::string model = std::string(kModelPrefix) + name;
@@ -370,7 +376,36 @@ void OllamaApi::ps(const std::shared_ptr<Exchange> &exchange) {
                   ",\"size\":0,\"digest\":\"\",\"details\":" + graph_details() +
                   ",\"expires_at\":\"\",\"size_vram\":0,\"runs\":" + std::to_string(count) + "}";
     }
-    exchange->send(200, kJson, "{\"models\":[" + models + "]}");
+    if (services_.proxy == nullptr) {
+        exchange->send(200, kJson, "{\"models\":[" + models + "]}");
+        return;
+    }
+    services_.proxy->merge(request, exchange, [models](const std::string *backend) {
+        return "{\"models\":[" + BackendProxy::joined_list(models, backend, "models") + "]}";
+    });
+}
+
+// In front of an Ollama, its version (clients read it as the server's); TinyLLM's own is
+// tinyllm_version, and the version when there is no backend to ask.
+void OllamaApi::version(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    const std::string own = json_string(kVersion);
+    if (services_.proxy == nullptr) {
+        exchange->send(200, kJson, "{\"version\":" + own + ",\"tinyllm_version\":" + own + "}");
+        return;
+    }
+    services_.proxy->merge(request, exchange, [own](const std::string *backend) {
+        std::string version = own;
+        if (backend != nullptr) {
+            try {
+                const json::Document answer = json::parse_object(*backend, "the backend's version");
+                if (const std::optional<std::string> v = json::get_string(answer, "version"))
+                    version = json_string(*v);
+            } catch (const Error &e) {
+                spdlog::warn("/api/version gives TinyLLM's version: {}", e.what());
+            }
+        }
+        return "{\"version\":" + version + ",\"tinyllm_version\":" + own + "}";
+    });
 }
 
 } // namespace tinyllm::serve

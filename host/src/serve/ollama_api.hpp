@@ -23,7 +23,8 @@ private:
     void run(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange, bool generate);
     void tags(const std::shared_ptr<Exchange> &exchange);
     void show(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
-    void ps(const std::shared_ptr<Exchange> &exchange);
+    void ps(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
+    void version(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
 
     Services &services_;
 };

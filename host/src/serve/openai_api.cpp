@@ -1,6 +1,7 @@
 #include "serve/openai_api.hpp"
 
 #include "serve/chat_request.hpp"
+#include "serve/error_shape.hpp"
 #include "serve/graph_call.hpp"
 #include "serve/http_status.hpp"
 #include "tinyllm/json.hpp"
@@ -11,8 +12,6 @@
 namespace tinyllm::serve {
 
 namespace {
-
-constexpr const char *kJson = "application/json; charset=utf-8";
 
 std::string json_string(std::string_view text) {
     std::string out;
@@ -85,20 +84,11 @@ public:
         const int status =
             relayed.restarted ? 500 : http_status_for(parse_error_code(run.error_code));
         if (started_) {
-            event(error_object(status, message, {}));
+            event(openai_error_body(status, message, {}));
             exchange_->end();
             return;
         }
         send_openai_error(*exchange_, status, message, {}, headers());
-    }
-
-    static std::string error_object(int status, const std::string &message,
-                                    const std::string &code) {
-        const char *type = status == 429   ? "rate_limit_error"
-                           : status >= 500 ? "server_error"
-                                           : "invalid_request_error";
-        return "{\"error\":{\"message\":" + json_string(message) + ",\"type\":\"" + type +
-               "\",\"param\":null,\"code\":" + (code.empty() ? "null" : json_string(code)) + "}}";
     }
 
 private:
@@ -195,8 +185,7 @@ void add_options(const json::Value &body, GraphInput &in) {
 
 void send_openai_error(Exchange &exchange, int status, const std::string &message,
                        const std::string &code, Headers headers) {
-    exchange.send(status, kJson, OpenAiResponder::error_object(status, message, code),
-                  std::move(headers));
+    exchange.send(status, kJson, openai_error_body(status, message, code), std::move(headers));
 }
 
 bool OpenAiApi::handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
@@ -219,12 +208,41 @@ bool OpenAiApi::handle(const HttpRequest &request, const std::shared_ptr<Exchang
         models(request, exchange);
         return true;
     }
+    other(request, exchange);
+    return true;
+}
+
+// OpenAI's other endpoints (/v1/embeddings, /v1/completions, ...): a backend's model passes
+// through, as Ollama serves them; a graph answers chat completions only.
+void OpenAiApi::other(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
+    std::optional<std::string> model;
+    if (request.method == "POST") {
+        try {
+            const json::Document body =
+                json::parse_object(request.body, "request body", ErrorCode::invalid_argument);
+            model = json::get_string(body, "model");
+        } catch (const Error &e) {
+            send_openai_error(*exchange, 400, e.what());
+            return;
+        }
+    }
+    if (model && (services_.graphs.find(*model) != nullptr || graph_name_of(*model))) {
+        send_openai_error(*exchange, 400,
+                          "\"" + *model + "\" is a TinyLLM graph: it answers " +
+                              "/v1/chat/completions, not " + request.path,
+                          "model_not_supported");
+        return;
+    }
+    if (model && services_.proxy != nullptr) {
+        services_.proxy->forward(request, exchange);
+        return;
+    }
     send_openai_error(*exchange, 404,
                       request.method + " " + request.path +
                           " is not served by tinyllm serve (OpenAI's API: /v1/chat/completions, "
-                          "/v1/models)",
+                          "/v1/models; other endpoints for a backend's model when requests for "
+                          "them are passed through)",
                       "unknown_url");
-    return true;
 }
 
 void OpenAiApi::models(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
@@ -233,12 +251,24 @@ void OpenAiApi::models(const HttpRequest &request, const std::shared_ptr<Exchang
         std::string data;
         for (const ServedGraph &g : services_.graphs.graphs())
             data += (data.empty() ? "" : ",") + model_object(g.model, created);
-        exchange->send(200, kJson, "{\"object\":\"list\",\"data\":[" + data + "]}");
+        if (services_.proxy == nullptr) {
+            exchange->send(200, kJson, "{\"object\":\"list\",\"data\":[" + data + "]}");
+            return;
+        }
+        // Then the backend's own models, as it lists them.
+        services_.proxy->merge(request, exchange, [data](const std::string *backend) {
+            return "{\"object\":\"list\",\"data\":[" +
+                   BackendProxy::joined_list(data, backend, "data") + "]}";
+        });
         return;
     }
     // Model ids hold a slash ("tinyllm/default"): everything after /v1/models/ is the id.
     const std::string id = request.path.substr(std::string_view("/v1/models/").size());
     const ServedGraph *graph = services_.graphs.find(id);
+    if (graph == nullptr && !graph_name_of(id) && services_.proxy != nullptr) {
+        services_.proxy->forward(request, exchange);
+        return;
+    }
     if (graph == nullptr) {
         send_openai_error(*exchange, 404, unknown_model(services_.graphs, id), "model_not_found");
         return;
@@ -331,20 +361,32 @@ void OpenAiApi::chat_completions(const HttpRequest &request,
     // response_format: {"type": "json_object"} is Ollama's "json"; a json_schema's schema is
     // Ollama's format as a schema. The graph's nodes see it as data.format.
     if (const json::Value *rf = json::find(body, "response_format");
-        rf != nullptr && rf->IsObject()) {
-        const std::optional<std::string> type = json::get_string(*rf, "type");
+        rf != nullptr && !rf->IsNull()) {
+        const std::optional<std::string> type =
+            rf->IsObject() ? json::get_string(*rf, "type") : std::nullopt;
+        const json::Value json_object("json");
+        const json::Value *format = nullptr;
         if (type == "json_object") {
-            add_data(in, "format", json::Value("json"));
+            format = &json_object;
         } else if (type == "json_schema") {
             const json::Value *spec = json::find(*rf, "json_schema");
-            const json::Value *schema = spec != nullptr ? json::find(*spec, "schema") : nullptr;
-            if (schema == nullptr || !schema->IsObject()) {
+            format = spec != nullptr ? json::find(*spec, "schema") : nullptr;
+            if (format == nullptr || !format->IsObject()) {
                 send_openai_error(*exchange, 400,
                                   "response_format json_schema needs json_schema.schema",
                                   "invalid_value");
                 return;
             }
-            add_data(in, "format", *schema);
+        } else if (type != "text") {
+            send_openai_error(*exchange, 400,
+                              "response_format.type must be \"text\", \"json_object\" or "
+                              "\"json_schema\"",
+                              "invalid_value");
+            return;
+        }
+        if (const std::string error = read_request_format(format, *graph, in); !error.empty()) {
+            send_openai_error(*exchange, 400, error, "unsupported_parameter");
+            return;
         }
     }
     add_options(body, in);

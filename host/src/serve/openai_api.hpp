@@ -21,6 +21,7 @@ public:
 private:
     void chat_completions(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
     void models(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
+    void other(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange);
 
     Services &services_;
 };

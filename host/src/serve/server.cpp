@@ -2,9 +2,12 @@
 
 #include "serve/alerts_json.hpp"
 #include "serve/dashboard.hpp"
+#include "serve/error_shape.hpp"
 #include "serve/ollama_api.hpp"
 #include "serve/openai_api.hpp"
 #include "serve/tinyllm_api.hpp"
+#include "store/run_store.hpp"
+#include "store/sqlite.hpp"
 #include "tinyllm/json.hpp"
 #include "version.hpp"
 
@@ -17,8 +20,6 @@
 namespace tinyllm::serve {
 
 namespace {
-
-constexpr const char *kJson = "application/json; charset=utf-8";
 
 int64_t now_ms() {
     using namespace std::chrono;
@@ -70,6 +71,40 @@ private:
     Headers headers_;
 };
 
+// Counts each answer by the API its path belongs to and its status, as it starts.
+class Counted final : public Exchange {
+public:
+    Counted(std::shared_ptr<Exchange> inner, Metrics &metrics, const char *api)
+        : inner_(std::move(inner)), metrics_(metrics), api_(api) {}
+    void send(int status, std::string content_type, std::string body, Headers headers) override {
+        metrics_.answered(api_, status);
+        inner_->send(status, std::move(content_type), std::move(body), std::move(headers));
+    }
+    void start_stream(int status, std::string content_type, Headers headers) override {
+        metrics_.answered(api_, status);
+        inner_->start_stream(status, std::move(content_type), std::move(headers));
+    }
+    void write(std::string chunk) override { inner_->write(std::move(chunk)); }
+    void end() override { inner_->end(); }
+    void on_disconnect(std::function<void()> callback) override {
+        inner_->on_disconnect(std::move(callback));
+    }
+
+private:
+    std::shared_ptr<Exchange> inner_;
+    Metrics &metrics_;
+    const char *api_;
+};
+
+// The API a path belongs to, as the requests metric names it.
+const char *api_of(std::string_view path) {
+    if (path.starts_with("/api/")) return "ollama";
+    if (path.starts_with("/v1/")) return "openai";
+    if (path.starts_with("/tinyllm/")) return "tinyllm";
+    if (path == "/metrics") return "metrics";
+    return "other"; // the dashboard, the probes, the root
+}
+
 // Paths anyone may ask for: the probes, and the dashboard's files (it asks for the key itself).
 bool open_to_all(const HttpRequest &request) {
     const std::string &p = request.path;
@@ -88,9 +123,7 @@ void send_unauthorized(const HttpRequest &request, Exchange &exchange) {
     } else if (request.path.starts_with("/api/")) {
         send_ollama_error(exchange, 401, message, std::move(headers));
     } else {
-        std::string body = R"({"error":{"code":"unauthorized","message":)";
-        json::append_quoted(body, message);
-        exchange.send(401, kJson, body + "}}", std::move(headers));
+        exchange.send(401, kJson, tinyllm_error_body("unauthorized", message), std::move(headers));
     }
 }
 
@@ -129,6 +162,7 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
                                  .plugins_json = std::move(hooks.plugins_json),
                                  .proxy = nullptr, // set below, once proxy_ exists
                                  .max_input_bytes = options_.max_input_bytes,
+                                 .request_timeout = options_.request_timeout,
                                  .started_at_ms = now_ms(),
                                  .in_flight = {},
                                  .metrics = {},
@@ -143,6 +177,7 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
         proxy_ = std::make_unique<BackendProxy>(*hooks.passthrough, hooks.passthrough_timeout);
         services_.proxy = proxy_.get();
     }
+    options_.http.error_body = error_body_for;
     http_ = std::make_unique<HttpServer>(
         options_.http, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
             handle(std::move(request), std::move(exchange));
@@ -166,6 +201,8 @@ uint16_t Server::port() const noexcept {
 
 void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     spdlog::debug("{} {} {}", request.remote, request.method, request.target);
+    exchange =
+        std::make_shared<Counted>(std::move(exchange), services_.metrics, api_of(request.path));
     const std::optional<Headers> cors = options_.access.cors_headers(request);
     if (cors) exchange = std::make_shared<WithHeaders>(std::move(exchange), *cors);
     if (request.method == "OPTIONS" && !request.header("Origin").empty()) {
@@ -184,7 +221,9 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
         return;
     }
     if (climbs(request.path)) {
-        send_ollama_error(*exchange, 400, "the path climbs out of the server's (\"..\")");
+        exchange->send(
+            400, kJson,
+            error_body_for(request.path, 400, "the path climbs out of the server's (\"..\")"));
         return;
     }
     const bool get = request.method == "GET" || request.method == "HEAD";
@@ -214,7 +253,14 @@ void Server::handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
             {"tinyllm_start_time_seconds", "When the server started, in Unix seconds.",
              static_cast<double>(services_.started_at_ms) / 1e3},
         };
-        const BackendHealth::State backends = health_.state();
+        if (services_.store != nullptr) {
+            const HealthCheck::State store = store_health_.state();
+            gauges.push_back({"tinyllm_run_store_up",
+                              "1 when the run store took a write transaction at its last check "
+                              "(every 5 s), else 0.",
+                              !store.checked || store.up ? 1.0 : 0.0});
+        }
+        const HealthCheck::State backends = health_.state();
         gauges.push_back({"tinyllm_backends_up",
                           "1 when every backend answered its last check (every 5 s), else 0.",
                           backends.up ? 1.0 : 0.0});
@@ -267,7 +313,7 @@ std::string Server::status() const {
     number("graphs", static_cast<int64_t>(graphs_.graphs().size()));
     out += ",\"run_store\":";
     out += services_.store != nullptr ? "true" : "false";
-    const BackendHealth::State backends = health_.state();
+    const HealthCheck::State backends = health_.state();
     out += ",\"backends_up\":";
     out += backends.up ? "true" : "false";
     out += ",\"backends_error\":";
@@ -281,8 +327,25 @@ std::string Server::status() const {
     return out + "}";
 }
 
-// Ready when a graph can run and every backend answers its model list.
-void Server::check_backends() {
+// Ready when a graph can run, every backend answers its model list and the run store takes a
+// write transaction (a store another process holds past its busy timeout, or a read-only one,
+// would fail every run's recording).
+void Server::check_health() {
+    if (services_.store != nullptr) {
+        const auto began = std::chrono::steady_clock::now();
+        std::string failed;
+        try {
+            services_.store->write_transaction("readiness check", [](store::sqlite::Database &) {});
+        } catch (const std::exception &e) {
+            failed = e.what();
+        }
+        const HealthCheck::State before = store_health_.state();
+        if (!failed.empty() && (before.up || !before.checked)) spdlog::warn("{}", failed);
+        const bool writable = failed.empty();
+        store_health_.record(
+            writable, std::move(failed), now_ms(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    }
     const auto started = std::chrono::steady_clock::now();
     std::string error;
     try {
@@ -303,7 +366,7 @@ void Server::check_backends() {
 void Server::evaluate_alerts() {
     AlertInputs inputs;
     inputs.metrics = services_.metrics.snapshot();
-    const BackendHealth::State backends = health_.state();
+    const HealthCheck::State backends = health_.state();
     inputs.backends_checked = backends.checked;
     inputs.backends_up = backends.up;
     inputs.backends_error = backends.error;
@@ -350,8 +413,10 @@ void Server::ready(const std::shared_ptr<Exchange> &exchange) {
         for (const ServedGraph &g : graphs_.graphs())
             available += g.graph ? 1 : 0;
         if (available == 0) problems += "no graph is available; ";
-        const BackendHealth::State backends = health_.state();
+        const HealthCheck::State backends = health_.state();
         if (!backends.up) problems += "backend: " + backends.error + "; ";
+        if (const HealthCheck::State store = store_health_.state(); store.checked && !store.up)
+            problems += store.error + "; ";
         const std::string checked =
             ",\"backends_checked_ms_ago\":" + std::to_string(now_ms() - backends.checked_at_ms);
         if (problems.empty()) {
@@ -368,7 +433,7 @@ void Server::ready(const std::shared_ptr<Exchange> &exchange) {
         return;
     }
     const bool queued = control_.submit([this, answer] {
-        check_backends();
+        check_health();
         answer();
     });
     if (!queued) send_ollama_error(*exchange, 503, "server busy", {{"Retry-After", "1"}});
@@ -379,7 +444,7 @@ void Server::serve(const runtime::CancelToken &stop) {
     // Event streams get a comment line this often, so proxies keep them and gone clients show.
     constexpr auto kHeartbeat = std::chrono::seconds(15);
     // The backends are asked for their models this often (/readyz, /metrics).
-    constexpr auto kBackendCheck = std::chrono::seconds(5);
+    constexpr auto kHealthCheck = std::chrono::seconds(5);
     const auto kEvaluate = std::chrono::milliseconds(options_.alerts.evaluate_every_ms);
     auto next_heartbeat = std::chrono::steady_clock::now() + kHeartbeat;
     auto next_check = std::chrono::steady_clock::now();
@@ -409,9 +474,9 @@ void Server::serve(const runtime::CancelToken &stop) {
             next_heartbeat += kHeartbeat;
         }
         if (now >= next_check && !checking_.exchange(true)) {
-            next_check = now + kBackendCheck;
+            next_check = now + kHealthCheck;
             if (!control_.submit([this] {
-                    check_backends();
+                    check_health();
                     checking_ = false;
                 })) {
                 checking_ = false;

@@ -8,8 +8,8 @@
 #include "serve/access.hpp"
 #include "serve/alert_webhook.hpp"
 #include "serve/alerts.hpp"
-#include "serve/backend_health.hpp"
 #include "serve/graph_catalog.hpp"
+#include "serve/health_check.hpp"
 #include "serve/http_server.hpp"
 #include "serve/services.hpp"
 
@@ -27,6 +27,9 @@ struct ServerOptions {
     size_t max_concurrent_runs = 8;
     size_t max_queued_runs = 64;
     size_t max_input_bytes = 1 << 20;
+    // A run's time budget from its request's arrival, the time it waited for a run slot
+    // included (limits.request_timeout_ms); 0: none.
+    std::chrono::milliseconds request_timeout{0};
     std::chrono::milliseconds shutdown_grace{30000};
     AccessPolicy access;         // API keys and CORS origins
     config::AlertsConfig alerts; // no rules: nothing evaluated
@@ -59,7 +62,7 @@ private:
     void handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
     void ready(const std::shared_ptr<Exchange> &exchange);
     std::string status() const; // /tinyllm/v1/status
-    void check_backends();      // [the control queue]
+    void check_health();        // [the control queue] the backends, then the store
     void evaluate_alerts();     // [the thread in serve()]
     void delete_old_runs();     // [the control queue]
     void shutdown();
@@ -76,7 +79,8 @@ private:
     // After http_, so destroyed before it: a forward cut short at shutdown lets go of its
     // client's exchange while the HTTP server that made it still exists.
     std::unique_ptr<BackendProxy> proxy_;
-    BackendHealth health_;
+    HealthCheck health_;       // the backends' last check
+    HealthCheck store_health_; // the run store's: can it take a write transaction
     AlertEvaluator alerts_;
     std::unique_ptr<AlertWebhook> webhook_; // none without alerts.yaml's webhook
     std::atomic<bool> checking_{false};     // a check is queued or running

@@ -72,6 +72,7 @@ struct Services {
     std::function<std::string()> plugins_json;
     BackendProxy *proxy = nullptr;    // null: nothing is passed through
     size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
+    std::chrono::milliseconds request_timeout{0}; // ServerOptions::request_timeout
     int64_t started_at_ms = 0;
     RunsInFlight in_flight;
     Metrics metrics;

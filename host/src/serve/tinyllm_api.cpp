@@ -1,5 +1,6 @@
 #include "serve/tinyllm_api.hpp"
 
+#include "serve/error_shape.hpp"
 #include "serve/http_status.hpp"
 #include "store/graph_store.hpp"
 #include "store/metrics_json.hpp"
@@ -12,8 +13,6 @@
 namespace tinyllm::serve {
 
 namespace {
-
-constexpr const char *kJson = "application/json; charset=utf-8";
 
 // ?name=N as a whole number in [low, high]; `fallback` when absent.
 int64_t number_param(const HttpRequest &request, std::string_view name, int64_t fallback,
@@ -93,12 +92,7 @@ json::Value graph_json(const ServedGraph &served, const store::GraphStore *versi
 } // namespace
 
 void send_tinyllm_error(Exchange &exchange, ErrorCode code, const std::string &message) {
-    std::string body = R"({"error":{"code":)";
-    json::append_quoted(body, to_string(code));
-    body += R"(,"message":)";
-    json::append_quoted(body, message);
-    body += "}}";
-    exchange.send(http_status_for(code), kJson, std::move(body));
+    exchange.send(http_status_for(code), kJson, tinyllm_error_body(to_string(code), message));
 }
 
 bool TinyllmApi::handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {

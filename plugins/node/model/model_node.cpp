@@ -54,7 +54,9 @@ constexpr const char *kSchema = R"json({
     "request_tools": {"type": "boolean", "default": false,
                       "description": "Also offer the model the tools a client sent with its request (data.tools: `tinyllm serve`, a graph that sets request_tools). A call of one ends the node with route \"tool_calls\" and the calls in data.tool_calls, for the client to run; its next request brings the results (data.tool_turns), which the model reads after the prompt."},
     "history": {"type": "boolean", "default": false,
-                "description": "Send the conversation's earlier messages (data.history: what a `tinyllm serve` client sent before its last message) to the model as turns before the prompt, so that it answers within the conversation."}
+                "description": "Send the conversation's earlier messages (data.history: what a `tinyllm serve` client sent before its last message) to the model as turns before the prompt, so that it answers within the conversation."},
+    "request_format": {"type": "boolean", "default": false,
+                       "description": "Answer in the format a client asked for (data.format: Ollama's format, OpenAI's response_format, under `tinyllm serve`, a graph that sets request_format) instead of this node's format."}
   }
 })json";
 
@@ -73,7 +75,8 @@ public:
           think_(think_of(json::get_bool(config_, "think"))),
           tools_(host, tool_names(config_), json::get_int(config_, "max_tool_rounds").value_or(4)),
           request_tools_(json::get_bool(config_, "request_tools").value_or(false)),
-          history_(json::get_bool(config_, "history").value_or(false)) {
+          history_(json::get_bool(config_, "history").value_or(false)),
+          request_format_(json::get_bool(config_, "request_format").value_or(false)) {
         const std::optional<std::string> system = json::get_string(config_, "system");
         const std::optional<std::string> prompt = json::get_string(config_, "prompt");
         if (!prompt_id_.empty() && (system || prompt)) {
@@ -306,8 +309,23 @@ private:
         request.stream = stream_;
         request.think = think_;
         request.options_json = options_;
-        request.format_json = format_;
+        request.format_json = format_for(data);
         return request;
+    }
+
+    // The client's format (data.format: "json" or a schema) when the node takes it, else the
+    // node's. An empty string asks for none, as in Ollama.
+    std::string format_for(const json::Value *data) const {
+        const json::Value *asked =
+            request_format_ && data != nullptr ? json::find(*data, "format") : nullptr;
+        if (asked == nullptr || asked->IsNull()) return format_;
+        if (asked->IsString() && asked->GetStringLength() == 0) return {};
+        if (!asked->IsObject() && !asked->IsString()) {
+            throw Error(TLLM_ERR_INVALID_ARGUMENT,
+                        "data.format must be \"json\" or a JSON Schema object, not " +
+                            json::type_phrase(*asked));
+        }
+        return json::to_string(*asked);
     }
 
     tinyllm::sdk::Host host_;
@@ -326,8 +344,9 @@ private:
     std::string min_size_;
     std::vector<std::string> ladder_; // from activate: the models a request may go to
     tinyllm::node::ToolLoop tools_;
-    bool request_tools_; // also offers data.tools, the client's
-    bool history_;       // sends data.history as turns
+    bool request_tools_;  // also offers data.tools, the client's
+    bool history_;        // sends data.history as turns
+    bool request_format_; // answers in data.format instead of format_
 };
 
 constexpr tinyllm::sdk::PluginInfo kInfo{

@@ -163,17 +163,14 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     }
     store::RunStore &store = ctx.store();
     const config::LimitsConfig &limits = config.system.limits;
-    serve::RunGraph run_graph = [&ctx, &store, &limits](const serve::ServedGraph &served,
-                                                        const std::string &input,
-                                                        graph::RunOptions options) {
+    serve::RunGraph run_graph = [&store, &limits](const serve::ServedGraph &served,
+                                                  const std::string &input,
+                                                  graph::RunOptions options) {
         StoreRecorder recorder(store);
         std::optional<graph::ObserverPair> both;
         if (options.observer != nullptr) both.emplace(recorder, *options.observer);
         options.observer = both ? static_cast<graph::RunObserver *>(&*both) : &recorder;
         options.max_parallel_branches = static_cast<size_t>(limits.max_parallel_branches);
-        Context::TimeBudget budget = ctx.time_budget(0);
-        options.deadline = budget.deadline;
-        options.deadline_name = std::move(budget.name);
         trace::Run run = graph::Executor(*served.graph).run(input, options);
         if (recorder.error()) {
             spdlog::error("run {} could not be fully recorded: {}", run.id,
@@ -190,10 +187,12 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     options.http.idle_timeout = std::chrono::milliseconds(sc.idle_timeout_ms);
     options.http.write_timeout = std::chrono::milliseconds(sc.write_timeout_ms);
     options.http.max_unsent_bytes = sc.max_unsent_bytes;
+    options.http.max_connections = sc.max_connections;
     options.http.threads = static_cast<unsigned>(sc.io_threads);
     options.max_concurrent_runs = static_cast<size_t>(limits.max_concurrent_runs);
     options.max_queued_runs = static_cast<size_t>(limits.max_queued_runs);
     options.max_input_bytes = limits.max_input_bytes;
+    options.request_timeout = std::chrono::milliseconds(limits.request_timeout_ms);
     options.shutdown_grace = std::chrono::milliseconds(sc.shutdown_grace_ms);
     options.access = std::move(access);
     options.alerts = config.alerts;

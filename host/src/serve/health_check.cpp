@@ -1,8 +1,8 @@
-#include "serve/backend_health.hpp"
+#include "serve/health_check.hpp"
 
 namespace tinyllm::serve {
 
-void BackendHealth::record(bool up, std::string error, int64_t now_ms, double seconds) {
+void HealthCheck::record(bool up, std::string error, int64_t now_ms, double seconds) {
     const std::lock_guard lock(mutex_);
     if (up) {
         state_.down_since_ms = 0;
@@ -16,7 +16,7 @@ void BackendHealth::record(bool up, std::string error, int64_t now_ms, double se
     state_.check_seconds = seconds;
 }
 
-BackendHealth::State BackendHealth::state() const {
+HealthCheck::State HealthCheck::state() const {
     const std::lock_guard lock(mutex_);
     return state_;
 }

@@ -1,6 +1,6 @@
-// Whether the backends answer, checked every few seconds off the I/O threads (the server's
-// control queue): /readyz answers from the last check instead of asking every backend on each
-// probe, and /metrics shows it (tinyllm_backends_up and kin).
+// Whether something the server needs answers — the backends, the run store — checked every few
+// seconds off the I/O threads (the server's control queue): /readyz answers from the last check
+// instead of asking on each probe, and /metrics shows it (tinyllm_backends_up and kin).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 namespace tinyllm::serve {
 
-class BackendHealth {
+class HealthCheck {
 public:
     struct State {
         bool checked = false; // no check has ended yet
