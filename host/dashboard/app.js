@@ -216,6 +216,119 @@ function decidedRoute(n) {
   return n.route && n.route !== before ? n.route : "";
 }
 
+function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+
+// data[key] of a message as the trace embeds it (an object; a string when it was not JSON).
+function messageData(message, key) {
+  return isObject(message) && isObject(message.data) && isObject(message.data[key]) ? message.data[key] : null;
+}
+
+// The record a node wrote into its message's data[key] (a router's data.router, a gate's
+// data.gate). A node of `type` always writes its own; the nodes after it carry it along in the
+// message, so for any other node it counts only when it changed.
+function ownRecord(n, key, type) {
+  const after = messageData(n.output, key);
+  if (!after) return null;
+  if (n.type === type) return after;
+  return JSON.stringify(after) === JSON.stringify(messageData(n.input, key)) ? null : after;
+}
+
+function fixed2(v) { return typeof v === "number" && isFinite(v) ? v.toFixed(2) : ""; }
+function plural(count, noun) { return `${count} ${noun}${count === 1 ? "" : "s"}`; }
+
+// A gate's judge rule puts the judge's verdict in its check, as one line:
+// "judge NAME scored 0.25[, below 0.80][: reason; reason]" (the reason of a failed check, the
+// detail of a passed one or of one whose rule has its own message).
+const JUDGE_LINE = /^judge (\S+) scored (\d+(?:\.\d+)?)(?:, below (\d+(?:\.\d+)?))?(?:: ([\s\S]*))?$/;
+
+function judgeText(text, pass) {
+  const m = JUDGE_LINE.exec(text);
+  if (!m) return text;
+  return `judge ${m[1]}: ${pass ? "pass" : "fail"}, score ${m[2]}` +
+    (m[3] ? `, below the rule's min_score ${m[3]}` : "") + (m[4] ? ` — ${m[4]}` : "");
+}
+
+// One check of a gate: "✓ rule: what was checked" or "✗ rule: why it failed (detail)"; a
+// judge rule: "✗ judge NAME: fail, score 0.25 — its reasons".
+function checkText(c) {
+  const pass = c.pass === true;
+  const parts = (pass ? [c.detail] : [c.reason, c.detail])
+    .filter(t => typeof t === "string" && t).map(t => judgeText(t, pass));
+  const text = parts.length ? parts[0] + (parts[1] ? ` (${parts[1]})` : "") : "";
+  const rule = c.rule || "?";
+  return `${pass ? "✓" : "✗"} ` + (rule === "judge" && text.startsWith("judge ") ? text : rule + (text ? ": " + text : ""));
+}
+
+const GATE_ACTIONS = {
+  retry: "the answer went back to its model with feedback",
+  escalate: "the answer went to the next bigger model with feedback",
+  fail: "the fallback took over",
+};
+
+// What a node decided, in a few items: { text, cls, lines (one each, shown under it), feedback }.
+// A router: its route, stage and confidence, and what each stage said. A gate: pass or fail, what
+// it did then (the route it took), every check (a judge rule's verdict among them) and the
+// feedback it sent back. Any other node that set a route: the route. A failure: its error.
+function nodeDecisions(n) {
+  const who = `${n.node} (${n.type})`;
+  const items = [];
+  const router = ownRecord(n, "router", "router");
+  const gate = ownRecord(n, "gate", "gate");
+  if (router) {
+    const route = router.route || n.route || "?";
+    const how = [router.stage, fixed2(router.confidence) && "confidence " + fixed2(router.confidence)].filter(Boolean);
+    items.push({
+      text: `${who} chose “${route}”` + (how.length ? ` (${how.join(", ")})` : ""), cls: "route",
+      lines: (Array.isArray(router.stages) ? router.stages : []).filter(isObject)
+        .map(s => `${s.stage || "?"} ${s.outcome || ""}` + (s.detail ? `: ${s.detail}` : "")),
+    });
+  } else if (gate) {
+    const pass = gate.pass === true;
+    const action = typeof gate.action === "string" ? gate.action : n.route;
+    const failures = typeof gate.failures === "number" ? gate.failures : 0;
+    let text = `${who} ${pass ? "pass" : "fail"}`;
+    if (pass) {
+      if (failures) text += ` after ${plural(failures, "failed answer")}`;
+    } else {
+      text += ` → ${action || "?"}` + (GATE_ACTIONS[action] ? `: ${GATE_ACTIONS[action]}` : "") +
+        (failures ? ` (failed answer ${failures})` : "");
+    }
+    const checks = (Array.isArray(gate.checks) ? gate.checks : []).filter(isObject);
+    const lines = checks.length ? checks.map(checkText)
+      : (Array.isArray(gate.reasons) ? gate.reasons : []).map(r => "✗ " + judgeText(String(r), false));
+    const feedback = n.output && typeof n.output.feedback === "string" ? n.output.feedback : "";
+    items.push({ text, cls: pass ? "pass" : "fail", lines, feedback: pass ? "" : feedback });
+  } else {
+    const route = decidedRoute(n);
+    if (route) items.push({ text: `${who} chose “${route}”`, cls: "route", lines: [] });
+  }
+  if (n.error) items.push({ text: `${who} ${n.status}: ${n.error}`, cls: "error", lines: [] });
+  return items;
+}
+
+// The same as lines of text, for a bar's tooltip.
+function decisionText(n) {
+  return nodeDecisions(n).map(d => [d.text, ...d.lines.map(l => "  " + l)]
+    .concat(d.feedback ? ["  feedback sent back:", ...d.feedback.split("\n").map(l => "    " + l)] : [])
+    .join("\n")).join("\n");
+}
+
+// Under a bar: the route it took, and a gate's verdict or a router's confidence.
+function decisionTag(n) {
+  const gate = ownRecord(n, "gate", "gate");
+  const router = ownRecord(n, "router", "router");
+  const route = router ? router.route || n.route : gate ? n.route : decidedRoute(n);
+  let tag = route ? "→ " + route : "";
+  if (router && fixed2(router.confidence)) tag += ` (${fixed2(router.confidence)})`;
+  if (gate && gate.pass !== true) {
+    const failed = (Array.isArray(gate.checks) ? gate.checks : []).filter(c => isObject(c) && c.pass === false).length;
+    tag = "✗ " + tag + (failed ? ` (${plural(failed, "check")} failed)` : "");
+  } else if (gate) {
+    tag = "✓ " + tag;
+  }
+  return tag;
+}
+
 // Which edges the run took: each execution follows the previous one on its branch (or on the
 // branch it forked from).
 function takenEdges(run) {
@@ -322,26 +435,34 @@ function timelineFigure(run) {
       (c.completion_tokens !== null && c.completion_tokens !== undefined ? ` ${c.prompt_tokens}+${c.completion_tokens} tok` : ""))
       .concat((n.tool_calls || []).map(t => `tool ${t.tool}${t.error ? " failed" : ""}`));
     const bar = svg("rect", { x: left, y, width: barWidth, height: 12, class: "bar " + status });
-    const route = decidedRoute(n);
-    bar.append(svg("title", {}, `${name}: ${status}, ${ms((n.duration_us || 0) / 1000)}` + (route ? `, route ${route}` : "") + (n.error ? `\n${n.error}` : "") + (calls.length ? "\n" + calls.join("\n") : "")));
+    const decided = decisionText(n);
+    bar.append(svg("title", {}, `${name}: ${status}, ${ms((n.duration_us || 0) / 1000)}` + (decided ? "\n" + decided : "") + (calls.length ? "\n" + calls.join("\n") : "")));
     group.append(svg("text", { x: 0, y: y + 10 }, name.length > 26 ? name.slice(0, 25) + "…" : name), bar,
       svg("text", { x: left + barWidth + 4, y: y + 10 }, status === "running" ? "running" : ms((n.duration_us || 0) / 1000)),
-      svg("text", { x: LABEL, y: y + 23, fill: "#777" }, [n.type, route ? "→ " + route : "", calls.join(" · ")].filter(Boolean).join("  ")));
+      svg("text", { x: LABEL, y: y + 23, fill: "#777" }, [n.type, decisionTag(n), calls.join(" · ")].filter(Boolean).join("  ")));
     figure.append(group);
   });
   return figure;
 }
 
-// What the routers, gates and judges decided, and what failed, in order.
+// What the routers, gates and judges decided, and what failed, in order: a gate's checks (a
+// judge rule's verdict among them) and the feedback it sent back under its line.
 function renderDecisions(run) {
   const list = document.getElementById("run-decisions");
   const items = [];
   for (const n of sortedNodes(run)) {
-    const route = decidedRoute(n);
-    if (route) items.push(`${n.node} (${n.type}) chose “${route}”`);
-    if (n.error) items.push(`${n.node} (${n.type}) ${n.status}: ${n.error}`);
+    for (const d of nodeDecisions(n)) {
+      const item = el("li", { class: d.cls, "data-node": n.node }, d.text);
+      if (d.lines.length) {
+        const lines = el("ul", { class: "checks" });
+        lines.append(...d.lines.map(line => el("li", line.startsWith("✗") ? { class: "fail" } : {}, line)));
+        item.append(lines);
+      }
+      if (d.feedback) item.append(el("div", { class: "dim" }, "feedback sent back:"), el("pre", { class: "feedback" }, d.feedback));
+      items.push(item);
+    }
   }
-  list.replaceChildren(...(items.length ? items : ["No routing, gate or judge decision in this run."]).map(t => el("li", {}, t)));
+  list.replaceChildren(...(items.length ? items : [el("li", {}, "No routing, gate or judge decision in this run.")]));
 }
 
 // ---- live events -----------------------------------------------------------------------------

@@ -97,6 +97,8 @@ try {
     check((await page.$$('#run-graph path.edge.taken')).length >= 2, 'and the edges it took');
     const decisions = await page.textContent('#run-decisions');
     check(decisions.includes('router (router) chose “math”'), `the router's decision is listed: ${decisions.slice(0, 100)}`);
+    check(decisions.includes('math_check (gate) pass') && decisions.includes('numeric_answer'),
+          `the gate's verdict is listed with its checks: ${decisions.slice(decisions.indexOf('math_check'), decisions.indexOf('math_check') + 160)}`);
 
     await page.waitForSelector('#metrics .metric-card[data-node="router"]', { timeout: 30000 });
     check(true, 'per-node metrics show the router');
