@@ -145,6 +145,50 @@ TEST_F(PassthroughTest, ListsVersionAndOtherOpenAiEndpointsHoldTheBackendsToo) {
               (std::vector<std::string>{"tinyllm/default", "tinyllm/direct"}));
 }
 
+// server.passthrough: "use" passes requests that use the backend's models, not those that pull,
+// create or delete them (403, the backend never asked); "none" passes nothing.
+TEST_F(PassthroughTest, ThePassthroughSettingKeepsModelManagementOrEverythingAway) {
+    write_config_file("system.yaml",
+                      "data_dir: " + (root() / "data").string() + "\nserver: {passthrough: use}\n");
+    start_server();
+    HttpClient client(url_);
+    const HttpResponse pull = client.post("/api/pull", R"({"model":"phi4:14b"})");
+    EXPECT_EQ(pull.status, 403) << pull.body;
+    EXPECT_THAT(pull.body, HasSubstr("/api/pull manages the backend's models, which this server "
+                                     "does not pass through (server.passthrough: use"));
+    EXPECT_EQ(client.request("DELETE", "/api/delete", R"({"model":"qwen2.5:0.5b"})").status, 403);
+    EXPECT_EQ(client.post("/api/blobs/sha256:00", "").status, 403);
+    EXPECT_EQ(ollama_.count("/api/pull") + ollama_.count("/api/delete"), 0u);
+    EXPECT_EQ(client.post("/api/embed", R"({"model":"qwen2.5:0.5b","input":"x"})").status, 200);
+    EXPECT_EQ(client.post("/api/chat", kBackendChat).status, 200);
+    server_->send_signal(SIGTERM);
+    EXPECT_EXIT_CODE(server_->finish(), kOk);
+    server_.reset();
+
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nserver: {passthrough: none}\n");
+    start_server();
+    HttpClient graphs_only(url_);
+    EXPECT_EQ(graphs_only.post("/api/chat", kBackendChat).status, 404);
+    EXPECT_EQ(graphs_only.post("/api/pull", R"({"model":"phi4:14b"})").status, 501);
+    EXPECT_EQ(parse_json(graphs_only.get("/api/tags").body)["models"].Size(), 2u); // the graphs
+}
+
+// Listening beyond this machine without keys, as --insecure-no-auth allows: anyone may call,
+// the log says so, and (server.passthrough: auto) the backend's models may be used but not
+// managed.
+TEST_F(PassthroughTest, TheInsecureFlagServesEveryoneAndKeepsModelManagementAway) {
+    server_ = start({"serve", "--listen", "0.0.0.0:0", "--insecure-no-auth"});
+    start_server_from_output();
+    HttpClient client(url_);
+    EXPECT_EQ(client.post("/api/chat", kChatHello).status, 200);
+    EXPECT_EQ(client.get("/tinyllm/v1/runs").status, 200);
+    EXPECT_EQ(client.post("/api/pull", R"({"model":"phi4:14b"})").status, 403);
+    EXPECT_EQ(client.post("/api/chat", kBackendChat).status, 200);
+    EXPECT_THAT(server_->err_so_far(), HasSubstr("without API keys (--insecure-no-auth): anyone "
+                                                 "who reaches it may run the graphs"));
+}
+
 TEST_F(PassthroughTest, ABackendThatStopsMidAnswerEndsTheStreamWithAnErrorLine) {
     ollama_.enqueue(
         "/api/chat",

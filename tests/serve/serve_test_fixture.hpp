@@ -33,9 +33,10 @@ protected:
         server_ = start({"serve", "--listen", "127.0.0.1:0"});
         start_server_from_output();
     }
-    // Waits for the address a server started by the test prints.
+    // Waits for the address a server started by the test prints (on 127.0.0.1, or on every
+    // address, 0.0.0.0, which the test reaches through 127.0.0.1).
     void start_server_from_output() {
-        const std::string prefix = "listening on http://127.0.0.1:";
+        const std::string prefix = "listening on http://";
         ASSERT_TRUE(server_->wait_until([&] {
             const std::string &out = server_->out_so_far();
             const size_t at = out.find(prefix);
@@ -43,8 +44,9 @@ protected:
         })) << "no address on stdout; stderr: "
             << server_->err_so_far();
         const std::string &out = server_->out_so_far();
-        port_ =
-            static_cast<unsigned short>(std::stoi(out.substr(out.find(prefix) + prefix.size())));
+        const size_t at = out.find(prefix);
+        const std::string address = out.substr(at, out.find('\n', at) - at);
+        port_ = static_cast<unsigned short>(std::stoi(address.substr(address.rfind(':') + 1)));
         url_ = "http://127.0.0.1:" + std::to_string(port_);
     }
 

@@ -227,6 +227,11 @@ constexpr std::string_view schema_text = R"json({
           "type": "array",
           "items": {"type": "string", "pattern": "^(\\*|https?://[^/\\s]+)$"},
           "default": []
+        },
+        "passthrough": {
+          "description": "Which requests for the backend's own models go to it: all (Ollama's whole API, model management too: pull, push, create, copy, delete, blobs), use (using models only: chat, generate, embeddings, show, lists; model management refused with 403), none (nothing: the graphs alone), or auto: all while the server listens on a loopback address, use on any other (a key holder may use the backend's models but not pull, create or delete them).",
+          "enum": ["auto", "all", "use", "none"],
+          "default": "auto"
         }
       }
     }
@@ -354,6 +359,7 @@ SystemConfig load_system_config(const std::filesystem::path &path,
     config.server.io_threads = static_cast<int>(int_at(server, "io_threads"));
     for (const json::Value &key : server["api_keys"].GetArray())
         config.server.api_keys.emplace_back(key.GetString(), key.GetStringLength());
+    config.server.passthrough = string_at(server, "passthrough");
     for (const json::Value &origin : server["cors_origins"].GetArray())
         config.server.cors_origins.emplace_back(origin.GetString(), origin.GetStringLength());
     const json::Value &isolation = root["isolation"];

@@ -60,6 +60,7 @@ struct ServerConfig {
     int io_threads = 2;
     std::vector<std::string> api_keys;     // "sha256:HEX" or "env:NAME"
     std::vector<std::string> cors_origins; // "https://host[:port]" or "*"
+    std::string passthrough = "auto";      // auto, all, use, none: what reaches the backend
 };
 
 // How long recorded runs are kept.

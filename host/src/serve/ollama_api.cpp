@@ -170,6 +170,20 @@ std::string rfc3339_now() {
     return rfc3339_utc(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+namespace {
+
+// Ollama's endpoints that change which models its server holds (and, for create, read files on
+// it): passed through only with server.passthrough: all.
+bool manages_models(std::string_view path) {
+    for (const std::string_view p :
+         {"/api/pull", "/api/push", "/api/create", "/api/copy", "/api/delete"}) {
+        if (path == p) return true;
+    }
+    return path.starts_with("/api/blobs/");
+}
+
+} // namespace
+
 bool OllamaApi::handle(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
     struct Endpoint {
         const char *path;
@@ -184,6 +198,15 @@ bool OllamaApi::handle(const HttpRequest &request, const std::shared_ptr<Exchang
         if (request.path == e.path) endpoint = &e;
     if (endpoint == nullptr) {
         if (request.path.rfind("/api/", 0) != 0) return false;
+        if (services_.proxy != nullptr && !services_.proxy_management &&
+            manages_models(request.path)) {
+            send_ollama_error(*exchange, 403,
+                              request.path +
+                                  " manages the backend's models, which this server does not "
+                                  "pass through (server.passthrough: use, the default when it "
+                                  "listens beyond this machine; all lets it)");
+            return true;
+        }
         if (services_.proxy != nullptr) {
             services_.proxy->forward(request, exchange); // pull, embed, delete, ...
             return true;

@@ -161,6 +161,7 @@ Server::Server(ServerOptions options, GraphCatalog graphs, ServerHooks hooks)
                                  .store = hooks.store,
                                  .plugins_json = std::move(hooks.plugins_json),
                                  .proxy = nullptr, // set below, once proxy_ exists
+                                 .proxy_management = hooks.passthrough_management,
                                  .max_input_bytes = options_.max_input_bytes,
                                  .request_timeout = options_.request_timeout,
                                  .started_at_ms = now_ms(),

@@ -46,6 +46,8 @@ struct ServerHooks {
     std::function<std::string()> plugins_json;
     // The Ollama server requests for what is not a graph are passed to; none: they are refused.
     std::optional<ProxyTarget> passthrough;
+    // Model management (pull, push, create, copy, delete, blobs) passes through too; false: 403.
+    bool passthrough_management = true;
     std::chrono::milliseconds passthrough_timeout{300000};
 };
 
@@ -71,6 +73,7 @@ struct Services {
     store::RunStore *store = nullptr;
     std::function<std::string()> plugins_json;
     BackendProxy *proxy = nullptr;    // null: nothing is passed through
+    bool proxy_management = true;     // ServerHooks::passthrough_management
     size_t max_input_bytes = 1 << 20; // limits.max_input_bytes: the input a request may give
     std::chrono::milliseconds request_timeout{0}; // ServerOptions::request_timeout
     int64_t started_at_ms = 0;

@@ -205,12 +205,21 @@ int run_serve(Context &ctx, const std::vector<std::string> &args) {
     hooks.store = &store;
     // Built once: the plugins do not change while the server runs.
     hooks.plugins_json = [text = json::to_string(registry_json(ctx.registry()))] { return text; };
-    hooks.passthrough = passthrough_target(rt);
+    // server.passthrough: auto is all on a loopback address (whoever reaches the server could
+    // reach the backend), use on any other (a key to run graphs is not a key to delete models).
+    const std::string passthrough = sc.passthrough != "auto"            ? sc.passthrough
+                                    : serve::is_loopback(address->host) ? "all"
+                                                                        : "use";
+    if (passthrough != "none") hooks.passthrough = passthrough_target(rt);
+    hooks.passthrough_management = passthrough == "all";
     hooks.passthrough_timeout = std::chrono::milliseconds(
         limits.request_timeout_ms > 0 ? limits.request_timeout_ms : 24 * 3600 * 1000);
     if (hooks.passthrough) {
-        spdlog::info("requests for backend models pass through to {} at {}:{}",
-                     hooks.passthrough->backend, hooks.passthrough->host, hooks.passthrough->port);
+        spdlog::info("requests for backend models pass through to {} at {}:{} ({})",
+                     hooks.passthrough->backend, hooks.passthrough->host, hooks.passthrough->port,
+                     hooks.passthrough_management
+                         ? "all of its API"
+                         : "using models; pulling, creating or deleting them is refused");
     }
     serve::Server server(options, std::move(catalog), std::move(hooks));
     const std::string host =
