@@ -205,32 +205,46 @@ TEST_F(PassthroughTest, ABackendThatStopsMidAnswerEndsTheStreamWithAnErrorLine) 
     EXPECT_EQ(HttpClient(url_).post("/api/chat", kBackendChat).status, 200);
 }
 
-// The backend answers 40 MB at once; the client reads none of it. Beyond what the kernel's
-// buffers hold, the stream waits in the server: at server.max_unsent_bytes the connection is
-// closed (the write timeout is set far out, so only that limit can end it).
-TEST_F(PassthroughTest, AClientReadingSlowerThanTheStreamComesIsCutAtTheUnsentLimit) {
-    write_config_file("system.yaml", "data_dir: " + (config_dir().parent_path() / "data").string() +
-                                         "\nserver:\n  max_unsent_bytes: 65536\n"
-                                         "  write_timeout_ms: 600000\n");
-    const std::vector<std::string> tokens(40'000, std::string(1000, 'x'));
-    ollama_.enqueue("/api/chat", testing::chat_stream("qwen2.5:0.5b", tokens));
-    start_server();
-    RawConnection reader(port_);
-    reader.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                std::to_string(kBackendChat.size()) + "\r\n\r\n" + kBackendChat);
-    // Not reading: wait until the server has closed it (it is the only other connection).
-    HttpClient client(url_);
-    bool cut = false;
-    for (int i = 0; i < 600 && !cut; ++i) {
-        cut = parse_json(client.get("/tinyllm/v1/status").body)["connections"].GetInt() <= 1;
-        if (!cut) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+class SlowReaderTest : public PassthroughTest {
+protected:
+    // The backend answers 40 MB at once; the client reads none of it. Beyond what the kernel's
+    // buffers hold, the stream waits in the server until `server_settings` (system.yaml's
+    // server: lines) end it: the connection is closed, the answer cut short.
+    void expect_cut_when_not_read(const std::string &server_settings) {
+        write_config_file("system.yaml",
+                          "data_dir: " + (config_dir().parent_path() / "data").string() +
+                              "\nserver:\n" + server_settings);
+        const std::vector<std::string> tokens(40'000, std::string(1000, 'x'));
+        ollama_.enqueue("/api/chat", testing::chat_stream("qwen2.5:0.5b", tokens));
+        start_server();
+        RawConnection reader(port_);
+        reader.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                    std::to_string(kBackendChat.size()) + "\r\n\r\n" + kBackendChat);
+        // Not reading: wait until the server has closed it (it is the only other connection).
+        HttpClient client(url_);
+        bool cut = false;
+        for (int i = 0; i < 600 && !cut; ++i) {
+            cut = parse_json(client.get("/tinyllm/v1/status").body)["connections"].GetInt() <= 1;
+            if (!cut) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_TRUE(cut) << "the connection of a client that reads nothing stayed open";
+        const std::string got = reader.read_until_closed(std::chrono::seconds(60));
+        EXPECT_TRUE(reader.closed_by_server());
+        EXPECT_LT(got.size(), 40'000u * 1000u); // cut short: no last line, no end of the chunks
+        EXPECT_THAT(got, Not(HasSubstr("\"done\":true")));
+        EXPECT_EQ(client.get("/healthz").status, 200);
     }
-    ASSERT_TRUE(cut) << "the connection of a client that reads nothing stayed open";
-    const std::string got = reader.read_until_closed(std::chrono::seconds(60));
-    EXPECT_TRUE(reader.closed_by_server());
-    EXPECT_LT(got.size(), 40'000u * 1000u); // cut short: no last line, no end of the chunks
-    EXPECT_THAT(got, Not(HasSubstr("\"done\":true")));
-    EXPECT_EQ(client.get("/healthz").status, 200);
+};
+
+// At server.max_unsent_bytes (the write timeout set far out, so only that limit can end it).
+TEST_F(SlowReaderTest, AClientReadingSlowerThanTheStreamComesIsCutAtTheUnsentLimit) {
+    expect_cut_when_not_read("  max_unsent_bytes: 65536\n  write_timeout_ms: 600000\n");
+}
+
+// After server.write_timeout_ms of a write that does not move (the unsent limit set above the
+// whole answer, so only the timeout can end it).
+TEST_F(SlowReaderTest, AClientThatStopsReadingIsCutAfterTheWriteTimeout) {
+    expect_cut_when_not_read("  max_unsent_bytes: 104857600\n  write_timeout_ms: 300\n");
 }
 
 TEST_F(PassthroughTest, ABackendThatIsDownIsA502NamingIt) {

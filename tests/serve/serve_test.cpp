@@ -603,6 +603,12 @@ TEST_F(ServeTest, AClientThatGoesAwayCancelsItsRunAndTheRunIsRecordedSo) {
     connection.close();
     EXPECT_TRUE(eventually_status(run_id, "cancelled"))
         << "run " << run_id << ": " << status_of(run_id);
+    // Its model call was cut off where it was, not left to finish for no one.
+    const json::Document trace =
+        parse_json(HttpClient(url_).get("/tinyllm/v1/runs/" + run_id).body);
+    const json::Value &call = trace["nodes"][0]["model_calls"][0];
+    EXPECT_THAT(call["error"].GetString(), HasSubstr("cancelled during POST /api/chat"));
+    EXPECT_NE(std::string(trace["answer"].GetString()), testing::kDefaultAnswer);
 }
 
 // server.max_connections: one connection more is told the server is busy and closed, unread, so

@@ -146,6 +146,34 @@ TEST_F(TinyllmApiTest, FollowingOneRunGivesItsTokensAsTheyCome) {
     EXPECT_THAT(stream, HasSubstr(R"("content":" today")"));
 }
 
+// A followed run of the default graph shows its gate's decision live, as the gate makes it.
+TEST_F(TinyllmApiTest, FollowingARunGivesItsGatesDecisionLive) {
+    ollama_.set_token_delay(std::chrono::milliseconds(150)); // the specialist's answer: ~1.5 s
+    start_server();
+    RawConnection all(port_);
+    all.send(get_request("/tinyllm/v1/events"));
+    std::string everything;
+    read_until(all, everything, ": tinyllm run events");
+    HttpResponse response;
+    std::thread client([this, &response] {
+        response = HttpClient(url_).post("/api/chat",
+                                         R"({"model":"tinyllm/default","messages":[{"role":"user",)"
+                                         R"("content":"what is 17 * 23?"}]})");
+    });
+    read_until(all, everything, "event: run_started");
+    const size_t at = everything.find(R"("run_id":")", everything.find("event: run_started")) + 10;
+    const std::string run_id = everything.substr(at, everything.find('"', at) - at);
+
+    RawConnection one(port_);
+    one.send(get_request("/tinyllm/v1/events?run=" + run_id));
+    std::string stream;
+    read_until(one, stream, "event: run_finished");
+    client.join();
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_THAT(stream, HasSubstr(R"("node":"math_check","event":{"type":"decision","kind":"gate",)"
+                                  R"("pass":true,"action":"pass")"));
+}
+
 TEST_F(TinyllmApiTest, ShutdownEndsTheEventStreams) {
     start_server();
     RawConnection events(port_);
