@@ -6,14 +6,20 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstring>
 
 #include <atomic>
 #include <mutex>
 
+#include <arpa/inet.h>
 #include <fstream>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sstream>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace tinyllm::e2e {
 namespace {
@@ -585,6 +591,124 @@ TEST_F(ServeTest, ABurstOfTenThousandRequestsIsAnsweredOrRefusedCleanly) {
     EXPECT_EQ(recorded.Size(), static_cast<size_t>(answered.load()));
     for (const json::Value &run : recorded.GetArray())
         EXPECT_STREQ(run["status"].GetString(), "succeeded");
+}
+
+// 10,000 connections opened at once, each sending one request: every one gets an HTTP answer —
+// the graph's, 503 busy from the run queue, or 503 from server.max_connections (2,000 here) —
+// and none is reset, hangs or crashes the server.
+TEST_F(ServeTest, TenThousandConnectionsAtOnceAreEachAnsweredOrTurnedAway) {
+    constexpr size_t kConnections = 10'000;
+    rlimit files{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+    const rlim_t needed = kConnections + 1024;
+    if (files.rlim_max != RLIM_INFINITY && files.rlim_max < needed) {
+        GTEST_SKIP() << "needs " << needed << " open files in this process; the hard limit here is "
+                     << files.rlim_max;
+    }
+    if (files.rlim_cur < needed) {
+        files.rlim_cur = needed;
+        ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0) << std::strerror(errno);
+    }
+    write_config_file("system.yaml", "data_dir: " + (root() / "data").string() +
+                                         "\nlimits: {max_concurrent_runs: 4, max_queued_runs: 16}"
+                                         "\nserver: {max_connections: 2000}\n");
+    ollama_.set_recording(false);
+    start_server();
+
+    const std::string body = R"({"model":"tinyllm/direct","prompt":"hi","stream":false})";
+    const std::string request = "POST /api/generate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                "Content-Type: application/json\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body;
+    struct Connection {
+        int fd = -1;
+        size_t sent = 0;
+        std::string received;
+        std::string error; // what ended it other than the server's close
+        bool open = true;
+    };
+    std::vector<Connection> connections(kConnections);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(port_);
+    server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (Connection &c : connections) {
+        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        ASSERT_GE(c.fd, 0) << std::strerror(errno);
+        if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&server), sizeof server) != 0 &&
+            errno != EINPROGRESS) {
+            c.error = std::string("connect: ") + std::strerror(errno);
+            c.open = false;
+        }
+    }
+    // One thread drives them all: send the request as the socket takes it, read to the close.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+    std::vector<pollfd> polled;
+    std::vector<Connection *> owners;
+    char buffer[4096];
+    for (;;) {
+        polled.clear();
+        owners.clear();
+        for (Connection &c : connections) {
+            if (!c.open) continue;
+            polled.push_back(
+                {c.fd, static_cast<short>(POLLIN | (c.sent < request.size() ? POLLOUT : 0)), 0});
+            owners.push_back(&c);
+        }
+        if (polled.empty() || std::chrono::steady_clock::now() > deadline) break;
+        if (::poll(polled.data(), polled.size(), 1000) < 0 && errno != EINTR) break;
+        for (size_t i = 0; i < polled.size(); ++i) {
+            Connection &c = *owners[i];
+            if ((polled[i].revents & POLLOUT) && c.sent < request.size()) {
+                const ssize_t n =
+                    ::send(c.fd, request.data() + c.sent, request.size() - c.sent, MSG_NOSIGNAL);
+                if (n > 0) c.sent += static_cast<size_t>(n);
+                if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && c.received.empty()) {
+                    c.error = std::string("send: ") + std::strerror(errno);
+                    c.open = false;
+                    continue;
+                }
+            }
+            if (polled[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+                if (n > 0) {
+                    c.received.append(buffer, static_cast<size_t>(n));
+                } else if (n == 0) {
+                    c.open = false;
+                } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    c.error = std::string("recv: ") + std::strerror(errno);
+                    c.open = false;
+                }
+            }
+        }
+    }
+    size_t answered = 0, busy = 0, turned_away = 0, other = 0;
+    std::string first_other;
+    for (Connection &c : connections) {
+        ::close(c.fd);
+        if (c.received.starts_with("HTTP/1.1 200 ") &&
+            c.received.find(R"("done":true)") != std::string::npos) {
+            ++answered;
+        } else if (c.received.starts_with("HTTP/1.1 503 ") &&
+                   c.received.find("too many open connections") != std::string::npos) {
+            ++turned_away;
+        } else if (c.received.starts_with("HTTP/1.1 503 ") &&
+                   c.received.find("Retry-After: 1") != std::string::npos) {
+            ++busy;
+        } else {
+            if (other++ == 0) {
+                first_other = (c.open ? "still open after 4 minutes; " : "") + c.error + " [" +
+                              c.received.substr(0, 200) + "]";
+            }
+        }
+    }
+    RecordProperty("answered", static_cast<int>(answered));
+    RecordProperty("busy", static_cast<int>(busy));
+    RecordProperty("turned_away", static_cast<int>(turned_away));
+    EXPECT_EQ(other, 0u) << first_other;
+    EXPECT_EQ(answered + busy + turned_away, kConnections)
+        << answered << " answered, " << busy << " busy, " << turned_away << " turned away";
+    EXPECT_GT(answered, 0u);
+    EXPECT_EQ(HttpClient(url_).get("/healthz").status, 200);
 }
 
 TEST_F(ServeTest, AClientThatGoesAwayCancelsItsRunAndTheRunIsRecordedSo) {

@@ -586,7 +586,7 @@ struct HttpServer::Impl {
     }
 
     // A connection beyond max_connections: told so in one write (it fits any socket buffer, so
-    // this never waits on the client), then closed without reading its request.
+    // this never waits on the client), then closed without serving its request.
     void turn_away(tcp::socket socket) {
         static const std::string answer = [] {
             const std::string body = R"({"error":"server busy: too many open connections"})";
@@ -599,9 +599,40 @@ struct HttpServer::Impl {
         error_code ignored;
         socket.non_blocking(true, ignored);
         socket.write_some(net::buffer(answer), ignored);
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        std::make_shared<LingeringClose>(std::move(socket))->start();
     }
+
+    // Closing a socket whose request is still unread (or yet to arrive) resets the connection,
+    // and a reset can take the answer already sent with it. So, as web servers do, read and drop
+    // what comes until the client closes, for a second at most.
+    class LingeringClose : public std::enable_shared_from_this<LingeringClose> {
+    public:
+        explicit LingeringClose(tcp::socket socket)
+            : socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+        void start() {
+            timer_.expires_after(std::chrono::seconds(1));
+            timer_.async_wait([self = shared_from_this()](error_code) {
+                error_code ignored;
+                self->socket_.close(ignored);
+            });
+            drain();
+        }
+
+    private:
+        void drain() {
+            socket_.async_read_some(net::buffer(discard_),
+                                    [self = shared_from_this()](error_code ec, size_t) {
+                                        if (!ec) return self->drain();
+                                        self->timer_.cancel();
+                                        error_code ignored;
+                                        self->socket_.close(ignored);
+                                    });
+        }
+        tcp::socket socket_;
+        net::steady_timer timer_;
+        char discard_[4096];
+    };
 
     template <class F> void for_each_session(F f) {
         std::vector<std::shared_ptr<Session>> live;
