@@ -391,6 +391,12 @@ constexpr std::array<char, 256> kEscape = [] {
 
 } // namespace
 
+std::string quoted(std::string_view text) {
+    std::string out;
+    append_quoted(out, text);
+    return out;
+}
+
 // The Writer's output byte for byte, but whole runs of plain text are appended at once (the
 // Writer puts one character at a time, which dominated writing requests and messages).
 void append_quoted(std::string &out, std::string_view text) {

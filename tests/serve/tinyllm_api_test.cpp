@@ -39,7 +39,34 @@ std::string get_request(const std::string &target, const std::string &extra_head
     return "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra_headers + "\r\n";
 }
 
-class TinyllmApiTest : public ServeTest {};
+class TinyllmApiTest : public ServeTest {
+protected:
+    struct Followed {
+        std::string run_id;
+        std::string stream; // its own event stream, to run_finished
+        HttpResponse response;
+    };
+    // Posts `body` to /api/chat on a thread of its own and follows its run: the all-runs stream
+    // names it as it starts, then /tinyllm/v1/events?run=ID gives its events to the end. The
+    // run must take long enough to be followed (a token delay).
+    Followed follow_chat(const std::string &body) {
+        RawConnection all(port_);
+        all.send(get_request("/tinyllm/v1/events"));
+        std::string everything;
+        read_until(all, everything, ": tinyllm run events");
+        Followed f;
+        std::thread client([&] { f.response = HttpClient(url_).post("/api/chat", body); });
+        read_until(all, everything, "event: run_started");
+        const size_t at =
+            everything.find(R"("run_id":")", everything.find("event: run_started")) + 10;
+        f.run_id = everything.substr(at, everything.find('"', at) - at);
+        RawConnection one(port_);
+        one.send(get_request("/tinyllm/v1/events?run=" + f.run_id));
+        read_until(one, f.stream, "event: run_finished");
+        client.join();
+        return f;
+    }
+};
 
 TEST_F(TinyllmApiTest, RunsAreListedFilteredAndShownWithTheirTrace) {
     start_server();
@@ -124,22 +151,10 @@ TEST_F(TinyllmApiTest, LiveEventsFollowEveryRunFromStartToEnd) {
 TEST_F(TinyllmApiTest, FollowingOneRunGivesItsTokensAsTheyCome) {
     ollama_.set_token_delay(std::chrono::milliseconds(150));
     start_server();
-    RawConnection all(port_);
-    all.send(get_request("/tinyllm/v1/events"));
-    std::string everything;
-    read_until(all, everything, ": tinyllm run events");
-    HttpResponse response;
-    std::thread client = chat_in_background(response);
-    read_until(all, everything, "event: run_started");
-    const size_t at = everything.find(R"("run_id":")", everything.find("event: run_started")) + 10;
-    const std::string run_id = everything.substr(at, everything.find('"', at) - at);
-
-    RawConnection one(port_);
-    one.send(get_request("/tinyllm/v1/events?run=" + run_id));
-    std::string stream;
-    read_until(one, stream, "event: run_finished");
-    client.join();
-    ASSERT_EQ(response.header("x-tinyllm-run-id"), run_id);
+    const Followed followed = follow_chat(kChatHello);
+    const std::string &run_id = followed.run_id;
+    const std::string &stream = followed.stream;
+    ASSERT_EQ(followed.response.header("x-tinyllm-run-id"), run_id);
     EXPECT_THAT(stream, HasSubstr("event: node_event\ndata: {\"run_id\":\"" + run_id +
                                   R"(","seq":0,"node":"answer","event":{"type":"token")"));
     // The later tokens came while it ran (the first ones may have gone before we followed).
@@ -150,28 +165,13 @@ TEST_F(TinyllmApiTest, FollowingOneRunGivesItsTokensAsTheyCome) {
 TEST_F(TinyllmApiTest, FollowingARunGivesItsGatesDecisionLive) {
     ollama_.set_token_delay(std::chrono::milliseconds(150)); // the specialist's answer: ~1.5 s
     start_server();
-    RawConnection all(port_);
-    all.send(get_request("/tinyllm/v1/events"));
-    std::string everything;
-    read_until(all, everything, ": tinyllm run events");
-    HttpResponse response;
-    std::thread client([this, &response] {
-        response = HttpClient(url_).post("/api/chat",
-                                         R"({"model":"tinyllm/default","messages":[{"role":"user",)"
-                                         R"("content":"what is 17 * 23?"}]})");
-    });
-    read_until(all, everything, "event: run_started");
-    const size_t at = everything.find(R"("run_id":")", everything.find("event: run_started")) + 10;
-    const std::string run_id = everything.substr(at, everything.find('"', at) - at);
-
-    RawConnection one(port_);
-    one.send(get_request("/tinyllm/v1/events?run=" + run_id));
-    std::string stream;
-    read_until(one, stream, "event: run_finished");
-    client.join();
-    ASSERT_EQ(response.status, 200) << response.body;
-    EXPECT_THAT(stream, HasSubstr(R"("node":"math_check","event":{"type":"decision","kind":"gate",)"
-                                  R"("pass":true,"action":"pass")"));
+    const Followed followed =
+        follow_chat(R"({"model":"tinyllm/default","messages":[{"role":"user",)"
+                    R"("content":"what is 17 * 23?"}]})");
+    ASSERT_EQ(followed.response.status, 200) << followed.response.body;
+    EXPECT_THAT(followed.stream,
+                HasSubstr(R"("node":"math_check","event":{"type":"decision","kind":"gate",)"
+                          R"("pass":true,"action":"pass")"));
 }
 
 TEST_F(TinyllmApiTest, ShutdownEndsTheEventStreams) {

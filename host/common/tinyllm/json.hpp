@@ -122,6 +122,8 @@ std::vector<RawMember> raw_members(std::string_view object);
 // Appends `text` to `out` as a JSON string (quoted, escaped): for documents assembled from
 // pieces of JSON text instead of a writer.
 void append_quoted(std::string &out, std::string_view text);
+// `text` as a JSON string on its own (append_quoted into an empty string).
+std::string quoted(std::string_view text);
 
 // A string value that owns a copy of `text`.
 inline Value string_value(std::string_view text, Allocator &alloc) {

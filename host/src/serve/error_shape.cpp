@@ -6,12 +6,6 @@ namespace tinyllm::serve {
 
 namespace {
 
-std::string json_text(std::string_view text) {
-    std::string out;
-    json::append_quoted(out, text);
-    return out;
-}
-
 // TinyLLM's code for an answer no API chose a code for.
 std::string_view code_for(int status) {
     switch (status) {
@@ -29,19 +23,20 @@ std::string_view code_for(int status) {
 } // namespace
 
 std::string ollama_error_body(const std::string &message) {
-    return "{\"error\":" + json_text(message) + "}";
+    return "{\"error\":" + json::quoted(message) + "}";
 }
 
 std::string openai_error_body(int status, const std::string &message, std::string_view code) {
     const char *type = status == 429   ? "rate_limit_error"
                        : status >= 500 ? "server_error"
                                        : "invalid_request_error";
-    return "{\"error\":{\"message\":" + json_text(message) + ",\"type\":\"" + type +
-           "\",\"param\":null,\"code\":" + (code.empty() ? "null" : json_text(code)) + "}}";
+    return "{\"error\":{\"message\":" + json::quoted(message) + ",\"type\":\"" + type +
+           "\",\"param\":null,\"code\":" + (code.empty() ? "null" : json::quoted(code)) + "}}";
 }
 
 std::string tinyllm_error_body(std::string_view code, const std::string &message) {
-    return "{\"error\":{\"code\":" + json_text(code) + ",\"message\":" + json_text(message) + "}}";
+    return "{\"error\":{\"code\":" + json::quoted(code) + ",\"message\":" + json::quoted(message) +
+           "}}";
 }
 
 std::string error_body_for(std::string_view path, int status, const std::string &message) {

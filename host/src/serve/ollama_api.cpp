@@ -19,22 +19,16 @@ namespace {
 
 constexpr const char *kNdjson = "application/x-ndjson";
 
-std::string json_string(std::string_view text) {
-    std::string out;
-    json::append_quoted(out, text);
-    return out;
-}
-
 // The start of every Ollama answer object: {"model":...,"created_at":...
 std::string head(const std::string &model) {
-    return "{\"model\":" + json_string(model) + ",\"created_at\":" + json_string(rfc3339_now());
+    return "{\"model\":" + json::quoted(model) + ",\"created_at\":" + json::quoted(rfc3339_now());
 }
 
 // `tool_calls`: the JSON text of the calls a chat message carries, or "".
 std::string content_member(const std::string &text, bool generate,
                            const std::string &tool_calls = {}) {
-    if (generate) return ",\"response\":" + json_string(text);
-    return ",\"message\":{\"role\":\"assistant\",\"content\":" + json_string(text) +
+    if (generate) return ",\"response\":" + json::quoted(text);
+    return ",\"message\":{\"role\":\"assistant\",\"content\":" + json::quoted(text) +
            (tool_calls.empty() ? "" : ",\"tool_calls\":" + tool_calls) + "}";
 }
 
@@ -58,8 +52,8 @@ std::string graph_details() {
 }
 
 std::string graph_entry(const ServedGraph &g, const std::string &modified_at) {
-    return "{\"name\":" + json_string(g.model) + ",\"model\":" + json_string(g.model) +
-           ",\"modified_at\":" + json_string(modified_at) +
+    return "{\"name\":" + json::quoted(g.model) + ",\"model\":" + json::quoted(g.model) +
+           ",\"modified_at\":" + json::quoted(modified_at) +
            ",\"size\":0,\"digest\":\"\",\"details\":" + graph_details() + "}";
 }
 
@@ -108,7 +102,7 @@ public:
                                         : run.error_message;
         if (started_) {
             // Ollama's own way to fail mid-stream: an error line, then the end.
-            exchange_->write("{\"error\":" + json_string(message + " (run " + run.id + ")") +
+            exchange_->write("{\"error\":" + json::quoted(message + " (run " + run.id + ")") +
                              "}\n");
             exchange_->end();
             return;
@@ -376,17 +370,17 @@ void OllamaApi::show(const HttpRequest &request, const std::shared_ptr<Exchange>
         return;
     }
     std::string info =
-        "{\"general.architecture\":\"tinyllm\",\"tinyllm.graph.id\":" + json_string(graph->id) +
-        ",\"tinyllm.graph.version\":" + json_string(graph->version) + "}";
+        "{\"general.architecture\":\"tinyllm\",\"tinyllm.graph.id\":" + json::quoted(graph->id) +
+        ",\"tinyllm.graph.version\":" + json::quoted(graph->version) + "}";
     std::string modelfile =
         "# TinyLLM graph " + graph->name + " " + graph->version + ": " + graph->description + "\n";
     if (!graph->graph) modelfile += "# not available: " + graph->error + "\n";
     exchange->send(200, kJson,
-                   "{\"license\":\"\",\"modelfile\":" + json_string(modelfile) +
+                   "{\"license\":\"\",\"modelfile\":" + json::quoted(modelfile) +
                        ",\"parameters\":\"\",\"template\":\"\",\"details\":" + graph_details() +
                        ",\"model_info\":" + info + ",\"capabilities\":[\"completion\"" +
                        (graph->takes_tools() ? ",\"tools\"" : "") + "]," + "\"modified_at\":" +
-                       json_string(rfc3339_utc(services_.started_at_ms)) + "}");
+                       json::quoted(rfc3339_utc(services_.started_at_ms)) + "}");
 }
 
 // The graphs with runs in flight, then the models the backend has loaded (passed through).
@@ -394,8 +388,8 @@ void OllamaApi::ps(const HttpRequest &request, const std::shared_ptr<Exchange> &
     std::string models;
     for (const auto &[name, count] : services_.in_flight.snapshot()) {
         const std::string model = std::string(kModelPrefix) + name;
-        models += (models.empty() ? "" : ",") + std::string("{\"name\":") + json_string(model) +
-                  ",\"model\":" + json_string(model) +
+        models += (models.empty() ? "" : ",") + std::string("{\"name\":") + json::quoted(model) +
+                  ",\"model\":" + json::quoted(model) +
                   ",\"size\":0,\"digest\":\"\",\"details\":" + graph_details() +
                   ",\"expires_at\":\"\",\"size_vram\":0,\"runs\":" + std::to_string(count) + "}";
     }
@@ -411,7 +405,7 @@ void OllamaApi::ps(const HttpRequest &request, const std::shared_ptr<Exchange> &
 // In front of an Ollama, its version (clients read it as the server's); TinyLLM's own is
 // tinyllm_version, and the version when there is no backend to ask.
 void OllamaApi::version(const HttpRequest &request, const std::shared_ptr<Exchange> &exchange) {
-    const std::string own = json_string(kVersion);
+    const std::string own = json::quoted(kVersion);
     if (services_.proxy == nullptr) {
         exchange->send(200, kJson, "{\"version\":" + own + ",\"tinyllm_version\":" + own + "}");
         return;
@@ -422,7 +416,7 @@ void OllamaApi::version(const HttpRequest &request, const std::shared_ptr<Exchan
             try {
                 const json::Document answer = json::parse_object(*backend, "the backend's version");
                 if (const std::optional<std::string> v = json::get_string(answer, "version"))
-                    version = json_string(*v);
+                    version = json::quoted(*v);
             } catch (const Error &e) {
                 spdlog::warn("/api/version gives TinyLLM's version: {}", e.what());
             }

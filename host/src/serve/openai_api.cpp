@@ -13,12 +13,6 @@ namespace tinyllm::serve {
 
 namespace {
 
-std::string json_string(std::string_view text) {
-    std::string out;
-    json::append_quoted(out, text);
-    return out;
-}
-
 int64_t unix_seconds() {
     using namespace std::chrono;
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
@@ -32,7 +26,7 @@ std::string usage_object(const trace::Run &run) {
 }
 
 std::string model_object(const std::string &id, int64_t created) {
-    return "{\"id\":" + json_string(id) +
+    return "{\"id\":" + json::quoted(id) +
            ",\"object\":\"model\",\"created\":" + std::to_string(created) +
            ",\"owned_by\":\"tinyllm\"}";
 }
@@ -50,7 +44,7 @@ public:
 
     void token(const std::string &text) override {
         start();
-        event(chunk("{\"content\":" + json_string(text) + "}", "null"));
+        event(chunk("{\"content\":" + json::quoted(text) + "}", "null"));
     }
 
     void finished(const trace::Run &run, Relayed relayed) override {
@@ -95,9 +89,9 @@ private:
     Headers headers() const { return {{"X-TinyLLM-Run-Id", run_id_}}; }
 
     std::string head(const char *object) const {
-        return "{\"id\":" + json_string("chatcmpl-" + run_id_) + ",\"object\":\"" + object +
-               "\",\"created\":" + std::to_string(created_) + ",\"model\":" + json_string(model_) +
-               ",\"system_fingerprint\":" + json_string(std::string("tinyllm-") + kVersion);
+        return "{\"id\":" + json::quoted("chatcmpl-" + run_id_) + ",\"object\":\"" + object +
+               "\",\"created\":" + std::to_string(created_) + ",\"model\":" + json::quoted(model_) +
+               ",\"system_fingerprint\":" + json::quoted(std::string("tinyllm-") + kVersion);
     }
     std::string chunk(const std::string &delta, const char *finish_reason) const {
         return head("chat.completion.chunk") + ",\"choices\":[{\"index\":0,\"delta\":" + delta +
@@ -108,7 +102,7 @@ private:
                            const char *finish_reason) const {
         // OpenAI's content is null for a message that only calls tools.
         const std::string content =
-            tool_calls.empty() || !run.answer.empty() ? json_string(run.answer) : "null";
+            tool_calls.empty() || !run.answer.empty() ? json::quoted(run.answer) : "null";
         return head("chat.completion") +
                ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" +
                content + (tool_calls.empty() ? "" : ",\"tool_calls\":" + tool_calls) +
@@ -128,13 +122,14 @@ private:
             const std::string id =
                 json::get_string(c, "id").value_or("call_" + run_id_ + "_" + std::to_string(i));
             out += (i == 0 ? "" : ",") + std::string("{\"index\":") + std::to_string(i) +
-                   ",\"id\":" + json_string(id) + ",\"type\":\"function\",\"function\":{\"name\":" +
-                   json_string(fn != nullptr ? json::get_string(*fn, "name").value_or("") : "") +
+                   ",\"id\":" + json::quoted(id) +
+                   ",\"type\":\"function\",\"function\":{\"name\":" +
+                   json::quoted(fn != nullptr ? json::get_string(*fn, "name").value_or("") : "") +
                    ",\"arguments\":" +
-                   json_string(args == nullptr ? "{}"
-                               : args->IsString()
-                                   ? std::string(args->GetString(), args->GetStringLength())
-                                   : json::to_string(*args)) +
+                   json::quoted(args == nullptr ? "{}"
+                                : args->IsString()
+                                    ? std::string(args->GetString(), args->GetStringLength())
+                                    : json::to_string(*args)) +
                    "}}";
         }
         return out + "]";
