@@ -363,7 +363,7 @@ void BM_DirectGraphVsDirect(benchmark::State &state) {
 }
 
 void args(benchmark::internal::Benchmark *b) {
-    b->ArgName("stream")->Arg(1)->Arg(0)->Threads(1)->Threads(8)->UseRealTime();
+    b->ArgName("stream")->Arg(1)->Arg(0)->Threads(1)->Threads(8)->Threads(64)->UseRealTime();
 }
 // Interleaved per configuration would be better still; benchmark runs them in this order.
 BENCHMARK(BM_DirectGraphRawCurl)->Apply(args);

@@ -10,7 +10,7 @@
 //                                     kept-alive connection; the answer's body is read whole.
 // The baseline is BM_DirectGraph/stream:1/threads:T (direct_graph_bench.cpp): the same graph
 // run by graph::Executor in the caller's thread. Run side by side:
-//   build/bench/tinyllm_bench --benchmark_filter='BM_DirectGraph/stream:1|BM_ServeGraph'
+//   build/bin/tinyllm_bench --benchmark_filter='BM_DirectGraph/stream:1|BM_ServeGraph'
 //
 // The graph's model node streams from the fake server in both (the shipped direct graph);
 // stream:S is only how serve answers its client: NDJSON lines or one document.
@@ -19,7 +19,12 @@
 //                                     backend's own model: passed through serve to the fake
 //                                     server unchanged (backend_proxy)
 //   BM_BackendDirect/stream:S         the same request straight to the fake server: the baseline
-//   build/bench/tinyllm_bench --benchmark_filter='BM_ServePassThrough|BM_BackendDirect'
+//   build/bin/tinyllm_bench --benchmark_filter='BM_ServePassThrough|BM_BackendDirect'
+//
+//   BM_ServeIdleConnections/N         N kept-alive connections, each having made one chat request
+//                                     and then left idle: the growth of this process's RSS
+//                                     (which holds the server) in MiB and KiB a connection
+//   build/bin/tinyllm_bench --benchmark_filter=BM_ServeIdleConnections
 //
 // The server has system.yaml's default of 2 I/O threads; TINYLLM_BENCH_IO_THREADS=N sets
 // another number (server.io_threads), to compare.
@@ -33,9 +38,16 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -145,7 +157,14 @@ void serve_chat(benchmark::State &state, const std::string &model) {
 void BM_ServeGraph(benchmark::State &state) {
     serve_chat(state, "tinyllm/direct");
 }
-BENCHMARK(BM_ServeGraph)->ArgName("stream")->Arg(0)->Arg(1)->Threads(1)->Threads(8)->UseRealTime();
+BENCHMARK(BM_ServeGraph)
+    ->ArgName("stream")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(64)
+    ->UseRealTime();
 
 void BM_ServePassThrough(benchmark::State &state) {
     serve_chat(state, "qwen2.5:0.5b");
@@ -156,6 +175,7 @@ BENCHMARK(BM_ServePassThrough)
     ->Arg(1)
     ->Threads(1)
     ->Threads(8)
+    ->Threads(64)
     ->UseRealTime();
 
 void BM_BackendDirect(benchmark::State &state) {
@@ -167,7 +187,92 @@ BENCHMARK(BM_BackendDirect)
     ->Arg(1)
     ->Threads(1)
     ->Threads(8)
+    ->Threads(64)
     ->UseRealTime();
+
+// This process's resident memory in KiB (VmRSS), or -1.
+long rss_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+// One connection that made `request` and read its whole answer (Connection: keep-alive, a
+// Content-Length body), then stays open. Throws when the server does not answer 200.
+int idle_connection(uint16_t port, const std::string &request) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string answer;
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) == 0 &&
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+        char buffer[4096];
+        for (;;) {
+            const size_t head_end = answer.find("\r\n\r\n");
+            if (head_end != std::string::npos) {
+                const size_t at = answer.find("Content-Length: ");
+                if (at != std::string::npos &&
+                    answer.size() >= head_end + 4 + std::stoul(answer.substr(at + 16)))
+                    break;
+            }
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0) break;
+            answer.append(buffer, static_cast<size_t>(n));
+        }
+    }
+    if (answer.rfind("HTTP/1.1 200 ", 0) != 0) {
+        ::close(fd);
+        throw std::runtime_error("an idle connection's request was not answered 200: " +
+                                 answer.substr(0, 200));
+    }
+    return fd;
+}
+
+// Issue 16's target: 1,000 idle kept-alive connections under 50 MB. Each connection first makes
+// one chat request (so its session has read a request and written an answer), then idles; the
+// figure is how much this process's RSS grew, and the server is most of this process (the
+// client side is a socket each: kernel memory, not RSS). One request is made before measuring, so
+// the graph's and libcurl's one-time allocations are not counted.
+void BM_ServeIdleConnections(benchmark::State &state) {
+    const auto n = static_cast<size_t>(state.range(0));
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < 2 * n + 256 && files.rlim_max >= 2 * n + 256) {
+        files.rlim_cur = 2 * n + 256;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+    try {
+        ServeEnv env;
+        const std::string body = chat_body("tinyllm/direct", false);
+        const std::string request =
+            "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body;
+        ::close(idle_connection(env.server->port(), request));
+        for (auto _ : state) {
+            const long before = rss_kib();
+            std::vector<int> open;
+            open.reserve(n);
+            for (size_t i = 0; i < n; ++i)
+                open.push_back(idle_connection(env.server->port(), request));
+            std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the server settles
+            const long grown = rss_kib() - before;
+            state.counters["rss_added_MiB"] = static_cast<double>(grown) / 1024.0;
+            state.counters["KiB_per_connection"] =
+                static_cast<double>(grown) / static_cast<double>(n);
+            for (const int fd : open)
+                ::close(fd);
+        }
+    } catch (const std::exception &e) {
+        state.SkipWithError(e.what());
+    }
+}
+BENCHMARK(BM_ServeIdleConnections)->Arg(1000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 } // namespace
 } // namespace tinyllm::bench
