@@ -154,41 +154,25 @@ void serve_chat(benchmark::State &state, const std::string &model) {
     teardown<ServeEnv>(state);
 }
 
+// stream:0 and 1, from 1, 8 and 64 clients (the throughput target is at 64).
+void args(benchmark::internal::Benchmark *b) {
+    b->ArgName("stream")->Arg(0)->Arg(1)->Threads(1)->Threads(8)->Threads(64)->UseRealTime();
+}
+
 void BM_ServeGraph(benchmark::State &state) {
     serve_chat(state, "tinyllm/direct");
 }
-BENCHMARK(BM_ServeGraph)
-    ->ArgName("stream")
-    ->Arg(0)
-    ->Arg(1)
-    ->Threads(1)
-    ->Threads(8)
-    ->Threads(64)
-    ->UseRealTime();
+BENCHMARK(BM_ServeGraph)->Apply(args);
 
 void BM_ServePassThrough(benchmark::State &state) {
     serve_chat(state, "qwen2.5:0.5b");
 }
-BENCHMARK(BM_ServePassThrough)
-    ->ArgName("stream")
-    ->Arg(0)
-    ->Arg(1)
-    ->Threads(1)
-    ->Threads(8)
-    ->Threads(64)
-    ->UseRealTime();
+BENCHMARK(BM_ServePassThrough)->Apply(args);
 
 void BM_BackendDirect(benchmark::State &state) {
     post_loop(state, server_url, "/api/chat", chat_body("qwen2.5:0.5b", state.range(0) != 0));
 }
-BENCHMARK(BM_BackendDirect)
-    ->ArgName("stream")
-    ->Arg(0)
-    ->Arg(1)
-    ->Threads(1)
-    ->Threads(8)
-    ->Threads(64)
-    ->UseRealTime();
+BENCHMARK(BM_BackendDirect)->Apply(args);
 
 // This process's resident memory in KiB (VmRSS), or -1.
 long rss_kib() {
